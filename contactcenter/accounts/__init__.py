@@ -1,0 +1,1 @@
+"""Users of the system: agents, supervisors and admins, with their skills."""

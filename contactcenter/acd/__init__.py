@@ -1,0 +1,1 @@
+"""Automatic call distribution: skill-based queues and agent matching."""

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contactcenter import clock
+from contactcenter.db import Base
+
+if TYPE_CHECKING:
+    from contactcenter.accounts.models import User
+
+
+class Skill(Base):
+    __tablename__ = "skills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+
+
+class Queue(Base):
+    """A line callers wait in; its targets drive service-level reporting."""
+
+    __tablename__ = "queues"
+    __table_args__ = (
+        CheckConstraint("sl_target > 0 AND sl_target <= 1", name="sl_target_share"),
+        CheckConstraint("sl_threshold_s > 0", name="sl_threshold_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Twilio <Enqueue> names are at most 64 characters; we keep ours within that.
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    priority: Mapped[int] = mapped_column(default=0)
+    sl_threshold_s: Mapped[int] = mapped_column(default=20)
+    sl_target: Mapped[float] = mapped_column(default=0.8)
+    max_wait_s: Mapped[int | None] = mapped_column()
+    max_length: Mapped[int | None] = mapped_column()
+    strategy: Mapped[str] = mapped_column(String(32), default="longest-idle")
+    wrap_up_s: Mapped[int] = mapped_column(default=30)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    required_skills: Mapped[list["QueueSkill"]] = relationship(
+        back_populates="queue", cascade="all, delete-orphan", lazy="selectin"
+    )
+    members: Mapped[list["QueueMembership"]] = relationship(
+        back_populates="queue", cascade="all, delete-orphan"
+    )
+
+
+class QueueSkill(Base):
+    __tablename__ = "queue_skills"
+    __table_args__ = (
+        UniqueConstraint("queue_id", "skill_id"),
+        CheckConstraint("min_level BETWEEN 1 AND 10", name="min_level_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    min_level: Mapped[int] = mapped_column(default=1)
+
+    queue: Mapped[Queue] = relationship(back_populates="required_skills")
+    skill: Mapped[Skill] = relationship(lazy="joined")
+
+
+class QueueMembership(Base):
+    __tablename__ = "queue_memberships"
+    __table_args__ = (UniqueConstraint("queue_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    queue: Mapped[Queue] = relationship(back_populates="members")
+    user: Mapped["User"] = relationship(back_populates="memberships")

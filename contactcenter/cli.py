@@ -1,0 +1,111 @@
+"""The one `contactcenter` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from contactcenter import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="contactcenter")
+def main() -> None:
+    """Open, self-hostable call and contact center."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema (DATABASE_URL; default a SQLite file)."""
+    from contactcenter.config import load_settings
+    from contactcenter.db import make_engine
+    from contactcenter.migrate import current_revision, upgrade
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine, revision)
+    click.echo(f"database at revision {current_revision(engine)}")
+
+
+@db.command("seed")
+@click.option("--json", "as_json", is_flag=True, help="print what was created as JSON")
+def db_seed(as_json: bool) -> None:
+    """Load the demo data into an empty database."""
+    from contactcenter.db import transaction
+    from contactcenter.demo_data import seed
+    from contactcenter.runtime import build_runtime
+
+    rt = build_runtime()
+    with transaction(rt.session_factory) as session:
+        created = seed(session)
+    click.echo(json.dumps(created) if as_json else (f"seeded: {created}" if created else "already seeded"))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def web(host: str, port: int) -> None:
+    """Serve the web app and webhooks (development server; use gunicorn in production)."""
+    from web import create_app
+    from web.extensions import socketio
+
+    app = create_app()
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+
+
+@main.command()
+@click.option("--queues", default="high,default,low", show_default=True)
+@click.option("--burst", is_flag=True, help="process what is queued, then exit")
+def worker(queues: str, burst: bool) -> None:
+    """Run an RQ worker (with the scheduler for timed jobs)."""
+    from rq import Worker
+
+    from contactcenter import jobs, runtime
+
+    rt = runtime.current()
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = set(names) - set(jobs.QUEUES)
+    if unknown:
+        raise click.BadParameter(f"unknown queue(s): {', '.join(sorted(unknown))}", param_hint="--queues")
+    w = Worker([jobs.queue(n, rt.redis) for n in names], connection=rt.redis)
+    w.work(with_scheduler=True, burst=burst)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--calls-per-minute", default=6.0, show_default=True, type=click.FloatRange(0, 600))
+@click.option("--duration", default=0.0, type=click.FloatRange(0), help="stop after this many seconds (0: run until Ctrl-C)")
+def demo(host: str, port: int, calls_per_minute: float, duration: float) -> None:
+    """Create the database, seed demo data, run web + worker + simulated carrier traffic."""
+    from contactcenter.demo import run_demo
+
+    sys.exit(run_demo(host=host, port=port, calls_per_minute=calls_per_minute, duration=duration))
+
+
+def _register_optional() -> None:
+    """Sub-command groups that live with their domain package."""
+    import importlib
+
+    for module, name in (("contactcenter.ivr.cli", "ivr"), ("contactcenter.acd.cli", "erlang")):
+        try:
+            command = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+        main.add_command(command)
+
+
+_register_optional()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

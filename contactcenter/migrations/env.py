@@ -1,0 +1,41 @@
+"""Alembic environment: runs against the engine the caller passes, or DATABASE_URL."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from contactcenter import models  # noqa: F401  (registers every table on the metadata)
+from contactcenter.config import load_settings
+from contactcenter.db import Base, make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        _run(conn)
+        conn.commit()
+    engine.dispose()
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run `contactcenter db upgrade`")
+run_migrations()

@@ -1,0 +1,20 @@
+"""Imports every model so the metadata (Alembic, create_all) sees the whole schema."""
+
+from contactcenter.accounts.models import AgentSkill, Role, User
+from contactcenter.acd.models import Queue, QueueMembership, QueueSkill, Skill
+from contactcenter.db import Base
+from contactcenter.scripts.models import FaqArticle
+from contactcenter.tickets.models import (
+    CarrierEvent,
+    Customer,
+    CustomerPhone,
+    Interaction,
+    Ticket,
+    TicketEvent,
+    TicketInteraction,
+)
+
+__all__ = [
+    "AgentSkill", "Base", "CarrierEvent", "FaqArticle", "Customer", "CustomerPhone", "Interaction", "Queue",
+    "QueueMembership", "QueueSkill", "Role", "Skill", "Ticket", "TicketEvent", "TicketInteraction", "User",
+]

@@ -1,0 +1,1 @@
+"""Call scripts and the FAQ knowledge base shown on the agent desktop."""

@@ -1,0 +1,219 @@
+"""Plain data crossing the telephony boundary, and the port every carrier adapter implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Mapping, Protocol, Sequence, Union
+
+# ----------------------------------------------------------------------------- instructions
+# What the domain wants done on a call leg; `render` turns a list of them into TwiML.
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+    language: str = "en-US"
+    voice: str | None = None
+    loop: int = 1
+
+
+@dataclass(frozen=True)
+class Play:
+    url: str
+    loop: int = 1
+
+
+@dataclass(frozen=True)
+class Pause:
+    seconds: int = 1
+
+
+@dataclass(frozen=True)
+class Gather:
+    """Collect DTMF (or speech); the carrier posts `Digits`/`SpeechResult` to `action`."""
+
+    action: str
+    prompts: tuple[Union[Say, Play, Pause], ...] = ()
+    num_digits: int | None = None
+    timeout: int = 5
+    finish_on_key: str = "#"
+    input: str = "dtmf"
+    language: str = "en-US"
+    speech_hints: str | None = None
+    action_on_empty_result: bool = True
+
+
+@dataclass(frozen=True)
+class Redirect:
+    url: str
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    queue_name: str
+    wait_url: str | None = None
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Conference:
+    """Join the leg to a named conference (the Flex model: every call lives in one)."""
+
+    name: str
+    wait_url: str | None = None
+    start_on_enter: bool = True
+    end_on_exit: bool = False
+    muted: bool = False
+    beep: bool = False
+    status_callback: str | None = None
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Dial:
+    """Bridge to an external number or client identity."""
+
+    number: str
+    caller_id: str | None = None
+    timeout: int = 30
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    action: str
+    max_length: int = 120
+    finish_on_key: str = "#"
+    play_beep: bool = True
+    recording_status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+Instruction = Union[Say, Play, Pause, Gather, Redirect, Enqueue, Conference, Dial, Record, Hangup]
+
+
+# ----------------------------------------------------------------------------- events
+
+TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+CALL_STATUSES = frozenset({"queued", "initiated", "ringing", "in-progress"}) | TERMINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """A carrier webhook, validated and typed. `kind` is "voice" (what next?) or "status"."""
+
+    kind: str
+    call_sid: str
+    account_sid: str
+    from_number: str
+    to_number: str
+    call_status: str
+    direction: str
+    digits: str | None = None
+    speech_result: str | None = None
+    parent_call_sid: str | None = None
+    duration_s: int | None = None
+    sequence_number: int | None = None
+    timestamp: datetime | None = None
+    answered_by: str | None = None
+    recording_url: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.call_status in TERMINAL_STATUSES
+
+    @property
+    def is_inbound(self) -> bool:
+        return self.direction == "inbound"
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    call_sid: str
+    status: str
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    call_sid: str
+    status: str
+    from_number: str
+    to_number: str
+    direction: str
+    duration_s: int | None
+    start_time: datetime | None
+    end_time: datetime | None
+
+
+@dataclass(frozen=True)
+class Participant:
+    call_sid: str
+    conference_sid: str
+    hold: bool
+    muted: bool
+    coaching: bool
+    status: str
+
+
+class Telephony(Protocol):
+    """What the domain may ask of a carrier. Both adapters pass the same contract tests."""
+
+    account_sid: str
+
+    def render(self, instructions: Sequence[Instruction]) -> str: ...
+
+    def validate_signature(self, url: str, params: Mapping[str, str], signature: str | None) -> bool: ...
+
+    def place_call(
+        self,
+        to: str,
+        from_: str,
+        url: str,
+        status_callback: str | None = None,
+        machine_detection: str | None = None,
+        timeout_s: int = 30,
+    ) -> PlacedCall: ...
+
+    def fetch_call(self, call_sid: str) -> CallInfo: ...
+
+    def redirect(self, call_sid: str, url: str) -> None: ...
+
+    def hangup(self, call_sid: str) -> None: ...
+
+    def add_participant(
+        self,
+        conference_name: str,
+        to: str,
+        from_: str,
+        *,
+        muted: bool = False,
+        coach_call_sid: str | None = None,
+        status_callback: str | None = None,
+        early_media: bool = True,
+    ) -> Participant: ...
+
+    def update_participant(
+        self,
+        conference_name: str,
+        call_sid: str,
+        *,
+        hold: bool | None = None,
+        muted: bool | None = None,
+        hold_url: str | None = None,
+    ) -> Participant: ...
+
+    def remove_participant(self, conference_name: str, call_sid: str) -> None: ...
+
+
+class TelephonyError(RuntimeError):
+    """The carrier refused or failed a request; `status` is its HTTP status when known."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

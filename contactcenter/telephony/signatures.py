@@ -1,0 +1,39 @@
+"""Webhook signatures, checked with Twilio's own `RequestValidator` (constant-time compare)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from twilio.request_validator import RequestValidator
+
+
+def public_url(request_url: str, public_base_url: str) -> str:
+    """The URL the carrier actually called.
+
+    Behind a proxy or TLS terminator we see http://10.0.0.5:8000/hooks/voice while Twilio signed
+    https://cc.example.com/hooks/voice; the signature is over the latter, so swap scheme and host
+    (and any path prefix the proxy strips) for the configured public base URL.
+    """
+    if not public_base_url:
+        return request_url
+    parts = urlsplit(request_url)
+    base = urlsplit(public_base_url)
+    path = base.path.rstrip("/") + parts.path
+    return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
+
+
+class SignatureChecker:
+    def __init__(self, auth_token: str) -> None:
+        if not auth_token:
+            raise ValueError("an auth token is needed to check webhook signatures")
+        self._validator = RequestValidator(auth_token)
+
+    def is_valid(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
+        if not signature or len(signature) > 256:
+            return False
+        return bool(self._validator.validate(url, dict(params), signature))
+
+    def sign(self, url: str, params: Mapping[str, str]) -> str:
+        """What the carrier would send; the simulator signs its webhooks with this."""
+        return self._validator.compute_signature(url, dict(params))

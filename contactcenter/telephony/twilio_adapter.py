@@ -1,0 +1,168 @@
+"""The Twilio adapter: REST through `twilio.rest.Client`, TwiML through `VoiceResponse`.
+
+The same class serves the local carrier simulator: only the Client's HTTP layer differs
+(see `simulator.http_layer`), so every request takes the real library code path.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping, Sequence
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http import HttpClient
+from twilio.rest import Client
+
+from contactcenter.telephony import twiml
+from contactcenter.telephony.interfaces import (
+    CallInfo,
+    Instruction,
+    Participant,
+    PlacedCall,
+    TelephonyError,
+)
+from contactcenter.telephony.signatures import SignatureChecker
+
+STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+
+
+def _as_utc(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+class TwilioTelephony:
+    def __init__(self, account_sid: str, auth_token: str, http_client: HttpClient | None = None) -> None:
+        self.account_sid = account_sid
+        self._client = Client(account_sid, auth_token, http_client=http_client)
+        self._signatures = SignatureChecker(auth_token)
+
+    # -- TwiML and signatures --------------------------------------------------------------
+    def render(self, instructions: Sequence[Instruction]) -> str:
+        return twiml.render(instructions)
+
+    def validate_signature(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
+        return self._signatures.is_valid(url, params, signature)
+
+    # -- REST ------------------------------------------------------------------------------
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TwilioRestException as exc:
+            raise TelephonyError(f"carrier refused: {exc.msg}", status=exc.status) from exc
+        except TwilioException as exc:
+            raise TelephonyError(f"carrier request failed: {exc}") from exc
+
+    def place_call(
+        self,
+        to: str,
+        from_: str,
+        url: str,
+        status_callback: str | None = None,
+        machine_detection: str | None = None,
+        timeout_s: int = 30,
+    ) -> PlacedCall:
+        kwargs: dict[str, Any] = {"to": to, "from_": from_, "url": url, "method": "POST", "timeout": timeout_s}
+        if status_callback:
+            kwargs.update(
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=STATUS_EVENTS,
+            )
+        if machine_detection:
+            kwargs["machine_detection"] = machine_detection
+        call = self._call(self._client.calls.create, **kwargs)
+        return PlacedCall(call_sid=call.sid, status=call.status)
+
+    def fetch_call(self, call_sid: str) -> CallInfo:
+        call = self._call(self._client.calls(call_sid).fetch)
+        duration = int(call.duration) if call.duration not in (None, "") else None
+        return CallInfo(
+            call_sid=call.sid,
+            status=call.status,
+            from_number=call.from_ or "",
+            to_number=call.to or "",
+            direction=call.direction or "",
+            duration_s=duration,
+            start_time=_as_utc(call.start_time),
+            end_time=_as_utc(call.end_time),
+        )
+
+    def redirect(self, call_sid: str, url: str) -> None:
+        self._call(self._client.calls(call_sid).update, url=url, method="POST")
+
+    def hangup(self, call_sid: str) -> None:
+        self._call(self._client.calls(call_sid).update, status="completed")
+
+    def _participant(self, p: Any) -> Participant:
+        return Participant(
+            call_sid=p.call_sid,
+            conference_sid=p.conference_sid,
+            hold=bool(p.hold),
+            muted=bool(p.muted),
+            coaching=bool(p.coaching),
+            status=p.status or "",
+        )
+
+    def add_participant(
+        self,
+        conference_name: str,
+        to: str,
+        from_: str,
+        *,
+        muted: bool = False,
+        coach_call_sid: str | None = None,
+        status_callback: str | None = None,
+        early_media: bool = True,
+    ) -> Participant:
+        # Twilio accepts the conference's friendly name in place of its SID when adding a participant.
+        kwargs: dict[str, Any] = {
+            "from_": from_,
+            "to": to,
+            "muted": muted,
+            "early_media": early_media,
+            "end_conference_on_exit": False,
+        }
+        if coach_call_sid:
+            kwargs.update(coaching=True, call_sid_to_coach=coach_call_sid)
+        if status_callback:
+            kwargs.update(
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=["initiated", "ringing", "answered", "completed"],
+            )
+        p = self._call(self._client.conferences(conference_name).participants.create, **kwargs)
+        return self._participant(p)
+
+    def _conference_sid(self, conference_name: str) -> str:
+        if conference_name.startswith("CF") and len(conference_name) == 34:
+            return conference_name
+        found = self._call(
+            self._client.conferences.list, friendly_name=conference_name, status="in-progress", limit=1
+        )
+        if not found:
+            raise TelephonyError(f"no conference in progress named {conference_name!r}", status=404)
+        return found[0].sid
+
+    def update_participant(
+        self,
+        conference_name: str,
+        call_sid: str,
+        *,
+        hold: bool | None = None,
+        muted: bool | None = None,
+        hold_url: str | None = None,
+    ) -> Participant:
+        sid = self._conference_sid(conference_name)
+        kwargs: dict[str, Any] = {}
+        if hold is not None:
+            kwargs["hold"] = hold
+        if muted is not None:
+            kwargs["muted"] = muted
+        if hold_url:
+            kwargs.update(hold_url=hold_url, hold_method="POST")
+        p = self._call(self._client.conferences(sid).participants(call_sid).update, **kwargs)
+        return self._participant(p)
+
+    def remove_participant(self, conference_name: str, call_sid: str) -> None:
+        sid = self._conference_sid(conference_name)
+        self._call(self._client.conferences(sid).participants(call_sid).delete)

@@ -1,0 +1,166 @@
+"""Writing calls into the store: one `Interaction` per call leg, every carrier event once.
+
+Carriers retry and reorder webhooks. Each accepted event is stored under a dedupe key (unique in
+the database, so two processes racing on the same retry cannot both win), and call status only
+moves forward, so a late "ringing" never undoes a "completed".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contactcenter import clock
+from contactcenter.telephony.interfaces import TERMINAL_STATUSES, CallEvent
+from contactcenter.tickets import customers
+from contactcenter.tickets.models import CarrierEvent, Interaction
+
+STATUS_RANK = {
+    "queued": 0,
+    "initiated": 1,
+    "ringing": 2,
+    "in-progress": 3,
+    **{status: 4 for status in TERMINAL_STATUSES},
+}
+# Parameters never worth keeping in the event log.
+SECRET_PARAMS = frozenset({"AccountSid"})
+
+
+class UnknownCall(LookupError):
+    """A webhook names a call we never saw; answered with 404, nothing written."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    interaction: Interaction
+    duplicate: bool
+
+
+def event_key(event: CallEvent) -> str:
+    """Identity of a delivery: the same event resent by the carrier maps to the same key."""
+    if event.kind == "status":
+        seq = "" if event.sequence_number is None else str(event.sequence_number)
+        return f"status:{event.call_sid}:{event.call_status}:{seq}"
+    if event.kind == "voice" and event.digits is None and event.speech_result is None:
+        return f"voice:{event.call_sid}:start"
+    body = "&".join(f"{k}={v}" for k, v in sorted(event.params.items()))
+    digest = hashlib.sha256(body.encode()).hexdigest()[:32]
+    return f"{event.kind}:{event.call_sid}:{digest}"
+
+
+def _log_event(session: Session, interaction: Interaction, event: CallEvent) -> bool:
+    """Store the event once; False when this exact delivery was seen before."""
+    params = {k: v for k, v in event.params.items() if k not in SECRET_PARAMS}
+    row = CarrierEvent(
+        interaction_id=interaction.id,
+        dedupe_key=event_key(event),
+        kind=event.kind,
+        call_status=event.call_status,
+        params=params,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        if row in session:
+            session.expunge(row)
+        return False
+    return True
+
+
+def find(session: Session, call_sid: str) -> Interaction | None:
+    return session.scalars(select(Interaction).where(Interaction.call_sid == call_sid)).first()
+
+
+def open_call(session: Session, event: CallEvent, default_region: str = "US") -> Recorded:
+    """The first webhook of a call creates its interaction; any repeat finds it unchanged."""
+    existing = find(session, event.call_sid)
+    if existing is not None:
+        return Recorded(existing, duplicate=not _log_event(session, existing, event))
+    caller = event.from_number if event.is_inbound else event.to_number
+    customer = customers.find_by_phone(session, caller, default_region)
+    interaction = Interaction(
+        call_sid=event.call_sid,
+        parent_call_sid=event.parent_call_sid,
+        direction=event.direction,
+        from_number=event.from_number,
+        to_number=event.to_number,
+        customer_id=customer.id if customer else None,
+        status=event.call_status,
+        arrived_at=event.timestamp or clock.now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(interaction)
+            session.flush()
+    except IntegrityError:
+        # Another process created it between our read and our write: that delivery won.
+        if interaction in session:
+            session.expunge(interaction)
+        winner = find(session, event.call_sid)
+        if winner is None:
+            raise
+        return Recorded(winner, duplicate=True)
+    _log_event(session, interaction, event)
+    return Recorded(interaction, duplicate=False)
+
+
+def record_event(session: Session, event: CallEvent) -> Recorded:
+    """A later webhook of a known call: logged once, and status applied if it moves forward."""
+    interaction = find(session, event.call_sid)
+    if interaction is None:
+        raise UnknownCall(event.call_sid)
+    if not _log_event(session, interaction, event):
+        return Recorded(interaction, duplicate=True)
+    _apply_status(interaction, event)
+    return Recorded(interaction, duplicate=False)
+
+
+def _apply_status(interaction: Interaction, event: CallEvent) -> None:
+    if interaction.is_ended:
+        return
+    if STATUS_RANK.get(event.call_status, -1) < STATUS_RANK.get(interaction.status, -1):
+        return  # out of order: an older status arrived after a newer one
+    at = event.timestamp or clock.now()
+    interaction.status = event.call_status
+    if event.call_status == "in-progress" and interaction.direction == "outbound":
+        interaction.answered_at = interaction.answered_at or at
+    if event.recording_url and not interaction.recording_url:
+        interaction.recording_url = event.recording_url
+    if event.is_terminal:
+        end_call(interaction, at, event.call_status, event.duration_s)
+
+
+def end_call(interaction: Interaction, at: datetime, carrier_status: str, duration_s: int | None) -> None:
+    """Close the interaction and name its outcome in contact-center terms."""
+    if interaction.is_ended:
+        return
+    interaction.status = carrier_status
+    interaction.ended_at = max(at, interaction.arrived_at)
+    if duration_s is None:
+        duration_s = int((interaction.ended_at - interaction.arrived_at).total_seconds())
+    interaction.duration_s = duration_s
+    interaction.outcome = _outcome(interaction, carrier_status)
+
+
+def _outcome(interaction: Interaction, carrier_status: str) -> str:
+    if carrier_status != "completed":
+        return carrier_status  # busy, no-answer, failed, canceled
+    if interaction.answered_at is not None:
+        return "completed"
+    if interaction.queued_at is not None:
+        return "abandoned"
+    return "ended-in-ivr" if interaction.direction == "inbound" else "completed"
+
+
+def mark_queued(interaction: Interaction, queue_id: int | None) -> None:
+    if interaction.queued_at is None:
+        interaction.queued_at = clock.now()
+    if queue_id is not None and interaction.queue_id is None:
+        interaction.queue_id = queue_id

@@ -1,0 +1,118 @@
+"""Fixtures: a migrated database (SQLite or PostgreSQL), the real Redis, the app and its client.
+
+Choose the database with TEST_DATABASE_URL (default: a SQLite file in a temporary folder) and
+Redis with TEST_REDIS_URL (default: the local server, database 9). Each test runs inside a
+transaction that is rolled back afterwards; the app's own commits only release savepoints.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+import pytest
+import redis
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from contactcenter import runtime as runtime_mod
+from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
+from contactcenter.db import make_engine
+from contactcenter.migrate import upgrade
+from contactcenter.runtime import Runtime
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def _database_url(tmp_root: str) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_root}/test.db"
+
+
+def reset_schema(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _database_url(str(tmp_path_factory.mktemp("db")))
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    reset_schema(engine)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:  # a missing server is a failure, never a skip
+        pytest.fail(f"Redis is not reachable at {TEST_REDIS_URL}: {exc}")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=TEST_REDIS_URL,
+        carrier="simulator",
+        twilio_account_sid=SIMULATOR_ACCOUNT_SID,
+        twilio_auth_token=SIMULATOR_AUTH_TOKEN,
+        secret_key="test-secret-key",
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings, engine: Engine, session_factory: sessionmaker[Session], redis_client: redis.Redis) -> Iterator[Runtime]:
+    rt = Runtime(settings=settings, engine=engine, session_factory=session_factory, redis=redis_client)
+    previous = runtime_mod.install(rt)
+    yield rt
+    runtime_mod.install(previous)
+
+
+@pytest.fixture
+def app(runtime: Runtime):  # type: ignore[no-untyped-def]
+    from web import create_app
+
+    application = create_app(runtime, testing=True)
+    application.config["WTF_CSRF_ENABLED"] = False
+    return application
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()

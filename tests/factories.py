@@ -1,0 +1,69 @@
+"""Test data helpers that read like the domain: gen_customer, gen_agent, gen_queue, carrier_params."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from typing import Any, Mapping
+
+from sqlalchemy.orm import Session
+
+from contactcenter.accounts.models import Role, User
+from contactcenter.accounts.services import create_user, get_or_create_skill
+from contactcenter.acd.models import Queue, QueueSkill
+from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
+from contactcenter.telephony.signatures import SignatureChecker
+from contactcenter.tickets.customers import create_customer
+from contactcenter.tickets.models import Customer
+
+_counter = itertools.count(1)
+PASSWORD = "correct-horse-battery"
+
+
+def call_sid() -> str:
+    return "CA" + secrets.token_hex(16)
+
+
+def gen_customer(session: Session, name: str = "Grace Hopper", phones: tuple[str, ...] = ("+14155550100",), **kw: Any) -> Customer:
+    return create_customer(session, name, phones, **kw)
+
+
+def gen_agent(session: Session, username: str | None = None, role: Role = Role.AGENT, **kw: Any) -> User:
+    return create_user(session, username or f"agent{next(_counter)}", PASSWORD, role=role, **kw)
+
+
+def gen_queue(session: Session, name: str = "support", skills: Mapping[str, int] | None = None, **kw: Any) -> Queue:
+    queue = Queue(name=name, display_name=kw.pop("display_name", name.title()), **kw)
+    for skill, level in (skills or {}).items():
+        queue.required_skills.append(QueueSkill(skill=get_or_create_skill(session, skill), min_level=level))
+    session.add(queue)
+    session.flush()
+    return queue
+
+
+def carrier_params(sid: str | None = None, *, status: str = "ringing", from_: str = "+14155550100", to: str = "+18005550199", **extra: str) -> dict[str, str]:
+    """What Twilio posts for a voice webhook (and, with CallStatus etc., a status callback)."""
+    params = {
+        "CallSid": sid or call_sid(),
+        "AccountSid": SIMULATOR_ACCOUNT_SID,
+        "From": from_,
+        "To": to,
+        "CallStatus": status,
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        "Caller": from_,
+        "Called": to,
+    }
+    params.update(extra)
+    return params
+
+
+def sign(url: str, params: Mapping[str, str], token: str = SIMULATOR_AUTH_TOKEN) -> str:
+    return SignatureChecker(token).sign(url, params)
+
+
+def post_signed(client: Any, path: str, params: Mapping[str, str], *, base: str = "http://localhost", headers: Mapping[str, str] | None = None) -> Any:
+    """POST as the carrier would: form-encoded and signed over the full URL."""
+    all_headers = {"X-Twilio-Signature": sign(base + path, params)}
+    all_headers.update(headers or {})
+    return client.post(path, data=dict(params), headers=all_headers, base_url=base)

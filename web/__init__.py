@@ -1,0 +1,5 @@
+"""The web layer: Flask app factory, blueprints, templates. Thin: parse, authorize, call the domain, render."""
+
+from web.app import create_app
+
+__all__ = ["create_app"]

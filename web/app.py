@@ -1,0 +1,53 @@
+"""Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+from contactcenter.runtime import Runtime, build_runtime
+from contactcenter.telephony.signatures import SignatureChecker
+from web import database
+from web.extensions import csrf, login_manager, socketio
+
+MAX_FORM_BYTES = 1024 * 1024
+
+
+def create_app(runtime: Runtime | None = None, *, testing: bool = False) -> Flask:
+    runtime = runtime or build_runtime()
+    settings = runtime.settings
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=testing,
+        MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.extensions["contactcenter.runtime"] = runtime
+    app.extensions["contactcenter.signatures"] = SignatureChecker(settings.twilio_auth_token)
+
+    database.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        message_queue=settings.redis_url or None,
+        async_mode="threading",
+        cors_allowed_origins=settings.public_base_url or None,
+    )
+
+    from web import auth, hooks, pages
+
+    app.register_blueprint(hooks.bp)
+    csrf.exempt(hooks.bp)  # the carrier signs its requests instead
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    logging.getLogger("contactcenter").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,111 @@
+"""Carrier webhooks: verify the signature, parse, hand to the domain, answer TwiML.
+
+Order matters: body size first (413), then signature (403) before we look at a single value,
+then shape (400), then the domain (404 for calls we never saw). Only a request that passes all
+of them may write.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+
+from contactcenter import phones
+from contactcenter.calls.services import CallService, HookUrls
+from contactcenter.telephony.signatures import SignatureChecker, public_url
+from contactcenter.telephony.twiml import render
+from contactcenter.telephony.webhooks import MalformedWebhook, parse_call_event
+from contactcenter.tickets.interactions import UnknownCall
+from web import database
+
+bp = Blueprint("hooks", __name__, url_prefix="/hooks")
+log = logging.getLogger("contactcenter.hooks")
+FORM = "application/x-www-form-urlencoded"
+
+
+def _plain(message: str, status: int) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain")
+
+
+def _params() -> dict[str, str]:
+    settings = database.runtime().settings
+    request.max_content_length = settings.max_webhook_bytes
+    if request.mimetype != FORM:
+        abort(_plain("webhooks must be form-encoded", 415))
+    form = request.form  # raises 413 past max_content_length
+    params: dict[str, str] = {}
+    for key in form:
+        values = form.getlist(key)
+        if len(values) != 1:
+            abort(_plain(f"parameter {key[:64]!r} given more than once", 400))
+        params[key] = values[0]
+    return params
+
+
+def _event(kind: str):  # type: ignore[no-untyped-def]
+    settings = database.runtime().settings
+    params = _params()
+    url = public_url(request.url, settings.public_base_url)
+    checker: SignatureChecker = current_app.extensions["contactcenter.signatures"]
+    if not checker.is_valid(url, params, request.headers.get("X-Twilio-Signature")):
+        log.warning("webhook refused: bad signature", extra={"path": request.path})
+        abort(_plain("signature check failed", 403))
+    try:
+        event = parse_call_event(kind, params)
+    except MalformedWebhook as exc:
+        abort(_plain(f"malformed webhook: {exc}", 400))
+    if event.account_sid != settings.twilio_account_sid:
+        abort(_plain("webhook is for another account", 403))
+    return event
+
+
+def _external(endpoint: str) -> str:
+    base = database.runtime().settings.public_base_url
+    if base:
+        return base + url_for(endpoint)
+    return url_for(endpoint, _external=True)
+
+
+def _service() -> CallService:
+    settings = database.runtime().settings
+    urls = HookUrls(
+        voice=_external("hooks.voice"), status=_external("hooks.status"), wait=_external("hooks.wait")
+    )
+    return CallService(database.session(), urls, default_region=settings.default_region)
+
+
+def _twiml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+@bp.post("/voice")
+def voice() -> Response:
+    event = _event("voice")
+    instructions = _service().answer(event)
+    database.session().commit()
+    log.info("call answered", extra={"call_sid": event.call_sid, "from": phones.mask(event.from_number)})
+    return _twiml(render(instructions))
+
+
+@bp.post("/wait")
+def wait() -> Response:
+    event = _event("wait")
+    try:
+        instructions = _service().hold(event)
+    except UnknownCall:
+        abort(_plain("unknown call", 404))
+    return _twiml(render(instructions))
+
+
+@bp.post("/status")
+def status() -> Response:
+    event = _event("status")
+    try:
+        recorded = _service().status(event)
+    except UnknownCall:
+        abort(_plain("unknown call", 404))
+    database.session().commit()
+    if not recorded.duplicate:
+        log.info("call status", extra={"call_sid": event.call_sid, "status": event.call_status})
+    return Response(status=204)

@@ -1,0 +1,81 @@
+"""Pages for people: call log, customers, health."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from flask_login import login_required
+from sqlalchemy import func, select, text
+from werkzeug.wrappers import Response
+
+from contactcenter.tickets import customers
+from contactcenter.tickets.models import Customer, Interaction
+from web import database
+
+bp = Blueprint("pages", __name__)
+PAGE_SIZE = 50
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        abort(400, "page must be a whole number from 1")
+    return int(raw)
+
+
+@bp.get("/")
+@login_required
+def home() -> str:
+    session = database.session()
+    page = _page()
+    total = session.scalar(select(func.count(Interaction.id))) or 0
+    calls = session.scalars(
+        select(Interaction).order_by(Interaction.arrived_at.desc(), Interaction.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template("calls.html", calls=calls, total=total, page=page, page_size=PAGE_SIZE)
+
+
+@bp.get("/calls/<int:interaction_id>")
+@login_required
+def call_detail(interaction_id: int) -> str:
+    call = database.session().get(Interaction, interaction_id)
+    if call is None:
+        abort(404)
+    return render_template("call_detail.html", call=call)
+
+
+@bp.get("/customers")
+@login_required
+def customer_list() -> str:
+    session = database.session()
+    query = request.args.get("phone", "")[:64]
+    region = database.runtime().settings.default_region
+    if query:
+        found = customers.find_by_phone(session, query, region)
+        rows = [found] if found else []
+    else:
+        rows = list(session.scalars(select(Customer).order_by(Customer.name).limit(PAGE_SIZE)))
+    return render_template("customers.html", customers=rows, query=query)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    runtime = database.runtime()
+    checks: dict[str, str] = {}
+    try:
+        database.session().execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - readiness reports any failure
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        runtime.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["redis"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return jsonify(status="ready" if ready else "not-ready", checks=checks), 200 if ready else 503
