@@ -116,3 +116,71 @@ def app(runtime: Runtime):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+def delete_all_rows(engine: Engine) -> None:
+    from contactcenter.models import Base
+
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def committed_runtime(settings: Settings, engine: Engine, redis_client: redis.Redis) -> Iterator[Runtime]:
+    """A runtime whose sessions really commit (servers in threads or processes need that).
+
+    Every row is deleted afterwards so the rolled-back tests still start from an empty store.
+    """
+    from contactcenter.db import make_sessionmaker
+
+    delete_all_rows(engine)
+    rt = Runtime(settings=settings, engine=engine, session_factory=make_sessionmaker(engine), redis=redis_client)
+    previous = runtime_mod.install(rt)
+    yield rt
+    runtime_mod.install(previous)
+    delete_all_rows(engine)
+
+
+@pytest.fixture
+def live_server(committed_runtime: Runtime) -> Iterator[str]:
+    """The app served over real HTTP on a free loopback port, in a thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    app = create_app(committed_runtime)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Headless Chromium from the system packages (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
