@@ -93,19 +93,16 @@ def demo(host: str, port: int, calls_per_minute: float, duration: float) -> None
     sys.exit(run_demo(host=host, port=port, calls_per_minute=calls_per_minute, duration=duration))
 
 
-def _register_optional() -> None:
+def _register_domain_commands() -> None:
     """Sub-command groups that live with their domain package."""
-    import importlib
+    from contactcenter.acd.cli import erlang
+    from contactcenter.ivr.cli import ivr
 
-    for module, name in (("contactcenter.ivr.cli", "ivr"), ("contactcenter.acd.cli", "erlang")):
-        try:
-            command = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue
-        main.add_command(command)
+    main.add_command(erlang)
+    main.add_command(ivr)
 
 
-_register_optional()
+_register_domain_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,1 @@
+"""IVR: menu-tree flows that callers walk through before reaching an ACD queue."""
