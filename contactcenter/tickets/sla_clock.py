@@ -34,7 +34,7 @@ from functools import cached_property
 from typing import Iterable
 
 from contactcenter import clock
-from contactcenter.tickets.calendars import BusinessCalendar, aware_utc
+from contactcenter.calendars import BusinessCalendar, aware_utc
 
 _ZERO = timedelta(0)
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contactcenter.tickets.calendars import (
+from contactcenter.calendars import (
     CALENDAR_HOURS,
     END_OF_DAY,
     BusinessCalendar,

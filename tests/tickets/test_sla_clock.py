@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contactcenter.tickets.calendars import CALENDAR_HOURS, BusinessCalendar
+from contactcenter.calendars import CALENDAR_HOURS, BusinessCalendar
 from contactcenter.tickets.sla_clock import (
     SlaClockState,
     SlaEvent,
