@@ -36,6 +36,9 @@ class Settings:
     default_region: str = "US"
     # Largest webhook body we accept; Twilio's own webhooks are a few kilobytes.
     max_webhook_bytes: int = 64 * 1024
+    # IVR flows (YAML files) and the one inbound calls start in; empty flow name: no IVR.
+    ivr_flows_dir: str = str(Path(__file__).parent / "ivr" / "flows")
+    ivr_flow: str = "acme-support"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -91,4 +94,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         simulator_url=env.get("SIMULATOR_URL", "").strip().rstrip("/"),
         default_region=(env.get("DEFAULT_REGION", "US").strip().upper() or "US"),
         max_webhook_bytes=max_webhook_bytes,
+        ivr_flows_dir=env.get("IVR_FLOWS_DIR", "").strip() or Settings.ivr_flows_dir,
+        ivr_flow=env.get("IVR_FLOW", Settings.ivr_flow).strip(),
     )

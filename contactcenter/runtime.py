@@ -6,8 +6,10 @@ job sees exactly the connections a request would.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import redis
@@ -17,7 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from contactcenter import redis_conn
 from contactcenter.config import Settings, load_settings
 from contactcenter.db import make_engine, make_sessionmaker
+from contactcenter.ivr.flow import Flow
+from contactcenter.ivr.validation import FlowRegistry, LoadResult
 from contactcenter.telephony.interfaces import Telephony
+
+log = logging.getLogger("contactcenter.runtime")
 
 
 @dataclass
@@ -28,6 +34,7 @@ class Runtime:
     redis: redis.Redis
     _telephony_factory: Callable[[Settings], Telephony] | None = None
     _telephony: Telephony | None = field(default=None, repr=False)
+    _flows: FlowRegistry | None = field(default=None, repr=False)
 
     @property
     def telephony(self) -> Telephony:
@@ -38,6 +45,42 @@ class Runtime:
 
     def use_telephony(self, telephony: Telephony) -> None:
         self._telephony = telephony
+
+    @property
+    def flows(self) -> FlowRegistry:
+        """IVR flows from `settings.ivr_flows_dir`, validated against the queues in the store."""
+        if self._flows is None:
+            self._flows = FlowRegistry(known_queues=self._queue_names)
+            self.reload_flows()
+        return self._flows
+
+    def reload_flows(self) -> list[LoadResult]:
+        """Load every flow file again; an invalid file leaves its last valid version serving."""
+        if self._flows is None:
+            self._flows = FlowRegistry(known_queues=self._queue_names)
+        folder = Path(self.settings.ivr_flows_dir)
+        results = [self._flows.load(path) for path in sorted(folder.glob("*.y*ml"))] if folder.is_dir() else []
+        for result in results:
+            if not result.accepted:
+                log.error("IVR flow %s refused: %s", result.path, "; ".join(str(p) for p in result.problems if p.is_error))
+        return results
+
+    def ivr_flow(self) -> Flow | None:
+        name = self.settings.ivr_flow
+        if not name:
+            return None
+        try:
+            return self.flows.get(name)
+        except KeyError:
+            return None
+
+    def _queue_names(self) -> set[str]:
+        from sqlalchemy import select
+
+        from contactcenter.acd.models import Queue
+
+        with self.session_factory() as session:
+            return set(session.scalars(select(Queue.name)))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -13,6 +13,9 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from contactcenter import phones
 from contactcenter.calls.services import CallService, HookUrls
+from contactcenter.ivr.engine import IvrUrls
+from contactcenter.ivr.services import IvrService
+from contactcenter.ivr.session import SessionStore
 from contactcenter.telephony.signatures import SignatureChecker, public_url
 from contactcenter.telephony.twiml import render
 from contactcenter.telephony.webhooks import MalformedWebhook, parse_call_event
@@ -68,11 +71,66 @@ def _external(endpoint: str) -> str:
 
 
 def _service() -> CallService:
-    settings = database.runtime().settings
+    rt = database.runtime()
+    settings = rt.settings
     urls = HookUrls(
         voice=_external("hooks.voice"), status=_external("hooks.status"), wait=_external("hooks.wait")
     )
-    return CallService(database.session(), urls, default_region=settings.default_region)
+    ivr = None
+    flow = rt.ivr_flow()
+    if flow is not None:
+        ivr_urls = IvrUrls(
+            gather=_external("hooks.ivr_gather"),
+            recording=_external("hooks.ivr_recording"),
+            dial=_external("hooks.ivr_dial"),
+        )
+        ivr = IvrService(database.session(), SessionStore(rt.redis), flow, ivr_urls, settings.default_region)
+    return CallService(database.session(), urls, ivr=ivr, default_region=settings.default_region)
+
+
+def _step() -> int:
+    raw = request.args.get("step", "")
+    if not raw.isdigit() or len(raw) > 6:
+        abort(_plain("malformed webhook: step must be a whole number", 400))
+    return int(raw)
+
+
+def _small_int(params_value: str | None, name: str) -> int | None:
+    if params_value in (None, ""):
+        return None
+    if not params_value.isdigit() or len(params_value) > 6:
+        abort(_plain(f"malformed webhook: {name} must be a whole number", 400))
+    return int(params_value)
+
+
+def _ivr(kind: str) -> Response:
+    event = _event("voice")
+    step = _step()
+    dial_status = event.params.get("DialCallStatus")
+    if dial_status is not None and dial_status not in ("completed", "answered", "busy", "no-answer", "failed", "canceled"):
+        abort(_plain("malformed webhook: DialCallStatus is not a known status", 400))
+    duration = _small_int(event.params.get("RecordingDuration"), "RecordingDuration")
+    try:
+        instructions = _service().ivr_input(event, step, kind, dial_status=dial_status, recording_duration=duration)
+    except UnknownCall:
+        abort(_plain("unknown call", 404))
+    database.session().commit()
+    return _twiml(render(instructions))
+
+
+@bp.post("/ivr")
+def ivr_gather() -> Response:
+    return _ivr("gather")
+
+
+@bp.post("/ivr/recording")
+def ivr_recording() -> Response:
+    return _ivr("recording")
+
+
+@bp.post("/ivr/dial")
+def ivr_dial() -> Response:
+    return _ivr("dial")
 
 
 def _twiml(body: str) -> Response:

@@ -77,3 +77,29 @@ class QueueMembership(Base):
 
     queue: Mapped[Queue] = relationship(back_populates="members")
     user: Mapped["User"] = relationship(back_populates="memberships")
+
+
+class CallbackRequest(Base):
+    """A caller who asked to be called back instead of waiting (virtual hold / IVR callback).
+
+    `place_at` is when the caller joined the line: the callback is served in that order, so
+    asking for a callback never costs the caller their place.
+    """
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','dialing','connected','done','failed','canceled')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id", ondelete="SET NULL"), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"), index=True)
+    priority: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    place_at: Mapped[datetime] = mapped_column(default=clock.now)
+    requested_at: Mapped[datetime] = mapped_column(default=clock.now)
+    done_at: Mapped[datetime | None] = mapped_column()
+    intent: Mapped[str | None] = mapped_column(String(120))

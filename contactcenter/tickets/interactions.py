@@ -53,12 +53,12 @@ def event_key(event: CallEvent) -> str:
     return f"{event.kind}:{event.call_sid}:{digest}"
 
 
-def _log_event(session: Session, interaction: Interaction, event: CallEvent) -> bool:
+def _log_event(session: Session, interaction: Interaction, event: CallEvent, key: str | None = None) -> bool:
     """Store the event once; False when this exact delivery was seen before."""
     params = {k: v for k, v in event.params.items() if k not in SECRET_PARAMS}
     row = CarrierEvent(
         interaction_id=interaction.id,
-        dedupe_key=event_key(event),
+        dedupe_key=key or event_key(event),
         kind=event.kind,
         call_status=event.call_status,
         params=params,
@@ -111,12 +111,16 @@ def open_call(session: Session, event: CallEvent, default_region: str = "US") ->
     return Recorded(interaction, duplicate=False)
 
 
-def record_event(session: Session, event: CallEvent) -> Recorded:
-    """A later webhook of a known call: logged once, and status applied if it moves forward."""
+def record_event(session: Session, event: CallEvent, key: str | None = None) -> Recorded:
+    """A later webhook of a known call: logged once, and status applied if it moves forward.
+
+    `key` overrides the dedupe key when the delivery's identity is not in its parameters
+    (an IVR step number travels in the URL).
+    """
     interaction = find(session, event.call_sid)
     if interaction is None:
         raise UnknownCall(event.call_sid)
-    if not _log_event(session, interaction, event):
+    if not _log_event(session, interaction, event, key):
         return Recorded(interaction, duplicate=True)
     _apply_status(interaction, event)
     return Recorded(interaction, duplicate=False)
@@ -147,6 +151,8 @@ def end_call(interaction: Interaction, at: datetime, carrier_status: str, durati
         duration_s = int((interaction.ended_at - interaction.arrived_at).total_seconds())
     interaction.duration_s = duration_s
     interaction.outcome = _outcome(interaction, carrier_status)
+    if interaction.ivr_flow and interaction.ivr_exit is None:
+        interaction.ivr_exit = "caller-hung-up"
 
 
 def _outcome(interaction: Interaction, carrier_status: str) -> str:

@@ -71,7 +71,17 @@ class Interaction(Base):
     duration_s: Mapped[int | None] = mapped_column()
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The IVR: which flow (and version) served the call, every node and input (masked where
+    # the flow says so), why the caller left it, and what they told us on the way.
+    ivr_flow: Mapped[str | None] = mapped_column(String(64))
+    ivr_flow_version: Mapped[int | None] = mapped_column()
     ivr_path: Mapped[list[Any]] = mapped_column(default=list)
+    ivr_exit: Mapped[str | None] = mapped_column(String(32))
+    ivr_variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    intent: Mapped[str | None] = mapped_column(String(120))
+    priority: Mapped[int] = mapped_column(default=0)
+    language: Mapped[str | None] = mapped_column(String(16))
+    csat: Mapped[int | None] = mapped_column()
     disposition: Mapped[str | None] = mapped_column(String(64))
     notes: Mapped[str | None] = mapped_column(Text)
     recording_url: Mapped[str | None] = mapped_column(String(512))

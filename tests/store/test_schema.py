@@ -10,7 +10,7 @@ from contactcenter.migrate import current_revision
 
 
 def test_migrations_are_at_head(engine):
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 def test_models_and_migrations_agree(engine):

@@ -1,0 +1,161 @@
+"""The IVR against the store: self-service answers from the CRM, and the caller's path written
+onto their interaction in the same transaction as the webhook that moved them."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from contactcenter import phones
+from contactcenter.acd.models import CallbackRequest, Queue
+from contactcenter.ivr.engine import IvrEngine, IvrUrls, Turn
+from contactcenter.ivr.flow import Flow
+from contactcenter.ivr.session import IvrSession, SessionStore
+from contactcenter.tickets.interactions import find as find_interaction
+from contactcenter.tickets.models import Customer, Interaction, Ticket
+from contactcenter.tickets.services import open_ticket
+
+OPEN_STATES = ("new", "open", "pending", "on_hold")
+STATUS_WORDS = {
+    "en": {
+        "new": "received, and waiting for a first reply",
+        "open": "open, and our team is working on it",
+        "pending": "waiting for information from you",
+        "on_hold": "on hold while we wait for a third party",
+        "solved": "solved",
+        "closed": "closed",
+        "merged": "merged into another request",
+    },
+    "es": {
+        "new": "recibida y a la espera de una primera respuesta",
+        "open": "abierta y nuestro equipo está trabajando en ella",
+        "pending": "a la espera de información suya",
+        "on_hold": "en espera de un tercero",
+        "solved": "resuelta",
+        "closed": "cerrada",
+        "merged": "unida a otra solicitud",
+    },
+}
+
+
+def _words(language: str) -> dict[str, str]:
+    return STATUS_WORDS.get(language.split("-")[0], STATUS_WORDS["en"])
+
+
+class CrmSelfService:
+    """Answers the IVR's questions from the SQL store; writes callbacks and voicemail tickets."""
+
+    def __init__(self, session: Session, default_region: str = "US") -> None:
+        self.session = session
+        self.default_region = default_region
+
+    def ticket_status(self, number: str, language: str) -> str | None:
+        if not number.isdigit() or len(number) > 12:
+            return None
+        ticket = self.session.get(Ticket, int(number))
+        return None if ticket is None else _words(language).get(ticket.status, ticket.status)
+
+    def open_tickets(self, customer_id: int | None, language: str) -> str | None:
+        if customer_id is None:
+            return None
+        count = self.session.scalar(
+            select(func.count(Ticket.id)).where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATES))
+        ) or 0
+        if language.startswith("es"):
+            return f"{count} solicitudes abiertas" if count != 1 else "una solicitud abierta"
+        return f"{count} open requests" if count != 1 else "one open request"
+
+    def account_summary(self, customer_id: int | None, language: str) -> str | None:
+        if customer_id is None:
+            return None
+        customer = self.session.get(Customer, customer_id)
+        if customer is None:
+            return None
+        tickets = self.open_tickets(customer_id, language)
+        if language.startswith("es"):
+            return f"cuenta a nombre de {customer.name}, nivel {customer.segment}, con {tickets}"
+        return f"account for {customer.name}, {customer.segment} tier, with {tickets}"
+
+    def _queue_id(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        return self.session.scalar(select(Queue.id).where(Queue.name == name))
+
+    def request_callback(self, ivr: IvrSession, queue: str, priority: int) -> None:
+        call = find_interaction(self.session, ivr.call_sid)
+        phone = phones.try_normalize(ivr.caller, self.default_region)
+        queue_id = self._queue_id(queue)
+        if call is None or phone is None or queue_id is None:
+            return
+        exists = self.session.scalar(select(CallbackRequest.id).where(CallbackRequest.interaction_id == call.id))
+        if exists is None:
+            self.session.add(CallbackRequest(
+                interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=queue_id,
+                priority=priority, place_at=call.arrived_at, intent=ivr.variables.get("intent"),
+            ))
+            self.session.flush()
+
+    def voicemail(self, ivr: IvrSession, recording_url: str, duration_s: int | None, queue: str | None, subject: str | None) -> None:
+        call = find_interaction(self.session, ivr.call_sid)
+        if call is None:
+            return
+        call.recording_url = recording_url
+        seconds = f" ({duration_s} s)" if duration_s is not None else ""
+        open_ticket(
+            self.session,
+            subject or "Voicemail",
+            description=f"Voicemail from {call.from_number}{seconds}: {recording_url}",
+            customer_id=call.customer_id,
+            queue_id=self._queue_id(queue),
+            channel="voicemail",
+            interactions=[call],
+        )
+
+
+class IvrService:
+    def __init__(self, session: Session, store: SessionStore, flow: Flow, urls: IvrUrls,
+                 default_region: str = "US", self_service: CrmSelfService | None = None) -> None:
+        self.session = session
+        self.store = store
+        self.flow = flow
+        self.engine = IvrEngine(flow, self_service or CrmSelfService(session, default_region), urls)
+
+    def begin(self, call: Interaction) -> Turn:
+        segment = call.customer.segment if call.customer is not None else None
+        ivr, turn = self.engine.start(call.call_sid, caller=call.from_number,
+                                      customer_id=call.customer_id, segment=segment)
+        call.ivr_flow, call.ivr_flow_version = self.flow.name, self.flow.version
+        self._record(call, ivr, turn)
+        return turn
+
+    def answer(self, call: Interaction, step: int, *, duplicate: bool, digits: str | None = None,
+               speech: str | None = None, dial_status: str | None = None,
+               recording_url: str | None = None, recording_duration: int | None = None) -> Turn:
+        """The caller answered step `step`. Anything but the current step changes nothing."""
+        ivr = self.store.load(call.call_sid)
+        if ivr is None or ivr.flow != self.flow.name:
+            return self.begin(call)  # unknown or expired session: start again at the root
+        if duplicate or step != ivr.step:
+            return self.engine.reprompt(ivr)
+        turn = self.engine.advance(ivr, digits=digits, speech=speech, dial_status=dial_status,
+                                   recording_url=recording_url, recording_duration=recording_duration)
+        self._record(call, ivr, turn)
+        return turn
+
+    def _record(self, call: Interaction, ivr: IvrSession, turn: Turn) -> None:
+        call.ivr_path = [*(call.ivr_path or []), *(entry.as_dict() for entry in turn.visited)]
+        call.ivr_variables = ivr.public_variables()
+        call.language = ivr.language
+        if turn.csat is not None:
+            call.csat = turn.csat
+        if turn.exit and call.ivr_exit is None:
+            call.ivr_exit = turn.exit
+        if turn.handoff is not None:
+            call.intent = turn.handoff.intent
+            call.priority = turn.handoff.priority
+        self.store.save(ivr)
+
+
+FlowSource = Callable[[str], Flow]
