@@ -79,7 +79,7 @@ class TwilioTelephony:
         return CallInfo(
             call_sid=call.sid,
             status=call.status,
-            from_number=call.from_ or "",
+            from_number=call._from or "",
             to_number=call.to or "",
             direction=call.direction or "",
             duration_s=duration,
@@ -136,12 +136,13 @@ class TwilioTelephony:
     def _conference_sid(self, conference_name: str) -> str:
         if conference_name.startswith("CF") and len(conference_name) == 34:
             return conference_name
-        found = self._call(
-            self._client.conferences.list, friendly_name=conference_name, status="in-progress", limit=1
-        )
-        if not found:
-            raise TelephonyError(f"no conference in progress named {conference_name!r}", status=404)
-        return found[0].sid
+        # A caller waiting alone is in a conference that is still "init"; both it and an
+        # "in-progress" one are live, a "completed" one is history.
+        found = self._call(self._client.conferences.list, friendly_name=conference_name, limit=20)
+        live = [c for c in found if c.status in ("init", "in-progress")]
+        if not live:
+            raise TelephonyError(f"no live conference named {conference_name!r}", status=404)
+        return live[0].sid
 
     def update_participant(
         self,
