@@ -184,3 +184,26 @@ def page(browser):  # type: ignore[no-untyped-def]
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
+
+
+CENTER_NUMBER = "+18005550100"
+# A Monday, 10:00 in New York: inside the demo flow's business hours.
+BUSINESS_HOURS = __import__("datetime").datetime(2026, 11, 23, 15, 0, tzinfo=__import__("datetime").timezone.utc)
+
+
+@pytest.fixture
+def carrier(app, runtime: Runtime):  # type: ignore[no-untyped-def]
+    """The local carrier simulator on virtual time, calling the app in process.
+
+    The app's REST requests reach the same simulator through the real twilio Client.
+    """
+    from contactcenter.telephony.simulator import SimulatorHttpClient, WsgiTransport, create_rest_app, virtual_carrier
+    from contactcenter.telephony.twilio_adapter import TwilioTelephony
+
+    with virtual_carrier(WsgiTransport(app, raise_app_errors=False), start=BUSINESS_HOURS) as sim:
+        sim.add_number(CENTER_NUMBER, "http://cc.test/hooks/voice", "http://cc.test/hooks/status")
+        runtime.use_telephony(
+            TwilioTelephony(runtime.settings.twilio_account_sid, runtime.settings.twilio_auth_token,
+                            http_client=SimulatorHttpClient(create_rest_app(sim)))
+        )
+        yield sim
