@@ -1,0 +1,139 @@
+"""`contactcenter demo`: the whole system in one process on the embedded default.
+
+Web app and webhooks, a background worker, and the local carrier simulator with scripted callers,
+all sharing one SQLite file and one in-process Redis substitute. The simulator reaches the app
+over real HTTP on loopback and answers the app's REST requests on a port of its own, so the
+demo takes the same code paths as production.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+
+import click
+from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from contactcenter import jobs, runtime as runtime_mod
+from contactcenter.config import load_settings
+from contactcenter.db import make_engine, transaction
+from contactcenter.demo_data import CUSTOMERS, DEMO_LOGINS, DEMO_PASSWORD, UNKNOWN_CALLERS, seed
+from contactcenter.migrate import upgrade
+from contactcenter.tickets.models import Interaction
+
+DEMO_NUMBER = "+18005550100"
+# What simulated callers do, with weights: self-service, menus into queues, impatience, mistakes.
+CALLER_SCRIPTS: tuple[tuple[str, int], ...] = (
+    ("press 1, press 1, enter 1#, press 2, press 5", 4),  # order status, self-served, CSAT 5
+    ("press 1, press 1, enter 99999#, press 0, hang up after 70", 2),  # unknown order → agent
+    ("press 1, press 2, hang up after 60", 3),  # billing queue, gives up after a minute
+    ("press 1, press 4, hang up after 50", 2),  # technical support
+    ("press 1, press 3", 1),  # asks for a callback
+    ("press 2, press 0, hang up after 45", 1),  # Spanish, agent
+    ("press 1, press 7, press 8, press 7, hang up after 40", 1),  # three wrong keys
+    ("wait, wait, wait, hang up after 60", 1),  # silent caller
+)
+
+
+class _ThreadWorker(SimpleWorker):
+    """An RQ worker that can run in a thread (signals belong to the main thread, so job
+    time limits use a timer instead of SIGALRM)."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:  # noqa: D401
+        return None
+
+
+def _script(rng: random.Random) -> str:
+    scripts, weights = zip(*CALLER_SCRIPTS)
+    return rng.choices(scripts, weights=weights)[0]
+
+
+def _start_worker(rt: runtime_mod.Runtime, stop: threading.Event) -> threading.Thread:
+    def loop() -> None:
+        worker = _ThreadWorker([jobs.queue(name, rt.redis) for name in jobs.QUEUES], connection=rt.redis)
+        next_sweep = 0.0
+        while not stop.is_set():
+            if time.monotonic() >= next_sweep:
+                from contactcenter.calls.tasks import sweep_stale_calls
+
+                sweep_stale_calls.enqueue(older_than_s=900, _connection=rt.redis)  # type: ignore[attr-defined]
+                next_sweep = time.monotonic() + 60
+            worker.work(burst=True, logging_level="WARNING")
+            stop.wait(1.0)
+
+    thread = threading.Thread(target=loop, name="demo-worker", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) -> int:
+    from contactcenter.telephony.simulator import HttpTransport, InboundTraffic, SimulatedCarrier, SimulatorServer
+    from web import create_app
+
+    for noisy in ("werkzeug", "alembic", "rq.worker"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    settings = load_settings()
+    if settings.carrier != "simulator":
+        raise click.ClickException("the demo drives the simulated carrier; unset CARRIER or set it to simulator")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+
+    carrier = SimulatedCarrier(HttpTransport(), account_sid=settings.twilio_account_sid,
+                               auth_token=settings.twilio_auth_token, seed=int(time.time()))
+    api = SimulatorServer(carrier).start()
+    settings = settings.with_overrides(simulator_url=api.url)
+    rt = runtime_mod.build_runtime(settings)
+    runtime_mod.install(rt)
+    with transaction(rt.session_factory) as session:
+        created = seed(session)
+    rt.reload_flows()
+
+    app = create_app(rt)
+    server = make_server(host, port, app, threaded=True)
+    base = f"http://{host}:{server.server_port}"
+    web_thread = threading.Thread(target=server.serve_forever, name="demo-web", daemon=True)
+    web_thread.start()
+
+    stop = threading.Event()
+    _start_worker(rt, stop)
+    carrier.add_number(DEMO_NUMBER, f"{base}/hooks/voice", f"{base}/hooks/status")
+    carrier.start()
+    traffic = None
+    if calls_per_minute > 0:
+        callers = [number for _, number, _, _ in CUSTOMERS] + list(UNKNOWN_CALLERS)
+        traffic = InboundTraffic(carrier, DEMO_NUMBER, calls_per_minute, _script, seed=int(time.time()), callers=callers)
+        traffic.start()
+
+    click.echo(f"contactcenter demo is running at {base}/")
+    click.echo(f"  database: {settings.database_url}" + (f" (seeded: {created})" if created else " (already seeded)"))
+    click.echo(f"  simulated carrier: number {DEMO_NUMBER}, {calls_per_minute:g} calls/min, REST API at {api.url}")
+    click.echo("  logins (password: %s): %s" % (DEMO_PASSWORD, ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)))
+    click.echo("  Ctrl-C stops it." if not duration else f"  stopping after {duration:g} s.")
+
+    try:
+        deadline = time.monotonic() + duration if duration else None
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if traffic is not None:
+            traffic.stop()
+        carrier.stop()
+        stop.set()
+        server.shutdown()
+        api.stop()
+        with rt.session_factory() as session:
+            total = session.scalar(select(func.count(Interaction.id))) or 0
+            live = session.scalar(select(func.count(Interaction.id)).where(Interaction.ended_at.is_(None))) or 0
+        click.echo(f"stopped: {total} interactions in the store ({live} still open)")
+        rt.close()
+    return 0
