@@ -109,7 +109,8 @@ class CrmSelfService:
             description=f"Voicemail from {call.from_number}{seconds}: {recording_url}",
             customer_id=call.customer_id,
             queue_id=self._queue_id(queue),
-            channel="voicemail",
+            channel="phone",
+            tags=["voicemail"],
             interactions=[call],
         )
 
