@@ -29,24 +29,34 @@ def _database_url(tmp_root: str) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_root}/test.db"
 
 
-def reset_schema(engine: Engine) -> None:
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+# On PostgreSQL every test run gets a schema of its own, so runs side by side never collide.
+RUN_SCHEMA = f"test_run_{os.getpid()}"
+
+
+def _with_schema(url: str) -> str:
+    if not url.startswith("postgresql"):
+        return url
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{RUN_SCHEMA}"
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return _database_url(str(tmp_path_factory.mktemp("db")))
+    return _with_schema(_database_url(str(tmp_path_factory.mktemp("db"))))
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    reset_schema(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {RUN_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {RUN_SCHEMA}"))
     upgrade(engine)
     yield engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {RUN_SCHEMA} CASCADE"))
     engine.dispose()
 
 
