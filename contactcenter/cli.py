@@ -15,7 +15,13 @@ from contactcenter import __version__
 @click.version_option(__version__, prog_name="contactcenter")
 def main() -> None:
     """Open, self-hostable call and contact center."""
+    from contactcenter.config import ConfigError, load_settings
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from exc
 
 
 @main.group()
@@ -73,6 +79,11 @@ def worker(queues: str, burst: bool) -> None:
     from contactcenter import jobs, runtime
 
     rt = runtime.current()
+    if rt.settings.uses_embedded_redis:
+        raise click.ClickException(
+            "a separate worker needs REDIS_URL: the embedded Redis substitute lives inside one "
+            "process (`contactcenter demo` runs its worker in-process)"
+        )
     names = [q.strip() for q in queues.split(",") if q.strip()]
     unknown = set(names) - set(jobs.QUEUES)
     if unknown:
