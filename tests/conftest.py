@@ -1,7 +1,7 @@
 """Fixtures: a migrated database (SQLite or PostgreSQL), the real Redis, the app and its client.
 
 Choose the database with TEST_DATABASE_URL (default: a SQLite file in a temporary folder) and
-Redis with TEST_REDIS_URL (default: the local server, database 9). Each test runs inside a
+Redis with TEST_REDIS_URL (default: the local server, a database chosen per run). Each test runs inside a
 transaction that is rolled back afterwards; the app's own commits only release savepoints.
 """
 
@@ -22,7 +22,8 @@ from contactcenter.db import make_engine
 from contactcenter.migrate import upgrade
 from contactcenter.runtime import Runtime
 
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+# A Redis database per run (10-15), so runs side by side rarely share one; set TEST_REDIS_URL to choose.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{10 + os.getpid() % 6}")
 
 
 def _database_url(tmp_root: str) -> str:
