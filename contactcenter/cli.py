@@ -107,10 +107,19 @@ def demo(host: str, port: int, calls_per_minute: float, duration: float) -> None
 def _register_domain_commands() -> None:
     """Sub-command groups that live with their domain package."""
     from contactcenter.acd.cli import erlang
+    from contactcenter.acd.sim_cli import simulate
+    from contactcenter.dialer.cli import leads, simulate_dialer
     from contactcenter.ivr.cli import ivr
+    from contactcenter.tickets.cli import api_token, report
 
     main.add_command(erlang)
     main.add_command(ivr)
+    main.add_command(report)
+    main.add_command(api_token)
+    main.add_command(leads)
+    # one `simulate` group: `simulate inbound` (ACD) and `simulate dialer` (outbound pacing)
+    simulate.add_command(simulate_dialer)
+    main.add_command(simulate)
 
 
 _register_domain_commands()

@@ -1,7 +1,7 @@
 """Imports every model so the metadata (Alembic, create_all) sees the whole schema."""
 
 from contactcenter.accounts.models import AgentSkill, Role, User
-from contactcenter.acd.models import CallbackRequest, Queue, QueueMembership, QueueSkill, Skill
+from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership, QueueSkill, Skill
 from contactcenter.db import Base
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets.models import (
@@ -15,6 +15,6 @@ from contactcenter.tickets.models import (
 )
 
 __all__ = [
-    "AgentSkill", "Base", "CallbackRequest", "CarrierEvent", "FaqArticle", "Customer", "CustomerPhone", "Interaction", "Queue",
+    "AgentSkill", "AgentStateChange", "Base", "CallbackRequest", "CarrierEvent", "FaqArticle", "Customer", "CustomerPhone", "Interaction", "Queue",
     "QueueMembership", "QueueSkill", "Role", "Skill", "Ticket", "TicketEvent", "TicketInteraction", "User",
 ]

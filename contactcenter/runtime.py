@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -23,6 +24,9 @@ from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.validation import FlowRegistry, LoadResult
 from contactcenter.telephony.interfaces import Telephony
 
+if TYPE_CHECKING:
+    from contactcenter.acd.realtime import RealtimeACD
+
 log = logging.getLogger("contactcenter.runtime")
 
 
@@ -35,6 +39,8 @@ class Runtime:
     _telephony_factory: Callable[[Settings], Telephony] | None = None
     _telephony: Telephony | None = field(default=None, repr=False)
     _flows: FlowRegistry | None = field(default=None, repr=False)
+    _acd: Any = field(default=None, repr=False)
+    acd_configured: bool = False
 
     @property
     def telephony(self) -> Telephony:
@@ -45,6 +51,15 @@ class Runtime:
 
     def use_telephony(self, telephony: Telephony) -> None:
         self._telephony = telephony
+
+    @property
+    def acd(self) -> "RealtimeACD":
+        """The router's live state in this runtime's Redis (scripts registered once)."""
+        if self._acd is None:
+            from contactcenter.acd.realtime import RealtimeACD
+
+            self._acd = RealtimeACD(self.redis)
+        return self._acd
 
     @property
     def flows(self) -> FlowRegistry:

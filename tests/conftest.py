@@ -119,7 +119,7 @@ def runtime(settings: Settings, engine: Engine, session_factory: sessionmaker[Se
 def app(runtime: Runtime):  # type: ignore[no-untyped-def]
     from web import create_app
 
-    application = create_app(runtime, testing=True)
+    application = create_app(runtime, testing=True, relay_events=False)
     application.config["WTF_CSRF_ENABLED"] = False
     return application
 

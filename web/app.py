@@ -15,7 +15,7 @@ from web.extensions import csrf, login_manager, socketio
 MAX_FORM_BYTES = 1024 * 1024
 
 
-def create_app(runtime: Runtime | None = None, *, testing: bool = False) -> Flask:
+def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_events: bool = True) -> Flask:
     runtime = runtime or build_runtime()
     settings = runtime.settings
     app = Flask(__name__)
@@ -36,18 +36,24 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False) -> Flas
     database.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
+    # No Socket.IO message queue: every web process relays the events it hears on Redis
+    # pub/sub to its own clients (web.sockets.EventRelay), which reaches agents on any process.
     socketio.init_app(
         app,
-        message_queue=settings.redis_url or None,
         async_mode="threading",
         cors_allowed_origins=settings.public_base_url or None,
     )
 
-    from web import auth, hooks, pages
+    from web import admin, api, auth, desktop, hooks, pages, sockets
 
     app.register_blueprint(hooks.bp)
     csrf.exempt(hooks.bp)  # the carrier signs its requests instead
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens, not cookies
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(desktop.bp)
+    app.register_blueprint(admin.bp)
+    sockets.init_app(app, runtime, relay=relay_events)
     logging.getLogger("contactcenter").setLevel(logging.INFO)
     return app

@@ -12,13 +12,15 @@ import logging
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from contactcenter import phones
+from contactcenter.acd.services import AcdService, ConnectUrls
 from contactcenter.calls.services import CallService, HookUrls
 from contactcenter.ivr.engine import IvrUrls
 from contactcenter.ivr.services import IvrService
 from contactcenter.ivr.session import SessionStore
 from contactcenter.telephony.signatures import SignatureChecker, public_url
 from contactcenter.telephony.twiml import render
-from contactcenter.telephony.webhooks import MalformedWebhook, parse_call_event
+from contactcenter.telephony.interfaces import TelephonyError
+from contactcenter.telephony.webhooks import CALL_SID, MalformedWebhook, parse_call_event
 from contactcenter.tickets.interactions import UnknownCall
 from web import database
 
@@ -70,11 +72,27 @@ def _external(endpoint: str) -> str:
     return url_for(endpoint, _external=True)
 
 
+def acd_service() -> AcdService:
+    """The ACD bound to this request's session, configured from the store once per process."""
+    rt = database.runtime()
+    urls = ConnectUrls(
+        connect=_external("hooks.connect"),
+        agent_status=_external("hooks.agent_leg"),
+        callback_answer=_external("hooks.callback_answer"),
+    )
+    service = AcdService(database.session(), rt.acd, lambda: rt.telephony, urls)
+    if not rt.acd_configured:
+        service.sync_configuration()
+        rt.acd_configured = True
+    return service
+
+
 def _service() -> CallService:
     rt = database.runtime()
     settings = rt.settings
     urls = HookUrls(
-        voice=_external("hooks.voice"), status=_external("hooks.status"), wait=_external("hooks.wait")
+        voice=_external("hooks.voice"), status=_external("hooks.status"), wait=_external("hooks.wait"),
+        queue_key=_external("hooks.queue_key"), hold=_external("hooks.hold"),
     )
     ivr = None
     flow = rt.ivr_flow()
@@ -85,7 +103,7 @@ def _service() -> CallService:
             dial=_external("hooks.ivr_dial"),
         )
         ivr = IvrService(database.session(), SessionStore(rt.redis), flow, ivr_urls, settings.default_region)
-    return CallService(database.session(), urls, ivr=ivr, default_region=settings.default_region)
+    return CallService(database.session(), urls, ivr=ivr, acd=acd_service(), default_region=settings.default_region)
 
 
 def _step() -> int:
@@ -167,3 +185,71 @@ def status() -> Response:
     if not recorded.duplicate:
         log.info("call status", extra={"call_sid": event.call_sid, "status": event.call_status})
     return Response(status=204)
+
+
+@bp.post("/queue/key")
+def queue_key() -> Response:
+    event = _event("voice")
+    try:
+        instructions = _service().queue_key(event)
+    except UnknownCall:
+        abort(_plain("unknown call", 404))
+    database.session().commit()
+    return _twiml(render(instructions))
+
+
+def _call_param() -> str:
+    sid = request.args.get("call", "")
+    if not CALL_SID.match(sid):
+        abort(_plain("malformed webhook: call must be a call id", 400))
+    return sid
+
+
+@bp.post("/connect")
+def connect() -> Response:
+    _event("voice")
+    try:
+        instructions = _service().connect(_call_param())
+    except UnknownCall:
+        abort(_plain("unknown call", 404))
+    return _twiml(render(instructions))
+
+
+@bp.post("/hold")
+def hold() -> Response:
+    event = _event("wait")
+    return _twiml(render(_service().conference_hold(event)))
+
+
+@bp.post("/agent-leg")
+def agent_leg() -> Response:
+    """Status of an agent's audio leg: when it ends, the agent's conversation is over."""
+    event = _event("status")
+    call_sid = _call_param()
+    agent = request.args.get("agent", "")
+    if not agent.isdigit() or len(agent) > 12:
+        abort(_plain("malformed webhook: agent must be an id", 400))
+    if event.is_terminal:
+        service = acd_service()
+        outcome = service.complete(call_sid, int(agent))
+        if outcome.ok:
+            call = service.interaction(call_sid)
+            if call is not None and not call.is_ended and service.telephony is not None:
+                try:
+                    service.telephony.hangup(call_sid)  # the agent left: do not strand the caller
+                except TelephonyError:
+                    pass
+        database.session().commit()
+    return Response(status=204)
+
+
+@bp.post("/callback-answer")
+def callback_answer() -> Response:
+    """The customer we call back answered: into the conference where their agent waits."""
+    event = _event("voice")
+    raw = request.args.get("request", "")
+    if not raw.isdigit() or len(raw) > 12:
+        abort(_plain("malformed webhook: request must be an id", 400))
+    instructions = _service().callback_answered(event, int(raw))
+    database.session().commit()
+    return _twiml(render(instructions))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter import clock
@@ -103,3 +103,24 @@ class CallbackRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(default=clock.now)
     done_at: Mapped[datetime | None] = mapped_column()
     intent: Mapped[str | None] = mapped_column(String(120))
+
+
+class AgentStateChange(Base):
+    """Every agent state change, append-only: time in state for reports, truth for a rebuild.
+
+    The live state sits in Redis for speed; this trail is what it is rebuilt from after a Redis
+    restart, and what occupancy and time-in-state reports read.
+    """
+
+    __tablename__ = "agent_state_changes"
+    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))
+    previous: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    call_sid: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+    # For wrap-up: when it ends, so a rebuild can honour the rest of it.
+    until: Mapped[datetime | None] = mapped_column()

@@ -13,9 +13,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter.acd.models import Queue
+from contactcenter.acd.services import AcdService, conference_name
 from contactcenter.ivr.engine import HandOff, Turn
 from contactcenter.ivr.services import IvrService
-from contactcenter.telephony.interfaces import CallEvent, Conference, Hangup, Instruction, Pause, Play, Say
+from contactcenter.telephony.interfaces import (
+    CallEvent,
+    Conference,
+    Enqueue,
+    Gather,
+    Hangup,
+    Instruction,
+    Pause,
+    Play,
+    Redirect,
+    Say,
+)
 from contactcenter.tickets import interactions
 from contactcenter.tickets.interactions import Recorded
 from contactcenter.tickets.models import Interaction
@@ -29,11 +41,9 @@ class HookUrls:
 
     voice: str
     status: str
-    wait: str
-
-
-def conference_name(call_sid: str) -> str:
-    return f"call-{call_sid}"
+    wait: str  # hold document while in the queue (announcements, callback key)
+    queue_key: str = ""  # where a key pressed while waiting is posted
+    hold: str = ""  # hold document inside the conference until the agent joins
 
 
 class CallService:
@@ -43,6 +53,7 @@ class CallService:
         urls: HookUrls,
         *,
         ivr: IvrService | None = None,
+        acd: AcdService | None = None,
         default_region: str = "US",
         default_queue: str = "support",
         hold_music_url: str = DEFAULT_HOLD_MUSIC,
@@ -50,6 +61,7 @@ class CallService:
         self.session = session
         self.urls = urls
         self.ivr = ivr
+        self.acd = acd
         self.default_region = default_region
         self.default_queue = default_queue
         self.hold_music_url = hold_music_url
@@ -71,7 +83,7 @@ class CallService:
                 *self._enter_queue(call, self.default_queue, priority=0),
             ]
         if call.queued_at is not None:
-            return self._conference(call)
+            return self._waiting(call)
         if recorded.duplicate:
             return self._after_turn(call, self.ivr.answer(call, -1, duplicate=True))
         return self._after_turn(call, self.ivr.begin(call))
@@ -84,7 +96,7 @@ class CallService:
         if call.is_ended:
             return [Hangup()]
         if call.queued_at is not None:
-            return self._conference(call)
+            return self._waiting(call)
         if self.ivr is None:
             return self._enter_queue(call, self.default_queue, priority=0)
         turn = self.ivr.answer(
@@ -94,21 +106,84 @@ class CallService:
         return self._after_turn(call, turn)
 
     def hold(self, event: CallEvent) -> list[Instruction]:
-        """The wait document played in a loop while the caller is alone in the conference."""
+        """The queue's wait document, played in a loop: place in line, estimated wait, and a key
+        to be called back instead of waiting (the caller keeps their place)."""
         call = interactions.find(self.session, event.call_sid)
         if call is None:
             raise interactions.UnknownCall(event.call_sid)
         if call.is_ended:
             return [Hangup()]
+        lang = call.language or "en-US"
+        spanish = lang.startswith("es")
+        said: list[Instruction] = []
+        position = self.acd.position(call.call_sid) if self.acd is not None else None
+        if position is not None and position.position > 0:
+            said.append(Say(_place_in_line(position.position, position.ewt_seconds, spanish), language=lang))
+        said.append(Say("Todos nuestros agentes están ocupados. Su llamada es importante para nosotros."
+                        if spanish else
+                        "All of our agents are helping other customers. Your call is important to us.",
+                        language=lang))
+        if self.acd is None or not self.urls.queue_key:
+            return [*said, Play(self.hold_music_url), Pause(2)]
+        offer = Say("Para que le devolvamos la llamada sin perder su turno, oprima 1." if spanish else
+                    "To keep your place in line and have us call you back, press 1.", language=lang)
+        return [*said, Gather(action=self.urls.queue_key, prompts=(offer, Play(self.hold_music_url)),
+                              num_digits=1, timeout=2, language=lang)]
+
+    def callback_answered(self, event: CallEvent, request_id: int) -> list[Instruction]:
+        """The customer we called back picked up: greet them and join the agent's conference."""
+        from contactcenter.acd.models import CallbackRequest
+
+        recorded = interactions.open_call(self.session, event, self.default_region)
+        call = recorded.interaction
+        request = self.session.get(CallbackRequest, request_id)
+        if request is None:
+            return [Say("We are sorry, this call is no longer needed. Goodbye."), Hangup()]
+        if not recorded.duplicate:
+            request.status = "connected"
+            call.queue_id, call.intent, call.priority = request.queue_id, request.intent, request.priority
+            call.queued_at = call.queued_at or call.arrived_at
         return [
-            Say("All of our agents are helping other customers. Your call is important to us.",
-                language=call.language or "en-US"),
-            Play(self.hold_music_url),
-            Pause(2),
+            Say("Hello, this is the call back you asked for. Connecting you to an agent now."),
+            Conference(name=conference_name(call.call_sid), start_on_enter=True, end_on_exit=True),
         ]
 
+    def conference_hold(self, event: CallEvent) -> list[Instruction]:
+        """What the caller hears in the conference in the seconds before the agent joins."""
+        return [Play(self.hold_music_url)]
+
+    def queue_key(self, event: CallEvent) -> list[Instruction]:
+        """A key pressed while waiting: 1 asks for a callback that keeps the caller's place."""
+        recorded = interactions.record_event(self.session, event)
+        call = recorded.interaction
+        if call.is_ended:
+            return [Hangup()]
+        lang = call.language or "en-US"
+        if event.digits == "1" and self.acd is not None:
+            request = self.acd.request_callback(call, self.default_region)
+            if request is not None:
+                call.outcome = "callback"
+                return [Say("Gracias. Le llamaremos a este número cuando sea su turno. Adiós." if lang.startswith("es")
+                            else "Thank you. We will call you back at this number when it is your turn. Goodbye.",
+                            language=lang), Hangup()]
+        return [Redirect(self.urls.wait)]
+
+    def connect(self, call_sid: str) -> list[Instruction]:
+        """An agent accepted: the caller leaves the queue for the call's conference."""
+        call = interactions.find(self.session, call_sid)
+        if call is None:
+            raise interactions.UnknownCall(call_sid)
+        if call.is_ended:
+            return [Hangup()]
+        return [Conference(name=conference_name(call_sid), wait_url=self.urls.hold or None,
+                           start_on_enter=False, end_on_exit=True)]
+
     def status(self, event: CallEvent) -> Recorded:
-        return interactions.record_event(self.session, event)
+        recorded = interactions.record_event(self.session, event)
+        call = recorded.interaction
+        if not recorded.duplicate and call.is_ended and call.queued_at is not None and self.acd is not None:
+            self.acd.call_ended(call)
+        return recorded
 
     # -- helpers ----------------------------------------------------------------------------
     def _after_turn(self, call: Interaction, turn: Turn) -> list[Instruction]:
@@ -118,20 +193,38 @@ class CallService:
         return instructions
 
     def _hand_off(self, call: Interaction, handoff: HandOff) -> list[Instruction]:
-        return self._enter_queue(call, handoff.queue, priority=handoff.priority)
+        attributes = {"intent": handoff.intent, "language": handoff.language, "variables": dict(handoff.variables)}
+        return self._enter_queue(call, handoff.queue, priority=handoff.priority, skills=handoff.skills,
+                                 attributes=attributes)
 
-    def _enter_queue(self, call: Interaction, queue_name: str, *, priority: int) -> list[Instruction]:
-        queue_id = self.session.scalar(select(Queue.id).where(Queue.name == queue_name))
-        interactions.mark_queued(call, queue_id)
+    def _enter_queue(self, call: Interaction, queue_name: str, *, priority: int,
+                     skills: dict[str, int] | None = None, attributes: dict | None = None) -> list[Instruction]:
+        queue = self.session.scalar(select(Queue).where(Queue.name == queue_name))
+        first_time = call.queued_at is None
+        interactions.mark_queued(call, queue.id if queue is not None else None)
         call.priority = max(call.priority or 0, priority)
-        return self._conference(call)
+        if first_time and queue is not None and self.acd is not None:
+            self.session.flush()
+            self.acd.enqueue(call, queue, priority=call.priority, skills=skills or None, attributes=attributes)
+        return self._waiting(call)
 
-    def _conference(self, call: Interaction) -> list[Instruction]:
-        return [
-            Conference(
-                name=conference_name(call.call_sid),
-                wait_url=self.urls.wait,
-                start_on_enter=False,
-                end_on_exit=True,
-            )
-        ]
+    def _waiting(self, call: Interaction) -> list[Instruction]:
+        if self.acd is None:
+            # No router in this process: wait in the call's conference for an agent to be added.
+            return [Conference(name=conference_name(call.call_sid), wait_url=self.urls.wait,
+                               start_on_enter=False, end_on_exit=True)]
+        queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
+        return [Enqueue(queue.name if queue is not None else self.default_queue, wait_url=self.urls.wait)]
+
+
+def _place_in_line(position: int, ewt_s: float | None, spanish: bool) -> str:
+    if spanish:
+        text = f"Usted es el número {position} en la fila."
+        if ewt_s is not None:
+            text += f" El tiempo de espera estimado es de unos {max(1, round(ewt_s / 60))} minutos."
+        return text
+    text = f"You are number {position} in line."
+    if ewt_s is not None:
+        minutes = max(1, round(ewt_s / 60))
+        text += f" Your estimated wait is about {minutes} minute{'s' if minutes != 1 else ''}."
+    return text

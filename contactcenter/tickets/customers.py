@@ -60,3 +60,72 @@ def create_customer(
     session.add(customer)
     session.flush()
     return customer
+
+
+CUSTOMER_FIELDS = ("name", "email", "segment", "attributes", "phones")
+
+
+def update_customer(
+    session: Session, customer: Customer, changes: dict[str, Any], default_region: str = "US"
+) -> Customer:
+    """Change a customer's fields; `phones` replaces the whole list of numbers.
+
+    A segment change recomputes the SLA clocks of the customer's tickets still in progress,
+    since policies may select on it.
+    """
+    unknown = set(changes) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise CustomerError(f"unknown customer field(s): {', '.join(sorted(unknown))}")
+    if "name" in changes:
+        name = changes["name"].strip() if isinstance(changes["name"], str) else ""
+        if not name or len(name) > 200:
+            raise CustomerError("a customer needs a name of 1 to 200 characters")
+        customer.name = name
+    if "email" in changes:
+        email = changes["email"]
+        if email is not None and (not isinstance(email, str) or len(email) > 254 or "@" not in email):
+            raise CustomerError("e-mail address is not valid")
+        customer.email = email
+    segment_changed = False
+    if "segment" in changes:
+        if changes["segment"] not in SEGMENTS:
+            raise CustomerError(f"segment must be one of {', '.join(SEGMENTS)}")
+        segment_changed = customer.segment != changes["segment"]
+        customer.segment = changes["segment"]
+    if "attributes" in changes:
+        if not isinstance(changes["attributes"], dict):
+            raise CustomerError("attributes must be an object")
+        customer.attributes = dict(changes["attributes"])
+    if "phones" in changes:
+        raw_numbers = changes["phones"]
+        if isinstance(raw_numbers, str) or not isinstance(raw_numbers, Iterable):
+            raise CustomerError("phones must be a list of numbers")
+        wanted: list[str] = []
+        for raw in raw_numbers:
+            try:
+                e164 = phones.normalize(raw, default_region)
+            except (phones.InvalidPhoneNumber, TypeError, AttributeError) as exc:
+                raise CustomerError(f"phone number {raw!r}: not a valid number") from exc
+            owner = session.scalar(select(CustomerPhone.customer_id).where(CustomerPhone.e164 == e164))
+            if owner is not None and owner != customer.id:
+                raise CustomerError(f"phone number {e164} already belongs to another customer")
+            if e164 not in wanted:
+                wanted.append(e164)
+        for phone in list(customer.phones):
+            if phone.e164 not in wanted:
+                customer.phones.remove(phone)
+        session.flush()
+        have = {p.e164 for p in customer.phones}
+        for e164 in wanted:
+            if e164 not in have:
+                customer.phones.append(CustomerPhone(e164=e164))
+    session.flush()
+    if segment_changed:
+        from contactcenter.tickets import sla
+        from contactcenter.tickets.models import Ticket
+
+        for ticket in session.scalars(
+            select(Ticket).where(Ticket.customer_id == customer.id, Ticket.status.not_in(("closed", "merged")))
+        ):
+            sla.recompute(session, ticket)
+    return customer

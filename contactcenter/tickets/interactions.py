@@ -27,6 +27,9 @@ STATUS_RANK = {
     "in-progress": 3,
     **{status: 4 for status in TERMINAL_STATUSES},
 }
+# Callers who hang up sooner than this after joining a queue are "short abandons" (often
+# excluded from service levels: they hung up before anyone could have answered).
+SHORT_ABANDON_S = 5.0
 # Parameters never worth keeping in the event log.
 SECRET_PARAMS = frozenset({"AccountSid"})
 
@@ -111,7 +114,8 @@ def open_call(session: Session, event: CallEvent, default_region: str = "US") ->
     return Recorded(interaction, duplicate=False)
 
 
-def record_event(session: Session, event: CallEvent, key: str | None = None) -> Recorded:
+def record_event(session: Session, event: CallEvent, key: str | None = None,
+                 short_abandon_s: float = SHORT_ABANDON_S) -> Recorded:
     """A later webhook of a known call: logged once, and status applied if it moves forward.
 
     `key` overrides the dedupe key when the delivery's identity is not in its parameters
@@ -122,11 +126,11 @@ def record_event(session: Session, event: CallEvent, key: str | None = None) -> 
         raise UnknownCall(event.call_sid)
     if not _log_event(session, interaction, event, key):
         return Recorded(interaction, duplicate=True)
-    _apply_status(interaction, event)
+    _apply_status(interaction, event, short_abandon_s)
     return Recorded(interaction, duplicate=False)
 
 
-def _apply_status(interaction: Interaction, event: CallEvent) -> None:
+def _apply_status(interaction: Interaction, event: CallEvent, short_abandon_s: float = SHORT_ABANDON_S) -> None:
     if interaction.is_ended:
         return
     if STATUS_RANK.get(event.call_status, -1) < STATUS_RANK.get(interaction.status, -1):
@@ -138,10 +142,11 @@ def _apply_status(interaction: Interaction, event: CallEvent) -> None:
     if event.recording_url and not interaction.recording_url:
         interaction.recording_url = event.recording_url
     if event.is_terminal:
-        end_call(interaction, at, event.call_status, event.duration_s)
+        end_call(interaction, at, event.call_status, event.duration_s, short_abandon_s)
 
 
-def end_call(interaction: Interaction, at: datetime, carrier_status: str, duration_s: int | None) -> None:
+def end_call(interaction: Interaction, at: datetime, carrier_status: str, duration_s: int | None,
+             short_abandon_s: float = SHORT_ABANDON_S) -> None:
     """Close the interaction and name its outcome in contact-center terms."""
     if interaction.is_ended:
         return
@@ -150,7 +155,12 @@ def end_call(interaction: Interaction, at: datetime, carrier_status: str, durati
     if duration_s is None:
         duration_s = int((interaction.ended_at - interaction.arrived_at).total_seconds())
     interaction.duration_s = duration_s
-    interaction.outcome = _outcome(interaction, carrier_status)
+    # An outcome set earlier (e.g. "callback": the caller chose to be called back) stands.
+    interaction.outcome = interaction.outcome or _outcome(interaction, carrier_status)
+    if interaction.queued_at is not None:
+        until = interaction.answered_at or interaction.ended_at
+        interaction.wait_s = max(0, int((until - interaction.queued_at).total_seconds()))
+        interaction.short_abandon = interaction.outcome == "abandoned" and interaction.wait_s < short_abandon_s
     if interaction.ivr_flow and interaction.ivr_exit is None:
         interaction.ivr_exit = "caller-hung-up"
 

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter import clock
+from contactcenter.calendars import CALENDAR_HOURS, BusinessCalendar
 from contactcenter.db import Base
 
 
@@ -87,6 +88,9 @@ class Interaction(Base):
     recording_url: Mapped[str | None] = mapped_column(String(512))
     # Why the call ended, in our terms: completed, abandoned, busy, no-answer, failed, canceled, ...
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # Seconds from joining the queue to being answered (or to hanging up, when abandoned).
+    wait_s: Mapped[int | None] = mapped_column()
+    short_abandon: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
@@ -115,6 +119,10 @@ class CarrierEvent(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     interaction: Mapped[Interaction] = relationship(back_populates="events")
+
+
+# Where a ticket came from; SLA policies may select on it.
+CHANNELS = ("phone", "email", "chat", "sms", "web", "social", "api")
 
 
 class TicketStatus(str, enum.Enum):
@@ -150,17 +158,25 @@ class Ticket(Base):
     priority: Mapped[str] = mapped_column(String(16), default=TicketPriority.NORMAL.value)
     channel: Mapped[str] = mapped_column(String(16), default="phone")
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
-    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now, index=True)
 
     customer: Mapped[Customer | None] = relationship()
     events: Mapped[list["TicketEvent"]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
     interactions: Mapped[list[Interaction]] = relationship(secondary="ticket_interactions")
+    merge: Mapped["TicketMerge | None"] = relationship(
+        foreign_keys="TicketMerge.source_id", uselist=False, viewonly=True
+    )
+
+    @property
+    def merged_into_id(self) -> int | None:
+        """The ticket this one was merged into (its status is then "merged", for good)."""
+        return None if self.merge is None else self.merge.target_id
 
 
 class TicketInteraction(Base):
@@ -187,6 +203,183 @@ class TicketEvent(Base):
     after: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class CommentAuthor(str, enum.Enum):
+    AGENT = "agent"  # a user of the system (agent, supervisor, admin, or an integration acting as one)
+    CUSTOMER = "customer"  # the customer wrote it (e-mail, portal, an integration relaying it)
+    SYSTEM = "system"  # written by the product itself (merge notes, escalations)
+
+
+class TicketComment(Base):
+    """A message on a ticket: public ones reach the customer, internal ones stay among staff."""
+
+    __tablename__ = "ticket_comments"
+    __table_args__ = (
+        CheckConstraint("author_kind IN ('agent','customer','system')", name="author_kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_kind: Mapped[str] = mapped_column(String(16), default=CommentAuthor.AGENT.value)
+    public: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TicketLink(Base):
+    """Two tickets that concern each other; stored once, lower id first."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "linked_id"),
+        CheckConstraint("ticket_id < linked_id", name="ordered_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    linked_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="related")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TicketMerge(Base):
+    """Ticket `source_id` was merged into `target_id`; a ticket is merged at most once."""
+
+    __tablename__ = "ticket_merges"
+    __table_args__ = (
+        UniqueConstraint("source_id"),
+        CheckConstraint("source_id <> target_id", name="not_itself"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    merged_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class BusinessCalendarRecord(Base):
+    """A stored business calendar (time zone, weekly hours, holidays) that SLA policies measure in."""
+
+    __tablename__ = "business_calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    # The plain-data form of `BusinessCalendar` (see `BusinessCalendar.from_dict`).
+    definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar.from_dict(self.definition)
+
+
+class SlaPolicy(Base):
+    """Conditions on a ticket → targets for its SLA clocks, in business or calendar hours.
+
+    A condition list that is empty matches anything; the first active policy (lowest position,
+    then id) whose conditions all match applies. `targets` maps a metric (first_response,
+    next_reply, resolution) to target seconds per priority, "*" standing for any other priority.
+    """
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (CheckConstraint("warn_before_s >= 0", name="warn_before_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+    priorities: Mapped[list[Any]] = mapped_column(default=list)
+    queue_ids: Mapped[list[Any]] = mapped_column(default=list)
+    segments: Mapped[list[Any]] = mapped_column(default=list)
+    channels: Mapped[list[Any]] = mapped_column(default=list)
+    # None: calendar hours (24x7 real time).
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("business_calendars.id", ondelete="RESTRICT"))
+    targets: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Supervisors are warned this long (real time) before a deadline.
+    warn_before_s: Mapped[int] = mapped_column(default=1800)
+    # What happens on breach, besides telling the supervisors.
+    on_breach_raise_priority: Mapped[bool] = mapped_column(default=False)
+    on_breach_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    on_breach_queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    calendar_record: Mapped[BusinessCalendarRecord | None] = relationship(lazy="joined")
+
+    def calendar(self) -> BusinessCalendar:
+        return CALENDAR_HOURS if self.calendar_record is None else self.calendar_record.calendar()
+
+
+class SlaState(str, enum.Enum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class TicketSla(Base):
+    """One SLA clock of one ticket, as last computed from the ticket's event trail.
+
+    Derived data: `contactcenter.tickets.sla.recompute` rewrites these rows on every ticket
+    change. `deadline_at` is set while the clock runs (and stays once the target was reached),
+    so "tickets breaching in the next hour" is a range scan on its index. First response and
+    resolution have one clock (cycle 0); next reply has one per customer message awaiting an
+    answer (cycles 1, 2, ...).
+    """
+
+    __tablename__ = "ticket_slas"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "metric", "cycle"),
+        CheckConstraint("metric IN ('first_response','next_reply','resolution')", name="metric_known"),
+        CheckConstraint("state IN ('running','paused','stopped')", name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(16))
+    cycle: Mapped[int] = mapped_column(default=0)
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"), index=True)
+    target_s: Mapped[int] = mapped_column()
+    business_hours: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column()
+    stopped_at: Mapped[datetime | None] = mapped_column()
+    # Business seconds counted as of `computed_at`.
+    elapsed_s: Mapped[float] = mapped_column(default=0.0)
+    deadline_at: Mapped[datetime | None] = mapped_column(index=True)
+    warn_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The deadline supervisors were last warned about, and when the breach was escalated.
+    warned_for: Mapped[datetime | None] = mapped_column()
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    computed_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    ticket: Mapped[Ticket] = relationship()
+    policy: Mapped[SlaPolicy | None] = relationship()
+
+    def breached(self, at: datetime) -> bool:
+        """Target reached by `at` (a clock stopped in time has no deadline)."""
+        return self.deadline_at is not None and self.deadline_at <= at
+
+
+class ApiToken(Base):
+    """A bearer token for integrations, acting as its user; only a SHA-256 of it is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    # The token's first characters, shown in lists so people can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    read_only: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class AppendOnlyViolation(RuntimeError):

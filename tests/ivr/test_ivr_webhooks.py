@@ -79,7 +79,7 @@ def test_a_stale_step_reprompts_without_moving(center, client, db, runtime):
     _press(client, sid, 0, "1")
     _press(client, sid, 1, "2")  # billing → queued
     stale = _press(client, sid, 0, "1")
-    assert b"<Conference" in stale.data  # already waiting for an agent: stays there
+    assert b"<Enqueue" in stale.data  # already waiting for an agent: stays there
     assert _call(db, sid).ivr_exit == "queued"
 
 
@@ -125,7 +125,7 @@ def test_sensitive_entry_is_masked_in_the_path(db, runtime, client, tmp_path: Pa
     sid = call_sid()
     _start(client, sid)
     resp = _press(client, sid, 0, "4321")
-    assert b"<Conference" in resp.data
+    assert b"<Enqueue" in resp.data
     call = _call(db, sid)
     assert "4321" not in str(call.ivr_path) and "4321" not in str(call.ivr_variables)
     assert any(e.get("input") == "****" for e in call.ivr_path)

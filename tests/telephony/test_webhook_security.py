@@ -16,7 +16,7 @@ def test_signed_incoming_call_is_answered_with_twiml(client, db):
     resp = post_signed(client, "/hooks/voice", carrier_params())
     assert resp.status_code == 200
     assert resp.mimetype == "text/xml"
-    assert b"<Conference" in resp.data and b"<Say" in resp.data
+    assert b"<Enqueue" in resp.data and b"<Say" in resp.data
     assert _rows(db) == (1, 1)
 
 

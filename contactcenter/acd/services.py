@@ -1,0 +1,314 @@
+"""The ACD against the store and the carrier.
+
+`RealtimeACD` decides (atomically, in Redis); this service makes the decisions real: it writes
+every agent state change and every call milestone to the SQL store in the caller's transaction,
+moves the caller and the agent into the call's conference through the telephony port when an
+offer is accepted, turns a "press 1 for a callback" into a callback that keeps the caller's place,
+and rebuilds Redis from the store after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Mapping, Union
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from contactcenter import clock, phones
+from contactcenter.accounts.models import Role, User
+from contactcenter.acd.interfaces import (
+    AgentProfile,
+    AgentRecord,
+    CallPosition,
+    CallRecord,
+    Offer,
+    Outcome,
+    QueueConfig,
+    TickReport,
+)
+from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
+from contactcenter.acd.realtime import RealtimeACD
+from contactcenter.telephony.interfaces import Telephony, TelephonyError
+from contactcenter.tickets.models import Interaction
+
+CALLBACK_PREFIX = "cb-"
+
+
+def conference_name(call_sid: str) -> str:
+    """Every call lives in a conference named for it (the Flex model)."""
+    return f"call-{call_sid}"
+
+
+def callback_key(request_id: int) -> str:
+    return f"{CALLBACK_PREFIX}{request_id}"
+
+
+def _ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _dt(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class ConnectUrls:
+    """Webhooks the carrier calls while connecting a caller and an agent."""
+
+    connect: str  # the caller's TwiML once an agent accepted: join the conference
+    agent_status: str  # status callback of the agent's leg
+    callback_answer: str  # TwiML for the customer we call back
+
+
+class AcdService:
+    def __init__(
+        self,
+        session: Session,
+        acd: RealtimeACD,
+        telephony: Union[Telephony, Callable[[], Telephony], None] = None,
+        urls: ConnectUrls | None = None,
+        *,
+        center_number: str = "",
+    ) -> None:
+        self.session = session
+        self.acd = acd
+        self._telephony = telephony
+        self.urls = urls
+        self.center_number = center_number
+
+    # -- configuration -------------------------------------------------------------------------
+    def sync_configuration(self) -> None:
+        """Queues and agent profiles from the store into the router (idempotent)."""
+        for queue in self.session.scalars(select(Queue).options(selectinload(Queue.required_skills))):
+            self.acd.register_queue(QueueConfig.from_model(queue))
+        agents = self.session.scalars(
+            select(User).where(User.role == Role.AGENT.value, User.active.is_(True))
+            .options(selectinload(User.memberships).selectinload(QueueMembership.queue))
+        )
+        for user in agents:
+            self.acd.upsert_agent(AgentProfile.from_user(user))
+
+    # -- calls ---------------------------------------------------------------------------------
+    def enqueue(self, call: Interaction, queue: Queue, *, priority: int = 0,
+                skills: Mapping[str, int] | None = None, attributes: Mapping[str, Any] | None = None) -> Outcome:
+        outcome = self.acd.enqueue(
+            call.call_sid, queue.name, priority=min(priority, 899), skills_override=dict(skills) if skills else None,
+            enqueued_at=_ts(call.queued_at), attributes=dict(attributes or {}),
+        )
+        self.apply(outcome.events)
+        return outcome
+
+    def position(self, call_sid: str) -> CallPosition | None:
+        return self.acd.position(call_sid)
+
+    def call_ended(self, call: Interaction) -> Outcome:
+        """The caller's leg ended: abandon it if waiting, rescind an offer, or start wrap-up."""
+        outcome = self.acd.remove(call.call_sid, "abandoned" if call.answered_at is None else "completed")
+        self.apply(outcome.events)
+        return outcome
+
+    def request_callback(self, call: Interaction, default_region: str = "US") -> CallbackRequest | None:
+        """Virtual hold: the caller hangs up but keeps their place; we call back in turn."""
+        phone = phones.try_normalize(call.from_number, default_region)
+        snapshot = self.acd.call_snapshot(call.call_sid)
+        if phone is None or snapshot is None or snapshot.state != "waiting" or call.queue_id is None:
+            return None
+        existing = self.session.scalar(select(CallbackRequest).where(CallbackRequest.interaction_id == call.id))
+        if existing is not None:
+            return existing
+        request = CallbackRequest(
+            interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=call.queue_id,
+            priority=snapshot.priority, place_at=call.queued_at or call.arrived_at, intent=call.intent,
+        )
+        self.session.add(request)
+        self.session.flush()
+        self.apply(self.acd.remove(call.call_sid, "callback").events)
+        queue = self.session.get(Queue, call.queue_id)
+        assert queue is not None
+        outcome = self.acd.enqueue(
+            callback_key(request.id), queue.name, priority=request.priority,
+            enqueued_at=_ts(request.place_at), attributes={"callback": request.id, "phone": phone},
+        )
+        self.apply(outcome.events)
+        return request
+
+    # -- agents --------------------------------------------------------------------------------
+    def set_state(self, agent_id: int, state: str, reason: str | None = None, *, force: bool = False) -> Outcome:
+        outcome = self.acd.set_state(str(agent_id), state, reason, force=force)
+        self.apply(outcome.events)
+        return outcome
+
+    def accept(self, offer_id: str, agent_id: int) -> Outcome:
+        """The agent answers the offer: connect caller and agent in the call's conference."""
+        outcome = self.acd.accept(offer_id, str(agent_id))
+        self.apply(outcome.events)
+        if not outcome.ok:
+            return outcome
+        call_sid = next((e["call_sid"] for e in outcome.events if e.get("type") == "call.updated"), None)
+        if call_sid is not None:
+            self._connect(call_sid, agent_id)
+        return outcome
+
+    def reject(self, offer_id: str, agent_id: int) -> Outcome:
+        outcome = self.acd.reject(offer_id, str(agent_id))
+        self.apply(outcome.events)
+        return outcome
+
+    def complete(self, call_sid: str, agent_id: int, wrap_up_s: float | None = None) -> Outcome:
+        outcome = self.acd.complete(call_sid, str(agent_id), wrap_up_s)
+        self.apply(outcome.events)
+        return outcome
+
+    def end_wrap_up(self, agent_id: int) -> Outcome:
+        outcome = self.acd.end_wrap_up(str(agent_id))
+        self.apply(outcome.events)
+        return outcome
+
+    def tick(self) -> TickReport:
+        report = self.acd.tick()
+        self.apply(report.events)
+        return report
+
+    # -- connecting ----------------------------------------------------------------------------
+    @property
+    def telephony(self) -> Telephony | None:
+        """The carrier, built on first use (enqueueing and announcements never need it)."""
+        if self._telephony is not None and not hasattr(self._telephony, "redirect"):
+            self._telephony = self._telephony()  # type: ignore[operator]
+        return self._telephony  # type: ignore[return-value]
+
+    def _connect(self, call_sid: str, agent_id: int) -> None:
+        if self.telephony is None or self.urls is None:
+            return
+        agent = self.session.get(User, agent_id)
+        if agent is None:
+            return
+        to = agent.contact_uri or f"client:{agent.username}"
+        if call_sid.startswith(CALLBACK_PREFIX):
+            self._call_back(int(call_sid[len(CALLBACK_PREFIX):]), agent, to)
+            return
+        call = self.interaction(call_sid)
+        try:
+            # The caller leaves the queue's hold music for the conference...
+            self.telephony.redirect(call_sid, f"{self.urls.connect}?call={call_sid}")
+            # ...and the agent's audio leg is added to it.
+            self.telephony.add_participant(
+                conference_name(call_sid), to, call.to_number if call else self.center_number,
+                status_callback=f"{self.urls.agent_status}?call={call_sid}&agent={agent_id}",
+            )
+        except TelephonyError:
+            # The caller hung up in the meantime: the status callback finishes the call.
+            return
+
+    def _call_back(self, request_id: int, agent: User, agent_to: str) -> None:
+        request = self.session.get(CallbackRequest, request_id)
+        if request is None or self.telephony is None or self.urls is None:
+            return
+        request.status, request.attempts = "dialing", request.attempts + 1
+        placed = self.telephony.place_call(
+            request.phone, self.center_number, f"{self.urls.callback_answer}?request={request_id}",
+            status_callback=None,
+        )
+        self.telephony.add_participant(
+            conference_name(placed.call_sid), agent_to, self.center_number,
+            status_callback=f"{self.urls.agent_status}?call={placed.call_sid}&agent={agent.id}",
+        )
+
+    # -- the store -----------------------------------------------------------------------------
+    def interaction(self, call_sid: str) -> Interaction | None:
+        return self.session.scalar(select(Interaction).where(Interaction.call_sid == call_sid))
+
+    def apply(self, events: Iterable[dict[str, Any]]) -> None:
+        """Write what the router did into the store, in the current transaction."""
+        for event in events:
+            kind = event.get("type")
+            if kind == "agent.state":
+                self._agent_state(event)
+            elif kind == "call.updated":
+                self._call_updated(event)
+        self.session.flush()
+
+    def _agent_state(self, event: dict[str, Any]) -> None:
+        try:
+            agent_id = int(event["agent_id"])
+        except (KeyError, ValueError):
+            return
+        since = _dt(event.get("since")) or clock.now()
+        until = _dt(event.get("wrap_until")) if event.get("wrap_until") else None
+        self.session.add(AgentStateChange(
+            agent_id=agent_id, state=str(event.get("state")), previous=event.get("previous"),
+            reason=event.get("reason") or None, call_sid=event.get("call_sid"), at=since, until=until,
+        ))
+
+    def _call_updated(self, event: dict[str, Any]) -> None:
+        sid = str(event.get("call_sid", ""))
+        state = event.get("state")
+        if sid.startswith(CALLBACK_PREFIX):
+            request = self.session.get(CallbackRequest, int(sid[len(CALLBACK_PREFIX):]))
+            if request is not None and state == "connected":
+                request.status = "connected"
+            return
+        call = self.interaction(sid)
+        if call is None:
+            return
+        now = clock.now()
+        if state == "offered" and call.offered_at is None:
+            call.offered_at = now
+        elif state == "connected":
+            call.answered_at = call.answered_at or now
+            agent = event.get("agent_id")
+            if agent is not None and str(agent).isdigit():
+                call.agent_id = int(agent)
+
+    # -- rebuild -------------------------------------------------------------------------------
+    def rebuild(self) -> Outcome:
+        """After a Redis restart: waiting calls (in their order) and agent states from the store."""
+        queues = {q.id: q for q in self.session.scalars(select(Queue).options(selectinload(Queue.required_skills)))}
+        calls: list[CallRecord] = []
+        open_calls = self.session.scalars(
+            select(Interaction).where(Interaction.queued_at.is_not(None), Interaction.ended_at.is_(None))
+        )
+        for call in open_calls:
+            queue = queues.get(call.queue_id) if call.queue_id else None
+            if queue is None or (call.answered_at is not None and call.agent_id is None):
+                continue
+            calls.append(CallRecord(
+                call_sid=call.call_sid, queue=queue.name, enqueued_at=_ts(call.queued_at) or 0.0,
+                priority=min(call.priority or 0, 899),
+                agent_id=str(call.agent_id) if call.answered_at is not None else None,
+                connected_at=_ts(call.answered_at),
+            ))
+        for request in self.session.scalars(select(CallbackRequest).where(CallbackRequest.status == "pending")):
+            queue = queues.get(request.queue_id)
+            if queue is not None:
+                calls.append(CallRecord(call_sid=callback_key(request.id), queue=queue.name,
+                                        enqueued_at=_ts(request.place_at) or 0.0, priority=request.priority,
+                                        attributes={"callback": request.id, "phone": request.phone}))
+        connected = {c.agent_id for c in calls if c.agent_id}
+        agents = []
+        users = self.session.scalars(
+            select(User).where(User.role == Role.AGENT.value, User.active.is_(True))
+            .options(selectinload(User.memberships).selectinload(QueueMembership.queue))
+        )
+        for user in users:
+            last = self.session.scalar(
+                select(AgentStateChange).where(AgentStateChange.agent_id == user.id)
+                .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc()).limit(1)
+            )
+            state = last.state if last is not None else "offline"
+            if state == "on_call" and str(user.id) not in connected:
+                state = "available"  # the call ended while Redis was away
+            if state == "reserved":
+                state = "available"
+            if str(user.id) in connected:
+                state = "on_call"
+            agents.append(AgentRecord(
+                profile=AgentProfile.from_user(user), state=state,
+                reason=last.reason if last is not None and state == "break" else None,
+                since=_ts(last.at) if last is not None else None,
+                wrap_until=_ts(last.until) if last is not None and state == "wrap_up" else None,
+            ))
+        configs = [QueueConfig.from_model(q) for q in queues.values()]
+        return self.acd.rebuild(calls, agents, configs)

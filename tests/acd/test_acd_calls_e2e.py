@@ -1,0 +1,169 @@
+"""Callers, agents and the router together, through the carrier simulator.
+
+Offers reach one agent; accepting moves the caller from the queue into the call's conference and
+adds the agent's leg; a missed offer (RONA) puts the agent on a "missed" break and the call back
+at the head of the line; waiting callers hear their place and can ask to be called back.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from conftest import CENTER_NUMBER
+from contactcenter.acd.models import AgentStateChange, CallbackRequest, QueueMembership
+from contactcenter.acd.services import AcdService, ConnectUrls, callback_key, conference_name
+from contactcenter.tickets.models import Interaction
+from factories import gen_agent, gen_queue
+
+URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+
+
+@pytest.fixture
+def center(db, runtime, carrier):  # type: ignore[no-untyped-def]
+    runtime.settings = runtime.settings.with_overrides(ivr_flow="")
+    support = gen_queue(db, "support", wrap_up_s=30)
+    alice = gen_agent(db, "alice", skills={"support": 5})
+    db.add(QueueMembership(queue_id=support.id, user_id=alice.id))
+    db.flush()
+    service = AcdService(db, runtime.acd, runtime.telephony, URLS, center_number=CENTER_NUMBER)
+    service.sync_configuration()
+    runtime.acd_configured = True
+    return service, alice
+
+
+def _call(db, sid) -> Interaction:  # type: ignore[no-untyped-def]
+    db.expire_all()
+    return db.scalars(select(Interaction).where(Interaction.call_sid == sid)).one()
+
+
+def _states(db, agent_id) -> list[str]:  # type: ignore[no-untyped-def]
+    db.flush()
+    return list(db.scalars(select(AgentStateChange.state).where(AgentStateChange.agent_id == agent_id)
+                           .order_by(AgentStateChange.id)))
+
+
+def test_offer_accept_connects_caller_and_agent(center, carrier, runtime, db):
+    acd, alice = center
+    acd.set_state(alice.id, "available")
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 120")
+    carrier.run_for(6)
+    [offer] = runtime.acd.pending_offers()
+    assert offer.call_sid == handle.sid and offer.agent_id == str(alice.id)
+    assert acd.accept(offer.offer_id, alice.id).ok
+    carrier.run_for(10)
+    participants = carrier.conference_participants(conference_name(handle.sid))
+    assert handle.sid in participants and len(participants) == 2
+    carrier.run_until_idle()
+    call = _call(db, handle.sid)
+    assert call.agent_id == alice.id and call.offered_at is not None and call.answered_at is not None
+    assert call.outcome == "completed" and call.wait_s is not None and call.wait_s <= 6
+    assert runtime.acd.agent_snapshot(str(alice.id)).state == "wrap_up"
+    assert _states(db, alice.id) == ["available", "reserved", "on_call", "wrap_up"]
+
+
+def test_second_accept_of_the_same_offer_fails_cleanly(center, carrier, runtime, db):
+    acd, alice = center
+    acd.set_state(alice.id, "available")
+    carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 60")
+    carrier.run_for(5)
+    [offer] = runtime.acd.pending_offers()
+    assert acd.accept(offer.offer_id, alice.id).ok
+    again = acd.accept(offer.offer_id, alice.id)
+    assert not again.ok and again.reason == "already_accepted"
+
+
+def test_missed_offer_puts_agent_on_break_and_call_back_at_the_head(center, carrier, runtime, db):
+    acd, alice = center
+    acd.set_state(alice.id, "available")
+    first = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 200")
+    carrier.run_for(3)
+    second = carrier.place_inbound_call("+14155550101", CENTER_NUMBER, "hang up after 200")
+    carrier.run_for(20)  # past the 15 s offer timeout
+    report = acd.tick()
+    assert len(report.expired) == 1
+    snapshot = runtime.acd.agent_snapshot(str(alice.id))
+    assert (snapshot.state, snapshot.reason) == ("break", "missed")
+    assert runtime.acd.position(first.sid).position == 1
+    assert runtime.acd.position(second.sid).position == 2
+
+
+def test_caller_hanging_up_during_the_offer_rescinds_it(center, carrier, runtime, db):
+    acd, alice = center
+    acd.set_state(alice.id, "available")
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 8")
+    carrier.run_until_idle()
+    assert runtime.acd.pending_offers() == []
+    assert runtime.acd.agent_snapshot(str(alice.id)).state == "available"
+    call = _call(db, handle.sid)
+    assert call.outcome == "abandoned" and call.offered_at is not None and not call.short_abandon
+
+
+def test_waiting_caller_hears_place_in_line_and_wait(center, carrier, runtime, db):
+    acd, alice = center
+    acd.set_state(alice.id, "break", "lunch")
+    carrier.place_inbound_call("+14155550101", CENTER_NUMBER, "hang up after 100")
+    carrier.run_for(2)
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 60")
+    carrier.run_until_idle()
+    assert "You are number 2 in line." in handle.heard_text()
+    assert "press 1" in handle.heard_text()
+    call = _call(db, handle.sid)
+    assert call.outcome == "abandoned" and call.wait_s >= 55
+
+
+def test_short_abandon_is_marked(center, carrier, runtime, db):
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 3")
+    carrier.run_until_idle()
+    call = _call(db, handle.sid)
+    assert call.outcome == "abandoned" and call.short_abandon and call.wait_s < 5
+
+
+def test_callback_keeps_the_callers_place_and_calls_back(center, carrier, runtime, db):
+    acd, alice = center
+    early = carrier.place_inbound_call("+14155550101", CENTER_NUMBER, "hang up after 400")
+    carrier.run_for(2)
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1")
+    carrier.run_for(30)
+    late = carrier.place_inbound_call("+14155550102", CENTER_NUMBER, "hang up after 400")
+    carrier.run_for(5)
+    assert "We will call you back at this number" in handle.heard_text()
+    assert handle.ended
+    request = db.scalars(select(CallbackRequest)).one()
+    assert request.place_at == _call(db, handle.sid).queued_at
+    assert _call(db, handle.sid).outcome == "callback"
+    # Place in line: after the earlier caller, ahead of the later one.
+    assert runtime.acd.position(callback_key(request.id)).position == 2
+    assert runtime.acd.position(late.sid).position == 3
+    # Alice takes the earlier caller, then the callback: we dial the customer and connect.
+    acd.set_state(alice.id, "available")
+    [offer] = runtime.acd.pending_offers()
+    assert offer.call_sid == early.sid
+    acd.accept(offer.offer_id, alice.id)
+    acd.complete(early.sid, alice.id, 0)
+    [offer] = runtime.acd.pending_offers()
+    assert offer.call_sid == callback_key(request.id)
+    assert acd.accept(offer.offer_id, alice.id).ok
+    carrier.run_for(30)
+    db.expire_all()
+    outbound = db.scalars(select(Interaction).where(Interaction.direction == "outbound")).one()
+    assert outbound.to_number == "+14155550100"
+    assert len(carrier.conference_participants(conference_name(outbound.call_sid))) == 2
+    assert db.get(CallbackRequest, request.id).status == "connected"
+
+
+def test_redis_restart_rebuilds_queue_order_and_agent_states(center, carrier, runtime, redis_client, db):
+    acd, alice = center
+    acd.set_state(alice.id, "break", "training")
+    first = carrier.place_inbound_call("+14155550101", CENTER_NUMBER, "hang up after 400")
+    carrier.run_for(2)
+    second = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 400")
+    carrier.run_for(5)
+    db.flush()
+    redis_client.flushdb()  # Redis lost everything
+    assert runtime.acd.position(first.sid) is None
+    assert acd.rebuild().ok
+    assert runtime.acd.position(first.sid).position == 1
+    assert runtime.acd.position(second.sid).position == 2
+    snapshot = runtime.acd.agent_snapshot(str(alice.id))
+    assert (snapshot.state, snapshot.reason) == ("break", "training")

@@ -1,0 +1,172 @@
+"""The agent desktop's HTTP side: the page, state changes, offers, and the screen pop.
+
+Live updates arrive over Socket.IO (`web.sockets`); every action is a POST here, checked against
+the logged-in agent (an agent acts only on their own offers) and carried out by the ACD service.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
+from contactcenter.tickets.models import Interaction, Ticket
+from web import database
+from web.hooks import acd_service
+
+bp = Blueprint("desktop", __name__, url_prefix="/desktop")
+OPEN_TICKET_STATES = ("new", "open", "pending", "on_hold")
+OFFER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def _agent_only() -> None:
+    if current_user.role != "agent":
+        abort(403, "only agents take calls")
+
+
+def _json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None and request.form:
+        data = request.form.to_dict()
+    if not isinstance(data, dict):
+        abort(400, "send a JSON object")
+    return data
+
+
+def screen_pop(call_sid: str) -> dict[str, Any] | None:
+    """Customer 360 for a call: who is calling, what they did in the IVR, their history."""
+    session = database.session()
+    call = session.scalar(select(Interaction).where(Interaction.call_sid == call_sid))
+    if call is None:
+        return None
+    pop: dict[str, Any] = {
+        "call_sid": call.call_sid,
+        "from": call.from_number,
+        "intent": call.intent,
+        "language": call.language,
+        "priority": call.priority,
+        "ivr_path": [e.get("node") for e in call.ivr_path or []],
+        "ivr_variables": call.ivr_variables or {},
+        "customer": None,
+        "history": [],
+        "open_tickets": [],
+    }
+    if call.customer is not None:
+        c = call.customer
+        pop["customer"] = {"id": c.id, "name": c.name, "segment": c.segment, "email": c.email}
+        history = session.scalars(
+            select(Interaction).where(Interaction.customer_id == c.id, Interaction.id != call.id)
+            .order_by(Interaction.arrived_at.desc()).limit(5)
+        )
+        pop["history"] = [
+            {"at": h.arrived_at.isoformat(), "outcome": h.outcome, "disposition": h.disposition, "notes": h.notes}
+            for h in history
+        ]
+        tickets = session.scalars(
+            select(Ticket).where(Ticket.customer_id == c.id, Ticket.status.in_(OPEN_TICKET_STATES))
+            .order_by(Ticket.id.desc()).limit(5)
+        )
+        pop["open_tickets"] = [{"id": t.id, "subject": t.subject, "status": t.status, "priority": t.priority} for t in tickets]
+    return pop
+
+
+def snapshot_for(user: Any) -> dict[str, Any]:
+    rt = database.runtime()
+    if user.role == "agent":
+        acd = rt.acd
+        agent = acd.agent_snapshot(str(user.id))
+        offer = next((o for o in acd.pending_offers() if o.agent_id == str(user.id)), None)
+        call_sid = agent.call_sid if agent is not None else None
+        return {
+            "agent": asdict(agent) if agent is not None else {"agent_id": str(user.id), "state": "offline"},
+            "offer": asdict(offer) if offer is not None else None,
+            "offer_pop": screen_pop(offer.call_sid) if offer is not None else None,
+            "call": screen_pop(call_sid) if call_sid else None,
+        }
+    return {
+        "queues": [asdict(q) for q in rt.acd.queue_stats()],
+        "agents": [asdict(a) for a in rt.acd.agents()],
+    }
+
+
+@bp.get("")
+@login_required
+def page() -> str:
+    _agent_only()
+    return render_template("desktop.html", break_reasons=[r for r in BREAK_REASONS if r != "missed"])
+
+
+@bp.get("/snapshot")
+@login_required
+def snapshot() -> Response:
+    acd_service()  # configures the router on first use in this process
+    return jsonify(snapshot_for(current_user))
+
+
+@bp.post("/state")
+@login_required
+def set_state() -> tuple[Response, int] | Response:
+    _agent_only()
+    data = _json_body()
+    state, reason = str(data.get("state", "")), (str(data["reason"]) if data.get("reason") else None)
+    if state not in ("available", "break", "offline"):
+        return jsonify(error={"code": "bad_state", "message": "state must be available, break or offline"}), 400
+    if reason is not None and reason not in BREAK_REASONS:
+        return jsonify(error={"code": "bad_reason", "message": "reason must be one of " + ", ".join(BREAK_REASONS)}), 400
+    try:
+        outcome = acd_service().set_state(current_user.id, state, reason)
+    except ACDError as exc:
+        return jsonify(error={"code": "bad_state", "message": str(exc)}), 400
+    database.session().commit()
+    if not outcome.ok:
+        return jsonify(error={"code": outcome.reason, "message": f"cannot change state now: {outcome.reason}"}), 409
+    return jsonify(ok=True, state=state)
+
+
+def _offer_action(offer_id: str, action: str) -> tuple[Response, int] | Response:
+    _agent_only()
+    if not OFFER_ID.match(offer_id):
+        abort(400, "not an offer id")
+    service = acd_service()
+    outcome = service.accept(offer_id, current_user.id) if action == "accept" else service.reject(offer_id, current_user.id)
+    database.session().commit()
+    if not outcome.ok:
+        status = 403 if outcome.reason == "not_your_offer" else 409
+        return jsonify(error={"code": outcome.reason, "message": f"offer cannot be {action}ed: {outcome.reason}"}), status
+    return jsonify(ok=True)
+
+
+@bp.post("/offers/<offer_id>/accept")
+@login_required
+def accept(offer_id: str) -> tuple[Response, int] | Response:
+    return _offer_action(offer_id, "accept")
+
+
+@bp.post("/offers/<offer_id>/reject")
+@login_required
+def reject(offer_id: str) -> tuple[Response, int] | Response:
+    return _offer_action(offer_id, "reject")
+
+
+@bp.get("/calls/<call_sid>/pop")
+@login_required
+def pop(call_sid: str) -> Response:
+    if len(call_sid) > 64:
+        abort(400)
+    agent = database.runtime().acd.agent_snapshot(str(current_user.id))
+    offers = database.runtime().acd.pending_offers()
+    mine = (agent is not None and agent.call_sid == call_sid) or any(
+        o.call_sid == call_sid and o.agent_id == str(current_user.id) for o in offers
+    )
+    if current_user.role == "agent" and not mine:
+        abort(403, "not your call")
+    data = screen_pop(call_sid)
+    if data is None:
+        abort(404)
+    return jsonify(data)

@@ -1,0 +1,109 @@
+// Agent desktop: state, offers with a countdown, screen pop. Live over Socket.IO; every action
+// is a POST; after any (re)connection the page asks for a snapshot of the true state.
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  let offer = null;
+  let timer = null;
+
+  function text(value) { return value === null || value === undefined ? "" : String(value); }
+
+  function el(tag, content) { const e = document.createElement(tag); e.textContent = text(content); return e; }
+
+  function renderPop(target, pop) {
+    target.replaceChildren();
+    if (!pop) { return; }
+    const who = pop.customer ? `${pop.customer.name} (${pop.customer.segment})` : `Unknown caller ${text(pop.from)}`;
+    target.append(el("h3", who));
+    if (pop.intent) { target.append(el("p", `Intent: ${pop.intent}`)); }
+    if (pop.ivr_path && pop.ivr_path.length) { target.append(el("p", `IVR: ${pop.ivr_path.join(" → ")}`)); }
+    const vars = Object.entries(pop.ivr_variables || {});
+    if (vars.length) { target.append(el("p", "Entered: " + vars.map(([k, v]) => `${k}=${v}`).join(", "))); }
+    if (pop.open_tickets && pop.open_tickets.length) {
+      const list = document.createElement("ul");
+      pop.open_tickets.forEach((t) => list.append(el("li", `#${t.id} ${t.subject} [${t.status}, ${t.priority}]`)));
+      target.append(el("h4", "Open tickets"), list);
+    }
+    if (pop.history && pop.history.length) {
+      const list = document.createElement("ul");
+      pop.history.forEach((h) => list.append(el("li", `${h.at.slice(0, 16)} ${text(h.disposition || h.outcome)} ${text(h.notes)}`)));
+      target.append(el("h4", "Recent calls"), list);
+    }
+  }
+
+  function showState(agent) {
+    $("state").textContent = agent.reason ? `${agent.state} (${agent.reason})` : agent.state;
+    $("state").dataset.state = agent.state;
+  }
+
+  function showOffer(newOffer, pop) {
+    offer = newOffer;
+    clearInterval(timer);
+    if (!offer) { $("offer").hidden = true; return; }
+    $("offer").hidden = false;
+    renderPop($("offer-pop"), pop);
+    const tick = () => {
+      const left = Math.max(0, Math.round(offer.expires_at - Date.now() / 1000));
+      $("countdown").textContent = String(left);
+      if (left <= 0) { clearInterval(timer); }
+    };
+    tick();
+    timer = setInterval(tick, 250);
+  }
+
+  function showCall(pop) {
+    $("call").hidden = !pop;
+    renderPop($("call-pop"), pop);
+  }
+
+  async function post(url, body) {
+    const resp = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": window.CSRF_TOKEN },
+      body: JSON.stringify(body || {}),
+      credentials: "same-origin",
+    });
+    const data = await resp.json().catch(() => ({}));
+    if (!resp.ok) { throw new Error((data.error && data.error.message) || resp.statusText); }
+    return data;
+  }
+
+  async function refresh() {
+    const resp = await fetch("/desktop/snapshot", { credentials: "same-origin" });
+    if (!resp.ok) { return; }
+    const snap = await resp.json();
+    showState(snap.agent);
+    showOffer(snap.offer, snap.offer_pop);
+    showCall(snap.call);
+  }
+
+  document.querySelectorAll("[data-state]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      $("state-error").hidden = true;
+      try {
+        await post("/desktop/state", { state: button.dataset.state, reason: button.dataset.reason || null });
+        await refresh();
+      } catch (err) {
+        $("state-error").textContent = err.message;
+        $("state-error").hidden = false;
+      }
+    });
+  });
+  $("accept").addEventListener("click", async () => {
+    if (!offer) { return; }
+    try { await post(`/desktop/offers/${offer.offer_id}/accept`); } catch (err) { /* the snapshot tells the truth */ }
+    await refresh();
+  });
+  $("reject").addEventListener("click", async () => {
+    if (!offer) { return; }
+    try { await post(`/desktop/offers/${offer.offer_id}/reject`); } catch (err) { /* idem */ }
+    await refresh();
+  });
+
+  const socket = io({ transports: ["websocket", "polling"] });
+  socket.on("connect", () => { $("connection").textContent = "live"; refresh(); });
+  socket.on("disconnect", () => { $("connection").textContent = "reconnecting…"; });
+  ["offer.created", "offer.rescinded", "offer.expired", "offer.accepted", "offer.rejected", "agent.state", "call.updated"]
+    .forEach((name) => socket.on(name, () => refresh()));
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) { refresh(); } });
+})();
