@@ -89,6 +89,12 @@ def worker(queues: str, burst: bool) -> None:
     if unknown:
         raise click.BadParameter(f"unknown queue(s): {', '.join(sorted(unknown))}", param_hint="--queues")
     w = Worker([jobs.queue(n, rt.redis) for n in names], connection=rt.redis)
+    if not burst:
+        import threading
+
+        from contactcenter.acd import ticker
+
+        ticker.start(rt, threading.Event())  # one worker leads the ACD heartbeat at a time
     w.work(with_scheduler=True, burst=burst)
 
 

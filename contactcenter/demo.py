@@ -27,6 +27,8 @@ from contactcenter.migrate import upgrade
 from contactcenter.tickets.models import Interaction
 
 DEMO_NUMBER = "+18005550100"
+# Demo agents the machine plays; log in as alice to take calls yourself.
+SIMULATED_AGENTS = ("bob", "carmen")
 # What simulated callers do, with weights: self-service, menus into queues, impatience, mistakes.
 CALLER_SCRIPTS: tuple[tuple[str, int], ...] = (
     ("press 1, press 1, enter 1#, press 2, press 5", 4),  # order status, self-served, CSAT 5
@@ -73,6 +75,22 @@ def _start_worker(rt: runtime_mod.Runtime, stop: threading.Event) -> threading.T
     return thread
 
 
+def _start_acd(rt: runtime_mod.Runtime, base: str, stop: threading.Event) -> None:
+    """The router's heartbeat, and bob and carmen answering calls (alice is left for you)."""
+    from contactcenter.acd import ticker
+    from contactcenter.acd.services import AcdService, ConnectUrls
+    from contactcenter.acd.simulated_agents import SimulatedAgents
+    from contactcenter.accounts.models import User
+
+    urls = ConnectUrls(f"{base}/hooks/connect", f"{base}/hooks/agent-leg", f"{base}/hooks/callback-answer")
+    with transaction(rt.session_factory) as session:
+        AcdService(session, rt.acd).sync_configuration()
+        ids = list(session.scalars(select(User.id).where(User.username.in_(SIMULATED_AGENTS))))
+    rt.acd_configured = True
+    ticker.start(rt, stop)
+    SimulatedAgents(rt, ids, urls, answer_after_s=3, mean_talk_s=45, seed=int(time.time())).start(stop)
+
+
 def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) -> int:
     from contactcenter.telephony.simulator import HttpTransport, InboundTraffic, SimulatedCarrier, SimulatorServer
     from web import create_app
@@ -104,6 +122,7 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
 
     stop = threading.Event()
     _start_worker(rt, stop)
+    _start_acd(rt, base, stop)
     carrier.add_number(DEMO_NUMBER, f"{base}/hooks/voice", f"{base}/hooks/status")
     carrier.start()
     traffic = None
@@ -116,6 +135,7 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     click.echo(f"  database: {settings.database_url}" + (f" (seeded: {created})" if created else " (already seeded)"))
     click.echo(f"  simulated carrier: number {DEMO_NUMBER}, {calls_per_minute:g} calls/min, REST API at {api.url}")
     click.echo("  logins (password: %s): %s" % (DEMO_PASSWORD, ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)))
+    click.echo(f"  simulated agents: {', '.join(SIMULATED_AGENTS)}; log in as alice to take calls on /desktop")
     click.echo("  Ctrl-C stops it." if not duration else f"  stopping after {duration:g} s.")
 
     try:

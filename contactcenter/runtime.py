@@ -116,7 +116,7 @@ def build_telephony(settings: Settings) -> Telephony:
     return TwilioTelephony(
         settings.twilio_account_sid,
         settings.twilio_auth_token,
-        http_client=SimulatorHttpClient(base_url=settings.simulator_url),
+        http_client=SimulatorHttpClient(settings.simulator_url),
     )
 
 

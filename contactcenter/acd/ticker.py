@@ -1,0 +1,62 @@
+"""The ACD's heartbeat: offer timeouts (RONA), wrap-ups that end, and any match still possible.
+
+Matching happens at once on every change; this loop covers what only time can trigger. One
+process leads at a time (a Redis lock with a short lease), so several workers can run it and a
+dead leader is replaced within seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from contactcenter.acd.services import AcdService
+from contactcenter.db import transaction
+from contactcenter.runtime import Runtime
+
+log = logging.getLogger("contactcenter.acd.ticker")
+LEASE_MS = 3000
+LOCK_KEY = "{acd}:ticker-leader"
+
+
+def _identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def lead(runtime: Runtime, me: str) -> bool:
+    """Take or keep the leader lease; True while this process leads."""
+    if runtime.redis.set(LOCK_KEY, me, nx=True, px=LEASE_MS):
+        return True
+    current = runtime.redis.get(LOCK_KEY)
+    if current is not None and (current.decode() if isinstance(current, bytes) else current) == me:
+        runtime.redis.pexpire(LOCK_KEY, LEASE_MS)
+        return True
+    return False
+
+
+def tick_once(runtime: Runtime) -> int:
+    """One heartbeat, its state changes written to the store; returns the number of offers made."""
+    with transaction(runtime.session_factory) as session:
+        report = AcdService(session, runtime.acd).tick()
+    if report.expired:
+        log.info("offers timed out (RONA): %s", ", ".join(report.expired))
+    return len(report.offers)
+
+
+def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0) -> None:
+    me = _identity()
+    while not stop.is_set():
+        try:
+            if lead(runtime, me):
+                tick_once(runtime)
+        except Exception:  # noqa: BLE001 - keep beating through a Redis or database blip
+            log.exception("ACD tick failed")
+        stop.wait(interval_s)
+
+
+def start(runtime: Runtime, stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(target=run, args=(runtime, stop), name="acd-ticker", daemon=True)
+    thread.start()
+    return thread
