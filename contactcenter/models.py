@@ -3,6 +3,7 @@
 from contactcenter.accounts.models import AgentSkill, Role, User
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership, QueueSkill, Skill
 from contactcenter.db import Base
+from contactcenter.dialer import models as dialer_models  # noqa: F401  (campaigns, leads, DNC, attempts)
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets.models import (
     CarrierEvent,

@@ -569,8 +569,7 @@ class Pacer:
         ceiling = int(math.floor(cfg.max_dial_ratio * active)) - in_flight
         # 2. exposure the period's ledger can absorb in the worst case
         allowed = max(0.0, self.ledger.slack) / (1.0 - cfg.abandon_cap)
-        if now + cfg.boundary_guard_s >= self.ledger.period_end():
-            allowed = 0.0
+        near_period_end = now + cfg.boundary_guard_s >= self.ledger.period_end()
         p_high = self.answers.rate_high
         ringing_calls = sorted(
             ((c.dialed_at, cid) for cid, c in self.calls.items() if c.answered_at is None)
@@ -602,6 +601,10 @@ class Pacer:
             self._cancel(cancel)
             return Decision(progressive, "exposure above the period's slack", exposure=exposure(0),
                             allowed_exposure=allowed, cancel=cancel, **base)
+        if near_period_end:
+            # The next period starts with no room: add no exposure that could resolve in it
+            # (calls already out resolve before the boundary, so they are left to ring).
+            allowed = min(allowed, exposure(0))
         exposure_limit = self._max_new(lambda n: exposure(n) <= allowed, max(0, min(ceiling, leads)))
 
         # 1. marginal abandonment of each new call

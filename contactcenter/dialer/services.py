@@ -52,6 +52,7 @@ from contactcenter.dialer.pacer import (
     CampaignDialer,
     Dialer,
     LeadClaim,
+    OnAnswered,
     Pacer,
     PacingConfig,
 )
@@ -849,13 +850,18 @@ class CampaignDialers:
         pool: AgentPool,
         *,
         urls: CallUrls | None = None,
+        on_answered: OnAnswered | None = None,
         reload_s: float = 5.0,
+        reconcile_s: float = 60.0,
     ) -> None:
         self.session_factory = session_factory
         self.telephony = telephony
         self.pool = pool
         self.urls = urls or CallUrls()
+        self.on_answered = on_answered
         self.reload_s = reload_s
+        self.reconcile_s = reconcile_s
+        self._reconciled_at = -math.inf
         self.leads = SqlLeadSource(session_factory)
         self._dialers: dict[int, tuple[Any, CampaignDialer]] = {}
         self._loaded_at = -math.inf
@@ -870,6 +876,10 @@ class CampaignDialers:
             return {cid: dialer for cid, (_, dialer) in self._dialers.items()}
 
     def _reload(self) -> None:
+        now = clock.timestamp()
+        reconcile = now - self._reconciled_at >= self.reconcile_s
+        if reconcile:
+            self._reconciled_at = now
         with transaction(self.session_factory) as session:
             running = list(session.scalars(select(Campaign).where(Campaign.status == CampaignStatus.RUNNING.value)))
             fresh: dict[int, tuple[Any, CampaignDialer]] = {}
@@ -879,12 +889,33 @@ class CampaignDialers:
                 known = self._dialers.get(campaign.id)
                 if known is not None and known[0] == key:
                     fresh[campaign.id] = known
+                    if reconcile:
+                        _reconcile(known[1].pacer, ledger_counts(session, campaign))
                     continue
                 pacer = Pacer(config, campaign_id=campaign.id, period_origin=key[1])
                 pacer.restore(ledger_counts(session, campaign), in_flight_calls(session, campaign))
                 dialer = CampaignDialer(
                     pacer, self.leads, self.telephony, self.pool,
                     ring_timeout_s=campaign.ring_timeout_s, machine_detection=key[2], urls=self.urls,
+                    on_answered=self.on_answered,
                 )
                 fresh[campaign.id] = (key, dialer)
             self._dialers = fresh
+
+
+def _reconcile(pacer: Pacer, recorded: LedgerCounts) -> None:
+    """Bring a long-lived pacer's ledger in line with the records, on the cautious side.
+
+    Events may be lost (a full event list, a crash between write and publish) or not applied yet;
+    the ledger then takes the smaller live count and the larger abandoned and machine counts of
+    memory and records, so a disagreement can only make the pacer more careful.
+    """
+    current = pacer.ledger.counts
+    if current.period != recorded.period:
+        return
+    pacer.ledger.restore(LedgerCounts(
+        current.period,
+        min(current.live_answered, recorded.live_answered),
+        max(current.abandoned, recorded.abandoned),
+        max(current.machine_verdicts, recorded.machine_verdicts),
+    ))

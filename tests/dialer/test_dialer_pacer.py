@@ -91,6 +91,13 @@ def test_no_over_dial_in_the_last_minute_of_a_period():
     pacer.restore(LedgerCounts(0, 900, 0, 0))
     decision = pacer.decide(T0, agents(available=3, wrapping=[40] * 30))
     assert decision.launch == 3 and decision.allowed_exposure == 0
+    # Calls already exposed are left to ring out (they resolve before the boundary), not cut.
+    pacer = Pacer(config, period_origin=T0 - 3600 + 40)
+    pacer.restore(LedgerCounts(0, 900, 0, 0))
+    for i in range(5):
+        pacer.on_dialed(f"c{i}", T0 - 16)
+    decision = pacer.decide(T0, agents(available=1, wrapping=[40] * 30))
+    assert decision.cancel == () and decision.launch == 0 and decision.exposure == 4
 
 
 def test_when_agents_leave_exposed_calls_that_rang_the_minimum_are_hung_up():
@@ -229,3 +236,19 @@ def test_the_ledger_counts_per_period_and_estimates_amd_false_positives():
     assert ledger.rate == pytest.approx(11 / 100)
     ledger.live_answer(86400.0 + 5)  # a new day: a new period
     assert ledger.counts.period == 1 and ledger.counts.live_answered == 1 and ledger.rate == 0
+
+
+def test_a_call_cut_for_exposure_that_was_answered_first_still_counts():
+    pacer = seasoned(PacingConfig(), live=200, abandoned=6)  # no slack left
+    pacer.on_dialed("late", T0 - 20)
+    decision = pacer.decide(T0, agents())
+    assert decision.cancel == ("late",) and "late" not in pacer.calls
+    # The carrier connected the person before our hang-up landed: it is a live answer, exposed.
+    assert pacer.on_live_answer("late", T0 + 0.5)
+    pacer.on_abandoned("late", T0 + 2.5)
+    assert (pacer.ledger.counts.live_answered, pacer.ledger.counts.abandoned) == (201, 7)
+    # The usual case: the hang-up worked and the carrier reports the call canceled.
+    pacer.on_dialed("cut", T0 - 20)
+    assert pacer.decide(T0 + 3, agents(now=T0 + 3)).cancel == ("cut",)
+    pacer.on_not_live("cut", T0 + 4, "canceled")
+    assert pacer.calls == {} and pacer._cancelling == {}

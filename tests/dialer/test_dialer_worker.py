@@ -90,7 +90,8 @@ def test_the_worker_dials_within_the_rules_and_hears_outcomes(db, session_factor
         dnc.add(db, blocked.phone)
         db.commit()
         pool = FixedPool([AgentView(str(i), "available", now - 10) for i in range(4)])
-        dialers = services.CampaignDialers(session_factory, carrier, pool)
+        handed_over = []
+        dialers = services.CampaignDialers(session_factory, carrier, pool, on_answered=handed_over.append)
         key = f"{{dialer}}:leader:{uuid.uuid4().hex}"
         worker = PacerWorker(redis_client, dialers, lock=LeaderLock(redis_client, key, ttl_s=30, token="w1"))
         other = PacerWorker(redis_client, dialers, lock=LeaderLock(redis_client, key, ttl_s=30, token="w2"))
@@ -126,6 +127,10 @@ def test_the_worker_dials_within_the_rules_and_hears_outcomes(db, session_factor
     # It dialed again for the free agents: the three leads left (two in New York, one in Los Angeles).
     assert report.decision.in_flight == 0 and report.decision.launch == 4 and len(report.placed) == 3
     assert pacer.ledger.counts.live_answered == 1
+    # The live answer was handed to the connect path, with 2 s to find an agent.
+    (answered,) = handed_over
+    assert answered.call_id == carrier.placed[2]["sid"] and answered.phone == carrier.placed[2]["to"]
+    assert answered.connect_by - answered.answered_at == 2.0 and answered.campaign_id == campaign.id
     # The blocked number never went out, whatever happened.
     assert all(p["to"] != blocked.phone for p in carrier.placed)
     called = {p["to"] for p in carrier.placed}
@@ -177,3 +182,25 @@ def test_a_running_worker_loop_stops_on_request(db, session_factory, redis_clien
     thread.join(timeout=10)
     assert not thread.is_alive() and worker.steps == 3
     assert worker.lock.holder() is None  # released on the way out
+
+
+def test_the_ledger_is_reconciled_with_the_records_on_the_cautious_side(db, session_factory):
+    with freeze_time("2026-01-05 16:00:00"):
+        campaign = gen_campaign(db)
+        for i in range(2):
+            gen_lead(db, campaign, f"+1212555{3000 + i}")
+        claims = services.claim_leads(db, campaign, 2)
+        for i, claim in enumerate(claims):
+            services.mark_placed(db, claim.attempt_id, f"CAq{i}")
+        db.commit()
+        dialers = services.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([]), reload_s=0, reconcile_s=0)
+        pacer = dialers()[campaign.id].pacer
+        # Memory heard of two live answers; the records only hold one, plus an abandonment
+        # whose event was lost.
+        pacer.on_live_answer("CAq0", clock.timestamp())
+        pacer.on_live_answer("CAq1", clock.timestamp())
+        services.record_status(db, "CAq1", "in-progress", answered_by="human")
+        services.mark_abandoned(db, "CAq1")
+        db.commit()
+        dialers()
+    assert (pacer.ledger.counts.live_answered, pacer.ledger.counts.abandoned) == (1, 1)
