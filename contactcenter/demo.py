@@ -60,13 +60,7 @@ def _script(rng: random.Random) -> str:
 def _start_worker(rt: runtime_mod.Runtime, stop: threading.Event) -> threading.Thread:
     def loop() -> None:
         worker = _ThreadWorker([jobs.queue(name, rt.redis) for name in jobs.QUEUES], connection=rt.redis)
-        next_sweep = 0.0
         while not stop.is_set():
-            if time.monotonic() >= next_sweep:
-                from contactcenter.calls.tasks import sweep_stale_calls
-
-                sweep_stale_calls.enqueue(older_than_s=900, _connection=rt.redis)  # type: ignore[attr-defined]
-                next_sweep = time.monotonic() + 60
             worker.work(burst=True, logging_level="WARNING")
             stop.wait(1.0)
 

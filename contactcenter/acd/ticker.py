@@ -1,4 +1,5 @@
-"""The ACD's heartbeat: offer timeouts (RONA), wrap-ups that end, and any match still possible.
+"""The heartbeat: ACD offer timeouts (RONA), wrap-ups that end, any match still possible, and
+the periodic sweeps (SLA escalations, calls whose last status never arrived).
 
 Matching happens at once on every change; this loop covers what only time can trigger. One
 process leads at a time (a Redis lock with a short lease), so several workers can run it and a
@@ -11,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
@@ -45,12 +47,29 @@ def tick_once(runtime: Runtime) -> int:
     return len(report.offers)
 
 
+# Sweeps the leader queues as jobs every minute: SLA warnings and escalations that are due, and
+# calls whose final status callback never arrived.
+SWEEP_EVERY_S = 60.0
+
+
+def sweep(runtime: Runtime) -> None:
+    from contactcenter.calls.tasks import sweep_stale_calls
+    from contactcenter.tickets.tasks import sweep_sla
+
+    sweep_sla.enqueue(_connection=runtime.redis)  # type: ignore[attr-defined]
+    sweep_stale_calls.enqueue(_connection=runtime.redis)  # type: ignore[attr-defined]
+
+
 def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0) -> None:
     me = _identity()
+    next_sweep = 0.0
     while not stop.is_set():
         try:
             if lead(runtime, me):
                 tick_once(runtime)
+                if time.monotonic() >= next_sweep:
+                    sweep(runtime)
+                    next_sweep = time.monotonic() + SWEEP_EVERY_S
         except Exception:  # noqa: BLE001 - keep beating through a Redis or database blip
             log.exception("ACD tick failed")
         stop.wait(interval_s)

@@ -1,0 +1,45 @@
+"""The heartbeat: one leader at a time, offer timeouts written to the store, sweeps queued."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from contactcenter import clock
+from contactcenter.acd import ticker
+from contactcenter.acd.models import AgentStateChange, QueueMembership
+from contactcenter.acd.services import AcdService
+from contactcenter.jobs import queue
+from contactcenter.tickets.models import Interaction
+from factories import call_sid, gen_agent, gen_queue
+
+
+def test_only_one_process_leads(runtime):
+    assert ticker.lead(runtime, "host-a:1")
+    assert ticker.lead(runtime, "host-a:1")  # the leader keeps its lease
+    assert not ticker.lead(runtime, "host-b:2")
+
+
+def test_a_tick_times_out_offers_and_records_the_missed_break(runtime, db):
+    support = gen_queue(db, "support")
+    alice = gen_agent(db, "alice", skills={"support": 5})
+    db.add(QueueMembership(queue_id=support.id, user_id=alice.id))
+    call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100",
+                       to_number="+18005550100", queue_id=support.id, queued_at=clock.now())
+    db.add(call)
+    db.flush()
+    service = AcdService(db, runtime.acd)
+    service.sync_configuration()
+    service.set_state(alice.id, "available")
+    service.enqueue(call, support)
+    [offer] = runtime.acd.pending_offers()
+    report = runtime.acd.tick(now=offer.expires_at + 1)
+    service.apply(report.events)
+    assert report.expired == (offer.offer_id,)
+    reasons = db.scalars(select(AgentStateChange.reason).where(AgentStateChange.agent_id == alice.id)).all()
+    assert "missed" in reasons
+
+
+def test_the_leader_queues_the_sweeps(runtime, redis_client):
+    ticker.sweep(runtime)
+    names = {job.func_name for name in ("high", "default", "low") for job in queue(name, redis_client).jobs}
+    assert {"contactcenter.tickets.tasks.sweep_sla", "contactcenter.calls.tasks.sweep_stale_calls"} <= names
