@@ -15,8 +15,11 @@ Phases (each decision is timed alone, client-side, round trip included):
   `match_for_call` picks the agent by the queue's strategy (the caller then hangs up, which
   rescinds the offer). 1,000 calls are parked meanwhile in 5 specialist queues nobody free can take.
 - dispatch: 1,000 calls waiting and 2,000 agents becoming available at once; one `dispatch`.
+- concurrent: --clients processes, each with its own connection, place 1,000 new calls at once
+  (match_for_call) against the same 1,000 available agents; decisions/s over the wall clock.
 - naive baseline, same data: for a call, read every agent from Redis, scan them in Python, write
-  the assignment; for an agent, read every waiting call of its queues, scan, write.
+  the assignment (to scratch keys); for an agent, read every waiting call of its queues, scan, write.
+  Neither read-then-write is atomic: that is the race the Lua scripts exist to avoid.
 """
 
 from __future__ import annotations
@@ -187,6 +190,41 @@ class Naive:
         return best[1][16:]
 
 
+# -- concurrent clients ---------------------------------------------------------------------------
+
+
+def _client(url: str, namespace: str, sids: list[str], barrier: Any, out: Any) -> None:
+    acd = RealtimeACD(redis.Redis.from_url(url), namespace, auto_match=False, publish=True)
+    acd.redis.ping()
+    barrier.wait(timeout=120)
+    samples = []
+    for sid in sids:
+        _, dt = timed(lambda: acd.match_for_call(sid))
+        samples.append(dt)
+    out.put((samples, time.perf_counter()))
+
+
+def concurrent_phase(acd: RealtimeACD, url: str, sids: list[str], clients: int) -> dict[str, Any]:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(clients + 1), ctx.Queue()
+    procs = [ctx.Process(target=_client, args=(url, acd.prefix[len("{acd}:"):-1], sids[i::clients], barrier, out)) for i in range(clients)]
+    for p in procs:
+        p.start()
+    barrier.wait(timeout=120)
+    start = time.perf_counter()
+    results = [out.get(timeout=300) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    wall = max(end for _, end in results) - start
+    samples = [dt for batch, _ in results for dt in batch]
+    offers = len(acd.pending_offers())
+    stats = percentiles(samples)
+    stats["decisions_per_s"] = round(len(samples) / wall, 1)
+    return stats | {"clients": clients, "offers": offers, "wall_ms": round(wall * 1000, 1)}
+
+
 # -- phases ----------------------------------------------------------------------------------------
 
 
@@ -199,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--decisions", type=int, default=5000, help="timed decisions per Lua phase")
     parser.add_argument("--naive-decisions", type=int, default=200, help="timed decisions per naive phase")
+    parser.add_argument("--clients", type=int, default=2, help="processes in the concurrent phase (0: skip)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -290,6 +329,14 @@ def main(argv: list[str] | None = None) -> int:
             "decisions_per_s": round(len(offers) / dt, 1) if dt else 0.0,
         }
         assert acd.audit() == [], "inconsistent state after dispatch"
+
+        if args.clients > 0:
+            acd.rebuild(parked, states, configs)
+            arriving = [f"C{i:06d}" for i in range(args.calls)]
+            for sid in arriving:
+                acd.enqueue(sid, rng.choice(regular), priority=rng.randint(0, 3))
+            results["concurrent_match_for_call"] = concurrent_phase(acd, args.redis_url, arriving, args.clients)
+            assert acd.audit() == [], "inconsistent state after the concurrent phase"
     finally:
         clear(client, acd.prefix)
 
@@ -321,6 +368,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     d = results["dispatch"]
     print(f"dispatch               {d['offers']} offers in one pass, {d['ms']} ms ({d['decisions_per_s']:.0f} decisions/s)")
+    if "concurrent_match_for_call" in results:
+        c = results["concurrent_match_for_call"]
+        print(
+            f"match_for_call x{c['clients']} clients {c['decisions_per_s']:>7.1f} decisions/s   p50 {c['p50_ms']:.3f} ms   "
+            f"p99 {c['p99_ms']:.3f} ms   ({c['decisions']} calls placed at once, {c['offers']} offers, {c['wall_ms']} ms)"
+        )
     print(f"speed-up over the naive scan: match_for_call x{results['ratio_match_for_call']}, match_for_agent x{results['ratio_match_for_agent']}")
     return 0
 

@@ -17,6 +17,7 @@ Redis layout (P = "{acd}:" or "{acd}:<namespace>:"; one hash tag, so one cluster
     P avail               zset of all available agents by idle_since_ms
     P agents              set of agent ids
     P agent:<id>          hash: state since reason idle wrap_until offer call queues day calls talk
+                          cands (queues it may serve, with the wait after which it qualifies),
                           rr:<queue> (round-robin position) and s:<skill> (levels)
     P calls               set of live (not yet ended) call sids
     P call:<sid>          hash: q prio eprio score m enq ov req state since attrs offer agent conn ...
@@ -213,14 +214,28 @@ end
 
 -- agents ---------------------------------------------------------------------------------------
 
+-- an agent with the fields routing reads on every decision; `full` adds skills and the rest
+local CORE = {'state', 'since', 'reason', 'idle', 'wrap_until', 'offer', 'call', 'queues', 'cands', 'day', 'calls', 'talk'}
+
 local function load_agent(aid)
-  local h = hgetall(P .. 'agent:' .. aid)
-  if not h.state then return nil end
-  local a = {id = aid, h = h, skills = {}, queues = split(h.queues, ','), qset = {}}
-  for k, v in pairs(h) do
+  local v = R('HMGET', P .. 'agent:' .. aid, unpack(CORE))
+  if not v[1] then return nil end
+  local h = {}
+  for i, f in ipairs(CORE) do
+    if v[i] then h[f] = v[i] end
+  end
+  local a = {id = aid, h = h, queues = split(h.queues, ','), qset = {}}
+  for _, qn in ipairs(a.queues) do a.qset[qn] = true end
+  return a
+end
+
+local function full(a)
+  if a.skills then return a end
+  a.skills = {}
+  for k, v in pairs(hgetall(P .. 'agent:' .. a.id)) do
+    a.h[k] = v
     if string.sub(k, 1, 2) == 's:' then a.skills[string.sub(k, 3)] = tonumber(v) end
   end
-  for _, qn in ipairs(a.queues) do a.qset[qn] = true end
   return a
 end
 
@@ -232,7 +247,36 @@ local function pooled(a, q, t)
   return false
 end
 
+-- The queues whose calls the agent may be offered (its own, and those whose escalation widens to
+-- them), each with the wait after which it qualifies for the queue's own requirements ('-':
+-- never, though calls with their own requirements may still suit it). Kept in the agent's
+-- 'cands' field and recomputed whenever the agent's profile or one of these queues changes, so
+-- that a routing decision reads no queue configuration.
+local function compute_cands(a)
+  full(a)
+  local seen, out = {}, {}
+  local function consider(qn)
+    if seen[qn] then return end
+    seen[qn] = true
+    local q = getq(qn)
+    if not q then return end
+    local after = '-'
+    for _, t in ipairs(q.tiers) do
+      if pooled(a, q, t) and meets(a.skills, t.req) then after = I(t.after); break end
+    end
+    out[#out + 1] = qn .. '=' .. after
+  end
+  for _, qn in ipairs(a.queues) do consider(qn) end
+  for _, qn in ipairs(a.queues) do
+    for _, x in ipairs(R('SMEMBERS', P .. 'widened:' .. qn)) do consider(x) end
+  end
+  local cands = table.concat(out, ',')
+  R('HSET', P .. 'agent:' .. a.id, 'cands', cands)
+  a.h.cands = cands
+end
+
 local function agent_score(q, a)
+  full(a)
   local h = a.h
   local idle = tonumber(h.idle) or NOW
   local st = q.strategy
@@ -432,31 +476,17 @@ end
 -- the call an available agent should take first: highest priority, then longest wait, across
 -- the agent's queues and the queues that overflow into them, among calls it is eligible for
 local function best_call(a)
-  local cands, seen = {}, {}
-  for _, qn in ipairs(a.queues) do
-    if not seen[qn] then seen[qn] = true; cands[#cands + 1] = qn end
-  end
-  for _, qn in ipairs(a.queues) do
-    for _, x in ipairs(R('SMEMBERS', P .. 'widened:' .. qn)) do
-      if not seen[x] then seen[x] = true; cands[#cands + 1] = x end
-    end
-  end
   local bs, bm = nil, nil
-  for _, qn in ipairs(cands) do
-    local q = nil
+  for _, item in ipairs(split(a.h.cands, ',')) do
+    local eq = string.find(item, '=', 1, true)
+    local qn, after = string.sub(item, 1, eq - 1), tonumber(string.sub(item, eq + 1))
     -- calls on the queue's requirements: eligibility depends on wait alone and only widens,
-    -- so the agent may take exactly the calls older than its first qualifying tier
-    local key = P .. 'q:' .. qn
-    local r = R('ZRANGEBYSCORE', key, '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-    if #r > 0 and ahead(tonumber(r[2]), r[1], bs, bm) then
-      q = getq(qn)
-      local cutoff = nil
-      if q then
-        for _, t in ipairs(q.tiers) do
-          if pooled(a, q, t) and meets(a.skills, t.req) then cutoff = NOW - t.after; break end
-        end
-      end
-      while cutoff and #r > 0 do
+    -- so the agent may take exactly the calls that have waited `after` or longer
+    if after then
+      local cutoff = NOW - after
+      local key = P .. 'q:' .. qn
+      local r = R('ZRANGEBYSCORE', key, '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+      while #r > 0 do
         local s = tonumber(r[2])
         if not ahead(s, r[1], bs, bm) then break end
         local band = math.floor(s / BAND)
@@ -472,11 +502,12 @@ local function best_call(a)
     while not done do
       local ov = R('ZRANGE', okey, start, start + size - 1, 'WITHSCORES')
       if #ov == 0 then break end
+      local q = getq(qn)
+      if not q then break end
+      full(a)
       for i = 1, #ov, 2 do
         local m, s = ov[i], tonumber(ov[i + 1])
         if not ahead(s, m, bs, bm) then done = true; break end
-        q = q or getq(qn)
-        if not q then done = true; break end
         local t = q.tiers[tier_of(q, NOW - enq_of(s))]
         if pooled(a, q, t) then
           local req = R('HGET', P .. 'call:' .. string.sub(m, 17), 'req')
@@ -659,6 +690,25 @@ local q = getq(name)
 for _, t in ipairs(q.tiers) do
   for _, p in ipairs(t.pools) do R('SADD', P .. 'widened:' .. p, name) end
 end
+-- the agents who may take this queue's calls (members, and members of overflow queues, before
+-- and after the change) see it again in their candidates
+local concerned, pools = {}, {name}
+for _, cfg in ipairs({old, q}) do
+  if cfg then
+    for _, t in ipairs(cfg.tiers) do
+      for _, p in ipairs(t.pools) do pools[#pools + 1] = p end
+    end
+  end
+end
+for _, p in ipairs(pools) do
+  for _, aid in ipairs(R('SMEMBERS', P .. 'members:' .. p)) do
+    if not concerned[aid] then
+      concerned[aid] = true
+      local a = load_agent(aid)
+      if a then compute_cands(a) end
+    end
+  end
+end
 -- the strategy or the required skills may have changed: score the available members again
 R('DEL', P .. 'avail:' .. name)
 for _, aid in ipairs(R('SMEMBERS', P .. 'members:' .. name)) do
@@ -697,6 +747,7 @@ local a = load_agent(aid)
 local was_available = a and a.h.state == 'available'
 if a then
   if was_available then leave_available(a) end
+  full(a)
   for k in pairs(a.h) do
     if string.sub(k, 1, 2) == 's:' then R('HDEL', key, k) end
   end
@@ -709,6 +760,7 @@ R('HSET', key, 'queues', ARGV[A + 3])
 for _, qn in ipairs(split(ARGV[A + 3], ',')) do R('SADD', P .. 'members:' .. qn, aid) end
 R('SADD', P .. 'agents', aid)
 a = load_agent(aid)
+compute_cands(a)
 if was_available then enter_available(a, tonumber(a.h.idle) or NOW) end
 emit({type = 'agent.updated', agent_id = aid, state = a.h.state})
 if was_available and C.auto then match_agent(aid) end
@@ -994,6 +1046,9 @@ for _, c in ipairs(data.calls) do
       R('HSET', P .. 'agent:' .. c[8], 'call', c[1])
     end
   end
+end
+for _, r in ipairs(data.agents) do
+  compute_cands(load_agent(r[1]))
 end
 for _, r in ipairs(data.agents) do
   if r[4] == 'available' then enter_available(load_agent(r[1]), tonumber(r[7])) end
@@ -1789,9 +1844,38 @@ class RealtimeACD:
                 problems.append(f"agent {aid} wrap-up index differs from wrap_until")
             if state == AVAILABLE and now_ms < int(a.get("wrap_until") or 0):
                 problems.append(f"agent {aid} is available before its wrap-up ends")
+        problems += self._audit_candidates(agents, queues)
         for aid in connected_by_agent:
             if aid not in agents:
                 problems.append(f"calls {connected_by_agent[aid]} are connected to unknown agent {aid}")
+        return problems
+
+    @staticmethod
+    def _audit_candidates(agents: dict[str, dict[str, str]], queues: dict[str, Any]) -> list[str]:
+        """Each agent's precomputed candidate queues, recomputed here from the queue configs."""
+        configs = {qn: json.loads(q["config"]["cfg"]) for qn, q in queues.items() if q["config"].get("cfg")}
+        widened: dict[str, set[str]] = {}
+        for qn, cfg in configs.items():
+            for tier in cfg["tiers"]:
+                for pool in tier["pools"]:
+                    widened.setdefault(pool, set()).add(qn)
+        problems = []
+        for aid, a in agents.items():
+            own = [q for q in a.get("queues", "").split(",") if q]
+            skills = {k[2:]: int(v) for k, v in a.items() if k.startswith("s:")}
+            reachable = set(own).union(*(widened.get(q, set()) for q in own))
+            expected = {}
+            for qn in reachable & set(configs):
+                after = "-"
+                for tier in configs[qn]["tiers"]:
+                    pooled = qn in own or bool(set(tier["pools"]) & set(own))
+                    if pooled and all(skills.get(skill, 0) >= level for skill, level in tier["req"]):
+                        after = str(tier["after"])
+                        break
+                expected[qn] = after
+            stored = dict(item.split("=", 1) for item in a.get("cands", "").split(",") if item)
+            if stored != expected:
+                problems.append(f"agent {aid} has candidate queues {stored}, expected {expected}")
         return problems
 
 

@@ -52,7 +52,8 @@ def _worker(url: str, namespace: str, seed: int, barrier: Any, results: Any) -> 
         elif roll < 0.8:
             offers = acd.pending_offers()
             if offers:
-                offer = rng.choice(offers)
+                # usually the oldest offer, the one every process sees: answers collide on it
+                offer = min(offers, key=lambda o: o.created_at) if rng.random() < 0.6 else rng.choice(offers)
                 agent = offer.agent_id if rng.random() < 0.9 else f"ag{rng.randrange(AGENTS)}"
                 out = acd.accept(offer.offer_id, agent)
                 if out.ok:

@@ -68,27 +68,7 @@ class ACDMachine(RuleBasedStateMachine):
     def world(self, data: st.DataObject) -> None:
         draw = data.draw
         for name in QUEUES:
-            steps = []
-            for _ in range(draw(st.integers(0, 2))):
-                kind = draw(st.sampled_from(("relax_to", "relax", "drop", "widen")))
-                after = draw(st.sampled_from((5, 20, 45)))
-                if kind == "relax_to":
-                    steps.append(EscalationStep(after, relax_to=draw(st.integers(1, 6))))
-                elif kind == "relax":
-                    steps.append(EscalationStep(after, relax={draw(st.sampled_from(SKILLS)): draw(st.integers(1, 5))}))
-                elif kind == "drop":
-                    steps.append(EscalationStep(after, drop=(draw(st.sampled_from(SKILLS)),)))
-                else:
-                    steps.append(EscalationStep(after, widen_to=(draw(st.sampled_from([q for q in QUEUES if q != name])),)))
-            cfg = QueueConfig(
-                name,
-                priority=draw(st.integers(0, 3)),
-                required_skills=_skills_map(draw, 1, 7),
-                strategy=draw(st.sampled_from(STRATEGIES)),
-                escalation=tuple(steps),
-                wrap_up_seconds=draw(st.sampled_from((0, 5, 12))),
-                max_length=draw(st.sampled_from((None, None, 6))),
-            )
+            cfg = self.draw_queue(draw, name)
             self.queues[name] = cfg
             self.tiers[name] = rules.compile_tiers(cfg.escalation)
         self.acd = RealtimeACD(
@@ -101,11 +81,38 @@ class ACDMachine(RuleBasedStateMachine):
         for cfg in self.queues.values():
             assert self.acd.register_queue(cfg, now=self.now).ok
         for aid in AGENTS:
-            queues = draw(st.lists(st.sampled_from(QUEUES), unique=True, min_size=1, max_size=3))
-            profile = AgentProfile(aid, _skills_map(draw, 2, 10, min_size=2), tuple(queues))
-            assert self.acd.upsert_agent(profile, now=self.now).ok
+            assert self.acd.upsert_agent(self.draw_profile(draw, aid), now=self.now).ok
             if draw(st.booleans()):
                 assert self.acd.set_state(aid, "available", now=self.now).ok
+
+    @staticmethod
+    def draw_profile(draw: Any, aid: str) -> AgentProfile:
+        queues = draw(st.lists(st.sampled_from(QUEUES), unique=True, min_size=1, max_size=3))
+        return AgentProfile(aid, _skills_map(draw, 2, 10, min_size=2), tuple(queues))
+
+    @staticmethod
+    def draw_queue(draw: Any, name: str) -> QueueConfig:
+        steps = []
+        for _ in range(draw(st.integers(0, 2))):
+            kind = draw(st.sampled_from(("relax_to", "relax", "drop", "widen")))
+            after = draw(st.sampled_from((5, 20, 45)))
+            if kind == "relax_to":
+                steps.append(EscalationStep(after, relax_to=draw(st.integers(1, 6))))
+            elif kind == "relax":
+                steps.append(EscalationStep(after, relax={draw(st.sampled_from(SKILLS)): draw(st.integers(1, 5))}))
+            elif kind == "drop":
+                steps.append(EscalationStep(after, drop=(draw(st.sampled_from(SKILLS)),)))
+            else:
+                steps.append(EscalationStep(after, widen_to=(draw(st.sampled_from([q for q in QUEUES if q != name])),)))
+        return QueueConfig(
+            name,
+            priority=draw(st.integers(0, 3)),
+            required_skills=_skills_map(draw, 1, 7),
+            strategy=draw(st.sampled_from(STRATEGIES)),
+            escalation=tuple(steps),
+            wrap_up_seconds=draw(st.sampled_from((0, 5, 12))),
+            max_length=draw(st.sampled_from((None, None, 6))),
+        )
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -198,12 +205,31 @@ class ACDMachine(RuleBasedStateMachine):
         + ["match_agent"] * 2 + ["match_call"] * 2 + ["dispatch"]
         + ["accept"] * 4 + ["answer_all"] * 2 + ["reject"] + ["hang_up"] * 2
         + ["complete"] * 3 + ["end_calls", "end_wrap"] + ["advance"] * 3 + ["tick"] * 2 + ["expire"]
+        + ["reconfigure", "reprofile"]
     )
 
     @rule(data=st.data())
     def act(self, data: st.DataObject) -> None:
         kind = data.draw(st.sampled_from(self.MENU), label="event")
         getattr(self, "do_" + kind)(data)
+
+    def do_reconfigure(self, data: st.DataObject) -> None:
+        """A supervisor edits a queue while calls wait and agents work."""
+        name = data.draw(st.sampled_from(QUEUES), label="queue")
+        cfg = self.draw_queue(data.draw, name)
+        self.queues[name] = cfg
+        self.tiers[name] = rules.compile_tiers(cfg.escalation)
+        assert self.step(lambda: self.acd.register_queue(cfg, now=self.now)).ok
+
+    def do_reprofile(self, data: st.DataObject) -> None:
+        """An agent's skills and queues change, whatever it is doing."""
+        profile = self.draw_profile(data.draw, data.draw(st.sampled_from(AGENTS), label="agent"))
+        before = self.acd.agent_snapshot(profile.agent_id, now=self.now)
+        assert self.step(lambda: self.acd.upsert_agent(profile, now=self.now)).ok
+        after = self.acd.agent_snapshot(profile.agent_id, now=self.now)
+        assert after.skills == dict(profile.skills) and after.queues == profile.queues
+        assert after.state in (before.state, "reserved")
+        assert before.state != "available" or after.idle_since == before.idle_since
 
     def do_enqueue(self, data: st.DataObject) -> None:
         queue = data.draw(st.sampled_from(QUEUES), label="queue")

@@ -104,6 +104,21 @@ def test_queue_priority_outranks_and_small_queues_keep_their_turn(acd: RealtimeA
     assert served == ["vip-0", "big-0", "big-1", "big-2", "small-0", "big-3", "big-4", "big-5"]
 
 
+def test_a_lower_band_never_jumps_ahead_when_a_higher_one_is_too_young(acd: RealtimeACD) -> None:
+    """The agent qualifies for queue b's calls only once they have waited 30 s. b's best band is
+    too young; its next band is old enough but ranks below queue a's call, which must win."""
+    acd.register_queue(QueueConfig("a"), now=T)
+    acd.register_queue(QueueConfig("b", required_skills={"tech": 8}, escalation=(EscalationStep(30, relax_to=3),)), now=T)
+    add_agent(acd, "generalist", {"tech": 4}, ("a", "b"))
+    acd.enqueue("a-mid", "a", priority=1, now=T)
+    acd.enqueue("b-low-old", "b", priority=0, now=T)
+    acd.enqueue("b-high-young", "b", priority=2, now=T + 50)
+    acd.set_state("generalist", "available", now=T + 60)
+    assert serve(acd, "generalist", T + 60) == "a-mid"
+    assert serve(acd, "generalist", T + 62) == "b-low-old"
+    assert serve(acd, "generalist", T + 80) == "b-high-young"  # waited 30 s by now
+
+
 def test_skills_override_replaces_the_queue_requirements(acd: RealtimeACD) -> None:
     acd.register_queue(QueueConfig("support", required_skills={"en": 5}), now=T)
     add_agent(acd, "english", {"en": 8}, ("support",), available_at=T)
@@ -664,3 +679,28 @@ def test_many_calls_keep_audit_clean(acd: RealtimeACD) -> None:
                     acd.set_state(agent.agent_id, "available", now=now)
         acd.tick(now)
         assert acd.audit(now=now) == []
+
+
+# -- from the SQL store ---------------------------------------------------------------------------
+
+
+def test_configuration_read_from_the_sql_store(db, acd: RealtimeACD) -> None:  # type: ignore[no-untyped-def]
+    from contactcenter.acd.models import QueueMembership
+    from factories import gen_agent, gen_queue
+
+    queue = gen_queue(db, "billing", skills={"en": 4, "billing": 6}, priority=2, strategy="most-skilled", wrap_up_s=45, max_length=50)
+    user = gen_agent(db, skills={"en": 7, "billing": 8})
+    db.add(QueueMembership(queue=queue, user=user))
+    db.flush()
+    db.refresh(user)
+    config = QueueConfig.from_model(queue, escalation=(EscalationStep(30, relax={"billing": 4}),))
+    assert (config.priority, config.strategy, config.wrap_up_seconds, config.max_length) == (2, "most-skilled", 45.0, 50)
+    assert dict(config.required_skills) == {"en": 4, "billing": 6}
+    profile = AgentProfile.from_user(user)
+    assert profile.agent_id == str(user.id) and profile.queues == ("billing",)
+    assert dict(profile.skills) == {"en": 7, "billing": 8}
+    acd.register_queue(config, now=T)
+    acd.upsert_agent(profile, now=T)
+    acd.set_state(profile.agent_id, "available", now=T)
+    acd.enqueue("CA1", "billing", now=T)
+    assert acd.match_for_call("CA1", now=T).agent_id == profile.agent_id
