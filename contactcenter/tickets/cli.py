@@ -1,13 +1,16 @@
 """`contactcenter report …` and `contactcenter api-token …`.
 
     contactcenter report sla --from 2026-06-01 --to 2026-07-01 --json
+    contactcenter report intervals --from 2026-06-01 --to 2026-06-07 --tz Europe/Paris --formula in-t --csv
+    contactcenter report agents --from 2026-06-01 --to 2026-06-01 --daily
+    contactcenter report daily --from 2026-06-01 --to 2026-06-30 --json
     contactcenter api-token create --user alice --name "CRM sync" --read-only
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 
 import click
 from sqlalchemy import select
@@ -76,6 +79,113 @@ def report_sla(start: str | None, end: str | None, as_json: bool, as_csv: bool) 
         )
     for metric, figures in result.totals().items():
         click.echo(f"total {metric}: {figures['met']} met, {figures['breached']} breached, {figures['hit_rate']:.1%}")
+
+
+def _day(value: str | None, param: str) -> date:
+    if value is None:
+        raise click.BadParameter("required (YYYY-MM-DD)", param_hint=param)
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)", param_hint=param) from None
+
+
+def _days(start: str | None, end: str | None) -> tuple[date, date]:
+    first, last = _day(start, "--from"), _day(end, "--to")
+    if last < first:
+        raise click.BadParameter("--to must be on or after --from", param_hint="--to")
+    return first, last
+
+
+def _zone(name: str) -> str:
+    from contactcenter.tickets.intervals import ReportError, zone
+
+    try:
+        zone(name)
+    except ReportError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tz") from None
+    return name
+
+
+def _emit(result, as_json: bool, as_csv: bool) -> None:  # type: ignore[no-untyped-def]
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+    elif as_csv:
+        click.echo(result.to_csv(), nl=False)
+    else:
+        for line in result.lines():
+            click.echo(line)
+
+
+def _window_options(func):  # type: ignore[no-untyped-def]
+    func = click.option("--csv", "as_csv", is_flag=True, help="print CSV")(func)
+    func = click.option("--json", "as_json", is_flag=True, help="print JSON")(func)
+    func = click.option("--tz", "time_zone", default="UTC", show_default=True, help="time zone days and intervals are cut in")(func)
+    func = click.option("--to", "end", metavar="DATE", required=True, help="last local day included (YYYY-MM-DD)")(func)
+    func = click.option("--from", "start", metavar="DATE", required=True, help="first local day (YYYY-MM-DD)")(func)
+    return func
+
+
+def _run(build, as_json: bool, as_csv: bool) -> None:  # type: ignore[no-untyped-def]
+    from contactcenter import runtime
+    from contactcenter.db import transaction
+    from contactcenter.tickets.intervals import ReportError
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    rt = runtime.current()
+    with transaction(rt.session_factory) as session:
+        try:
+            result = build(session)
+        except ReportError as exc:
+            raise click.UsageError(str(exc)) from None
+    _emit(result, as_json, as_csv)
+
+
+@report.command("intervals")
+@_window_options
+@click.option("--queue", help="only this queue (its name)")
+@click.option("--formula", default="offered", show_default=True, metavar="NAME",
+              help="service-level formula: offered, late-abandons, in-t, each optionally with -no-short")
+@click.option("--daily", is_flag=True, help="one row per local day instead of per 15 minutes")
+def report_intervals(start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, queue: str | None,
+                     formula: str, daily: bool) -> None:
+    """Calls per queue per 15 minutes: offered, answered, SL, abandons, ASA, AHT, longest wait."""
+    from contactcenter.tickets.intervals import FORMULAS
+    from contactcenter.tickets.reports import interval_report
+
+    first, last = _days(start, end)
+    if formula not in FORMULAS:
+        raise click.BadParameter(f"unknown formula {formula!r}; one of {', '.join(FORMULAS)}", param_hint="--formula")
+    tz = _zone(time_zone)
+    _run(lambda s: interval_report(s, first, last, time_zone=tz, queue=queue, sl_formula=formula,
+                                   granularity="day" if daily else "interval"), as_json, as_csv)
+
+
+@report.command("agents")
+@_window_options
+@click.option("--agent", help="only this agent (username)")
+@click.option("--daily", is_flag=True, help="one row per local day instead of per 15 minutes")
+def report_agents(start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, agent: str | None,
+                  daily: bool) -> None:
+    """Agents per 15 minutes (or day): handled calls, AHT, occupancy, time in each state."""
+    from contactcenter.tickets.reports import agent_report
+
+    first, last = _days(start, end)
+    tz = _zone(time_zone)
+    _run(lambda s: agent_report(s, first, last, time_zone=tz, agent=agent,
+                                granularity="day" if daily else "interval"), as_json, as_csv)
+
+
+@report.command("daily")
+@_window_options
+def report_daily(start: str, end: str, time_zone: str, as_json: bool, as_csv: bool) -> None:
+    """IVR containment per flow and CSAT, per local day."""
+    from contactcenter.tickets.reports import daily_report
+
+    first, last = _days(start, end)
+    tz = _zone(time_zone)
+    _run(lambda s: daily_report(s, first, last, time_zone=tz), as_json, as_csv)
 
 
 @click.group("api-token")

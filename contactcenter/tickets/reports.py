@@ -129,3 +129,200 @@ def sla_hit_rates(
         r.policy or "", _PRIORITY_ORDER.get(r.priority, 9), r.queue or "", METRICS.index(r.metric)
     ))
     return SlaReport(start, end, now, rows)
+
+
+# -- service-level intervals, agents, daily (see contactcenter.tickets.intervals) ---------------
+
+INTERVAL_FIELDS = [
+    "queue", "start", "threshold_s", "offered", "answered", "answered_in_t", "abandoned", "abandoned_in_t",
+    "abandoned_after_t", "short_abandons", "flowed_out", "service_level", "abandon_rate", "asa_s", "aht_s",
+    "talk_s", "hold_s", "wrap_s", "longest_wait_s",
+]
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(round(value, 4))
+    return _csv_safe(value)
+
+
+def _csv(fields: list[str], rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_value(row.get(k)) for k in fields})
+    return buffer.getvalue()
+
+
+def _fmt(value: float | None, kind: str = "s") -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1%}" if kind == "%" else f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class IntervalReport:
+    """Calls per queue and interval (or day), with the service-level formula it used."""
+
+    first: Any
+    last: Any
+    time_zone: str
+    granularity: str
+    formula: str
+    formula_label: str
+    rows: list[Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.first.isoformat(), "to": self.last.isoformat(), "time_zone": self.time_zone,
+            "granularity": self.granularity, "formula": self.formula, "formula_label": self.formula_label,
+            "hold_note": "hold time is not recorded yet; AHT counts it as 0",
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+    def to_csv(self) -> str:
+        return f"# service level: {self.formula} = {self.formula_label}\n" + _csv(
+            INTERVAL_FIELDS, [r.to_dict() for r in self.rows])
+
+    def lines(self) -> list[str]:
+        out = [f"Calls per queue and {self.granularity}, {self.first} to {self.last} ({self.time_zone})",
+               f"service level: {self.formula} = {self.formula_label}; AHT = talk + hold (0, not recorded) + wrap"]
+        if not self.rows:
+            return out + ["no queued calls in this window"]
+        header = (f"{'queue':<16} {'start':<25} {'offer':>5} {'ans':>5} {'in T':>5} {'aband':>5} {'short':>5} "
+                  f"{'flow':>4} {'SL':>7} {'ASA':>7} {'AHT':>7} {'max wait':>8}")
+        out += [header, "-" * len(header)]
+        for r in self.rows:
+            out.append(
+                f"{r.queue[:16]:<16} {r.label:<25} {r.offered:>5} {r.answered:>5} {r.answered_in_t:>5} "
+                f"{r.abandoned:>5} {r.short_abandons:>5} {r.flowed_out:>4} {_fmt(r.service_level, '%'):>7} "
+                f"{_fmt(r.asa_s):>7} {_fmt(r.aht_s):>7} {_fmt(r.longest_wait_s):>8}")
+        return out
+
+
+def interval_report(
+    session: Session, first: Any, last: Any, *, time_zone: str = "UTC", queue: str | None = None,
+    sl_formula: str | None = None, granularity: str = "interval", now: datetime | None = None,
+) -> IntervalReport:
+    from contactcenter.tickets import intervals
+
+    sl = intervals.formula(sl_formula or intervals.DEFAULT_FORMULA)
+    rows = intervals.call_intervals(session, first, last, time_zone=time_zone, queue=queue, sl_formula=sl.name,
+                                    granularity=granularity, now=now)
+    return IntervalReport(first, last, time_zone, granularity, sl.name, sl.label, rows)
+
+
+@dataclass(frozen=True)
+class AgentReport:
+    first: Any
+    last: Any
+    time_zone: str
+    granularity: str
+    rows: list[Any]
+
+    def states(self) -> list[str]:
+        from contactcenter.tickets.intervals import _states
+
+        return _states(s for r in self.rows for s in r.state_s)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.first.isoformat(), "to": self.last.isoformat(), "time_zone": self.time_zone,
+            "granularity": self.granularity,
+            "occupancy": "(on_call + wrap_up) / time logged in (every state but offline)",
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+    def to_csv(self) -> str:
+        states = self.states()
+        fields = ["agent", "start", "handled", "aht_s", "logged_in_s", "handling_s", "occupancy"] + [
+            f"{s}_s" for s in states]
+        rows = []
+        for r in self.rows:
+            values = r.to_dict()
+            values.update({f"{s}_s": r.state_s.get(s, 0.0) for s in states})
+            rows.append(values)
+        return _csv(fields, rows)
+
+    def lines(self) -> list[str]:
+        out = [f"Agents per {self.granularity}, {self.first} to {self.last} ({self.time_zone}); "
+               "occupancy = (on_call + wrap_up) / logged in"]
+        if not self.rows:
+            return out + ["no agent activity in this window"]
+        states = self.states()
+        header = f"{'agent':<16} {'start':<25} {'calls':>5} {'AHT':>7} {'occ':>7} " + " ".join(
+            f"{s[:9]:>9}" for s in states)
+        out += [header, "-" * len(header)]
+        for r in self.rows:
+            out.append(f"{r.agent[:16]:<16} {r.label:<25} {r.handled:>5} {_fmt(r.aht_s):>7} "
+                       f"{_fmt(r.occupancy, '%'):>7} " + " ".join(f"{r.state_s.get(s, 0.0):>9.0f}" for s in states))
+        return out
+
+
+def agent_report(
+    session: Session, first: Any, last: Any, *, time_zone: str = "UTC", granularity: str = "interval",
+    agent: str | None = None, now: datetime | None = None,
+) -> AgentReport:
+    from contactcenter.tickets import intervals
+
+    rows = intervals.agent_intervals(session, first, last, time_zone=time_zone, granularity=granularity,
+                                     agent=agent, now=now)
+    return AgentReport(first, last, time_zone, granularity, rows)
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    """Per local day: IVR containment per flow (contactcenter.ivr.reports) and CSAT."""
+
+    first: Any
+    last: Any
+    time_zone: str
+    containment: list[Any]
+    csat: list[Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.first.isoformat(), "to": self.last.isoformat(), "time_zone": self.time_zone,
+            "containment": [
+                {"day": r.day.isoformat(), "flow": r.flow, "entered": r.entered, "contained": r.contained,
+                 "rate": r.rate, "exits": r.exits} for r in self.containment],
+            "csat": [r.to_dict() for r in self.csat],
+        }
+
+    def to_csv(self) -> str:
+        """One row per day and flow; CSAT rows have kind "csat" and no flow."""
+        rows: list[dict[str, Any]] = []
+        for r in self.containment:
+            rows.append({"day": r.day.isoformat(), "kind": "containment", "flow": r.flow, "count": r.entered,
+                         "contained": r.contained, "value": r.rate})
+        for c in self.csat:
+            rows.append({"day": c.day.isoformat(), "kind": "csat", "flow": "", "count": c.count, "value": c.mean})
+        rows.sort(key=lambda r: (r["day"], r["kind"], r["flow"]))
+        return _csv(["day", "kind", "flow", "count", "contained", "value"], rows)
+
+    def lines(self) -> list[str]:
+        out = [f"IVR containment and CSAT per day, {self.first} to {self.last} ({self.time_zone})"]
+        if not self.containment and not self.csat:
+            return out + ["no calls in this window"]
+        if self.containment:
+            out.append(f"{'day':<10} {'flow':<24} {'entered':>7} {'contained':>9} {'rate':>7}")
+            for r in self.containment:
+                out.append(f"{r.day.isoformat():<10} {r.flow[:24]:<24} {r.entered:>7} {r.contained:>9} "
+                           f"{_fmt(r.rate, '%'):>7}")
+        if self.csat:
+            out.append(f"{'day':<10} {'CSAT':>5} {'scores':>7}")
+            for c in self.csat:
+                out.append(f"{c.day.isoformat():<10} {_fmt(c.mean):>5} {c.count:>7}")
+        return out
+
+
+def daily_report(session: Session, first: Any, last: Any, *, time_zone: str = "UTC") -> DailyReport:
+    from contactcenter.ivr.reports import containment
+    from contactcenter.tickets import intervals
+
+    intervals.Window(first, last, intervals.zone(time_zone))  # validates the zone and the order of days
+    return DailyReport(first, last, time_zone, containment(session, first, last, time_zone),
+                       intervals.csat_by_day(session, first, last, time_zone=time_zone))

@@ -1,0 +1,220 @@
+"""The CRM store at size: caller-number lookup and full-text ticket search latency on PostgreSQL.
+
+    python bench/store.py                                   # 200,000 customers, 1,000,000 tickets
+    python bench/store.py --customers 20000 --tickets 100000 --json
+    BENCH_DATABASE_URL=postgresql://user@host/db python bench/store.py
+
+Works in a scratch schema of its own (created, migrated to head, dropped at the end). Seeding uses
+COPY through psycopg, with the migration's indexes (unique phone numbers, the GIN full-text index)
+in place, so index maintenance is part of the seeding time; then ANALYZE.
+
+Measured (each query alone, one connection, client-side, ORM session included):
+- lookup: `contactcenter.tickets.customers.find_by_phone` with a caller number in one of several
+  formats (E.164, "(415) 201-0001", "415-201-0001", "1 415 201 0001", "415.201.0001"); one in ten
+  numbers belongs to nobody. Goal p95 ≤ 5 ms.
+- search: `contactcenter.tickets.search.search_tickets` (first page of 25), queries of one common
+  word, two common words, a prefix of a common word, or a rare order reference. Goal p95 ≤ 200 ms.
+Ticket texts draw words from a 2,000-word vocabulary with a Zipf-like skew (so the commonest words
+occur in several percent of tickets) plus an order reference unique to each ticket. Comments are
+not seeded (the comment side of the search is an empty index here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _support import percentile, scratch_schema, summary  # noqa: E402
+
+AREAS = ("415", "212", "646", "312", "617", "303", "206", "512", "404", "305")
+STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+PRIORITIES = ("low", "normal", "normal", "normal", "high", "urgent")
+GOALS_MS = {"lookup": 5.0, "search": 200.0}
+BATCH = 20_000
+
+
+def phone(i: int) -> tuple[str, str, str, str]:
+    """The i-th customer's number as (area, exchange, line, e164); unique for i < 8,000,000."""
+    area = AREAS[i % len(AREAS)]
+    rest = i // len(AREAS)
+    exchange, line = 201 + rest // 10_000, rest % 10_000
+    return area, str(exchange), f"{line:04d}", f"+1{area}{exchange}{line:04d}"
+
+
+def formats(area: str, exchange: str, line: str) -> list[str]:
+    return [f"+1{area}{exchange}{line}", f"({area}) {exchange}-{line}", f"{area}-{exchange}-{line}",
+            f"1 {area} {exchange} {line}", f"{area}.{exchange}.{line}"]
+
+
+def vocabulary(rng: random.Random, size: int = 2000) -> list[str]:
+    syllables = ["ka", "lo", "mi", "re", "ta", "vo", "su", "ne", "pi", "do", "ra", "ze", "bu", "fi", "go", "ly"]
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+class Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, label: str, total: int, quiet: bool = False) -> None:
+        self.label, self.total, self.done, self.quiet = label, total, 0, quiet
+        self.started = time.perf_counter()
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.quiet:
+            return
+        share = self.done / self.total if self.total else 1.0
+        elapsed = time.perf_counter() - self.started
+        rate = self.done / elapsed if elapsed else 0.0
+        bar = "#" * int(share * 30)
+        sys.stderr.write(f"\r{self.label:<10} [{bar:<30}] {self.done:>9,}/{self.total:,} {rate:>9,.0f}/s")
+        if self.done >= self.total:
+            sys.stderr.write(f"  {elapsed:.1f}s\n")
+        sys.stderr.flush()
+
+
+def _copy(conn: Any, sql: str, rows: Iterator[tuple[Any, ...]], progress: Progress) -> None:
+    with conn.cursor() as cur:
+        with cur.copy(sql) as copy:
+            for n, row in enumerate(rows, 1):
+                copy.write_row(row)
+                if n % BATCH == 0:
+                    progress.advance(BATCH)
+            progress.advance(progress.total - progress.done)
+
+
+def seed(url: str, customers: int, tickets: int, rng: random.Random, quiet: bool) -> tuple[list[str], float]:
+    import psycopg
+    from datetime import datetime, timedelta, timezone
+
+    words = vocabulary(rng)
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    started = time.perf_counter()
+    with psycopg.connect(dsn) as conn:
+        def customer_rows() -> Iterator[tuple[Any, ...]]:
+            for i in range(1, customers + 1):
+                at = t0 + timedelta(minutes=i)
+                yield (i, f"{rng.choice(words).title()} {rng.choice(words).title()}", f"c{i}@example.com",
+                       "standard", "{}", at, at)
+
+        _copy(conn, "COPY customers (id, name, email, segment, attributes, created_at, updated_at) FROM STDIN",
+              customer_rows(), Progress("customers", customers, quiet))
+        _copy(conn, "COPY customer_phones (id, customer_id, e164, label) FROM STDIN",
+              ((i, i, phone(i)[3], "mobile") for i in range(1, customers + 1)), Progress("phones", customers, quiet))
+
+        def ticket_rows() -> Iterator[tuple[Any, ...]]:
+            chunk: list[str] = []
+            for i in range(1, tickets + 1):
+                if not chunk:
+                    chunk = rng.choices(words, weights, k=24 * 1000)
+                text_words, chunk = chunk[:24], chunk[24:]
+                at = t0 + timedelta(seconds=30 * i)
+                yield (i, " ".join(text_words[:5]).capitalize(), " ".join(text_words[5:]) + f" ord{i:07d}",
+                       rng.choice(STATUSES), rng.choice(PRIORITIES), "phone", rng.randint(1, customers),
+                       "[]", at, at)
+
+        _copy(conn, "COPY tickets (id, subject, description, status, priority, channel, customer_id, tags, "
+                    "created_at, updated_at) FROM STDIN", ticket_rows(), Progress("tickets", tickets, quiet))
+        conn.commit()
+        conn.autocommit = True
+        for table in ("customers", "customer_phones", "tickets"):
+            conn.execute(f"ANALYZE {table}")
+        for table, column in (("customers", "id"), ("customer_phones", "id"), ("tickets", "id")):
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT max({column}) FROM {table}))")
+    return words, time.perf_counter() - started
+
+
+def timed(queries: list[Any], run: Callable[[Any], Any]) -> tuple[list[float], int]:
+    latencies, hits = [], 0
+    for q in queries[:20]:  # warm the connection and the caches a little
+        run(q)
+    for q in queries:
+        began = time.perf_counter()
+        found = run(q)
+        latencies.append(time.perf_counter() - began)
+        hits += bool(found)
+    return latencies, hits
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=200_000)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=500, help="queries per measure")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.customers < 1 or args.tickets < 1 or args.queries < 1:
+        parser.error("--customers, --tickets and --queries must be positive")
+
+    from contactcenter.db import make_engine
+    from contactcenter.tickets.customers import find_by_phone
+    from contactcenter.tickets.search import search_tickets
+    from sqlalchemy.orm import Session
+
+    rng = random.Random(args.seed)
+    schema = f"bench_store_{os.getpid()}"
+    with scratch_schema(schema) as url:
+        words, seed_s = seed(url, args.customers, args.tickets, rng, quiet=args.json)
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                numbers = []
+                for _ in range(args.queries):
+                    i = rng.randint(1, args.customers) if rng.random() < 0.9 else args.customers + rng.randint(1, 10**5)
+                    area, exchange, line, _e164 = phone(i)
+                    numbers.append(rng.choice(formats(area, exchange, line)))
+                lookup, lookup_hits = timed(numbers, lambda n: find_by_phone(session, n))
+                session.rollback()
+                common = words[:50]
+                searches = []
+                for _ in range(args.queries):
+                    kind = rng.random()
+                    if kind < 0.3:
+                        searches.append(rng.choice(common))
+                    elif kind < 0.6:
+                        searches.append(f"{rng.choice(common)} {rng.choice(words[:300])}")
+                    elif kind < 0.8:
+                        searches.append(rng.choice(words[:300])[:3])
+                    else:
+                        searches.append(f"ord{rng.randint(1, args.tickets):07d}")
+                search, search_hits = timed(searches, lambda q: search_tickets(session, q).items)
+        finally:
+            engine.dispose()
+    figures: dict[str, Any] = {
+        "customers": args.customers, "tickets": args.tickets, "seed_s": round(seed_s, 1),
+        "lookup": {**summary(lookup), "p95_ms": round(percentile([v * 1000 for v in lookup], 95), 2),
+                   "found": lookup_hits, "goal_p95_ms": GOALS_MS["lookup"]},
+        "search": {**summary(search), "p95_ms": round(percentile([v * 1000 for v in search], 95), 2),
+                   "with_results": search_hits, "goal_p95_ms": GOALS_MS["search"]},
+    }
+    for name in ("lookup", "search"):
+        figures[name]["meets_goal"] = figures[name]["p95_ms"] <= GOALS_MS[name]
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"store: {args.customers:,} customers, {args.tickets:,} tickets, seeded in {seed_s:.1f}s")
+        for name, label in (("lookup", "customer lookup by caller number"), ("search", "full-text ticket search")):
+            f = figures[name]
+            verdict = "meets" if f["meets_goal"] else "MISSES"
+            print(f"{label:<34} n={f['count']} p50 {f['p50_ms']} ms  p95 {f['p95_ms']} ms  p99 {f['p99_ms']} ms  "
+                  f"({verdict} the {f['goal_p95_ms']:g} ms goal)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
