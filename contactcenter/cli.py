@@ -114,7 +114,7 @@ def _register_domain_commands() -> None:
     """Sub-command groups that live with their domain package."""
     from contactcenter.acd.cli import erlang
     from contactcenter.acd.sim_cli import simulate
-    from contactcenter.dialer.cli import leads, simulate_dialer
+    from contactcenter.dialer.cli import leads, pacer_command, simulate_dialer
     from contactcenter.ivr.cli import ivr
     from contactcenter.tickets.cli import api_token, report
 
@@ -123,6 +123,7 @@ def _register_domain_commands() -> None:
     main.add_command(report)
     main.add_command(api_token)
     main.add_command(leads)
+    main.add_command(pacer_command)
     # one `simulate` group: `simulate inbound` (ACD) and `simulate dialer` (outbound pacing)
     simulate.add_command(simulate_dialer)
     main.add_command(simulate)

@@ -44,10 +44,12 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         cors_allowed_origins=settings.public_base_url or None,
     )
 
-    from web import admin, api, auth, desktop, hooks, pages, sockets
+    from web import admin, api, auth, desktop, dialer_hooks, hooks, pages, sockets
 
     app.register_blueprint(hooks.bp)
     csrf.exempt(hooks.bp)  # the carrier signs its requests instead
+    app.register_blueprint(dialer_hooks.bp)
+    csrf.exempt(dialer_hooks.bp)  # signed by the carrier too
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     app.register_blueprint(auth.bp)

@@ -165,3 +165,30 @@ def simulate_dialer(agents: int, answer_rate: float, aht: float, wrap: float, ho
     width = max(len(k) for k in SUMMARY_KEYS)
     for key in SUMMARY_KEYS:
         click.echo(f"{key.ljust(width)}  {result[key]}")
+
+
+@click.command("pacer")
+@click.option("--base-url", default="", help="public URL of the web app, for the carrier's webhooks (default: PUBLIC_BASE_URL)")
+@click.option("--tick", "tick_s", default=1.0, show_default=True, type=click.FloatRange(0.1, 10),
+              help="seconds between decisions when nothing happens")
+@click.option("--max-steps", type=click.IntRange(1), default=None, help="stop after this many passes")
+def pacer_command(base_url: str, tick_s: float, max_steps: int | None) -> None:
+    """Run the outbound pacer: one leader (a Redis lock) dials every running campaign."""
+    import signal
+    import threading
+
+    from contactcenter import runtime
+    from contactcenter.dialer.connect import build_worker
+
+    rt = runtime.current()
+    if rt.settings.uses_embedded_redis:
+        raise click.ClickException("the pacer needs REDIS_URL: it coordinates with the web processes through Redis")
+    base = (base_url or rt.settings.public_base_url or "").rstrip("/")
+    if not base:
+        raise click.ClickException("give --base-url (or set PUBLIC_BASE_URL): the carrier must reach the webhooks")
+    worker = build_worker(rt, base, tick_s=tick_s)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"pacer running (webhooks under {base}/hooks/dialer); Ctrl-C stops it", err=True)
+    worker.run(stop, max_steps=max_steps)

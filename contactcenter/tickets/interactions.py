@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
@@ -57,24 +59,24 @@ def event_key(event: CallEvent) -> str:
 
 
 def _log_event(session: Session, interaction: Interaction, event: CallEvent, key: str | None = None) -> bool:
-    """Store the event once; False when this exact delivery was seen before."""
+    """Store the event once; False when this exact delivery was seen before.
+
+    One INSERT ... ON CONFLICT DO NOTHING: the unique key decides, even between processes racing
+    on the same retry, without a savepoint round trip.
+    """
     params = {k: v for k, v in event.params.items() if k not in SECRET_PARAMS}
-    row = CarrierEvent(
-        interaction_id=interaction.id,
-        dedupe_key=key or event_key(event),
-        kind=event.kind,
-        call_status=event.call_status,
-        params=params,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        if row in session:
-            session.expunge(row)
-        return False
-    return True
+    values = {
+        "interaction_id": interaction.id,
+        "dedupe_key": key or event_key(event),
+        "kind": event.kind,
+        "call_status": event.call_status,
+        "params": params,
+        "received_at": clock.now(),
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CarrierEvent).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = session.execute(statement)
+    return bool(result.rowcount)
 
 
 def find(session: Session, call_sid: str) -> Interaction | None:
