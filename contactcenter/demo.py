@@ -81,7 +81,7 @@ def _start_acd(rt: runtime_mod.Runtime, base: str, stop: threading.Event) -> Non
         AcdService(session, rt.acd).sync_configuration()
         ids = list(session.scalars(select(User.id).where(User.username.in_(SIMULATED_AGENTS))))
     rt.acd_configured = True
-    ticker.start(rt, stop)
+    ticker.start(rt, stop, overflow_url=f"{base}/hooks/overflow")
     SimulatedAgents(rt, ids, urls, answer_after_s=3, mean_talk_s=45, seed=int(time.time())).start(stop)
 
 

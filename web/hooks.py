@@ -93,6 +93,7 @@ def _service() -> CallService:
     urls = HookUrls(
         voice=_external("hooks.voice"), status=_external("hooks.status"), wait=_external("hooks.wait"),
         queue_key=_external("hooks.queue_key"), hold=_external("hooks.hold"),
+        overflow_recording=_external("hooks.overflow_recording"),
     )
     ivr = None
     flow = rt.ivr_flow()
@@ -251,5 +252,35 @@ def callback_answer() -> Response:
     if not raw.isdigit() or len(raw) > 12:
         abort(_plain("malformed webhook: request must be an id", 400))
     instructions = _service().callback_answered(event, int(raw))
+    database.session().commit()
+    return _twiml(render(instructions))
+
+
+@bp.post("/overflow")
+def overflow() -> Response:
+    """A caller taken out of the line after waiting too long: the queue's overflow action."""
+    _event("voice")
+    reason = request.args.get("reason", "max-wait")
+    if reason not in ("max-wait", "closed", "full"):
+        abort(_plain("malformed webhook: unknown overflow reason", 400))
+    try:
+        instructions = _service().overflow_now(_call_param(), reason)
+    except UnknownCall:
+        abort(_plain("unknown call", 404))
+    database.session().commit()
+    return _twiml(render(instructions))
+
+
+@bp.post("/overflow/recording")
+def overflow_recording() -> Response:
+    event = _event("voice")
+    call_sid = _call_param()
+    if call_sid != event.call_sid:
+        abort(_plain("malformed webhook: call does not match CallSid", 400))
+    duration = _small_int(event.params.get("RecordingDuration"), "RecordingDuration")
+    try:
+        instructions = _service().overflow_recording(event, call_sid, duration)
+    except UnknownCall:
+        abort(_plain("unknown call", 404))
     database.session().commit()
     return _twiml(render(instructions))

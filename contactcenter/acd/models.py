@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,6 +41,13 @@ class Queue(Base):
     max_length: Mapped[int | None] = mapped_column()
     strategy: Mapped[str] = mapped_column(String(32), default="longest-idle")
     wrap_up_s: Mapped[int] = mapped_column(default=30)
+    # Opening hours as `contactcenter.calendars.BusinessCalendar.from_dict` data; None: always open.
+    hours: Mapped[dict[str, Any] | None] = mapped_column()
+    # Where callers go when the queue is closed, full (max_length) or they waited max_wait_s:
+    # "none" (told and let go), "queue" (overflow_queue), "voicemail", or "callback".
+    overflow_action: Mapped[str] = mapped_column(String(16), default="none")
+    # The queue's id; a plain column (no foreign key) so SQLite never rebuilds `queues`.
+    overflow_queue_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     required_skills: Mapped[list["QueueSkill"]] = relationship(

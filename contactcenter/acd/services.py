@@ -109,30 +109,71 @@ class AcdService:
         self.apply(outcome.events)
         return outcome
 
-    def request_callback(self, call: Interaction, default_region: str = "US") -> CallbackRequest | None:
-        """Virtual hold: the caller hangs up but keeps their place; we call back in turn."""
+    def request_callback(self, call: Interaction, default_region: str = "US", *,
+                         queue: Queue | None = None) -> CallbackRequest | None:
+        """Virtual hold: the caller hangs up but keeps their place; we call back in turn.
+
+        For a caller waiting in the router the request takes over their place; with `queue`
+        (an overflow) it joins that queue at the time the caller first joined a line.
+        """
         phone = phones.try_normalize(call.from_number, default_region)
+        if phone is None:
+            return None
         snapshot = self.acd.call_snapshot(call.call_sid)
-        if phone is None or snapshot is None or snapshot.state != "waiting" or call.queue_id is None:
+        waiting = snapshot is not None and snapshot.state == "waiting"
+        overflow = queue is not None
+        queue = queue or (self.session.get(Queue, call.queue_id) if call.queue_id else None)
+        if queue is None or (not overflow and not waiting):
             return None
         existing = self.session.scalar(select(CallbackRequest).where(CallbackRequest.interaction_id == call.id))
         if existing is not None:
             return existing
         request = CallbackRequest(
-            interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=call.queue_id,
-            priority=snapshot.priority, place_at=call.queued_at or call.arrived_at, intent=call.intent,
+            interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=queue.id,
+            priority=snapshot.priority if waiting else min(call.priority or 0, 899),
+            place_at=call.queued_at or call.arrived_at, intent=call.intent,
         )
         self.session.add(request)
         self.session.flush()
-        self.apply(self.acd.remove(call.call_sid, "callback").events)
-        queue = self.session.get(Queue, call.queue_id)
-        assert queue is not None
+        if waiting:
+            self.apply(self.acd.remove(call.call_sid, "callback").events)
         outcome = self.acd.enqueue(
             callback_key(request.id), queue.name, priority=request.priority,
             enqueued_at=_ts(request.place_at), attributes={"callback": request.id, "phone": phone},
         )
         self.apply(outcome.events)
         return request
+
+    def overdue(self, now: datetime | None = None) -> list[Interaction]:
+        """Callers who have waited longer than their queue's max_wait_s and are still waiting."""
+        now = now or clock.now()
+        candidates = self.session.execute(
+            select(Interaction, Queue.max_wait_s).join(Queue, Interaction.queue_id == Queue.id)
+            .where(Queue.max_wait_s.is_not(None), Interaction.queued_at.is_not(None),
+                   Interaction.answered_at.is_(None), Interaction.ended_at.is_(None),
+                   Interaction.direction == "inbound")
+        )
+        due = []
+        for call, max_wait in candidates:
+            if (now - call.queued_at).total_seconds() < max_wait:
+                continue
+            snapshot = self.acd.call_snapshot(call.call_sid)
+            if snapshot is not None and snapshot.state == "waiting":
+                due.append(call)
+        return due
+
+    def overflow_overdue(self, overflow_url: str) -> list[str]:
+        """Take overdue callers out of the line and send them to their queue's overflow."""
+        moved = []
+        for call in self.overdue():
+            self.apply(self.acd.remove(call.call_sid, "overflow").events)
+            if self.telephony is not None:
+                try:
+                    self.telephony.redirect(call.call_sid, f"{overflow_url}?call={call.call_sid}&reason=max-wait")
+                except TelephonyError:
+                    continue
+            moved.append(call.call_sid)
+        return moved
 
     # -- agents --------------------------------------------------------------------------------
     def set_state(self, agent_id: int, state: str, reason: str | None = None, *, force: bool = False) -> Outcome:

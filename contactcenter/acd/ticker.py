@@ -38,10 +38,17 @@ def lead(runtime: Runtime, me: str) -> bool:
     return False
 
 
-def tick_once(runtime: Runtime) -> int:
-    """One heartbeat, its state changes written to the store; returns the number of offers made."""
+def tick_once(runtime: Runtime, overflow_url: str | None = None) -> int:
+    """One heartbeat, its state changes written to the store; returns the number of offers made.
+
+    With `overflow_url` (the public /hooks/overflow), callers past their queue's max wait are
+    taken out of the line and redirected to the queue's overflow action.
+    """
     with transaction(runtime.session_factory) as session:
-        report = AcdService(session, runtime.acd).tick()
+        service = AcdService(session, runtime.acd, lambda: runtime.telephony)
+        report = service.tick()
+        if overflow_url:
+            service.overflow_overdue(overflow_url)
     if report.expired:
         log.info("offers timed out (RONA): %s", ", ".join(report.expired))
     return len(report.offers)
@@ -60,13 +67,13 @@ def sweep(runtime: Runtime) -> None:
     sweep_stale_calls.enqueue(_connection=runtime.redis)  # type: ignore[attr-defined]
 
 
-def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0) -> None:
+def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0, overflow_url: str | None = None) -> None:
     me = _identity()
     next_sweep = 0.0
     while not stop.is_set():
         try:
             if lead(runtime, me):
-                tick_once(runtime)
+                tick_once(runtime, overflow_url)
                 if time.monotonic() >= next_sweep:
                     sweep(runtime)
                     next_sweep = time.monotonic() + SWEEP_EVERY_S
@@ -75,7 +82,10 @@ def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0) -> Non
         stop.wait(interval_s)
 
 
-def start(runtime: Runtime, stop: threading.Event) -> threading.Thread:
-    thread = threading.Thread(target=run, args=(runtime, stop), name="acd-ticker", daemon=True)
+def start(runtime: Runtime, stop: threading.Event, overflow_url: str | None = None) -> threading.Thread:
+    if overflow_url is None and runtime.settings.public_base_url:
+        overflow_url = runtime.settings.public_base_url + "/hooks/overflow"
+    thread = threading.Thread(target=run, args=(runtime, stop), kwargs={"overflow_url": overflow_url},
+                              name="acd-ticker", daemon=True)
     thread.start()
     return thread

@@ -25,6 +25,7 @@ from contactcenter.telephony.interfaces import (
     Instruction,
     Pause,
     Play,
+    Record,
     Redirect,
     Say,
 )
@@ -44,6 +45,7 @@ class HookUrls:
     wait: str  # hold document while in the queue (announcements, callback key)
     queue_key: str = ""  # where a key pressed while waiting is posted
     hold: str = ""  # hold document inside the conference until the agent joins
+    overflow_recording: str = ""  # where a message left on overflow to voicemail is posted
 
 
 class CallService:
@@ -204,9 +206,71 @@ class CallService:
         interactions.mark_queued(call, queue.id if queue is not None else None)
         call.priority = max(call.priority or 0, priority)
         if first_time and queue is not None and self.acd is not None:
-            self.session.flush()
-            self.acd.enqueue(call, queue, priority=call.priority, skills=skills or None, attributes=attributes)
+            reason = "closed" if not _is_open(queue) else None
+            if reason is None:
+                self.session.flush()
+                outcome = self.acd.enqueue(call, queue, priority=call.priority, skills=skills or None,
+                                           attributes=attributes)
+                if not outcome.ok and outcome.reason == "queue_full":
+                    reason = "full"
+            if reason is not None:
+                return self.overflow(call, queue, reason)
         return self._waiting(call)
+
+    def overflow(self, call: Interaction, queue: Queue, reason: str, *, hop: int = 0) -> list[Instruction]:
+        """The queue cannot take the caller (closed, full, or they waited too long): its overflow."""
+        lang = call.language or "en-US"
+        spanish = lang.startswith("es")
+        action = queue.overflow_action or "none"
+        if action == "queue" and queue.overflow_queue_id and hop == 0 and self.acd is not None:
+            other = self.session.get(Queue, queue.overflow_queue_id)
+            if other is not None and _is_open(other):
+                call.queue_id = other.id
+                self.session.flush()
+                outcome = self.acd.enqueue(call, other, priority=call.priority)
+                if outcome.ok:
+                    return self._waiting(call)
+                return self.overflow(call, other, "full", hop=hop + 1)
+        if action == "callback" and self.acd is not None:
+            if self.acd.request_callback(call, self.default_region, queue=queue) is not None:
+                call.outcome = "callback"
+                return [Say("Le llamaremos a este número en cuanto un agente esté disponible. Adiós." if spanish else
+                            "We will call you back at this number as soon as an agent is free. Goodbye.",
+                            language=lang), Hangup()]
+        if action == "voicemail" and self.urls.overflow_recording:
+            call.outcome = "voicemail"
+            return [Say("Deje su nombre, número y mensaje después del tono." if spanish else
+                        "Please leave your name, number and message after the tone.", language=lang),
+                    Record(action=f"{self.urls.overflow_recording}?call={call.call_sid}", max_length=120)]
+        call.outcome = "closed" if reason == "closed" else "overflow"
+        if reason == "closed":
+            text = ("Estamos cerrados en este momento. Por favor, llame en horario de atención. Adiós." if spanish else
+                    "We are closed right now. Please call again during our opening hours. Goodbye.")
+        else:
+            text = ("Todos nuestros agentes están ocupados. Por favor, llame más tarde. Adiós." if spanish else
+                    "All of our agents are busy. Please call again later. Goodbye.")
+        return [Say(text, language=lang), Hangup()]
+
+    def overflow_now(self, call_sid: str, reason: str) -> list[Instruction]:
+        """A waiting caller was taken out of the line (max wait): where they go now."""
+        call = interactions.find(self.session, call_sid)
+        if call is None:
+            raise interactions.UnknownCall(call_sid)
+        queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
+        if call.is_ended or queue is None:
+            return [Hangup()]
+        return self.overflow(call, queue, reason)
+
+    def overflow_recording(self, event: CallEvent, call_sid: str, duration_s: int | None) -> list[Instruction]:
+        from contactcenter.tickets.services import voicemail_ticket
+
+        recorded = interactions.record_event(self.session, event, key=f"overflow-recording:{call_sid}")
+        call = recorded.interaction
+        if not recorded.duplicate and event.recording_url:
+            queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
+            voicemail_ticket(self.session, call, event.recording_url, duration_s,
+                             queue_id=call.queue_id, subject=f"Voicemail for {queue.display_name if queue else 'the team'}")
+        return [Say("Thank you. Goodbye.", language=call.language or "en-US"), Hangup()]
 
     def _waiting(self, call: Interaction) -> list[Instruction]:
         if self.acd is None:
@@ -215,6 +279,18 @@ class CallService:
                                start_on_enter=False, end_on_exit=True)]
         queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
         return [Enqueue(queue.name if queue is not None else self.default_queue, wait_url=self.urls.wait)]
+
+
+def _is_open(queue: Queue) -> bool:
+    if not queue.hours:
+        return True
+    from contactcenter import clock
+    from contactcenter.calendars import BusinessCalendar
+
+    try:
+        return BusinessCalendar.from_dict(queue.hours).is_open(clock.now())
+    except ValueError:
+        return True  # a malformed calendar must not close the line; admin validation reports it
 
 
 def _place_in_line(position: int, ewt_s: float | None, spanish: bool) -> str:

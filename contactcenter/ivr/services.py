@@ -15,7 +15,7 @@ from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.session import IvrSession, SessionStore
 from contactcenter.tickets.interactions import find as find_interaction
 from contactcenter.tickets.models import Customer, Interaction, Ticket
-from contactcenter.tickets.services import open_ticket
+from contactcenter.tickets.services import voicemail_ticket
 
 OPEN_STATES = ("new", "open", "pending", "on_hold")
 STATUS_WORDS = {
@@ -99,20 +99,8 @@ class CrmSelfService:
 
     def voicemail(self, ivr: IvrSession, recording_url: str, duration_s: int | None, queue: str | None, subject: str | None) -> None:
         call = find_interaction(self.session, ivr.call_sid)
-        if call is None:
-            return
-        call.recording_url = recording_url
-        seconds = f" ({duration_s} s)" if duration_s is not None else ""
-        open_ticket(
-            self.session,
-            subject or "Voicemail",
-            description=f"Voicemail from {call.from_number}{seconds}: {recording_url}",
-            customer_id=call.customer_id,
-            queue_id=self._queue_id(queue),
-            channel="phone",
-            tags=["voicemail"],
-            interactions=[call],
-        )
+        if call is not None:
+            voicemail_ticket(self.session, call, recording_url, duration_s, queue_id=self._queue_id(queue), subject=subject)
 
 
 class IvrService:

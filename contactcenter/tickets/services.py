@@ -458,3 +458,20 @@ def _event(
     if "events" not in sa_inspect(ticket).unloaded:
         session.expire(ticket, ["events"])  # keep `ticket.events` in step with the trail
     return event
+
+
+def voicemail_ticket(session: Session, call: Interaction, recording_url: str, duration_s: int | None,
+                     *, queue_id: int | None, subject: str | None) -> Ticket:
+    """A caller left a message: the recording goes on the call and a ticket asks for follow-up."""
+    call.recording_url = recording_url
+    seconds = f" ({duration_s} s)" if duration_s is not None else ""
+    return open_ticket(
+        session,
+        subject or "Voicemail",
+        description=f"Voicemail from {call.from_number}{seconds}: {recording_url}",
+        customer_id=call.customer_id,
+        queue_id=queue_id,
+        channel="phone",
+        tags=["voicemail"],
+        interactions=[call],
+    )

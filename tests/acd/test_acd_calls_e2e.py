@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from conftest import CENTER_NUMBER
-from contactcenter.acd.models import AgentStateChange, CallbackRequest, QueueMembership
+from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, callback_key, conference_name
-from contactcenter.tickets.models import Interaction
+from contactcenter.tickets.models import Interaction, Ticket
 from factories import gen_agent, gen_queue
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
@@ -167,3 +167,63 @@ def test_redis_restart_rebuilds_queue_order_and_agent_states(center, carrier, ru
     assert runtime.acd.position(second.sid).position == 2
     snapshot = runtime.acd.agent_snapshot(str(alice.id))
     assert (snapshot.state, snapshot.reason) == ("break", "training")
+
+
+CLOSED_ON_MONDAYS = {"time_zone": "UTC", "hours": {"sat": ["09:00-17:00"]}}
+
+
+def test_closed_queue_tells_the_caller_and_lets_them_go(center, carrier, db):
+    acd, alice = center
+    support = db.scalars(select(Queue).where(Queue.name == "support")).one()
+    support.hours = CLOSED_ON_MONDAYS
+    db.flush()
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 60")
+    carrier.run_until_idle()
+    assert "We are closed right now" in handle.heard_text()
+    assert _call(db, handle.sid).outcome == "closed"
+
+
+def test_full_queue_overflows_to_another_queue(center, carrier, runtime, db):
+    acd, alice = center
+    support = db.scalars(select(Queue).where(Queue.name == "support")).one()
+    sales = gen_queue(db, "sales")
+    support.max_length, support.overflow_action, support.overflow_queue_id = 1, "queue", sales.id
+    db.flush()
+    acd.sync_configuration()
+    first = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 100")
+    carrier.run_for(2)
+    second = carrier.place_inbound_call("+14155550101", CENTER_NUMBER, "hang up after 100")
+    carrier.run_for(5)
+    assert _call(db, first.sid).queue_id == support.id
+    assert _call(db, second.sid).queue_id == sales.id
+    assert runtime.acd.call_snapshot(second.sid).queue == "sales"
+
+
+def test_closed_queue_can_take_a_voicemail(center, carrier, db):
+    acd, alice = center
+    support = db.scalars(select(Queue).where(Queue.name == "support")).one()
+    support.hours, support.overflow_action = CLOSED_ON_MONDAYS, "voicemail"
+    db.flush()
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "speak 9")
+    carrier.run_until_idle()
+    assert "leave your name, number and message" in handle.heard_text()
+    call = _call(db, handle.sid)
+    assert call.outcome == "voicemail" and call.recording_url
+    ticket = db.scalars(select(Ticket).where(Ticket.subject == "Voicemail for Support")).one()
+    assert call.recording_url in ticket.description
+
+
+def test_caller_past_max_wait_is_offered_a_callback_keeping_their_place(center, carrier, runtime, db):
+    acd, alice = center
+    support = db.scalars(select(Queue).where(Queue.name == "support")).one()
+    support.max_wait_s, support.overflow_action = 30, "callback"
+    db.flush()
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 300")
+    carrier.run_for(40)
+    moved = AcdService(db, runtime.acd, runtime.telephony).overflow_overdue("http://cc.test/hooks/overflow")
+    assert moved == [handle.sid]
+    carrier.run_for(20)
+    assert "We will call you back at this number as soon as an agent is free." in handle.heard_text()
+    request = db.scalars(select(CallbackRequest)).one()
+    assert request.place_at == _call(db, handle.sid).queued_at
+    assert runtime.acd.call_snapshot(callback_key(request.id)).state == "waiting"
