@@ -162,6 +162,8 @@ def live_server(committed_runtime: Runtime) -> Iterator[str]:
 
     from web import create_app
 
+    from web.sockets import relay_of
+
     app = create_app(committed_runtime)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -169,6 +171,9 @@ def live_server(committed_runtime: Runtime) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    relay = relay_of(app)
+    if relay is not None:
+        relay.stop()
 
 
 @pytest.fixture(scope="session")

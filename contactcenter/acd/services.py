@@ -9,6 +9,7 @@ and rebuilds Redis from the store after a restart.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping, Union
@@ -34,6 +35,7 @@ from contactcenter.telephony.interfaces import Telephony, TelephonyError
 from contactcenter.tickets.models import Interaction
 
 CALLBACK_PREFIX = "cb-"
+log = logging.getLogger("contactcenter.acd")
 
 
 def conference_name(call_sid: str) -> str:
@@ -221,7 +223,12 @@ class AcdService:
         return self._telephony  # type: ignore[return-value]
 
     def _connect(self, call_sid: str, agent_id: int) -> None:
-        if self.telephony is None or self.urls is None:
+        try:
+            telephony = self.telephony
+        except RuntimeError:
+            log.error("no carrier configured: call %s accepted but not connected", call_sid)
+            return
+        if telephony is None or self.urls is None:
             return
         agent = self.session.get(User, agent_id)
         if agent is None:

@@ -1,0 +1,61 @@
+"""The agent desktop in headless Chromium: go available, see the offer pop, accept it."""
+
+from __future__ import annotations
+
+import pytest
+
+from contactcenter import clock
+from contactcenter.acd.models import QueueMembership
+from contactcenter.acd.services import AcdService
+from contactcenter.db import transaction
+from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
+from contactcenter.telephony.twilio_adapter import TwilioTelephony
+from contactcenter.tickets.models import Interaction
+from factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def floor(committed_runtime):  # type: ignore[no-untyped-def]
+    rt = committed_runtime
+    with transaction(rt.session_factory) as session:
+        support = gen_queue(session, "support")
+        alice = gen_agent(session, "alice", skills={"support": 5})
+        session.add(QueueMembership(queue_id=support.id, user_id=alice.id))
+        gen_customer(session, "Grace Hopper", ("+14155550100",), segment="vip")
+    with SimulatorServer(SimulatedCarrier(HttpTransport())) as api:
+        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
+                                         http_client=SimulatorHttpClient(api.url)))
+        yield rt
+
+
+def test_agent_sees_the_offer_and_accepts_it(floor, live_server, page):
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server + "/desktop")
+    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
+    page.click("button[data-state=available]")
+    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+    with transaction(floor.session_factory) as session:
+        from sqlalchemy import select
+
+        from contactcenter.acd.models import Queue
+        from contactcenter.tickets.models import Customer
+
+        support = session.scalars(select(Queue)).one()
+        grace = session.scalars(select(Customer)).one()
+        call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100",
+                           to_number="+18005550100", customer_id=grace.id, queue_id=support.id,
+                           queued_at=clock.now(), intent="billing")
+        session.add(call)
+        session.flush()
+        AcdService(session, floor.acd).enqueue(call, support)
+    page.wait_for_selector("#offer:not([hidden])")
+    assert "Grace Hopper (vip)" in page.inner_text("#offer-pop")
+    assert "Intent: billing" in page.inner_text("#offer-pop")
+    page.click("#accept")
+    page.wait_for_function("document.getElementById('state').dataset.state === 'on_call'")
+    assert page.is_hidden("#offer")
