@@ -22,8 +22,34 @@ from contactcenter.db import make_engine
 from contactcenter.migrate import upgrade
 from contactcenter.runtime import Runtime
 
-# A Redis database per run (10-15), so runs side by side rarely share one; set TEST_REDIS_URL to choose.
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{10 + os.getpid() % 6}")
+def _claim_redis_database() -> str:
+    """A Redis database (10-15) no other test run on this machine holds, claimed for an hour.
+
+    Tests flush their database around each test, so two runs side by side must never share one.
+    """
+    if os.environ.get("TEST_REDIS_URL"):
+        return os.environ["TEST_REDIS_URL"]
+    registry = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        for index in range(10, 16):
+            if registry.set(f"contactcenter-tests:db{index}", os.getpid(), nx=True, ex=3600):
+                return f"redis://127.0.0.1:6379/{index}"
+    except redis.ConnectionError:
+        pass  # the fixture reports an unreachable server as a failure
+    return f"redis://127.0.0.1:6379/{10 + os.getpid() % 6}"
+
+
+TEST_REDIS_URL = _claim_redis_database()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    try:
+        registry = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        index = TEST_REDIS_URL.rsplit("/", 1)[-1]
+        if registry.get(f"contactcenter-tests:db{index}") == str(os.getpid()).encode():
+            registry.delete(f"contactcenter-tests:db{index}")
+    except redis.RedisError:
+        pass
 
 
 def _database_url(tmp_root: str) -> str:
