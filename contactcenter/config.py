@@ -39,6 +39,8 @@ class Settings:
     # IVR flows (YAML files) and the one inbound calls start in; empty flow name: no IVR.
     ivr_flows_dir: str = str(Path(__file__).parent / "ivr" / "flows")
     ivr_flow: str = "acme-support"
+    # Callers who hang up within this many seconds of joining a queue are short abandons.
+    short_abandon_s: float = 5.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -83,7 +85,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_webhook_bytes = int(env.get("MAX_WEBHOOK_BYTES", str(64 * 1024)))
     except ValueError as exc:
         raise ConfigError("MAX_WEBHOOK_BYTES must be a whole number of bytes") from exc
+    try:
+        short_abandon_s = float(env.get("SHORT_ABANDON_S", "5"))
+    except ValueError as exc:
+        raise ConfigError("SHORT_ABANDON_S must be a number of seconds") from exc
+    if not 0 <= short_abandon_s <= 600:
+        raise ConfigError("SHORT_ABANDON_S must be between 0 and 600 seconds")
     return Settings(
+        short_abandon_s=short_abandon_s,
         database_url=env.get("DATABASE_URL", "").strip() or Settings.database_url,
         redis_url=env.get("REDIS_URL", "").strip(),
         carrier=carrier,

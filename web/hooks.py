@@ -104,7 +104,8 @@ def _service() -> CallService:
             dial=_external("hooks.ivr_dial"),
         )
         ivr = IvrService(database.session(), SessionStore(rt.redis), flow, ivr_urls, settings.default_region)
-    return CallService(database.session(), urls, ivr=ivr, acd=acd_service(), default_region=settings.default_region)
+    return CallService(database.session(), urls, ivr=ivr, acd=acd_service(), default_region=settings.default_region,
+                       short_abandon_s=settings.short_abandon_s)
 
 
 def _step() -> int:

@@ -59,6 +59,7 @@ class CallService:
         default_region: str = "US",
         default_queue: str = "support",
         hold_music_url: str = DEFAULT_HOLD_MUSIC,
+        short_abandon_s: float = interactions.SHORT_ABANDON_S,
     ) -> None:
         self.session = session
         self.urls = urls
@@ -67,6 +68,7 @@ class CallService:
         self.default_region = default_region
         self.default_queue = default_queue
         self.hold_music_url = hold_music_url
+        self.short_abandon_s = short_abandon_s
 
     # -- webhooks ---------------------------------------------------------------------------
     def answer(self, event: CallEvent) -> list[Instruction]:
@@ -181,7 +183,7 @@ class CallService:
                            start_on_enter=False, end_on_exit=True)]
 
     def status(self, event: CallEvent) -> Recorded:
-        recorded = interactions.record_event(self.session, event)
+        recorded = interactions.record_event(self.session, event, short_abandon_s=self.short_abandon_s)
         call = recorded.interaction
         if not recorded.duplicate and call.is_ended and call.queued_at is not None and self.acd is not None:
             self.acd.call_ended(call)

@@ -227,3 +227,11 @@ def test_caller_past_max_wait_is_offered_a_callback_keeping_their_place(center, 
     request = db.scalars(select(CallbackRequest)).one()
     assert request.place_at == _call(db, handle.sid).queued_at
     assert runtime.acd.call_snapshot(callback_key(request.id)).state == "waiting"
+
+
+def test_short_abandon_threshold_is_a_setting(center, carrier, runtime, db):
+    runtime.settings = runtime.settings.with_overrides(short_abandon_s=10.0)
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 8")
+    carrier.run_until_idle()
+    call = _call(db, handle.sid)
+    assert call.outcome == "abandoned" and call.short_abandon and 5 <= call.wait_s < 10

@@ -45,3 +45,10 @@ def test_manual_clock_drives_now():
         assert clock.now() == datetime(2026, 1, 1, 0, 1, 30, tzinfo=timezone.utc)
     with pytest.raises(ValueError):
         manual.advance(-1)
+
+
+def test_short_abandon_setting_is_checked():
+    assert load_settings({"SHORT_ABANDON_S": "8"}).short_abandon_s == 8.0
+    for bad in ("soon", "-1", "9999"):
+        with pytest.raises(ConfigError, match="SHORT_ABANDON_S"):
+            load_settings({"SHORT_ABANDON_S": bad})
