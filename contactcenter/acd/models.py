@@ -41,6 +41,9 @@ class Queue(Base):
     max_length: Mapped[int | None] = mapped_column()
     strategy: Mapped[str] = mapped_column(String(32), default="longest-idle")
     wrap_up_s: Mapped[int] = mapped_column(default=30)
+    # Escalation steps, e.g. [{"after_seconds": 60, "relax_to": 3}, {"after_seconds": 120,
+    # "widen_to": ["billing"]}]: after a wait, relax levels, drop skills or widen to other queues.
+    escalation: Mapped[list[Any]] = mapped_column(default=list)
     # Opening hours as `contactcenter.calendars.BusinessCalendar.from_dict` data; None: always open.
     hours: Mapped[dict[str, Any] | None] = mapped_column()
     # Where callers go when the queue is closed, full (max_length) or they waited max_wait_s:

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 from contactcenter import clock, phones
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import (
+    ACDError,
     AgentProfile,
+    EscalationStep,
     AgentRecord,
     CallPosition,
     CallRecord,
@@ -55,6 +57,26 @@ def _dt(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
+def escalation_steps(raw: Iterable[Mapping[str, Any]] | None) -> list[EscalationStep]:
+    """Escalation steps from a queue's stored JSON; a malformed step is refused with ACDError."""
+    steps = []
+    for item in raw or []:
+        if not isinstance(item, Mapping) or "after_seconds" not in item:
+            raise ACDError("an escalation step is an object with after_seconds")
+        steps.append(EscalationStep(
+            after_seconds=float(item["after_seconds"]),
+            relax_to=item.get("relax_to"),
+            relax=dict(item.get("relax") or {}),
+            drop=tuple(item.get("drop") or ()),
+            widen_to=tuple(item.get("widen_to") or ()),
+        ))
+    return steps
+
+
+def queue_config(queue: Queue) -> QueueConfig:
+    return QueueConfig.from_model(queue, escalation_steps(queue.escalation))
+
+
 @dataclass(frozen=True)
 class ConnectUrls:
     """Webhooks the carrier calls while connecting a caller and an agent."""
@@ -84,7 +106,7 @@ class AcdService:
     def sync_configuration(self) -> None:
         """Queues and agent profiles from the store into the router (idempotent)."""
         for queue in self.session.scalars(select(Queue).options(selectinload(Queue.required_skills))):
-            self.acd.register_queue(QueueConfig.from_model(queue))
+            self.acd.register_queue(queue_config(queue))
         agents = self.session.scalars(
             select(User).where(User.role == Role.AGENT.value, User.active.is_(True))
             .options(selectinload(User.memberships).selectinload(QueueMembership.queue))
@@ -358,5 +380,5 @@ class AcdService:
                 since=_ts(last.at) if last is not None else None,
                 wrap_until=_ts(last.until) if last is not None and state == "wrap_up" else None,
             ))
-        configs = [QueueConfig.from_model(q) for q in queues.values()]
+        configs = [queue_config(q) for q in queues.values()]
         return self.acd.rebuild(calls, agents, configs)

@@ -235,3 +235,37 @@ def test_short_abandon_threshold_is_a_setting(center, carrier, runtime, db):
     carrier.run_until_idle()
     call = _call(db, handle.sid)
     assert call.outcome == "abandoned" and call.short_abandon and 5 <= call.wait_s < 10
+
+
+def test_queue_escalation_is_configured_from_the_store(center, carrier, runtime, db):
+    acd, alice = center
+    support = db.scalars(select(Queue).where(Queue.name == "support")).one()
+    bob = gen_agent(db, "bob", skills={"support": 2})
+    db.add(QueueMembership(queue_id=support.id, user_id=bob.id))
+    from contactcenter.accounts.services import get_or_create_skill
+    from contactcenter.acd.models import QueueSkill
+
+    support.required_skills.append(QueueSkill(skill=get_or_create_skill(db, "support"), min_level=5))
+    support.escalation = [{"after_seconds": 30, "relax_to": 2}]
+    db.flush()
+    acd.sync_configuration()
+    acd.set_state(bob.id, "available")  # level 2: not good enough at first
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 200")
+    carrier.run_for(10)
+    assert runtime.acd.pending_offers() == []
+    carrier.run_for(30)
+    acd.tick()
+    [offer] = runtime.acd.pending_offers()
+    assert offer.call_sid == handle.sid and offer.agent_id == str(bob.id)
+
+
+def test_malformed_escalation_is_refused():
+    import pytest as _pytest
+
+    from contactcenter.acd.interfaces import ACDError
+    from contactcenter.acd.services import escalation_steps
+
+    with _pytest.raises(ACDError):
+        escalation_steps([{"relax_to": 2}])
+    with _pytest.raises(ACDError):
+        escalation_steps([{"after_seconds": 10, "relax_to": 99}])
