@@ -60,7 +60,7 @@ def _table(figures: dict[str, Any]) -> str:
     ]
     lines = [f"{k.ljust(18)}  {v}" for k, v in rows]
     lines.append("")
-    lines.append(f"{'metric'.ljust(18)}  {'simulated':>10}  {'std err':>9}  {model:>10}  {'tolerance':>9}  agrees")
+    lines.append(f"{'metric'.ljust(18)}  {'simulated':>10}  {'std err':>9}  {model:>10}  {'tolerance':>9}  within")
     for metric, c in comparison["metrics"].items():
         digits = 2 if metric == "asa_seconds" else 4
         lines.append(
@@ -75,6 +75,11 @@ def _table(figures: dict[str, Any]) -> str:
             f"queue {name}: {q['agents']} agents, offered {q['offered']}, service level {_fmt(q['service_level'])}, "
             f"ASA {_fmt(q['asa_seconds'], 2)} s, agrees with {model}: {'yes' if q['comparison']['agrees'] else 'no'}"
         )
+    ref = figures["reference"]
+    lines.append(
+        f"reference queue (same calls, first come first served): service level {_fmt(ref['service_level'])}, "
+        f"ASA {_fmt(ref['asa_seconds'], 2)} s; calls the ACD resolved differently: {ref['differing']}"
+    )
     lines.append("")
     lines.append(
         f"{figures['hours']:g} h measured after {figures['warmup_hours']:g} h warm-up, {figures['batches']} batches; "
@@ -103,14 +108,15 @@ def _table(figures: dict[str, Any]) -> str:
 @click.option("--target-seconds", default=20.0, show_default=True, type=_NON_NEGATIVE,
               help="service level threshold: answered within this many seconds")
 @click.option("--wrap", default=0.0, show_default=True, type=_NON_NEGATIVE, help="wrap-up after each call, seconds (part of AHT)")
-@click.option("--answer-delay", default=0.0, show_default=True, type=_NON_NEGATIVE,
+@click.option("--answer-delay", default=0.0, show_default=True, type=click.FloatRange(min=0, max=15, max_open=True),
               help="seconds an agent takes to accept an offer (below the 15 s offer timeout)")
 @click.option("--strategy", default=DEFAULT_STRATEGY, show_default=True, type=click.Choice(STRATEGIES))
 @click.option("--batches", default=20, show_default=True, type=click.IntRange(min=20, max=10_000),
               help="batches for the standard errors (batch means)")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--redis-url", default=None, metavar="URL",
-              help="run on this Redis server (own namespace, removed afterwards) instead of a private in-memory one")
+              help="run on this Redis server (own namespace, removed afterwards) instead of a private "
+              "in-memory one")
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
 def simulate_inbound(
     agents: int,
@@ -130,8 +136,11 @@ def simulate_inbound(
     as_json: bool,
 ) -> None:
     """Route simulated inbound calls through the real ACD and compare with Erlang C / Erlang A."""
-    from contactcenter.acd.simulation import SimulationConfig, simulate as run
+    from contactcenter.acd.simulation import SimulationConfig, SimulationError, simulate as run
 
+    if wrap >= aht:
+        raise click.BadParameter(f"{wrap:g} must be below --aht ({aht:g}): wrap-up is part of the handle time",
+                                 param_hint="'--wrap'")
     options: dict[str, Any] = {}
     if skills_mix is not None:
         options["skills_mix"] = skills_mix
@@ -162,7 +171,10 @@ def simulate_inbound(
             client.ping()
         except redis.RedisError as exc:
             raise click.ClickException(f"Redis at {redis_url} is not reachable: {exc}") from None
-    figures = run(config, client).to_dict()
+    try:
+        figures = run(config, client).to_dict()
+    except SimulationError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(figures) if as_json else _table(figures))
 
 
