@@ -109,11 +109,6 @@ def import_command(csv_file: Path, campaign_ref: str, encoding: str, rejections_
             click.echo(f"rejected rows written to {rejections_out}")
 
 
-@click.group()
-def simulate() -> None:
-    """Discrete-event simulations on a simulated clock."""
-
-
 SUMMARY_KEYS = (
     "mode", "seed", "agents", "hours", "answer_rate", "aht_s", "calls_placed", "answered", "connected",
     "abandoned", "abandon_rate", "max_period_abandon_rate", "max_running_abandon_rate", "abandon_cap",
@@ -122,7 +117,7 @@ SUMMARY_KEYS = (
 )
 
 
-@simulate.command("dialer")
+@click.command("dialer")
 @click.option("--agents", default=20, show_default=True, type=click.IntRange(1, 2000))
 @click.option("--answer-rate", default=0.25, show_default=True, type=_SHARE, help="share of dials a live person answers")
 @click.option("--aht", default=180.0, show_default=True, type=click.FloatRange(10, 7200), help="average handle time (talk + wrap), seconds")
