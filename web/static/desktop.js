@@ -75,6 +75,8 @@
     showState(snap.agent);
     showOffer(snap.offer, snap.offer_pop);
     showCall(snap.call);
+    // Panels in their own files (call controls, wrap-up, script, FAQ, preview) listen for this.
+    document.dispatchEvent(new CustomEvent("desktop:snapshot", { detail: snap }));
   }
 
   document.querySelectorAll("[data-state]").forEach((button) => {
@@ -106,4 +108,5 @@
   ["offer.created", "offer.rescinded", "offer.expired", "offer.accepted", "offer.rejected", "agent.state", "call.updated"]
     .forEach((name) => socket.on(name, () => refresh()));
   document.addEventListener("visibilitychange", () => { if (!document.hidden) { refresh(); } });
+  window.Desktop = { post, refresh, el, text, socket };
 })();

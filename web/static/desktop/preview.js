@@ -1,0 +1,1 @@
+// desktop panel: preview (listens for the desktop:snapshot event; window.Desktop has post/refresh/el/text/socket)
