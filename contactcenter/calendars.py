@@ -253,6 +253,9 @@ class BusinessCalendar:
 
     # -- queries ------------------------------------------------------------------------------
 
+    def is_holiday(self, at: datetime) -> bool:
+        return self._local_date(aware_utc(at, "at")) in self.holidays
+
     def is_open(self, at: datetime) -> bool:
         at = aware_utc(at, "at")
         local = self._local_date(at)

@@ -29,13 +29,15 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Iterable, Literal, Mapping, NamedTuple, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+
+from contactcenter.calendars import END_OF_DAY, BusinessCalendar
 
 MAX_FLOW_BYTES = 1024 * 1024
 """Flow files above 1 MB are refused before parsing: real flows are a few kilobytes."""
@@ -330,36 +332,11 @@ class BranchNode(Node):
         return (*ruled, Edge("else", self.default, "default"))
 
 
-@dataclass(frozen=True)
-class Calendar:
-    """Weekly opening hours plus holidays, in one IANA time zone (so DST is handled for us)."""
-
-    time_zone: str
-    weekly: Mapping[int, tuple[tuple[int, int], ...]]
-    """Weekday (0 = Monday) -> (start, end) minutes since midnight; end may be 1440."""
-    holidays: Mapping[date, str] = field(default_factory=dict)
-
-    def local(self, at: datetime) -> datetime:
-        if at.tzinfo is None:
-            raise ValueError("Calendar needs an aware datetime")
-        return at.astimezone(ZoneInfo(self.time_zone))
-
-    def is_holiday(self, at: datetime) -> bool:
-        return self.local(at).date() in self.holidays
-
-    def is_open(self, at: datetime) -> bool:
-        local = self.local(at)
-        if local.date() in self.holidays:
-            return False
-        minute = local.hour * 60 + local.minute
-        return any(start <= minute < end for start, end in self.weekly.get(local.weekday(), ()))
-
-
 @dataclass(frozen=True, kw_only=True)
 class HoursNode(Node):
     """Go to `open` or `closed` by the calendar; `holiday` (optional) overrides `closed` on holidays."""
 
-    calendar: Calendar
+    calendar: BusinessCalendar
     open: str
     closed: str
     holiday: str | None = None
@@ -1049,10 +1026,15 @@ def _branch(f: _Fields, common: Common) -> Node:
                       time_zone=time_zone, **common)
 
 
-def _calendar(f: _Fields) -> Calendar:
+def _clock_time(minutes: int) -> time:
+    return END_OF_DAY if minutes >= 1440 else time(minutes // 60, minutes % 60)
+
+
+def _calendar(f: _Fields) -> BusinessCalendar:
+    """The node's hours as the project's one business calendar; a bad part is a flow problem."""
     cal = f.sub("calendar")
     if cal is None:
-        return Calendar(time_zone="UTC", weekly={})
+        return BusinessCalendar("UTC")
     time_zone = cal.time_zone("time_zone", required=True) or "UTC"
     weekly: dict[int, list[tuple[int, int]]] = {}
     raw_weekly = cal.raw.get("weekly")
@@ -1087,8 +1069,12 @@ def _calendar(f: _Fields) -> Calendar:
             cal.problem(f"calendar holiday {when!r} is not a date like 2026-12-25")
         else:
             holidays[when] = name
-    spans = {day: tuple(sorted(day_spans)) for day, day_spans in weekly.items()}
-    return Calendar(time_zone=time_zone, weekly=MappingProxyType(spans), holidays=MappingProxyType(holidays))
+    spans = {day: tuple((_clock_time(a), _clock_time(b)) for a, b in sorted(day_spans)) for day, day_spans in weekly.items()}
+    try:
+        return BusinessCalendar(time_zone, spans, frozenset(holidays))
+    except ValueError as exc:
+        cal.problem(f"calendar: {exc}")
+        return BusinessCalendar("UTC")
 
 
 def _hours(f: _Fields, common: Common) -> Node:

@@ -10,10 +10,9 @@ import re
 import time
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from typing import Callable, Iterator, Union
+from typing import Iterator
 
 import pytest
-from flask import Flask, Response, request
 
 from contactcenter import clock
 from contactcenter.clock import ManualClock
@@ -24,14 +23,12 @@ from contactcenter.telephony.interfaces import (
     Enqueue,
     Gather,
     Hangup,
-    Instruction,
     Pause,
     Play,
     Record,
     Redirect,
     Say,
 )
-from contactcenter.telephony.signatures import SignatureChecker
 from contactcenter.telephony.simulator import (
     Callee,
     SimulatedCarrier,
@@ -42,50 +39,13 @@ from contactcenter.telephony.simulator import (
 )
 from contactcenter.telephony.simulator.carrier import APP_ERROR_MESSAGE
 from contactcenter.telephony.twilio_adapter import TwilioTelephony
-from contactcenter.telephony.twiml import render
+from standin import Reply, StandInApp
 
 BASE = "https://cc.example.com"
 CENTER = "+18005550100"
 CALLER = "+14155550100"
 VOICE_PARAMS = {"CallSid", "AccountSid", "From", "To", "CallStatus", "Direction", "ApiVersion", "Called", "Caller"}
 
-Reply = Union[list[Instruction], str, tuple[str, int], Response]
-
-
-class StandInApp:
-    """A customer application: validates signatures, logs requests, answers per route."""
-
-    def __init__(self, auth_token: str = SIMULATOR_AUTH_TOKEN) -> None:
-        self.app = Flask("stand-in-customer-app")
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.tokens: dict[str, list[str]] = {}
-        self.refused = 0
-        self._routes: dict[str, Callable[[dict[str, str]], Reply]] = {}
-        checker = SignatureChecker(auth_token)
-
-        @self.app.route("/<path:path>", methods=["GET", "POST"])
-        def hook(path: str) -> Reply:
-            params = request.form.to_dict() if request.method == "POST" else {}
-            if not checker.is_valid(request.url, params, request.headers.get("X-Twilio-Signature")):
-                self.refused += 1
-                return "forged", 403
-            values = request.values.to_dict()
-            self.requests.append(("/" + path, values))
-            self.tokens.setdefault("/" + path, []).append(request.headers.get("I-Twilio-Idempotency-Token", ""))
-            handler = self._routes.get("/" + path)
-            if handler is None:
-                return "no such hook", 404
-            result = handler(values)
-            if isinstance(result, list):
-                return Response(render(result), mimetype="text/xml")
-            return result
-
-    def on(self, path: str, reply: Union[Reply, Callable[[dict[str, str]], Reply]]) -> None:
-        handler = reply if callable(reply) else (lambda _params: reply)
-        self._routes[path] = handler  # type: ignore[assignment]
-
-    def posted(self, path: str) -> list[dict[str, str]]:
-        return [params for p, params in self.requests if p == path]
 
 
 @pytest.fixture

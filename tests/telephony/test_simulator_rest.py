@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Callable, Iterator, Union
+from typing import Iterator
 
 import pytest
-from flask import Flask, Response, request
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from contactcenter import clock
 from contactcenter.clock import ManualClock
 from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
-from contactcenter.telephony.interfaces import Conference, Hangup, Instruction, Say, TelephonyError
-from contactcenter.telephony.signatures import SignatureChecker
+from contactcenter.telephony.interfaces import Conference, Hangup, Say, TelephonyError
 from contactcenter.telephony.simulator import (
     Callee,
     SimulatedCarrier,
@@ -23,40 +21,12 @@ from contactcenter.telephony.simulator import (
     create_rest_app,
 )
 from contactcenter.telephony.twilio_adapter import TwilioTelephony
-from contactcenter.telephony.twiml import render
+from standin import StandInApp
 
 BASE = "https://cc.example.com"
 CENTER = "+18005550100"
 CUSTOMER = "+14155550142"
 
-Reply = Union[list[Instruction], str]
-
-
-class StandInApp:
-    """A customer application that checks signatures and logs every webhook it receives."""
-
-    def __init__(self) -> None:
-        self.app = Flask("stand-in-rest-app")
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self._routes: dict[str, Callable[[dict[str, str]], Reply]] = {}
-        checker = SignatureChecker(SIMULATOR_AUTH_TOKEN)
-
-        @self.app.route("/<path:path>", methods=["GET", "POST"])
-        def hook(path: str) -> tuple[str, int] | Response:
-            params = request.form.to_dict() if request.method == "POST" else {}
-            if not checker.is_valid(request.url, params, request.headers.get("X-Twilio-Signature")):
-                return "forged", 403
-            self.requests.append(("/" + path, request.values.to_dict()))
-            handler = self._routes.get("/" + path, lambda _p: "")
-            result = handler(request.values.to_dict())
-            return Response(render(result), mimetype="text/xml") if isinstance(result, list) else (result, 200)
-
-    def on(self, path: str, reply: Union[Reply, Callable[[dict[str, str]], Reply]]) -> None:
-        handler = reply if callable(reply) else (lambda _p: reply)
-        self._routes[path] = handler  # type: ignore[assignment]
-
-    def posted(self, path: str) -> list[dict[str, str]]:
-        return [params for p, params in self.requests if p == path]
 
 
 @pytest.fixture
@@ -67,7 +37,7 @@ def manual() -> Iterator[ManualClock]:
 
 @pytest.fixture
 def standin() -> StandInApp:
-    return StandInApp()
+    return StandInApp(empty_for_unknown=True)
 
 
 @pytest.fixture
