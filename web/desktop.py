@@ -12,16 +12,18 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
-from contactcenter.tickets.models import Interaction, Ticket
+from contactcenter.calls.screen_pop import build as customer_360
+from contactcenter.calls.screen_pop import create_caller
+from contactcenter.tickets.customers import SEGMENTS, CustomerError
 from web import database
 from web.hooks import acd_service
 
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
-OPEN_TICKET_STATES = ("new", "open", "pending", "on_hold")
+MAX_NAME = 200
+MAX_EMAIL = 254
 OFFER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
@@ -40,40 +42,8 @@ def _json_body() -> dict[str, Any]:
 
 
 def screen_pop(call_sid: str) -> dict[str, Any] | None:
-    """Customer 360 for a call: who is calling, what they did in the IVR, their history."""
-    session = database.session()
-    call = session.scalar(select(Interaction).where(Interaction.call_sid == call_sid))
-    if call is None:
-        return None
-    pop: dict[str, Any] = {
-        "call_sid": call.call_sid,
-        "from": call.from_number,
-        "intent": call.intent,
-        "language": call.language,
-        "priority": call.priority,
-        "ivr_path": [e.get("node") for e in call.ivr_path or []],
-        "ivr_variables": call.ivr_variables or {},
-        "customer": None,
-        "history": [],
-        "open_tickets": [],
-    }
-    if call.customer is not None:
-        c = call.customer
-        pop["customer"] = {"id": c.id, "name": c.name, "segment": c.segment, "email": c.email}
-        history = session.scalars(
-            select(Interaction).where(Interaction.customer_id == c.id, Interaction.id != call.id)
-            .order_by(Interaction.arrived_at.desc()).limit(5)
-        )
-        pop["history"] = [
-            {"at": h.arrived_at.isoformat(), "outcome": h.outcome, "disposition": h.disposition, "notes": h.notes}
-            for h in history
-        ]
-        tickets = session.scalars(
-            select(Ticket).where(Ticket.customer_id == c.id, Ticket.status.in_(OPEN_TICKET_STATES))
-            .order_by(Ticket.id.desc()).limit(5)
-        )
-        pop["open_tickets"] = [{"id": t.id, "subject": t.subject, "status": t.status, "priority": t.priority} for t in tickets]
-    return pop
+    """Customer 360 for a call (see contactcenter.calls.screen_pop)."""
+    return customer_360(database.session(), call_sid)
 
 
 def snapshot_for(user: Any) -> dict[str, Any]:
@@ -154,19 +124,52 @@ def reject(offer_id: str) -> tuple[Response, int] | Response:
     return _offer_action(offer_id, "reject")
 
 
-@bp.get("/calls/<call_sid>/pop")
-@login_required
-def pop(call_sid: str) -> Response:
-    if len(call_sid) > 64:
-        abort(400)
+def _check_call_access(call_sid: str) -> None:
+    """Agents see only the call they are on or are being offered; supervisors see all."""
+    if not OFFER_ID.match(call_sid):
+        abort(400, "not a call id")
+    if current_user.role != "agent":
+        return
     agent = database.runtime().acd.agent_snapshot(str(current_user.id))
     offers = database.runtime().acd.pending_offers()
     mine = (agent is not None and agent.call_sid == call_sid) or any(
         o.call_sid == call_sid and o.agent_id == str(current_user.id) for o in offers
     )
-    if current_user.role == "agent" and not mine:
+    if not mine:
         abort(403, "not your call")
+
+
+@bp.get("/calls/<call_sid>/pop")
+@login_required
+def pop(call_sid: str) -> Response:
+    _check_call_access(call_sid)
     data = screen_pop(call_sid)
     if data is None:
         abort(404)
     return jsonify(data)
+
+
+@bp.post("/calls/<call_sid>/customer")
+@login_required
+def create_customer_for_call(call_sid: str) -> tuple[Response, int] | Response:
+    """The pop's quick "create customer" for an unknown caller."""
+    _check_call_access(call_sid)
+    data = _json_body()
+    name = data.get("name")
+    email = data.get("email") or None
+    segment = data.get("segment") or "standard"
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        return jsonify(error={"code": "bad_name", "message": f"name must be 1 to {MAX_NAME} characters"}), 400
+    if email is not None and (not isinstance(email, str) or len(email) > MAX_EMAIL):
+        return jsonify(error={"code": "bad_email", "message": "e-mail address is not valid"}), 400
+    if segment not in SEGMENTS:
+        return jsonify(error={"code": "bad_segment", "message": "segment must be one of " + ", ".join(SEGMENTS)}), 400
+    session = database.session()
+    try:
+        customer = create_caller(session, call_sid, name=name, email=email, segment=segment)
+    except CustomerError as exc:
+        session.rollback()
+        status = 404 if str(exc) == "no such call" else 409
+        return jsonify(error={"code": "customer_not_created", "message": str(exc)}), status
+    session.commit()
+    return jsonify(ok=True, customer_id=customer.id, pop=screen_pop(call_sid)), 201

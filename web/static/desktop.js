@@ -10,23 +10,73 @@
 
   function el(tag, content) { const e = document.createElement(tag); e.textContent = text(content); return e; }
 
-  function renderPop(target, pop) {
+  function slaText(clocks) {
+    return (clocks || []).map((c) => {
+      if (c.seconds_left === null || c.seconds_left === undefined) { return `${c.metric} ${c.state}`; }
+      const minutes = Math.round(Math.abs(c.seconds_left) / 60);
+      return c.seconds_left < 0 ? `${c.metric} breached ${minutes} min ago` : `${c.metric} due in ${minutes} min${c.state === "paused" ? " (paused)" : ""}`;
+    }).join("; ");
+  }
+
+  function ticketItem(t) {
+    const li = el("li", `#${t.id} ${t.subject} [${t.status}, ${t.priority}]`);
+    const sla = slaText(t.sla);
+    if (sla) { const s = el("span", ` SLA: ${sla}`); s.className = t.sla.some((c) => c.breached) ? "sla breached" : "sla"; li.append(s); }
+    return li;
+  }
+
+  function createCustomerForm(pop) {
+    const form = document.createElement("form");
+    form.className = "create-customer";
+    const name = document.createElement("input");
+    name.name = "name"; name.placeholder = "Customer name"; name.maxLength = 200; name.required = true;
+    const email = document.createElement("input");
+    email.name = "email"; email.type = "email"; email.placeholder = "E-mail (optional)"; email.maxLength = 254;
+    const button = el("button", "Create customer");
+    button.type = "submit";
+    const error = el("p", ""); error.className = "flash error"; error.hidden = true;
+    form.append(el("h4", "Unknown caller: create customer"), name, email, button, error);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await post(`/desktop/calls/${encodeURIComponent(pop.call_sid)}/customer`, { name: name.value, email: email.value || null });
+        await refresh();
+      } catch (err) { error.textContent = err.message; error.hidden = false; }
+    });
+    return form;
+  }
+
+  function renderPop(target, pop, editable) {
     target.replaceChildren();
     if (!pop) { return; }
     const who = pop.customer ? `${pop.customer.name} (${pop.customer.segment})` : `Unknown caller ${text(pop.from)}`;
-    target.append(el("h3", who));
+    const heading = el("h3", who);
+    heading.className = "customer-name";
+    target.append(heading);
+    if (pop.customer) {
+      const details = [pop.customer.email, (pop.customer.phones || []).join(", ")].filter(Boolean).join(" · ");
+      if (details) { target.append(el("p", details)); }
+    } else if (editable && pop.can_create_customer) {
+      target.append(createCustomerForm(pop));
+    }
     if (pop.intent) { target.append(el("p", `Intent: ${pop.intent}`)); }
     if (pop.ivr_path && pop.ivr_path.length) { target.append(el("p", `IVR: ${pop.ivr_path.join(" → ")}`)); }
     const vars = Object.entries(pop.ivr_variables || {});
     if (vars.length) { target.append(el("p", "Entered: " + vars.map(([k, v]) => `${k}=${v}`).join(", "))); }
+    if (pop.latest_ticket) {
+      const latest = el("p", "");
+      latest.className = "latest-ticket";
+      latest.append(el("strong", "Latest ticket: "), ticketItem(pop.latest_ticket).firstChild.cloneNode(true));
+      target.append(latest);
+    }
     if (pop.open_tickets && pop.open_tickets.length) {
       const list = document.createElement("ul");
-      pop.open_tickets.forEach((t) => list.append(el("li", `#${t.id} ${t.subject} [${t.status}, ${t.priority}]`)));
+      pop.open_tickets.forEach((t) => list.append(ticketItem(t)));
       target.append(el("h4", "Open tickets"), list);
     }
     if (pop.history && pop.history.length) {
       const list = document.createElement("ul");
-      pop.history.forEach((h) => list.append(el("li", `${h.at.slice(0, 16)} ${text(h.disposition || h.outcome)} ${text(h.notes)}`)));
+      pop.history.forEach((h) => list.append(el("li", `${text(h.at).slice(0, 16)} ${text(h.disposition || h.outcome)} ${text(h.notes)}`)));
       target.append(el("h4", "Recent calls"), list);
     }
   }
@@ -53,7 +103,7 @@
 
   function showCall(pop) {
     $("call").hidden = !pop;
-    renderPop($("call-pop"), pop);
+    renderPop($("call-pop"), pop, true);
   }
 
   async function post(url, body) {
