@@ -59,3 +59,35 @@ def test_agent_sees_the_offer_and_accepts_it(floor, live_server, page):
     page.click("#accept")
     page.wait_for_function("document.getElementById('state').dataset.state === 'on_call'")
     assert page.is_hidden("#offer")
+
+
+def test_after_a_dropped_socket_the_desktop_reconnects_and_shows_the_true_state(floor, live_server, page):
+    """A laptop that slept: the link dies, the state changed meanwhile, the page catches up."""
+    links = []
+
+    def proxy(ws):  # type: ignore[no-untyped-def]
+        links.append(ws)
+        ws.connect_to_server()
+
+    page.route_web_socket("**/socket.io/**", proxy)
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server + "/desktop")
+    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
+    page.click("button[data-state=available]")
+    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+
+    links[-1].close()  # the network drops
+    page.wait_for_function("document.getElementById('connection').textContent !== 'live'")
+    with transaction(floor.session_factory) as session:
+        from sqlalchemy import select
+
+        from contactcenter.accounts.models import User
+
+        alice = session.scalars(select(User).where(User.username == "alice")).one()
+        AcdService(session, floor.acd).set_state(alice.id, "break", "meeting", force=True)
+    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
+    page.wait_for_function("document.getElementById('state').dataset.state === 'break'")
+    assert len(links) >= 2
