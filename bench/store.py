@@ -2,9 +2,13 @@
 
     python bench/store.py                                   # 200,000 customers, 1,000,000 tickets
     python bench/store.py --customers 20000 --tickets 100000 --json
+    python bench/store.py --reuse                           # seed once, keep the schema, reuse it
     BENCH_DATABASE_URL=postgresql://user@host/db python bench/store.py
 
-Works in a scratch schema of its own (created, migrated to head, dropped at the end). Seeding uses
+Works in a scratch schema of its own (created, migrated to head, dropped at the end). With
+`--reuse` the schema is named after the sizes and the seed and kept: a later run with the same
+sizes only migrates it to head (so new indexes are built over the data) and measures again;
+`--drop` removes it afterwards. Seeding uses
 COPY through psycopg, with the migration's indexes (unique phone numbers, the GIN full-text index)
 in place, so index maintenance is part of the seeding time; then ANALYZE.
 
@@ -16,25 +20,26 @@ Measured (each query alone, one connection, client-side, ORM session included):
   word, two common words, a prefix of a common word, or a rare order reference. Goal p95 ≤ 200 ms.
 Ticket texts draw words from a 2,000-word vocabulary with a Zipf-like skew (so the commonest words
 occur in several percent of tickets) plus an order reference unique to each ticket. Comments are
-not seeded (the comment side of the search is an empty index here).
+not seeded by default (the comment side of the search is then an empty index); `--comments N`
+adds N comments on random tickets, drawn from the same vocabulary without order references.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import percentile, scratch_schema, summary  # noqa: E402
+from _support import drop_schema, kept_schema, percentile, scratch_schema, summary  # noqa: E402
 
 AREAS = ("415", "212", "646", "312", "617", "303", "206", "512", "404", "305")
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
@@ -95,7 +100,8 @@ def _copy(conn: Any, sql: str, rows: Iterator[tuple[Any, ...]], progress: Progre
             progress.advance(progress.total - progress.done)
 
 
-def seed(url: str, customers: int, tickets: int, rng: random.Random, quiet: bool) -> tuple[list[str], float]:
+def seed(url: str, customers: int, tickets: int, rng: random.Random, quiet: bool,
+         comments: int = 0) -> tuple[list[str], float]:
     import psycopg
     from datetime import datetime, timedelta, timezone
 
@@ -129,13 +135,74 @@ def seed(url: str, customers: int, tickets: int, rng: random.Random, quiet: bool
 
         _copy(conn, "COPY tickets (id, subject, description, status, priority, channel, customer_id, tags, "
                     "created_at, updated_at) FROM STDIN", ticket_rows(), Progress("tickets", tickets, quiet))
+        if comments:
+            comment_rng = random.Random(rng.random())  # the tickets above stay as without comments
+
+            def comment_rows() -> Iterator[tuple[Any, ...]]:
+                chunk: list[str] = []
+                for i in range(1, comments + 1):
+                    if not chunk:
+                        chunk = comment_rng.choices(words, weights, k=12 * 1000)
+                    body, chunk = chunk[:12], chunk[12:]
+                    yield (i, comment_rng.randint(1, tickets), "agent", comment_rng.random() < 0.5,
+                           " ".join(body).capitalize(), t0 + timedelta(seconds=30 * i))
+
+            _copy(conn, "COPY ticket_comments (id, ticket_id, author_kind, public, body, created_at) FROM STDIN",
+                  comment_rows(), Progress("comments", comments, quiet))
         conn.commit()
         conn.autocommit = True
-        for table in ("customers", "customer_phones", "tickets"):
+        for table in ("customers", "customer_phones", "tickets", "ticket_comments"):
             conn.execute(f"ANALYZE {table}")
-        for table, column in (("customers", "id"), ("customer_phones", "id"), ("tickets", "id")):
+        for table, column in (("customers", "id"), ("customer_phones", "id"), ("tickets", "id"),
+                              ("ticket_comments", "id")):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT max({column}) FROM {table}))")
     return words, time.perf_counter() - started
+
+
+SEEDED_MARK = "bench_store_seeded"
+
+
+@contextmanager
+def _schema(args: argparse.Namespace) -> Iterator[tuple[str, bool]]:
+    """(url, fresh): a throw-away schema, or with --reuse one kept between runs of the same sizes."""
+    if not args.reuse:
+        with scratch_schema(f"bench_store_{os.getpid()}") as url:
+            yield url, True
+        return
+    name = f"bench_store_c{args.customers}_t{args.tickets}_s{args.seed}" + (f"_m{args.comments}" if args.comments else "")
+    with kept_schema(name) as (url, fresh):
+        if not fresh and not _is_seeded(url):  # an earlier run stopped while seeding
+            drop_schema(name)
+            with kept_schema(name) as (url, fresh):
+                yield url, fresh
+        else:
+            yield url, fresh
+    if args.drop:
+        drop_schema(name)
+
+
+def _is_seeded(url: str) -> bool:
+    from contactcenter.db import make_engine
+    from sqlalchemy import inspect
+
+    engine = make_engine(url)
+    try:
+        return SEEDED_MARK in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def _mark_seeded(url: str) -> None:
+    from contactcenter.db import make_engine
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE TABLE IF NOT EXISTS {SEEDED_MARK} (seeded_at timestamptz DEFAULT now())"))
+            conn.execute(text(f"INSERT INTO {SEEDED_MARK} DEFAULT VALUES"))
+    finally:
+        engine.dispose()
 
 
 def timed(queries: list[Any], run: Callable[[Any], Any]) -> tuple[list[float], int]:
@@ -154,22 +221,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--comments", type=int, default=0, help="comments on random tickets (default none)")
     parser.add_argument("--queries", type=int, default=500, help="queries per measure")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the seeded schema and reuse it on the next run with the same sizes")
+    parser.add_argument("--drop", action="store_true", help="with --reuse: drop the kept schema at the end")
     args = parser.parse_args(argv)
     if args.customers < 1 or args.tickets < 1 or args.queries < 1:
         parser.error("--customers, --tickets and --queries must be positive")
+    if args.comments < 0:
+        parser.error("--comments cannot be negative")
+    if args.drop and not args.reuse:
+        parser.error("--drop goes with --reuse (a throw-away schema is always dropped)")
 
     from contactcenter.db import make_engine
     from contactcenter.tickets.customers import find_by_phone
     from contactcenter.tickets.search import search_tickets
     from sqlalchemy.orm import Session
 
-    rng = random.Random(args.seed)
-    schema = f"bench_store_{os.getpid()}"
-    with scratch_schema(schema) as url:
-        words, seed_s = seed(url, args.customers, args.tickets, rng, quiet=args.json)
+    # Queries come from a generator of their own, so a run on a reused schema measures the
+    # same queries as the run that seeded it.
+    rng = random.Random(f"{args.seed}-queries")
+    with _schema(args) as (url, fresh):
+        reused = not fresh
+        if fresh:
+            words, seed_s = seed(url, args.customers, args.tickets, random.Random(args.seed), quiet=args.json,
+                                 comments=args.comments)
+            _mark_seeded(url)
+        else:
+            words, seed_s = vocabulary(random.Random(args.seed)), 0.0  # seed() draws it first
         engine = make_engine(url)
         try:
             with Session(engine) as session:
@@ -197,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             engine.dispose()
     figures: dict[str, Any] = {
         "customers": args.customers, "tickets": args.tickets, "seed_s": round(seed_s, 1),
+        "reused_schema": reused,
         "lookup": {**summary(lookup), "p95_ms": round(percentile([v * 1000 for v in lookup], 95), 2),
                    "found": lookup_hits, "goal_p95_ms": GOALS_MS["lookup"]},
         "search": {**summary(search), "p95_ms": round(percentile([v * 1000 for v in search], 95), 2),
@@ -207,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(figures))
     else:
-        print(f"store: {args.customers:,} customers, {args.tickets:,} tickets, seeded in {seed_s:.1f}s")
+        seeded = "reused a seeded schema" if reused else f"seeded in {seed_s:.1f}s"
+        print(f"store: {args.customers:,} customers, {args.tickets:,} tickets, {seeded}")
         for name, label in (("lookup", "customer lookup by caller number"), ("search", "full-text ticket search")):
             f = figures[name]
             verdict = "meets" if f["meets_goal"] else "MISSES"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 
 import click
@@ -15,13 +14,16 @@ from contactcenter import __version__
 @click.version_option(__version__, prog_name="contactcenter")
 def main() -> None:
     """Open, self-hostable call and contact center."""
+    from contactcenter import logging_setup
     from contactcenter.config import ConfigError, load_settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        load_settings()
+        settings = load_settings()
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
+    # One logging set-up for every process; JSON lines in production (LOG_FORMAT=json|text).
+    process = click.get_current_context().invoked_subcommand or "contactcenter"
+    logging_setup.configure(process, json_lines=settings.log_json)
 
 
 @main.group()
@@ -60,13 +62,34 @@ def db_seed(as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-def web(host: str, port: int) -> None:
-    """Serve the web app and webhooks (development server; use gunicorn in production)."""
+@click.option("--threads", default=32, show_default=True, type=click.IntRange(1, 1024),
+              help="request threads (Socket.IO connections each hold one while open)")
+@click.option("--dev", is_flag=True, help="the development server instead of gunicorn")
+def web(host: str, port: int, threads: int, dev: bool) -> None:
+    """Serve the web app, Socket.IO and webhooks.
+
+    One gunicorn process with many threads (Socket.IO's WebSocket and long-polling need a
+    client's requests on one process); run more of these behind a load balancer with sticky
+    sessions to scale out. Live events reach agents on any process through Redis.
+    In production (CONTACTCENTER_ENV=production) it refuses to start with defaulted secrets.
+    """
+    from contactcenter.config import ConfigError, check_production, load_settings
+
+    try:
+        check_production(load_settings())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
     from web import create_app
-    from web.extensions import socketio
 
     app = create_app()
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+    if dev:
+        from web.extensions import socketio
+
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+        return
+    from web.wsgi import serve
+
+    serve(app, host=host, port=port, threads=threads)
 
 
 @main.command()
@@ -88,14 +111,28 @@ def worker(queues: str, burst: bool) -> None:
     unknown = set(names) - set(jobs.QUEUES)
     if unknown:
         raise click.BadParameter(f"unknown queue(s): {', '.join(sorted(unknown))}", param_hint="--queues")
+    import os
+
+    # Each job runs in a forked work-horse: it must open database connections of its own, never
+    # share the parent's pooled ones (SQLAlchemy's advice for os.fork).
+    os.register_at_fork(after_in_child=lambda: rt.engine.dispose(close=False))
+    jobs.mark_worker_process()  # a work-horse dies with this process, never outlives its lease
     w = Worker([jobs.queue(n, rt.redis) for n in names], connection=rt.redis)
+    lease = None
     if not burst:
         import threading
 
         from contactcenter.acd import ticker
 
         ticker.start(rt, threading.Event())  # one worker leads the ACD heartbeat at a time
-    w.work(with_scheduler=True, burst=burst)
+        # While this process lives its lease stands; if it dies mid-job (kill -9, lost host) any
+        # other worker hands the job back to RQ for a retry within seconds.
+        lease = jobs.WorkerLease(rt.redis, w.name, worker=w).start()
+    try:
+        w.work(with_scheduler=True, burst=burst)
+    finally:
+        if lease is not None:
+            lease.stop()
 
 
 @main.command()

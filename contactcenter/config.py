@@ -27,10 +27,10 @@ class Settings:
     redis_url: str = ""
     carrier: str = "simulator"
     twilio_account_sid: str = ""
-    twilio_auth_token: str = ""
+    twilio_auth_token: str = field(default="", repr=False)  # never in logs or tracebacks
     # The URL the carrier calls us on, e.g. https://cc.example.com; signatures are computed over it.
     public_base_url: str = ""
-    secret_key: str = ""
+    secret_key: str = field(default="", repr=False)  # never in logs or tracebacks
     # Where the simulated carrier's REST API listens; empty means "in this process".
     simulator_url: str = ""
     default_region: str = "US"
@@ -41,6 +41,21 @@ class Settings:
     ivr_flow: str = "acme-support"
     # Callers who hang up within this many seconds of joining a queue are short abandons.
     short_abandon_s: float = 5.0
+    # An agent whose desktop lost its connection this long goes not ready (its offer re-offered).
+    presence_grace_s: float = 10.0
+    # "production" refuses to start web processes with defaulted secrets (see production_problems).
+    environment: str = "development"
+    secret_key_generated: bool = False  # no SECRET_KEY given: a random one for this process only
+    # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host we believe (0: none).
+    trusted_proxy_hops: int = 0
+    # Rate limits (0 disables one): login attempts per client address and failed logins per
+    # account in login_window_s; webhook requests per client address per minute.
+    login_attempts_per_ip: int = 30
+    login_failures_per_account: int = 10
+    login_window_s: int = 900
+    webhooks_per_ip_per_minute: int = 6000
+    # Logs as JSON lines (one object per line) instead of plain text.
+    log_json: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -53,6 +68,42 @@ class Settings:
 
 SIMULATOR_ACCOUNT_SID = "AC" + "5" * 32
 SIMULATOR_AUTH_TOKEN = "simulator-auth-token-not-secret"
+ENVIRONMENTS = ("development", "production")
+# Values seen in examples and compose files that must never sign a real session.
+PLACEHOLDER_SECRETS = {"", "ci", "changeme", "change-me", "secret", "dev", "development", "test", "test-secret-key"}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why these settings must not serve real traffic; empty when they may.
+
+    Checked by `contactcenter web` and the WSGI entry point in production
+    (CONTACTCENTER_ENV=production): secrets must come from the environment, and the embedded
+    defaults that serve one process (random session key, in-process Redis) cannot serve several.
+    """
+    problems = []
+    if settings.secret_key_generated or settings.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+        problems.append("SECRET_KEY must be set to a long random value shared by every web process")
+    elif len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters")
+    if settings.twilio_auth_token == SIMULATOR_AUTH_TOKEN or settings.twilio_account_sid == SIMULATOR_ACCOUNT_SID:
+        problems.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be your account's, not the simulator's defaults")
+    if settings.uses_embedded_redis:
+        problems.append("REDIS_URL must point at a Redis server (the embedded substitute serves one process)")
+    if settings.database_url.startswith("sqlite"):
+        problems.append("DATABASE_URL must point at PostgreSQL (SQLite serves one machine, one writer)")
+    if not settings.public_base_url.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be the https:// address the carrier and browsers use")
+    return problems
+
+
+def check_production(settings: Settings) -> None:
+    """Raise ConfigError naming every problem when production settings are unsafe."""
+    if settings.environment != "production":
+        return
+    problems = production_problems(settings)
+    if problems:
+        raise ConfigError("refusing to start in production: " + "; ".join(problems))
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -91,7 +142,36 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("SHORT_ABANDON_S must be a number of seconds") from exc
     if not 0 <= short_abandon_s <= 600:
         raise ConfigError("SHORT_ABANDON_S must be between 0 and 600 seconds")
+    environment = env.get("CONTACTCENTER_ENV", "development").strip().lower() or "development"
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"CONTACTCENTER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
+    whole = {}
+    for name, default in (("TRUSTED_PROXY_HOPS", 0), ("LOGIN_ATTEMPTS_PER_IP", 30), ("LOGIN_FAILURES_PER_ACCOUNT", 10),
+                          ("LOGIN_WINDOW_S", 900), ("WEBHOOKS_PER_IP_PER_MINUTE", 6000)):
+        raw = env.get(name, "").strip() or str(default)
+        if not raw.isdigit() or int(raw) > 10**7:
+            raise ConfigError(f"{name} must be a whole number")
+        whole[name] = int(raw)
+    if whole["TRUSTED_PROXY_HOPS"] > 5:
+        raise ConfigError("TRUSTED_PROXY_HOPS must be between 0 and 5")
+    log_json = env.get("LOG_FORMAT", "").strip().lower() == "json" or (
+        environment == "production" and env.get("LOG_FORMAT", "").strip().lower() != "text")
+    try:
+        presence_grace_s = float(env.get("PRESENCE_GRACE_S", "10"))
+    except ValueError as exc:
+        raise ConfigError("PRESENCE_GRACE_S must be a number of seconds") from exc
+    if not 0 <= presence_grace_s <= 3600:
+        raise ConfigError("PRESENCE_GRACE_S must be between 0 and 3600 seconds")
     return Settings(
+        environment=environment,
+        secret_key_generated=not env.get("SECRET_KEY", "").strip(),
+        trusted_proxy_hops=whole["TRUSTED_PROXY_HOPS"],
+        login_attempts_per_ip=whole["LOGIN_ATTEMPTS_PER_IP"],
+        login_failures_per_account=whole["LOGIN_FAILURES_PER_ACCOUNT"],
+        login_window_s=max(1, whole["LOGIN_WINDOW_S"]),
+        webhooks_per_ip_per_minute=whole["WEBHOOKS_PER_IP_PER_MINUTE"],
+        log_json=log_json,
+        presence_grace_s=presence_grace_s,
         short_abandon_s=short_abandon_s,
         database_url=env.get("DATABASE_URL", "").strip() or Settings.database_url,
         redis_url=env.get("REDIS_URL", "").strip(),

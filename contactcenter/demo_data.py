@@ -12,6 +12,7 @@ from contactcenter import clock
 from contactcenter.accounts.models import Role, User
 from contactcenter.accounts.services import create_user, get_or_create_skill
 from contactcenter.acd.models import Queue, QueueMembership, QueueSkill
+from contactcenter.scripts.demo_content import seed_content
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets.customers import create_customer
 from contactcenter.tickets.models import Interaction
@@ -113,4 +114,6 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
     for title, body, tags in FAQ:
         session.add(FaqArticle(title=title, body=body, tags=tags))
     session.flush()
-    return {"queues": len(queues), "users": len(users), "customers": len(CUSTOMERS), "interactions": calls, "faq": len(FAQ)}
+    content = seed_content(session)  # call scripts (by queue and intent) and more articles
+    return {"queues": len(queues), "users": len(users), "customers": len(CUSTOMERS), "interactions": calls,
+            "faq": len(FAQ) + content["faq"], "scripts": content["scripts"]}

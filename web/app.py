@@ -6,10 +6,13 @@ import logging
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from contactcenter.runtime import Runtime, build_runtime
 from contactcenter.telephony.signatures import SignatureChecker
 from web import database
+from web import presence  # noqa: F401  (Socket.IO presence handlers, registered before any server)
+from web import ratelimit
 from web.extensions import csrf, login_manager, socketio
 
 MAX_FORM_BYTES = 1024 * 1024
@@ -27,6 +30,8 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
     )
@@ -36,6 +41,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     database.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
+    ratelimit.init_app(app, runtime)  # login and webhook rate limits, shared through Redis
     # No Socket.IO message queue: every web process relays the events it hears on Redis
     # pub/sub to its own clients (web.sockets.EventRelay), which reaches agents on any process.
     socketio.init_app(
@@ -43,6 +49,9 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         async_mode="threading",
         cors_allowed_origins=settings.public_base_url or None,
     )
+    if settings.trusted_proxy_hops:  # believe X-Forwarded-* from that many proxies, no more
+        n = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
 
     from web import admin, api, auth, desktop, dialer_hooks, hooks, pages, sockets
 
@@ -55,7 +64,15 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(desktop.bp)
+    from web import desktop_calls; app.register_blueprint(desktop_calls.bp)  # noqa: E702
     app.register_blueprint(admin.bp)
+    from web import knowledge; app.register_blueprint(knowledge.bp)  # noqa: E702
+    from web import admin_content; app.register_blueprint(admin_content.bp)  # noqa: E702
+    from web import desktop_preview; app.register_blueprint(desktop_preview.bp)  # noqa: E702
+    from web import admin_dialer; app.register_blueprint(admin_dialer.bp)  # noqa: E702
+    from web import admin_people; app.register_blueprint(admin_people.bp)  # noqa: E702
+    from web.board import bp as board_bp
+    app.register_blueprint(board_bp)
     sockets.init_app(app, runtime, relay=relay_events)
     logging.getLogger("contactcenter").setLevel(logging.INFO)
     return app

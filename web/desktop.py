@@ -53,11 +53,14 @@ def snapshot_for(user: Any) -> dict[str, Any]:
         agent = acd.agent_snapshot(str(user.id))
         offer = next((o for o in acd.pending_offers() if o.agent_id == str(user.id)), None)
         call_sid = agent.call_sid if agent is not None else None
+        from web.desktop_calls import snapshot_extra
+
         return {
             "agent": asdict(agent) if agent is not None else {"agent_id": str(user.id), "state": "offline"},
             "offer": asdict(offer) if offer is not None else None,
             "offer_pop": screen_pop(offer.call_sid) if offer is not None else None,
             "call": screen_pop(call_sid) if call_sid else None,
+            **snapshot_extra(user, call_sid),
         }
     return {
         "queues": [asdict(q) for q in rt.acd.queue_stats()],

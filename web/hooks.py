@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+from flask import Blueprint, Response, abort, current_app, g, request, url_for
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from contactcenter import outbox
 
 from contactcenter import phones
 from contactcenter.acd.services import AcdService, ConnectUrls
@@ -20,7 +27,7 @@ from contactcenter.ivr.session import SessionStore
 from contactcenter.telephony.signatures import SignatureChecker, public_url
 from contactcenter.telephony.twiml import render
 from contactcenter.telephony.interfaces import TelephonyError
-from contactcenter.telephony.webhooks import CALL_SID, MalformedWebhook, parse_call_event
+from contactcenter.telephony.webhooks import CALL_SID, MAX_HELD, MalformedWebhook, fallback_instructions, parse_call_event
 from contactcenter.tickets.interactions import UnknownCall
 from web import database
 
@@ -62,6 +69,7 @@ def _event(kind: str):  # type: ignore[no-untyped-def]
         abort(_plain(f"malformed webhook: {exc}", 400))
     if event.account_sid != settings.twilio_account_sid:
         abort(_plain("webhook is for another account", 403))
+    g.webhook = (kind, params)  # verified: the fallback below may keep it for the outbox
     return event
 
 
@@ -285,3 +293,64 @@ def overflow_recording() -> Response:
         abort(_plain("unknown call", 404))
     database.session().commit()
     return _twiml(render(instructions))
+
+
+# -- the store or Redis unreachable ---------------------------------------------------------------
+
+STORE_AWAY = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout,
+              redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def store_unreachable(exc: Exception) -> Response:
+    """The database (or Redis) did not answer: the caller hears "please hold", never an error.
+
+    Only a webhook that passed every check gets here with `g.webhook`; its facts (a call
+    arriving or ending) go to the outbox when Redis is up, to be written once the store returns,
+    and the carrier is sent back to the same webhook to carry on.
+    """
+    _drop_session()
+    webhook = g.get("webhook")
+    if webhook is None:
+        return _plain("temporarily unavailable", 503)
+    kind, params = webhook
+    endpoint = (request.endpoint or "").rpartition(".")[2]
+    held = request.args.get("held", "0")
+    rounds = int(held) if held.isdigit() and len(held) < 6 else 0
+    kept = False
+    # A caller held in the redirect loop comes back every few seconds: their arrival is kept once.
+    if not isinstance(exc, redis.exceptions.RedisError) and rounds == 0:
+        try:
+            kept = outbox.write(database.runtime().redis, endpoint, kind, params, request.args.to_dict())
+        except redis.exceptions.RedisError:
+            log.error("webhook %s lost: neither the database nor Redis answered", endpoint,
+                      extra={"call_sid": params.get("CallSid")})
+    log.warning("store unreachable (%s): %s answered with the fallback%s", type(exc).__name__, endpoint,
+                ", event kept in the outbox" if kept else "", extra={"call_sid": params.get("CallSid")})
+    instructions = fallback_instructions(endpoint, _retry_url(min(rounds + 1, MAX_HELD)), rounds)
+    if instructions is None:
+        return Response(status=204) if kept else _plain("temporarily unavailable", 503)
+    return _twiml(render(instructions))
+
+
+def _drop_session() -> None:
+    """The request's session may hold a dead connection: roll back what can be, quietly."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        try:
+            session.rollback()
+            session.close()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+            session.invalidate()
+
+
+def _retry_url(held: int) -> str:
+    """This webhook's public URL again, counting the rounds the caller has been held."""
+    url = public_url(request.url, database.runtime().settings.public_base_url)
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "held"]
+    query.append(("held", str(held)))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+for _error in STORE_AWAY:
+    bp.register_error_handler(_error, store_unreachable)

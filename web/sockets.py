@@ -3,6 +3,10 @@
 A socket is authenticated by the Flask-Login session cookie of the page that opened it; without
 one the connection is refused. Agents join their own room, supervisors and admins the board's.
 A client that (re)connects asks for a snapshot instead of replaying what it missed.
+
+Agents get their events one by one (there are few per agent). Supervisors do not: everything the
+relay hears for the board goes to the process's `BoardFeed`, which coalesces it into at most a
+few `board.update` messages a second, however busy the center (`contactcenter.board.feed`).
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ import logging
 import threading
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import join_room
+from sqlalchemy.engine import Engine
 
 from contactcenter import events
+from contactcenter.board.feed import BoardFeed, BoardSource
 from contactcenter.runtime import Runtime
 from web.extensions import socketio
 
@@ -26,6 +32,44 @@ def _is_supervisor() -> bool:
     return current_user.role in ("supervisor", "admin")
 
 
+class Board:
+    """This process's board: where its figures come from, its feed, and who is watching."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.source = BoardSource(runtime.session_factory, runtime.acd)
+        self.feed: BoardFeed | None = None
+        self._watchers: set[str] = set()
+        self._lock = threading.Lock()
+
+    def watching(self) -> int:
+        with self._lock:
+            return len(self._watchers)
+
+    def watch(self, sid: str) -> None:
+        with self._lock:
+            self._watchers.add(sid)
+
+    def leave(self, sid: str) -> None:
+        with self._lock:
+            self._watchers.discard(sid)
+
+    def start_feed(self, runtime: Runtime) -> BoardFeed:
+        # A session factory bound to one connection (the tests' rolled-back transaction) must not
+        # be shared with a thread: then today's figures are read only when a snapshot is asked for.
+        bind = runtime.session_factory.kw.get("bind")
+        self.feed = BoardFeed(
+            self.source,
+            lambda name, data: socketio.emit(name, data, to=events.SUPERVISORS_ROOM),
+            listeners=self.watching,
+            sql_in_background=isinstance(bind, Engine),
+        ).start()
+        return self.feed
+
+
+def board_of(app: Flask | None = None) -> Board:
+    return (app or current_app).extensions["contactcenter.board"]
+
+
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> bool:
     if not current_user.is_authenticated:
@@ -34,12 +78,26 @@ def on_connect(auth: Any = None) -> bool:
         join_room(events.agent_room(current_user.id))
     if _is_supervisor():
         join_room(events.SUPERVISORS_ROOM)
+        board_of().watch(request.sid)  # type: ignore[attr-defined]
     return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    board_of().leave(request.sid)  # type: ignore[attr-defined]
 
 
 @socketio.on("snapshot.request")
 def on_snapshot(_data: Any = None) -> dict[str, Any]:
     """The true state now, for a client that just connected or woke up."""
+    if not current_user.is_authenticated:
+        return {"error": "not signed in"}
+    if _is_supervisor():
+        from web import database
+        from web.hooks import acd_service
+
+        acd_service()  # configures the router on first use in this process
+        return board_of().source.snapshot(database.session())
     from web.desktop import snapshot_for
 
     return snapshot_for(current_user)
@@ -48,8 +106,9 @@ def on_snapshot(_data: Any = None) -> dict[str, Any]:
 class EventRelay:
     """Listens on Redis pub/sub and emits each event to its Socket.IO rooms (one per process)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, feed: BoardFeed | None = None) -> None:
         self.runtime = runtime
+        self.feed = feed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()
@@ -62,6 +121,8 @@ class EventRelay:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.feed is not None:
+            self.feed.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -82,7 +143,11 @@ class EventRelay:
                     if event is None:
                         continue
                     for room in events.rooms_for(event, channel):
-                        socketio.emit(event["type"], event, to=room)
+                        if room == events.SUPERVISORS_ROOM:
+                            if self.feed is not None:
+                                self.feed.notify(event)  # coalesced into board.update
+                        else:
+                            socketio.emit(event["type"], event, to=room)
             except Exception:  # noqa: BLE001 - Redis restarts must not kill the relay
                 log.exception("event relay lost Redis; reconnecting")
                 self._stop.wait(1.0)
@@ -94,8 +159,10 @@ class EventRelay:
 
 
 def init_app(app: Flask, runtime: Runtime, *, relay: bool = True) -> None:
+    board = Board(runtime)
+    app.extensions["contactcenter.board"] = board
     if relay:
-        app.extensions["contactcenter.relay"] = EventRelay(runtime).start()
+        app.extensions["contactcenter.relay"] = EventRelay(runtime, board.start_feed(runtime)).start()
 
 
 def relay_of(app: Flask | None = None) -> EventRelay | None:

@@ -73,3 +73,101 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     return user if check_password_hash(user.password_hash, password or "") else None
+
+
+# -- administration (the admin pages) ---------------------------------------------------------------
+
+MAX_DISPLAY_NAME = 120
+MAX_CONTACT_URI = 128
+_CONTACT = re.compile(r"^(client:[A-Za-z0-9._-]{1,120}|\+[1-9]\d{6,14}|sip:[^\s<>\"']{3,120})$")
+_SKILL = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def check_contact_uri(value: str) -> str:
+    """Where an agent's audio is reached: `client:<identity>`, an E.164 number or a SIP URI."""
+    value = (value or "").strip()
+    if not _CONTACT.match(value):
+        raise AccountError("contact URI: client:<identity>, +<E.164 number> or sip:<address>")
+    return value
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    display_name: str | None = None,
+    role: Role | str | None = None,
+    contact_uri: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Change what an admin may change about a user; the first bad value raises AccountError."""
+    if display_name is not None:
+        name = display_name.strip()
+        if not name or len(name) > MAX_DISPLAY_NAME:
+            raise AccountError(f"display name: 1–{MAX_DISPLAY_NAME} characters")
+        user.display_name = name
+    if role is not None:
+        try:
+            user.role = Role(role).value
+        except ValueError:
+            raise AccountError("role must be agent, supervisor or admin") from None
+    if contact_uri is not None:
+        user.contact_uri = check_contact_uri(contact_uri)
+    if email is not None:
+        email = email.strip()
+        if email and (len(email) > 254 or "@" not in email):
+            raise AccountError("email: an address with @, at most 254 characters")
+        user.email = email or None
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password must be at least {MIN_PASSWORD} characters")
+    user.password_hash = generate_password_hash(password)
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Deactivated users cannot log in; their history stays."""
+    user.active = bool(active)
+    session.flush()
+
+
+def check_skill_name(name: str) -> str:
+    name = (name or "").strip().lower()
+    if not _SKILL.match(name):
+        raise AccountError(f"skill {name!r}: 1–64 characters of a-z, 0-9, '.', '_' or '-'")
+    return name
+
+
+def set_skills(session: Session, user: User, skills: Mapping[str, int]) -> None:
+    """Replace the user's skills with `skills` (name → level 1–10); unknown skills are created."""
+    wanted: dict[str, int] = {}
+    for name, level in skills.items():
+        name = check_skill_name(name)
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 10:
+            raise AccountError(f"skill level for {name!r} must be 1 to 10")
+        wanted[name] = level
+    keep = []
+    for item in user.skills:
+        if item.skill.name in wanted:
+            item.level = wanted.pop(item.skill.name)
+            keep.append(item)
+    user.skills[:] = keep
+    for name, level in sorted(wanted.items()):
+        user.skills.append(AgentSkill(skill=get_or_create_skill(session, name), level=level))
+    session.flush()
+
+
+def create_skill(session: Session, name: str, description: str = "") -> Skill:
+    name = check_skill_name(name)
+    if session.scalar(select(Skill.id).where(Skill.name == name)) is not None:
+        raise AccountError(f"skill {name!r} exists")
+    if len(description) > 255:
+        raise AccountError("description: at most 255 characters")
+    skill = Skill(name=name, description=description.strip() or None)
+    session.add(skill)
+    session.flush()
+    return skill

@@ -51,6 +51,17 @@ class Queue(Base):
     overflow_action: Mapped[str] = mapped_column(String(16), default="none")
     # The queue's id; a plain column (no foreign key) so SQLite never rebuilds `queues`.
     overflow_queue_id: Mapped[int | None] = mapped_column()
+    # Wrap-up codes agents pick after this queue's calls: [{"code": "resolved", "label": "Resolved"}].
+    dispositions: Mapped[list[Any]] = mapped_column(default=list)
+    # True: the wrap-up timer returns the agent to available; False: the agent stays out of
+    # routing (not ready) until they submit the wrap-up.
+    wrap_up_auto_available: Mapped[bool] = mapped_column(default=True)
+    # Supervisor board: raise an alert once the longest waiting caller has waited this long.
+    alert_wait_s: Mapped[int] = mapped_column(default=60)
+    # Which service-level formula the board uses (`contactcenter.tickets.intervals.FORMULAS`).
+    sl_formula: Mapped[str] = mapped_column(String(32), default="offered")
+    # The zone the board cuts the queue's day and 15-minute intervals in.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     required_skills: Mapped[list["QueueSkill"]] = relationship(

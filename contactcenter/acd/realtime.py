@@ -967,6 +967,61 @@ if a then
 end
 return finish(true, '')
 """,
+    # Call controls (contactcenter.calls.controls): an available agent held for a warm-transfer
+    # consult (a break with reason "consult", so no offer reaches them), and a connected call
+    # handed from one agent to another in one step (the first goes to wrap-up).
+    "consult": r"""
+local aid, sid = ARGV[A + 1], ARGV[A + 2]
+local b = load_agent(aid)
+if not b then return finish(false, 'unknown_agent') end
+if b.h.state ~= 'available' then return finish(false, 'agent_unavailable') end
+leave_available(b)
+R('HSET', P .. 'agent:' .. aid, 'consult', sid)
+agent_state(b, 'break', 'consult', {call_sid = sid})
+return finish(true, '')
+""",
+    "transfer": r"""
+local sid, from, to, wrap = ARGV[A + 1], ARGV[A + 2], ARGV[A + 3], tonumber(ARGV[A + 4])
+local ch = load_call(sid)
+if not ch then return finish(false, 'unknown_call') end
+if ch.state ~= 'connected' then return finish(false, 'not_connected') end
+if ch.agent ~= from then return finish(false, 'not_your_call') end
+if from == to then return finish(false, 'same_agent') end
+local b = load_agent(to)
+if not b then return finish(false, 'unknown_agent') end
+local consulting = b.h.state == 'break' and b.h.reason == 'consult' and
+                   R('HGET', P .. 'agent:' .. to, 'consult') == sid
+if b.h.state ~= 'available' and not consulting then return finish(false, 'agent_unavailable') end
+local a = load_agent(from)
+if a and not (a.h.state == 'on_call' and a.h.call == sid) then a = nil end
+if wrap < 0 then
+  local q = getq(ch.q)
+  wrap = (q and q.wrap_ms) or 0
+end
+local talk = NOW - (tonumber(ch.conn) or NOW)
+if b.h.state == 'available' then leave_available(b) end
+R('HSET', P .. 'call:' .. sid, 'agent', to, 'conn', I(NOW), 'since', I(NOW))
+R('HDEL', P .. 'agent:' .. to, 'consult')
+roll_agent_day(b)
+bump(b, 'calls', 1)
+set_fields(b, 'offer', '', 'call', sid)
+agent_state(b, 'on_call', '', {call_sid = sid, transferred_from = from})
+call_event(ch, 'connected', {agent_id = to, transferred_from = from})
+if a then
+  roll_agent_day(a)
+  bump(a, 'talk', talk)
+  set_fields(a, 'call', '', 'wrap_until', I(NOW + wrap))
+  if wrap > 0 then
+    R('ZADD', P .. 'wrap', I(NOW + wrap), from)
+    agent_state(a, 'wrap_up', '', {wrap_until = (NOW + wrap) / 1000, call_sid = sid})
+  else
+    agent_state(a, 'available', '')
+    enter_available(a, NOW)
+    if C.auto then match_agent(from) end
+  end
+end
+return finish(true, '')
+""",
     "end_wrap": r"""
 local aid = ARGV[A + 1]
 local ok, why = end_wrap(aid, ARGV[A + 2] == '1')
@@ -1435,6 +1490,29 @@ class RealtimeACD:
         if wrap_up_seconds is not None and wrap_up_seconds < 0:
             raise ACDError("wrap_up_seconds cannot be negative")
         return self._outcome(self._run("complete", now, call_sid, str(agent_id), wrap_ms))
+
+    def consult(self, agent_id: str, call_sid: str, *, now: float | None = None) -> Outcome:
+        """Hold an available agent for a warm-transfer consult on `call_sid`: a break with reason
+        "consult", so the router offers them nothing until the transfer completes or is cancelled
+        (cancel: `set_state(agent, "available")`). Refused unless the agent is available."""
+        return self._outcome(self._run("consult", now, check_name("agent id", str(agent_id)), call_sid))
+
+    def transfer(
+        self,
+        call_sid: str,
+        from_agent: str,
+        to_agent: str,
+        wrap_up_seconds: float | None = None,
+        *,
+        now: float | None = None,
+    ) -> Outcome:
+        """Hand a connected call to another agent in one step: `to_agent` (available, or held in
+        a consult on this call) goes on the call; `from_agent` to wrap-up (the queue's when None)."""
+        if wrap_up_seconds is not None and wrap_up_seconds < 0:
+            raise ACDError("wrap_up_seconds cannot be negative")
+        wrap_ms = -1 if wrap_up_seconds is None else int(round(wrap_up_seconds * 1000))
+        return self._outcome(self._run("transfer", now, call_sid, str(from_agent),
+                                       check_name("agent id", str(to_agent)), wrap_ms))
 
     # -- matching ---------------------------------------------------------------------------------
 

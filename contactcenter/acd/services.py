@@ -10,6 +10,7 @@ and rebuilds Redis from the store after a restart.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping, Union
@@ -43,6 +44,11 @@ log = logging.getLogger("contactcenter.acd")
 def conference_name(call_sid: str) -> str:
     """Every call lives in a conference named for it (the Flex model)."""
     return f"call-{call_sid}"
+
+
+def agent_label(agent_id: int | str) -> str:
+    """The conference participant label of an agent's leg, so call controls can find it."""
+    return f"agent-{agent_id}"
 
 
 def callback_key(request_id: int) -> str:
@@ -267,6 +273,7 @@ class AcdService:
             self.telephony.add_participant(
                 conference_name(call_sid), to, call.to_number if call else self.center_number,
                 status_callback=f"{self.urls.agent_status}?call={call_sid}&agent={agent_id}",
+                label=agent_label(agent_id),
             )
         except TelephonyError:
             # The caller hung up in the meantime: the status callback finishes the call.
@@ -284,6 +291,7 @@ class AcdService:
         self.telephony.add_participant(
             conference_name(placed.call_sid), agent_to, self.center_number,
             status_callback=f"{self.urls.agent_status}?call={placed.call_sid}&agent={agent.id}",
+            label=agent_label(agent.id),
         )
 
     # -- the store -----------------------------------------------------------------------------
@@ -382,3 +390,146 @@ class AcdService:
             ))
         configs = [queue_config(q) for q in queues.values()]
         return self.acd.rebuild(calls, agents, configs)
+
+
+# -- administration (the admin pages) ---------------------------------------------------------------
+
+OVERFLOW_ACTIONS = ("none", "queue", "voicemail", "callback")
+QUEUE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def save_queue(session: Session, queue: Queue | None, **values: Any) -> Queue:
+    """Create (`queue` None) or change a queue from validated admin input; ACDError says why not.
+
+    `values`: name, display_name, strategy, priority, wrap_up_s, sl_threshold_s, sl_target,
+    max_wait_s, max_length, overflow_action, overflow_queue_id, hours (calendar data or None),
+    required_skills (name → minimum level); optional: dispositions ([{code, label}]),
+    wrap_up_auto_available, alert_wait_s, sl_formula, time_zone (the board's day and alerts).
+    The router picks the change up with
+    `AcdService.sync_configuration`.
+    """
+    from contactcenter.accounts.services import get_or_create_skill
+    from contactcenter.acd.interfaces import STRATEGIES
+    from contactcenter.acd.models import QueueSkill
+    from contactcenter.calendars import BusinessCalendar
+
+    name = str(values.get("name", queue.name if queue else "")).strip().lower()
+    if not 1 <= len(name) <= 64 or not set(name) <= QUEUE_NAME_CHARS or not name[0].isalnum():
+        raise ACDError("name: 1–64 characters of a-z, 0-9, '.', '_' or '-'")
+    if queue is not None and name != queue.name:
+        raise ACDError("a queue keeps its name (calls, escalations and reports refer to it)")
+    clash = session.scalar(select(Queue.id).where(Queue.name == name))
+    if clash is not None and (queue is None or clash != queue.id):
+        raise ACDError(f"a queue named {name!r} exists")
+    display = str(values.get("display_name") or name).strip()
+    if not 1 <= len(display) <= 120:
+        raise ACDError("display name: 1–120 characters")
+    strategy = values.get("strategy") or "longest-idle"
+    if strategy not in STRATEGIES:
+        raise ACDError(f"strategy must be one of {', '.join(STRATEGIES)}")
+
+    def whole(key: str, lo: int, hi: int, optional: bool = False) -> int | None:
+        raw = values.get(key)
+        if raw is None and optional:
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, int) or not lo <= raw <= hi:
+            raise ACDError(f"{key.replace('_', ' ')} must be a whole number {lo}–{hi}")
+        return raw
+
+    priority = whole("priority", 0, 899)
+    wrap_up_s = whole("wrap_up_s", 0, 3600)
+    sl_threshold_s = whole("sl_threshold_s", 1, 3600)
+    max_wait_s = whole("max_wait_s", 1, 86400, optional=True)
+    max_length = whole("max_length", 1, 100000, optional=True)
+    sl_target = values.get("sl_target")
+    if not isinstance(sl_target, (int, float)) or isinstance(sl_target, bool) or not 0 < sl_target <= 1:
+        raise ACDError("service-level target must be a share above 0 and at most 1")
+    overflow = values.get("overflow_action") or "none"
+    if overflow not in OVERFLOW_ACTIONS:
+        raise ACDError(f"overflow must be one of {', '.join(OVERFLOW_ACTIONS)}")
+    overflow_queue_id = values.get("overflow_queue_id")
+    if overflow == "queue":
+        target = session.get(Queue, overflow_queue_id) if isinstance(overflow_queue_id, int) else None
+        if target is None or (queue is not None and target.id == queue.id):
+            raise ACDError("overflow to a queue needs another existing queue")
+    else:
+        overflow_queue_id = None
+    hours = values.get("hours")
+    if hours is not None:
+        try:
+            BusinessCalendar.from_dict(hours)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise ACDError(f"opening hours: {exc}") from None
+    extras = _queue_extras(queue, values)
+    skills = dict(values.get("required_skills") or {})
+    for skill, level in skills.items():
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 10:
+            raise ACDError(f"minimum level for {skill!r} must be 1 to 10")
+    if queue is None:
+        queue = Queue(name=name, display_name=display)
+        session.add(queue)
+    queue.name, queue.display_name, queue.strategy = name, display, strategy
+    queue.priority, queue.wrap_up_s, queue.sl_threshold_s = priority, wrap_up_s, sl_threshold_s
+    queue.sl_target, queue.max_wait_s, queue.max_length = float(sl_target), max_wait_s, max_length
+    queue.overflow_action, queue.overflow_queue_id, queue.hours = overflow, overflow_queue_id, hours
+    for key, value in extras.items():
+        setattr(queue, key, value)
+    keep = []
+    for item in queue.required_skills:
+        if item.skill.name in skills:
+            item.min_level = skills.pop(item.skill.name)
+            keep.append(item)
+    queue.required_skills[:] = keep
+    for skill, level in sorted(skills.items()):
+        queue.required_skills.append(QueueSkill(skill=get_or_create_skill(session, skill), min_level=level))
+    session.flush()
+    return queue
+
+
+DISPOSITION_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def _queue_extras(queue: Queue | None, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The wrap-up and board settings of a queue, checked; keys not given keep their value."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from contactcenter.tickets.intervals import FORMULAS
+
+    out: dict[str, Any] = {}
+    if values.get("dispositions") is not None:
+        codes = values["dispositions"]
+        if not isinstance(codes, list) or len(codes) > 50:
+            raise ACDError("dispositions: a list of at most 50 codes")
+        seen: set[str] = set()
+        for item in codes:
+            code = item.get("code") if isinstance(item, dict) else None
+            label = item.get("label", code) if isinstance(item, dict) else None
+            if not isinstance(code, str) or not DISPOSITION_CODE.match(code):
+                raise ACDError("disposition codes: 1–64 characters of a-z, 0-9, '_' or '-'")
+            if not isinstance(label, str) or not 1 <= len(label.strip()) <= 120:
+                raise ACDError(f"disposition {code!r}: a label of 1–120 characters")
+            if code in seen:
+                raise ACDError(f"disposition {code!r} is given twice")
+            seen.add(code)
+        out["dispositions"] = [{"code": d["code"], "label": str(d.get("label", d["code"])).strip()} for d in codes]
+    if values.get("wrap_up_auto_available") is not None:
+        out["wrap_up_auto_available"] = bool(values["wrap_up_auto_available"])
+    if values.get("alert_wait_s") is not None:
+        alert = values["alert_wait_s"]
+        if isinstance(alert, bool) or not isinstance(alert, int) or not 1 <= alert <= 86400:
+            raise ACDError("longest-wait alert must be a whole number 1–86400")
+        out["alert_wait_s"] = alert
+    if values.get("sl_formula") is not None:
+        if values["sl_formula"] not in FORMULAS:
+            raise ACDError(f"service-level formula must be one of {', '.join(FORMULAS)}")
+        out["sl_formula"] = values["sl_formula"]
+    if values.get("time_zone") is not None:
+        zone = str(values["time_zone"]).strip()
+        try:
+            if not zone or len(zone) > 64:
+                raise ValueError(zone)
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ACDError(f"unknown time zone {zone[:64]!r}") from None
+        out["time_zone"] = zone
+    return out

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 
+from contactcenter import recovery
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
 from contactcenter.runtime import Runtime
@@ -44,8 +45,11 @@ def tick_once(runtime: Runtime, overflow_url: str | None = None) -> int:
     With `overflow_url` (the public /hooks/overflow), callers past their queue's max wait are
     taken out of the line and redirected to the queue's overflow action.
     """
+    recovery.before_tick(runtime)  # lost Redis state, webhook outbox, departed agents
     with transaction(runtime.session_factory) as session:
         service = AcdService(session, runtime.acd, lambda: runtime.telephony)
+        from contactcenter.calls.wrapup import WrapUpService  # queues whose wrap-up ends not ready
+        WrapUpService(session, service).keep_not_ready()
         report = service.tick()
         if overflow_url:
             service.overflow_overdue(overflow_url)

@@ -7,7 +7,9 @@
   every leg is an outbound `Interaction` linked to its `DialAttempt`; a machine gets the
   campaign's machine instructions; a person is queued in the campaign's ACD queue ahead of
   inbound callers (the screen pop carries the campaign, the lead and the script) and waits in a
-  one-second hold loop. An agent who accepts the offer (`AcdService.accept`) moves the caller
+  one-second hold loop; a call placed for one agent (preview, or that agent's own callback) is
+  queued at callback priority and offered to that agent alone (`pin_to_agent`). An agent who
+  accepts the offer (`AcdService.accept`) moves the caller
   into the call's conference and joins it; if no agent is connected within the connect window
   (2 s), the safe-harbor message plays, the call ends and is recorded as abandoned.
 * `OutboundConnector.sweep` runs with every pacer pass: it records connections made on the
@@ -219,14 +221,18 @@ class OutboundCalls:
             return self._abandon(attempt, campaign, call)  # nobody could ever take it
         if call.queued_at is None:
             lead = self.session.get(Lead, attempt.lead_id) if attempt.lead_id is not None else None
-            callback = lead is not None and lead.disposition is not None and not _final(campaign, lead.disposition)
+            callback = lead is not None and lead.callback_at is not None
             pop = _screen_pop(campaign, attempt, lead)
             interactions.mark_queued(call, queue.id)
-            call.priority = CALLBACK_PRIORITY if callback else OUTBOUND_PRIORITY
+            # A callback, or a call placed for one agent (preview, their own callback), goes
+            # ahead of the campaign's other answered calls; the latter only to that agent.
+            owner = attempt.agent_id
+            call.priority = CALLBACK_PRIORITY if callback or owner is not None else OUTBOUND_PRIORITY
             call.intent = f"campaign: {campaign.name}"[:120]
             call.ivr_variables = pop
             self.session.flush()
-            self.acd.enqueue(call, queue, priority=call.priority, attributes={"dialer": pop})
+            skills = pin_to_agent(self.session, self.acd.acd, owner, queue) if owner is not None else None
+            self.acd.enqueue(call, queue, priority=call.priority, skills=skills, attributes={"dialer": pop})
         return [Pause(HOLD_STEP_S), Redirect(self.urls.hold_for(attempt.id))]
 
     def hold(self, event: CallEvent, attempt_id: int) -> list[Instruction]:
@@ -263,9 +269,32 @@ class OutboundCalls:
         return [Conference(name=conference_name(attempt.call_sid), start_on_enter=True, end_on_exit=True)]
 
 
-def _final(campaign: Campaign, code: str) -> bool:
-    spec = next((d for d in campaign.dispositions or [] if d.get("code") == code), None)
-    return bool(spec is None or spec.get("dnc") or spec.get("final", True))
+def personal_skill(agent_id: int) -> str:
+    """The router skill only `agent_id` has while a call placed for them is answered."""
+    return f"dialer.agent.{agent_id}"
+
+
+def pin_to_agent(session: Session, acd: Any, agent_id: int, queue: Queue) -> dict[str, int] | None:
+    """Make an answered call eligible for one agent only, through the router's own skill match.
+
+    The router has no notion of "this agent only", but it matches a call's own required skills
+    atomically: the agent's router profile gains a skill named for them (and the campaign's
+    queue, so a listed agent who is not a queue member can take it), and the call requires just
+    that skill. Nobody else has it, so nobody else is offered the call. The skill outlives the
+    call harmlessly (no queue requires it); a listed agent who is not a queue member also serves
+    that queue until the router is next configured from the store (which drops both).
+    Returns the call's requirements, or None (the agent is gone: anyone may take it).
+    """
+    from contactcenter.accounts.models import User
+    from contactcenter.acd.interfaces import AgentProfile
+
+    user = session.get(User, agent_id)
+    if user is None or not user.active:
+        return None
+    skill = personal_skill(agent_id)
+    queues = tuple(dict.fromkeys([*(m.queue.name for m in user.memberships), queue.name]))
+    acd.upsert_agent(AgentProfile(agent_id=str(user.id), skills={**user.skill_levels(), skill: 1}, queues=queues))
+    return {skill: 1}
 
 
 def _screen_pop(campaign: Campaign, attempt: DialAttempt, lead: Lead | None) -> dict[str, Any]:

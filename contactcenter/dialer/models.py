@@ -211,6 +211,12 @@ class Lead(Base):
     disposition: Mapped[str | None] = mapped_column(String(64))
     # Preview: the agent the lead is held for while they read it.
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A callback the lead asked for: due from `callback_at`, dialed before every other due lead
+    # until someone reaches them. With `callback_agent_id` it is that agent's (dialed only for
+    # them); without, anyone's. A plain column (no foreign key): adding one to a filled table
+    # would need the SQLite table rebuild; the services check the user.
+    callback_at: Mapped[datetime | None] = mapped_column()
+    callback_agent_id: Mapped[int | None] = mapped_column(index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("dialer_lead_imports.id", ondelete="SET NULL"), index=True)
     line: Mapped[int | None] = mapped_column()

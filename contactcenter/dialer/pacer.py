@@ -575,6 +575,9 @@ class Pacer:
             ((c.dialed_at, cid) for cid, c in self.calls.items() if c.answered_at is None)
         )
         q_ring = [self._live_probability(now - d, -1, p_high) for d, _ in ringing_calls]
+        # Calls placed for one agent (their own callbacks) can only go to that agent, who may be
+        # taken by another call first: each counts as exposed on top of the pooled bound.
+        pinned = sum(1 for c in self.calls.values() if c.agent_id is not None)
 
         def exposure(new: int, dropped: int = 0) -> float:
             """Worst-case (or upper-quantile) abandonments the calls in flight could cause."""
@@ -584,7 +587,7 @@ class Pacer:
             else:
                 mean_q = (sum(q_ring[dropped:]) + new * p_high) / n if n else 0.0
                 x = binomial_upper_quantile(n, min(1.0, mean_q), 1.0 - cfg.exposure_confidence)
-            return max(0.0, waiting + x - available)
+            return max(0.0, waiting + x - available) + pinned
 
         if exposure(0) > allowed:
             # Agents left (or the period ran short of slack) while calls were exposed: hang up
@@ -771,7 +774,8 @@ class CampaignDialer:
 
     def step(self, now: float | None = None) -> StepReport:
         now = clock.timestamp() if now is None else now
-        decision = self.pacer.decide(now, self.pool.agents(self.campaign_id))
+        agents = self.pool.agents(self.campaign_id)
+        decision = self.pacer.decide(now, agents)
         report = StepReport(decision)
         for call_id in decision.cancel:
             try:
@@ -780,13 +784,48 @@ class CampaignDialer:
                 log.warning("could not hang up call %s", call_id, exc_info=True)
         if decision.launch <= 0:
             return report
-        for claim in self.leads.claim(self.campaign_id, decision.launch, now):
+        launch = decision.launch - self._dial_owned_callbacks(agents, decision, now, report)
+        if launch <= 0:
+            return report
+        for claim in self.leads.claim(self.campaign_id, launch, now):
             call_id = self._place(claim, now)
             if call_id is None:
                 report.failed += 1
             else:
                 report.placed.append(call_id)
         return report
+
+    def _dial_owned_callbacks(self, agents: Sequence[AgentView], decision: Decision, now: float, report: StepReport) -> int:
+        """Agents' own callbacks go first, each only while its agent is free (the documented rule).
+
+        A free agent with no call already placed for them may have a due callback of their own:
+        it is dialed for them (the answered call is connected to them alone) and counts against
+        this step's launch. Predictive: such a call may be abandoned even with other agents free
+        (another call may take its agent first), so it is placed only while the period's ledger
+        has room for it as an exposed call (the pacer counts it so from then on). Returns how
+        many calls were attempted.
+        """
+        claim_owned = getattr(self.leads, "claim_owned", None)
+        if claim_owned is None:
+            return 0
+        launch = decision.launch
+        if self.pacer.config.mode == PREDICTIVE:
+            launch = min(launch, int(math.floor(decision.allowed_exposure - decision.exposure + 1e-9)))
+            if launch <= 0:
+                return 0
+        waited_on = {call.agent_id for call in self.pacer.calls.values() if call.agent_id}
+        free = [a.agent_id for a in agents if agent_state(a.state) == AVAILABLE and a.agent_id not in waited_on]
+        if not free:
+            return 0
+        attempted = 0
+        for agent_id, claim in claim_owned(self.campaign_id, free, launch, now):
+            attempted += 1
+            call_id = self._place(claim, now, agent_id)
+            if call_id is None:
+                report.failed += 1
+            else:
+                report.placed.append(call_id)
+        return attempted
 
     def live_answer(self, call_id: str, now: float | None = None) -> AnsweredCall | None:
         """A live person answered `call_id`: tell the pacer, and hand the call to `on_answered`."""
@@ -813,6 +852,10 @@ class CampaignDialer:
         if not claims:
             return None
         return self._place(claims[0], now, agent_id)
+
+    def dial_claim(self, claim: LeadClaim, agent_id: str, now: float | None = None) -> str | None:
+        """Place a call for a lead already claimed for `agent_id` (preview: the lead they read)."""
+        return self._place(claim, clock.timestamp() if now is None else now, agent_id)
 
     def _place(self, claim: LeadClaim, now: float, agent_id: str | None = None) -> str | None:
         try:

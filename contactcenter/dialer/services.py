@@ -18,7 +18,7 @@ from datetime import datetime, time, timedelta
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from contactcenter import clock
@@ -389,13 +389,26 @@ def _record_refusal(session: Session, campaign: Campaign, lead: Lead, result: Ga
 
 
 def _order(campaign: Campaign) -> list[Any]:
+    """Due callbacks first (the earliest promised first), then the campaign's lead order.
+
+    A callback is a promise made to a person, so it re-enters ahead of leads never reached;
+    the claim queries only return due leads, so every lead with `callback_at` here is due.
+    """
+    callbacks_first = [case((Lead.callback_at.is_(None), 1), else_=0), Lead.callback_at]
     if campaign.lead_order == LeadOrder.LIFO.value:
-        return [Lead.id.desc()]
+        return [*callbacks_first, Lead.id.desc()]
     if campaign.lead_order == LeadOrder.PRIORITY.value:
-        return [Lead.priority.desc(), Lead.id]
+        return [*callbacks_first, Lead.priority.desc(), Lead.id]
     if campaign.lead_order == LeadOrder.FEWEST_ATTEMPTS.value:
-        return [Lead.attempts, Lead.id]
-    return [Lead.id]
+        return [*callbacks_first, Lead.attempts, Lead.id]
+    return [*callbacks_first, Lead.id]
+
+
+def _owned_by(agent_id: int | None) -> Any:
+    """Leads a claimer may take: anyone's, plus (for an agent) that agent's own callbacks."""
+    if agent_id is None:
+        return Lead.callback_agent_id.is_(None)
+    return (Lead.callback_agent_id.is_(None)) | (Lead.callback_agent_id == agent_id)
 
 
 def claim_leads(
@@ -444,6 +457,7 @@ def claim_leads(
             query = query.where(Lead.held_by_id.is_(None))
         else:
             query = query.where((Lead.held_by_id.is_(None)) | (Lead.held_by_id == agent_id))
+        query = query.where(_owned_by(agent_id))
         if seen_last is not None:
             query = query.where(Lead.id.not_in(seen_last))
         query = query.order_by(*_order(campaign)).limit(batch_size).with_for_update(skip_locked=True)
@@ -498,6 +512,20 @@ def _claim_one(
     return LeadClaim(attempt.id, lead.id, lead.phone, campaign.caller_id)
 
 
+# A lead held for an agent who walked away goes back to the others after this long untouched.
+PREVIEW_HOLD_S = 30 * 60
+
+
+def _release_stale_holds(session: Session, campaign: Campaign, at: datetime) -> None:
+    """Holds nobody acted on for `PREVIEW_HOLD_S` (the lead's `updated_at` is the hold time)."""
+    stale = session.scalars(select(Lead).where(
+        Lead.campaign_id == campaign.id, Lead.held_by_id.is_not(None), Lead.status == LeadStatus.READY.value,
+        Lead.updated_at < at - timedelta(seconds=PREVIEW_HOLD_S),
+    ).with_for_update(skip_locked=True))
+    for lead in stale:
+        lead.held_by_id = None
+
+
 def preview_next(session: Session, campaign: Campaign, agent_id: int, at: datetime | None = None) -> Lead | None:
     """Preview mode: the next lead this agent may call, held for them while they read it."""
     at = at or clock.now()
@@ -506,6 +534,7 @@ def preview_next(session: Session, campaign: Campaign, agent_id: int, at: dateti
     ).first()
     if held is not None:
         return held
+    _release_stale_holds(session, campaign, at)
     windows = windows_of(campaign)
     for _ in range(10):
         leads = list(
@@ -516,6 +545,7 @@ def preview_next(session: Session, campaign: Campaign, agent_id: int, at: dateti
                     Lead.status == LeadStatus.READY.value,
                     Lead.held_by_id.is_(None),
                     (Lead.next_attempt_at.is_(None)) | (Lead.next_attempt_at <= at),
+                    _owned_by(agent_id),
                 )
                 .order_by(*_order(campaign))
                 .limit(20)
@@ -534,6 +564,204 @@ def preview_next(session: Session, campaign: Campaign, agent_id: int, at: dateti
             _record_refusal(session, campaign, lead, result, at)
         session.flush()
     return None
+
+
+def claim_owned_callbacks(
+    session: Session,
+    campaign: Campaign,
+    agent_ids: Iterable[int],
+    count: int,
+    at: datetime | None = None,
+) -> list[tuple[int, LeadClaim]]:
+    """Due callbacks owned by the given (free) agents: at most one per agent, `count` in all.
+
+    The pacer of a progressive or predictive campaign calls this with the agents who are free
+    now, so an agent's own callback is only ever dialed while that agent can take it (and the
+    call is then connected to them alone). Earliest promise first; refusals are recorded as in
+    `claim_leads`.
+    """
+    at = at or clock.now()
+    owners = sorted(set(agent_ids))
+    if count <= 0 or not owners or campaign.status != CampaignStatus.RUNNING.value:
+        return []
+    leads = list(session.scalars(
+        select(Lead).where(
+            Lead.campaign_id == campaign.id,
+            Lead.status == LeadStatus.READY.value,
+            Lead.callback_agent_id.in_(owners),
+            Lead.held_by_id.is_(None),
+            (Lead.next_attempt_at.is_(None)) | (Lead.next_attempt_at <= at),
+        ).order_by(Lead.callback_at, Lead.id).limit(max(20, 4 * count)).with_for_update(skip_locked=True)
+    ))
+    if not leads:
+        return []
+    windows = windows_of(campaign)
+    guaranteed = campaign.dial_mode != DialMode.PREDICTIVE.value
+    hits = dnc.check_many(session, [lead.phone for lead in leads], campaign.id, at)
+    claimed: list[tuple[int, LeadClaim]] = []
+    served: set[int] = set()
+    for lead in leads:
+        owner = lead.callback_agent_id
+        if len(claimed) >= count:
+            break
+        if owner is None or owner in served:
+            continue
+        # As in progressive dialing: the owner is free now, but only predictive calls count as
+        # without a guaranteed agent for the UK redial guard.
+        claim = _claim_one(session, campaign, lead, at, windows, hits, guaranteed, owner)
+        if claim is not None:
+            served.add(owner)
+            claimed.append((owner, claim))
+    session.flush()
+    return claimed
+
+
+class DialRefused(Exception):
+    """The gate (or the lead's state) refuses an agent's dial; `reason` says why."""
+
+    def __init__(self, reason: str, message: str, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retry_at = retry_at
+
+
+REFUSAL_TEXT = {
+    "max_attempts": "the lead has no attempts left",
+    "dnc_internal": "the number is on the company do-not-call list",
+    "dnc_campaign": "the number is on this campaign's do-not-call list",
+    "region_not_allowed": "the number is outside the campaign's calling regions",
+    "redial_guard": "an abandoned call to this number is too recent",
+    "outside_window": "it is outside the calling window in the lead's local time",
+    "no_calling_window": "the lead's region has no calling window",
+    "no_time_zone": "the lead's time zone is unknown",
+}
+
+
+def _held_lead(session: Session, campaign: Campaign, agent_id: int, lead_id: int) -> Lead:
+    if campaign.status != CampaignStatus.RUNNING.value:
+        raise DialRefused("not_running", f"the campaign is {campaign.status}")
+    if campaign.dial_mode != DialMode.PREVIEW.value:
+        raise DialRefused("not_preview", "the campaign does not dial in preview mode")
+    lead = session.scalars(
+        select(Lead).where(Lead.id == lead_id, Lead.campaign_id == campaign.id).with_for_update()
+    ).first()
+    if lead is None or lead.held_by_id != agent_id or lead.status != LeadStatus.READY.value:
+        raise DialRefused("not_held", "this lead is no longer held for you; load the next one")
+    return lead
+
+
+def claim_held_lead(session: Session, campaign: Campaign, agent_id: int, lead_id: int,
+                    at: datetime | None = None) -> LeadClaim:
+    """Preview: the agent dials the lead they are reading, and only that one.
+
+    The gate runs again now (a number may have been listed, or the window closed, since the lead
+    was shown); a refusal is recorded like any other and raised as `DialRefused` with its reason.
+    """
+    at = at or clock.now()
+    lead = _held_lead(session, campaign, agent_id, lead_id)
+    hits = dnc.check_many(session, [lead.phone], campaign.id, at)
+    result = gate(session, campaign, lead, at, windows=windows_of(campaign), dnc_hits=hits, agent_guaranteed=True)
+    if not result.allowed:
+        _record_refusal(session, campaign, lead, result, at)
+        session.flush()
+        reason = result.reason or "refused"
+        raise DialRefused(reason, REFUSAL_TEXT.get(reason, reason), result.retry_at)
+    claim = _claim_one(session, campaign, lead, at, windows_of(campaign), hits, True, agent_id)
+    assert claim is not None  # the gate just let it through
+    return claim
+
+
+PREVIEW_SKIP_S = 3600
+
+
+def skip_held_lead(session: Session, campaign: Campaign, agent_id: int, lead_id: int,
+                   at: datetime | None = None) -> DialDecision:
+    """Preview: the agent passes on the lead; it is released and comes back after an hour.
+
+    Recorded as a deferral (reason `agent_skipped`) so the lead's history shows who passed.
+    """
+    at = at or clock.now()
+    lead = _held_lead(session, campaign, agent_id, lead_id)
+    decision = _record_refusal(session, campaign, lead, GateResult(
+        False, "defer", "agent_skipped", at + timedelta(seconds=PREVIEW_SKIP_S), {"agent_id": agent_id},
+    ), at)
+    session.flush()
+    return decision
+
+
+def preview_campaigns(session: Session, agent_id: int) -> list[Campaign]:
+    """The running preview campaigns this agent works on (listed, or a member of the queue)."""
+    running = session.scalars(select(Campaign).where(
+        Campaign.status == CampaignStatus.RUNNING.value, Campaign.dial_mode == DialMode.PREVIEW.value,
+    ).order_by(Campaign.id))
+    return [c for c in running if agent_id in agent_ids(session, c)]
+
+
+def lead_card(campaign: Campaign, lead: Lead, at: datetime | None = None) -> dict[str, Any]:
+    """What the agent reads before dialing: who, which number, their local time, the history."""
+    at = at or clock.now()
+    local = []
+    for zone in lead.time_zones or []:
+        try:
+            local.append({"zone": zone, "time": at.astimezone(ZoneInfo(zone)).strftime("%a %H:%M")})
+        except (ZoneInfoNotFoundError, ValueError):
+            local.append({"zone": zone, "time": ""})
+    attributes = dict(lead.attributes or {})
+    return {
+        "campaign_id": campaign.id,
+        "campaign": campaign.name,
+        "lead_id": lead.id,
+        "name": lead.name,
+        "phone": lead.phone,
+        "region": lead.region,
+        "local_times": local,
+        "attempts": lead.attempts,
+        "max_attempts": campaign.max_attempts,
+        "last_outcome": lead.last_outcome,
+        "last_disposition": lead.disposition,
+        "last_attempt_at": lead.last_attempt_at.isoformat() if lead.last_attempt_at else None,
+        "callback_at": lead.callback_at.isoformat() if lead.callback_at else None,
+        "own_callback": lead.callback_agent_id is not None,
+        "notes": str(attributes.pop("notes", "") or ""),
+        "attributes": {str(k): str(v) for k, v in attributes.items()},
+    }
+
+
+class SessionLeadSource:
+    """A `LeadSource` inside the caller's transaction (a web request's preview dial)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, campaign_id: int, count: int, now: float, agent_id: str | None = None) -> list[LeadClaim]:
+        campaign = self.session.get(Campaign, campaign_id)
+        if campaign is None:
+            return []
+        agent = int(agent_id) if agent_id is not None and str(agent_id).isdigit() else None
+        return claim_leads(self.session, campaign, count, datetime.fromtimestamp(now, clock.UTC), agent_id=agent)
+
+    def dialed(self, claim: LeadClaim, call_id: str, now: float) -> None:
+        mark_placed(self.session, claim.attempt_id, call_id, datetime.fromtimestamp(now, clock.UTC))
+
+    def failed(self, claim: LeadClaim, error: str, now: float) -> None:
+        mark_place_failed(self.session, claim.attempt_id, error, datetime.fromtimestamp(now, clock.UTC))
+
+
+def preview_dialer(session: Session, campaign: Campaign, telephony: Dialer, urls: CallUrls) -> CampaignDialer:
+    """The campaign's dialer for one agent-initiated call from a web request.
+
+    Preview calls never depend on the pacer's estimates (an agent is on the line), so a fresh
+    pacer is enough; the worker's pacer learns of the call from its webhooks' events.
+    """
+    pacer = Pacer(pacing_config(campaign), campaign_id=campaign.id, period_origin=period_origin(campaign))
+
+    class _NoPool:
+        def agents(self, campaign_id: int) -> list[Any]:
+            return []
+
+    return CampaignDialer(pacer, SessionLeadSource(session), telephony, _NoPool(),
+                          ring_timeout_s=campaign.ring_timeout_s, machine_detection=machine_detection(campaign),
+                          urls=urls)
 
 
 # ------------------------------------------------------------------------------- outcomes
@@ -692,6 +920,9 @@ def mark_connected(session: Session, call_sid: str, agent_id: int | None, at: da
     if lead is not None and lead.status == LeadStatus.DIALING.value:
         lead.status = LeadStatus.DONE.value
         lead.last_outcome = "connected"
+        # The person is reached: any callback they asked for has been made.
+        lead.callback_at = None
+        lead.callback_agent_id = None
     session.flush()
     return attempt, [PacerEvent("connected", attempt.campaign_id, call_sid, at.timestamp())]
 
@@ -719,8 +950,15 @@ def record_disposition(
     *,
     agent_id: int | None = None,
     callback_at: datetime | None = None,
+    callback_agent_id: int | None = None,
 ) -> DialAttempt:
-    """The agent's wrap-up code. A do-not-call disposition lists the number (internal list)."""
+    """The agent's wrap-up code. A do-not-call disposition lists the number (internal list).
+
+    A non-final code (a callback) schedules the lead at `callback_at` (else after the code's
+    `retry_after_s`) ahead of other due leads; with `callback_agent_id` (one of the campaign's
+    agents, usually the one wrapping up) the callback is that agent's own and is dialed for them
+    alone. A final or do-not-call code cancels any pending callback.
+    """
     attempt = session.get(DialAttempt, attempt_id)
     if attempt is None:
         raise LookupError(f"no dial attempt {attempt_id}")
@@ -729,11 +967,15 @@ def record_disposition(
     if code not in known:
         raise CampaignError(f"unknown disposition {code!r} for campaign {campaign.name!r}")
     spec = known[code]
+    if callback_agent_id is not None and callback_agent_id not in agent_ids(session, campaign):
+        raise CampaignError("a callback can only be owned by one of the campaign's agents")
     attempt.disposition = code
     if lead is None:
         session.flush()
         return attempt
     lead.disposition = code
+    lead.callback_at = None
+    lead.callback_agent_id = None
     if spec.get("dnc"):
         scope = None if spec.get("dnc") in (True, "internal") else campaign.id
         dnc.add(session, lead.phone, campaign_id=scope, source="disposition",
@@ -744,6 +986,9 @@ def record_disposition(
     else:
         lead.status = LeadStatus.READY.value
         lead.next_attempt_at = callback_at or (clock.now() + timedelta(seconds=float(spec.get("retry_after_s", 3600))))
+        lead.callback_at = lead.next_attempt_at
+        lead.callback_agent_id = callback_agent_id
+        lead.held_by_id = None
         if lead.attempts >= campaign.max_attempts:
             # A callback the customer asked for is one more attempt, never silently dropped.
             lead.attempts = campaign.max_attempts - 1
@@ -826,6 +1071,18 @@ class SqlLeadSource:
                 return []
             agent = int(agent_id) if agent_id is not None and str(agent_id).isdigit() else None
             return claim_leads(session, campaign, count, at, agent_id=agent)
+
+    def claim_owned(self, campaign_id: int, agent_ids: Iterable[str], count: int, now: float) -> list[tuple[str, LeadClaim]]:
+        """Due callbacks of these free agents, one each (`claim_owned_callbacks`)."""
+        owners = [int(a) for a in agent_ids if str(a).isdigit()]
+        if not owners:
+            return []
+        at = datetime.fromtimestamp(now, clock.UTC)
+        with transaction(self.session_factory) as session:
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is None:
+                return []
+            return [(str(owner), claim) for owner, claim in claim_owned_callbacks(session, campaign, owners, count, at)]
 
     def dialed(self, claim: LeadClaim, call_id: str, now: float) -> None:
         with transaction(self.session_factory) as session:

@@ -159,6 +159,9 @@ class Participant:
     muted: bool
     coaching: bool
     status: str
+    # The name given when the participant was added; Twilio (and the simulator) accept it in
+    # place of the call SID to fetch, update or remove the participant.
+    label: str | None = None
 
 
 class Telephony(Protocol):
@@ -196,6 +199,7 @@ class Telephony(Protocol):
         coach_call_sid: str | None = None,
         status_callback: str | None = None,
         early_media: bool = True,
+        label: str | None = None,
     ) -> Participant: ...
 
     def update_participant(
@@ -206,9 +210,17 @@ class Telephony(Protocol):
         hold: bool | None = None,
         muted: bool | None = None,
         hold_url: str | None = None,
+        coaching: bool | None = None,
+        coach_call_sid: str | None = None,
     ) -> Participant: ...
 
     def remove_participant(self, conference_name: str, call_sid: str) -> None: ...
+
+    def update_call_twiml(self, call_sid: str, instructions: Sequence[Instruction]) -> None:
+        """Give a live call new instructions at once (e.g. leave the conference for a queue)."""
+        ...
+
+    def list_participants(self, conference_name: str) -> list[Participant]: ...
 
 
 class TelephonyError(RuntimeError):

@@ -93,6 +93,9 @@ class TwilioTelephony:
     def hangup(self, call_sid: str) -> None:
         self._call(self._client.calls(call_sid).update, status="completed")
 
+    def update_call_twiml(self, call_sid: str, instructions: Sequence[Instruction]) -> None:
+        self._call(self._client.calls(call_sid).update, twiml=self.render(instructions))
+
     def _participant(self, p: Any) -> Participant:
         return Participant(
             call_sid=p.call_sid,
@@ -101,6 +104,7 @@ class TwilioTelephony:
             muted=bool(p.muted),
             coaching=bool(p.coaching),
             status=p.status or "",
+            label=getattr(p, "label", None) or None,
         )
 
     def add_participant(
@@ -113,6 +117,7 @@ class TwilioTelephony:
         coach_call_sid: str | None = None,
         status_callback: str | None = None,
         early_media: bool = True,
+        label: str | None = None,
     ) -> Participant:
         # Twilio accepts the conference's friendly name in place of its SID when adding a participant.
         kwargs: dict[str, Any] = {
@@ -124,6 +129,8 @@ class TwilioTelephony:
         }
         if coach_call_sid:
             kwargs.update(coaching=True, call_sid_to_coach=coach_call_sid)
+        if label:
+            kwargs["label"] = label
         if status_callback:
             kwargs.update(
                 status_callback=status_callback,
@@ -152,6 +159,8 @@ class TwilioTelephony:
         hold: bool | None = None,
         muted: bool | None = None,
         hold_url: str | None = None,
+        coaching: bool | None = None,
+        coach_call_sid: str | None = None,
     ) -> Participant:
         sid = self._conference_sid(conference_name)
         kwargs: dict[str, Any] = {}
@@ -161,9 +170,18 @@ class TwilioTelephony:
             kwargs["muted"] = muted
         if hold_url:
             kwargs.update(hold_url=hold_url, hold_method="POST")
+        if coach_call_sid:
+            kwargs["call_sid_to_coach"] = coach_call_sid
+        if coaching is not None:
+            kwargs["coaching"] = coaching
         p = self._call(self._client.conferences(sid).participants(call_sid).update, **kwargs)
         return self._participant(p)
 
     def remove_participant(self, conference_name: str, call_sid: str) -> None:
         sid = self._conference_sid(conference_name)
         self._call(self._client.conferences(sid).participants(call_sid).delete)
+
+    def list_participants(self, conference_name: str) -> list[Participant]:
+        """Everyone in the conference now (Twilio lists only participants still connecting or connected)."""
+        sid = self._conference_sid(conference_name)
+        return [self._participant(p) for p in self._call(self._client.conferences(sid).participants.list, limit=250)]

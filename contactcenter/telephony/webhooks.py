@@ -11,7 +11,7 @@ from email.utils import parsedate_to_datetime
 from typing import Mapping
 
 from contactcenter import clock
-from contactcenter.telephony.interfaces import CALL_STATUSES, CallEvent
+from contactcenter.telephony.interfaces import CALL_STATUSES, CallEvent, Instruction, Pause, Redirect, Say
 
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
@@ -112,3 +112,29 @@ def parse_call_event(kind: str, params: Mapping[str, str]) -> CallEvent:
         recording_url=recording_url or None,
         params=dict(params),
     )
+
+
+# -- while the store is unreachable ---------------------------------------------------------------
+
+# Webhooks whose answer is a wait document the carrier requests again by itself (no redirect).
+WAIT_DOCUMENTS = ("wait", "hold")
+# Webhooks answered with no TwiML at all (status callbacks).
+NO_TWIML = ("status", "agent_leg")
+FALLBACK_PAUSE_S = 5
+MAX_HELD = 10_000
+
+
+def fallback_instructions(endpoint: str, retry_url: str, held: int) -> list[Instruction] | None:
+    """A safe answer while the database is unreachable: never an error the caller hears.
+
+    The caller is asked to hold and the carrier is sent back to the same webhook after a pause,
+    so the call carries on where it was as soon as the store answers again (`held` counts the
+    rounds, to apologise once and not on every round). None: answer without TwiML.
+    """
+    if endpoint in NO_TWIML:
+        return None
+    if endpoint in WAIT_DOCUMENTS:
+        return [Say("Thank you for holding."), Pause(FALLBACK_PAUSE_S)]
+    said = (Say("We are sorry, we are having a short technical problem. Please stay on the line.")
+            if held == 0 else Say("Thank you for holding."))
+    return [said, Pause(FALLBACK_PAUSE_S), Redirect(retry_url)]

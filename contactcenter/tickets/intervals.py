@@ -274,6 +274,25 @@ class CallInterval:
     def abandon_rate(self) -> float | None:
         return self.abandoned / self.offered if self.offered else None
 
+    # Read-only views of the working sums, so intervals can be added up (the board's day totals).
+    @property
+    def short_abandons_in_t(self) -> int:
+        return self._short_in_t
+
+    @property
+    def short_abandons_after_t(self) -> int:
+        return self._short_after_t
+
+    @property
+    def waits(self) -> tuple[float, ...]:
+        """Waits of the answered calls (ASA is their mean)."""
+        return tuple(self._waits)
+
+    @property
+    def handle_times(self) -> tuple[float, ...]:
+        """Talk + wrap of the answered calls that ended (AHT is their mean)."""
+        return tuple(t + w for t, w in self._handle)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "queue_id": self.queue_id, "queue": self.queue, "start": self.label,

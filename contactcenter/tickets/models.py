@@ -86,11 +86,25 @@ class Interaction(Base):
     disposition: Mapped[str | None] = mapped_column(String(64))
     notes: Mapped[str | None] = mapped_column(Text)
     recording_url: Mapped[str | None] = mapped_column(String(512))
+    # The call script the agent followed and their answers, step by step (contactcenter.scripts).
+    script_answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Why the call ended, in our terms: completed, abandoned, busy, no-answer, failed, canceled, ...
     outcome: Mapped[str | None] = mapped_column(String(32))
     # Seconds from joining the queue to being answered (or to hanging up, when abandoned).
     wait_s: Mapped[int | None] = mapped_column()
     short_abandon: Mapped[bool] = mapped_column(default=False)
+    # Call controls and wrap-up (contactcenter.calls): seconds on hold (the caller held by the
+    # agent), on hold now since, muted, talk (answer to end, less hold) and after-call work.
+    hold_s: Mapped[int] = mapped_column(default=0)
+    held_since: Mapped[datetime | None] = mapped_column()
+    muted: Mapped[bool] = mapped_column(default=False)
+    talk_s: Mapped[int | None] = mapped_column()
+    wrap_started_at: Mapped[datetime | None] = mapped_column()
+    wrap_s: Mapped[int | None] = mapped_column()
+    wrapped_up_at: Mapped[datetime | None] = mapped_column()
+    # A warm transfer in progress: the consulted leg, and the agent it reaches (None: a number).
+    consult_call_sid: Mapped[str | None] = mapped_column(String(64))
+    consult_agent_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 

@@ -95,6 +95,31 @@ def test_search_pages(api, org, db):
     assert error_of(api.get("/api/search?q=modem&type=customers&cursor=" + quote(cursor or "x"), as_="alice"))[0] == 400
 
 
+def test_search_pages_mix_subject_and_comment_matches_within_scope(api, org, db):
+    visible = []
+    for n in range(10):
+        queue = org.support if n % 2 == 0 else org.billing
+        ticket = open_ticket(db, f"Modem {n}" if n % 3 == 0 else f"Line noise {n}", queue_id=queue.id)
+        if n % 3 != 0:
+            add_comment(db, ticket, f"Swapped the modem, try {n}", public=n % 4 == 0)
+        if queue is org.support:
+            visible.append(ticket.id)
+    db.commit()
+    for limit in (1, 2, 3):
+        seen, cursor = [], None
+        while True:
+            query = f"/api/search?q=modem&limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+            body = api.get(query, as_="alice").get_json()
+            assert len(body["data"]) <= limit
+            seen += [t["id"] for t in body["data"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        assert seen == sorted(visible, reverse=True), limit
+    comments = api.get("/api/search?q=swapped&type=comments&limit=100", as_="alice").get_json()["data"]
+    assert len(comments) == len([n for n in range(10) if n % 2 == 0 and n % 3 != 0])
+
+
 def test_policies_calendars_clocks_due_and_report(api, org, db):
     calendar = api.post("/api/sla/calendars", {"name": "NY office", "definition": {
         "time_zone": "America/New_York", "hours": {d: ["09:00-12:00", "13:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},

@@ -424,6 +424,8 @@ class SimulatedCarrier(CarrierEngine):
                 raise CarrierError(400, 20404, f"Conference {conf.sid} has already ended")
             if coaching and not call_sid_to_coach:
                 raise CarrierError(400, 21218, "CallSidToCoach is required when Coaching is true")
+            if label and any(p.label == label for p in conf.participants.values()):
+                raise CarrierError(400, 16026, f"Participant label {label!r} is in use by another participant")
             if call_sid_to_coach and call_sid_to_coach not in conf.participants:
                 raise CarrierError(400, 21218, f"CallSidToCoach {call_sid_to_coach} is not a participant of {conf.sid}")
             if conference_status_callback and conf.status_callback is None:
@@ -463,6 +465,9 @@ class SimulatedCarrier(CarrierEngine):
     def _get_participant(self, conference: str, call_sid: str) -> SimParticipant:
         conf = self.get_conference(conference)
         participant = conf.participants.get(call_sid)
+        if participant is None:
+            # Twilio takes the participant's label in place of its call SID.
+            participant = next((p for p in conf.participants.values() if p.label and p.label == call_sid), None)
         if participant is None:
             raise self._not_found(f"Conferences/{conf.sid}/Participants/{call_sid}.json")
         return participant
@@ -537,7 +542,7 @@ class SimulatedCarrier(CarrierEngine):
             participant = self._get_participant(conference, call_sid)
             call = participant.call
             if not participant.connected:
-                participant.conference.participants.pop(call_sid, None)
+                participant.conference.participants.pop(call.sid, None)
                 participant.status = "failed"
                 self._finish(call, "removed before answering", status="canceled")
                 return

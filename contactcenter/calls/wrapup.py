@@ -1,0 +1,360 @@
+"""Wrap-up (after-call work): disposition, notes, a ticket, a callback; then back to work.
+
+The codes an agent may pick come from the call's campaign (the dialer's dispositions, whose
+retry, callback and do-not-call rules `dialer.services.record_disposition` applies) or else from
+the call's queue (`Queue.dispositions`, or `DEFAULT_DISPOSITIONS`). Submitting ends the agent's
+wrap-up at once. When nobody submits, the router's wrap-up timer returns the agent to
+available, unless the queue says `wrap_up_auto_available = False`: then `keep_not_ready`, run by
+the heartbeat just before the timer would fire, puts the agent on a not-ready break instead.
+
+Which call an agent wraps up is read from the agent-state trail (the last call they were put on),
+so an agent can wrap up only calls they actually took, and each agent once per call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contactcenter import clock, phones
+from contactcenter.accounts.models import Role
+from contactcenter.acd.interfaces import CONNECTED, WRAP_UP
+from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
+from contactcenter.acd.services import AcdService, callback_key
+from contactcenter.calls.controls import close_hold
+from contactcenter.calls.models import CallAction
+from contactcenter.dialer.models import Campaign, DialAttempt
+from contactcenter.jobs import job
+from contactcenter.tickets import interactions
+from contactcenter.tickets import services as tickets
+from contactcenter.tickets.access import Viewer, can_see_ticket
+from contactcenter.tickets.models import Interaction
+
+DEFAULT_DISPOSITIONS: tuple[dict[str, str], ...] = (
+    {"code": "resolved", "label": "Resolved"},
+    {"code": "follow_up", "label": "Needs follow-up"},
+    {"code": "callback", "label": "Callback scheduled"},
+    {"code": "escalated", "label": "Escalated"},
+    {"code": "other", "label": "Other"},
+)
+MAX_NOTES = 10_000
+MAX_CALLBACK_AHEAD = timedelta(days=90)
+CALLBACK_GRACE = timedelta(minutes=5)  # "now" as typed on a desktop is a little in the past
+# The heartbeat runs about once a second: a not-ready agent is taken out this far ahead of the
+# timer, so the router can never make them available in between.
+NOT_READY_LOOKAHEAD_S = 1.5
+NOT_READY_REASON = "other"
+
+
+class WrapUpError(Exception):
+    """The wrap-up cannot be taken as sent; `status` is the HTTP status the web layer answers."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class TicketChoice:
+    """Open a new ticket (`subject`) or add the call to an existing one (`ticket_id`)."""
+
+    ticket_id: int | None = None
+    subject: str | None = None
+    priority: str = "normal"
+
+
+@dataclass(frozen=True)
+class WrapUp:
+    disposition: str
+    notes: str = ""
+    ticket: TicketChoice | None = None
+    callback_at: datetime | None = None
+    callback_phone: str | None = None
+    # A campaign callback the wrapping agent keeps for themselves (dialed for them alone);
+    # otherwise any of the campaign's agents may take it.
+    callback_mine: bool = False
+
+
+@dataclass(frozen=True)
+class WrapUpResult:
+    call_sid: str
+    disposition: str
+    ticket_id: int | None
+    callback_id: int | None
+    wrap_s: int
+    agent_state: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"call_sid": self.call_sid, "disposition": self.disposition, "ticket_id": self.ticket_id,
+                "callback_id": self.callback_id, "wrap_s": self.wrap_s, "agent_state": self.agent_state}
+
+
+def _schedule_with_rq(request_id: int, at: datetime) -> None:
+    """Release the callback into its queue at `at` (RQ's scheduler runs in every worker)."""
+    from contactcenter.jobs import queue
+
+    queue("default").enqueue_at(at, release_callback, request_id)
+
+
+class WrapUpService:
+    def __init__(self, session: Session, acd: AcdService, *, default_region: str = "US",
+                 schedule_callback: Callable[[int, datetime], None] | None = None) -> None:
+        self.session = session
+        self.acd = acd
+        self.default_region = default_region
+        self.schedule_callback = schedule_callback or _schedule_with_rq
+
+    # -- reading --------------------------------------------------------------------------------
+    def last_taken(self, agent_id: int) -> AgentStateChange | None:
+        """The agent's most recent "put on a call" record (accept or transfer)."""
+        return self.session.scalar(
+            select(AgentStateChange)
+            .where(AgentStateChange.agent_id == agent_id, AgentStateChange.state == "on_call",
+                   AgentStateChange.call_sid.is_not(None))
+            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc()).limit(1)
+        )
+
+    def dispositions(self, call: Interaction) -> list[dict[str, str]]:
+        campaign = self._campaign(call)
+        if campaign is not None:
+            return [{"code": str(d.get("code")), "label": str(d.get("label", d.get("code")))}
+                    for d in campaign.dispositions or [] if d.get("code")]
+        queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
+        codes = (queue.dispositions if queue is not None else None) or DEFAULT_DISPOSITIONS
+        return [{"code": str(d.get("code")), "label": str(d.get("label", d.get("code")))} for d in codes if d.get("code")]
+
+    def pending(self, agent_id: int) -> dict[str, Any] | None:
+        """The wrap-up the agent still owes, for the desktop (None: nothing to wrap up)."""
+        taken = self.last_taken(agent_id)
+        if taken is None or taken.call_sid is None:
+            return None
+        call = interactions.find(self.session, taken.call_sid)
+        if call is None or self._wrapped(call, agent_id) or self._live_with(call, agent_id):
+            return None
+        agent = self.acd.acd.agent_snapshot(str(agent_id))
+        queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
+        return {
+            "call_sid": call.call_sid,
+            "deadline": agent.wrap_until if agent is not None and agent.state == WRAP_UP else None,
+            "in_wrap_up": agent is not None and agent.state == WRAP_UP,
+            "auto_available": queue.wrap_up_auto_available if queue is not None else True,
+            "dispositions": self.dispositions(call),
+            "campaign": self._campaign(call) is not None,
+            "customer": call.customer.name if call.customer is not None else None,
+            "from": call.from_number,
+        }
+
+    # -- submitting -----------------------------------------------------------------------------
+    def submit(self, call_sid: str, agent_id: int, wrap: WrapUp) -> WrapUpResult:
+        call = interactions.find(self.session, call_sid)
+        if call is None:
+            raise WrapUpError("unknown_call", "no such call", 404)
+        if not self._took(call, agent_id):
+            raise WrapUpError("not_your_call", "this call is not yours", 403)
+        if self._wrapped(call, agent_id):
+            raise WrapUpError("already_wrapped_up", "this call is already wrapped up", 409)
+        if self._live_with(call, agent_id):
+            raise WrapUpError("call_in_progress", "the call is still in progress: hang up or transfer first", 409)
+        notes = wrap.notes.strip()
+        if len(notes) > MAX_NOTES:
+            raise WrapUpError("notes_too_long", f"notes are at most {MAX_NOTES} characters")
+        codes = {d["code"] for d in self.dispositions(call)}
+        if wrap.disposition not in codes:
+            raise WrapUpError("bad_disposition", "pick one of: " + ", ".join(sorted(codes)))
+        now = clock.now()
+        callback_id = None
+        attempt = self._attempt(call)
+        if wrap.callback_at is not None:
+            self._check_callback_time(wrap.callback_at, now)
+        if attempt is not None:
+            from contactcenter.dialer import services as dialer
+            from contactcenter.dialer.services import CampaignError
+
+            try:
+                dialer.record_disposition(self.session, attempt.id, wrap.disposition, agent_id=agent_id,
+                                          callback_at=wrap.callback_at,
+                                          callback_agent_id=agent_id if wrap.callback_mine and wrap.callback_at else None)
+            except CampaignError as exc:
+                raise WrapUpError("bad_disposition", str(exc)) from exc
+        elif wrap.callback_at is not None:
+            callback_id = self._callback(call, wrap.callback_at, wrap.callback_phone).id
+        ticket_id = self._ticket(call, agent_id, wrap.ticket, notes) if wrap.ticket is not None else None
+        # The totals: hold closed at the end of the call, talk, and the agent's wrap-up time.
+        close_hold(call, call.ended_at or now)
+        wrap_start = self._wrap_started(call, agent_id)
+        agent = self.acd.acd.agent_snapshot(str(agent_id))
+        wrapping_now = agent is not None and agent.state == WRAP_UP
+        wrap_end = now if wrapping_now else self._wrap_ended(agent_id, wrap_start) or now
+        if call.answered_at is not None:
+            end = call.ended_at or wrap_start or now
+            call.talk_s = max(0, int(round((end - call.answered_at).total_seconds())) - (call.hold_s or 0))
+        mine = max(0, int(round((wrap_end - wrap_start).total_seconds())))
+        call.disposition = wrap.disposition
+        if call.wrapped_up_at is not None:
+            # A transferred call: each agent's wrap-up time counts, and each agent's notes are kept.
+            call.wrap_s = (call.wrap_s or 0) + mine
+            if notes:
+                call.notes = f"{call.notes}\n\n{notes}" if call.notes else notes
+        else:
+            call.wrap_started_at, call.wrap_s = wrap_start, mine
+            call.notes = notes or call.notes
+        call.wrapped_up_at = now
+        self.session.add(CallAction(interaction_id=call.id, agent_id=agent_id, action="wrap_up", at=now, detail={
+            "disposition": wrap.disposition, "ticket_id": ticket_id, "callback_id": callback_id,
+            "wrap_s": mine,
+        }))
+        state = agent.state if agent is not None else None
+        if wrapping_now:
+            outcome = self.acd.acd.end_wrap_up(str(agent_id), force=True)
+            self.acd.apply(outcome.events)
+            if outcome.ok:
+                state = "available"
+        self.session.flush()
+        return WrapUpResult(call.call_sid, wrap.disposition, ticket_id, callback_id, mine, state)
+
+    # -- the not-ready setting ------------------------------------------------------------------
+    def keep_not_ready(self, now: float | None = None, lookahead_s: float = NOT_READY_LOOKAHEAD_S) -> list[int]:
+        """Agents whose wrap-up timer is about to end after a call of a queue that does not return
+        them to available: put them on a not-ready break before the router can free them."""
+        now = clock.timestamp() if now is None else now
+        acd = self.acd.acd
+        due = acd.redis.zrangebyscore(acd.key("wrap"), "-inf", int((now + lookahead_s) * 1000))
+        held = []
+        for raw in due:
+            aid = raw.decode() if isinstance(raw, bytes) else str(raw)
+            if not aid.isdigit():
+                continue
+            taken = self.last_taken(int(aid))
+            call = interactions.find(self.session, taken.call_sid) if taken and taken.call_sid else None
+            queue = self.session.get(Queue, call.queue_id) if call is not None and call.queue_id else None
+            if queue is None or queue.wrap_up_auto_available:
+                continue
+            if self.acd.set_state(int(aid), "break", NOT_READY_REASON, force=True).ok:
+                held.append(int(aid))
+        return held
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _took(self, call: Interaction, agent_id: int) -> bool:
+        return self.session.scalar(
+            select(AgentStateChange.id).where(AgentStateChange.agent_id == agent_id,
+                                              AgentStateChange.state == "on_call",
+                                              AgentStateChange.call_sid == call.call_sid).limit(1)
+        ) is not None
+
+    def _wrapped(self, call: Interaction, agent_id: int) -> bool:
+        return self.session.scalar(
+            select(CallAction.id).where(CallAction.interaction_id == call.id, CallAction.agent_id == agent_id,
+                                        CallAction.action == "wrap_up").limit(1)
+        ) is not None
+
+    def _live_with(self, call: Interaction, agent_id: int) -> bool:
+        snapshot = self.acd.acd.call_snapshot(call.call_sid)
+        return (snapshot is not None and snapshot.state == CONNECTED and snapshot.agent_id == str(agent_id)
+                and not call.is_ended)
+
+    def _wrap_started(self, call: Interaction, agent_id: int) -> datetime:
+        taken = self.session.scalar(
+            select(AgentStateChange).where(AgentStateChange.agent_id == agent_id,
+                                           AgentStateChange.state == "on_call",
+                                           AgentStateChange.call_sid == call.call_sid)
+            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc()).limit(1)
+        )
+        if taken is not None:
+            left = self.session.scalar(
+                select(AgentStateChange).where(AgentStateChange.agent_id == agent_id,
+                                               AgentStateChange.id > taken.id)
+                .order_by(AgentStateChange.id).limit(1)
+            )
+            if left is not None:
+                return left.at
+        return call.ended_at or clock.now()
+
+    def _wrap_ended(self, agent_id: int, start: datetime) -> datetime | None:
+        row = self.session.scalar(
+            select(AgentStateChange).where(AgentStateChange.agent_id == agent_id,
+                                           AgentStateChange.state != "wrap_up", AgentStateChange.at > start)
+            .order_by(AgentStateChange.at, AgentStateChange.id).limit(1)
+        )
+        return row.at if row is not None else None
+
+    def _attempt(self, call: Interaction) -> DialAttempt | None:
+        return self.session.scalar(select(DialAttempt).where(DialAttempt.call_sid == call.call_sid).limit(1))
+
+    def _campaign(self, call: Interaction) -> Campaign | None:
+        attempt = self._attempt(call)
+        return self.session.get(Campaign, attempt.campaign_id) if attempt is not None else None
+
+    def _check_callback_time(self, at: datetime, now: datetime) -> None:
+        if at.tzinfo is None:
+            raise WrapUpError("bad_callback", "the callback time needs a time zone")
+        if at < now - CALLBACK_GRACE or at > now + MAX_CALLBACK_AHEAD:
+            raise WrapUpError("bad_callback", "the callback time must be between now and 90 days ahead")
+
+    def _callback(self, call: Interaction, at: datetime, phone: str | None) -> CallbackRequest:
+        number = phones.try_normalize(phone or call.from_number, self.default_region)
+        if number is None:
+            raise WrapUpError("bad_callback", "no valid number to call back")
+        if call.queue_id is None:
+            raise WrapUpError("bad_callback", "the call has no queue to call back from")
+        taken = self.session.scalar(select(CallbackRequest.id).where(CallbackRequest.interaction_id == call.id))
+        request = CallbackRequest(
+            interaction_id=None if taken is not None else call.id, customer_id=call.customer_id, phone=number,
+            queue_id=call.queue_id, priority=min(call.priority or 0, 899), place_at=at, intent=call.intent,
+        )
+        self.session.add(request)
+        self.session.flush()
+        self.schedule_callback(request.id, at)
+        return request
+
+    def _ticket(self, call: Interaction, agent_id: int, choice: TicketChoice, notes: str) -> int:
+        try:
+            if choice.ticket_id is not None:
+                try:
+                    ticket = tickets.get_ticket(self.session, choice.ticket_id)
+                except tickets.TicketNotFound as exc:
+                    raise WrapUpError("unknown_ticket", "no such ticket", 404) from exc
+                viewer = Viewer(agent_id, Role.AGENT.value)
+                same_customer = call.customer_id is not None and ticket.customer_id == call.customer_id
+                if not (same_customer or can_see_ticket(self.session, viewer, ticket)):
+                    raise WrapUpError("unknown_ticket", "no such ticket", 404)
+                tickets.link_interaction(self.session, ticket, call, actor_id=agent_id)
+                if notes:
+                    tickets.add_comment(self.session, ticket, notes, author_id=agent_id)
+                return ticket.id
+            ticket = tickets.open_ticket(
+                self.session, choice.subject or "", description=notes, customer_id=call.customer_id,
+                priority=choice.priority, queue_id=call.queue_id, assignee_id=agent_id, channel="phone",
+                actor_id=agent_id, interactions=[call],
+            )
+            return ticket.id
+        except tickets.TicketError as exc:
+            raise WrapUpError("bad_ticket", str(exc), 409 if choice.ticket_id is not None else 400) from exc
+
+
+@job("default")
+def release_callback(request_id: int) -> str:
+    """A scheduled callback is due: it joins its queue (in the order of its time) for an agent."""
+    from contactcenter import runtime
+    from contactcenter.db import transaction
+
+    rt = runtime.current()
+    with transaction(rt.session_factory) as session:
+        request = session.get(CallbackRequest, request_id)
+        if request is None or request.status != "pending":
+            return "nothing-to-do"
+        queue = session.get(Queue, request.queue_id)
+        if queue is None:
+            request.status = "failed"
+            return "no-queue"
+        service = AcdService(session, rt.acd)
+        outcome = rt.acd.enqueue(callback_key(request.id), queue.name, priority=request.priority,
+                                 enqueued_at=request.place_at.timestamp(),
+                                 attributes={"callback": request.id, "phone": request.phone})
+        service.apply(outcome.events)
+        return "queued" if outcome.ok else f"refused: {outcome.reason}"

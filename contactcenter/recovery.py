@@ -1,0 +1,58 @@
+"""What the heartbeat's leader does after a fault, before each tick.
+
+- Redis lost the router's state (a restart without persistence, a failover to an empty replica,
+  a first start): rebuild it from the store — waiting calls in their original order, agent
+  states, queue configuration.
+- Webhooks that arrived while the database was unreachable wait in the outbox: replay them.
+- Agents whose desktop lost its connection and did not come back within the grace period go
+  not ready, and an offer they held goes back to the head of the line.
+
+Each step runs in a transaction of its own, so one failing (the database still away) leaves the
+others and the tick itself to run.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from contactcenter import clock
+from contactcenter.acd.services import AcdService
+from contactcenter.db import transaction
+from contactcenter.runtime import Runtime
+
+log = logging.getLogger("contactcenter.recovery")
+BUILT_KEY = "built"  # set in the router's namespace once its state was built from the store
+
+
+def rebuild_if_lost(runtime: Runtime) -> bool:
+    """Rebuild the router from the store when its marker key is gone; True when it rebuilt."""
+    marker = runtime.acd.key(BUILT_KEY)
+    if runtime.redis.exists(marker):
+        return False
+    with transaction(runtime.session_factory) as session:
+        outcome = AcdService(session, runtime.acd, lambda: runtime.telephony).rebuild()
+    runtime.redis.set(marker, repr(clock.timestamp()))
+    runtime.acd_configured = True
+    log.warning("ACD state rebuilt from the store%s", f"; skipped: {outcome.reason}" if outcome.reason else "")
+    return True
+
+
+def before_tick(runtime: Runtime) -> None:
+    """Every recovery step, each guarded so that one failure does not stop the others."""
+    for step in (rebuild_if_lost, _replay_outbox, _expire_presence):
+        try:
+            step(runtime)
+        except Exception:  # noqa: BLE001 - the database or Redis may still be away; next tick retries
+            log.warning("recovery step %s failed; retried next tick", step.__name__, exc_info=True)
+
+
+def _replay_outbox(runtime: Runtime) -> int:
+    from contactcenter import outbox
+
+    return outbox.replay(runtime)
+
+
+def _expire_presence(runtime: Runtime) -> int:
+    from contactcenter import presence
+
+    return presence.expire_due(runtime)

@@ -1,0 +1,294 @@
+"""Wrap-up: disposition, notes, ticket and callback written to the store; the agent back to work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from calls_support import CALLER, Floor, make_floor
+from contactcenter import clock
+from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
+from contactcenter.acd.services import callback_key
+from contactcenter.calls.models import CallAction
+from contactcenter.calls.wrapup import TicketChoice, WrapUp, WrapUpError, release_callback
+from contactcenter.dialer.models import DialAttempt, DncEntry, Lead
+from contactcenter.tickets import services as tickets
+from contactcenter.tickets.models import Interaction, TicketComment, TicketInteraction
+
+
+@pytest.fixture
+def floor(db, runtime, carrier) -> Floor:  # type: ignore[no-untyped-def]
+    return make_floor(db, runtime, carrier)
+
+
+def _finished_call(floor: Floor, hold_s: int = 0, talk_after_s: int = 30):  # type: ignore[no-untyped-def]
+    """Alice takes a call, holds it `hold_s`, talks on, hangs up: she is in wrap-up."""
+    handle = floor.connect(floor.alice)
+    controls = floor.controls()
+    if hold_s:
+        controls.hold(handle.sid, floor.alice.id)
+        floor.carrier.run_for(hold_s)
+        controls.resume(handle.sid, floor.alice.id)
+    floor.carrier.run_for(talk_after_s)
+    controls.hang_up(handle.sid, floor.alice.id)
+    floor.carrier.run_for(2)
+    return handle
+
+
+def test_submit_records_disposition_notes_and_times(floor):
+    handle = _finished_call(floor, hold_s=20, talk_after_s=30)
+    floor.carrier.run_for(12)
+    result = floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved", "Reset the router."))
+    call = floor.call(handle.sid)
+    assert (call.disposition, call.notes) == ("resolved", "Reset the router.")
+    assert call.hold_s == 20 and call.wrap_s == result.wrap_s == 14
+    assert call.talk_s == 10 + 30 and call.wrapped_up_at is not None  # answered, then held 20 s
+
+
+def test_submit_ends_wrap_up_early(floor):
+    handle = _finished_call(floor)
+    assert floor.state(floor.alice) == "wrap_up"
+    result = floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
+    assert result.agent_state == "available" and floor.state(floor.alice) == "available"
+
+
+def test_unknown_disposition_is_refused(floor):
+    handle = _finished_call(floor)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("<script>alert(1)</script>"))
+    assert err.value.code == "bad_disposition"
+
+
+def test_queue_dispositions_are_the_codes_offered(floor, db):
+    support = db.scalars(select(Queue).where(Queue.name == "support")).one()
+    support.dispositions = [{"code": "sold", "label": "Sold"}, {"code": "no_sale", "label": "No sale"}]
+    handle = _finished_call(floor)
+    pending = floor.wrapups().pending(floor.alice.id)
+    assert [d["code"] for d in pending["dispositions"]] == ["sold", "no_sale"]
+    with pytest.raises(WrapUpError):
+        floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
+    floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("sold"))
+
+
+def test_pending_wrap_up_names_the_call_and_its_deadline(floor):
+    handle = _finished_call(floor)
+    pending = floor.wrapups().pending(floor.alice.id)
+    assert pending["call_sid"] == handle.sid and pending["in_wrap_up"] is True
+    assert pending["deadline"] == pytest.approx(clock.timestamp() + 28, abs=1)
+
+
+def test_nothing_pending_once_wrapped_up(floor):
+    handle = _finished_call(floor)
+    floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
+    assert floor.wrapups().pending(floor.alice.id) is None
+
+
+def test_another_agent_cannot_wrap_up_the_call(floor):
+    handle = _finished_call(floor)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().submit(handle.sid, floor.bob.id, WrapUp("resolved"))
+    assert err.value.status == 403
+
+
+def test_wrap_up_twice_is_refused(floor):
+    handle = _finished_call(floor)
+    floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
+    assert err.value.status == 409
+
+
+def test_wrap_up_during_the_call_is_refused(floor):
+    handle = floor.connect(floor.alice)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
+    assert err.value.code == "call_in_progress"
+
+
+def test_new_ticket_is_linked_to_the_call(floor, db):
+    handle = _finished_call(floor)
+    result = floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp(
+        "follow_up", "Replace the modem.", ticket=TicketChoice(subject="Modem replacement", priority="high")))
+    ticket = tickets.get_ticket(db, result.ticket_id)
+    assert ticket.subject == "Modem replacement" and ticket.priority == "high"
+    assert ticket.assignee_id == floor.alice.id and ticket.customer_id == floor.call(handle.sid).customer_id
+    assert [i.call_sid for i in ticket.interactions] == [handle.sid]
+
+
+def test_existing_ticket_of_the_customer_gets_the_call_and_the_notes(floor, db):
+    handle = _finished_call(floor)
+    call = floor.call(handle.sid)
+    ticket = tickets.open_ticket(db, "Slow internet", customer_id=call.customer_id)
+    floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved", "Line fixed.",
+                                                               ticket=TicketChoice(ticket_id=ticket.id)))
+    linked = db.scalars(select(TicketInteraction.interaction_id).where(TicketInteraction.ticket_id == ticket.id)).all()
+    assert linked == [call.id]
+    assert db.scalars(select(TicketComment.body).where(TicketComment.ticket_id == ticket.id)).all() == ["Line fixed."]
+
+
+def test_someone_elses_ticket_is_not_found(floor, db):
+    handle = _finished_call(floor)
+    stranger = tickets.open_ticket(db, "Not yours")
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved", ticket=TicketChoice(ticket_id=stranger.id)))
+    assert err.value.status == 404
+
+
+def test_callback_is_scheduled_for_the_caller(floor, db):
+    handle = _finished_call(floor)
+    at = clock.now() + timedelta(hours=2)
+    result = floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("callback", callback_at=at))
+    request = db.get(CallbackRequest, result.callback_id)
+    assert request.phone == CALLER and request.place_at == at and request.status == "pending"
+    assert floor.scheduled == [(request.id, at)]
+
+
+def test_released_callback_joins_its_queue(floor, db, runtime):
+    handle = _finished_call(floor)
+    at = clock.now() + timedelta(minutes=10)
+    result = floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("callback", callback_at=at))
+    db.commit()
+    assert release_callback(result.callback_id) == "queued"
+    assert runtime.acd.call_snapshot(callback_key(result.callback_id)).state in ("waiting", "offered")
+
+
+def test_callback_in_the_past_is_refused(floor):
+    handle = _finished_call(floor)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().submit(handle.sid, floor.alice.id,
+                               WrapUp("callback", callback_at=clock.now() - timedelta(days=1)))
+    assert err.value.code == "bad_callback"
+
+
+def test_wrap_up_action_is_in_the_trail(floor, db):
+    handle = _finished_call(floor)
+    floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
+    actions = db.scalars(select(CallAction.action).order_by(CallAction.id)).all()
+    assert actions[-2:] == ["hangup", "wrap_up"]
+
+
+def test_timer_returns_the_agent_to_available_by_default(floor):
+    _finished_call(floor)
+    floor.carrier.run_for(40)
+    floor.wrapups().keep_not_ready()
+    floor.acd.tick()
+    assert floor.state(floor.alice) == "available"
+
+
+def test_queue_setting_keeps_the_agent_not_ready_after_the_timer(floor, db, runtime):
+    support = db.scalars(select(Queue).where(Queue.name == "support")).one()
+    support.wrap_up_auto_available = False
+    db.flush()
+    _finished_call(floor)
+    floor.carrier.run_for(29)
+    floor.wrapups().keep_not_ready()
+    floor.acd.tick()
+    snapshot = runtime.acd.agent_snapshot(str(floor.alice.id))
+    assert (snapshot.state, snapshot.reason) == ("break", "other")
+
+
+def test_not_ready_agent_may_still_submit_the_wrap_up(floor, db):
+    support = db.scalars(select(Queue).where(Queue.name == "support")).one()
+    support.wrap_up_auto_available = False
+    db.flush()
+    handle = _finished_call(floor)
+    floor.carrier.run_for(29)
+    floor.wrapups().keep_not_ready()
+    result = floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
+    assert result.agent_state == "break" and floor.call(handle.sid).wrap_s == 31  # hang-up to not ready
+
+
+def test_campaign_disposition_applies_the_dialer_rules(db, runtime):
+    """A "do not call" disposition from the desktop puts the lead's number on the DNC list."""
+    from factories import gen_agent
+
+    agent = gen_agent(db, "dora")
+    from contactcenter.dialer import services as dialer
+
+    campaign = dialer.create_campaign(db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy",
+                                      callback_number="+18005550123")
+    lead = Lead(campaign_id=campaign.id, phone="+12125550147", name="Ada Lovelace", time_zones=["America/New_York"],
+                region="US-NY", country="US")
+    db.add(lead)
+    db.flush()
+    call = Interaction(call_sid="CA" + "d" * 32, direction="outbound", from_number="+12025550100",
+                       to_number=lead.phone, answered_at=clock.now(), ended_at=clock.now())
+    db.add(call)
+    db.flush()
+    db.add(DialAttempt(campaign_id=campaign.id, lead_id=lead.id, phone=lead.phone, caller_id="+12025550100",
+                       mode="predictive", call_sid=call.call_sid, interaction_id=call.id))
+    db.add(AgentStateChange(agent_id=agent.id, state="on_call", call_sid=call.call_sid, at=clock.now()))
+    db.flush()
+    from contactcenter.acd.services import AcdService
+    from contactcenter.calls.wrapup import WrapUpService
+
+    service = WrapUpService(db, AcdService(db, runtime.acd))
+    assert "do_not_call" in [d["code"] for d in service.pending(agent.id)["dispositions"]]
+    service.submit(call.call_sid, agent.id, WrapUp("do_not_call"))
+    db.refresh(lead)
+    assert lead.status == "dnc" and lead.disposition == "do_not_call"
+    assert db.scalars(select(DncEntry).where(DncEntry.phone == lead.phone)).first() is not None
+
+
+def test_campaign_callback_kept_by_the_agent_is_theirs(db, runtime):
+    """"I call back myself": the lead comes back at the promised time, for this agent alone."""
+    from datetime import timedelta
+
+    from factories import gen_agent
+
+    from contactcenter.acd.services import AcdService
+    from contactcenter.calls.wrapup import WrapUpService
+    from contactcenter.dialer import services as dialer
+
+    agent = gen_agent(db, "dora")
+    campaign = dialer.create_campaign(db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy",
+                                      callback_number="+18005550123")
+    dialer.set_agents(db, campaign, [agent.id])
+    lead = Lead(campaign_id=campaign.id, phone="+12125550147", name="Ada Lovelace", time_zones=["America/New_York"],
+                region="US-NY", country="US")
+    db.add(lead)
+    db.flush()
+    call = Interaction(call_sid="CA" + "e" * 32, direction="outbound", from_number="+12025550100",
+                       to_number=lead.phone, answered_at=clock.now(), ended_at=clock.now())
+    db.add(call)
+    db.flush()
+    db.add(DialAttempt(campaign_id=campaign.id, lead_id=lead.id, phone=lead.phone, caller_id="+12025550100",
+                       mode="predictive", call_sid=call.call_sid, interaction_id=call.id))
+    db.add(AgentStateChange(agent_id=agent.id, state="on_call", call_sid=call.call_sid, at=clock.now()))
+    db.flush()
+    promised = clock.now() + timedelta(days=1)
+    service = WrapUpService(db, AcdService(db, runtime.acd))
+    service.submit(call.call_sid, agent.id, WrapUp("callback", callback_at=promised, callback_mine=True))
+    db.refresh(lead)
+    assert lead.callback_agent_id == agent.id
+    assert abs((lead.callback_at - promised).total_seconds()) < 1
+
+
+def test_heartbeat_keeps_the_agent_not_ready(floor, db, runtime):
+    from contactcenter.acd.ticker import tick_once
+
+    support = db.scalars(select(Queue).where(Queue.name == "support")).one()
+    support.wrap_up_auto_available = False
+    db.flush()
+    _finished_call(floor)
+    floor.carrier.run_for(29)
+    tick_once(runtime)
+    snapshot = runtime.acd.agent_snapshot(str(floor.alice.id))
+    assert (snapshot.state, snapshot.reason) == ("break", "other")
+
+
+def test_both_agents_of_a_transferred_call_wrap_up_and_both_notes_are_kept(floor):
+    handle = floor.connect(floor.alice)
+    floor.acd.set_state(floor.bob.id, "available")
+    floor.controls().transfer(handle.sid, floor.alice.id, to_agent=floor.bob.id)
+    floor.carrier.run_for(10)
+    first = floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("escalated", "Sent to Bob."))
+    floor.carrier.run_for(20)
+    floor.controls().hang_up(handle.sid, floor.bob.id)
+    floor.carrier.run_for(5)
+    second = floor.wrapups().submit(handle.sid, floor.bob.id, WrapUp("resolved", "Fixed."))
+    call = floor.call(handle.sid)
+    assert call.disposition == "resolved" and call.notes == "Sent to Bob.\n\nFixed."
+    assert (first.wrap_s, second.wrap_s) == (10, 5) and call.wrap_s == 15

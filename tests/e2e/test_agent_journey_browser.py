@@ -1,0 +1,132 @@
+"""One agent's call from start to finish in headless Chromium, against the real-time carrier simulator.
+
+The agent logs in and goes available; the simulator places a call; the offer pops with the
+customer's name and latest ticket; the agent accepts; the script greets the customer by name; a FAQ
+search finds the article; hold and resume; hang up, disposition and notes in wrap-up. The
+interaction in the store carries all of it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from conftest import CENTER_NUMBER
+from contactcenter.acd.models import QueueMembership
+from contactcenter.acd.services import conference_name
+from contactcenter.db import transaction
+from contactcenter.scripts import faq
+from contactcenter.scripts.services import ScriptFields, save_script
+from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
+from contactcenter.telephony.twilio_adapter import TwilioTelephony
+from contactcenter.tickets.models import Interaction
+from contactcenter.tickets.services import open_ticket
+from factories import PASSWORD, gen_agent, gen_customer, gen_queue
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SCRIPT: dict[str, Any] = {
+    "start": "greet",
+    "steps": {
+        "greet": {
+            "say": "Hello {customer.first_name}, thanks for calling.",
+            "kind": "choice",
+            "question": "Is this about the open ticket?",
+            "options": [{"value": "yes", "label": "Yes", "next": "close"},
+                        {"value": "no", "label": "No", "next": "close"}],
+        },
+        "close": {"say": "Thank you, {customer.name}!", "kind": "end"},
+    },
+}
+
+
+@pytest.fixture
+def center(committed_runtime):  # type: ignore[no-untyped-def]
+    rt = committed_runtime
+    rt.settings = rt.settings.with_overrides(ivr_flow="")  # straight to the queue
+    with transaction(rt.session_factory) as session:
+        support = gen_queue(session, "support", wrap_up_s=120)
+        alice = gen_agent(session, "alice", skills={"support": 5})
+        session.add(QueueMembership(queue_id=support.id, user_id=alice.id))
+        grace = gen_customer(session, "Grace Hopper", ("+14155550100",), segment="vip")
+        open_ticket(session, "Router keeps dropping", customer_id=grace.id)
+        save_script(session, ScriptFields(name="welcome", title="Welcome", definition=SCRIPT, is_default=True))
+        faq.save_article(session, "Resetting your router", "Hold the reset button for ten seconds.", ["technical"])
+    carrier = SimulatedCarrier(HttpTransport())
+    with SimulatorServer(carrier) as api:
+        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
+                                         http_client=SimulatorHttpClient(api.url)))
+        carrier.start()
+        yield rt, carrier
+        carrier.stop()
+
+
+def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-def]
+    for _ in range(tries):
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+def test_an_agent_handles_a_call_from_offer_to_wrap_up(center, live_server, page):
+    rt, carrier = center
+    carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server + "/desktop")
+    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
+    page.click("button[data-state=available]")
+    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
+    page.wait_for_selector("#offer:not([hidden])")
+    offer_pop = page.inner_text("#offer-pop")
+    assert "Grace Hopper (vip)" in offer_pop and "Router keeps dropping" in offer_pop
+    page.click("#accept")
+    page.wait_for_selector("#call-controls:not([hidden])")
+    _until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
+           "caller and agent in the conference")
+    assert "Router keeps dropping" in page.inner_text("#call-pop")
+
+    page.wait_for_selector("#script:not([hidden]) li.current[data-step=greet]")
+    assert "Hello Grace, thanks for calling." in page.inner_text("#script-steps")
+    page.click("#script li.current button[data-value=yes]")
+    page.wait_for_selector("#script li.current[data-step=close]")
+    assert "Thank you, Grace Hopper!" in page.inner_text("#script-steps")
+
+    page.fill("#faq-q", "router reset")
+    page.click("#faq-form button[type=submit]")
+    page.wait_for_selector("#faq-results li[data-article]")
+    assert "Resetting your router" in page.inner_text("#faq-results")
+
+    page.click("#cc-hold")
+    page.wait_for_function("document.getElementById('cc-hold').textContent === 'Resume'")
+    assert carrier.get_participant(conference_name(handle.sid), handle.sid).hold is True
+    time.sleep(1.1)  # a second on hold, so it shows in the store
+    page.click("#cc-hold")
+    page.wait_for_function("document.getElementById('cc-hold').textContent === 'Hold'")
+    assert carrier.get_participant(conference_name(handle.sid), handle.sid).hold is False
+
+    page.click("#cc-hangup")
+    page.wait_for_selector("#wrapup:not([hidden])")
+    _until(lambda: handle.ended, "the call ended")
+    page.select_option("#wrapup-disposition", "resolved")
+    page.fill("#wrapup-notes", "Router reset walked through.")
+    page.click("#wrapup-submit")
+    page.wait_for_selector("#wrapup", state="hidden")
+    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+
+    with transaction(rt.session_factory) as session:
+        call = session.scalars(select(Interaction).where(Interaction.call_sid == handle.sid)).one()
+        assert call.customer is not None and call.customer.name == "Grace Hopper"
+        assert call.agent_id is not None and call.answered_at is not None
+        assert call.disposition == "resolved" and call.notes == "Router reset walked through."
+        assert call.hold_s >= 1
+        assert call.wrap_s is not None and call.talk_s is not None
+        assert {k: v["answer"] for k, v in call.script_answers["answers"].items()} == {"greet": "yes"}

@@ -1,0 +1,147 @@
+"""The database is unreachable for a while (a TCP proxy in front of PostgreSQL drops every
+connection): webhooks still answer the caller with a safe TwiML fallback, and what happened
+during the outage — a call arriving, a call ending — is written once the database returns."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
+
+from conftest import CENTER_NUMBER, delete_all_rows
+from contactcenter import clock, outbox
+from contactcenter import runtime as runtime_mod
+from contactcenter.acd import ticker
+from contactcenter.db import make_engine, make_sessionmaker
+from contactcenter.migrate import upgrade
+from contactcenter.runtime import Runtime
+from contactcenter.tickets.models import CarrierEvent, Interaction
+from factories import gen_queue
+from fault_support import TcpProxy
+
+pytestmark = pytest.mark.fault
+SCHEMA = f"fault_outage_{os.getpid()}"
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _with(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"127.0.0.1:{port}"
+    netloc_new = f"{netloc[0]}@{host}" if len(netloc) == 2 else host
+    return f"{parts.scheme}://{netloc_new}{parts.path}?options=-csearch_path%3D{SCHEMA}"
+
+
+@pytest.fixture(scope="module")
+def proxy() -> Iterator[TcpProxy]:
+    parts = urlsplit(_postgres_url())
+    direct = make_engine(_postgres_url())
+    try:
+        with direct.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    except Exception as exc:  # a missing server is a failure, never a skip
+        pytest.fail(f"PostgreSQL is not reachable at {_postgres_url()}: {exc}")
+    tcp = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    migrate = make_engine(_with(_postgres_url(), tcp.port))
+    upgrade(migrate)
+    migrate.dispose()
+    yield tcp
+    tcp.close()
+    with direct.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+    direct.dispose()
+
+
+@pytest.fixture
+def proxied_engine(proxy: TcpProxy) -> Iterator[Engine]:
+    proxy.up()
+    engine = make_engine(_with(_postgres_url(), proxy.port))
+    delete_all_rows(engine)
+    yield engine
+    proxy.up()
+    delete_all_rows(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def runtime(settings, proxied_engine, redis_client) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
+    """The app's database is the proxied PostgreSQL, committing for real."""
+    rt = Runtime(settings=settings.with_overrides(ivr_flow=""), engine=proxied_engine,
+                 session_factory=make_sessionmaker(proxied_engine), redis=redis_client)
+    previous = runtime_mod.install(rt)
+    with rt.session_factory.begin() as session:
+        gen_queue(session, "support")
+    ticker.tick_once(rt)  # the router built from the store
+    yield rt
+    runtime_mod.install(previous)
+
+
+def _calls(runtime: Runtime) -> list[Interaction]:
+    with runtime.session_factory() as session:
+        return list(session.scalars(select(Interaction).order_by(Interaction.id)))
+
+
+def test_caller_arriving_during_an_outage_is_asked_to_hold_then_served(carrier, runtime, proxy):
+    proxy.down()
+    caller = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 120")
+    carrier.run_for(18)  # the carrier comes back every few seconds; the database is still away
+    assert "having a short technical problem. Please stay on the line" in caller.heard_text()
+    assert "Thank you for holding" in caller.heard_text()
+    assert not caller.ended
+    assert outbox.pending(runtime.redis) == 1  # the call's arrival, kept once for the store
+
+    proxy.up()
+    carrier.run_for(10)  # the carrier comes back to the same webhook and the call carries on
+    assert "Please hold while we connect you" in caller.heard_text()
+    assert runtime.acd.position(caller.sid).position == 1
+
+    ticker.tick_once(runtime)  # the outbox replay finds the call already written: nothing twice
+    assert outbox.pending(runtime.redis) == 0
+    [call] = _calls(runtime)
+    assert call.call_sid == caller.sid
+    with runtime.session_factory() as session:
+        starts = session.scalar(select(func.count(CarrierEvent.id)).where(CarrierEvent.dedupe_key == f"voice:{caller.sid}:start"))
+    assert starts == 1
+
+
+def test_call_ending_during_an_outage_is_written_when_the_database_returns(carrier, runtime, proxy):
+    caller = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 20")
+    carrier.run_for(5)
+    assert runtime.acd.position(caller.sid).position == 1
+
+    proxy.down()
+    carrier.run_for(25)  # the caller hangs up while the database is away
+    assert caller.ended
+    carrier.run_for(30)
+    restored_at = clock.now()
+    proxy.up()
+    [call] = _calls(runtime)
+    assert call.ended_at is None  # not yet written
+
+    ticker.tick_once(runtime)  # the leader replays the outbox
+    [call] = _calls(runtime)
+    assert call.outcome == "abandoned"
+    assert call.ended_at <= restored_at - timedelta(seconds=25)  # when it happened, not when replayed
+    assert runtime.acd.position(caller.sid).state == "abandoned"  # out of the line
+    assert outbox.pending(runtime.redis) == 0
+    ticker.tick_once(runtime)
+    assert _calls(runtime)[0].ended_at == call.ended_at
+
+
+def test_status_callback_for_an_unknown_call_is_kept_aside_not_retried_forever(runtime, proxy):
+    from factories import carrier_params
+
+    outbox.write(runtime.redis, "status", "status", carrier_params(status="completed"))
+    assert outbox.replay(runtime) == 1
+    assert outbox.pending(runtime.redis) == 0
+    assert runtime.redis.llen(outbox.DEAD_KEY) == 1

@@ -1,0 +1,121 @@
+"""The board in headless Chromium, driven by the carrier simulator: a call arrives and waits, an
+agent accepts it on their desktop, and the board's numbers follow without a reload."""
+
+from __future__ import annotations
+
+import pytest
+
+from contactcenter.accounts.models import Role
+from contactcenter.acd.models import QueueMembership
+from contactcenter.db import transaction
+from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
+from contactcenter.telephony.twilio_adapter import TwilioTelephony
+from factories import PASSWORD, gen_agent, gen_queue
+
+pytestmark = pytest.mark.browser
+CENTER = "+18005550100"
+HOSTILE = '<img src=x onerror="window.__injected=1">Eve'
+
+
+@pytest.fixture
+def center(committed_runtime, live_server):  # type: ignore[no-untyped-def]
+    rt = committed_runtime
+    rt.settings = rt.settings.with_overrides(ivr_flow="")  # callers go straight to the queue
+    with transaction(rt.session_factory) as session:
+        support = gen_queue(session, "support", display_name="Support")
+        alice = gen_agent(session, "alice", skills={"support": 5}, display_name="Alice")
+        eve = gen_agent(session, "eve", skills={"support": 5}, display_name=HOSTILE)
+        gen_agent(session, "sam", role=Role.SUPERVISOR)
+        for agent in (alice, eve):
+            session.add(QueueMembership(queue_id=support.id, user_id=agent.id))
+    transport = HttpTransport()
+    carrier = SimulatedCarrier(transport)
+    carrier.add_number(CENTER, f"{live_server}/hooks/voice", f"{live_server}/hooks/status")
+    carrier.start()
+    with SimulatorServer(carrier) as api:
+        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
+                                         http_client=SimulatorHttpClient(api.url)))
+        yield carrier, live_server
+    for call in carrier.calls():
+        if not call.ended:
+            call.hang_up()
+    carrier.stop()
+    transport.close()
+
+
+def _login(page, base, username):  # type: ignore[no-untyped-def]
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _figure(field):  # type: ignore[no-untyped-def]
+    return f"document.querySelector('[data-queue=\"support\"] [data-field=\"{field}\"]')"
+
+
+def _wait_figure(page, field, value):  # type: ignore[no-untyped-def]
+    page.wait_for_function(f"{_figure(field)} && {_figure(field)}.textContent === {value!r}")
+
+
+def test_board_shows_the_call_waiting_then_answered(center, page, browser):
+    carrier, base = center
+    _login(page, base, "sam")
+    page.goto(base + "/board")
+    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
+    _wait_figure(page, "waiting", "0")
+    _wait_figure(page, "answered", "0")
+
+    carrier.place_inbound_call("+14155550100", CENTER, "hang up after 120")
+    _wait_figure(page, "waiting", "1")
+
+    desk = browser.new_context().new_page()
+    desk.set_default_timeout(10_000)
+    _login(desk, base, "alice")
+    desk.goto(base + "/desktop")
+    desk.wait_for_function("document.getElementById('connection').textContent === 'live'")
+    desk.click("button[data-state=available]")
+    desk.wait_for_selector("#offer:not([hidden])")
+    desk.click("#accept")
+    desk.wait_for_function("document.getElementById('state').dataset.state === 'on_call'")
+
+    _wait_figure(page, "waiting", "0")
+    _wait_figure(page, "answered", "1")
+    _wait_figure(page, "on_call", "1")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#agents tr')].some(r => r.textContent.includes('Alice')"
+        " && r.querySelector('td.state') && r.querySelector('td.state').dataset.state === 'on_call')")
+    assert page.url.endswith("/board")  # no reload, no navigation: the numbers came over the socket
+    desk.context.close()
+
+
+def test_html_in_an_agent_name_renders_as_text(center, page):
+    carrier, base = center
+    _login(page, base, "sam")
+    page.goto(base + "/board")
+    page.wait_for_function("document.querySelectorAll('#agents tbody tr').length === 2")
+    names = page.eval_on_selector_all("#agents tbody tr td:first-child", "cells => cells.map(c => c.textContent)")
+    assert HOSTILE in names
+    assert page.evaluate("document.querySelectorAll('#agents img').length") == 0
+    assert page.evaluate("window.__injected === undefined")
+
+
+def test_an_agent_is_refused_the_board(center, page):
+    carrier, base = center
+    _login(page, base, "alice")
+    response = page.goto(base + "/board")
+    assert response is not None and response.status == 403
+
+
+def test_supervisor_puts_an_agent_on_break_from_the_board(center, page):
+    carrier, base = center
+    _login(page, base, "sam")
+    page.goto(base + "/board")
+    page.wait_for_function("document.querySelectorAll('#agents tbody tr').length === 2")
+    row = "#agents tbody tr:has(td:text-is('Alice'))"
+    page.select_option(f"{row} select.state-choice", "break:lunch")
+    page.click(f"{row} button.set-state")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#agents tbody tr')].some(r => r.cells[0].textContent === 'Alice'"
+        " && r.cells[1].textContent === 'break (lunch)')")
+    assert page.is_hidden("#action-error")

@@ -1,0 +1,104 @@
+"""The desktop's call controls and wrap-up in headless Chromium, against a real-time carrier simulator.
+
+An agent accepts a simulated call, holds, resumes, hangs up, picks a disposition, writes notes,
+opens a ticket and submits: the interaction in the store carries all of it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from conftest import CENTER_NUMBER
+from contactcenter.acd.models import QueueMembership
+from contactcenter.acd.services import conference_name
+from contactcenter.calls.models import CallAction
+from contactcenter.db import transaction
+from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
+from contactcenter.telephony.twilio_adapter import TwilioTelephony
+from contactcenter.tickets.models import Interaction, TicketInteraction
+from factories import PASSWORD, gen_agent, gen_customer, gen_queue
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+HOSTILE_NAME = "Grace <img src=x onerror=window.pwned=1> Hopper"
+
+
+@pytest.fixture
+def carrier_floor(committed_runtime):  # type: ignore[no-untyped-def]
+    rt = committed_runtime
+    rt.settings = rt.settings.with_overrides(ivr_flow="")
+    with transaction(rt.session_factory) as session:
+        support = gen_queue(session, "support", wrap_up_s=120)
+        alice = gen_agent(session, "alice", skills={"support": 5})
+        session.add(QueueMembership(queue_id=support.id, user_id=alice.id))
+        gen_customer(session, HOSTILE_NAME, ("+14155550100",))
+    carrier = SimulatedCarrier(HttpTransport())
+    with SimulatorServer(carrier) as api:
+        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
+                                         http_client=SimulatorHttpClient(api.url)))
+        carrier.start()
+        yield rt, carrier
+        carrier.stop()
+
+
+def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-def]
+    for _ in range(tries):
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_server, page):
+    rt, carrier = carrier_floor
+    carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server + "/desktop")
+    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
+    page.click("button[data-state=available]")
+    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
+    page.wait_for_selector("#offer:not([hidden])")
+    page.click("#accept")
+    page.wait_for_selector("#call-controls:not([hidden])")
+    _until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
+           "caller and agent in the conference")
+
+    page.click("#cc-hold")
+    page.wait_for_function("document.getElementById('cc-hold').textContent === 'Resume'")
+    assert carrier.get_participant(conference_name(handle.sid), handle.sid).hold is True
+    page.click("#cc-hold")
+    page.wait_for_function("document.getElementById('cc-hold').textContent === 'Hold'")
+    assert carrier.get_participant(conference_name(handle.sid), handle.sid).hold is False
+
+    page.click("#cc-hangup")
+    page.wait_for_selector("#wrapup:not([hidden])")
+    assert page.is_hidden("#call-controls")
+    _until(lambda: handle.ended, "the call ended")
+    assert HOSTILE_NAME in page.inner_text("#wrapup-caller")  # shown as text, never as markup
+    assert page.evaluate("window.pwned") is None
+    page.select_option("#wrapup-disposition", "follow_up")
+    page.fill("#wrapup-notes", "Modem <b>replaced</b>; customer happy.")
+    page.check("input[name=wrapup-ticket][value=new]")
+    page.fill("#wrapup-ticket-subject", "Modem replacement")
+    page.click("#wrapup-submit")
+    page.wait_for_selector("#wrapup", state="hidden")
+    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+
+    with transaction(rt.session_factory) as session:
+        call = session.scalars(select(Interaction).where(Interaction.call_sid == handle.sid)).one()
+        held, resumed = (session.scalars(select(CallAction.at).where(CallAction.interaction_id == call.id,
+                                                                     CallAction.action == action)).one()
+                         for action in ("hold", "resume"))
+        assert call.disposition == "follow_up"
+        assert call.notes == "Modem <b>replaced</b>; customer happy."
+        assert call.hold_s == int(round((resumed - held).total_seconds()))
+        assert call.wrap_s is not None and call.wrapped_up_at is not None and call.talk_s is not None
+        link = session.scalars(select(TicketInteraction).where(TicketInteraction.interaction_id == call.id)).one()
+        assert link.ticket_id is not None
