@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=300, help="measured calls per phase")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--comments", type=int, default=0, help="ticket comments to seed too (as bench/store.py)")
     parser.add_argument("--reuse", action="store_true", help="keep the seeded schema for the next run (shared with bench/store.py)")
     parser.add_argument("--drop", action="store_true", help="with --reuse: drop the kept schema at the end")
     parser.add_argument("--json", action="store_true")
@@ -209,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     with store._schema(args) as (url, fresh):
         seed_s = 0.0
         if fresh:
-            _, seed_s = store.seed(url, args.customers, args.tickets, random.Random(args.seed), quiet=args.json)
+            _, seed_s = store.seed(url, args.customers, args.tickets, random.Random(args.seed), quiet=args.json,
+                                   comments=args.comments)
             store._mark_seeded(url)
         _prepare(url)
         env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-screen-pop", "CARRIER": "simulator"}
