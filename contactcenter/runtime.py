@@ -89,6 +89,10 @@ class Runtime:
         except KeyError:
             return None
 
+    def queue_names(self) -> set[str]:
+        """Queue names in the store: a flow may only send callers to these."""
+        return self._queue_names()
+
     def _queue_names(self) -> set[str]:
         from sqlalchemy import select
 

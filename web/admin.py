@@ -1,4 +1,5 @@
-"""Administration pages. IVR flows: what is serving, what was refused and why, and the drawing."""
+"""Administration pages. IVR flows: what is serving, what was refused and why, the drawing, and
+publishing a new version (admins; validated before anything is written)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import subprocess
 from functools import wraps
 from typing import Any, Callable
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from contactcenter.ivr.flow import MAX_FLOW_BYTES, FlowError
 from contactcenter.ivr.graph import to_dot, to_mermaid
+from contactcenter.ivr.publish import publish_flow
 from web import database
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -27,15 +30,61 @@ def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@bp.get("/flows")
-@login_required
-@staff_only
-def flows() -> str:
+def _flows_page(problems: Any = (), text: str = "", status: int = 200) -> tuple[str, int]:
     registry = database.runtime().flows
     served = [registry.get(name) for name in registry.names()]
     rejected = {path: problems for path, problems in registry.rejected().items()}
     return render_template("admin_flows.html", flows=served, rejected=rejected,
-                           active=database.runtime().settings.ivr_flow, can_draw=shutil.which("dot") is not None)
+                           active=database.runtime().settings.ivr_flow, can_draw=shutil.which("dot") is not None,
+                           publish_problems=problems, publish_text=text), status
+
+
+@bp.get("/flows")
+@login_required
+@staff_only
+def flows() -> tuple[str, int]:
+    return _flows_page()
+
+
+@bp.post("/flows")
+@login_required
+def publish() -> Response | tuple[str, int]:
+    """Publish a flow from YAML text (pasted or uploaded); a flow with errors is shown back, unserved."""
+    if current_user.role != "admin":
+        abort(403)
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        raw = upload.read(MAX_FLOW_BYTES + 1)
+        if len(raw) > MAX_FLOW_BYTES:
+            return _flows_page([f"the file is larger than {MAX_FLOW_BYTES} bytes"], "", 413)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _flows_page(["the file is not UTF-8 text"], "", 400)
+    else:
+        text = request.form.get("yaml", "")
+    if not text.strip():
+        return _flows_page(["paste the flow's YAML or choose a file"], text, 400)
+    rt = database.runtime()
+    try:
+        published = publish_flow(rt.flows, rt.settings.ivr_flows_dir, text, rt.queue_names())
+    except FlowError as exc:
+        return _flows_page([str(p) for p in exc.problems], text, 400)
+    except OSError as exc:
+        return _flows_page([f"the flow could not be saved: {exc.strerror or exc}"], text, 500)
+    flash(f"Flow {published.name} version {published.version} is published.", "info")
+    return redirect(url_for("admin.flows"), code=303)
+
+
+@bp.get("/flows/<name>.yaml")
+@login_required
+@staff_only
+def flow_source(name: str) -> Response:
+    """The served version as YAML, to edit and publish again."""
+    import yaml
+
+    flow = _flow(name)
+    return Response(yaml.safe_dump(dict(flow.raw), sort_keys=False, allow_unicode=True), mimetype="text/plain")
 
 
 def _flow(name: str):  # type: ignore[no-untyped-def]

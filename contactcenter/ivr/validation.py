@@ -336,6 +336,11 @@ class FlowRegistry:
         with self._lock:
             return sorted(self._flows)
 
+    def path_of(self, name: str) -> str | None:
+        """The file the served version of flow `name` came from (a publish replaces that file)."""
+        with self._lock:
+            return next((path for path, flow_name in self._name_by_path.items() if flow_name == name), None)
+
     def rejected(self) -> Mapping[str, tuple[FlowProblem, ...]]:
         """Problems of files whose latest load was refused, by path (for an admin page)."""
         with self._lock:

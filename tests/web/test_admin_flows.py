@@ -53,3 +53,86 @@ def test_refused_flow_is_listed_with_its_problems(staff, runtime, tmp_path):
     _login(staff, "sam")
     page = staff.get("/admin/flows")
     assert b"Refused files" in page.data and b"broken.yaml" in page.data
+
+
+# -- publishing ---------------------------------------------------------------------------------
+
+SMALL_FLOW = """flow: small
+version: 2
+start: hello
+nodes:
+  hello: {type: say, prompt: "Welcome <b>friend</b>", next: agent}
+  agent: {type: queue, queue: support}
+"""
+
+
+def _admin(staff, db):  # type: ignore[no-untyped-def]
+    gen_agent(db, "ada", role=Role.ADMIN)
+    _login(staff, "ada")
+    return staff
+
+
+def test_an_admin_publishes_a_valid_flow(staff, db, runtime, tmp_path):
+    runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
+    runtime.reload_flows()
+    client = _admin(staff, db)
+    resp = client.post("/admin/flows", data={"yaml": SMALL_FLOW})
+    assert resp.status_code == 303
+    assert (tmp_path / "small.yaml").read_text() == SMALL_FLOW
+    assert runtime.flows.get("small").version == 2
+    source = client.get("/admin/flows/small.yaml")
+    assert source.status_code == 200 and b"version: 2" in source.data
+    page = client.get("/admin/flows").data
+    assert b"small" in page and b"<b>friend</b>" not in page
+
+
+def test_publishing_replaces_the_file_the_flow_came_from(staff, db, runtime, tmp_path):
+    (tmp_path / "demo.yaml").write_text(SMALL_FLOW)
+    runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
+    runtime.reload_flows()
+    client = _admin(staff, db)
+    assert client.post("/admin/flows", data={"yaml": SMALL_FLOW.replace("version: 2", "version: 3")}).status_code == 303
+    assert "version: 3" in (tmp_path / "demo.yaml").read_text() and not (tmp_path / "small.yaml").exists()
+    runtime.reload_flows()  # a restart serves the published version, not an older twin
+    assert runtime.flows.get("small").version == 3
+
+
+@pytest.mark.parametrize("text,problem", [
+    (SMALL_FLOW.replace("next: agent", "next: nowhere"), b"nowhere"),
+    (SMALL_FLOW.replace("queue: support", "queue: no_such_queue"), b"no_such_queue"),
+    ("a: &a [*a]", b"YAML"),
+    ("<script>alert(1)</script>", b"YAML mapping"),
+    ("flow: '../../etc/passwd'\nversion: 1\nstart: h\nnodes:\n  h: {type: hangup}\n", b"flow name"),
+])
+def test_a_flow_with_problems_is_refused_and_nothing_changes(staff, db, runtime, tmp_path, text, problem):
+    runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
+    runtime.reload_flows()
+    client = _admin(staff, db)
+    resp = client.post("/admin/flows", data={"yaml": text})
+    assert resp.status_code == 400 and problem in resp.data, resp.data[-800:]
+    assert b"<script>alert(1)</script>" not in resp.data
+    assert list(tmp_path.iterdir()) == [] and "small" not in runtime.flows.names()
+
+
+def test_a_flow_file_can_be_uploaded(staff, db, runtime, tmp_path):
+    import io
+
+    runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
+    runtime.reload_flows()
+    client = _admin(staff, db)
+    resp = client.post("/admin/flows", data={"file": (io.BytesIO(SMALL_FLOW.encode()), "small.yaml")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 303 and runtime.flows.get("small").version == 2
+
+
+def test_an_empty_publish_is_refused(staff, db):
+    client = _admin(staff, db)
+    assert client.post("/admin/flows", data={"yaml": "  "}).status_code == 400
+
+
+@pytest.mark.parametrize("username", ["sam", "alice"])
+def test_only_admins_publish(staff, username, tmp_path, runtime):
+    runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
+    _login(staff, username)
+    assert staff.post("/admin/flows", data={"yaml": SMALL_FLOW}).status_code == 403
+    assert list(tmp_path.iterdir()) == []
