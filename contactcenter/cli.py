@@ -97,7 +97,7 @@ def web(host: str, port: int, threads: int, dev: bool) -> None:
 @click.option("--burst", is_flag=True, help="process what is queued, then exit")
 def worker(queues: str, burst: bool) -> None:
     """Run an RQ worker (with the scheduler for timed jobs)."""
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     from contactcenter import jobs, runtime
 
@@ -117,7 +117,10 @@ def worker(queues: str, burst: bool) -> None:
     # share the parent's pooled ones (SQLAlchemy's advice for os.fork).
     os.register_at_fork(after_in_child=lambda: rt.engine.dispose(close=False))
     jobs.mark_worker_process()  # a work-horse dies with this process, never outlives its lease
-    w = Worker([jobs.queue(n, rt.redis) for n in names], connection=rt.redis)
+    # On SQLite, jobs run in the worker process itself: a SQLite connection (and SQLite's own
+    # per-process lock table) does not survive fork() while other threads use the database.
+    worker_class = SimpleWorker if rt.settings.database_url.startswith("sqlite") else Worker
+    w = worker_class([jobs.queue(n, rt.redis) for n in names], connection=rt.redis)
     lease = None
     if not burst:
         import threading

@@ -223,16 +223,25 @@ def recover_abandoned(connection: Any, queue_names: Iterable[str] = QUEUES) -> l
         recovered: list[str] = []
         for name in queue_names:
             q = Queue(name, connection=connection)
-            registry = StartedJobRegistry(queue=q)
-            for entry in connection.zrange(registry.key, 0, -1):
-                job_id = registry.parse_job_id(entry)
-                held_by = Job.fetch(job_id, connection=connection).worker_name if connection.exists(
-                    Job.key_for(job_id)) else None
-                if held_by in dead:
-                    connection.zadd(registry.key, {entry: 0}, xx=True)  # expired now
-                    recovered.append(job_id)
-            if recovered:
-                registry.cleanup(timestamp=1)  # only the entries marked above
+            # RQ's own registry maintenance (a worker's start, its periodic pass) takes this lock
+            # too: run together, both would retry the same abandoned job.
+            if not connection.set(q.registry_cleaning_key, 1, nx=True, ex=30):
+                continue  # being cleaned right now; the next round looks again
+            try:
+                registry = StartedJobRegistry(queue=q)
+                marked = 0
+                for entry in connection.zrange(registry.key, 0, -1):
+                    job_id = registry.parse_job_id(entry)
+                    held_by = Job.fetch(job_id, connection=connection).worker_name if connection.exists(
+                        Job.key_for(job_id)) else None
+                    if held_by in dead:
+                        connection.zadd(registry.key, {entry: 0}, xx=True)  # expired now
+                        recovered.append(job_id)
+                        marked += 1
+                if marked:
+                    registry.cleanup(timestamp=1)  # only the entries marked above
+            finally:
+                connection.delete(q.registry_cleaning_key)
         for name in dead:
             if not _still_holds_jobs(connection, name, queue_names):
                 connection.srem(LEASED_WORKERS, name)
