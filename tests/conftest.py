@@ -202,6 +202,30 @@ def live_server(committed_runtime: Runtime) -> Iterator[str]:
         relay.stop()
 
 
+@pytest.fixture
+def simulated_carrier(committed_runtime: Runtime):  # type: ignore[no-untyped-def]
+    """A carrier simulator in real time behind its own REST server, wired as the app's telephony.
+
+    Not started: a test that needs calls to progress by themselves calls `carrier.start()`.
+    Calls still up at the end are hung up.
+    """
+    from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
+    from contactcenter.telephony.twilio_adapter import TwilioTelephony
+
+    rt = committed_runtime
+    transport = HttpTransport()
+    carrier = SimulatedCarrier(transport)
+    with SimulatorServer(carrier) as api:
+        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
+                                         http_client=SimulatorHttpClient(api.url)))
+        yield carrier
+        for call in carrier.calls():
+            if not call.ended:
+                call.hang_up()
+        carrier.stop()
+    transport.close()
+
+
 @pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
     """Headless Chromium from the system packages (no browser download)."""

@@ -11,9 +11,8 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.db import transaction
 from contactcenter.dialer import dnc
 from contactcenter.dialer.models import DialAttempt
-from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
-from contactcenter.telephony.twilio_adapter import TwilioTelephony
-from factories import PASSWORD, gen_agent, gen_queue
+from browser_steps import open_desktop
+from factories import gen_agent, gen_queue
 
 pytestmark = pytest.mark.browser
 HOSTILE = "<img src=x onerror=alert(1)> Ada"
@@ -33,7 +32,7 @@ def _midday_zone() -> str:
 
 
 @pytest.fixture
-def floor(committed_runtime):  # type: ignore[no-untyped-def]
+def floor(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
     rt = committed_runtime
     with transaction(rt.session_factory) as session:
         sales = gen_queue(session, "sales")
@@ -44,20 +43,11 @@ def floor(committed_runtime):  # type: ignore[no-untyped-def]
         # The page runs on the wall clock: the lead lives where it is mid-day now.
         gen_lead(session, campaign, ADA, name=HOSTILE, attributes={"notes": "prefers mornings"},
                  time_zones=[_midday_zone()])
-    with SimulatorServer(SimulatedCarrier(HttpTransport())) as api:
-        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
-                                         http_client=SimulatorHttpClient(api.url)))
-        yield rt
+    return rt
 
 
 def _open_desktop(page, live_server):  # type: ignore[no-untyped-def]
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(live_server + "/desktop")
-    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
-    page.click("button[data-state=available]")
+    open_desktop(page, live_server)
     page.wait_for_selector("#preview:not([hidden])")
     page.wait_for_function("document.getElementById('preview-lead').textContent.includes('Ada')")
 

@@ -20,11 +20,10 @@ from contactcenter.acd.services import conference_name
 from contactcenter.db import transaction
 from contactcenter.scripts import faq
 from contactcenter.scripts.services import ScriptFields, save_script
-from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
-from contactcenter.telephony.twilio_adapter import TwilioTelephony
 from contactcenter.tickets.models import Interaction
 from contactcenter.tickets.services import open_ticket
-from factories import PASSWORD, gen_agent, gen_customer, gen_queue
+from browser_steps import open_desktop
+from factories import gen_agent, gen_customer, gen_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -44,7 +43,7 @@ SCRIPT: dict[str, Any] = {
 
 
 @pytest.fixture
-def center(committed_runtime):  # type: ignore[no-untyped-def]
+def center(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
     rt = committed_runtime
     rt.settings = rt.settings.with_overrides(ivr_flow="")  # straight to the queue
     with transaction(rt.session_factory) as session:
@@ -55,13 +54,8 @@ def center(committed_runtime):  # type: ignore[no-untyped-def]
         open_ticket(session, "Router keeps dropping", customer_id=grace.id)
         save_script(session, ScriptFields(name="welcome", title="Welcome", definition=SCRIPT, is_default=True))
         faq.save_article(session, "Resetting your router", "Hold the reset button for ten seconds.", ["technical"])
-    carrier = SimulatedCarrier(HttpTransport())
-    with SimulatorServer(carrier) as api:
-        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
-                                         http_client=SimulatorHttpClient(api.url)))
-        carrier.start()
-        yield rt, carrier
-        carrier.stop()
+    simulated_carrier.start()
+    return rt, simulated_carrier
 
 
 def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-def]
@@ -75,14 +69,7 @@ def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-d
 def test_an_agent_handles_a_call_from_offer_to_wrap_up(center, live_server, page):
     rt, carrier = center
     carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(live_server + "/desktop")
-    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
-    page.click("button[data-state=available]")
-    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+    open_desktop(page, live_server)
 
     handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
     page.wait_for_selector("#offer:not([hidden])")

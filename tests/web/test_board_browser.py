@@ -8,9 +8,8 @@ import pytest
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.db import transaction
-from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
-from contactcenter.telephony.twilio_adapter import TwilioTelephony
-from factories import PASSWORD, gen_agent, gen_queue
+from browser_steps import log_in
+from factories import gen_agent, gen_queue
 
 pytestmark = pytest.mark.browser
 CENTER = "+18005550100"
@@ -18,7 +17,7 @@ HOSTILE = '<img src=x onerror="window.__injected=1">Eve'
 
 
 @pytest.fixture
-def center(committed_runtime, live_server):  # type: ignore[no-untyped-def]
+def center(committed_runtime, live_server, simulated_carrier):  # type: ignore[no-untyped-def]
     rt = committed_runtime
     rt.settings = rt.settings.with_overrides(ivr_flow="")  # callers go straight to the queue
     with transaction(rt.session_factory) as session:
@@ -28,26 +27,12 @@ def center(committed_runtime, live_server):  # type: ignore[no-untyped-def]
         gen_agent(session, "sam", role=Role.SUPERVISOR)
         for agent in (alice, eve):
             session.add(QueueMembership(queue_id=support.id, user_id=agent.id))
-    transport = HttpTransport()
-    carrier = SimulatedCarrier(transport)
-    carrier.add_number(CENTER, f"{live_server}/hooks/voice", f"{live_server}/hooks/status")
-    carrier.start()
-    with SimulatorServer(carrier) as api:
-        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
-                                         http_client=SimulatorHttpClient(api.url)))
-        yield carrier, live_server
-    for call in carrier.calls():
-        if not call.ended:
-            call.hang_up()
-    carrier.stop()
-    transport.close()
+    simulated_carrier.add_number(CENTER, f"{live_server}/hooks/voice", f"{live_server}/hooks/status")
+    simulated_carrier.start()
+    return simulated_carrier, live_server
 
 
-def _login(page, base, username):  # type: ignore[no-untyped-def]
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+_login = log_in
 
 
 def _figure(field):  # type: ignore[no-untyped-def]

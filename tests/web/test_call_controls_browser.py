@@ -16,17 +16,16 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
 from contactcenter.calls.models import CallAction
 from contactcenter.db import transaction
-from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
-from contactcenter.telephony.twilio_adapter import TwilioTelephony
 from contactcenter.tickets.models import Interaction, TicketInteraction
-from factories import PASSWORD, gen_agent, gen_customer, gen_queue
+from browser_steps import open_desktop
+from factories import gen_agent, gen_customer, gen_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOSTILE_NAME = "Grace <img src=x onerror=window.pwned=1> Hopper"
 
 
 @pytest.fixture
-def carrier_floor(committed_runtime):  # type: ignore[no-untyped-def]
+def carrier_floor(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
     rt = committed_runtime
     rt.settings = rt.settings.with_overrides(ivr_flow="")
     with transaction(rt.session_factory) as session:
@@ -34,13 +33,8 @@ def carrier_floor(committed_runtime):  # type: ignore[no-untyped-def]
         alice = gen_agent(session, "alice", skills={"support": 5})
         session.add(QueueMembership(queue_id=support.id, user_id=alice.id))
         gen_customer(session, HOSTILE_NAME, ("+14155550100",))
-    carrier = SimulatedCarrier(HttpTransport())
-    with SimulatorServer(carrier) as api:
-        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
-                                         http_client=SimulatorHttpClient(api.url)))
-        carrier.start()
-        yield rt, carrier
-        carrier.stop()
+    simulated_carrier.start()
+    return rt, simulated_carrier
 
 
 def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-def]
@@ -54,14 +48,7 @@ def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-d
 def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_server, page):
     rt, carrier = carrier_floor
     carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(live_server + "/desktop")
-    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
-    page.click("button[data-state=available]")
-    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+    open_desktop(page, live_server)
 
     handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
     page.wait_for_selector("#offer:not([hidden])")

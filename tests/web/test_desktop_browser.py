@@ -8,37 +8,26 @@ from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
-from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
-from contactcenter.telephony.twilio_adapter import TwilioTelephony
 from contactcenter.tickets.models import Interaction
-from factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
+from browser_steps import open_desktop
+from factories import call_sid, gen_agent, gen_customer, gen_queue
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def floor(committed_runtime):  # type: ignore[no-untyped-def]
+def floor(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
     rt = committed_runtime
     with transaction(rt.session_factory) as session:
         support = gen_queue(session, "support")
         alice = gen_agent(session, "alice", skills={"support": 5})
         session.add(QueueMembership(queue_id=support.id, user_id=alice.id))
         gen_customer(session, "Grace Hopper", ("+14155550100",), segment="vip")
-    with SimulatorServer(SimulatedCarrier(HttpTransport())) as api:
-        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
-                                         http_client=SimulatorHttpClient(api.url)))
-        yield rt
+    return rt
 
 
 def test_agent_sees_the_offer_and_accepts_it(floor, live_server, page):
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(live_server + "/desktop")
-    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
-    page.click("button[data-state=available]")
-    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+    open_desktop(page, live_server)
     with transaction(floor.session_factory) as session:
         from sqlalchemy import select
 
@@ -70,14 +59,7 @@ def test_after_a_dropped_socket_the_desktop_reconnects_and_shows_the_true_state(
         ws.connect_to_server()
 
     page.route_web_socket("**/socket.io/**", proxy)
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(live_server + "/desktop")
-    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
-    page.click("button[data-state=available]")
-    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+    open_desktop(page, live_server)
 
     links[-1].close()  # the network drops
     page.wait_for_function("document.getElementById('connection').textContent !== 'live'")

@@ -12,10 +12,9 @@ from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
 from contactcenter.scripts import faq
-from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorHttpClient, SimulatorServer
-from contactcenter.telephony.twilio_adapter import TwilioTelephony
 from contactcenter.tickets.models import Customer, Interaction
-from factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
+from browser_steps import open_desktop
+from factories import call_sid, gen_agent, gen_customer, gen_queue
 from knowledge_support import gen_welcome_script
 
 pytestmark = pytest.mark.browser
@@ -35,24 +34,14 @@ def make_floor(rt: Any, customer_name: str) -> None:
 
 
 @pytest.fixture
-def carrier_api(committed_runtime):  # type: ignore[no-untyped-def]
+def carrier_api(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
     rt = committed_runtime
-    with SimulatorServer(SimulatedCarrier(HttpTransport())) as api:
-        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
-                                         http_client=SimulatorHttpClient(api.url)))
-        yield rt
+    return rt
 
 
 def accept_a_call(rt: Any, live_server: str, page: Any) -> str:
     """Alice logs in, goes available, is offered a billing call and accepts it; returns its id."""
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(live_server + "/desktop")
-    page.wait_for_function("document.getElementById('connection').textContent === 'live'")
-    page.click("button[data-state=available]")
-    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+    open_desktop(page, live_server)
     sid = call_sid()
     with transaction(rt.session_factory) as session:
         support = session.scalars(select(Queue)).one()
