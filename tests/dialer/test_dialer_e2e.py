@@ -24,7 +24,7 @@ from contactcenter.dialer.pacer import drain_events
 from contactcenter.telephony.simulator import Callee
 from contactcenter.tickets.models import Interaction
 from dialer_fixtures import gen_campaign, import_text
-from factories import gen_agent, gen_queue
+from factories import PASSWORD, gen_agent, gen_queue
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
 BUSY, NO_ANSWER, HUMAN = "+12125550101", "+12125550102", "+12125550103"
@@ -64,7 +64,7 @@ def _lead(db, phone) -> Lead:  # type: ignore[no-untyped-def]
     return db.scalars(select(Lead).where(Lead.phone == phone)).one()
 
 
-def test_campaign_dials_connects_records_and_reschedules(floor, carrier, runtime, db):
+def test_campaign_dials_connects_records_and_reschedules(floor, carrier, runtime, db, app):
     acd, alice, campaign, worker = floor
     report = import_text(db, campaign, f"name,phone\nBusy Bea,{BUSY}\nNo Answer Ned,{NO_ANSWER}\nHuman Hal,{HUMAN}\n")
     assert report.imported == 3
@@ -117,14 +117,20 @@ def test_campaign_dials_connects_records_and_reschedules(floor, carrier, runtime
     assert (attempt.connected_at - attempt.answered_at) <= timedelta(seconds=2)
     assert "safe" not in " ".join(hal.heard()).lower() and "Acme Energy at" not in hal.heard_text()
 
-    services.record_disposition(db, attempt.id, "sale", agent_id=alice.id)
-    db.commit()
-    carrier.run_until_idle()
+    carrier.run_until_idle()  # Hal hangs up; Alice is in wrap-up and picks the code on her desktop
+    app.config["WTF_CSRF_ENABLED"] = False
+    desk = app.test_client()
+    assert desk.post("/login", data={"username": "alice", "password": PASSWORD}).status_code == 302
+    owed = desk.get("/desktop/snapshot").json["wrapup"]
+    assert owed["call_sid"] == placed and "sale" in [d["code"] for d in owed["dispositions"]]
+    wrapped = desk.post(f"/desktop/calls/{placed}/wrapup", json={"disposition": "sale", "notes": "Renewed for two years."})
+    assert wrapped.status_code == 200, wrapped.json
     attempt = _attempt(db, HUMAN)
     assert attempt.disposition == "sale" and attempt.outcome == "connected" and not attempt.abandoned
     assert _lead(db, HUMAN).status == LeadStatus.DONE.value
     call = db.scalars(select(Interaction).where(Interaction.call_sid == placed)).one()
     assert call.is_ended and call.agent_id == alice.id
+    assert call.disposition == "sale" and call.notes == "Renewed for two years."
 
     # Retries per the campaign's delays.
     busy_lead, busy = _lead(db, BUSY), _attempt(db, BUSY)
