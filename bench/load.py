@@ -21,6 +21,11 @@ most once. Exits 1 when a call is lost or duplicated.
 The simulator delivers webhooks from a pool of threads (`--carrier-threads`), as a real carrier
 delivers them concurrently for different calls; how late its events ran against their schedule
 (carrier lag) is reported, so a saturated load generator shows instead of passing for a slow app.
+Departures from the defaults, all for the load shape: every queue's wrap-up is `--wrap` s (the
+agents' talk time is short too); the per-address webhook rate limit is off (all webhooks come from
+127.0.0.1 here); gunicorn keeps idle connections 75 s. Also reported, without failing the run:
+records that say both answered and abandoned (the caller hung up while an agent was accepting).
+
 Redis: BENCH_LOAD_REDIS_URL (default db 7; refused unless empty or this bench's); PostgreSQL:
 BENCH_DATABASE_URL (schema bench_load, dropped afterwards); server logs go to BENCH_LOG_DIR
 (default a new temporary directory, printed).
@@ -563,6 +568,7 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=0, help="longest wait for calls to end after the last "
                         "arrival, s (default: patience + 40)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--json-file", type=Path, help="also write the figures as JSON to this file")
     args = parser.parse_args()
     if args.rate <= 0 or args.duration <= 0 or args.talk <= 0 or args.carrier_threads < 1:
         parser.error("rate, duration, talk and carrier threads must be positive")
@@ -600,113 +606,117 @@ def main() -> int:
     rt = None
     try:
         with scratch_schema("bench_load") as url:
-            t_seed = time.perf_counter()
-            agent_ids, last_interaction = _seed(url, agents, args.wrap)
-            log(f"seeded the demo data and {agents} agents in {time.perf_counter() - t_seed:.1f} s; logs in {logs}")
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "CARRIER": "simulator", "SIMULATOR_URL": api.url,
-                   "SECRET_KEY": secrets.token_hex(32), "PUBLIC_BASE_URL": base, "LOG_FORMAT": "json",
-                   # every webhook comes from 127.0.0.1 here; a carrier's come from many addresses
-                   "WEBHOOKS_PER_IP_PER_MINUTE": "0"}
-            # Keep-alive longer than the carrier's idle gaps: with gunicorn's 5 s a reused connection
-            # can be closed by the server just as a webhook goes out on it (no answer at all).
-            procs.append(_spawn([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", str(args.web_threads),
-                                 "-b", f"127.0.0.1:{port}", "--timeout", "60", "--keep-alive", "75",
-                                 "--log-level", "warning", "--no-control-socket", "web.wsgi:app"],
-                                env, log_files[0]))
-            for n in range(2):
-                procs.append(_spawn([sys.executable, "-m", "contactcenter.cli", "worker"], env, log_files[1 + n]))
-            _wait_http(base, procs[0])
+            try:
+                t_seed = time.perf_counter()
+                agent_ids, last_interaction = _seed(url, agents, args.wrap)
+                log(f"seeded the demo data and {agents} agents in {time.perf_counter() - t_seed:.1f} s; logs in {logs}")
+                port = free_port()
+                base = f"http://127.0.0.1:{port}"
+                env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "CARRIER": "simulator", "SIMULATOR_URL": api.url,
+                       "SECRET_KEY": secrets.token_hex(32), "PUBLIC_BASE_URL": base, "LOG_FORMAT": "json",
+                       # every webhook comes from 127.0.0.1 here; a carrier's come from many addresses
+                       "WEBHOOKS_PER_IP_PER_MINUTE": "0"}
+                # Keep-alive longer than the carrier's idle gaps: with gunicorn's 5 s a reused connection
+                # can be closed by the server just as a webhook goes out on it (no answer at all).
+                procs.append(_spawn([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", str(args.web_threads),
+                                     "-b", f"127.0.0.1:{port}", "--timeout", "60", "--keep-alive", "75",
+                                     "--log-level", "warning", "--no-control-socket", "web.wsgi:app"],
+                                    env, log_files[0]))
+                for n in range(2):
+                    procs.append(_spawn([sys.executable, "-m", "contactcenter.cli", "worker"], env, log_files[1 + n]))
+                _wait_http(base, procs[0])
 
-            settings = load_settings({**os.environ, **env})
-            rt = runtime_mod.build_runtime(settings)
-            runtime_mod.install(rt)
-            deadline = time.monotonic() + 60
-            while not (rt.redis.get(ticker.LOCK_KEY) and rt.redis.exists(rt.acd.key(BUILT_KEY))):
-                if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
-                    raise SystemExit("the workers did not start the ACD heartbeat; see their logs")
-                time.sleep(0.2)
-            leader = rt.redis.get(ticker.LOCK_KEY)
-            rt.acd_configured = True
+                settings = load_settings({**os.environ, **env})
+                rt = runtime_mod.build_runtime(settings)
+                runtime_mod.install(rt)
+                deadline = time.monotonic() + 60
+                while not (rt.redis.get(ticker.LOCK_KEY) and rt.redis.exists(rt.acd.key(BUILT_KEY))):
+                    if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                        raise SystemExit("the workers did not start the ACD heartbeat; see their logs")
+                    time.sleep(0.2)
+                leader = rt.redis.get(ticker.LOCK_KEY)
+                rt.acd_configured = True
 
-            urls = ConnectUrls(f"{base}/hooks/connect", f"{base}/hooks/agent-leg", f"{base}/hooks/callback-answer")
-            for n in range(agents):
-                carrier.set_callee(f"client:loadagent{n:04d}", Callee(answer="human", ring_s=1.0))
-            shard = 40
-            for i in range(0, len(agent_ids), shard):
-                SimulatedAgents(rt, agent_ids[i:i + shard], urls, answer_after_s=args.answer_after,
-                                mean_talk_s=args.talk, seed=args.seed + i).start(stop)
-            deadline = time.monotonic() + 60
-            while sum(1 for a in rt.acd.agents() if a.state == "available") < agents:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the simulated agents did not all become available in 60 s")
-                time.sleep(0.5)
-            log(f"web {base} (gunicorn, 2 workers x {args.web_threads} threads), 2 RQ workers "
-                f"(ACD leader {leader.decode() if isinstance(leader, bytes) else leader}), simulator {api.url}, "
-                f"{agents} agents available")
+                urls = ConnectUrls(f"{base}/hooks/connect", f"{base}/hooks/agent-leg", f"{base}/hooks/callback-answer")
+                for n in range(agents):
+                    carrier.set_callee(f"client:loadagent{n:04d}", Callee(answer="human", ring_s=1.0))
+                shard = 20  # agents per stepping thread (each step is one transaction, as in the demo)
+                for i in range(0, len(agent_ids), shard):
+                    SimulatedAgents(rt, agent_ids[i:i + shard], urls, answer_after_s=args.answer_after,
+                                    mean_talk_s=args.talk, seed=args.seed + i).start(stop)
+                deadline = time.monotonic() + 60
+                while sum(1 for a in rt.acd.agents() if a.state == "available") < agents:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("the simulated agents did not all become available in 60 s")
+                    time.sleep(0.5)
+                log(f"web {base} (gunicorn, 2 workers x {args.web_threads} threads), 2 RQ workers "
+                    f"(ACD leader {leader.decode() if isinstance(leader, bytes) else leader}), simulator {api.url}, "
+                    f"{agents} agents available")
 
-            carrier.add_number(CENTER_NUMBER, f"{base}/hooks/voice", f"{base}/hooks/status")
-            carrier.start()
-            callers = [number for _, number, _, _ in CUSTOMERS] * 40 + caller_numbers(2000, args.seed)
-            traffic = InboundTraffic(carrier, CENTER_NUMBER, args.rate * 60, script_factory(args.patience),
-                                     seed=args.seed, callers=callers)
-            meter = CpuMeter({"web (gunicorn, 2 processes)": procs[0].pid, "worker 1": procs[1].pid,
-                              "worker 2": procs[2].pid})
-            cpu_before = meter.sample()
-            began = time.perf_counter()
-            traffic.start(args.duration)
-            last_report = began
-            peak_active = 0
-            while True:
-                time.sleep(1.0)
-                now = time.perf_counter()
-                active = carrier.active_calls()
-                peak_active = max(peak_active, active)
-                arriving = traffic._running  # noqa: SLF001
-                if now - last_report >= 10 or not arriving:
-                    with scheduler._count_lock:  # noqa: SLF001
-                        recent = scheduler.lags[-2000:]
-                    sample = {"t": round(now - began, 1), "placed": len(traffic.placed), "active": active,
-                              "webhooks": transport.count(), "errors": transport.error_count(),
-                              "lag_p99_ms": round(percentile(recent, 99) * 1000, 1) if recent else 0.0}
-                    samples.append(sample)
-                    log(f"t={sample['t']:6.1f}s placed {sample['placed']:6d}  in progress {active:5d}  "
-                        f"webhooks {sample['webhooks']:7d}  errors {sample['errors']:4d}  "
-                        f"carrier lag p99 {sample['lag_p99_ms']:.0f} ms")
-                    last_report = now
-                if not arriving:
-                    break
-            arrivals_s = time.perf_counter() - began
-            cpu_cores = CpuMeter.cores(cpu_before, meter.sample(), arrivals_s)
-            placed = list(traffic.placed)
-            log(f"arrivals over: {len(placed)} calls in {arrivals_s:.1f} s; draining (at most {drain_s:g} s)")
-            drain_deadline = time.monotonic() + drain_s
-            sids = [h.sid for h in placed]
+                carrier.add_number(CENTER_NUMBER, f"{base}/hooks/voice", f"{base}/hooks/status")
+                carrier.start()
+                callers = [number for _, number, _, _ in CUSTOMERS] * 40 + caller_numbers(2000, args.seed)
+                traffic = InboundTraffic(carrier, CENTER_NUMBER, args.rate * 60, script_factory(args.patience),
+                                         seed=args.seed, callers=callers)
+                meter = CpuMeter({"web (gunicorn, 2 processes)": procs[0].pid, "worker 1": procs[1].pid,
+                                  "worker 2": procs[2].pid})
+                cpu_before = meter.sample()
+                load_at_start = [round(v, 2) for v in os.getloadavg()]
+                began = time.perf_counter()
+                traffic.start(args.duration)
+                last_report = began
+                peak_active = 0
+                while True:
+                    time.sleep(1.0)
+                    now = time.perf_counter()
+                    active = carrier.active_calls()
+                    peak_active = max(peak_active, active)
+                    arriving = traffic._running  # noqa: SLF001
+                    if now - last_report >= 10 or not arriving:
+                        with scheduler._count_lock:  # noqa: SLF001
+                            recent = scheduler.lags[-2000:]
+                        sample = {"t": round(now - began, 1), "placed": len(traffic.placed), "active": active,
+                                  "webhooks": transport.count(), "errors": transport.error_count(),
+                                  "lag_p99_ms": round(percentile(recent, 99) * 1000, 1) if recent else 0.0}
+                        samples.append(sample)
+                        log(f"t={sample['t']:6.1f}s placed {sample['placed']:6d}  in progress {active:5d}  "
+                            f"webhooks {sample['webhooks']:7d}  errors {sample['errors']:4d}  "
+                            f"carrier lag p99 {sample['lag_p99_ms']:.0f} ms")
+                        last_report = now
+                    if not arriving:
+                        break
+                arrivals_s = time.perf_counter() - began
+                cpu_cores = CpuMeter.cores(cpu_before, meter.sample(), arrivals_s)
+                placed = list(traffic.placed)
+                log(f"arrivals over: {len(placed)} calls in {arrivals_s:.1f} s; draining (at most {drain_s:g} s)")
+                drain_deadline = time.monotonic() + drain_s
 
-            def busy() -> bool:
-                with carrier.lock:
-                    open_calls = sum(1 for c in carrier._calls.values() if not c.ended)  # noqa: SLF001
-                return open_calls > 0 or scheduler.in_flight > 0
+                def busy() -> bool:
+                    with carrier.lock:
+                        open_calls = sum(1 for c in carrier._calls.values() if not c.ended)  # noqa: SLF001
+                    return open_calls > 0 or scheduler.in_flight > 0
 
-            while time.monotonic() < drain_deadline and busy():
-                time.sleep(1.0)
-            # The last status callbacks and agent-leg callbacks are answered; wrap-ups end.
-            settle = time.monotonic() + args.wrap + 10
-            while time.monotonic() < settle:
-                states = Counter(a.state for a in rt.acd.agents())
-                if scheduler.in_flight == 0 and set(states) <= {"available"}:
-                    break
-                time.sleep(0.5)
-            time.sleep(2.0)
-            drained_s = time.perf_counter() - began - arrivals_s
-            cpu_total = CpuMeter.cores(cpu_before, meter.sample(), arrivals_s + drained_s)
-            stop.set()
-            time.sleep(1.5)  # the agents' last step ends
-            store = _check(url, carrier, placed, last_interaction, rt)
-            carrier.stop()
-            rt.close()
-            rt = None
+                while time.monotonic() < drain_deadline and busy():
+                    time.sleep(1.0)
+                # The last status callbacks and agent-leg callbacks are answered; wrap-ups end.
+                settle = time.monotonic() + args.wrap + 10
+                while time.monotonic() < settle:
+                    states = Counter(a.state for a in rt.acd.agents())
+                    if scheduler.in_flight == 0 and set(states) <= {"available", "offline"}:
+                        break
+                    time.sleep(0.5)
+                time.sleep(2.0)
+                drained_s = time.perf_counter() - began - arrivals_s
+                cpu_total = CpuMeter.cores(cpu_before, meter.sample(), arrivals_s + drained_s)
+                stop.set()
+                time.sleep(1.5)  # the agents' last step ends
+                store = _check(url, carrier, placed, last_interaction, rt)
+                carrier.stop()
+                rt.close()
+                rt = None
+            finally:
+                stop.set()
+                _stop(procs)  # before the schema goes
     finally:
         stop.set()
         _stop(procs)
@@ -749,7 +759,7 @@ def main() -> int:
         "cpu_cores_while_arriving": cpu_cores, "cpu_cores_whole_run": cpu_total, "cores": os.cpu_count(),
         "web_cpu_ms_per_webhook": round(cpu_total.get("web (gunicorn, 2 processes)", 0.0) * (arrivals_s + drained_s)
                                         * 1000 / max(1, len(all_latencies)), 2),
-        "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
+        "load_average_at_start": load_at_start, "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
         "call_duration_s": {"p50": round(percentile(durations, 50), 1), "p99": round(percentile(durations, 99), 1),
                             "max": round(max(durations or [0.0]), 1)},
         "carrier_lag": {"p50_ms": round(percentile(scheduler.lags, 50) * 1000, 1),
@@ -772,6 +782,8 @@ def main() -> int:
     result["duplicated_calls"] = dup_total
     result["passed"] = lost_total == 0 and dup_total == 0
     result["consistent_records"] = not any(store["inconsistent"].values())
+    if args.json_file:
+        args.json_file.write_text(json.dumps(result, indent=2) + "\n")
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -785,6 +797,7 @@ def _print(r: dict[str, Any]) -> None:
     print(f"load: {r['calls_placed']} calls at {r['arrival_rate_achieved_per_s']}/s (target {r['rate_per_s']}/s for "
           f"{r['duration_s']:g} s), {r['agents']} agents (talk {r['mean_talk_s']:g} s, wrap-up {r['wrap_up_s']} s), "
           f"{r['web']}, {r['workers']} RQ workers")
+    print(f"load average (1, 5, 15 min) at start {r['load_average_at_start']}, at end {r['load_average_at_end']}")
     print(f"peak calls in progress {r['peak_calls_in_progress']}; drain {r['drain_s']} s; carrier lag "
           f"p50 {r['carrier_lag']['p50_ms']} ms, p99 {r['carrier_lag']['p99_ms']} ms, max {r['carrier_lag']['max_ms']} ms")
     d = r["call_duration_s"]

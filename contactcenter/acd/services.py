@@ -35,6 +35,7 @@ from contactcenter.acd.interfaces import (
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.telephony.interfaces import Telephony, TelephonyError
+from contactcenter.tickets import interactions
 from contactcenter.tickets.models import Interaction
 
 CALLBACK_PREFIX = "cb-"
@@ -328,13 +329,16 @@ class AcdService:
             if request is not None and state == "connected":
                 request.status = "connected"
             return
-        call = self.interaction(sid)
+        call = interactions.find_for_update(self.session, sid) if state == "connected" else self.interaction(sid)
         if call is None:
             return
         now = clock.now()
         if state == "offered" and call.offered_at is None:
             call.offered_at = now
         elif state == "connected":
+            if call.ended_at is not None:  # the caller hung up first: the call stays abandoned
+                log.info("accept after the caller left", extra={"call_sid": sid})
+                return
             call.answered_at = call.answered_at or now
             agent = event.get("agent_id")
             if agent is not None and str(agent).isdigit():

@@ -83,6 +83,19 @@ def find(session: Session, call_sid: str) -> Interaction | None:
     return session.scalars(select(Interaction).where(Interaction.call_sid == call_sid)).first()
 
 
+def find_for_update(session: Session, call_sid: str) -> Interaction | None:
+    """The call's row, locked until this transaction ends and read afresh.
+
+    The caller's last status and an agent's accept can race: whichever commits second must see
+    what the first wrote, or a call ends up both abandoned and answered. (SQLite serializes
+    writers anyway; PostgreSQL needs the row lock.)
+    """
+    return session.scalars(
+        select(Interaction).where(Interaction.call_sid == call_sid).with_for_update(of=Interaction)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
 def open_call(session: Session, event: CallEvent, default_region: str = "US") -> Recorded:
     """The first webhook of a call creates its interaction; any repeat finds it unchanged."""
     existing = find(session, event.call_sid)
@@ -123,7 +136,7 @@ def record_event(session: Session, event: CallEvent, key: str | None = None,
     `key` overrides the dedupe key when the delivery's identity is not in its parameters
     (an IVR step number travels in the URL).
     """
-    interaction = find(session, event.call_sid)
+    interaction = find_for_update(session, event.call_sid) if event.is_terminal else find(session, event.call_sid)
     if interaction is None:
         raise UnknownCall(event.call_sid)
     if not _log_event(session, interaction, event, key):

@@ -118,6 +118,8 @@
     return data;
   }
 
+  let popRetries = 0;
+
   async function refresh() {
     const resp = await fetch("/desktop/snapshot", { credentials: "same-origin" });
     if (!resp.ok) { return; }
@@ -125,6 +127,14 @@
     showState(snap.agent);
     showOffer(snap.offer, snap.offer_pop);
     showCall(snap.call);
+    // The offer can reach the socket a moment before the call's record is committed: ask again.
+    const popMissing = (snap.offer && !snap.offer_pop) || (snap.agent && snap.agent.call_sid && !snap.call);
+    if (popMissing && popRetries < 5) {
+      popRetries += 1;
+      setTimeout(refresh, 200 * popRetries);
+    } else if (!popMissing) {
+      popRetries = 0;
+    }
     // Panels in their own files (call controls, wrap-up, script, FAQ, preview) listen for this.
     document.dispatchEvent(new CustomEvent("desktop:snapshot", { detail: snap }));
   }
