@@ -79,6 +79,11 @@ def test_html_in_an_agent_name_renders_as_text(center, page):
     _login(page, base, "sam")
     page.goto(base + "/board")
     page.wait_for_function("document.querySelectorAll('#agents tbody tr').length === 2")
+    # Names come with the figures the board reads from the store, a moment after the live rows.
+    page.wait_for_function(
+        "name => [...document.querySelectorAll('#agents tbody tr td:first-child')].some(c => c.textContent === name)",
+        arg=HOSTILE,
+    )
     names = page.eval_on_selector_all("#agents tbody tr td:first-child", "cells => cells.map(c => c.textContent)")
     assert HOSTILE in names
     assert page.evaluate("document.querySelectorAll('#agents img').length") == 0
