@@ -60,6 +60,26 @@ def test_poisson_arrivals_are_deterministic_and_fast() -> None:
     assert wall < 5.0
 
 
+def test_arrivals_keep_their_schedule_when_the_carrier_starts_them_late() -> None:
+    """A carrier busy for 0.5 s with every arrival must not stretch the gaps between arrivals:
+    60 calls a minute for 10 minutes stay about 600, not 600 / 1.5."""
+    with clock.using(ManualClock()) as manual:
+        carrier = SimulatedCarrier(WsgiTransport(_app()), clock=manual, seed=5)
+        carrier.add_number(CENTER, "https://cc.example.com/voice")
+        real_place = carrier.place_inbound_call
+
+        def slow_place(*args, **kwargs):  # type: ignore[no-untyped-def]
+            manual.advance(0.5)
+            return real_place(*args, **kwargs)
+
+        carrier.place_inbound_call = slow_place  # type: ignore[method-assign]
+        traffic = InboundTraffic(carrier, CENTER, calls_per_minute=60, script_factory="hang up", seed=5)
+        traffic.start(duration_s=600)
+        carrier.run_until_idle(limit_s=3600)
+    # Poisson with mean 600: within 4 standard deviations; the stretched schedule gives ~400
+    assert 600 - 4 * 600**0.5 <= len(traffic.placed) <= 600 + 4 * 600**0.5
+
+
 def test_caller_numbers_are_distinct_e164() -> None:
     numbers = caller_numbers(50, seed=1)
     assert len(set(numbers)) == 50

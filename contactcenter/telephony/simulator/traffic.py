@@ -58,6 +58,7 @@ class InboundTraffic:
         self.placed: list[CallHandle] = []
         self._running = False
         self._until: float | None = None
+        self._next_at = 0.0
         self._generation = 0
 
     def _next_script(self) -> CallerScript | str:
@@ -70,15 +71,19 @@ class InboundTraffic:
         """Begin arrivals now; stop scheduling new ones after `duration_s` (None: until stop())."""
         self._running = True
         self._generation += 1
-        self._until = None if duration_s is None else self.carrier.elapsed() + duration_s
+        self._next_at = self.carrier.elapsed()
+        self._until = None if duration_s is None else self._next_at + duration_s
         self._schedule_next(self._generation)
 
     def stop(self) -> None:
         self._running = False
 
     def _schedule_next(self, generation: int) -> None:
-        gap = self._rng.expovariate(self.rate_per_s)
-        at = self.carrier.elapsed() + gap
+        # Each arrival is due a gap after the previous one was *due*, not after it was handled:
+        # a busy carrier that starts an arrival late must not stretch the whole schedule, or
+        # the offered rate would quietly fall with the load.
+        self._next_at += self._rng.expovariate(self.rate_per_s)
+        at = self._next_at
         if self._until is not None and at > self._until:
             self._running = False
             return
