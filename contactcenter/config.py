@@ -43,6 +43,8 @@ class Settings:
     short_abandon_s: float = 5.0
     # An agent whose desktop lost its connection this long goes not ready (its offer re-offered).
     presence_grace_s: float = 10.0
+    # A web process that has not renewed its lease this long is taken for dead with its sockets.
+    presence_lease_s: float = 15.0
     # "production" refuses to start web processes with defaulted secrets (see production_problems).
     environment: str = "development"
     secret_key_generated: bool = False  # no SECRET_KEY given: a random one for this process only
@@ -162,6 +164,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("PRESENCE_GRACE_S must be a number of seconds") from exc
     if not 0 <= presence_grace_s <= 3600:
         raise ConfigError("PRESENCE_GRACE_S must be between 0 and 3600 seconds")
+    try:
+        presence_lease_s = float(env.get("PRESENCE_LEASE_S", "15"))
+    except ValueError as exc:
+        raise ConfigError("PRESENCE_LEASE_S must be a number of seconds") from exc
+    if not 1 <= presence_lease_s <= 300:
+        raise ConfigError("PRESENCE_LEASE_S must be between 1 and 300 seconds")
     return Settings(
         environment=environment,
         secret_key_generated=not env.get("SECRET_KEY", "").strip(),
@@ -172,6 +180,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         webhooks_per_ip_per_minute=whole["WEBHOOKS_PER_IP_PER_MINUTE"],
         log_json=log_json,
         presence_grace_s=presence_grace_s,
+        presence_lease_s=presence_lease_s,
         short_abandon_s=short_abandon_s,
         database_url=env.get("DATABASE_URL", "").strip() or Settings.database_url,
         redis_url=env.get("REDIS_URL", "").strip(),

@@ -9,11 +9,22 @@ withdraws an offer they held and gives the call, in its place, to the next agent
 
 The grace timer is a score in one sorted set read by the heartbeat (no timer thread per socket),
 measured on `contactcenter.clock`, so simulated and frozen time drive it too.
+
+A web process that dies hard (kill -9, a lost host) never sees its sockets close, so each socket
+is recorded under the process that holds it, and each such process keeps a short lease in Redis
+(`ProcessLease`, renewed by a thread of its own). When a lease runs out, the heartbeat's leader
+drops that process's sockets; an agent left with none is treated as disconnected from then on.
+The lease is real time, as the heartbeat's own leader lease is: it says whether a process is
+alive, not anything about a call.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
+import threading
 
 import redis
 
@@ -23,8 +34,12 @@ from contactcenter.db import transaction
 from contactcenter.runtime import Runtime
 
 log = logging.getLogger("contactcenter.presence")
-SOCKETS_PREFIX = "{acd}:presence:sockets:"  # + agent id: set of socket ids connected now
+SOCKETS_PREFIX = "{acd}:presence:sockets:"  # + agent id: "<process id>/<socket id>" connected now
 GONE_KEY = "{acd}:presence:gone"  # agent id -> when their grace period ends (Unix seconds)
+PROCESSES_KEY = "{acd}:presence:processes"  # ids of the web processes that hold sockets
+ALIVE_PREFIX = "{acd}:presence:alive:"  # + process id: its lease (expires with the process)
+PROCESS_AGENTS_PREFIX = "{acd}:presence:process-agents:"  # + process id: agents with sockets there
+LEASE_S = 15.0
 # Agents in these states are taken offline when their desktop is gone; an agent on a call keeps
 # talking (the audio leg is not the socket) and is looked at again after another grace period.
 NOT_READY_FROM = ("available", "reserved", "wrap_up")
@@ -38,24 +53,115 @@ end
 return 0
 """
 
+# Drops one dead process's sockets from an agent's set; starts the agent's grace period when
+# none is left (and only when this removed one: an agent already gone keeps their own timer).
+_FORGET_PROCESS = """
+local removed = 0
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if string.sub(member, 1, #ARGV[1]) == ARGV[1] then
+    redis.call('SREM', KEYS[1], member)
+    removed = removed + 1
+  end
+end
+if removed > 0 and redis.call('SCARD', KEYS[1]) == 0 then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+  return 1
+end
+return 0
+"""
+
 
 def sockets_key(agent_id: object) -> str:
     return f"{SOCKETS_PREFIX}{agent_id}"
 
 
-def connected(client: redis.Redis, agent_id: object, sid: str) -> None:
-    """A desktop socket of the agent opened: any grace period running for them is over."""
+def _member(process: str, sid: str) -> str:
+    return f"{process}/{sid}"
+
+
+class ProcessLease:
+    """This web process's lease: while it is renewed, the sockets recorded under it are trusted.
+
+    Started by the first agent socket a process opens, so a process with none holds no lease.
+    """
+
+    def __init__(self, client: redis.Redis, lease_s: float = LEASE_S) -> None:
+        self.client = client
+        self.lease_s = lease_s
+        self.process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def renew(self) -> None:
+        pipe = self.client.pipeline()
+        pipe.set(ALIVE_PREFIX + self.process_id, "1", px=int(self.lease_s * 1000))
+        pipe.sadd(PROCESSES_KEY, self.process_id)
+        pipe.execute()
+
+    def ensure_started(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self.renew()
+            self._thread = threading.Thread(target=self._run, name="presence-lease", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease_s / 3):
+            try:
+                self.renew()
+            except redis.exceptions.RedisError:  # Redis away: renewed on the next round
+                log.warning("presence lease not renewed (Redis did not answer)")
+
+    def stop(self) -> None:
+        """A process that shuts down cleanly: its lease ends now, its sockets are forgotten at once."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        try:
+            self.client.delete(ALIVE_PREFIX + self.process_id)
+        except redis.exceptions.RedisError:
+            pass
+
+
+def connected(client: redis.Redis, agent_id: object, sid: str, process: str) -> None:
+    """A desktop socket of the agent opened on `process`: any grace period for them is over."""
     pipe = client.pipeline()
-    pipe.sadd(sockets_key(agent_id), sid)
+    pipe.sadd(sockets_key(agent_id), _member(process, sid))
+    pipe.sadd(PROCESS_AGENTS_PREFIX + process, str(agent_id))
     pipe.zrem(GONE_KEY, str(agent_id))
     pipe.execute()
 
 
-def disconnected(client: redis.Redis, agent_id: object, sid: str, grace_s: float) -> bool:
+def disconnected(client: redis.Redis, agent_id: object, sid: str, grace_s: float, process: str) -> bool:
     """A socket closed; True when it was the agent's last one (their grace period starts)."""
     due = clock.timestamp() + grace_s
-    started = client.eval(_DISCONNECT, 2, sockets_key(agent_id), GONE_KEY, sid, str(agent_id), repr(due))
+    started = client.eval(_DISCONNECT, 2, sockets_key(agent_id), GONE_KEY, _member(process, sid), str(agent_id),
+                          repr(due))
     return bool(started)
+
+
+def forget_dead_processes(client: redis.Redis) -> int:
+    """Sockets of web processes whose lease ran out are dropped; returns the agents left with none.
+
+    Their grace period is over at once: the lease ran out after the process had been silent for
+    longer than a grace period would have lasted.
+    """
+    left = 0
+    for raw in client.smembers(PROCESSES_KEY):
+        process = raw.decode() if isinstance(raw, bytes) else str(raw)
+        if client.exists(ALIVE_PREFIX + process):
+            continue
+        now = repr(clock.timestamp())
+        for agent in client.smembers(PROCESS_AGENTS_PREFIX + process):
+            agent = agent.decode() if isinstance(agent, bytes) else str(agent)
+            left += int(client.eval(_FORGET_PROCESS, 2, sockets_key(agent), GONE_KEY, process + "/", agent, now))
+        client.delete(PROCESS_AGENTS_PREFIX + process)
+        client.srem(PROCESSES_KEY, process)
+        log.warning("web process %s stopped renewing its lease: its desktop sockets are forgotten", process)
+    return left
 
 
 def is_connected(client: redis.Redis, agent_id: object) -> bool:

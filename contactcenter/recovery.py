@@ -4,6 +4,7 @@
   a first start): rebuild it from the store — waiting calls in their original order, agent
   states, queue configuration.
 - Webhooks that arrived while the database was unreachable wait in the outbox: replay them.
+- A web process that stopped renewing its lease (killed hard) takes its desktop sockets with it.
 - Agents whose desktop lost its connection and did not come back within the grace period go
   not ready, and an offer they held goes back to the head of the line.
 
@@ -39,7 +40,7 @@ def rebuild_if_lost(runtime: Runtime) -> bool:
 
 def before_tick(runtime: Runtime) -> None:
     """Every recovery step, each guarded so that one failure does not stop the others."""
-    for step in (rebuild_if_lost, _replay_outbox, _expire_presence):
+    for step in (rebuild_if_lost, _replay_outbox, _forget_dead_web_processes, _expire_presence):
         try:
             step(runtime)
         except Exception:  # noqa: BLE001 - the database or Redis may still be away; next tick retries
@@ -50,6 +51,12 @@ def _replay_outbox(runtime: Runtime) -> int:
     from contactcenter import outbox
 
     return outbox.replay(runtime)
+
+
+def _forget_dead_web_processes(runtime: Runtime) -> int:
+    from contactcenter import presence
+
+    return presence.forget_dead_processes(runtime.redis)
 
 
 def _expire_presence(runtime: Runtime) -> int:

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from contactcenter.runtime import Runtime, build_runtime
 from contactcenter.telephony.signatures import SignatureChecker
 from web import database
-from web import presence  # noqa: F401  (Socket.IO presence handlers, registered before any server)
+from web import presence  # Socket.IO presence handlers, registered before any server
 from web import ratelimit
 from web.extensions import csrf, login_manager, socketio
 
@@ -42,6 +42,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     login_manager.init_app(app)
     csrf.init_app(app)
     ratelimit.init_app(app, runtime)  # login and webhook rate limits, shared through Redis
+    presence.init_app(app, runtime)  # this process's lease on its agents' desktop sockets
     # No Socket.IO message queue: every web process relays the events it hears on Redis
     # pub/sub to its own clients (web.sockets.EventRelay), which reaches agents on any process.
     socketio.init_app(

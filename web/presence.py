@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Flask, current_app, request
 from flask_login import current_user
 
 from contactcenter import presence
+from contactcenter.runtime import Runtime
 from web import database, sockets
 from web.extensions import socketio
 
@@ -26,12 +27,24 @@ def _is_agent() -> bool:
     return bool(current_user.is_authenticated and current_user.role == "agent")
 
 
+def init_app(app: Flask, runtime: Runtime) -> None:
+    """One lease per app (a process): started by its first agent socket."""
+    app.extensions["contactcenter.presence"] = presence.ProcessLease(runtime.redis, runtime.settings.presence_lease_s)
+
+
+def _lease() -> presence.ProcessLease:
+    return current_app.extensions["contactcenter.presence"]
+
+
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> bool:
     if _authenticate(auth) is False:
         return False
     if _is_agent():
-        presence.connected(database.runtime().redis, current_user.id, request.sid)  # type: ignore[attr-defined]
+        lease = _lease()
+        lease.ensure_started()
+        presence.connected(database.runtime().redis, current_user.id, request.sid,  # type: ignore[attr-defined]
+                           lease.process_id)
     return True
 
 
@@ -41,4 +54,5 @@ def on_disconnect(*args: Any) -> None:
         _previous_disconnect(*args)
     if _is_agent():
         rt = database.runtime()
-        presence.disconnected(rt.redis, current_user.id, request.sid, rt.settings.presence_grace_s)  # type: ignore[attr-defined]
+        presence.disconnected(rt.redis, current_user.id, request.sid,  # type: ignore[attr-defined]
+                              rt.settings.presence_grace_s, _lease().process_id)

@@ -202,9 +202,108 @@ class WorkerProcess:
                 self.kill9()
 
 
+class WebProcess:
+    """`contactcenter web` (gunicorn) in a process group of its own, to be killed with kill -9."""
+
+    def __init__(self, database_url: str, redis_url: str, env: dict[str, str] | None = None,
+                 log_path: Path | None = None) -> None:
+        self.port = free_port()
+        full = dict(os.environ)
+        full.update(
+            DATABASE_URL=database_url, REDIS_URL=redis_url, CARRIER="simulator", IVR_FLOW="",
+            SECRET_KEY="fault-tests-secret-key-of-32-chars!", **(env or {}),
+        )
+        out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "contactcenter.cli", "web", "--host", "127.0.0.1", "--port", str(self.port),
+             "--threads", "8"],
+            env=full, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 60.0) -> "WebProcess":
+        import requests
+
+        def up() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the web process exited early (code {self.process.returncode})")
+            try:
+                return requests.get(self.url + "/healthz", timeout=2).ok
+            except requests.RequestException:
+                return False
+
+        wait_for(up, timeout=timeout, interval=0.2, what="the web process to answer")
+        return self
+
+    def kill9(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                self.kill9()
+
+
 # -- fixtures (imported by the test modules that use them) -----------------------------------------
 
+from typing import Iterator  # noqa: E402
+
 import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """Several processes writing at once: that is PostgreSQL's job in production (SQLite is
+    refused there), so tests with processes of their own run on a PostgreSQL schema of their own."""
+    from contactcenter.db import make_engine
+    from contactcenter.migrate import upgrade
+
+    schema = f"fault_procs_{os.getpid()}"
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    base = base if base.startswith("postgresql") else "postgresql://postgres@127.0.0.1:5432/test"
+    admin = make_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # a missing server is a failure, never a skip
+        pytest.fail(f"PostgreSQL is not reachable at {base}: {exc}")
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_runtime(pg_url, settings, redis_client):  # type: ignore[no-untyped-def]
+    """A runtime on that schema whose sessions commit, emptied before and after the test."""
+    from conftest import delete_all_rows
+    from contactcenter.db import make_engine, make_sessionmaker
+    from contactcenter.runtime import Runtime
+
+    engine = make_engine(pg_url)
+    delete_all_rows(engine)
+    rt = Runtime(settings=settings.with_overrides(database_url=pg_url), engine=engine,
+                 session_factory=make_sessionmaker(engine), redis=redis_client)
+    yield rt
+    delete_all_rows(engine)
+    engine.dispose()
+
 
 
 @pytest.fixture

@@ -8,47 +8,14 @@ import pytest
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
-from typing import Iterator
-
-from sqlalchemy import text
-
-from conftest import delete_all_rows
-from contactcenter.db import make_engine, make_sessionmaker
-from contactcenter.migrate import upgrade
 from contactcenter.runtime import Runtime
 from contactcenter.tickets.models import CustomerPhone
 from fault_jobs import register_customer
-from fault_support import spawn_worker, wait_for  # noqa: F401 (fixture)
+from fault_support import pg_runtime, pg_url, spawn_worker, wait_for  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 # Waits below are upper bounds for a loaded machine (worker start-up, lease expiry, a retry);
 # a run usually takes a few seconds of each.
-
-
-SCHEMA = f"fault_workers_{os.getpid()}"
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    """Workers are several processes writing at once: that is PostgreSQL's job in production
-    (SQLite is refused there), so these tests run on a PostgreSQL schema of their own."""
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    base = base if base.startswith("postgresql") else "postgresql://postgres@127.0.0.1:5432/test"
-    admin = make_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    except Exception as exc:  # a missing server is a failure, never a skip
-        pytest.fail(f"PostgreSQL is not reachable at {base}: {exc}")
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{SCHEMA}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    admin.dispose()
 
 
 @pytest.fixture
@@ -57,14 +24,8 @@ def database_url(pg_url: str) -> str:  # the workers spawned by `spawn_worker` u
 
 
 @pytest.fixture
-def committed_runtime(pg_url, settings, redis_client) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
-    engine = make_engine(pg_url)
-    delete_all_rows(engine)
-    rt = Runtime(settings=settings.with_overrides(database_url=pg_url), engine=engine,
-                 session_factory=make_sessionmaker(engine), redis=redis_client)
-    yield rt
-    delete_all_rows(engine)
-    engine.dispose()
+def committed_runtime(pg_runtime: Runtime) -> Runtime:
+    return pg_runtime
 
 
 def _attempts(redis_client, phone: str) -> int:  # type: ignore[no-untyped-def]
