@@ -29,8 +29,10 @@ from contactcenter.telephony.webhooks import MalformedWebhook, parse_call_event
 log = logging.getLogger("contactcenter.outbox")
 OUTBOX_KEY = "outbox:webhooks"
 DEAD_KEY = "outbox:webhooks:dead"  # entries that can never apply (kept for a person to read)
-# What is worth keeping: the start of a call, its status callbacks, the end of an agent's leg.
-ENDPOINTS = ("voice", "status", "agent_leg")
+# What is worth keeping: the start of a call, its status callbacks, the end of an agent's leg;
+# for campaign calls, a person answering or waiting (they heard the safe-harbor message instead
+# of an agent: `contactcenter.dialer.outage`) and the status callbacks.
+ENDPOINTS = ("voice", "status", "agent_leg", "dialer_answer", "dialer_hold", "dialer_status")
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,28 @@ def _apply(runtime: Runtime, session: Any, entry: Entry) -> None:
     elif entry.endpoint == "agent_leg":
         if event.is_terminal:
             acd.complete(entry.args["call"], int(entry.args["agent"]))
+    elif entry.endpoint.startswith("dialer_"):
+        _apply_dialer(runtime, session, acd, entry, event)
+
+
+def _apply_dialer(runtime: Runtime, session: Any, acd: Any, entry: Entry, event: Any) -> None:
+    from contactcenter.dialer.connect import DialerHookUrls, OutboundCalls
+    from contactcenter.dialer.pacer import publish_event
+
+    raw = entry.args.get("attempt", "")
+    if not raw.isdigit():
+        raise ValueError("a campaign call's webhook without its attempt")
+    calls = OutboundCalls(session, acd, DialerHookUrls("", "", ""), default_region=runtime.settings.default_region)
+    if entry.endpoint == "dialer_status":
+        calls.status(event, int(raw))  # raises UnknownAttempt (a LookupError) for an attempt never made
+    else:
+        calls.abandoned_while_store_away(event, int(raw), answered=entry.endpoint == "dialer_answer")
+    session.flush()
+    for pacer_event in calls.events:  # the pacer also reconciles with the records
+        try:
+            publish_event(runtime.redis, **pacer_event.as_dict())
+        except redis.exceptions.RedisError:
+            log.warning("could not publish a replayed pacer event")
 
 
 def _from_ts(seconds: float):  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""Carrier webhooks of campaign calls: `/hooks/dialer/answer|hold|status?attempt=ID`.
+"""Carrier webhooks of campaign calls: `/hooks/dialer/answer|hold|status?attempt=ID&campaign=ID`.
 
 Signed and checked exactly like the inbound hooks (`web.hooks`); the domain side lives in
 `contactcenter.dialer.connect`. Pacer events are published only after the commit.
@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, request
+import redis
+from flask import Blueprint, Response, abort, g, request
 
+from contactcenter import outbox
 from contactcenter.dialer.connect import DialerHookUrls, OutboundCalls, UnknownAttempt
+from contactcenter.dialer.outage import safe_harbor_while_store_away
 from contactcenter.dialer.pacer import publish_event
 from contactcenter.telephony.twiml import render
 from contactcenter.tickets.interactions import UnknownCall
 from web import database
-from web.hooks import _event, _external, _plain, _twiml, acd_service
+from web.hooks import STORE_AWAY, _drop_session, _event, _external, _plain, _twiml, acd_service
 
 bp = Blueprint("dialer_hooks", __name__, url_prefix="/hooks/dialer")
 log = logging.getLogger("contactcenter.hooks.dialer")
@@ -75,3 +78,38 @@ def hold() -> Response:
 @bp.post("/status")
 def status() -> Response:
     return _run("status", "status")
+
+
+def store_unreachable(exc: Exception) -> Response:
+    """The database (or Redis) did not answer a campaign call's webhook.
+
+    A person on the line cannot be held in a retry loop as an inbound caller is: past 2 s without
+    an agent the call is abandoned and the law wants the safe-harbor message. So they hear it now,
+    and the answer (or the wait), like a status callback, is kept in the outbox to be written
+    when the store returns.
+    """
+    _drop_session()
+    webhook = g.get("webhook")
+    if webhook is None:
+        return _plain("temporarily unavailable", 503)
+    kind, params = webhook
+    endpoint = "dialer_" + (request.endpoint or "").rpartition(".")[2]
+    client = database.runtime().redis
+    kept = False
+    if not isinstance(exc, redis.exceptions.RedisError):
+        try:
+            kept = outbox.write(client, endpoint, kind, params, request.args.to_dict())
+        except redis.exceptions.RedisError:
+            log.error("webhook %s lost: neither the database nor Redis answered", endpoint,
+                      extra={"call_sid": params.get("CallSid")})
+    log.warning("store unreachable (%s): %s answered with the fallback%s", type(exc).__name__, endpoint,
+                ", event kept in the outbox" if kept else "", extra={"call_sid": params.get("CallSid")})
+    if endpoint == "dialer_status":
+        return Response(status=204) if kept else _plain("temporarily unavailable", 503)
+    raw = request.args.get("campaign", "")
+    campaign_id = int(raw) if raw.isdigit() and len(raw) <= 12 else None
+    return _twiml(render(safe_harbor_while_store_away(client, campaign_id)))
+
+
+for _error in STORE_AWAY:
+    bp.register_error_handler(_error, store_unreachable)

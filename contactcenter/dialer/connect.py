@@ -31,7 +31,7 @@ from contactcenter import clock
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
 from contactcenter.db import transaction
-from contactcenter.dialer import services
+from contactcenter.dialer import outage, services
 from contactcenter.dialer.models import Campaign, DialAttempt, Lead
 from contactcenter.dialer.pacer import (
     AgentView,
@@ -121,8 +121,8 @@ class DialerHookUrls:
         base = base_url.rstrip("/")
         return cls(f"{base}/hooks/dialer/answer", f"{base}/hooks/dialer/status", f"{base}/hooks/dialer/hold")
 
-    def hold_for(self, attempt_id: int) -> str:
-        return f"{self.hold}?attempt={attempt_id}"
+    def hold_for(self, attempt_id: int, campaign_id: int) -> str:
+        return f"{self.hold}?attempt={attempt_id}&campaign={campaign_id}"
 
 
 class UnknownAttempt(LookupError):
@@ -233,7 +233,7 @@ class OutboundCalls:
             self.session.flush()
             skills = pin_to_agent(self.session, self.acd.acd, owner, queue) if owner is not None else None
             self.acd.enqueue(call, queue, priority=call.priority, skills=skills, attributes={"dialer": pop})
-        return [Pause(HOLD_STEP_S), Redirect(self.urls.hold_for(attempt.id))]
+        return [Pause(HOLD_STEP_S), Redirect(self.urls.hold_for(attempt.id, attempt.campaign_id))]
 
     def hold(self, event: CallEvent, attempt_id: int) -> list[Instruction]:
         """The answered person waits, one second at a time, for an agent; then the safe harbor."""
@@ -249,7 +249,7 @@ class OutboundCalls:
         deadline = attempt.answered_at + timedelta(seconds=self._connect_window_s(campaign))
         if clock.now() >= deadline - timedelta(milliseconds=50):
             return self._abandon(attempt, campaign, call)
-        return [Pause(HOLD_STEP_S), Redirect(self.urls.hold_for(attempt.id))]
+        return [Pause(HOLD_STEP_S), Redirect(self.urls.hold_for(attempt.id, attempt.campaign_id))]
 
     def status(self, event: CallEvent, attempt_id: int) -> DialAttempt:
         """A status callback: the interaction, the attempt (retries follow), the ACD."""
@@ -262,6 +262,26 @@ class OutboundCalls:
         self.events += events
         if event.is_terminal and call.queued_at is not None:
             self.acd.call_ended(call)
+        return attempt
+
+    def abandoned_while_store_away(self, event: CallEvent, attempt_id: int, *, answered: bool) -> DialAttempt:
+        """Replayed from the outbox: an answer (or a wait for an agent) the webhook met with the
+        store unreachable. The person heard the safe-harbor message and the call ended, so a live
+        answer counts as abandoned, at the time it happened, unless an agent had already connected."""
+        attempt = self._attempt(attempt_id, event.call_sid)
+        at = event.timestamp or clock.now()
+        call = self._interaction(attempt, event)
+        if answered and attempt.answered_at is None and attempt.ended_at is None:
+            _, events = services.record_status(self.session, event.call_sid, "in-progress", at,
+                                               answered_by=event.answered_by)
+            self.events += events
+        if attempt.answered_at is None or attempt.outcome == "machine" or self.sync_connection(attempt):
+            return attempt
+        _, events = services.mark_abandoned(self.session, event.call_sid, at)
+        if events:
+            self.events += events
+            self.acd.apply(self.acd.acd.remove(event.call_sid, "abandoned").events)
+            call.outcome = "abandoned"
         return attempt
 
     def _conference(self, attempt: DialAttempt) -> list[Instruction]:
@@ -349,7 +369,7 @@ class OutboundConnector:
     def sweep(self, now: float | None = None) -> list[services.PacerEvent]:
         now = clock.timestamp() if now is None else now
         events: list[services.PacerEvent] = []
-        stale: list[tuple[str, int]] = []
+        stale: list[tuple[str, int, int]] = []
         since = datetime.fromtimestamp(now - 3600, clock.UTC)
         with transaction(self.session_factory) as session:
             waiting = session.scalars(select(DialAttempt).where(
@@ -365,13 +385,13 @@ class OutboundConnector:
                 campaign = session.get(Campaign, attempt.campaign_id)
                 window = float(services.rules_of(campaign).connect_within_s) if campaign else 2.0
                 if now > attempt.answered_at.timestamp() + window + self.grace_s:
-                    stale.append((attempt.call_sid, attempt.id))
+                    stale.append((attempt.call_sid, attempt.id, attempt.campaign_id))
         for kind in events:
             publish_event(self.redis, **kind.as_dict())
-        for call_sid, attempt_id in stale:
+        for call_sid, attempt_id, campaign_id in stale:
             # The hold loop went quiet (a lost webhook): send the call back to it, which ends it.
             try:
-                self.telephony.redirect(call_sid, self.urls.hold_for(attempt_id))
+                self.telephony.redirect(call_sid, self.urls.hold_for(attempt_id, campaign_id))
             except TelephonyError:
                 log.info("could not redirect waiting campaign call %s", call_sid)
         return events
@@ -402,6 +422,7 @@ def build_worker(runtime: Any, base_url: str, *, tick_s: float = 1.0, lock: Any 
     dialers = services.CampaignDialers(
         runtime.session_factory, _LazyTelephony(runtime), pool,
         urls=CallUrls(base_url.rstrip("/")), on_answered=connector.on_answered,
+        on_reload=lambda campaigns: outage.remember(runtime.redis, campaigns),
     )
     return ConnectingPacerWorker(runtime.redis, dialers, connector, tick_s=tick_s, lock=lock)
 

@@ -727,11 +727,13 @@ class CallUrls:
 
     base_url: str = "http://localhost:5000"
 
-    def voice(self, claim: LeadClaim) -> str:
-        return f"{self.base_url}/hooks/dialer/answer?attempt={claim.attempt_id}"
+    # The campaign rides along so that, with the store unreachable, the webhook can still play
+    # that campaign's safe-harbor message (kept in Redis) to a person nobody can be connected to.
+    def voice(self, claim: LeadClaim, campaign_id: int) -> str:
+        return f"{self.base_url}/hooks/dialer/answer?attempt={claim.attempt_id}&campaign={campaign_id}"
 
-    def status(self, claim: LeadClaim) -> str:
-        return f"{self.base_url}/hooks/dialer/status?attempt={claim.attempt_id}"
+    def status(self, claim: LeadClaim, campaign_id: int) -> str:
+        return f"{self.base_url}/hooks/dialer/status?attempt={claim.attempt_id}&campaign={campaign_id}"
 
 
 @dataclass
@@ -862,8 +864,8 @@ class CampaignDialer:
             placed = self.telephony.place_call(
                 to=claim.phone,
                 from_=claim.caller_id,
-                url=self.urls.voice(claim),
-                status_callback=self.urls.status(claim),
+                url=self.urls.voice(claim, self.campaign_id),
+                status_callback=self.urls.status(claim, self.campaign_id),
                 machine_detection=self.machine_detection,
                 timeout_s=self.ring_timeout_s,
             )

@@ -15,7 +15,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import case, func, select
@@ -302,8 +302,11 @@ def machine_detection(campaign: Campaign) -> str | None:
 
 def safe_harbor_instructions(campaign: Campaign) -> list[Instruction]:
     """What an abandoned call hears: the company's name and call-back number, then the end."""
-    text = safe_harbor_text(campaign.company_name, campaign.callback_number, campaign.safe_harbor_message)
-    return [Say(text), Hangup()]
+    return [Say(campaign_safe_harbor_text(campaign)), Hangup()]
+
+
+def campaign_safe_harbor_text(campaign: Campaign) -> str:
+    return safe_harbor_text(campaign.company_name, campaign.callback_number, campaign.safe_harbor_message)
 
 
 def machine_instructions(campaign: Campaign) -> list[Instruction]:
@@ -1110,8 +1113,10 @@ class CampaignDialers:
         on_answered: OnAnswered | None = None,
         reload_s: float = 5.0,
         reconcile_s: float = 60.0,
+        on_reload: Callable[[list[Campaign]], None] | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.on_reload = on_reload
         self.telephony = telephony
         self.pool = pool
         self.urls = urls or CallUrls()
@@ -1158,6 +1163,8 @@ class CampaignDialers:
                 )
                 fresh[campaign.id] = (key, dialer)
             self._dialers = fresh
+            if self.on_reload is not None:
+                self.on_reload(running)
 
 
 def _reconcile(pacer: Pacer, recorded: LedgerCounts) -> None:

@@ -145,3 +145,63 @@ def test_status_callback_for_an_unknown_call_is_kept_aside_not_retried_forever(r
     assert outbox.replay(runtime) == 1
     assert outbox.pending(runtime.redis) == 0
     assert runtime.redis.llen(outbox.DEAD_KEY) == 1
+
+
+HUMAN = "+12125550103"
+
+
+def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_counts_as_abandoned(
+        carrier, runtime, proxy):  # type: ignore[no-untyped-def]
+    import io
+
+    from contactcenter.acd.models import QueueMembership
+    from contactcenter.acd.services import AcdService
+    from contactcenter.dialer import services as dialer
+    from contactcenter.dialer.connect import build_worker
+    from contactcenter.dialer.leads_import import import_leads
+    from contactcenter.dialer.models import DialAttempt
+    from contactcenter.dialer.pacer import drain_events
+    from contactcenter.telephony.simulator import Callee
+    from factories import gen_agent
+
+    with runtime.session_factory.begin() as session:
+        sales = gen_queue(session, "sales")
+        alice = gen_agent(session, "alice")
+        session.flush()
+        session.add(QueueMembership(queue_id=sales.id, user_id=alice.id))
+        campaign = dialer.create_campaign(session, name="Spring renewals", dial_mode="progressive",
+                                          queue_id=sales.id, caller_id="+12025550100", company_name="Acme Energy",
+                                          callback_number="+18005550123")
+        dialer.start_campaign(session, campaign)
+        import_leads(session, campaign, io.StringIO(f"name,phone\nHuman Hal,{HUMAN}\n", newline=""))
+        campaign_id, alice_id = campaign.id, alice.id
+        message = dialer.safe_harbor_instructions(campaign)[0].text
+    with runtime.session_factory.begin() as session:
+        acd = AcdService(session, runtime.acd)
+        acd.sync_configuration()
+        acd.set_state(alice_id, "available")
+    carrier.set_callee(HUMAN, Callee(answer="human", ring_s=3, talk_s=120))
+    worker = build_worker(runtime, "http://cc.test")
+    [placed] = worker.step(drain_events(runtime.redis, 0))[campaign_id].placed
+
+    proxy.down()  # the person answers while the database is away
+    carrier.run_for(20)
+    hal = carrier.call(placed)
+    assert message in hal.heard_text() and "Acme Energy" in hal.heard_text()
+    assert hal.ended  # no retry loop: past 2 s without an agent the call is abandoned
+    kept = [outbox.Entry.decode(raw) for raw in runtime.redis.lrange(outbox.OUTBOX_KEY, 0, -1)]
+    assert [e.endpoint for e in kept].count("dialer_answer") == 1  # the answer, and every status callback
+    assert kept[-1].endpoint == "dialer_status" and kept[-1].params["CallStatus"] == "completed"
+
+    proxy.up()
+    ticker.tick_once(runtime)
+    assert outbox.pending(runtime.redis) == 0
+    with runtime.session_factory() as session:
+        attempt = session.scalars(select(DialAttempt).where(DialAttempt.call_sid == placed)).one()
+        assert attempt.answered_at is not None and attempt.abandoned and attempt.safe_harbor_played
+        assert attempt.connected_at is None and attempt.ended_at is not None
+        call = session.scalars(select(Interaction).where(Interaction.call_sid == placed)).one()
+        assert call.is_ended and call.outcome == "abandoned"
+        report = dialer.abandonment_report(session, session.get(type(campaign), campaign_id))
+        assert (report["live_answered"], report["abandoned"]) == (1, 1)
+    assert runtime.acd.call_snapshot(placed) is None  # never left waiting in the campaign's queue
