@@ -52,3 +52,11 @@ def test_short_abandon_setting_is_checked():
     for bad in ("soon", "-1", "9999"):
         with pytest.raises(ConfigError, match="SHORT_ABANDON_S"):
             load_settings({"SHORT_ABANDON_S": bad})
+
+
+def test_presence_lease_setting_is_checked():
+    assert load_settings({}).presence_lease_s == 15.0
+    assert load_settings({"PRESENCE_LEASE_S": "30"}).presence_lease_s == 30.0
+    for bad in ("later", "0", "1e9", "nan"):
+        with pytest.raises(ConfigError, match="PRESENCE_LEASE_S"):
+            load_settings({"PRESENCE_LEASE_S": bad})
