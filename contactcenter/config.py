@@ -108,6 +108,17 @@ def check_production(settings: Settings) -> None:
         raise ConfigError("refusing to start in production: " + "; ".join(problems))
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    """A duration setting in seconds, between `low` and `high` (a bad one names the variable)."""
+    try:
+        value = float(env.get(name, str(default)))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds") from exc
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g} seconds")
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment, failing loudly on values we cannot use."""
     env = os.environ if environ is None else environ
@@ -138,12 +149,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_webhook_bytes = int(env.get("MAX_WEBHOOK_BYTES", str(64 * 1024)))
     except ValueError as exc:
         raise ConfigError("MAX_WEBHOOK_BYTES must be a whole number of bytes") from exc
-    try:
-        short_abandon_s = float(env.get("SHORT_ABANDON_S", "5"))
-    except ValueError as exc:
-        raise ConfigError("SHORT_ABANDON_S must be a number of seconds") from exc
-    if not 0 <= short_abandon_s <= 600:
-        raise ConfigError("SHORT_ABANDON_S must be between 0 and 600 seconds")
+    short_abandon_s = _seconds(env, "SHORT_ABANDON_S", 5, 0, 600)
     environment = env.get("CONTACTCENTER_ENV", "development").strip().lower() or "development"
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"CONTACTCENTER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
@@ -158,18 +164,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("TRUSTED_PROXY_HOPS must be between 0 and 5")
     log_json = env.get("LOG_FORMAT", "").strip().lower() == "json" or (
         environment == "production" and env.get("LOG_FORMAT", "").strip().lower() != "text")
-    try:
-        presence_grace_s = float(env.get("PRESENCE_GRACE_S", "10"))
-    except ValueError as exc:
-        raise ConfigError("PRESENCE_GRACE_S must be a number of seconds") from exc
-    if not 0 <= presence_grace_s <= 3600:
-        raise ConfigError("PRESENCE_GRACE_S must be between 0 and 3600 seconds")
-    try:
-        presence_lease_s = float(env.get("PRESENCE_LEASE_S", "15"))
-    except ValueError as exc:
-        raise ConfigError("PRESENCE_LEASE_S must be a number of seconds") from exc
-    if not 1 <= presence_lease_s <= 300:
-        raise ConfigError("PRESENCE_LEASE_S must be between 1 and 300 seconds")
+    presence_grace_s = _seconds(env, "PRESENCE_GRACE_S", 10, 0, 3600)
+    presence_lease_s = _seconds(env, "PRESENCE_LEASE_S", 15, 1, 300)
     return Settings(
         environment=environment,
         secret_key_generated=not env.get("SECRET_KEY", "").strip(),

@@ -169,24 +169,23 @@ def _close(sock: socket.socket) -> None:
         pass
 
 
-class WorkerProcess:
-    """`contactcenter worker` in a process group of its own, so kill -9 takes its work-horse too."""
+class CommandProcess:
+    """A `contactcenter` command in a process group of its own, so kill -9 takes its children too."""
 
-    def __init__(self, database_url: str, redis_url: str, queues: str = "default", log_path: Path | None = None) -> None:
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=database_url, REDIS_URL=redis_url, CARRIER="simulator", IVR_FLOW="",
-            PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), str(ROOT), env.get("PYTHONPATH", "")]),
-        )
+    STOP_WAIT_S = 5.0
+
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path | None = None) -> None:
+        full = dict(os.environ)
+        full.update(CARRIER="simulator", IVR_FLOW="", **env)
         self.log_path = log_path
         out = open(log_path, "ab") if log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "contactcenter.cli", "worker", "--queues", queues],
-            env=env, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-m", "contactcenter.cli", *args],
+            env=full, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
     def kill9(self) -> None:
-        """SIGKILL to the whole group: the worker and the job it is running die together."""
+        """SIGKILL to the whole group: the process and what it runs (a job, gunicorn's workers) die together."""
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -197,27 +196,33 @@ class WorkerProcess:
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=self.STOP_WAIT_S)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 self.kill9()
 
 
-class WebProcess:
-    """`contactcenter web` (gunicorn) in a process group of its own, to be killed with kill -9."""
+class WorkerProcess(CommandProcess):
+    """`contactcenter worker`; its work-horse (the job's process) dies with it on kill -9."""
+
+    def __init__(self, database_url: str, redis_url: str, queues: str = "default", log_path: Path | None = None) -> None:
+        pythonpath = os.pathsep.join([str(Path(__file__).parent), str(ROOT), os.environ.get("PYTHONPATH", "")])
+        super().__init__(["worker", "--queues", queues],
+                         {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "PYTHONPATH": pythonpath}, log_path)
+
+
+class WebProcess(CommandProcess):
+    """`contactcenter web` (gunicorn), to be killed with its agents' desktops connected."""
+
+    STOP_WAIT_S = 10.0
 
     def __init__(self, database_url: str, redis_url: str, env: dict[str, str] | None = None,
                  log_path: Path | None = None) -> None:
         self.port = free_port()
-        full = dict(os.environ)
-        full.update(
-            DATABASE_URL=database_url, REDIS_URL=redis_url, CARRIER="simulator", IVR_FLOW="",
-            SECRET_KEY="fault-tests-secret-key-of-32-chars!", **(env or {}),
-        )
-        out = open(log_path, "ab") if log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "contactcenter.cli", "web", "--host", "127.0.0.1", "--port", str(self.port),
-             "--threads", "8"],
-            env=full, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        super().__init__(
+            ["web", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "8"],
+            {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+             "SECRET_KEY": "fault-tests-secret-key-of-32-chars!", **(env or {})},
+            log_path,
         )
 
     @property
@@ -237,21 +242,6 @@ class WebProcess:
 
         wait_for(up, timeout=timeout, interval=0.2, what="the web process to answer")
         return self
-
-    def kill9(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                self.kill9()
 
 
 # -- fixtures (imported by the test modules that use them) -----------------------------------------

@@ -99,7 +99,8 @@ def test_killed_web_process_takes_its_desktops_offline_and_the_call_goes_to_the_
     ticker.tick_once(rt)
     assert rt.acd.agent_snapshot(str(alice_id)).state == "reserved"  # the lease has not run out yet
 
-    wait_for(lambda: not rt.redis.exists(presence.ALIVE_PREFIX + _only_process(rt)), timeout=LEASE_S * 5,
+    process = _process_holding(rt, alice_id)
+    wait_for(lambda: not rt.redis.exists(presence.ALIVE_PREFIX + process), timeout=LEASE_S * 5,
              what="the dead process's lease to run out")
     ticker.tick_once(rt)  # well before the offer's own 15 s timeout
     assert rt.acd.agent_snapshot(str(alice_id)).state == "offline"
@@ -123,6 +124,7 @@ def test_a_live_web_process_keeps_its_desktops_past_its_lease(pg_runtime, floor,
     sock.disconnect()
 
 
-def _only_process(rt: Runtime) -> str:
-    [process] = rt.redis.smembers(presence.PROCESSES_KEY)
-    return process.decode() if isinstance(process, bytes) else str(process)
+def _process_holding(rt: Runtime, agent_id: int) -> str:
+    """The web process an agent's one socket is recorded under ("<process>/<socket id>")."""
+    [member] = rt.redis.smembers(presence.sockets_key(agent_id))
+    return member.decode().rpartition("/")[0]
