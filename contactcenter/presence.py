@@ -25,6 +25,7 @@ import os
 import secrets
 import socket
 import threading
+import weakref
 
 import redis
 
@@ -104,15 +105,10 @@ class ProcessLease:
             if self._thread is not None:
                 return
             self.renew()
-            self._thread = threading.Thread(target=self._run, name="presence-lease", daemon=True)
+            # The thread holds the lease weakly: an app thrown away (tests make many) ends it.
+            self._thread = threading.Thread(target=_keep_renewing, args=(weakref.ref(self), self.lease_s / 3, self._stop),
+                                            name="presence-lease", daemon=True)
             self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.lease_s / 3):
-            try:
-                self.renew()
-            except redis.exceptions.RedisError:  # Redis away: renewed on the next round
-                log.warning("presence lease not renewed (Redis did not answer)")
 
     def stop(self) -> None:
         """A process that shuts down cleanly: its lease ends now, its sockets are forgotten at once."""
@@ -124,6 +120,18 @@ class ProcessLease:
             self.client.delete(ALIVE_PREFIX + self.process_id)
         except redis.exceptions.RedisError:
             pass
+
+
+def _keep_renewing(ref: "weakref.ref[ProcessLease]", every_s: float, stop: threading.Event) -> None:
+    while not stop.wait(every_s):
+        lease = ref()
+        if lease is None:
+            return
+        try:
+            lease.renew()
+        except redis.exceptions.RedisError:  # Redis away: renewed on the next round
+            log.warning("presence lease not renewed (Redis did not answer)")
+        del lease
 
 
 def connected(client: redis.Redis, agent_id: object, sid: str, process: str) -> None:

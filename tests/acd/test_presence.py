@@ -56,3 +56,19 @@ def test_a_live_process_is_left_alone(redis_client):  # type: ignore[no-untyped-
     presence.connected(redis_client, 7, "s1", lease.process_id)
     assert presence.forget_dead_processes(redis_client) == 0
     assert presence.is_connected(redis_client, 7)
+
+
+def test_a_lease_renews_itself_and_ends_with_its_owner(redis_client):  # type: ignore[no-untyped-def]
+    import gc
+    import time
+
+    lease = presence.ProcessLease(redis_client, lease_s=2.0)
+    lease.ensure_started()
+    key = presence.ALIVE_PREFIX + lease.process_id
+    time.sleep(2.5)  # past the lease: only its renewals keep the key
+    assert redis_client.exists(key)
+    thread = lease._thread  # noqa: SLF001 - the renewing thread itself is what is checked
+    del lease
+    gc.collect()
+    thread.join(timeout=2)
+    assert not thread.is_alive()
