@@ -54,7 +54,9 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         n = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
 
-    from web import admin, api, auth, desktop, dialer_hooks, hooks, pages, sockets
+    from web import (admin, admin_content, admin_dialer, admin_people, api, auth, desktop, desktop_calls,
+                     desktop_preview, dialer_hooks, hooks, knowledge, pages, sockets)
+    from web.board import bp as board_bp
 
     app.register_blueprint(hooks.bp)
     csrf.exempt(hooks.bp)  # the carrier signs its requests instead
@@ -62,18 +64,9 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     csrf.exempt(dialer_hooks.bp)  # signed by the carrier too
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(desktop.bp)
-    from web import desktop_calls; app.register_blueprint(desktop_calls.bp)  # noqa: E702
-    app.register_blueprint(admin.bp)
-    from web import knowledge; app.register_blueprint(knowledge.bp)  # noqa: E702
-    from web import admin_content; app.register_blueprint(admin_content.bp)  # noqa: E702
-    from web import desktop_preview; app.register_blueprint(desktop_preview.bp)  # noqa: E702
-    from web import admin_dialer; app.register_blueprint(admin_dialer.bp)  # noqa: E702
-    from web import admin_people; app.register_blueprint(admin_people.bp)  # noqa: E702
-    from web.board import bp as board_bp
-    app.register_blueprint(board_bp)
+    for blueprint in (auth.bp, pages.bp, desktop.bp, desktop_calls.bp, admin.bp, knowledge.bp, admin_content.bp,
+                      desktop_preview.bp, admin_dialer.bp, admin_people.bp, board_bp):
+        app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)
     logging.getLogger("contactcenter").setLevel(logging.INFO)
     return app
