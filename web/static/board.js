@@ -250,17 +250,7 @@
     if (reorder) { renderAgents(); } else if (changed.length) { renderChangedAgents(changed); }
   }
 
-  async function post(url, body) {
-    const resp = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": window.CSRF_TOKEN },
-      body: JSON.stringify(body || {}),
-      credentials: "same-origin",
-    });
-    const data = await resp.json().catch(() => ({}));
-    if (!resp.ok) { throw new Error((data.error && data.error.message) || resp.statusText); }
-    return data;
-  }
+  const post = window.postJson;
 
   async function act(url, body, then) {
     $("action-error").hidden = true;

@@ -106,17 +106,7 @@
     renderPop($("call-pop"), pop, true);
   }
 
-  async function post(url, body) {
-    const resp = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": window.CSRF_TOKEN },
-      body: JSON.stringify(body || {}),
-      credentials: "same-origin",
-    });
-    const data = await resp.json().catch(() => ({}));
-    if (!resp.ok) { throw new Error((data.error && data.error.message) || resp.statusText); }
-    return data;
-  }
+  const post = window.postJson;
 
   let popRetries = 0;
 
