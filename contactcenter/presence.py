@@ -25,6 +25,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 import weakref
 
 import redis
@@ -84,13 +85,14 @@ class ProcessLease:
     """This web process's lease: while it is renewed, the sockets recorded under it are trusted.
 
     Started by the first agent socket a process opens, so a process with none holds no lease.
+    A process that stops cleanly lets its lease run out too: its agents' desktops reconnect to
+    another process meanwhile and keep their state.
     """
 
     def __init__(self, client: redis.Redis, lease_s: float = LEASE_S) -> None:
         self.client = client
         self.lease_s = lease_s
         self.process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -106,24 +108,14 @@ class ProcessLease:
                 return
             self.renew()
             # The thread holds the lease weakly: an app thrown away (tests make many) ends it.
-            self._thread = threading.Thread(target=_keep_renewing, args=(weakref.ref(self), self.lease_s / 3, self._stop),
+            self._thread = threading.Thread(target=_keep_renewing, args=(weakref.ref(self), self.lease_s / 3),
                                             name="presence-lease", daemon=True)
             self._thread.start()
 
-    def stop(self) -> None:
-        """A process that shuts down cleanly: its lease ends now, its sockets are forgotten at once."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        try:
-            self.client.delete(ALIVE_PREFIX + self.process_id)
-        except redis.exceptions.RedisError:
-            pass
 
-
-def _keep_renewing(ref: "weakref.ref[ProcessLease]", every_s: float, stop: threading.Event) -> None:
-    while not stop.wait(every_s):
+def _keep_renewing(ref: "weakref.ref[ProcessLease]", every_s: float) -> None:
+    while True:
+        time.sleep(every_s)
         lease = ref()
         if lease is None:
             return
