@@ -434,7 +434,8 @@ def _check(url: str, carrier: Any, placed: list[Any], first_new_interaction: int
             legs[parent].append((agent, c))
         else:
             stray_legs += 1
-    legs_not_ended = sum(1 for items in legs.values() for _, c in items if not c.ended)
+    open_legs = [s for s, items in legs.items() for _, c in items if not c.ended]  # by the customer's call
+    legs_not_ended = len(open_legs)
     multi_leg = {s: len(items) for s, items in legs.items() if len(items) > 1}
     answered_legs = {s: [(a, c) for a, c in items if c.answered_at is not None] for s, items in legs.items()}
     multi_answered = {s: len(v) for s, v in answered_legs.items() if len(v) > 1}
@@ -505,7 +506,7 @@ def _check(url: str, carrier: Any, placed: list[Any], first_new_interaction: int
     answered_and_abandoned = [r.call_sid for r in rows if r.answered_at is not None and r.outcome == "abandoned"]
     inconsistent = {"answered_and_abandoned": len(answered_and_abandoned)}
     examples = {k: v[:5] for k, v in {
-        "not_ended_at_carrier": not_ended, "no_interaction": missing, "interaction_not_terminal": not_terminal,
+        "not_ended_at_carrier": not_ended, "agent_legs_not_ended": open_legs, "no_interaction": missing, "interaction_not_terminal": not_terminal,
         "duplicate_interactions": duplicated, "calls_with_several_agent_legs": list(multi_leg),
         "calls_answered_twice_in_store": answered_twice, "agent_mismatch": agent_mismatch,
         "answered_and_abandoned": answered_and_abandoned, "accepted_but_no_agent_leg_answered": answered_without_leg,
@@ -520,7 +521,9 @@ def _check(url: str, carrier: Any, placed: list[Any], first_new_interaction: int
             "interactions": [{k: str(getattr(r, k)) for k in ("status", "outcome", "arrived_at", "queued_at", "offered_at",
                                                                "answered_at", "ended_at", "agent_id")} for r in mine],
             "agent_legs": [{"agent": a, "status": c.status, "answered": c.answered_at is not None,
-                            "end_reason": c.end_reason} for a, c in legs.get(sid, [])],
+                            "end_reason": c.end_reason,
+                            "transcript": [f"{e.t:.2f} {e.kind} {e.detail[:160]}" for e in c.transcript][-15:]}
+                           for a, c in legs.get(sid, [])],
             "transcript": [f"{e.t:.2f} {e.kind} {e.detail[:160]}" for e in by_sid[sid].transcript][-40:],
         }
     return {

@@ -247,7 +247,9 @@ def agent_leg() -> Response:
     agent = request.args.get("agent", "")
     if not agent.isdigit() or len(agent) > 12:
         abort(_plain("malformed webhook: agent must be an id", 400))
-    if event.is_terminal:
+    if event.call_status == "in-progress":  # answered: is anyone still there to talk to?
+        acd_service().agent_leg_answered(call_sid, event.call_sid)
+    elif event.is_terminal:
         service = acd_service()
         outcome = service.complete(call_sid, int(agent))
         if outcome.ok:

@@ -138,7 +138,49 @@ class AcdService:
         """The caller's leg ended: abandon it if waiting, rescind an offer, or start wrap-up."""
         outcome = self.acd.remove(call.call_sid, "abandoned" if call.answered_at is None else "completed")
         self.apply(outcome.events)
+        if call.answered_at is not None and call.agent_id is not None:
+            self._release_agent_leg(call.call_sid, call.agent_id)
         return outcome
+
+    def _release_agent_leg(self, call_sid: str, agent_id: int) -> None:
+        """The caller is gone: their agent's leg must not stay on alone.
+
+        A caller who hangs up while moving from the queue into the conference never joins it, so
+        its end-on-exit never fires and the agent would sit in an empty conference. Usually the
+        conference has ended with the caller and the carrier answers "not found".
+        """
+        try:
+            telephony = self.telephony
+        except RuntimeError:
+            return
+        if telephony is None:
+            return
+        try:
+            telephony.remove_participant(conference_name(call_sid), agent_label(agent_id))
+        except TelephonyError:
+            pass
+
+    def agent_leg_answered(self, call_sid: str, leg_sid: str) -> bool:
+        """The agent's audio leg answered; True when it was ended because the caller is gone.
+
+        The caller may hang up while the agent's phone rings: the conference the agent joins then
+        starts anew with nobody to talk to.
+        """
+        call = self.interaction(call_sid)
+        if call is not None and not call.is_ended:
+            return False
+        try:
+            telephony = self.telephony
+        except RuntimeError:
+            return False
+        if telephony is None:
+            return False
+        try:
+            telephony.hangup(leg_sid)
+        except TelephonyError:
+            return False
+        log.info("agent leg ended: the caller had already hung up", extra={"call_sid": call_sid})
+        return True
 
     def request_callback(self, call: Interaction, default_region: str = "US", *,
                          queue: Queue | None = None) -> CallbackRequest | None:

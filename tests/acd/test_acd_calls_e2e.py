@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from conftest import CENTER_NUMBER
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
-from contactcenter.acd.services import AcdService, ConnectUrls, callback_key, conference_name
+from contactcenter import clock
+from contactcenter.acd.services import AcdService, ConnectUrls, agent_label, callback_key, conference_name
+from contactcenter.telephony.simulator import Callee
 from contactcenter.tickets.models import Interaction, Ticket
-from factories import gen_agent, gen_queue
+from factories import carrier_params, gen_agent, gen_queue, post_signed
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
 
@@ -269,3 +271,47 @@ def test_malformed_escalation_is_refused():
         escalation_steps([{"relax_to": 2}])
     with _pytest.raises(ACDError):
         escalation_steps([{"after_seconds": 10, "relax_to": 99}])
+
+
+def _agent_legs(carrier):  # type: ignore[no-untyped-def]
+    with carrier.lock:
+        sids = [c.sid for c in carrier._calls.values() if c.to.startswith("client:")]  # noqa: SLF001
+    return [carrier.call(sid) for sid in sids]
+
+
+def test_caller_gone_before_joining_the_conference_leaves_no_agent_alone_in_it(center, carrier, runtime, db):
+    """Found under load: the caller hangs up between the accept's redirect and the conference."""
+    acd, alice = center
+    carrier.set_callee("client:alice", Callee(answer="human", ring_s=2))
+    acd.set_state(alice.id, "available")
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 120")
+    carrier.run_for(6)
+    [offer] = runtime.acd.pending_offers()
+    assert acd.accept(offer.offer_id, alice.id).ok  # redirect sent, the agent's leg is ringing
+    handle.hang_up()  # before the carrier moved the caller into the conference
+    carrier.run_until_idle()
+    [leg] = _agent_legs(carrier)
+    assert leg.ended and carrier.active_calls() == 0
+    assert runtime.acd.agent_snapshot(str(alice.id)).state == "wrap_up"
+
+
+def test_agent_leg_answering_after_the_caller_left_is_hung_up(center, carrier, runtime, db, app):
+    acd, alice = center
+    carrier.set_callee("client:alice", Callee(answer="human", ring_s=1))
+    call = Interaction(call_sid="CA" + "5" * 32, direction="inbound", from_number="+14155550100",
+                       to_number=CENTER_NUMBER, status="completed", outcome="completed", agent_id=alice.id,
+                       answered_at=clock.now(), ended_at=clock.now())
+    db.add(call)
+    db.flush()
+    runtime.telephony.add_participant(conference_name(call.call_sid), "client:alice", CENTER_NUMBER,
+                                      label=agent_label(alice.id))
+    carrier.run_for(3)
+    [leg] = _agent_legs(carrier)
+    assert not leg.ended  # alone in a conference nobody will join
+
+    params = carrier_params(leg.sid, status="in-progress", from_=CENTER_NUMBER, to="client:alice",
+                            Direction="outbound-api")
+    answer = post_signed(app.test_client(), f"/hooks/agent-leg?call={call.call_sid}&agent={alice.id}", params)
+    assert answer.status_code == 204
+    carrier.run_for(1)
+    assert leg.ended
