@@ -138,16 +138,26 @@ class AcdService:
         """The caller's leg ended: abandon it if waiting, rescind an offer, or start wrap-up."""
         outcome = self.acd.remove(call.call_sid, "abandoned" if call.answered_at is None else "completed")
         self.apply(outcome.events)
-        if call.answered_at is not None and call.agent_id is not None:
+        joined = self.acd.redis.delete(self._joining_key(call.call_sid))
+        if call.answered_at is not None and call.agent_id is not None and not joined:
             self._release_agent_leg(call.call_sid, call.agent_id)
         return outcome
 
+    def _joining_key(self, call_sid: str) -> str:
+        return self.acd.key("joining:", call_sid)
+
+    def caller_joining(self, call_sid: str) -> None:
+        """The caller was sent the conference: from here its end-on-exit ends the agent's leg too.
+
+        Kept in Redis until the call ends; lost, it only costs `_release_agent_leg` a request.
+        """
+        self.acd.redis.set(self._joining_key(call_sid), "1", ex=6 * 3600)
+
     def _release_agent_leg(self, call_sid: str, agent_id: int) -> None:
-        """The caller is gone: their agent's leg must not stay on alone.
+        """The caller is gone without ever joining the conference: their agent must not stay alone.
 
         A caller who hangs up while moving from the queue into the conference never joins it, so
-        its end-on-exit never fires and the agent would sit in an empty conference. Usually the
-        conference has ended with the caller and the carrier answers "not found".
+        its end-on-exit never fires and the agent's leg would sit in an empty conference.
         """
         try:
             telephony = self.telephony
@@ -167,7 +177,7 @@ class AcdService:
         starts anew with nobody to talk to.
         """
         call = self.interaction(call_sid)
-        if call is not None and not call.is_ended:
+        if call is None or not call.is_ended:  # None: a callback whose customer has not answered yet
             return False
         try:
             telephony = self.telephony

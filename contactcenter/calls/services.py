@@ -179,6 +179,8 @@ class CallService:
             raise interactions.UnknownCall(call_sid)
         if call.is_ended:
             return [Hangup()]
+        if self.acd is not None:
+            self.acd.caller_joining(call_sid)
         return [Conference(name=conference_name(call_sid), wait_url=self.urls.hold or None,
                            start_on_enter=False, end_on_exit=True)]
 

@@ -24,6 +24,9 @@ from contactcenter.telephony.interfaces import (
 from contactcenter.telephony.signatures import SignatureChecker
 
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+# An agent's leg in a conference: the app acts when it answers and when it ends, nothing else;
+# asking for "initiated" and "ringing" too would cost two webhooks per answered call for nothing.
+PARTICIPANT_STATUS_EVENTS = ["answered", "completed"]
 
 
 def _as_utc(value: Any) -> datetime | None:
@@ -135,7 +138,7 @@ class TwilioTelephony:
             kwargs.update(
                 status_callback=status_callback,
                 status_callback_method="POST",
-                status_callback_event=["initiated", "ringing", "answered", "completed"],
+                status_callback_event=PARTICIPANT_STATUS_EVENTS,
             )
         p = self._call(self._client.conferences(conference_name).participants.create, **kwargs)
         return self._participant(p)
