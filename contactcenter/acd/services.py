@@ -159,10 +159,7 @@ class AcdService:
         A caller who hangs up while moving from the queue into the conference never joins it, so
         its end-on-exit never fires and the agent's leg would sit in an empty conference.
         """
-        try:
-            telephony = self.telephony
-        except RuntimeError:
-            return
+        telephony = self._carrier()
         if telephony is None:
             return
         try:
@@ -179,10 +176,7 @@ class AcdService:
         call = self.interaction(call_sid)
         if call is None or not call.is_ended:  # None: a callback whose customer has not answered yet
             return False
-        try:
-            telephony = self.telephony
-        except RuntimeError:
-            return False
+        telephony = self._carrier()
         if telephony is None:
             return False
         try:
@@ -302,6 +296,13 @@ class AcdService:
         if self._telephony is not None and not hasattr(self._telephony, "redirect"):
             self._telephony = self._telephony()  # type: ignore[operator]
         return self._telephony  # type: ignore[return-value]
+
+    def _carrier(self) -> Telephony | None:
+        """The carrier for clean-up work, or None where none is configured (tests, simulations)."""
+        try:
+            return self.telephony
+        except RuntimeError:
+            return None
 
     def _connect(self, call_sid: str, agent_id: int) -> None:
         try:

@@ -286,6 +286,7 @@ class OutboundCalls:
 
     def _conference(self, attempt: DialAttempt) -> list[Instruction]:
         assert attempt.call_sid is not None
+        self.acd.caller_joining(attempt.call_sid)
         return [Conference(name=conference_name(attempt.call_sid), start_on_enter=True, end_on_exit=True)]
 
 
