@@ -246,10 +246,37 @@ class WebProcess(CommandProcess):
 
 # -- fixtures (imported by the test modules that use them) -----------------------------------------
 
+import contextlib  # noqa: E402
 from typing import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+
+
+def postgres_base_url() -> str:
+    """TEST_DATABASE_URL when it is PostgreSQL, else the local server: these faults need one."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@contextlib.contextmanager
+def fresh_schema(base: str, schema: str) -> Iterator[None]:
+    """An empty PostgreSQL schema for the duration, dropped afterwards."""
+    from contactcenter.db import make_engine
+
+    admin = make_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # a missing server is a failure, never a skip
+        pytest.fail(f"PostgreSQL is not reachable at {base}: {exc}")
+    try:
+        yield
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -260,23 +287,13 @@ def pg_url() -> Iterator[str]:
     from contactcenter.migrate import upgrade
 
     schema = f"fault_procs_{os.getpid()}"
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    base = base if base.startswith("postgresql") else "postgresql://postgres@127.0.0.1:5432/test"
-    admin = make_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # a missing server is a failure, never a skip
-        pytest.fail(f"PostgreSQL is not reachable at {base}: {exc}")
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
+    base = postgres_base_url()
+    with fresh_schema(base, schema):
+        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture

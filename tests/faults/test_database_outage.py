@@ -10,7 +10,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from conftest import CENTER_NUMBER, delete_all_rows
@@ -22,15 +22,10 @@ from contactcenter.migrate import upgrade
 from contactcenter.runtime import Runtime
 from contactcenter.tickets.models import CarrierEvent, Interaction
 from factories import gen_queue
-from fault_support import TcpProxy
+from fault_support import TcpProxy, fresh_schema, postgres_base_url
 
 pytestmark = pytest.mark.fault
 SCHEMA = f"fault_outage_{os.getpid()}"
-
-
-def _postgres_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    return url if url.startswith("postgresql") else "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def _with(url: str, port: int) -> str:
@@ -43,29 +38,21 @@ def _with(url: str, port: int) -> str:
 
 @pytest.fixture(scope="module")
 def proxy() -> Iterator[TcpProxy]:
-    parts = urlsplit(_postgres_url())
-    direct = make_engine(_postgres_url())
-    try:
-        with direct.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    except Exception as exc:  # a missing server is a failure, never a skip
-        pytest.fail(f"PostgreSQL is not reachable at {_postgres_url()}: {exc}")
-    tcp = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
-    migrate = make_engine(_with(_postgres_url(), tcp.port))
-    upgrade(migrate)
-    migrate.dispose()
-    yield tcp
-    tcp.close()
-    with direct.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    direct.dispose()
+    base = postgres_base_url()
+    parts = urlsplit(base)
+    with fresh_schema(base, SCHEMA):
+        tcp = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+        migrate = make_engine(_with(base, tcp.port))
+        upgrade(migrate)
+        migrate.dispose()
+        yield tcp
+        tcp.close()
 
 
 @pytest.fixture
 def proxied_engine(proxy: TcpProxy) -> Iterator[Engine]:
     proxy.up()
-    engine = make_engine(_with(_postgres_url(), proxy.port))
+    engine = make_engine(_with(postgres_base_url(), proxy.port))
     delete_all_rows(engine)
     yield engine
     proxy.up()
