@@ -75,21 +75,31 @@ def web(host: str, port: int, threads: int, dev: bool) -> None:
     """
     from contactcenter.config import ConfigError, check_production, load_settings
 
+    settings = load_settings()
     try:
-        check_production(load_settings())
+        check_production(settings)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    check_stores(settings.database_url, settings.redis_url)
     from web import create_app
 
-    app = create_app()
     if dev:
         from web.extensions import socketio
 
-        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+        socketio.run(create_app(), host=host, port=port, allow_unsafe_werkzeug=True)
         return
     from web.wsgi import serve
 
-    serve(app, host=host, port=port, threads=threads)
+    serve(create_app, host=host, port=port, threads=threads)  # built in gunicorn's worker, after the fork
+
+
+def check_stores(database_url: str, redis_url: str) -> None:
+    """Stop a server process at start, with one line, when its database or Redis cannot serve it."""
+    from contactcenter.startup_checks import stores_problem
+
+    problem = stores_problem(database_url, redis_url)
+    if problem:
+        raise click.ClickException(problem)
 
 
 @main.command()
@@ -101,12 +111,16 @@ def worker(queues: str, burst: bool) -> None:
 
     from contactcenter import jobs, runtime
 
-    rt = runtime.current()
-    if rt.settings.uses_embedded_redis:
+    from contactcenter.config import load_settings
+
+    settings = load_settings()
+    if settings.uses_embedded_redis:
         raise click.ClickException(
             "a separate worker needs REDIS_URL: the embedded Redis substitute lives inside one "
             "process (`contactcenter demo` runs its worker in-process)"
         )
+    check_stores(settings.database_url, settings.redis_url)
+    rt = runtime.current()
     names = [q.strip() for q in queues.split(",") if q.strip()]
     unknown = set(names) - set(jobs.QUEUES)
     if unknown:

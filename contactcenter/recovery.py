@@ -19,6 +19,7 @@ import logging
 from contactcenter import clock
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
+from contactcenter.failure_log import FailureLog
 from contactcenter.runtime import Runtime
 
 log = logging.getLogger("contactcenter.recovery")
@@ -38,13 +39,19 @@ def rebuild_if_lost(runtime: Runtime) -> bool:
     return True
 
 
+_failures = FailureLog(log)
+
+
 def before_tick(runtime: Runtime) -> None:
     """Every recovery step, each guarded so that one failure does not stop the others."""
     for step in (rebuild_if_lost, _replay_outbox, _forget_dead_web_processes, _expire_presence):
+        name = f"recovery step {step.__name__}"
         try:
             step(runtime)
-        except Exception:  # noqa: BLE001 - the database or Redis may still be away; next tick retries
-            log.warning("recovery step %s failed; retried next tick", step.__name__, exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - the database or Redis may still be away; next tick retries
+            _failures.failed(name, exc)
+        else:
+            _failures.succeeded(name)
 
 
 def _replay_outbox(runtime: Runtime) -> int:

@@ -8,7 +8,7 @@ process relays live events from Redis to its own Socket.IO clients.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask
 
@@ -17,7 +17,7 @@ class _Gunicorn:
     """gunicorn's programmatic entry (BaseApplication), built lazily so importing is cheap."""
 
     @staticmethod
-    def run(app: Flask, options: dict[str, Any]) -> None:
+    def run(app_factory: Callable[[], Flask], options: dict[str, Any]) -> None:
         from gunicorn.app.base import BaseApplication
 
         class Application(BaseApplication):  # type: ignore[misc]
@@ -26,15 +26,20 @@ class _Gunicorn:
                     self.cfg.set(key, value)
 
             def load(self) -> Flask:
-                return app
+                # Called in the worker, after gunicorn forked it: the app's threads (the Redis
+                # event relay, the board feed, leases) and its connections must be born in the
+                # process that serves, or they stay behind in the master.
+                return app_factory()
 
         Application().run()
 
 
-def serve(app: Flask, *, host: str, port: int, threads: int) -> None:
+def serve(app_factory: Callable[[], Flask], *, host: str, port: int, threads: int) -> None:
     """One gunicorn worker with `threads` threads (gthread): Socket.IO in threading mode keeps a
-    client's session in one process, so processes are added as separate servers, not workers."""
-    _Gunicorn.run(app, {
+    client's session in one process, so processes are added as separate servers, not workers.
+
+    Takes a factory, not an app: the app is built in the worker once gunicorn has forked it."""
+    _Gunicorn.run(app_factory, {
         "bind": f"{host}:{port}",
         "workers": 1,
         "worker_class": "gthread",
@@ -45,6 +50,7 @@ def serve(app: Flask, *, host: str, port: int, threads: int) -> None:
         "accesslog": None,  # requests are logged by the app, masked; not with numbers in URLs
         "forwarded_allow_ips": "127.0.0.1",
         "control_socket_disable": True,  # several servers may share a machine (and a home folder)
+        "preload_app": False,  # never build the app in the master (see _Gunicorn.load)
     })
 
 

@@ -17,6 +17,7 @@ import time
 from contactcenter import recovery
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
+from contactcenter.failure_log import FailureLog
 from contactcenter.runtime import Runtime
 
 log = logging.getLogger("contactcenter.acd.ticker")
@@ -74,6 +75,7 @@ def sweep(runtime: Runtime) -> None:
 def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0, overflow_url: str | None = None) -> None:
     me = _identity()
     next_sweep = 0.0
+    failures = FailureLog(log)
     while not stop.is_set():
         try:
             if lead(runtime, me):
@@ -81,8 +83,10 @@ def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0, overfl
                 if time.monotonic() >= next_sweep:
                     sweep(runtime)
                     next_sweep = time.monotonic() + SWEEP_EVERY_S
-        except Exception:  # noqa: BLE001 - keep beating through a Redis or database blip
-            log.exception("ACD tick failed")
+        except Exception as exc:  # noqa: BLE001 - keep beating through a Redis or database blip
+            failures.failed("ACD tick", exc)
+        else:
+            failures.succeeded("ACD tick")
         stop.wait(interval_s)
 
 

@@ -175,9 +175,16 @@ def pacer_command(base_url: str, tick_s: float, max_steps: int | None) -> None:
     from contactcenter import runtime
     from contactcenter.dialer.connect import build_worker
 
-    rt = runtime.current()
-    if rt.settings.uses_embedded_redis:
+    from contactcenter.config import load_settings
+    from contactcenter.startup_checks import stores_problem
+
+    settings = load_settings()
+    if settings.uses_embedded_redis:
         raise click.ClickException("the pacer needs REDIS_URL: it coordinates with the web processes through Redis")
+    problem = stores_problem(settings.database_url, settings.redis_url)
+    if problem:
+        raise click.ClickException(problem)
+    rt = runtime.current()
     base = (base_url or rt.settings.public_base_url or "").rstrip("/")
     if not base:
         raise click.ClickException("give --base-url (or set PUBLIC_BASE_URL): the carrier must reach the webhooks")
