@@ -112,6 +112,7 @@ def _service() -> CallService:
         overflow_recording=_external("hooks.overflow_recording"),
     )
     ivr = None
+    acd = acd_service()
     flow = rt.ivr_flow()
     if flow is not None:
         ivr_urls = IvrUrls(
@@ -119,8 +120,8 @@ def _service() -> CallService:
             recording=_external("hooks.ivr_recording"),
             dial=_external("hooks.ivr_dial"),
         )
-        ivr = IvrService(database.session(), SessionStore(rt.redis), flow, ivr_urls, settings.default_region)
-    return CallService(database.session(), urls, ivr=ivr, acd=acd_service(), default_region=settings.default_region,
+        ivr = IvrService(database.session(), SessionStore(rt.redis), flow, ivr_urls, settings.default_region, acd=acd)
+    return CallService(database.session(), urls, ivr=ivr, acd=acd, default_region=settings.default_region,
                        short_abandon_s=settings.short_abandon_s)
 
 
