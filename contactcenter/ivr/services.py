@@ -53,10 +53,18 @@ class CrmSelfService:
         self.default_region = default_region
         self.acd = acd
 
-    def ticket_status(self, number: str, language: str) -> str | None:
-        if not number.isdigit() or len(number) > 12:
+    def ticket_status(self, number: str, customer_id: int | None, language: str) -> str | None:
+        """The status of one of the caller's own tickets, or None.
+
+        Only the identified customer's tickets are answered about: anyone can dial in and type
+        numbers, so another customer's ticket, an unidentified caller and an unknown number
+        all get the same None (the flow's not-found path), and existence never leaks.
+        """
+        if customer_id is None or not number.isdigit() or len(number) > 12:
             return None
-        ticket = self.session.get(Ticket, int(number))
+        ticket = self.session.scalar(
+            select(Ticket).where(Ticket.id == int(number), Ticket.customer_id == customer_id)
+        )
         return None if ticket is None else _words(language).get(ticket.status, ticket.status)
 
     def open_tickets(self, customer_id: int | None, language: str) -> str | None:
