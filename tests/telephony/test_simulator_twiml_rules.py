@@ -188,3 +188,11 @@ def test_rest_twiml_twilio_refuses_is_a_400_with_its_code(carrier: SimulatedCarr
     with pytest.raises(CarrierError) as err:
         carrier.create_call(to=CALLER, from_=CENTER, twiml=_doc('<Dial timeout="601">+14155550199</Dial>'))
     assert (err.value.status, err.value.code) == (400, 13212)
+
+
+def test_the_app_leaves_out_a_say_with_nothing_to_say() -> None:
+    xml = render([i.Say(""), i.Gather(action="/hooks/ivr?step=1", prompts=(i.Say("  "), i.Say("Press 1"))),
+                  i.Say("Goodbye"), i.Hangup()])
+    gather, goodbye, hangup = parse_twiml(xml, f"{BASE}/hooks/voice").verbs
+    assert isinstance(gather, tw.Gather) and gather.prompts == (tw.Say(text="Press 1", language="en-US"),)
+    assert goodbye == tw.Say(text="Goodbye", language="en-US") and hangup == tw.Hangup()
