@@ -25,7 +25,7 @@ from contactcenter.calls.services import CallService, HookUrls
 from contactcenter.ivr.engine import IvrUrls
 from contactcenter.ivr.services import IvrService
 from contactcenter.ivr.session import SessionStore
-from contactcenter.telephony.signatures import SignatureChecker, public_url
+from contactcenter.telephony.signatures import SignatureChecker, called_url
 from contactcenter.telephony.twiml import render
 from contactcenter.telephony.interfaces import TelephonyError
 from contactcenter.telephony.webhooks import CALL_SID, MAX_HELD, MalformedWebhook, fallback_instructions, parse_call_event
@@ -59,7 +59,7 @@ def _params() -> dict[str, str]:
 def _event(kind: str):  # type: ignore[no-untyped-def]
     settings = database.runtime().settings
     params = _params()
-    url = public_url(request.url, settings.public_base_url)
+    url = _called_url()
     checker: SignatureChecker = current_app.extensions["contactcenter.signatures"]
     if not checker.is_valid(url, params, request.headers.get("X-Twilio-Signature")):
         log.warning("webhook refused: bad signature", extra={"path": request.path})
@@ -72,6 +72,12 @@ def _event(kind: str):  # type: ignore[no-untyped-def]
         abort(_plain("webhook is for another account", 403))
     g.webhook = (kind, params)  # verified: the fallback below may keep it for the outbox
     return event
+
+
+def _called_url() -> str:
+    """This request's URL as the carrier signed it: the raw query string, never a re-encoded one."""
+    return called_url(request.scheme, request.host, request.root_path + request.path,
+                      request.environ.get("QUERY_STRING", ""), database.runtime().settings.public_base_url)
 
 
 def _external(endpoint: str) -> str:
@@ -112,6 +118,7 @@ def _service() -> CallService:
         overflow_recording=_external("hooks.overflow_recording"),
     )
     ivr = None
+    acd = acd_service()
     flow = rt.ivr_flow()
     if flow is not None:
         ivr_urls = IvrUrls(
@@ -119,8 +126,8 @@ def _service() -> CallService:
             recording=_external("hooks.ivr_recording"),
             dial=_external("hooks.ivr_dial"),
         )
-        ivr = IvrService(database.session(), SessionStore(rt.redis), flow, ivr_urls, settings.default_region)
-    return CallService(database.session(), urls, ivr=ivr, acd=acd_service(), default_region=settings.default_region,
+        ivr = IvrService(database.session(), SessionStore(rt.redis), flow, ivr_urls, settings.default_region, acd=acd)
+    return CallService(database.session(), urls, ivr=ivr, acd=acd, default_region=settings.default_region,
                        short_abandon_s=settings.short_abandon_s)
 
 
@@ -355,8 +362,7 @@ def _drop_session() -> None:
 
 def _retry_url(held: int) -> str:
     """This webhook's public URL again, counting the rounds the caller has been held."""
-    url = public_url(request.url, database.runtime().settings.public_base_url)
-    parts = urlsplit(url)
+    parts = urlsplit(_called_url())
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "held"]
     query.append(("held", str(held)))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping, Union
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from contactcenter import clock, phones
@@ -187,11 +188,20 @@ class AcdService:
         return True
 
     def request_callback(self, call: Interaction, default_region: str = "US", *,
-                         queue: Queue | None = None) -> CallbackRequest | None:
+                         queue: Queue | None = None, priority: int | None = None,
+                         intent: str | None = None) -> CallbackRequest | None:
         """Virtual hold: the caller hangs up but keeps their place; we call back in turn.
 
         For a caller waiting in the router the request takes over their place; with `queue`
-        (an overflow) it joins that queue at the time the caller first joined a line.
+        (an overflow, or the IVR's callback node) it joins that queue at the time the caller
+        first joined a line, or arrived if they never did. `priority` and `intent` override the
+        call's own (the IVR node sets them).
+
+        One request per call, however often it is asked for: a repeat (a carrier retry, a
+        caller walking the IVR twice, another process racing on the same call) returns the
+        request already stored, and puts it back in the router only if it is pending there
+        no longer. The row and the router entry are written together, so a callback is never
+        stored without being offered to agents.
         """
         phone = phones.try_normalize(call.from_number, default_region)
         if phone is None:
@@ -202,24 +212,51 @@ class AcdService:
         queue = queue or (self.session.get(Queue, call.queue_id) if call.queue_id else None)
         if queue is None or (not overflow and not waiting):
             return None
-        existing = self.session.scalar(select(CallbackRequest).where(CallbackRequest.interaction_id == call.id))
+        existing = self._callback_of(call)
         if existing is not None:
+            self._keep_in_router(existing, queue)
             return existing
+        if priority is None:
+            priority = snapshot.priority if waiting else (call.priority or 0)
         request = CallbackRequest(
             interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=queue.id,
-            priority=snapshot.priority if waiting else min(call.priority or 0, 899),
-            place_at=call.queued_at or call.arrived_at, intent=call.intent,
+            priority=max(0, min(priority, 899)), place_at=call.queued_at or call.arrived_at,
+            intent=intent if intent is not None else call.intent,
         )
-        self.session.add(request)
-        self.session.flush()
+        try:
+            with self.session.begin_nested():
+                self.session.add(request)
+                self.session.flush()
+        except IntegrityError:
+            # Another delivery of the same call stored its request between our read and write.
+            if request in self.session:
+                self.session.expunge(request)
+            winner = self._callback_of(call)
+            if winner is None:
+                raise
+            return winner
         if waiting:
             self.apply(self.acd.remove(call.call_sid, "callback").events)
+        self._enqueue_callback(request, queue)
+        return request
+
+    def _callback_of(self, call: Interaction) -> CallbackRequest | None:
+        return self.session.scalar(select(CallbackRequest).where(CallbackRequest.interaction_id == call.id))
+
+    def _enqueue_callback(self, request: CallbackRequest, queue: Queue) -> Outcome:
         outcome = self.acd.enqueue(
             callback_key(request.id), queue.name, priority=request.priority,
-            enqueued_at=_ts(request.place_at), attributes={"callback": request.id, "phone": phone},
+            enqueued_at=_ts(request.place_at), attributes={"callback": request.id, "phone": request.phone},
         )
         self.apply(outcome.events)
-        return request
+        return outcome
+
+    def _keep_in_router(self, request: CallbackRequest, queue: Queue) -> None:
+        """A pending request the router lost (stored, then the enqueue failed): offer it again."""
+        if request.status != "pending" or self.acd.call_snapshot(callback_key(request.id)) is not None:
+            return
+        target = self.session.get(Queue, request.queue_id) or queue
+        self._enqueue_callback(request, target)
 
     def overdue(self, now: datetime | None = None) -> list[Interaction]:
         """Callers who have waited longer than their queue's max_wait_s and are still waiting."""

@@ -46,7 +46,9 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 class SelfService(Protocol):
     """What the IVR may ask of the CRM store. Answers are sentences to speak, or None."""
 
-    def ticket_status(self, number: str, language: str) -> str | None: ...
+    def ticket_status(self, number: str, customer_id: int | None, language: str) -> str | None:
+        """Status of ticket `number` if it belongs to `customer_id` (the identified caller)."""
+        ...
 
     def open_tickets(self, customer_id: int | None, language: str) -> str | None: ...
 
@@ -333,7 +335,8 @@ class IvrEngine:
         try:
             if node.kind == "ticket_status":
                 number = str(session.variables.get(node.input[0], "")) if node.input else ""
-                answer = self.crm.ticket_status(number, lang) if number else None
+                # Scoped to the caller's own record: a ticket number alone proves nothing.
+                answer = self.crm.ticket_status(number, session.customer_id, lang) if number else None
             elif node.kind == "open_tickets":
                 answer = self.crm.open_tickets(session.customer_id, lang)
             else:

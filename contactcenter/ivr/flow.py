@@ -236,8 +236,10 @@ class CollectNode(Node):
 class LookupNode(Node):
     """Ask the CRM something about the caller and store the answer in `result`.
 
-    `kind` is one of ticket_status (needs the ticket number variable in `input`),
-    open_tickets or account_summary (default to the caller's customer record). Not found and
+    `kind` is one of ticket_status (needs the ticket number variable in `input`; answers only
+    about tickets of the caller's own customer record, so another customer's ticket is "not
+    found" like an unknown number), open_tickets or account_summary (default to the caller's
+    customer record). Not found and
     back-end failures both go to `on_not_found`, so an outage never strands a caller.
     """
 

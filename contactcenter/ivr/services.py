@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from contactcenter import phones
 from contactcenter.acd.models import CallbackRequest, Queue
+from contactcenter.acd.services import AcdService
 from contactcenter.ivr.engine import IvrEngine, IvrUrls, Turn
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.session import IvrSession, SessionStore
@@ -47,14 +48,23 @@ def _words(language: str) -> dict[str, str]:
 class CrmSelfService:
     """Answers the IVR's questions from the SQL store; writes callbacks and voicemail tickets."""
 
-    def __init__(self, session: Session, default_region: str = "US") -> None:
+    def __init__(self, session: Session, default_region: str = "US", acd: AcdService | None = None) -> None:
         self.session = session
         self.default_region = default_region
+        self.acd = acd
 
-    def ticket_status(self, number: str, language: str) -> str | None:
-        if not number.isdigit() or len(number) > 12:
+    def ticket_status(self, number: str, customer_id: int | None, language: str) -> str | None:
+        """The status of one of the caller's own tickets, or None.
+
+        Only the identified customer's tickets are answered about: anyone can dial in and type
+        numbers, so another customer's ticket, an unidentified caller and an unknown number
+        all get the same None (the flow's not-found path), and existence never leaks.
+        """
+        if customer_id is None or not number.isdigit() or len(number) > 12:
             return None
-        ticket = self.session.get(Ticket, int(number))
+        ticket = self.session.scalar(
+            select(Ticket).where(Ticket.id == int(number), Ticket.customer_id == customer_id)
+        )
         return None if ticket is None else _words(language).get(ticket.status, ticket.status)
 
     def open_tickets(self, customer_id: int | None, language: str) -> str | None:
@@ -84,16 +94,30 @@ class CrmSelfService:
         return self.session.scalar(select(Queue.id).where(Queue.name == name))
 
     def request_callback(self, ivr: IvrSession, queue: str, priority: int) -> None:
+        """Book the callback the way a waiting caller's "press 1" does: stored and in the router.
+
+        Through the ACD the request is offered to agents in turn at once; stored alone it would
+        wait for the next Redis rebuild. Asking again for the same call (a retry, a caller who
+        walks the flow twice) keeps the one request.
+        """
         call = find_interaction(self.session, ivr.call_sid)
+        queue_row = self.session.scalar(select(Queue).where(Queue.name == queue)) if queue else None
+        if call is None or queue_row is None:
+            return
+        intent = ivr.variables.get("intent")
+        intent = str(intent)[:120] if intent is not None else call.intent
+        if self.acd is not None:
+            self.acd.request_callback(call, self.default_region, queue=queue_row, priority=priority, intent=intent)
+            return
+        # No router (offline tools): stored for the next rebuild to pick up.
         phone = phones.try_normalize(ivr.caller, self.default_region)
-        queue_id = self._queue_id(queue)
-        if call is None or phone is None or queue_id is None:
+        if phone is None:
             return
         exists = self.session.scalar(select(CallbackRequest.id).where(CallbackRequest.interaction_id == call.id))
         if exists is None:
             self.session.add(CallbackRequest(
-                interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=queue_id,
-                priority=priority, place_at=call.arrived_at, intent=ivr.variables.get("intent"),
+                interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=queue_row.id,
+                priority=priority, place_at=call.arrived_at, intent=intent,
             ))
             self.session.flush()
 
@@ -105,11 +129,12 @@ class CrmSelfService:
 
 class IvrService:
     def __init__(self, session: Session, store: SessionStore, flow: Flow, urls: IvrUrls,
-                 default_region: str = "US", self_service: CrmSelfService | None = None) -> None:
+                 default_region: str = "US", self_service: CrmSelfService | None = None,
+                 acd: AcdService | None = None) -> None:
         self.session = session
         self.store = store
         self.flow = flow
-        self.engine = IvrEngine(flow, self_service or CrmSelfService(session, default_region), urls)
+        self.engine = IvrEngine(flow, self_service or CrmSelfService(session, default_region, acd), urls)
 
     def begin(self, call: Interaction) -> Turn:
         segment = call.customer.segment if call.customer is not None else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from twilio.request_validator import RequestValidator
 
@@ -21,6 +21,26 @@ def public_url(request_url: str, public_base_url: str) -> str:
     base = urlsplit(public_base_url)
     path = base.path.rstrip("/") + parts.path
     return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
+
+
+def called_url(scheme: str, host: str, path: str, raw_query: bytes | str, public_base_url: str = "") -> str:
+    """The URL the carrier called, rebuilt from the request's parts without re-encoding its query.
+
+    Twilio signs the URL exactly as it requested it: `?name=Ren%C3%A9e` is signed with its
+    escapes. A framework's `request.url` decodes and re-quotes them (`René`, `~`, `/`), so the
+    query must come raw from the WSGI environ (`QUERY_STRING`). `path` is the decoded path the
+    server saw; our webhook paths are plain ASCII, so quoting it gives back what was called.
+    Behind a proxy the scheme, host and any stripped path prefix come from `public_base_url`.
+    """
+    if isinstance(raw_query, bytes):
+        # WSGI hands the query over as bytes (latin-1 in environ); a carrier only sends ASCII
+        # here, anything else cannot match a signature and is refused by the check.
+        raw_query = raw_query.decode("latin-1")
+    quoted_path = quote(path, safe="/:@!$&'()*+,;=~-._")
+    if public_base_url:
+        base = urlsplit(public_base_url)
+        scheme, host, quoted_path = base.scheme, base.netloc, base.path.rstrip("/") + quoted_path
+    return urlunsplit((scheme, host, quoted_path, raw_query, ""))
 
 
 class SignatureChecker:

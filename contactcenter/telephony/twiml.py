@@ -36,7 +36,10 @@ def _say(target: VoiceResponse | TwGather, item: Say) -> None:
 
 def _prompt(target: VoiceResponse | TwGather, item: Say | Play | Pause) -> None:
     if isinstance(item, Say):
-        _say(target, item)
+        # Nothing to say (a prompt whose placeholder came out empty): Twilio refuses an empty
+        # <Say> (13520), so it is left out rather than failing the caller's call.
+        if item.text.strip():
+            _say(target, item)
     elif isinstance(item, Play):
         target.play(item.url, loop=item.loop if item.loop != 1 else None)
     else:

@@ -37,7 +37,8 @@ def _nodes(call: Interaction) -> list[str]:
 
 
 def test_order_status_is_served_in_the_ivr(center, carrier, db):
-    ticket = Ticket(id=12345, subject="Order 12345 delayed", status="open")
+    grace = gen_customer(db, "Grace Hopper", ("+14155550100",))
+    ticket = Ticket(id=12345, subject="Order 12345 delayed", status="open", customer_id=grace.id)
     db.add(ticket)
     db.flush()
     handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 1, enter 12345#, press 2, press 5")
@@ -141,7 +142,8 @@ def test_caller_hanging_up_in_the_menu_is_recorded(center, carrier, db):
 
 
 def test_containment_per_flow_and_day(center, carrier, db):
-    db.add(Ticket(id=777, subject="Order", status="solved"))
+    grace = gen_customer(db, "Grace Hopper", ("+14155550100",))
+    db.add(Ticket(id=777, subject="Order", status="solved", customer_id=grace.id))
     db.flush()
     carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 1, enter 777#, press 2, press 4")
     carrier.place_inbound_call("+14155550101", CENTER_NUMBER, "press 1, press 0, hang up after 120")

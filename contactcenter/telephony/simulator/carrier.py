@@ -306,7 +306,7 @@ class SimulatedCarrier(CarrierEngine):
             try:
                 tw.parse_twiml(twiml, "")
             except tw.TwimlError as exc:
-                raise CarrierError(400, 12100, f"Twiml is not valid: {exc}") from None
+                raise CarrierError(400, exc.code, f"Twiml is not valid: {exc}") from None
         events = _events(status_callback_events)
         with self.lock:
             call = self._new_call(from_, to, "outbound-api")
@@ -351,7 +351,7 @@ class SimulatedCarrier(CarrierEngine):
                 try:
                     tw.parse_twiml(twiml, "")
                 except tw.TwimlError as exc:
-                    raise CarrierError(400, 12100, f"Twiml is not valid: {exc}") from None
+                    raise CarrierError(400, exc.code, f"Twiml is not valid: {exc}") from None
             if call.status in ("queued", "ringing"):
                 call.voice_url, call.voice_method, call.twiml = url, method.upper(), twiml or None
                 return call

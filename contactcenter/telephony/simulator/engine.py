@@ -291,6 +291,7 @@ class CarrierEngine:
     def _on_document(self, call: SimCall, prog: Program, url: str, status: int, text: str, *, first: bool) -> None:
         now = self._now()
         problem: str | None = None
+        error_code = "11200"  # HTTP retrieval failure
         doc: tw.TwimlDocument | None = None
         if not 200 <= status < 300:
             detail = text.strip().splitlines()[-1] if text.strip() else ""
@@ -299,7 +300,9 @@ class CarrierEngine:
             try:
                 doc = tw.parse_twiml(text, url)
             except tw.TwimlError as exc:
-                problem = f"invalid TwiML from {url}: {exc}"
+                # Reported with Twilio's code, as its debugger and the fallback URL get it.
+                error_code = str(exc.code)
+                problem = f"invalid TwiML from {url}: error {exc.code}: {exc}"
         if problem is not None:
             if prog.context != "main":
                 call.note(now, "error", f"{problem}; waiting in silence")
@@ -308,7 +311,7 @@ class CarrierEngine:
             if first and call.fallback_url and url != call.fallback_url:
                 call.note(now, "error", problem)
                 self._fetch(
-                    call, call.fallback_url, call.fallback_method, {"ErrorCode": "11200", "ErrorUrl": url}, "main"
+                    call, call.fallback_url, call.fallback_method, {"ErrorCode": error_code, "ErrorUrl": url}, "main"
                 )
                 return
             self._app_error(call, problem)
@@ -1009,7 +1012,7 @@ class CarrierEngine:
         try:
             doc = tw.parse_twiml(text, "")
         except tw.TwimlError as exc:
-            self._app_error(call, f"invalid TwiML: {exc}")
+            self._app_error(call, f"invalid TwiML: error {exc.code}: {exc}")
             return
         prog = Program(context="main", url="", doc=doc, started_at=self._now())
         call.program = prog

@@ -27,8 +27,8 @@ class WebhookTransport(Protocol):
 class WsgiTransport:
     """Calls a Flask/WSGI app in process, as if over HTTP to the URL's host.
 
-    The app sees the scheme and Host of the webhook URL, so `request.url` is exactly the URL the
-    carrier signed, just as behind a correctly configured proxy.
+    The app sees the scheme, Host and raw query string of the webhook URL, so the URL it rebuilds
+    is exactly the URL the carrier signed, just as behind a correctly configured proxy.
     """
 
     def __init__(self, app: Any, *, raise_app_errors: bool = False) -> None:

@@ -1,9 +1,10 @@
 """Read a TwiML response into verb objects, the way the carrier reads what the app sent back.
 
 The reader is strict where Twilio is strict (root must be <Response>, verb names are
-case-sensitive, numeric attributes must be numbers) and refuses what a carrier must never expand
-(DOCTYPE and entity declarations, oversized documents), so an app bug surfaces in tests as an
-application error instead of passing silently. Relative URLs are resolved against the URL of the
+case-sensitive, numeric attributes must be numbers, attributes a verb does not have and values
+outside a verb's range are refused with Twilio's error code) and refuses what a carrier must never
+expand (DOCTYPE and entity declarations, oversized documents), so an app bug surfaces in tests as
+an application error instead of passing silently. Relative URLs are resolved against the URL of the
 document that contained them, as Twilio does; actions left out default to that document's URL
 where Twilio does the same (<Gather>, <Record>).
 """
@@ -19,8 +20,34 @@ MAX_TWIML_BYTES = 256 * 1024
 INFINITE_LOOP = 1000  # Twilio plays a loop="0" <Say>/<Play> this many times
 
 
+# Twilio's error codes for TwiML it refuses.
+PARSE_FAILURE = 12100  # not a TwiML document at all
+SCHEMA_VALIDATION = 12200  # a verb, noun, attribute or value the TwiML schema does not have
+SAY_INVALID_TEXT = 13520  # <Say> with nothing to say
+DIAL_INVALID_TIMEOUT = 13212  # <Dial timeout> not a whole number of seconds in 1..600
+CONFERENCE_INVALID_BEEP = 13235  # <Conference beep> not true, false, onEnter or onExit
+
+MAX_DIAL_TIMEOUT = 600
+MAX_CONFERENCE_PARTICIPANTS = 250
+CONFERENCE_EVENTS = frozenset({"start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"})
+CALL_PROGRESS_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
+RECORDING_EVENTS = frozenset({"in-progress", "completed", "absent"})
+BEEP_VALUES = frozenset({"true", "false", "onEnter", "onExit"})
+RECORD_TRIM_VALUES = frozenset({"trim-silence", "do-not-trim"})
+
+
 class TwimlError(ValueError):
-    """The document is not TwiML the carrier can execute (Twilio error 12100 / 12200)."""
+    """The document is not TwiML the carrier can execute; `code` is the error Twilio reports.
+
+    12100 for a document that cannot be read, 12200 for schema violations (unknown verbs,
+    nouns, attributes or values), or a verb's own code (13520 empty <Say>, 13212 <Dial timeout>,
+    13235 <Conference beep>). The carrier ends the call down its application-error path and
+    reports the code, as Twilio does to its debugger and to a fallback URL.
+    """
+
+    def __init__(self, message: str, code: int = SCHEMA_VALIDATION) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 # ----------------------------------------------------------------------------- verbs
@@ -231,6 +258,71 @@ class _Attrs:
         raise TwimlError(f"<{self._el.tag}> {name} must be true or false, not {raw!r}")
 
 
+_STATUS = ("statusCallback", "statusCallbackEvent", "statusCallbackMethod")
+_RECORDING_STATUS = ("recordingStatusCallback", "recordingStatusCallbackEvent", "recordingStatusCallbackMethod")
+_AMD = ("machineDetection", "machineDetectionTimeout", "machineDetectionSpeechThreshold",
+        "machineDetectionSpeechEndThreshold", "machineDetectionSilenceTimeout",
+        "amdStatusCallback", "amdStatusCallbackMethod")
+
+# Attributes each verb and noun has in Twilio's TwiML; any other is a schema error (12200).
+ATTRIBUTES: dict[str, frozenset[str]] = {
+    "Say": frozenset({"voice", "language", "loop"}),
+    "Play": frozenset({"loop", "digits"}),
+    "Pause": frozenset({"length"}),
+    "Gather": frozenset({
+        "action", "method", "timeout", "finishOnKey", "numDigits", "input", "actionOnEmptyResult", "language",
+        "hints", "speechTimeout", "speechModel", "maxSpeechTime", "profanityFilter", "enhanced", "bargeIn",
+        "debug", "partialResultCallback", "partialResultCallbackMethod",
+    }),
+    "Redirect": frozenset({"method"}),
+    "Enqueue": frozenset({"action", "method", "waitUrl", "waitUrlMethod", "workflowSid", "maxQueueSize"}),
+    "Leave": frozenset(),
+    "Hangup": frozenset(),
+    "Reject": frozenset({"reason"}),
+    "Dial": frozenset({
+        "action", "method", "timeout", "callerId", "timeLimit", "hangupOnStar", "record", "trim",
+        "answerOnBridge", "ringTone", "recordingTrack", "sequential", "referUrl", "referMethod", "callReason",
+        "events", *_RECORDING_STATUS,
+    }),
+    "Record": frozenset({
+        "action", "method", "timeout", "maxLength", "finishOnKey", "playBeep", "trim", "transcribe",
+        "transcribeCallback", "storageUrl", "storageUrlMethod", *_RECORDING_STATUS,
+    }),
+    "Conference": frozenset({
+        "muted", "beep", "startConferenceOnEnter", "endConferenceOnExit", "waitUrl", "waitMethod",
+        "maxParticipants", "record", "region", "coach", "callSidToCoach", "trim", "participantLabel",
+        "jitterBufferSize", "eventCallbackUrl", *_STATUS, *_RECORDING_STATUS,
+    }),
+    "Number": frozenset({"sendDigits", "url", "method", "byoc", *_STATUS, *_AMD}),
+    "Client": frozenset({"url", "method", *_STATUS}),
+    "Queue": frozenset({"url", "method", "reservationSid", "postWorkActivitySid"}),
+    "Sip": frozenset({"username", "password", "url", "method", *_STATUS, *_AMD}),
+}
+
+
+def _check_attributes(element: ET.Element) -> None:
+    """Refuse attributes the verb or noun does not have (names are case-sensitive, as in Twilio)."""
+    allowed = ATTRIBUTES.get(element.tag)
+    if allowed is None:
+        return
+    unknown = sorted(name for name in element.attrib if name not in allowed)
+    if unknown:
+        raise TwimlError(f"<{element.tag}> has no attribute {unknown[0]!r}", SCHEMA_VALIDATION)
+
+
+def _events(element: ET.Element, name: str, allowed: frozenset[str], default: str) -> frozenset[str]:
+    """A space-separated event list; an event Twilio does not send is a schema error."""
+    raw = element.get(name)
+    events = (default if raw is None else raw).split()
+    unknown = [event for event in events if event not in allowed]
+    if unknown or (raw is not None and not events):
+        raise TwimlError(
+            f"<{element.tag}> {name} has an unknown event {(unknown or [raw])[0]!r} "
+            f"(known: {', '.join(sorted(allowed))})", SCHEMA_VALIDATION,
+        )
+    return frozenset(events)
+
+
 def resolve_url(base_url: str, url: str) -> str:
     """A URL as Twilio would request it: relative ones against the containing document's URL."""
     return urljoin(base_url, url) if base_url else url
@@ -242,7 +334,7 @@ def _body(element: ET.Element) -> str:
 
 def _no_children(element: ET.Element) -> None:
     if len(element):
-        raise TwimlError(f"<{element.tag}> cannot contain <{element[0].tag}>")
+        raise TwimlError(f"<{element.tag}> cannot contain <{element[0].tag}>", SCHEMA_VALIDATION)
 
 
 # ----------------------------------------------------------------------------- verb readers
@@ -252,6 +344,8 @@ def _say(el: ET.Element, base: str) -> Say:
     a = _Attrs(el, base)
     # <Say> may hold SSML children; what the caller hears is all of the text.
     text = " ".join(" ".join(el.itertext()).split())
+    if not text:
+        raise TwimlError("<Say> has no text to say", SAY_INVALID_TEXT)
     return Say(text=text, voice=a.text("voice"), language=a.text("language"), loop=a.integer("loop", 1))
 
 
@@ -280,6 +374,7 @@ def _gather(el: ET.Element, base: str) -> Gather:
         reader = _PROMPT_READERS.get(child.tag)
         if reader is None:
             raise TwimlError(f"<Gather> cannot contain <{child.tag}> (only Say, Play, Pause)")
+        _check_attributes(child)
         prompts.append(reader(child, base))
     kinds = frozenset((a.text("input") or "dtmf").lower().split())
     if not kinds or not kinds <= {"dtmf", "speech"}:
@@ -330,7 +425,16 @@ def _conference(el: ET.Element, base: str) -> ConferenceNoun:
     name = _body(el)
     if not name:
         raise TwimlError("<Conference> needs a name")
-    events = frozenset((a.text("statusCallbackEvent") or "start end").split())
+    events = _events(el, "statusCallbackEvent", CONFERENCE_EVENTS, "start end")
+    _events(el, "recordingStatusCallbackEvent", RECORDING_EVENTS, "completed")
+    beep = a.text("beep", "true") or ""
+    if beep not in BEEP_VALUES and beep.lower() not in ("true", "false"):
+        raise TwimlError(f"<Conference> beep must be true, false, onEnter or onExit, not {beep!r}",
+                         CONFERENCE_INVALID_BEEP)
+    max_participants = a.integer("maxParticipants", MAX_CONFERENCE_PARTICIPANTS, minimum=2)
+    if max_participants > MAX_CONFERENCE_PARTICIPANTS:
+        raise TwimlError(f"<Conference> maxParticipants is at most {MAX_CONFERENCE_PARTICIPANTS}, "
+                         f"not {max_participants}", SCHEMA_VALIDATION)
     return ConferenceNoun(
         name=name,
         wait_url=a.url("waitUrl"),
@@ -338,12 +442,12 @@ def _conference(el: ET.Element, base: str) -> ConferenceNoun:
         start_on_enter=a.boolean("startConferenceOnEnter", True),
         end_on_exit=a.boolean("endConferenceOnExit", False),
         muted=a.boolean("muted", False),
-        beep=(a.text("beep") or "true").lower(),
+        beep=beep.lower(),
         status_callback=a.url("statusCallback") or None,
         status_callback_events=events,
         status_callback_method=a.method("statusCallbackMethod"),
         coach=a.text("coach"),
-        max_participants=a.integer("maxParticipants", 250, minimum=2),
+        max_participants=max_participants,
     )
 
 
@@ -355,6 +459,9 @@ def _dial(el: ET.Element, base: str) -> Dial:
         targets.append(NumberNoun(number=bare))
     for child in el:
         ca = _Attrs(child, base)
+        _check_attributes(child)
+        if child.tag in ("Number", "Client", "Sip"):
+            _events(child, "statusCallbackEvent", CALL_PROGRESS_EVENTS, "completed")
         if child.tag == "Conference":
             targets.append(_conference(child, base))
         elif child.tag == "Number":
@@ -379,11 +486,12 @@ def _dial(el: ET.Element, base: str) -> Dial:
         raise TwimlError("<Dial> needs a number, client, conference or queue")
     if any(isinstance(t, ConferenceNoun) for t in targets) and len(targets) > 1:
         raise TwimlError("<Dial> with a <Conference> cannot dial anything else")
+    _events(el, "recordingStatusCallbackEvent", RECORDING_EVENTS, "completed")
     return Dial(
         targets=tuple(targets),
         action=a.url("action") or None,
         method=a.method("method"),
-        timeout=a.integer("timeout", 30, minimum=1),
+        timeout=_dial_timeout(el),
         caller_id=a.text("callerId"),
         time_limit=a.integer("timeLimit", 14400, minimum=1),
         hangup_on_star=a.boolean("hangupOnStar", False),
@@ -391,9 +499,23 @@ def _dial(el: ET.Element, base: str) -> Dial:
     )
 
 
+def _dial_timeout(el: ET.Element) -> int:
+    raw = (el.get("timeout") or "").strip()
+    if not raw:
+        return 30
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DIAL_TIMEOUT:
+        raise TwimlError(f"<Dial> timeout must be a whole number of seconds from 1 to {MAX_DIAL_TIMEOUT}, "
+                         f"not {raw[:32]!r}", DIAL_INVALID_TIMEOUT)
+    return int(raw)
+
+
 def _record(el: ET.Element, base: str) -> Record:
     _no_children(el)
     a = _Attrs(el, base)
+    trim = a.text("trim", "trim-silence")
+    if trim not in RECORD_TRIM_VALUES:
+        raise TwimlError(f"<Record> trim must be trim-silence or do-not-trim, not {trim!r}", SCHEMA_VALIDATION)
+    _events(el, "recordingStatusCallbackEvent", RECORDING_EVENTS, "completed")
     return Record(
         action=a.url("action") or base,
         method=a.method("method"),
@@ -401,7 +523,7 @@ def _record(el: ET.Element, base: str) -> Record:
         max_length=a.integer("maxLength", 3600, minimum=1),
         finish_on_key=a.text("finishOnKey", "1234567890*#") or "",
         play_beep=a.boolean("playBeep", True),
-        trim=a.text("trim", "trim-silence") or "trim-silence",
+        trim=trim or "trim-silence",
         recording_status_callback=a.url("recordingStatusCallback") or None,
         recording_status_callback_method=a.method("recordingStatusCallbackMethod"),
     )
@@ -442,22 +564,23 @@ def parse_twiml(text: str | bytes, url: str = "") -> TwimlDocument:
     """Parse a webhook response body into a `TwimlDocument`; `url` is where it came from."""
     raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if len(raw) > MAX_TWIML_BYTES:
-        raise TwimlError(f"TwiML document is {len(raw)} bytes, over the {MAX_TWIML_BYTES} byte limit")
+        raise TwimlError(f"TwiML document is {len(raw)} bytes, over the {MAX_TWIML_BYTES} byte limit", PARSE_FAILURE)
     lowered = raw.lower()
     if b"<!doctype" in lowered or b"<!entity" in lowered:
-        raise TwimlError("TwiML must not contain DOCTYPE or entity declarations")
+        raise TwimlError("TwiML must not contain DOCTYPE or entity declarations", PARSE_FAILURE)
     if not raw.strip():
-        raise TwimlError("empty response where TwiML was expected")
+        raise TwimlError("empty response where TwiML was expected", PARSE_FAILURE)
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as exc:
-        raise TwimlError(f"response is not well-formed XML: {exc}") from None
+        raise TwimlError(f"response is not well-formed XML: {exc}", PARSE_FAILURE) from None
     if root.tag != "Response":
-        raise TwimlError(f"TwiML root element must be <Response>, not <{root.tag}>")
+        raise TwimlError(f"TwiML root element must be <Response>, not <{root.tag}>", PARSE_FAILURE)
     verbs: list[Verb] = []
     for element in root:
         reader = _VERB_READERS.get(element.tag)
         if reader is None:
-            raise TwimlError(f"unknown or unsupported TwiML verb <{element.tag}>")
+            raise TwimlError(f"unknown or unsupported TwiML verb <{element.tag}>", SCHEMA_VALIDATION)
+        _check_attributes(element)
         verbs.append(reader(element, url))
     return TwimlDocument(url=url, verbs=tuple(verbs))
