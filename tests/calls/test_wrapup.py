@@ -438,3 +438,11 @@ def test_extension_keeps_the_draft(floor):
     floor.wrapups().save_draft(handle.sid, floor.alice.id, "resolved", "Almost done")
     floor.wrapups().extend(handle.sid, floor.alice.id)
     assert floor.wrapups().pending(floor.alice.id)["draft"]["notes"] == "Almost done"
+
+
+def test_extension_survives_a_rebuild_of_the_acd(floor, runtime):
+    handle = _finished_call(floor)
+    extended = floor.wrapups().extend(handle.sid, floor.alice.id)["deadline"]
+    runtime.redis.flushdb()  # Redis restarted: the live state is gone
+    floor.acd.rebuild()
+    assert runtime.acd.agent_snapshot(str(floor.alice.id)).wrap_until == pytest.approx(extended, abs=0.01)
