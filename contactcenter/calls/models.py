@@ -24,7 +24,7 @@ class CallAction(Base):
     interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # hold, resume, mute, unmute, consult, consult_complete, consult_cancel, transfer, conference,
-    # hangup, wrap_up
+    # hangup, wrap_up, wrap_up_extend
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=clock.now)
