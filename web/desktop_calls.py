@@ -1,5 +1,8 @@
 """The desktop's call controls and wrap-up, over HTTP (/desktop/calls/<sid>/...) and Socket.IO.
 
+Wrap-up: `wrapup` submits it (the answer carries the ticket number), `wrapup-draft` saves what
+the agent has typed so far, `wrapup-extend` extends the timer (once; the server sets how long).
+
 Thin: parse and bound the input, let the domain (`contactcenter.calls.controls`, `.wrapup`)
 check that the call is the agent's own and act, commit, then announce. Both transports share
 one dispatcher, so the socket path makes exactly the same checks as the HTTP one.
@@ -20,7 +23,7 @@ from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import AVAILABLE
 from contactcenter.acd.models import Queue
 from contactcenter.calls.controls import CallControlError, CallControls, ControlUrls
-from contactcenter.calls.wrapup import TicketChoice, WrapUp, WrapUpError, WrapUpService
+from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpError, WrapUpService
 from contactcenter.tickets.models import Interaction
 from web import database
 from web.extensions import socketio
@@ -31,7 +34,7 @@ CALL_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_BODY = 64 * 1024
 MAX_FIELD = 200
 ACTIONS = ("hold", "resume", "mute", "unmute", "hangup", "consult", "consult_complete", "consult_cancel",
-           "transfer", "conference", "wrapup")
+           "transfer", "conference", "wrapup", "wrapup_draft", "wrapup_extend")
 
 
 class BadRequest(Exception):
@@ -88,7 +91,7 @@ def _wrap_up(data: dict[str, Any]) -> WrapUp:
     disposition = _text(data, "disposition", 64)
     if disposition is None:
         raise BadRequest("bad_disposition", "pick a disposition")
-    notes = _text(data, "notes", 10_000) or ""
+    notes = _text(data, "notes", MAX_NOTES) or ""
     ticket = data.get("ticket")
     choice = None
     if ticket not in (None, "", {}):
@@ -113,6 +116,15 @@ def perform(agent_id: int, call_sid: str, action: str, data: dict[str, Any]) -> 
         result = _wrapups().submit(call_sid, agent_id, _wrap_up(data))
         database.session().commit()
         return {"ok": True, "wrapup": result.as_dict()}
+    if action == "wrapup_draft":
+        draft = _wrapups().save_draft(call_sid, agent_id, _text(data, "disposition", 64),
+                                      _text(data, "notes", MAX_NOTES) or "")
+        database.session().commit()
+        return {"ok": True, "draft": draft}
+    if action == "wrapup_extend":
+        extension = _wrapups().extend(call_sid, agent_id)
+        database.session().commit()
+        return {"ok": True, "extension": extension}
     controls = _controls()
     if action in ("hold", "resume", "hangup", "consult_complete", "consult_cancel"):
         method = {"hold": controls.hold, "resume": controls.resume, "hangup": controls.hang_up,

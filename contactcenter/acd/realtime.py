@@ -1028,6 +1028,18 @@ local ok, why = end_wrap(aid, ARGV[A + 2] == '1')
 if ok and C.auto then match_agent(aid) end
 return finish(ok, why)
 """,
+    "extend_wrap": r"""
+-- the agent's wrap-up runs `ms` longer (the wrap zset drives the timer, so the ticker follows)
+local aid, ms = ARGV[A + 1], tonumber(ARGV[A + 2])
+local a = load_agent(aid)
+if not a then return finish(false, 'unknown_agent') end
+if a.h.state ~= 'wrap_up' then return finish(false, 'not_in_wrap_up') end
+local till = (tonumber(a.h.wrap_until) or NOW) + ms
+set_fields(a, 'wrap_until', I(till))
+R('ZADD', P .. 'wrap', I(till), aid)
+emit({type = 'agent.wrap_extended', agent_id = aid, wrap_until = till / 1000})
+return finish(true, '')
+""",
     "expire": r"""
 local due = R('ZRANGEBYSCORE', P .. 'offers', '-inf', I(NOW))
 local calls = {}
@@ -1429,6 +1441,15 @@ class RealtimeACD:
     def end_wrap_up(self, agent_id: str, *, force: bool = False, now: float | None = None) -> Outcome:
         """Wrap-up over: the agent becomes available. Refused before wrap_until unless forced."""
         return self._outcome(self._run("end_wrap", now, str(agent_id), int(force)))
+
+    def extend_wrap_up(self, agent_id: str, seconds: float, *, now: float | None = None) -> Outcome:
+        """Push the end of the agent's wrap-up `seconds` later; refused unless they are in wrap-up.
+
+        How often an agent may extend is the caller's rule (`calls.wrapup` allows once a call).
+        """
+        if not 0 < seconds <= 3600:
+            raise ACDError("a wrap-up extension is between 0 and 3600 seconds")
+        return self._outcome(self._run("extend_wrap", now, str(agent_id), int(round(seconds * 1000))))
 
     # -- calls ------------------------------------------------------------------------------------
 

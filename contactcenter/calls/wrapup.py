@@ -9,15 +9,30 @@ the heartbeat just before the timer would fire, puts the agent on a not-ready br
 
 Which call an agent wraps up is read from the agent-state trail (the last call they were put on),
 so an agent can wrap up only calls they actually took, and each agent once per call.
+
+Drafts and the end of the timer. What the agent types (disposition, notes) is saved as a draft
+on the server as they type (`save_draft`). When the timer ends, the agent goes back to available
+(or not ready) exactly as before, but the draft stays with the call and the wrap-up stays owed:
+the desktop keeps showing it, filled in, and the agent submits it when they can, even after
+their next call. It is not recorded as the call's wrap-up on its own: a half-typed note or a
+disposition picked on the way to another is not what the agent meant to file, a ticket or a
+callback needs their decision, and contact-centre reports treat an unconfirmed disposition as
+missing rather than as true. Nothing typed is lost either way. A late submit counts as wrap-up
+time only up to the timer's end (the agent was back at work after it).
+
+Extension. An agent who needs more time may extend the timer once per call, while it runs, by
+the call's queue wrap-up length again (`extension_seconds`); the draft row records the
+extension, and claiming it is one conditional UPDATE, so two clicks or two tabs cannot extend twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contactcenter import clock, phones
@@ -26,7 +41,7 @@ from contactcenter.acd.interfaces import CONNECTED, WRAP_UP
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
 from contactcenter.acd.services import AcdService, callback_key
 from contactcenter.calls.controls import close_hold
-from contactcenter.calls.models import CallAction
+from contactcenter.calls.models import CallAction, WrapUpDraft
 from contactcenter.dialer.models import Campaign, DialAttempt
 from contactcenter.jobs import job
 from contactcenter.tickets import interactions
@@ -48,6 +63,10 @@ CALLBACK_GRACE = timedelta(minutes=5)  # "now" as typed on a desktop is a little
 # timer, so the router can never make them available in between.
 NOT_READY_LOOKAHEAD_S = 1.5
 NOT_READY_REASON = "other"
+# An extension gives the queue's wrap-up length again, within these bounds (a queue with no
+# wrap-up time, or a call with no queue, still gets a useful extension; none gets an hour).
+DEFAULT_EXTENSION_S = 30
+MAX_EXTENSION_S = 600
 
 
 class WrapUpError(Exception):
@@ -130,40 +149,86 @@ class WrapUpService:
         return [{"code": str(d.get("code")), "label": str(d.get("label", d.get("code")))} for d in codes if d.get("code")]
 
     def pending(self, agent_id: int) -> dict[str, Any] | None:
-        """The wrap-up the agent still owes, for the desktop (None: nothing to wrap up)."""
-        taken = self.last_taken(agent_id)
-        if taken is None or taken.call_sid is None:
-            return None
-        call = interactions.find(self.session, taken.call_sid)
-        if call is None or self._wrapped(call, agent_id) or self._live_with(call, agent_id):
+        """The wrap-up the agent still owes, for the desktop (None: nothing to wrap up).
+
+        The last call they took, unless wrapped up or still live; otherwise the latest call
+        they left a draft for and never submitted (the timer ended, then another call came).
+        """
+        call = self._owed_call(agent_id)
+        if call is None:
             return None
         agent = self.acd.acd.agent_snapshot(str(agent_id))
+        in_wrap_up = agent is not None and agent.state == WRAP_UP and self._is_last_taken(call, agent_id)
         queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
+        draft = self._draft(call, agent_id)
         return {
             "call_sid": call.call_sid,
-            "deadline": agent.wrap_until if agent is not None and agent.state == WRAP_UP else None,
-            "in_wrap_up": agent is not None and agent.state == WRAP_UP,
+            "deadline": agent.wrap_until if in_wrap_up and agent is not None else None,
+            "in_wrap_up": in_wrap_up,
             "auto_available": queue.wrap_up_auto_available if queue is not None else True,
             "dispositions": self.dispositions(call),
             "campaign": self._campaign(call) is not None,
             "customer": call.customer.name if call.customer is not None else None,
             "from": call.from_number,
+            "draft": self._draft_dict(draft),
+            "extended": draft is not None and draft.extended_at is not None,
+            "can_extend": in_wrap_up and (draft is None or draft.extended_at is None),
+            "extension_s": self.extension_seconds(call),
         }
+
+    def extension_seconds(self, call: Interaction) -> int:
+        """How much longer one extension keeps the agent in wrap-up: the queue's wrap-up length."""
+        queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
+        seconds = queue.wrap_up_s if queue is not None and queue.wrap_up_s else DEFAULT_EXTENSION_S
+        return max(1, min(int(seconds), MAX_EXTENSION_S))
+
+    # -- drafts and the extension ---------------------------------------------------------------
+    def save_draft(self, call_sid: str, agent_id: int, disposition: str | None, notes: str) -> dict[str, Any]:
+        """Keep what the agent has typed so far; any later save replaces it.
+
+        The disposition may still be unchosen (None) but, if given, must be one of the call's
+        codes; the notes are kept exactly as typed (no trimming while the agent is typing).
+        """
+        call = self._owed_by(call_sid, agent_id, allow_live=True)
+        notes = _checked_notes(notes)
+        if disposition is not None and disposition not in {d["code"] for d in self.dispositions(call)}:
+            raise WrapUpError("bad_disposition", "pick one of the call's dispositions")
+        draft = self._draft_row(call, agent_id)
+        draft.disposition, draft.notes, draft.saved_at = disposition, notes, clock.now()
+        self.session.flush()
+        return self._draft_dict(draft) or {}
+
+    def extend(self, call_sid: str, agent_id: int) -> dict[str, Any]:
+        """Give the agent more wrap-up time for this call: once, while the timer still runs."""
+        call = self._owed_by(call_sid, agent_id)
+        agent = self.acd.acd.agent_snapshot(str(agent_id))
+        if agent is None or agent.state != WRAP_UP or not self._is_last_taken(call, agent_id):
+            raise WrapUpError("wrap_up_over", "the wrap-up time is over: submit the wrap-up when ready", 409)
+        seconds = self.extension_seconds(call)
+        draft = self._draft_row(call, agent_id)
+        claimed = self.session.execute(
+            update(WrapUpDraft).where(WrapUpDraft.id == draft.id, WrapUpDraft.extended_at.is_(None))
+            .values(extended_at=clock.now(), extended_s=seconds).execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            raise WrapUpError("already_extended", "the wrap-up can be extended only once", 409)
+        self.session.expire(draft)
+        outcome = self.acd.acd.extend_wrap_up(str(agent_id), seconds)
+        if not outcome.ok:
+            raise WrapUpError("wrap_up_over", "the wrap-up time is over: submit the wrap-up when ready", 409)
+        self.acd.apply(outcome.events)
+        snapshot = self.acd.acd.agent_snapshot(str(agent_id))
+        deadline = snapshot.wrap_until if snapshot is not None else None
+        self._record_deadline(agent_id, deadline)
+        self.session.add(CallAction(interaction_id=call.id, agent_id=agent_id, action="wrap_up_extend",
+                                    at=clock.now(), detail={"seconds": seconds}))
+        self.session.flush()
+        return {"call_sid": call.call_sid, "seconds": seconds, "deadline": deadline}
 
     # -- submitting -----------------------------------------------------------------------------
     def submit(self, call_sid: str, agent_id: int, wrap: WrapUp) -> WrapUpResult:
-        call = interactions.find(self.session, call_sid)
-        if call is None:
-            raise WrapUpError("unknown_call", "no such call", 404)
-        if not self._took(call, agent_id):
-            raise WrapUpError("not_your_call", "this call is not yours", 403)
-        if self._wrapped(call, agent_id):
-            raise WrapUpError("already_wrapped_up", "this call is already wrapped up", 409)
-        if self._live_with(call, agent_id):
-            raise WrapUpError("call_in_progress", "the call is still in progress: hang up or transfer first", 409)
-        notes = wrap.notes.strip()
-        if len(notes) > MAX_NOTES:
-            raise WrapUpError("notes_too_long", f"notes are at most {MAX_NOTES} characters")
+        call = self._owed_by(call_sid, agent_id)
+        notes = _checked_notes(wrap.notes).strip()
         codes = {d["code"] for d in self.dispositions(call)}
         if wrap.disposition not in codes:
             raise WrapUpError("bad_disposition", "pick one of: " + ", ".join(sorted(codes)))
@@ -189,7 +254,8 @@ class WrapUpService:
         close_hold(call, call.ended_at or now)
         wrap_start = self._wrap_started(call, agent_id)
         agent = self.acd.acd.agent_snapshot(str(agent_id))
-        wrapping_now = agent is not None and agent.state == WRAP_UP
+        # An earlier call's late wrap-up neither counts nor ends the wrap-up of the agent's last call.
+        wrapping_now = agent is not None and agent.state == WRAP_UP and self._is_last_taken(call, agent_id)
         wrap_end = now if wrapping_now else self._wrap_ended(agent_id, wrap_start) or now
         if call.answered_at is not None:
             end = call.ended_at or wrap_start or now
@@ -205,6 +271,8 @@ class WrapUpService:
             call.wrap_started_at, call.wrap_s = wrap_start, mine
             call.notes = notes or call.notes
         call.wrapped_up_at = now
+        self.session.execute(delete(WrapUpDraft).where(WrapUpDraft.interaction_id == call.id,
+                                                       WrapUpDraft.agent_id == agent_id))
         self.session.add(CallAction(interaction_id=call.id, agent_id=agent_id, action="wrap_up", at=now, detail={
             "disposition": wrap.disposition, "ticket_id": ticket_id, "callback_id": callback_id,
             "wrap_s": mine,
@@ -240,6 +308,76 @@ class WrapUpService:
         return held
 
     # -- helpers --------------------------------------------------------------------------------
+    def _owed_by(self, call_sid: str, agent_id: int, *, allow_live: bool = False) -> Interaction:
+        """The call, if it is this agent's to wrap up now; else the WrapUpError saying why not."""
+        call = interactions.find(self.session, call_sid)
+        if call is None:
+            raise WrapUpError("unknown_call", "no such call", 404)
+        if not self._took(call, agent_id):
+            raise WrapUpError("not_your_call", "this call is not yours", 403)
+        if self._wrapped(call, agent_id):
+            raise WrapUpError("already_wrapped_up", "this call is already wrapped up", 409)
+        if not allow_live and self._live_with(call, agent_id):
+            raise WrapUpError("call_in_progress", "the call is still in progress: hang up or transfer first", 409)
+        return call
+
+    def _owed_call(self, agent_id: int) -> Interaction | None:
+        taken = self.last_taken(agent_id)
+        call = interactions.find(self.session, taken.call_sid) if taken is not None and taken.call_sid else None
+        if call is not None and not self._wrapped(call, agent_id):
+            return None if self._live_with(call, agent_id) else call
+        # The last call is wrapped up (or there is none): a draft left on an earlier call is still owed.
+        for draft in self.session.scalars(
+            select(WrapUpDraft).where(WrapUpDraft.agent_id == agent_id)
+            .order_by(WrapUpDraft.saved_at.desc(), WrapUpDraft.id.desc()).limit(5)
+        ):
+            older = self.session.get(Interaction, draft.interaction_id)
+            if older is not None and not self._wrapped(older, agent_id):
+                return older
+        return None
+
+    def _is_last_taken(self, call: Interaction, agent_id: int) -> bool:
+        taken = self.last_taken(agent_id)
+        return taken is not None and taken.call_sid == call.call_sid
+
+    def _draft(self, call: Interaction, agent_id: int) -> WrapUpDraft | None:
+        return self.session.scalar(
+            select(WrapUpDraft).where(WrapUpDraft.interaction_id == call.id, WrapUpDraft.agent_id == agent_id)
+        )
+
+    def _draft_row(self, call: Interaction, agent_id: int) -> WrapUpDraft:
+        """The agent's draft for the call, created if need be (two tabs may race: one insert wins)."""
+        draft = self._draft(call, agent_id)
+        if draft is not None:
+            return draft
+        try:
+            with self.session.begin_nested():
+                draft = WrapUpDraft(interaction_id=call.id, agent_id=agent_id, notes="", saved_at=clock.now())
+                self.session.add(draft)
+        except IntegrityError:
+            draft = self._draft(call, agent_id)
+            if draft is None:
+                raise
+        return draft
+
+    @staticmethod
+    def _draft_dict(draft: WrapUpDraft | None) -> dict[str, Any] | None:
+        if draft is None:
+            return None
+        return {"disposition": draft.disposition, "notes": draft.notes,
+                "saved_at": draft.saved_at.isoformat() if draft.saved_at else None}
+
+    def _record_deadline(self, agent_id: int, deadline: float | None) -> None:
+        """The agent's wrap-up row in the trail carries the new end, so a rebuild of the ACD keeps it."""
+        if deadline is None:
+            return
+        row = self.session.scalar(
+            select(AgentStateChange).where(AgentStateChange.agent_id == agent_id, AgentStateChange.state == WRAP_UP)
+            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc()).limit(1)
+        )
+        if row is not None:
+            row.until = datetime.fromtimestamp(deadline, tz=UTC)
+
     def _took(self, call: Interaction, agent_id: int) -> bool:
         return self.session.scalar(
             select(AgentStateChange.id).where(AgentStateChange.agent_id == agent_id,
@@ -335,6 +473,15 @@ class WrapUpService:
             return ticket.id
         except tickets.TicketError as exc:
             raise WrapUpError("bad_ticket", str(exc), 409 if choice.ticket_id is not None else 400) from exc
+
+
+def _checked_notes(notes: str) -> str:
+    """Notes as given, refused when too long or holding characters the store cannot keep."""
+    if len(notes) > MAX_NOTES:
+        raise WrapUpError("notes_too_long", f"notes are at most {MAX_NOTES} characters")
+    if "\x00" in notes:
+        raise WrapUpError("bad_notes", "notes cannot contain NUL characters")
+    return notes
 
 
 @job("default")

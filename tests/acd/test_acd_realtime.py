@@ -446,6 +446,28 @@ def test_break_during_wrap_up_does_not_shorten_it(acd: RealtimeACD) -> None:
     assert acd.set_state("a1", "available", now=T + 70).ok
 
 
+def test_extended_wrap_up_ends_later(acd: RealtimeACD) -> None:
+    acd.register_queue(QueueConfig("q"), now=T)
+    add_agent(acd, "a1", {}, ("q",), available_at=T)
+    acd.enqueue("CA1", "q", now=T)
+    acd.accept(acd.match_for_call("CA1", now=T).offer_id, "a1", now=T)
+    acd.complete("CA1", "a1", 30, now=T + 10)
+    out = acd.extend_wrap_up("a1", 30, now=T + 20)
+    assert out.ok and out.events[-1] == {"type": "agent.wrap_extended", "agent_id": "a1", "wrap_until": T + 70,
+                                         "at": T + 20}
+    assert acd.tick(T + 40).wrap_ups_ended == ()
+    assert acd.tick(T + 70).wrap_ups_ended == ("a1",)
+    assert acd.audit(now=T + 70) == []
+
+
+def test_wrap_up_cannot_be_extended_once_over(acd: RealtimeACD) -> None:
+    acd.register_queue(QueueConfig("q"), now=T)
+    add_agent(acd, "a1", {}, ("q",), available_at=T)
+    assert acd.extend_wrap_up("a1", 30, now=T + 1).reason == "not_in_wrap_up"
+    with pytest.raises(ACDError):
+        acd.extend_wrap_up("a1", 0, now=T + 1)
+
+
 def test_agent_state_rules(acd: RealtimeACD) -> None:
     acd.register_queue(QueueConfig("q"), now=T)
     add_agent(acd, "a1", {}, ("q",), available_at=T)

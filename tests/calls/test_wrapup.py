@@ -11,8 +11,8 @@ from calls_support import CALLER, Floor, make_floor
 from contactcenter import clock
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
 from contactcenter.acd.services import callback_key
-from contactcenter.calls.models import CallAction
-from contactcenter.calls.wrapup import TicketChoice, WrapUp, WrapUpError, release_callback
+from contactcenter.calls.models import CallAction, WrapUpDraft
+from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpError, release_callback
 from contactcenter.dialer.models import DialAttempt, DncEntry, Lead
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.models import Interaction, TicketComment, TicketInteraction
@@ -292,3 +292,157 @@ def test_both_agents_of_a_transferred_call_wrap_up_and_both_notes_are_kept(floor
     call = floor.call(handle.sid)
     assert call.disposition == "resolved" and call.notes == "Sent to Bob.\n\nFixed."
     assert (first.wrap_s, second.wrap_s) == (10, 5) and call.wrap_s == 15
+
+
+# -- drafts: what the agent types is kept on the server ------------------------------------------
+def _timer_ends(floor: Floor, seconds: int = 28) -> None:
+    """Time runs on to the end of the wrap-up timer (30 s from the hang-up) and the ticker runs."""
+    floor.carrier.run_for(seconds)
+    floor.wrapups().keep_not_ready()
+    floor.acd.tick()
+
+
+def test_draft_is_still_owed_with_its_text_after_the_timer_ends(floor):
+    handle = _finished_call(floor)
+    floor.wrapups().save_draft(handle.sid, floor.alice.id, "follow_up", "Customer wants a new modem")
+    _timer_ends(floor)
+    assert floor.state(floor.alice) == "available"
+    pending = floor.wrapups().pending(floor.alice.id)
+    assert pending["call_sid"] == handle.sid and pending["in_wrap_up"] is False
+    assert (pending["draft"]["disposition"], pending["draft"]["notes"]) == ("follow_up", "Customer wants a new modem")
+
+
+def test_draft_submitted_after_the_timer_is_the_calls_wrap_up_and_counts_to_the_timer(floor):
+    handle = _finished_call(floor)
+    floor.wrapups().save_draft(handle.sid, floor.alice.id, "follow_up", "Customer wants a new modem")
+    _timer_ends(floor)
+    floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("follow_up", "Customer wants a new modem"))
+    call = floor.call(handle.sid)
+    assert (call.disposition, call.notes, call.wrap_s) == ("follow_up", "Customer wants a new modem", 30)
+
+
+def test_a_later_save_replaces_the_draft(floor):
+    handle = _finished_call(floor)
+    floor.wrapups().save_draft(handle.sid, floor.alice.id, None, "Cust")
+    floor.wrapups().save_draft(handle.sid, floor.alice.id, "resolved", "Customer happy ")
+    assert floor.wrapups().pending(floor.alice.id)["draft"] | {"saved_at": None} == {
+        "disposition": "resolved", "notes": "Customer happy ", "saved_at": None}
+
+
+def test_submit_removes_the_draft(floor, db):
+    handle = _finished_call(floor)
+    floor.wrapups().save_draft(handle.sid, floor.alice.id, "resolved", "Done")
+    floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved", "Done"))
+    assert floor.wrapups().pending(floor.alice.id) is None
+    assert db.scalars(select(WrapUpDraft)).all() == []
+
+
+def test_draft_with_an_unknown_disposition_is_refused(floor):
+    handle = _finished_call(floor)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().save_draft(handle.sid, floor.alice.id, "'; DROP TABLE interactions; --", "")
+    assert err.value.code == "bad_disposition"
+
+
+def test_draft_notes_over_the_limit_are_refused(floor):
+    handle = _finished_call(floor)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().save_draft(handle.sid, floor.alice.id, None, "x" * (MAX_NOTES + 1))
+    assert err.value.code == "notes_too_long"
+
+
+def test_draft_notes_with_a_nul_character_are_refused(floor):
+    handle = _finished_call(floor)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().save_draft(handle.sid, floor.alice.id, None, "a\x00b")
+    assert err.value.code == "bad_notes"
+
+
+def test_another_agent_cannot_save_a_draft_for_the_call(floor):
+    handle = _finished_call(floor)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().save_draft(handle.sid, floor.bob.id, "resolved", "mine now")
+    assert err.value.status == 403
+
+
+def test_draft_after_the_wrap_up_is_submitted_is_refused(floor):
+    handle = _finished_call(floor)
+    floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().save_draft(handle.sid, floor.alice.id, "resolved", "late autosave")
+    assert err.value.code == "already_wrapped_up"
+
+
+def test_draft_of_an_earlier_call_is_owed_again_once_the_next_call_is_wrapped_up(floor):
+    first = _finished_call(floor)
+    floor.wrapups().save_draft(first.sid, floor.alice.id, "follow_up", "Send the contract")
+    _timer_ends(floor)
+    second = _finished_call(floor)
+    floor.wrapups().submit(second.sid, floor.alice.id, WrapUp("resolved"))
+    pending = floor.wrapups().pending(floor.alice.id)
+    assert pending["call_sid"] == first.sid and pending["draft"]["notes"] == "Send the contract"
+
+
+def test_late_wrap_up_of_an_earlier_call_leaves_the_current_wrap_up_running(floor):
+    first = _finished_call(floor)
+    floor.wrapups().save_draft(first.sid, floor.alice.id, "follow_up", "Send the contract")
+    _timer_ends(floor)
+    _finished_call(floor)
+    floor.wrapups().submit(first.sid, floor.alice.id, WrapUp("follow_up", "Send the contract"))
+    assert floor.state(floor.alice) == "wrap_up" and floor.call(first.sid).wrap_s == 30
+
+
+# -- extending the wrap-up once ------------------------------------------------------------------
+def test_extend_adds_the_queue_wrap_up_length_to_the_deadline(floor):
+    handle = _finished_call(floor)
+    before = floor.wrapups().pending(floor.alice.id)["deadline"]
+    result = floor.wrapups().extend(handle.sid, floor.alice.id)
+    assert result["seconds"] == 30 and result["deadline"] == pytest.approx(before + 30, abs=0.01)
+    assert floor.wrapups().pending(floor.alice.id)["can_extend"] is False
+
+
+def test_extended_agent_stays_in_wrap_up_past_the_first_deadline(floor):
+    handle = _finished_call(floor)
+    floor.wrapups().extend(handle.sid, floor.alice.id)
+    _timer_ends(floor, 40)
+    assert floor.state(floor.alice) == "wrap_up"
+    _timer_ends(floor, 20)
+    assert floor.state(floor.alice) == "available"
+
+
+def test_extend_twice_is_refused(floor):
+    handle = _finished_call(floor)
+    floor.wrapups().extend(handle.sid, floor.alice.id)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().extend(handle.sid, floor.alice.id)
+    assert (err.value.code, err.value.status) == ("already_extended", 409)
+
+
+def test_extend_after_the_timer_ended_is_refused(floor):
+    handle = _finished_call(floor)
+    _timer_ends(floor)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().extend(handle.sid, floor.alice.id)
+    assert err.value.code == "wrap_up_over"
+
+
+def test_another_agent_cannot_extend_the_wrap_up(floor):
+    handle = _finished_call(floor)
+    with pytest.raises(WrapUpError) as err:
+        floor.wrapups().extend(handle.sid, floor.bob.id)
+    assert err.value.status == 403
+
+
+def test_extension_keeps_the_draft(floor):
+    handle = _finished_call(floor)
+    floor.wrapups().save_draft(handle.sid, floor.alice.id, "resolved", "Almost done")
+    floor.wrapups().extend(handle.sid, floor.alice.id)
+    assert floor.wrapups().pending(floor.alice.id)["draft"]["notes"] == "Almost done"
+
+
+def test_extension_survives_a_rebuild_of_the_acd(floor, runtime):
+    handle = _finished_call(floor)
+    extended = floor.wrapups().extend(handle.sid, floor.alice.id)["deadline"]
+    runtime.redis.flushdb()  # Redis restarted: the live state is gone
+    floor.acd.rebuild()
+    assert runtime.acd.agent_snapshot(str(floor.alice.id)).wrap_until == pytest.approx(extended, abs=0.01)

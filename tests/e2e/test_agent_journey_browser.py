@@ -8,6 +8,7 @@ interaction in the store carries all of it.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -17,15 +18,17 @@ from sqlalchemy import select
 from conftest import CENTER_NUMBER
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
+from contactcenter.acd.ticker import tick_once
 from contactcenter.db import transaction
 from contactcenter.scripts import faq
 from contactcenter.scripts.services import ScriptFields, save_script
-from contactcenter.tickets.models import Interaction
+from contactcenter.tickets.models import Interaction, TicketInteraction
 from contactcenter.tickets.services import open_ticket
 from browser_steps import open_desktop
 from factories import gen_agent, gen_customer, gen_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+WRAP_UP_S = 5
 
 SCRIPT: dict[str, Any] = {
     "start": "greet",
@@ -42,20 +45,29 @@ SCRIPT: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def center(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
-    rt = committed_runtime
+def _center(rt, carrier, wrap_up_s: int):  # type: ignore[no-untyped-def]
     rt.settings = rt.settings.with_overrides(ivr_flow="")  # straight to the queue
     with transaction(rt.session_factory) as session:
-        support = gen_queue(session, "support", wrap_up_s=120)
+        support = gen_queue(session, "support", wrap_up_s=wrap_up_s)
         alice = gen_agent(session, "alice", skills={"support": 5})
         session.add(QueueMembership(queue_id=support.id, user_id=alice.id))
         grace = gen_customer(session, "Grace Hopper", ("+14155550100",), segment="vip")
         open_ticket(session, "Router keeps dropping", customer_id=grace.id)
         save_script(session, ScriptFields(name="welcome", title="Welcome", definition=SCRIPT, is_default=True))
         faq.save_article(session, "Resetting your router", "Hold the reset button for ten seconds.", ["technical"])
-    simulated_carrier.start()
-    return rt, simulated_carrier
+    carrier.start()
+    return rt, carrier
+
+
+@pytest.fixture
+def center(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
+    return _center(committed_runtime, simulated_carrier, wrap_up_s=120)
+
+
+@pytest.fixture
+def short_wrap_center(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
+    """The same floor with a wrap-up timer short enough to run out during a test."""
+    return _center(committed_runtime, simulated_carrier, wrap_up_s=WRAP_UP_S)
 
 
 def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-def]
@@ -117,3 +129,67 @@ def test_an_agent_handles_a_call_from_offer_to_wrap_up(center, live_server, page
         assert call.hold_s >= 1
         assert call.wrap_s is not None and call.talk_s is not None
         assert {k: v["answer"] for k, v in call.script_answers["answers"].items()} == {"greet": "yes"}
+
+
+def _take_and_hang_up(page, live_server, carrier):  # type: ignore[no-untyped-def]
+    """Alice takes the call that rings, then hangs up: the wrap-up panel opens."""
+    carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
+    open_desktop(page, live_server)
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
+    page.wait_for_selector("#offer:not([hidden])")
+    page.click("#accept")
+    page.wait_for_selector("#call-controls:not([hidden])")
+    _until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
+           "caller and agent in the conference")
+    page.click("#cc-hangup")
+    page.wait_for_selector("#wrapup:not([hidden])")
+    _until(lambda: handle.ended, "the call ended")
+    return handle
+
+
+def test_wrap_up_typed_before_the_timer_ends_is_kept_and_submitted_with_its_ticket_number(
+        short_wrap_center, live_server, page, tmp_path):
+    rt, carrier = short_wrap_center
+    page.set_viewport_size({"width": 1400, "height": 900})
+    handle = _take_and_hang_up(page, live_server, carrier)
+    page.select_option("#wrapup-disposition", "follow_up")
+    page.fill("#wrapup-notes", "Modem <b>replacement</b> promised for Friday.")
+    page.wait_for_function("document.getElementById('wrapup-draft-status').textContent === 'draft saved'")
+    page.locator("#wrapup").screenshot(path=str(tmp_path / "wrapup-1400x900.png"))
+
+    time.sleep(WRAP_UP_S + 0.5)
+    tick_once(rt)  # the heartbeat: the timer has run out, the agent is available again
+    page.wait_for_function("document.getElementById('state').dataset.state === 'available'")
+    assert page.input_value("#wrapup-notes") == "Modem <b>replacement</b> promised for Friday."
+    assert "time is up" in page.inner_text("#wrapup-timer")
+
+    page.reload()
+    page.wait_for_selector("#wrapup:not([hidden])")
+    assert page.input_value("#wrapup-notes") == "Modem <b>replacement</b> promised for Friday."
+    assert page.input_value("#wrapup-disposition") == "follow_up"
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.locator("#wrapup").screenshot(path=str(tmp_path / "wrapup-1024x768.png"))
+
+    page.check("input[name=wrapup-ticket][value=new]")
+    page.fill("#wrapup-ticket-subject", "Modem replacement")
+    page.click("#wrapup-submit")
+    page.wait_for_selector("#wrapup-saved:not([hidden])")
+    page.wait_for_selector("#wrapup", state="hidden")
+    page.screenshot(path=str(tmp_path / "saved-1024x768.png"))
+    shown = re.fullmatch(r"Saved — ticket #(\d+)", page.inner_text("#wrapup-saved").strip())
+    assert shown is not None
+    with transaction(rt.session_factory) as session:
+        call = session.scalars(select(Interaction).where(Interaction.call_sid == handle.sid)).one()
+        assert (call.disposition, call.notes) == ("follow_up", "Modem <b>replacement</b> promised for Friday.")
+        linked = session.scalars(select(TicketInteraction.ticket_id).where(TicketInteraction.interaction_id == call.id))
+        assert list(linked) == [int(shown.group(1))]
+
+
+def test_the_agent_extends_the_wrap_up_once(center, live_server, page):
+    _, carrier = center
+    _take_and_hang_up(page, live_server, carrier)
+    page.wait_for_selector("#wrapup-extend:not([hidden])")
+    before = int(page.inner_text("#wrapup-timer").split()[0])
+    page.click("#wrapup-extend")
+    page.wait_for_selector("#wrapup-extend", state="hidden")
+    assert int(page.inner_text("#wrapup-timer").split()[0]) > before + 100

@@ -155,7 +155,8 @@
   const socket = io({ transports: ["websocket", "polling"] });
   socket.on("connect", () => { $("connection").textContent = "live"; refresh(); });
   socket.on("disconnect", () => { $("connection").textContent = "reconnecting…"; });
-  ["offer.created", "offer.rescinded", "offer.expired", "offer.accepted", "offer.rejected", "agent.state", "call.updated"]
+  ["offer.created", "offer.rescinded", "offer.expired", "offer.accepted", "offer.rejected", "agent.state",
+   "agent.wrap_extended", "call.updated"]
     .forEach((name) => socket.on(name, () => refresh()));
   document.addEventListener("visibilitychange", () => { if (!document.hidden) { refresh(); } });
   window.Desktop = { post, refresh, el, text, socket };
