@@ -35,7 +35,7 @@ STORE_ERRORS = (sa_exc.DBAPIError, sa_exc.DisconnectionError, sa_exc.TimeoutErro
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
-def store_unreachable(exc: BaseException) -> bool:
+def is_store_outage(exc: BaseException) -> bool:
     """Whether `exc` says the database could not be reached (rather than that a statement failed)."""
     if isinstance(exc, (sa_exc.DisconnectionError, sa_exc.TimeoutError)):  # pool: dead or exhausted
         return True
@@ -59,7 +59,7 @@ def outage_message(exc: BaseException) -> str | None:
     """What to tell the client when `exc` is an outage; None when it is not one."""
     if isinstance(exc, REDIS_ERRORS):
         return REDIS_MESSAGE
-    if store_unreachable(exc):
+    if is_store_outage(exc):
         return STORE_MESSAGE
     return None
 
@@ -115,7 +115,7 @@ def _drop_session() -> None:
 def _handle(exc: Exception) -> Response:
     response = unavailable(exc)
     if response is None:
-        raise exc  # not an outage: the usual 500 (or, in tests, the exception itself)
+        raise exc  # not an outage: the usual 500 (or, with PROPAGATE_EXCEPTIONS, the exception itself)
     return response
 
 
