@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from contactcenter.runtime import Runtime, build_runtime
 from contactcenter.telephony.signatures import SignatureChecker
-from web import database
+from web import database, errors
 from web import presence  # Socket.IO presence handlers, registered before any server
 from web import ratelimit
 from web.extensions import csrf, login_manager, socketio
@@ -39,6 +39,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     app.extensions["contactcenter.signatures"] = SignatureChecker(settings.twilio_auth_token)
 
     database.init_app(app)
+    errors.init_app(app)  # the store or Redis unreachable: 503 and Retry-After, not a 500
     login_manager.init_app(app)
     csrf.init_app(app)
     ratelimit.init_app(app, runtime)  # login and webhook rate limits, shared through Redis

@@ -251,6 +251,7 @@ from typing import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 
 
 def postgres_base_url() -> str:
@@ -336,3 +337,29 @@ def spawn_worker(database_url: str, settings, tmp_path: Path):  # type: ignore[n
     yield spawn
     for worker in started:
         worker.stop()
+
+
+class SqliteStore:
+    """A SQLite store in a folder of its own that can vanish (the disk holding it unmounted) and
+    come back. A copy of `template` (a migrated, empty store) so each test starts from scratch."""
+
+    def __init__(self, root: Path, template: Path) -> None:
+        self.folder = root / "store"
+        self._away = root / "store-away"
+        self.folder.mkdir(parents=True)
+        shutil.copyfile(template, self.folder / "store.db")
+        self.url = f"sqlite:///{self.folder / 'store.db'}"
+
+    def cut(self, engine: Engine) -> None:
+        """The path is gone: new connections cannot open it (pooled ones are closed first)."""
+        os.rename(self.folder, self._away)
+        engine.dispose()
+
+    def restore(self) -> None:
+        os.rename(self._away, self.folder)
+
+
+def closed_redis_url() -> str:
+    """A Redis URL nothing listens on: every command is refused at once."""
+    return f"redis://127.0.0.1:{free_port()}/0"
+

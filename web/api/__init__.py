@@ -17,6 +17,7 @@ from contactcenter.tickets.customers import CustomerError
 from contactcenter.tickets.search import SearchError
 from contactcenter.tickets.services import InvalidTransition, TicketError, TicketNotFound
 from contactcenter.tickets.sla import SlaConfigError
+from web import errors
 from web.api import accounts, customers, interactions, openapi, search, sla, tickets
 from web.api.core import ApiError, authenticate_request, error_response
 
@@ -100,6 +101,9 @@ def _http_error(exc: HTTPException) -> Response:
 def _unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
+    outage = errors.unavailable(exc)  # the store or Redis unreachable: 503 "unavailable"
+    if outage is not None:
+        return outage
     log.exception("API request failed: %s %s", request.method, request.path)
     return error_response(500, "internal_error", "something went wrong on our side")
 
