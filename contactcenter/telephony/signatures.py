@@ -8,21 +8,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from twilio.request_validator import RequestValidator
 
 
-def public_url(request_url: str, public_base_url: str) -> str:
-    """The URL the carrier actually called.
-
-    Behind a proxy or TLS terminator we see http://10.0.0.5:8000/hooks/voice while Twilio signed
-    https://cc.example.com/hooks/voice; the signature is over the latter, so swap scheme and host
-    (and any path prefix the proxy strips) for the configured public base URL.
-    """
-    if not public_base_url:
-        return request_url
-    parts = urlsplit(request_url)
-    base = urlsplit(public_base_url)
-    path = base.path.rstrip("/") + parts.path
-    return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
-
-
 def called_url(scheme: str, host: str, path: str, raw_query: bytes | str, public_base_url: str = "") -> str:
     """The URL the carrier called, rebuilt from the request's parts without re-encoding its query.
 
