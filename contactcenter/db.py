@@ -10,7 +10,7 @@ from typing import Any, Iterator
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from contactcenter import clock
@@ -48,6 +48,14 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+@event.listens_for(Mapper, "before_configured")
+def _load_every_model() -> None:
+    """Relationships and foreign keys name other models by string, which resolve only once those
+    are imported. A process that imports one domain's models (a CLI verb, an RQ job) would fail
+    at its first query; so the whole registry is loaded before any mapper is configured."""
+    import contactcenter.models  # noqa: F401
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

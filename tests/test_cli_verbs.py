@@ -1,0 +1,175 @@
+"""Every verb of the `contactcenter` command, run once the way an operator runs it: the installed
+console script, in a fresh process, against a store made by `contactcenter db upgrade`.
+
+A verb that works inside the test process can still crash on its own: the test process has long
+imported every model, a fresh one only what the verb imports (a relationship named by a string
+then fails to resolve). The table below must name every verb, so a new one cannot go untried.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import click
+import pytest
+import requests
+
+import contactcenter
+from contactcenter.cli import main
+from contactcenter.db import make_engine, make_sessionmaker, transaction
+from conftest import TEST_REDIS_URL
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "dialer"))
+from dialer_fixtures import gen_campaign  # noqa: E402
+
+pytestmark = pytest.mark.slow
+COMMAND = str(Path(sys.executable).with_name("contactcenter"))
+THIS_YEAR = ("--from", "2026-01-01", "--to", "2026-12-31")
+FLOW = Path(contactcenter.__file__).parent / "ivr" / "flows" / "demo.yaml"
+
+
+def leaf_verbs(group: click.Command = main, path: tuple[str, ...] = ()) -> set[str]:
+    if isinstance(group, click.Group):
+        return {verb for name, sub in group.commands.items() for verb in leaf_verbs(sub, path + (name,))}
+    return {" ".join(path)}
+
+
+class Floor:
+    """An empty folder with a migrated, seeded SQLite store and a campaign to load leads into."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.database_url = f"sqlite:///{folder / 'cc.db'}"
+        self.env = {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": TEST_REDIS_URL,
+                    "CARRIER": "simulator", "LOG_FORMAT": "text"}
+        self.env.pop("CONTACTCENTER_ENV", None)
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([COMMAND, *args], env=self.env, cwd=str(self.folder), capture_output=True,
+                              text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
+    here = Floor(tmp_path_factory.mktemp("operator"))
+    for verb in (("db", "upgrade"), ("db", "seed")):
+        done = here.run(*verb)
+        assert done.returncode == 0, done.stdout + done.stderr
+    engine = make_engine(here.database_url)
+    with transaction(make_sessionmaker(engine)) as session:
+        gen_campaign(session, "Spring renewals", start=False)
+    engine.dispose()
+    (here.folder / "leads.csv").write_text("phone,first_name,last_name\n+12025550143,Ada,Lovelace\n+13125550178,Alan,Turing\n")
+    yield here
+
+
+def _ok(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout
+
+
+def _json(done: subprocess.CompletedProcess[str]) -> object:
+    return json.loads(_ok(done))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serves(floor: Floor, *args: str) -> None:
+    """A server verb: it must come up and answer, then stop cleanly on SIGTERM."""
+    port = _free_port()
+    process = subprocess.Popen([COMMAND, *args, "--port", str(port)], env=floor.env, cwd=str(floor.folder),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, f"exited {process.returncode}: {process.stdout.read() if process.stdout else ''}"
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "never answered"
+            time.sleep(0.3)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        output = process.communicate(timeout=30)[0]
+    assert "Traceback" not in output, output
+
+
+def _api_token_create(floor: Floor) -> None:
+    token = _json(floor.run("api-token", "create", "--user", "admin", "--name", "billing sync", "--json"))
+    assert isinstance(token, dict) and str(token["token"]).startswith("cct_")
+
+
+def _api_token_revoke(floor: Floor) -> None:
+    token = _json(floor.run("api-token", "create", "--user", "admin", "--name", "to revoke", "--json"))
+    assert isinstance(token, dict)
+    assert "revoked" in _ok(floor.run("api-token", "revoke", str(token["id"])))
+
+
+def _leads_import(floor: Floor) -> None:
+    report = _json(floor.run("leads", "import", "leads.csv", "--campaign", "Spring renewals", "--json"))
+    assert isinstance(report, dict) and report["imported"] == 2
+
+
+VERBS: dict[str, Callable[[Floor], None]] = {
+    "db upgrade": lambda f: _ok(f.run("db", "upgrade")),
+    "db seed": lambda f: _ok(f.run("db", "seed")),
+    "web": lambda f: _serves(f, "web", "--host", "127.0.0.1", "--threads", "4"),
+    "worker": lambda f: _ok(f.run("worker", "--burst")),
+    "demo": lambda f: _ok(f.run("demo", "--port", str(_free_port()), "--duration", "4", "--calls-per-minute", "30")),
+    "erlang": lambda f: _json(f.run("erlang", "--calls-per-hour", "200", "--aht", "180", "--agents", "14",
+                                       "--target-seconds", "20", "--json")),
+    "ivr validate": lambda f: _json(f.run("ivr", "validate", str(FLOW), "--json")),
+    "ivr graph": lambda f: _ok(f.run("ivr", "graph", str(FLOW))),
+    "report sla": lambda f: _json(f.run("report", "sla", "--json")),
+    "report intervals": lambda f: _json(f.run("report", "intervals", *THIS_YEAR, "--json")),
+    "report agents": lambda f: _json(f.run("report", "agents", *THIS_YEAR, "--json")),
+    "report daily": lambda f: _json(f.run("report", "daily", *THIS_YEAR, "--json")),
+    "api-token create": _api_token_create,
+    "api-token revoke": _api_token_revoke,
+    "leads import": _leads_import,
+    "pacer": lambda f: _ok(f.run("pacer", "--base-url", "http://127.0.0.1:9", "--max-steps", "2", "--tick", "0.1")),
+    "simulate inbound": lambda f: _json(f.run("simulate", "inbound", "--hours", "0.2", "--json")),
+    "simulate dialer": lambda f: _json(f.run("simulate", "dialer", "--hours", "0.2", "--json")),
+}
+
+
+def test_the_table_names_every_verb() -> None:
+    assert leaf_verbs() == set(VERBS)
+
+
+@pytest.mark.parametrize("verb", sorted(VERBS))
+def test_verb_runs_in_a_fresh_process(floor: Floor, verb: str) -> None:
+    VERBS[verb](floor)
+
+
+@pytest.mark.parametrize("verb", sorted(VERBS))
+def test_verb_explains_itself(floor: Floor, verb: str) -> None:
+    assert "Usage: contactcenter " + verb in _ok(floor.run(*verb.split(), "--help"))
+
+
+def test_every_models_module_is_in_the_registry() -> None:
+    """`contactcenter.models` is what the command loads: a model module it misses breaks verbs."""
+    registry = subprocess.run(
+        [sys.executable, "-c", "import sys, contactcenter.models; "
+         "print('\\n'.join(m for m in sys.modules if m.startswith('contactcenter.') and m.endswith('.models')))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    modules = {f"contactcenter.{m.name}" for m in pkgutil.walk_packages(contactcenter.__path__, "")
+               if m.name.endswith(".models") or m.name == "models"} - {"contactcenter.models"}
+    assert modules <= set(registry)
