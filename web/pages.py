@@ -11,6 +11,7 @@ from contactcenter.tickets import access, customers
 from contactcenter.tickets.access import Viewer
 from contactcenter.tickets.models import Customer, Interaction
 from web import database
+from web.audit import audit
 
 bp = Blueprint("pages", __name__)
 PAGE_SIZE = 50
@@ -68,6 +69,10 @@ def customer_list() -> str:
         rows = [found] if found else []
     else:
         rows = list(session.scalars(select(Customer).order_by(Customer.name).limit(PAGE_SIZE)))
+    if rows:  # who saw which customer records, on the audit log
+        audit("customer.view", object_type="customer", object_id=rows[0].id if query else None,
+              details={"via": "customers page", "phone_query": query or None, "customer_ids": [c.id for c in rows]})
+        session.commit()
     return render_template("customers.html", customers=rows, query=query)
 
 
