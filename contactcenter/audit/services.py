@@ -22,7 +22,8 @@ ACTION = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)+$")
 MAX_ACTION = 48
 MAX_TEXT = 200
 MAX_ITEMS = 50
-# Detail keys that could carry a credential: never written, whatever the caller passes.
+# Detail keys that could carry a credential: never written, whatever the caller passes (a key
+# ending in "_id", such as token_id, is a row id and kept).
 SECRET_KEY = re.compile(r"pass|token|secret|hash|key|cookie|authorization", re.IGNORECASE)
 PAGE_SIZE = 50
 
@@ -55,7 +56,7 @@ def _scrub(value: Any, depth: int = 0) -> Any:
         return {
             _clip(str(k), 64): _scrub(v, depth + 1)
             for k, v in list(value.items())[:MAX_ITEMS]
-            if not SECRET_KEY.search(str(k))
+            if not SECRET_KEY.search(str(k)) or str(k).endswith("_id")  # token_id names, never holds, a secret
         }
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_scrub(v, depth + 1) for v in list(value)[:MAX_ITEMS]]
