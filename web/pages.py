@@ -70,8 +70,10 @@ def customer_list() -> str:
     else:
         rows = list(session.scalars(select(Customer).order_by(Customer.name).limit(PAGE_SIZE)))
     if rows:  # who saw which customer records, on the audit log
-        audit("customer.view", object_type="customer", object_id=rows[0].id if query else None,
-              details={"via": "customers page", "phone_query": query or None, "customer_ids": [c.id for c in rows]})
+        details: dict[str, object] = {"via": "customers page", "customer_ids": [c.id for c in rows]}
+        if query:
+            details["phone_query"] = query
+        audit("customer.view", object_type="customer", object_id=rows[0].id if query else None, details=details)
         session.commit()
     return render_template("customers.html", customers=rows, query=query)
 
