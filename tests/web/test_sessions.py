@@ -183,3 +183,9 @@ def test_malformed_announcements_are_ignored(live_app, people, redis_client, raw
     assert sock.is_connected()
     sessions.announce_ended(redis_client, people.id)
     assert _until(lambda: not sock.is_connected())
+
+
+def test_a_new_socket_with_an_ended_session_is_refused(app, people):
+    alice = _signed_in(app, "alice")
+    _signed_in(app, "ann").post(f"/admin/people/{people.id}", data={"action": "password", "password": "new-password-1"})
+    assert not socketio.test_client(app, flask_test_client=alice).is_connected()
