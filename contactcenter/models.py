@@ -3,6 +3,7 @@
 from contactcenter.accounts.models import AgentSkill, Role, User
 from contactcenter.calls.models import CallAction  # noqa: F401  (call control trail)
 from contactcenter.board.models import Supervision  # noqa: F401  (supervision trail)
+from contactcenter.audit.models import AuditEntry  # noqa: F401  (security and CRM-activity log)
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership, QueueSkill, Skill
 from contactcenter.db import Base
 from contactcenter.dialer import models as dialer_models  # noqa: F401  (campaigns, leads, DNC, attempts)

@@ -15,6 +15,7 @@ from contactcenter.ivr.flow import MAX_FLOW_BYTES, FlowError
 from contactcenter.ivr.graph import to_dot, to_mermaid
 from contactcenter.ivr.publish import publish_flow
 from web import database
+from web.audit import audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 DOT_TIMEOUT_S = 10
@@ -72,6 +73,8 @@ def publish() -> Response | tuple[str, int]:
         return _flows_page([str(p) for p in exc.problems], text, 400)
     except OSError as exc:
         return _flows_page([f"the flow could not be saved: {exc.strerror or exc}"], text, 500)
+    audit("flow.publish", object_type="flow", object_id=published.name, details={"version": published.version})
+    database.session().commit()
     flash(f"Flow {published.name} version {published.version} is published.", "info")
     return redirect(url_for("admin.flows"), code=303)
 

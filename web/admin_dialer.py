@@ -19,6 +19,7 @@ from contactcenter.dialer import leads_import, services
 from contactcenter.dialer.models import Campaign, Lead, LeadImport
 from web import database
 from web.admin import staff_only
+from web.audit import audit
 
 bp = Blueprint("admin_dialer", __name__, url_prefix="/admin/dialer")
 # Lead files are larger than forms: this much is read for an upload (the app's limit elsewhere).
@@ -69,6 +70,7 @@ def lifecycle(campaign_id: int, action: str) -> Response | tuple[str, int]:
         database.session().rollback()
         flash(f"{campaign.name}: {exc}", "error")
         return redirect(url_for("admin_dialer.campaigns"), code=303)
+    audit(f"campaign.{action}", object_type="campaign", object_id=campaign.id, details={"name": campaign.name})
     database.session().commit()
     flash(f"{campaign.name} is {campaign.status}.", "info")
     return redirect(url_for("admin_dialer.campaigns"), code=303)
@@ -94,8 +96,11 @@ def upload(campaign_id: int) -> tuple[str, int]:
     try:
         report = leads_import.import_bytes(session, campaign, data, filename=upload.filename[:255], source="web")
     except leads_import.LeadImportError as exc:
+        audit("campaign.leads_import", object_type="campaign", object_id=campaign.id,
+              details={"file": upload.filename, "refused": str(exc)})
         session.commit()  # the failed import is recorded too
         return _report_page(campaign, None, f"The file cannot be imported: {exc}", 400)
+    audit("campaign.leads_import", object_type="campaign", object_id=campaign.id, details={"file": upload.filename})
     session.commit()
     return _report_page(campaign, report.as_dict(), None, 200)
 

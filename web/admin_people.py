@@ -25,6 +25,8 @@ from contactcenter.acd.models import Queue, QueueMembership, Skill
 from contactcenter.acd.services import OVERFLOW_ACTIONS, save_queue
 from contactcenter.tickets.intervals import FORMULAS
 from web import database
+from web.audit import audit
+from web.auth import end_sessions_of, keep_this_session
 from web.hooks import acd_service
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin")
@@ -120,6 +122,8 @@ def create_user() -> Response | tuple[str, int]:
     except (FormError, accounts.AccountError) as exc:
         session.rollback()
         return _users_page(str(exc), 400)
+    audit("user.create", object_type="user", object_id=user.id,
+          details={"username": user.username, "role": user.role, "skills": user.skill_levels()})
     _sync_router()
     session.commit()
     flash(f"User {user.username} created.", "info")
@@ -146,14 +150,19 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
     session = database.session()
     user = _user(user_id)
     action = _field("action", "save")
+    version = user.session_version
+    before = {"role": user.role, "display_name": user.display_name, "contact_uri": user.contact_uri,
+              "skills": user.skill_levels(), "active": user.active}
     try:
         if action == "password":
             accounts.set_password(session, user, request.form.get("password", "")[:MAX_FIELD])
+            audit("user.password_reset", object_type="user", object_id=user.id, details={"username": user.username})
             message = "Password reset."
         elif action in ("deactivate", "activate"):
             if user.id == current_user.id:
                 raise accounts.AccountError("you cannot deactivate yourself")
             accounts.set_active(session, user, action == "activate")
+            audit(f"user.{action}", object_type="user", object_id=user.id, details={"username": user.username})
             if action == "deactivate":
                 try:
                     database.runtime().acd.remove_agent(str(user.id))
@@ -167,6 +176,12 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
             accounts.update_user(session, user, display_name=_field("display_name"), role=role,
                                  contact_uri=_field("contact_uri"))
             accounts.set_skills(session, user, _levels("skills"))
+            after = {"role": user.role, "display_name": user.display_name, "contact_uri": user.contact_uri,
+                     "skills": user.skill_levels(), "active": user.active}
+            changed = sorted(k for k in after if after[k] != before[k])
+            audit("user.update", object_type="user", object_id=user.id,
+                  details={"username": user.username, "changed": changed,
+                           "before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}})
             message = "Saved."
         else:
             raise FormError("unknown action")
@@ -175,6 +190,10 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
         return _user_page(_user(user_id), str(exc), 400)
     _sync_router()
     session.commit()
+    if user.session_version != version:
+        end_sessions_of(user.id)  # their open pages and sockets end now, in every process
+        if user.id == current_user.id:
+            keep_this_session(user.session_version)  # an admin's own reset: only the others end
     flash(message, "info")
     return redirect(url_for("admin_people.edit_user", user_id=user.id), code=303)
 
@@ -203,6 +222,7 @@ def create_skill() -> Response | tuple[str, int]:
     except (FormError, accounts.AccountError) as exc:
         session.rollback()
         return _skills_page(str(exc), 400)
+    audit("skill.create", object_type="skill", object_id=skill.id, details={"name": skill.name})
     session.commit()
     flash(f"Skill {skill.name} created.", "info")
     return redirect(url_for("admin_people.skills"), code=303)
@@ -305,11 +325,14 @@ def update_queue(queue_id: int) -> Response | tuple[str, int]:
 def _save(queue: Queue | None) -> Response | tuple[str, int]:
     session = database.session()
     try:
-        saved = save_queue(session, queue, **_queue_values())
+        values = _queue_values()
+        saved = save_queue(session, queue, **values)
     except (FormError, ACDError) as exc:
         session.rollback()
         fresh = session.get(Queue, queue.id) if queue is not None else None
         return _queue_page(fresh, str(exc), 400)
+    audit("queue.create" if queue is None else "queue.update", object_type="queue", object_id=saved.id,
+          details={k: v for k, v in values.items() if v is not None and k != "hours"})
     _sync_router()
     session.commit()
     flash(f"Queue {saved.name} saved.", "info")

@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from contactcenter import clock
 from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
+from contactcenter.audit.services import viewed_recently
 from contactcenter.calls.screen_pop import build as customer_360
 from contactcenter.calls.screen_pop import create_caller
 from contactcenter.tickets.customers import SEGMENTS, CustomerError
 from web import database
+from web.audit import audit
 from web.hooks import acd_service
 
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
 MAX_NAME = 200
 MAX_EMAIL = 254
+POP_AUDIT_EVERY = timedelta(minutes=10)
 OFFER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
@@ -42,8 +47,25 @@ def _json_body() -> dict[str, Any]:
 
 
 def screen_pop(call_sid: str) -> dict[str, Any] | None:
-    """Customer 360 for a call (see contactcenter.calls.screen_pop)."""
-    return customer_360(database.session(), call_sid)
+    """Customer 360 for a call (see contactcenter.calls.screen_pop); the view is audited."""
+    pop = customer_360(database.session(), call_sid)
+    if pop is not None and pop.get("customer"):
+        audit_customer_view(pop["customer"]["id"], call_sid)
+    return pop
+
+
+def audit_customer_view(customer_id: int, call_sid: str) -> None:
+    """One audit entry per agent and customer per few minutes: the desktop asks for the same pop
+    again on every snapshot, and the log should say who saw whom, not how often the page polled."""
+    if not current_user or not current_user.is_authenticated:
+        return
+    session = database.session()
+    since = clock.now() - POP_AUDIT_EVERY
+    if viewed_recently(session, current_user.id, "customer", customer_id, since):
+        return
+    audit("customer.view", object_type="customer", object_id=customer_id,
+          details={"via": "screen pop", "call_sid": call_sid})
+    session.commit()
 
 
 def snapshot_for(user: Any) -> dict[str, Any]:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response
 
-from contactcenter.tickets import customers
+from contactcenter.tickets import access, customers
+from contactcenter.tickets.access import Viewer
 from contactcenter.tickets.models import Customer, Interaction
 from web import database
+from web.audit import audit
 
 bp = Blueprint("pages", __name__)
 PAGE_SIZE = 50
+MAX_ID = 2**31 - 1
 
 
 def _page() -> int:
@@ -22,14 +25,20 @@ def _page() -> int:
     return int(raw)
 
 
+def _viewer() -> Viewer:
+    """The signed-in person, seen through the same rules as the REST API (`tickets.access`)."""
+    return Viewer(current_user.id, current_user.role)
+
+
 @bp.get("/")
 @login_required
 def home() -> str:
     session = database.session()
     page = _page()
-    total = session.scalar(select(func.count(Interaction.id))) or 0
+    visible = access.interaction_filter(_viewer())
+    total = session.scalar(select(func.count(Interaction.id)).where(visible)) or 0
     calls = session.scalars(
-        select(Interaction).order_by(Interaction.arrived_at.desc(), Interaction.id.desc())
+        select(Interaction).where(visible).order_by(Interaction.arrived_at.desc(), Interaction.id.desc())
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     return render_template("calls.html", calls=calls, total=total, page=page, page_size=PAGE_SIZE)
@@ -38,7 +47,12 @@ def home() -> str:
 @bp.get("/calls/<int:interaction_id>")
 @login_required
 def call_detail(interaction_id: int) -> str:
-    call = database.session().get(Interaction, interaction_id)
+    """A call the viewer may not see answers 404, as if it did not exist (like the API)."""
+    if not 0 < interaction_id <= MAX_ID:
+        abort(404)
+    call = database.session().scalar(
+        select(Interaction).where(Interaction.id == interaction_id, access.interaction_filter(_viewer()))
+    )
     if call is None:
         abort(404)
     return render_template("call_detail.html", call=call)
@@ -55,6 +69,12 @@ def customer_list() -> str:
         rows = [found] if found else []
     else:
         rows = list(session.scalars(select(Customer).order_by(Customer.name).limit(PAGE_SIZE)))
+    if rows:  # who saw which customer records, on the audit log
+        details: dict[str, object] = {"via": "customers page", "customer_ids": [c.id for c in rows]}
+        if query:
+            details["phone_query"] = query
+        audit("customer.view", object_type="customer", object_id=rows[0].id if query else None, details=details)
+        session.commit()
     return render_template("customers.html", customers=rows, query=query)
 
 

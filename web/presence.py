@@ -9,6 +9,7 @@ wrapping handlers are the ones every app registers.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -21,6 +22,10 @@ from web.extensions import socketio
 
 _authenticate = sockets.on_connect
 _previous_disconnect = getattr(sockets, "on_disconnect", None)
+# Which agent each of this process's sockets belongs to: a socket ended because its user's
+# sessions ended has no signed-in user any more when it disconnects, yet its presence must go.
+_agent_of_sid: dict[str, int] = {}
+_sids_lock = threading.Lock()
 
 
 def _is_agent() -> bool:
@@ -43,6 +48,8 @@ def on_connect(auth: Any = None) -> bool:
     if _is_agent():
         lease = _lease()
         lease.ensure_started()
+        with _sids_lock:
+            _agent_of_sid[request.sid] = current_user.id  # type: ignore[attr-defined]
         presence.connected(database.runtime().redis, current_user.id, request.sid,  # type: ignore[attr-defined]
                            lease.process_id)
     return True
@@ -52,7 +59,9 @@ def on_connect(auth: Any = None) -> bool:
 def on_disconnect(*args: Any) -> None:
     if _previous_disconnect is not None:
         _previous_disconnect(*args)
-    if _is_agent():
+    with _sids_lock:
+        agent_id = _agent_of_sid.pop(request.sid, None)  # type: ignore[attr-defined]
+    if agent_id is not None:
         rt = database.runtime()
-        presence.disconnected(rt.redis, current_user.id, request.sid,  # type: ignore[attr-defined]
+        presence.disconnected(rt.redis, agent_id, request.sid,  # type: ignore[attr-defined]
                               rt.settings.presence_grace_s, _lease().process_id)

@@ -2,7 +2,10 @@
 
 A socket is authenticated by the Flask-Login session cookie of the page that opened it; without
 one the connection is refused. Agents join their own room, supervisors and admins the board's.
-A client that (re)connects asks for a snapshot instead of replaying what it missed.
+A client that (re)connects asks for a snapshot instead of replaying what it missed. Every
+socket also joins its user's own room, so that when that user's sessions end (logout, password
+reset, role change, deactivation) each process can disconnect its own sockets of that user: the
+relay hears `accounts.sessions.SESSIONS_ENDED_CHANNEL` and calls `end_sockets_of`.
 
 Agents get their events one by one (there are few per agent). Supervisors do not: everything the
 relay hears for the board goes to the process's `BoardFeed`, which coalesces it into at most a
@@ -21,6 +24,7 @@ from flask_socketio import join_room
 from sqlalchemy.engine import Engine
 
 from contactcenter import events
+from contactcenter.accounts.sessions import SESSIONS_ENDED_CHANNEL, decode_ended
 from contactcenter.board.feed import BoardFeed, BoardSource
 from contactcenter.runtime import Runtime
 from web.extensions import socketio
@@ -70,10 +74,26 @@ def board_of(app: Flask | None = None) -> Board:
     return (app or current_app).extensions["contactcenter.board"]
 
 
+def user_room(user_id: object) -> str:
+    """Every socket of one user in this process (whatever their role)."""
+    return f"user:{user_id}"
+
+
+def end_sockets_of(user_id: int) -> int:
+    """Disconnect this process's sockets of the user; how many there were."""
+    sids = [sid for sid, _eio in socketio.server.manager.get_participants("/", user_room(user_id))]
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace="/")
+    if sids:
+        log.info("ended %d socket(s) of user %s", len(sids), user_id)
+    return len(sids)
+
+
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> bool:
     if not current_user.is_authenticated:
         return False  # refused: no session, no socket
+    join_room(user_room(current_user.id))
     if current_user.role == "agent":
         join_room(events.agent_room(current_user.id))
     if _is_supervisor():
@@ -131,7 +151,7 @@ class EventRelay:
         while not self._stop.is_set():
             pubsub = self.runtime.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub.subscribe(*events.CHANNELS)
+                pubsub.subscribe(*events.CHANNELS, SESSIONS_ENDED_CHANNEL)
                 self.ready.set()
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
@@ -139,6 +159,11 @@ class EventRelay:
                         continue
                     channel = message["channel"]
                     channel = channel.decode() if isinstance(channel, bytes) else channel
+                    if channel == SESSIONS_ENDED_CHANNEL:
+                        user_id = decode_ended(message["data"])
+                        if user_id is not None:
+                            end_sockets_of(user_id)
+                        continue
                     event = events.decode(message["data"])
                     if event is None:
                         continue

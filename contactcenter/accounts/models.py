@@ -34,6 +34,8 @@ class User(Base):
     # How the agent's audio is reached when a call is connected: "client:<identity>" or E.164.
     contact_uri: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Sessions opened with an older version are refused (contactcenter.accounts.sessions).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     skills: Mapped[list["AgentSkill"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from contactcenter.accounts.models import AgentSkill, Role, User
+from contactcenter.accounts.sessions import end_sessions
 from contactcenter.acd.models import Skill
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -108,9 +109,12 @@ def update_user(
         user.display_name = name
     if role is not None:
         try:
-            user.role = Role(role).value
+            new_role = Role(role).value
         except ValueError:
             raise AccountError("role must be agent, supervisor or admin") from None
+        if new_role != user.role:
+            user.role = new_role
+            end_sessions(session, user)  # what their open pages may do has changed
     if contact_uri is not None:
         user.contact_uri = check_contact_uri(contact_uri)
     if email is not None:
@@ -126,12 +130,14 @@ def set_password(session: Session, user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"password must be at least {MIN_PASSWORD} characters")
     user.password_hash = generate_password_hash(password)
-    session.flush()
+    end_sessions(session, user)  # whoever knew the old password is signed out too
 
 
 def set_active(session: Session, user: User, active: bool) -> None:
-    """Deactivated users cannot log in; their history stays."""
-    user.active = bool(active)
+    """Deactivated users cannot log in and their open sessions end; their history stays."""
+    was_active, user.active = user.active, bool(active)
+    if was_active and not user.active:
+        end_sessions(session, user)
     session.flush()
 
 

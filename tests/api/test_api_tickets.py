@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from contactcenter import clock
-from contactcenter.tickets.models import Interaction, Ticket
+from contactcenter.tickets.models import Interaction, Ticket, TicketEvent
 from contactcenter.tickets.services import open_ticket
 from api_support import api, error_of, org  # noqa: F401  (fixtures)
 from factories import call_sid, gen_customer
@@ -235,3 +235,42 @@ def test_injection_in_tag_filter_finds_nothing(api, org, db, tag):
     response = api.get(f"/api/tickets?tag={quote(tag)}", as_="alice")
     assert response.status_code == 200 and response.get_json()["data"] == []
     assert db.scalar(select(func.count(Ticket.id))) == 1
+
+
+# -- moving a ticket out of the agent's reach is refused before anything is written -----------
+
+
+def _row(db, ticket_id):  # type: ignore[no-untyped-def]
+    db.expire_all()
+    t = db.get(Ticket, ticket_id)
+    return (t.queue_id, t.assignee_id, t.priority, t.updated_at)
+
+
+def test_agent_cannot_move_a_ticket_to_a_foreign_queue(api, org, db):
+    ticket = make(api, queue_id=org.support.id)
+    before = _row(db, ticket["id"])
+    response = api.patch(f"/api/tickets/{ticket['id']}", {"queue_id": org.billing.id, "priority": "urgent"}, as_="alice")
+    assert error_of(response) == (403, "forbidden")
+    assert "queue" in response.get_json()["error"]["message"]
+    assert _row(db, ticket["id"]) == before
+
+
+def test_agent_cannot_hand_a_queueless_ticket_to_someone_else(api, org, db):
+    ticket = make(api)  # assigned to alice, no queue
+    before = _row(db, ticket["id"])
+    response = api.patch(f"/api/tickets/{ticket['id']}", {"assignee_id": org.bob.id}, as_="alice")
+    assert error_of(response) == (403, "forbidden")
+    assert _row(db, ticket["id"]) == before
+    assert db.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket["id"])) == 1
+
+
+def test_agent_may_reassign_within_their_queue(api, org):
+    ticket = make(api, queue_id=org.support.id)
+    response = api.patch(f"/api/tickets/{ticket['id']}", {"assignee_id": org.bob.id}, as_="alice")
+    assert response.status_code == 200 and response.get_json()["assignee_id"] == org.bob.id
+
+
+def test_supervisor_moves_tickets_anywhere(api, org):
+    ticket = make(api, queue_id=org.support.id)
+    response = api.patch(f"/api/tickets/{ticket['id']}", {"queue_id": org.billing.id}, as_="sam")
+    assert response.status_code == 200 and response.get_json()["queue_id"] == org.billing.id

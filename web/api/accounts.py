@@ -9,6 +9,7 @@ from contactcenter.accounts.models import User
 from contactcenter.tickets import api_tokens
 from contactcenter.tickets.models import ApiToken
 from web import database
+from web.audit import audit
 from web.api import render
 from web.api.core import (
     MAX_ID,
@@ -27,9 +28,17 @@ from web.api.core import (
 )
 
 
+def audit_token(action: str, token: ApiToken) -> None:
+    """A token created or revoked, on the audit log: which one and for whom, never its secret."""
+    audit(action, object_type="api_token", object_id=token.id, actor=principal().user,
+          details={"name": token.name, "user_id": token.user_id, "read_only": token.read_only,
+                   "via": "api" if principal().token is not None else "web"})
+
+
 def me() -> Response:
     body = render.user(principal().user)
-    body["token"] = render.token(principal().token)
+    token = principal().token
+    body["token"] = render.token(token) if token is not None else None
     return jsonify(body)
 
 
@@ -66,6 +75,7 @@ def create_token() -> tuple[Response, int]:
         fail(422, "validation_failed", "read_only must be true or false")
     expires_at = None if data.get("expires_at") is None else parse_instant(data["expires_at"], "expires_at")
     issued = api_tokens.issue(session, owner, data["name"], read_only=read_only, expires_at=expires_at)
+    audit_token("token.create", issued.token)
     session.commit()
     body = render.token(issued.token)
     body["token"] = issued.secret  # shown this once
@@ -78,7 +88,8 @@ def revoke_token(token_id: int) -> tuple[str, int]:
     token = session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if token is None or (token.user_id != principal().user.id and not viewer().is_admin):
         not_found("token", token_id)
-    api_tokens.revoke(session, token)
+    if api_tokens.revoke(session, token):
+        audit_token("token.revoke", token)
     session.commit()
     return "", 204
 

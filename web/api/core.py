@@ -60,14 +60,46 @@ def not_found(what: str, ident: Any) -> NoReturn:
 @dataclass(frozen=True)
 class Principal:
     user: User
-    token: ApiToken
+    token: ApiToken | None  # None: an admin signed in to the web pages (see SESSION_ENDPOINTS)
     viewer: Viewer
 
 
+# Endpoints an admin may also call from the web pages with the sign-in cookie instead of a token,
+# so that a fresh install gets its first token without Python. Cookie-authenticated requests
+# that change something must carry the CSRF token (X-CSRFToken header or csrf_token field).
+SESSION_ENDPOINTS = frozenset({"api.accounts_list_tokens", "api.accounts_create_token", "api.accounts_revoke_token"})
+
+
+def _session_principal() -> Response | None:
+    from flask_login import current_user
+    from flask_wtf.csrf import CSRFError
+
+    from web.extensions import csrf
+
+    if not current_user.is_authenticated:
+        return error_response(401, "unauthorized", "send an API token as 'Authorization: Bearer <token>'")
+    if current_user.role != "admin":
+        return error_response(403, "forbidden", "only admins manage API tokens from the web pages; "
+                                                "others send an API token")
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            csrf.protect()
+        except CSRFError as exc:
+            return error_response(400, "csrf_failed", f"{exc.description} (send it as the X-CSRFToken header)")
+    user = database.session().get(User, current_user.id)
+    if user is None:
+        return error_response(401, "unauthorized", "sign in again")
+    g.api_principal = Principal(user, None, Viewer.of(user))
+    return None
+
+
 def authenticate_request() -> Response | None:
-    """Before every API view but the public document: a valid bearer token or 401."""
+    """Before every API view but the public document: a valid bearer token or 401 (or, for the
+    token endpoints only, an admin's sign-in cookie)."""
     request.max_content_length = MAX_BODY
     header = request.headers.get("Authorization", "")
+    if not header and request.endpoint in SESSION_ENDPOINTS:
+        return _session_principal()
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return error_response(401, "unauthorized", "send an API token as 'Authorization: Bearer <token>'")

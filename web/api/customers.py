@@ -10,7 +10,20 @@ from contactcenter.tickets import customers, search
 from contactcenter.tickets.models import Customer
 from web import database
 from web.api import render
-from web.api.core import MAX_ID, Query, created, cursor_id, encode_cursor, fail, json_body, not_found, page, require_write
+from web.api.core import (
+    MAX_ID,
+    Query,
+    created,
+    cursor_id,
+    encode_cursor,
+    fail,
+    json_body,
+    not_found,
+    page,
+    principal,
+    require_write,
+)
+from web.audit import audit
 
 FIELDS = ("name", "email", "segment", "attributes", "phones")
 
@@ -78,7 +91,13 @@ def create_customer() -> tuple[Response, int]:
 
 
 def get_customer(customer_id: int) -> Response:
-    return jsonify(render.customer(load_customer(customer_id)))
+    """One customer record; the read is written to the audit log (who looked at whom)."""
+    customer = load_customer(customer_id)
+    token = principal().token
+    audit("customer.view", object_type="customer", object_id=customer.id, actor=principal().user,
+          details={"via": "api", "token_id": token.id if token is not None else None})
+    database.session().commit()
+    return jsonify(render.customer(customer))
 
 
 def update_customer(customer_id: int) -> Response:

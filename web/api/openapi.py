@@ -215,7 +215,9 @@ PATHS: dict[str, Any] = {
     "/api/tokens": {
         "get": _op("Your tokens (admins: anyone's, with user_id)", {"200": _list_of("Token")},
                    params=[_q("user_id", "admins only", _INT)], errors=("400", "403")),
-        "post": _op("Create a token; the response holds it, once", {"201": _json(_ref("Token"), "Created")},
+        "post": _op("Create a token; the response holds it, once. An admin signed in to the web pages may "
+                    "send the sign-in cookie and the CSRF token (X-CSRFToken) instead of a token",
+                    {"201": _json(_ref("Token"), "Created")},
                     body="TokenInput", errors=("400", "403", "413", "415", "422")),
     },
     "/api/tokens/{token_id}": {"delete": _op("Revoke a token", {"204": {"description": "Revoked"}},

@@ -211,10 +211,26 @@ def update_ticket(ticket_id: int) -> Response:
     for key in ("queue_id", "assignee_id", "customer_id"):
         if key in data:
             body_id(data, key, nullable=True)
+    _check_move(session, ticket, data)
     services.update_ticket(session, ticket, data, actor_id=principal().user.id)
     session.commit()
     schedule_checks(session, [ticket.id])
     return get_ticket(ticket.id)
+
+
+def _check_move(session: Session, ticket: Ticket, data: dict[str, Any]) -> None:
+    """Refuse, before anything is written, a queue or assignee the caller may not file in.
+
+    The ticket must stay within the caller's reach after the change (the rule for creating
+    tickets); otherwise the change would be committed and the caller left with a 404.
+    """
+    if "queue_id" not in data and "assignee_id" not in data:
+        return
+    queue_id = data["queue_id"] if "queue_id" in data else ticket.queue_id
+    assignee_id = data["assignee_id"] if "assignee_id" in data else ticket.assignee_id
+    if not access.may_file_in(session, viewer(), queue_id, assignee_id):
+        fail(403, "forbidden", "agents may move a ticket only to their own queues or assign it within them "
+                               "(or to themselves); this change would put it out of your reach")
 
 
 def list_comments(ticket_id: int) -> Response:
