@@ -1,8 +1,8 @@
 """sessions and audit: users.session_version (ends every session of a user at once) and the
 append-only audit_log (logins, admin changes, customer views)
 
-Revision ID: 0013_auth_audit
-Revises: 0012
+Revision ID: 0014_auth_audit
+Revises: 0013_wrapup_drafts
 
 A plain ADD COLUMN on `users` (no batch rebuild): on SQLite a rebuild of `users` with foreign
 keys enforced would cascade-delete skills, memberships and tokens.
