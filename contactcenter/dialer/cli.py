@@ -113,7 +113,8 @@ SUMMARY_KEYS = (
     "mode", "seed", "agents", "hours", "answer_rate", "aht_s", "calls_placed", "answered", "connected",
     "abandoned", "abandon_rate", "max_period_abandon_rate", "max_running_abandon_rate", "abandon_cap",
     "agent_occupancy", "talk_minutes_per_agent_hour", "machines", "busy", "no_answer", "failed",
-    "canceled", "amd_false_positives", "mean_wait_for_answer_s", "decisions",
+    "canceled", "amd_false_positives", "machine_verdicts", "unscreened_calls", "machines_to_agents",
+    "reported_abandon_rate", "max_running_reported_abandon_rate", "mean_wait_for_answer_s", "decisions",
 )
 
 

@@ -858,12 +858,15 @@ def record_status(
     at: datetime | None = None,
     *,
     answered_by: str | None = None,
+    screened: bool = True,
 ) -> tuple[DialAttempt | None, list[PacerEvent]]:
     """Apply a carrier status callback (or the AMD verdict) to the attempt; idempotent.
 
     Returns the attempt and the events the pacer must hear. A live answer ("human", or "unknown"
     which is treated as a person) starts the connect window; a machine verdict ends the attempt
-    as "machine" (the caller hangs up or leaves the message).
+    as "machine" (the caller hangs up or leaves the message). `screened` False: the call went
+    out without AMD although the campaign uses it (the pacer had no room for its false-positive
+    charge), so an answer without a verdict is taken for a person, as without AMD at all.
     """
     at = at or clock.now()
     attempt = attempt_by_sid(session, call_sid)
@@ -876,7 +879,7 @@ def record_status(
     attempt.status = status[:16]
     if answered_by is None and status == "in-progress" and attempt.answered_at is None:
         campaign = session.get(Campaign, attempt.campaign_id)
-        if campaign is not None and not campaign.amd_enabled:
+        if campaign is not None and (not campaign.amd_enabled or not screened):
             answered_by = "human"  # without AMD every answer is taken for a person
     if answered_by and attempt.answered_by is None and attempt.answered_at is None:
         attempt.answered_by = answered_by[:32]
