@@ -135,15 +135,19 @@ SUMMARY_KEYS = (
               help="answer-rate-halves, answer-rate-doubles or half-agents-logout, at an hour of the run")
 @click.option("--target-share", default=None, type=_SHARE, help="pacer: marginal abandonment target as a share of the cap")
 @click.option("--exposure-confidence", default=None, type=click.FloatRange(0.5, 1), help="pacer: 1 = worst-case exposure bound")
+@click.option("--amd-when-draining", default=None, type=click.Choice(["progressive", "off"]),
+              help="pacer (UK): when AMD's false positives alone reach the cap, stop over-dialing or turn AMD off")
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
 def simulate_dialer(agents: int, answer_rate: float, aht: float, wrap: float, hours: float, mode: str, seed: int,
                     machine_rate: float, amd_false_positive: float, ring_timeout: int, rule_set: str,
                     abandon_cap: float, shocks: tuple[str, ...], target_share: float | None,
-                    exposure_confidence: float | None, as_json: bool) -> None:
+                    exposure_confidence: float | None, amd_when_draining: str | None, as_json: bool) -> None:
     """Run the real pacer against a simulated campaign (call model: docs/dialer.md)."""
     from contactcenter.dialer.simulation import Shock, SimulationConfig, simulate as run
 
-    pacing = tuple((k, v) for k, v in (("target_share", target_share), ("exposure_confidence", exposure_confidence)) if v is not None)
+    options = (("target_share", target_share), ("exposure_confidence", exposure_confidence),
+               ("amd_when_draining", amd_when_draining))
+    pacing = tuple((k, v) for k, v in options if v is not None)
     try:
         config = SimulationConfig(
             agents=agents, answer_rate=answer_rate, aht_s=aht, wrap_s=min(wrap, aht / 2), hours=hours, mode=mode,

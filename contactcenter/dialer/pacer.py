@@ -95,6 +95,9 @@ _STATE_ALIASES = {
     "offered": RESERVED,
 }
 
+# What the pacer gives up when AMD's false positives alone would reach the cap (`PacingConfig`).
+AMD_WHEN_DRAINING = ("progressive", "off")
+
 # Outcomes of a call that never reached a live person.
 MACHINE, BUSY, NO_ANSWER, FAILED, CANCELED = "machine", "busy", "no-answer", "failed", "canceled"
 NOT_LIVE_OUTCOMES = (MACHINE, BUSY, NO_ANSWER, FAILED, CANCELED)
@@ -162,6 +165,10 @@ class PacingConfig:
     expected_wrap_s: float = 30.0
     count_amd_false_positives: bool = False
     amd_false_positive_share: float = 0.0
+    # When the calls placed with AMD charge more false positives than their live answers earn
+    # (AMD alone would reach the cap): "progressive" stops over-dialing and keeps AMD as far as
+    # the room allows; "off" turns AMD off for the period's calls and keeps over-dialing.
+    amd_when_draining: str = "progressive"
     # How often the measured distributions are re-read into the lookup tables.
     refresh_s: float = 10.0
 
@@ -178,6 +185,8 @@ class PacingConfig:
             raise ValueError("max_dial_ratio must be at least 1")
         if self.ring_timeout_s < self.min_ring_s:
             raise ValueError(f"ring timeout must be at least {self.min_ring_s:g} s")
+        if self.amd_when_draining not in AMD_WHEN_DRAINING:
+            raise ValueError(f"amd_when_draining must be one of {', '.join(AMD_WHEN_DRAINING)}")
 
     @property
     def boundary_guard_s(self) -> float:
@@ -607,10 +616,14 @@ class Pacer:
         )
         room = max(0.0, self.ledger.slack) / (1.0 - cfg.abandon_cap)
 
+        amd_off = False
+
         def screen(decision: Decision, used: float) -> Decision:
             """Let as many launched calls use AMD as the room left after `used` can be charged for."""
             if fp <= 0 or decision.launch <= 0:
                 return decision
+            if amd_off:
+                return replace(decision, screened=0)
             left = room - used - fp * len(screened_ringing)
             allowed_screened = int(math.floor(left / fp + 1e-9)) if math.isfinite(left) and left > 0 else 0
             return replace(decision, screened=max(0, min(decision.launch, allowed_screened)))
@@ -635,7 +648,9 @@ class Pacer:
             # over-dialing at all (and AMD itself is used only as far as the room allows: see
             # `screen`), the forecast the reason names.
             drain = (1 - cfg.abandon_cap) * self.ledger.fp_share * counts.machine_verdicts / self.screened_live
-            if drain >= cfg.abandon_cap:
+            if drain >= cfg.abandon_cap and cfg.amd_when_draining == "off":
+                amd_off = True  # every call goes out without AMD; over-dialing goes on below
+            elif drain >= cfg.abandon_cap:
                 exposed = max(0.0, waiting + ringing - available) + sum(
                     1 for c in self.calls.values() if c.agent_id is not None)
                 return screen(Decision(progressive, "AMD false positives alone reach the cap", **base), exposed)
@@ -730,6 +745,8 @@ class Pacer:
             reason = "marginal abandonment"
         if n < progressive:
             n, reason = progressive, "progressive floor"
+        if amd_off:
+            reason += "; AMD off (its false positives alone reach the cap)"
         decision = Decision(
             n,
             reason,

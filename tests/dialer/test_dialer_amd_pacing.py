@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 
+from sqlalchemy import func, select
+
+from contactcenter.dialer import services
 from contactcenter.dialer.compliance import LedgerCounts
+from contactcenter.dialer.models import Campaign
+from contactcenter.dialer.services import CampaignError
 from contactcenter.dialer.pacer import AgentView, CallUrls, LeadClaim, Pacer, PacingConfig
 from contactcenter.dialer.simulation import Simulation, SimulationConfig
+from dialer_fixtures import gen_campaign
 
 T0 = 1_767_625_200.0
 CAP = 0.03
@@ -179,3 +186,29 @@ def test_uk_60_agents_with_5_percent_amd_false_positives_stay_under_the_cap_at_e
     assert result.machine_verdicts > 0 and result.unscreened_calls > 0
     assert result.max_running_reported_abandon_rate <= CAP, result
     assert sim.pacer.ledger.rate <= CAP
+
+
+def test_with_amd_off_when_draining_the_60_agent_uk_campaign_keeps_over_dialing_under_the_cap():
+    settings = dict(agents=60, answer_rate=0.25, hours=2, seed=1, rule_set="UK", amd_false_positive=0.05)
+    stopping = Simulation(SimulationConfig(**settings)).run()
+    sim = Simulation(SimulationConfig(**settings, pacing=(("amd_when_draining", "off"),)))
+    result = sim.run()
+    assert result.max_running_reported_abandon_rate <= CAP and sim.pacer.ledger.rate <= CAP
+    assert result.machine_verdicts < stopping.machine_verdicts  # AMD went off once it drained
+    assert result.agent_occupancy > stopping.agent_occupancy + 0.1
+
+
+@pytest.mark.parametrize("value", ["sometimes", "off'; DROP TABLE campaigns; --", "<script>off</script>",
+                                   "off" * 5000, 1, None, ["off"]])
+def test_a_campaign_refuses_a_bad_amd_when_draining_setting(db, value):
+    with pytest.raises(CampaignError, match="amd_when_draining must be one of progressive, off"):
+        gen_campaign(db, start=False, rule_set="UK", caller_id="+442079460100", callback_number="+442079460123",
+                     pacing={"amd_when_draining": value})
+    assert db.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+def test_a_campaign_passes_amd_when_draining_to_its_pacer(db):
+    campaign = gen_campaign(db, start=False, rule_set="UK", caller_id="+442079460100",
+                            callback_number="+442079460123", pacing={"amd_when_draining": "off", "target_share": 0.5})
+    config = services.pacing_config(campaign)
+    assert (config.amd_when_draining, config.target_share, config.count_amd_false_positives) == ("off", 0.5, True)
