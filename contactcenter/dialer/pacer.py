@@ -53,6 +53,8 @@ AMD false positives (UK rules, `count_amd_false_positives`)
     moment, AMD errors included, whatever the campaign's real false-positive rate does to the
     dice, as long as f is the estimate the campaign reports. A young period therefore dials
     without AMD until live answers have earned room, and dialing never stops for AMD's sake.
+    When the screened calls charge more than their live answers earn, `amd_when_draining`
+    decides: stop over-dialing ("progressive") or stop AMD for the period ("off").
 
 The worker (`PacerWorker`) holds a Redis lock so one process leads; it wakes on every event
 published with `publish_event` (agent-state change, call outcome) and at least once a second,
