@@ -126,9 +126,10 @@ def _apply_dialer(runtime: Runtime, session: Any, acd: Any, entry: Entry, event:
         raise ValueError("a campaign call's webhook without its attempt")
     calls = OutboundCalls(session, acd, DialerHookUrls("", "", ""), default_region=runtime.settings.default_region)
     if entry.endpoint == "dialer_status":
-        calls.status(event, int(raw))  # raises UnknownAttempt (a LookupError) for an attempt never made
+        calls.status(event, int(raw), screened=entry.args.get("amd") != "off")  # UnknownAttempt if never made
     else:
-        calls.abandoned_while_store_away(event, int(raw), answered=entry.endpoint == "dialer_answer")
+        calls.abandoned_while_store_away(event, int(raw), answered=entry.endpoint == "dialer_answer",
+                                         screened=entry.args.get("amd") != "off")
     session.flush()
     for pacer_event in calls.events:  # the pacer also reconciles with the records
         try:

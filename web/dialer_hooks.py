@@ -51,12 +51,18 @@ def _finish(calls: OutboundCalls) -> None:
             log.warning("could not publish a pacer event", exc_info=True)
 
 
+def _screened() -> bool:
+    """False only for `amd=off`: a call the pacer sent without answering-machine detection."""
+    return request.args.get("amd", "") != "off"
+
+
 def _run(kind: str, method: str) -> Response:
     event = _event(kind)
     attempt_id = _attempt()
     calls = _calls()
+    options = {} if method == "hold" else {"screened": _screened()}
     try:
-        result = getattr(calls, method)(event, attempt_id)
+        result = getattr(calls, method)(event, attempt_id, **options)
     except (UnknownAttempt, UnknownCall):
         abort(_plain("unknown call", 404))
     _finish(calls)

@@ -113,7 +113,8 @@ SUMMARY_KEYS = (
     "mode", "seed", "agents", "hours", "answer_rate", "aht_s", "calls_placed", "answered", "connected",
     "abandoned", "abandon_rate", "max_period_abandon_rate", "max_running_abandon_rate", "abandon_cap",
     "agent_occupancy", "talk_minutes_per_agent_hour", "machines", "busy", "no_answer", "failed",
-    "canceled", "amd_false_positives", "mean_wait_for_answer_s", "decisions",
+    "canceled", "amd_false_positives", "machine_verdicts", "unscreened_calls", "machines_to_agents",
+    "reported_abandon_rate", "max_running_reported_abandon_rate", "mean_wait_for_answer_s", "decisions",
 )
 
 
@@ -134,15 +135,19 @@ SUMMARY_KEYS = (
               help="answer-rate-halves, answer-rate-doubles or half-agents-logout, at an hour of the run")
 @click.option("--target-share", default=None, type=_SHARE, help="pacer: marginal abandonment target as a share of the cap")
 @click.option("--exposure-confidence", default=None, type=click.FloatRange(0.5, 1), help="pacer: 1 = worst-case exposure bound")
+@click.option("--amd-when-draining", default=None, type=click.Choice(["progressive", "off"]),
+              help="pacer (UK): when AMD's false positives alone reach the cap, stop over-dialing or turn AMD off")
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
 def simulate_dialer(agents: int, answer_rate: float, aht: float, wrap: float, hours: float, mode: str, seed: int,
                     machine_rate: float, amd_false_positive: float, ring_timeout: int, rule_set: str,
                     abandon_cap: float, shocks: tuple[str, ...], target_share: float | None,
-                    exposure_confidence: float | None, as_json: bool) -> None:
+                    exposure_confidence: float | None, amd_when_draining: str | None, as_json: bool) -> None:
     """Run the real pacer against a simulated campaign (call model: docs/dialer.md)."""
     from contactcenter.dialer.simulation import Shock, SimulationConfig, simulate as run
 
-    pacing = tuple((k, v) for k, v in (("target_share", target_share), ("exposure_confidence", exposure_confidence)) if v is not None)
+    options = (("target_share", target_share), ("exposure_confidence", exposure_confidence),
+               ("amd_when_draining", amd_when_draining))
+    pacing = tuple((k, v) for k, v in options if v is not None)
     try:
         config = SimulationConfig(
             agents=agents, answer_rate=answer_rate, aht_s=aht, wrap_s=min(wrap, aht / 2), hours=hours, mode=mode,

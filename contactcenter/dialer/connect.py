@@ -200,14 +200,15 @@ class OutboundCalls:
         return services.safe_harbor_instructions(campaign)
 
     # -- webhooks ----------------------------------------------------------------------------
-    def answer(self, event: CallEvent, attempt_id: int) -> list[Instruction]:
-        """The called party answered (after machine detection, when it is on)."""
+    def answer(self, event: CallEvent, attempt_id: int, *, screened: bool = True) -> list[Instruction]:
+        """The called party answered (after machine detection, when it is on; `screened` False:
+        the call went out without it, see `services.record_status`)."""
         attempt = self._attempt(attempt_id, event.call_sid)
         call = self._interaction(attempt, event)
         campaign = self._campaign(attempt)
         if attempt.answered_at is None and attempt.ended_at is None:
             _, events = services.record_status(self.session, event.call_sid, "in-progress",
-                                               answered_by=event.answered_by)
+                                               answered_by=event.answered_by, screened=screened)
             self.events += events
         if attempt.outcome == "machine":
             call.outcome = "machine"
@@ -251,20 +252,22 @@ class OutboundCalls:
             return self._abandon(attempt, campaign, call)
         return [Pause(HOLD_STEP_S), Redirect(self.urls.hold_for(attempt.id, attempt.campaign_id))]
 
-    def status(self, event: CallEvent, attempt_id: int) -> DialAttempt:
+    def status(self, event: CallEvent, attempt_id: int, *, screened: bool = True) -> DialAttempt:
         """A status callback: the interaction, the attempt (retries follow), the ACD."""
         attempt = self._attempt(attempt_id, event.call_sid)
         call = self._interaction(attempt, event)
         if event.is_terminal:
             self.sync_connection(attempt)  # a connected call must not end up counted as abandoned
         _, events = services.record_status(self.session, event.call_sid, event.call_status,
-                                           answered_by=event.answered_by)
+                                           answered_by=event.answered_by, screened=screened)
         self.events += events
         if event.is_terminal and call.queued_at is not None:
             self.acd.call_ended(call)
         return attempt
 
-    def abandoned_while_store_away(self, event: CallEvent, attempt_id: int, *, answered: bool) -> DialAttempt:
+    def abandoned_while_store_away(
+        self, event: CallEvent, attempt_id: int, *, answered: bool, screened: bool = True
+    ) -> DialAttempt:
         """Replayed from the outbox: an answer (or a wait for an agent) the webhook met with the
         store unreachable. The person heard the safe-harbor message and the call ended, so a live
         answer counts as abandoned, at the time it happened, unless an agent had already connected."""
@@ -273,7 +276,7 @@ class OutboundCalls:
         call = self._interaction(attempt, event)
         if answered and attempt.answered_at is None and attempt.ended_at is None:
             _, events = services.record_status(self.session, event.call_sid, "in-progress", at,
-                                               answered_by=event.answered_by)
+                                               answered_by=event.answered_by, screened=screened)
             self.events += events
         if attempt.answered_at is None or attempt.outcome == "machine" or self.sync_connection(attempt):
             return attempt

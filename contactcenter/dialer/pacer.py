@@ -41,6 +41,21 @@ Modes
        legal minimum (15 s) are hung up to restore the bound (`Decision.cancel`).
     3. A hard ceiling: calls in flight <= `max_dial_ratio` x active agents.
 
+AMD false positives (UK rules, `count_amd_false_positives`)
+    Every machine verdict is charged `amd_false_positive_share` (f) of an abandoned live call,
+    the reasoned estimate of the live people AMD hangs up on. That charge is forecast like the
+    exposure: each call in flight that goes out with answering-machine detection ("screened")
+    may end in a machine verdict, so it holds f of the ledger's room until it resolves, and a
+    call is screened only while the ledger has that room (`Decision.screened`); the others go
+    out without AMD (every answer, person or machine, is then offered to an agent). Worst case,
+    every screened call gets a machine verdict and every exposed call is abandoned, which the
+    bound "abandoned + E + f x S <= cap x (live + E + f x S)" keeps under the cap at every
+    moment, AMD errors included, whatever the campaign's real false-positive rate does to the
+    dice, as long as f is the estimate the campaign reports. A young period therefore dials
+    without AMD until live answers have earned room, and dialing never stops for AMD's sake.
+    When the screened calls charge more than their live answers earn, `amd_when_draining`
+    decides: stop over-dialing ("progressive") or stop AMD for the period ("off").
+
 The worker (`PacerWorker`) holds a Redis lock so one process leads; it wakes on every event
 published with `publish_event` (agent-state change, call outcome) and at least once a second,
 and runs a `CampaignDialer` step for every running campaign.
@@ -55,7 +70,7 @@ import threading
 import time as _time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from contactcenter import clock
@@ -81,6 +96,9 @@ _STATE_ALIASES = {
     "reserved": RESERVED,
     "offered": RESERVED,
 }
+
+# What the pacer gives up when AMD's false positives alone would reach the cap (`PacingConfig`).
+AMD_WHEN_DRAINING = ("progressive", "off")
 
 # Outcomes of a call that never reached a live person.
 MACHINE, BUSY, NO_ANSWER, FAILED, CANCELED = "machine", "busy", "no-answer", "failed", "canceled"
@@ -149,6 +167,10 @@ class PacingConfig:
     expected_wrap_s: float = 30.0
     count_amd_false_positives: bool = False
     amd_false_positive_share: float = 0.0
+    # When the calls placed with AMD charge more false positives than their live answers earn
+    # (AMD alone would reach the cap): "progressive" stops over-dialing and keeps AMD as far as
+    # the room allows; "off" turns AMD off for the period's calls and keeps over-dialing.
+    amd_when_draining: str = "progressive"
     # How often the measured distributions are re-read into the lookup tables.
     refresh_s: float = 10.0
 
@@ -165,6 +187,8 @@ class PacingConfig:
             raise ValueError("max_dial_ratio must be at least 1")
         if self.ring_timeout_s < self.min_ring_s:
             raise ValueError(f"ring timeout must be at least {self.min_ring_s:g} s")
+        if self.amd_when_draining not in AMD_WHEN_DRAINING:
+            raise ValueError(f"amd_when_draining must be one of {', '.join(AMD_WHEN_DRAINING)}")
 
     @property
     def boundary_guard_s(self) -> float:
@@ -340,6 +364,13 @@ class Decision:
     allowed_exposure: float = 0.0
     period_rate: float = 0.0
     cancel: tuple[str, ...] = ()
+    # How many of the `launch` calls may use answering-machine detection (None: all of them);
+    # the rest go out without it (see "AMD false positives" above).
+    screened: int | None = None
+
+    @property
+    def screened_launch(self) -> int:
+        return self.launch if self.screened is None else max(0, min(self.launch, self.screened))
 
 
 @dataclass
@@ -347,6 +378,10 @@ class _Call:
     dialed_at: float
     answered_at: float | None = None
     agent_id: str | None = None
+    # Placed with answering-machine detection: a machine verdict may still come (and is charged).
+    screened: bool = True
+    # Whether the ledger already counts this call's answer as a live call.
+    counted_live: bool = False
 
 
 def binomial_upper_quantile(n: int, q: float, alpha: float) -> int:
@@ -405,22 +440,37 @@ class Pacer:
         self._wrap_low = 0.0
         self.decisions = 0
         self.cancelled = 0
+        # (period, live answers of screened calls in it): what AMD's verdicts are weighed against.
+        self._screened_live = (0, 0)
 
     # -- rebuilding ----------------------------------------------------------------------------
 
     def restore(self, counts: LedgerCounts, in_flight: Iterable[tuple[str, float, float | None]] = ()) -> None:
         """Resume after a leader change: period counts and (call id, dialed at, answered at)."""
         self.ledger.restore(counts)
+        self._screened_live = (counts.period, counts.live_answered)
         for call_id, dialed_at, answered_at in in_flight:
-            self.calls[call_id] = _Call(dialed_at, answered_at)
+            # The records' counts already hold these answers; an unknown screening is charged.
+            self.calls[call_id] = _Call(dialed_at, answered_at, counted_live=answered_at is not None)
 
     # -- events ----------------------------------------------------------------------------------
 
-    def on_dialed(self, call_id: str, now: float, agent_id: str | None = None) -> None:
-        self.calls[call_id] = _Call(now, agent_id=agent_id)
+    def on_dialed(self, call_id: str, now: float, agent_id: str | None = None, *, screened: bool = True) -> None:
+        """A call went out; `screened`: with answering-machine detection."""
+        self.calls[call_id] = _Call(now, agent_id=agent_id, screened=screened)
+
+    @property
+    def amd_charge(self) -> float:
+        """The share of an abandoned live call each machine verdict is charged (0 unless counted)."""
+        return self.ledger.fp_share if self.ledger.count_fp else 0.0
 
     def on_live_answer(self, call_id: str, now: float) -> bool:
-        """A live person answered (AMD said human, or no AMD). False for an unknown/repeat event."""
+        """A live person answered (AMD said human, or no AMD). False for an unknown/repeat event.
+
+        Without AMD the answer may be a machine: it is offered to an agent like a person, and
+        counted as a live call when an agent takes it (`on_connected`) or, if nobody does, as
+        an abandoned live call (nobody can tell the regulator it was not a person).
+        """
         call = self.calls.get(call_id)
         if call is None:
             # A call we asked to hang up was answered first: it counts, and is exposed again.
@@ -432,18 +482,33 @@ class Pacer:
             return False
         call.answered_at = now
         self.answers.observe(True, now - call.dialed_at)
-        self.ledger.live_answer(now)
+        if call.screened or not self.ledger.count_fp:
+            self.ledger.live_answer(now)
+            call.counted_live = True
+        if call.screened:
+            period, live = self._screened_live
+            current = self.ledger.counts.period
+            self._screened_live = (current, (live if period == current else 0) + 1)
         return True
 
-    def on_connected(self, call_id: str, now: float) -> None:
-        self.calls.pop(call_id, None)
+    @property
+    def screened_live(self) -> int:
+        """Live answers of calls placed with AMD in the current period."""
+        period, live = self._screened_live
+        return live if period == self.ledger.counts.period else 0
+
+    def on_connected(self, call_id: str, now: float, *, person: bool = True) -> None:
+        """An agent took the call; `person` False when the agent found a machine (no AMD)."""
+        call = self.calls.pop(call_id, None) or self._cancelling.pop(call_id, None)
         self._cancelling.pop(call_id, None)
+        if call is not None and call.answered_at is not None and not call.counted_live and person:
+            self.ledger.live_answer(now)
 
     def on_abandoned(self, call_id: str, now: float) -> None:
         call = self.calls.pop(call_id, None) or self._cancelling.pop(call_id, None)
         self._cancelling.pop(call_id, None)
         if call is not None:
-            if call.answered_at is None:  # the live-answer event never reached us: count it now
+            if not call.counted_live:  # the live-answer event never reached us, or no AMD: count it now
                 self.ledger.live_answer(now)
             self.ledger.abandoned(now)
 
@@ -545,6 +610,25 @@ class Pacer:
             period_rate=self.ledger.rate,
         )
         progressive = max(0, min(available - in_flight, leads))
+        fp = self.amd_charge
+        # Worst-case AMD charge of the calls in flight: every screened call still ringing ends in
+        # a machine verdict (each is charged fp of an abandoned live call).
+        screened_ringing = sorted(
+            (c.dialed_at, cid) for cid, c in self.calls.items() if c.answered_at is None and c.screened
+        )
+        room = max(0.0, self.ledger.slack) / (1.0 - cfg.abandon_cap)
+
+        amd_off = False
+
+        def screen(decision: Decision, used: float) -> Decision:
+            """Let as many launched calls use AMD as the room left after `used` can be charged for."""
+            if fp <= 0 or decision.launch <= 0:
+                return decision
+            if amd_off:
+                return replace(decision, screened=0)
+            left = room - used - fp * len(screened_ringing)
+            allowed_screened = int(math.floor(left / fp + 1e-9)) if math.isfinite(left) and left > 0 else 0
+            return replace(decision, screened=max(0, min(decision.launch, allowed_screened)))
 
         if cfg.mode == PREVIEW:
             return Decision(0, "preview: agents dial", **base)
@@ -555,20 +639,28 @@ class Pacer:
             self._cancel(cancel)
             return Decision(0, "no agents", cancel=cancel, **base)
         if cfg.mode == PROGRESSIVE:
-            return Decision(progressive, "progressive", **base)
+            # Progressive calls are never exposed, but a screened one may still be charged fp.
+            pinned_exposed = float(sum(1 for c in self.calls.values() if c.agent_id is not None))
+            return screen(Decision(progressive, "progressive", **base), pinned_exposed)
 
         counts = self.ledger.counts
-        if self.ledger.count_fp and counts.live_answered >= 30:
-            # Each machine verdict counts fp_share of a live person hung up on: if that drain
-            # alone outruns what live answers earn, there is no room for over-dialing at all.
-            drain = (1 - cfg.abandon_cap) * self.ledger.fp_share * counts.machine_verdicts / counts.live_answered
-            if drain >= cfg.abandon_cap:
-                return Decision(progressive, "AMD false positives alone reach the cap", **base)
+        if self.ledger.count_fp and self.screened_live >= 30:
+            # Each machine verdict counts fp_share of a live person hung up on: if the calls
+            # placed with AMD drain more than their live answers earn, there is no room for
+            # over-dialing at all (and AMD itself is used only as far as the room allows: see
+            # `screen`), the forecast the reason names.
+            drain = (1 - cfg.abandon_cap) * self.ledger.fp_share * counts.machine_verdicts / self.screened_live
+            if drain >= cfg.abandon_cap and cfg.amd_when_draining == "off":
+                amd_off = True  # every call goes out without AMD; over-dialing goes on below
+            elif drain >= cfg.abandon_cap:
+                exposed = max(0.0, waiting + ringing - available) + sum(
+                    1 for c in self.calls.values() if c.agent_id is not None)
+                return screen(Decision(progressive, "AMD false positives alone reach the cap", **base), exposed)
 
         # 3. hard ceiling on lines per active agent
         ceiling = int(math.floor(cfg.max_dial_ratio * active)) - in_flight
         # 2. exposure the period's ledger can absorb in the worst case
-        allowed = max(0.0, self.ledger.slack) / (1.0 - cfg.abandon_cap)
+        allowed = room
         near_period_end = now + cfg.boundary_guard_s >= self.ledger.period_end()
         p_high = self.answers.rate_high
         ringing_calls = sorted(
@@ -579,15 +671,21 @@ class Pacer:
         # taken by another call first: each counts as exposed on top of the pooled bound.
         pinned = sum(1 for c in self.calls.values() if c.agent_id is not None)
 
+        dropped_screened = [0]
+        for _, cid in ringing_calls:
+            dropped_screened.append(dropped_screened[-1] + (1 if self.calls[cid].screened else 0))
+
         def exposure(new: int, dropped: int = 0) -> float:
-            """Worst-case (or upper-quantile) abandonments the calls in flight could cause."""
+            """Worst-case (or upper-quantile) abandonments the calls in flight could cause,
+            with the AMD charge of the screened calls still ringing (new calls: unscreened)."""
             n = ringing - dropped + new
             if cfg.exposure_confidence >= 1.0:
                 x = n
             else:
                 mean_q = (sum(q_ring[dropped:]) + new * p_high) / n if n else 0.0
                 x = binomial_upper_quantile(n, min(1.0, mean_q), 1.0 - cfg.exposure_confidence)
-            return max(0.0, waiting + x - available) + pinned
+            charge = fp * (len(screened_ringing) - dropped_screened[dropped])
+            return max(0.0, waiting + x - available) + pinned + charge
 
         if exposure(0) > allowed:
             # Agents left (or the period ran short of slack) while calls were exposed: hang up
@@ -602,8 +700,8 @@ class Pacer:
                 drop += 1
             cancel = tuple(cid for _, cid in ringing_calls[:drop])
             self._cancel(cancel)
-            return Decision(progressive, "exposure above the period's slack", exposure=exposure(0),
-                            allowed_exposure=allowed, cancel=cancel, **base)
+            return screen(Decision(progressive, "exposure above the period's slack", exposure=exposure(0),
+                                   allowed_exposure=allowed, cancel=cancel, **base), math.inf)
         if near_period_end:
             # The next period starts with no room: add no exposure that could resolve in it
             # (calls already out resolve before the boundary, so they are left to ring).
@@ -649,7 +747,9 @@ class Pacer:
             reason = "marginal abandonment"
         if n < progressive:
             n, reason = progressive, "progressive floor"
-        return Decision(
+        if amd_off:
+            reason += "; AMD off (its false positives alone reach the cap)"
+        decision = Decision(
             n,
             reason,
             marginal_abandon=marginal(max(n - 1, 0)) if n else marginal(0),
@@ -657,6 +757,9 @@ class Pacer:
             allowed_exposure=allowed,
             **base,
         )
+        # The room the exposure leaves (its AMD charge of calls in flight counted once) screens
+        # new calls.
+        return screen(decision, exposure(n) - fp * len(screened_ringing))
 
     def _cancel(self, call_ids: Sequence[str]) -> None:
         for cid in call_ids:
@@ -729,11 +832,15 @@ class CallUrls:
 
     # The campaign rides along so that, with the store unreachable, the webhook can still play
     # that campaign's safe-harbor message (kept in Redis) to a person nobody can be connected to.
-    def voice(self, claim: LeadClaim, campaign_id: int) -> str:
-        return f"{self.base_url}/hooks/dialer/answer?attempt={claim.attempt_id}&campaign={campaign_id}"
+    # `amd=off` marks a call of an AMD campaign placed without detection (the pacer had no room
+    # for its false-positive charge): its answer carries no verdict and is taken for a person.
+    def voice(self, claim: LeadClaim, campaign_id: int, *, unscreened: bool = False) -> str:
+        return f"{self.base_url}/hooks/dialer/answer?attempt={claim.attempt_id}&campaign={campaign_id}" + (
+            "&amd=off" if unscreened else "")
 
-    def status(self, claim: LeadClaim, campaign_id: int) -> str:
-        return f"{self.base_url}/hooks/dialer/status?attempt={claim.attempt_id}&campaign={campaign_id}"
+    def status(self, claim: LeadClaim, campaign_id: int, *, unscreened: bool = False) -> str:
+        return f"{self.base_url}/hooks/dialer/status?attempt={claim.attempt_id}&campaign={campaign_id}" + (
+            "&amd=off" if unscreened else "")
 
 
 @dataclass
@@ -769,6 +876,7 @@ class CampaignDialer:
         # call id -> (lead id, phone, agent id, dialed at), for the answered-call hand-over.
         self._dialed: dict[str, tuple[int, str, str | None, float]] = {}
         self._pruned_at = 0.0
+        self._screen_left = 0
 
     @property
     def campaign_id(self) -> int:
@@ -786,16 +894,24 @@ class CampaignDialer:
                 log.warning("could not hang up call %s", call_id, exc_info=True)
         if decision.launch <= 0:
             return report
+        # The first `screened_launch` calls may use AMD; the rest go out without it.
+        self._screen_left = decision.screened_launch
         launch = decision.launch - self._dial_owned_callbacks(agents, decision, now, report)
         if launch <= 0:
             return report
         for claim in self.leads.claim(self.campaign_id, launch, now):
-            call_id = self._place(claim, now)
+            call_id = self._place(claim, now, screened=self._take_screening())
             if call_id is None:
                 report.failed += 1
             else:
                 report.placed.append(call_id)
         return report
+
+    def _take_screening(self) -> bool:
+        if self._screen_left > 0:
+            self._screen_left -= 1
+            return True
+        return False
 
     def _dial_owned_callbacks(self, agents: Sequence[AgentView], decision: Decision, now: float, report: StepReport) -> int:
         """Agents' own callbacks go first, each only while its agent is free (the documented rule).
@@ -822,7 +938,7 @@ class CampaignDialer:
         attempted = 0
         for agent_id, claim in claim_owned(self.campaign_id, free, launch, now):
             attempted += 1
-            call_id = self._place(claim, now, agent_id)
+            call_id = self._place(claim, now, agent_id, screened=self._take_screening())
             if call_id is None:
                 report.failed += 1
             else:
@@ -859,14 +975,18 @@ class CampaignDialer:
         """Place a call for a lead already claimed for `agent_id` (preview: the lead they read)."""
         return self._place(claim, clock.timestamp() if now is None else now, agent_id)
 
-    def _place(self, claim: LeadClaim, now: float, agent_id: str | None = None) -> str | None:
+    def _place(self, claim: LeadClaim, now: float, agent_id: str | None = None, *, screened: bool = True) -> str | None:
+        """Place one call; `screened` False sends it without answering-machine detection."""
+        screened = screened and self.machine_detection is not None
+        amd = self.machine_detection if screened else None
+        unscreened = self.machine_detection is not None and not screened
         try:
             placed = self.telephony.place_call(
                 to=claim.phone,
                 from_=claim.caller_id,
-                url=self.urls.voice(claim, self.campaign_id),
-                status_callback=self.urls.status(claim, self.campaign_id),
-                machine_detection=self.machine_detection,
+                url=self.urls.voice(claim, self.campaign_id, unscreened=unscreened),
+                status_callback=self.urls.status(claim, self.campaign_id, unscreened=unscreened),
+                machine_detection=amd,
                 timeout_s=self.ring_timeout_s,
             )
         except Exception as exc:  # the carrier refused: the attempt is recorded as failed
@@ -875,7 +995,7 @@ class CampaignDialer:
             return None
         call_id = getattr(placed, "call_sid", None) or str(placed)
         self.leads.dialed(claim, call_id, now)
-        self.pacer.on_dialed(call_id, now, agent_id)
+        self.pacer.on_dialed(call_id, now, agent_id, screened=screened)
         self._dialed[call_id] = (claim.lead_id, claim.phone, agent_id, now)
         if now - self._pruned_at > 60.0:  # outcomes that never came: forget them after an hour
             self._pruned_at = now

@@ -47,6 +47,7 @@ from contactcenter.dialer.models import (
     LeadStatus,
 )
 from contactcenter.dialer.pacer import (
+    AMD_WHEN_DRAINING,
     AgentPool,
     CallUrls,
     CampaignDialer,
@@ -73,6 +74,8 @@ PACING_KEYS = {
     "expected_talk_s": (1.0, 7200.0),
     "expected_wrap_s": (0.0, 3600.0),
 }
+# Pacing settings that take one of a few words rather than a number.
+PACING_CHOICES = {"amd_when_draining": AMD_WHEN_DRAINING}
 RETRY_KEYS = tuple(DEFAULT_RETRY_DELAYS)
 _REGION = re.compile(r"^([A-Z]{2}|\+\d{1,3})$")
 _SETTABLE = {
@@ -152,8 +155,13 @@ def _validate(campaign: Campaign) -> None:
     if not isinstance(pacing, Mapping):
         raise CampaignError("pacing must be a mapping")
     for key, value in pacing.items():
+        if key in PACING_CHOICES:
+            if not isinstance(value, str) or value not in PACING_CHOICES[key]:
+                raise CampaignError(f"pacing {key} must be one of {', '.join(PACING_CHOICES[key])}")
+            continue
         if key not in PACING_KEYS:
-            raise CampaignError(f"unknown pacing setting {key!r} (known: {', '.join(PACING_KEYS)})")
+            known = ", ".join((*PACING_KEYS, *PACING_CHOICES))
+            raise CampaignError(f"unknown pacing setting {key!r} (known: {known})")
         lo, hi = PACING_KEYS[key]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not lo <= value <= hi:
             raise CampaignError(f"pacing {key} must be between {lo:g} and {hi:g}")
@@ -289,7 +297,7 @@ def pacing_config(campaign: Campaign) -> PacingConfig:
         max_dial_ratio=float(campaign.max_dial_ratio),
         count_amd_false_positives=rules.count_amd_false_positives and bool(campaign.amd_enabled),
         amd_false_positive_share=float(campaign.amd_false_positive_share),
-        **{k: float(v) for k, v in tuning.items()},
+        **{k: (v if k in PACING_CHOICES else float(v)) for k, v in tuning.items()},
     )
 
 
@@ -858,12 +866,15 @@ def record_status(
     at: datetime | None = None,
     *,
     answered_by: str | None = None,
+    screened: bool = True,
 ) -> tuple[DialAttempt | None, list[PacerEvent]]:
     """Apply a carrier status callback (or the AMD verdict) to the attempt; idempotent.
 
     Returns the attempt and the events the pacer must hear. A live answer ("human", or "unknown"
     which is treated as a person) starts the connect window; a machine verdict ends the attempt
-    as "machine" (the caller hangs up or leaves the message).
+    as "machine" (the caller hangs up or leaves the message). `screened` False: the call went
+    out without AMD although the campaign uses it (the pacer had no room for its false-positive
+    charge), so an answer without a verdict is taken for a person, as without AMD at all.
     """
     at = at or clock.now()
     attempt = attempt_by_sid(session, call_sid)
@@ -876,7 +887,7 @@ def record_status(
     attempt.status = status[:16]
     if answered_by is None and status == "in-progress" and attempt.answered_at is None:
         campaign = session.get(Campaign, attempt.campaign_id)
-        if campaign is not None and not campaign.amd_enabled:
+        if campaign is not None and (not campaign.amd_enabled or not screened):
             answered_by = "human"  # without AMD every answer is taken for a person
     if answered_by and attempt.answered_by is None and attempt.answered_at is None:
         attempt.answered_by = answered_by[:32]

@@ -149,6 +149,15 @@ class SimulationResult:
     talk_minutes_per_agent_hour: float = 0.0
     machines: int = 0
     amd_false_positives: int = 0
+    # Calls placed without AMD (the pacer had no room for their false-positive charge), machine
+    # greetings those put through to agents, and AMD machine verdicts (false positives included).
+    unscreened_calls: int = 0
+    machines_to_agents: int = 0
+    machine_verdicts: int = 0
+    # The abandonment rate as the records show it (AMD false positives by the campaign's
+    # estimate): the period's final figure, and the highest it ever was after an abandonment.
+    reported_abandon_rate: float = 0.0
+    max_running_reported_abandon_rate: float = 0.0
     busy: int = 0
     no_answer: int = 0
     failed: int = 0
@@ -185,9 +194,10 @@ class _Agent:
 class _Call:
     call_id: str
     dialed_at: float
-    kind: str  # live, machine, busy, failed, no-answer
+    kind: str  # live, fp, machine, machine-answer (no AMD), busy, failed, no-answer
     agent_id: str | None = None
     done: bool = False
+    screened: bool = True  # placed with answering-machine detection
 
 
 class _Placed:
@@ -267,6 +277,7 @@ class Simulation:
         self._period_live: dict[int, float] = {}
         self._period_abandoned: dict[int, float] = {}
         self._answer_waits: list[float] = []
+        self._reported: dict[int, list[float]] = {}
         self._last_decision = -1.0
 
     # -- the carrier (Dialer port) ------------------------------------------------------------
@@ -278,24 +289,32 @@ class Simulation:
         ring = float(timeout_s)
         roll = r.random()
         p_live, p_machine = self.answer_rate, self.cfg.machine_rate
+        screened = machine_detection is not None
         if roll < p_live:
             answer = min(2.0 + r.gammavariate(3.0, 2.0), ring - 0.5)
             verdict = answer + r.gammavariate(4.0, 0.4)
             fp = r.random() < self.cfg.amd_false_positive
-            kind, at = ("fp" if fp else "live"), verdict
+            if screened:
+                kind, at = ("fp" if fp else "live"), verdict
+            else:  # no detection: the person is offered to an agent as they pick up
+                kind, at = "live", answer
         elif roll < p_live + p_machine:
             pickup = r.uniform(10.0, 20.0)
-            if pickup < ring:
-                kind, at = MACHINE, pickup + 2.5 + r.gammavariate(2.0, 0.5)
-            else:
+            if pickup >= ring:
                 kind, at = NO_ANSWER, ring
+            elif screened:
+                kind, at = MACHINE, pickup + 2.5 + r.gammavariate(2.0, 0.5)
+            else:  # no detection: the machine's greeting is offered to an agent like a person
+                kind, at = "machine-answer", pickup
         elif roll < p_live + p_machine + self.cfg.busy_rate:
             kind, at = BUSY, r.uniform(1.0, 4.0)
         elif roll < p_live + p_machine + self.cfg.busy_rate + self.cfg.failed_rate:
             kind, at = FAILED, r.uniform(0.5, 3.0)
         else:
             kind, at = NO_ANSWER, ring
-        self.calls[sid] = _Call(sid, self.now, kind)
+        self.calls[sid] = _Call(sid, self.now, kind, screened=screened)
+        if not screened:
+            self.result.unscreened_calls += 1
         self._schedule(self.now + at, "resolve", sid)
         self.result.calls_placed += 1
         return _Placed(sid)
@@ -383,7 +402,7 @@ class Simulation:
         if call is None or call.done:
             return
         ts = self._ts()
-        if call.kind == "live":
+        if call.kind in ("live", "machine-answer"):
             self._answered(call)
             return
         call.done = True
@@ -391,13 +410,15 @@ class Simulation:
         if call.kind == "fp":  # a live person AMD took for a machine: hung up on
             self.result.amd_false_positives += 1
             self.dialer.call_ended(sid, MACHINE, ts)
-            if self.rules.count_amd_false_positives:
-                self._count_live()
-                self._count_abandoned()
+            self._machine_verdict()
+            if self.rules.count_amd_false_positives:  # the records hold the estimate instead
+                self._count_live(reported=False)
+                self._count_abandoned(reported=False)
         else:
             self.dialer.call_ended(sid, call.kind, ts)
             if call.kind == MACHINE:
                 self.result.machines += 1
+                self._machine_verdict()
             elif call.kind == BUSY:
                 self.result.busy += 1
             elif call.kind == FAILED:
@@ -409,20 +430,47 @@ class Simulation:
     def _period(self) -> int:
         return int(self.now // self.rules.period_s)
 
-    def _count_live(self) -> None:
+    def _count_live(self, reported: bool = True) -> None:
+        """A live person answered (`reported`: and the records count them as such now)."""
         self.result.answered += 1
         p = self._period()
         self._period_live[p] = self._period_live.get(p, 0) + 1
+        if reported:
+            self._report(p, live=1.0)
 
-    def _count_abandoned(self) -> None:
-        self.result.abandoned += 1
+    def _count_abandoned(self, *, person: bool = True, reported: bool = True) -> None:
+        """An answered call nobody took (`person`: a live person, not a machine's greeting)."""
         p = self._period()
-        self._period_abandoned[p] = self._period_abandoned.get(p, 0) + 1
-        rate = self._period_abandoned[p] / max(1, self._period_live.get(p, 0))
-        self.result.max_running_abandon_rate = max(self.result.max_running_abandon_rate, rate)
+        if person:
+            self.result.abandoned += 1
+            self._period_abandoned[p] = self._period_abandoned.get(p, 0) + 1
+            rate = self._period_abandoned[p] / max(1, self._period_live.get(p, 0))
+            self.result.max_running_abandon_rate = max(self.result.max_running_abandon_rate, rate)
+        if reported:
+            self._report(p, abandoned=1.0)
+
+    def _machine_verdict(self) -> None:
+        """AMD said machine: the records charge the campaign's false-positive estimate."""
+        self.result.machine_verdicts += 1
+        if self.rules.count_amd_false_positives:
+            share = self.pacer.ledger.fp_share
+            self._report(self._period(), live=share, abandoned=share)
+
+    def _report(self, period: int, *, live: float = 0.0, abandoned: float = 0.0) -> None:
+        """The figures as the campaign's records show them to a regulator: AMD false positives
+        by their estimate (not by the simulation's knowledge of who they were), unscreened
+        answers nobody took as abandoned live calls."""
+        counts = self._reported.setdefault(period, [0.0, 0.0])
+        counts[0] += live
+        counts[1] += abandoned
+        if abandoned and counts[0] > 0:
+            self.result.max_running_reported_abandon_rate = max(
+                self.result.max_running_reported_abandon_rate, counts[1] / counts[0])
 
     def _answered(self, call: _Call) -> None:
-        self._count_live()
+        if call.kind == "live":
+            # Unscreened (no AMD, UK counting): the records count the person once an agent takes them.
+            self._count_live(reported=call.screened or not self.rules.count_amd_false_positives)
         self.dialer.live_answer(call.call_id, self._ts())  # -> on_answered -> _route
 
     def _route(self, answered: AnsweredCall) -> None:
@@ -448,21 +496,35 @@ class Simulation:
             self.waiting.remove(sid)
             call = self.calls.pop(sid)
             call.done = True
-            self._count_abandoned()
+            if not self._live_reported(call):
+                self._report(self._period(), live=1.0)
+            self._count_abandoned(person=call.kind == "live")
             self.pacer.on_abandoned(sid, self._ts())
+
+    def _live_reported(self, call: _Call) -> bool:
+        return call.kind == "live" and (call.screened or not self.rules.count_amd_false_positives)
 
     def _connect(self, call: _Call, agent: _Agent) -> None:
         call.done = True
         self.calls.pop(call.call_id, None)
-        self.result.connected += 1
+        person = call.kind == "live"
+        if person:
+            self.result.connected += 1
+            if not self._live_reported(call):
+                self._report(self._period(), live=1.0)
+        else:
+            self.result.machines_to_agents += 1
         if agent.state == AVAILABLE:
             self._answer_waits.append(self.now - agent.idle_since)
         agent.call = None
-        talk = max(5.0, self.rng_agents.lognormvariate(self._talk_mu, self._talk_sigma))
+        if person:
+            talk = max(5.0, self.rng_agents.lognormvariate(self._talk_mu, self._talk_sigma))
+        else:  # the agent hears a machine's greeting and hangs up
+            talk = self.rng_agents.uniform(3.0, 8.0)
         agent.talk_s = talk
         agent.talk_started = self.now
         self._set(agent, TALK)
-        self.pacer.on_connected(call.call_id, self._ts())
+        self.pacer.on_connected(call.call_id, self._ts(), person=person)
         self._schedule(self.now + talk, "talk_end", agent.id)
 
     def _on_talk_end(self, agent_id: str) -> None:
@@ -548,6 +610,9 @@ class Simulation:
         res.talk_minutes_per_agent_hour = round((talk / 60.0) / (logged / 3600.0), 2) if logged else 0.0
         res.abandon_rate = round(res.abandoned / res.answered, 5) if res.answered else 0.0
         res.max_running_abandon_rate = round(res.max_running_abandon_rate, 5)
+        res.max_running_reported_abandon_rate = round(res.max_running_reported_abandon_rate, 5)
+        live, abandoned = (sum(c[i] for c in self._reported.values()) for i in (0, 1))
+        res.reported_abandon_rate = round(abandoned / live, 5) if live else 0.0
         res.decisions = self.pacer.decisions
         res.mean_wait_for_answer_s = (
             round(sum(self._answer_waits) / len(self._answer_waits), 2) if self._answer_waits else 0.0

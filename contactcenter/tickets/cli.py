@@ -68,17 +68,24 @@ def report_sla(start: str | None, end: str | None, as_json: bool, as_csv: bool) 
     if not result.rows:
         click.echo("no SLA clocks were decided in this window")
         return
-    header = f"{'policy':<24} {'priority':<8} {'queue':<16} {'metric':<15} {'met':>6} {'breached':>8} {'hit rate':>8}"
+    header = (
+        f"{'policy':<24} {'priority':<8} {'queue':<16} {'metric':<15} {'met':>6} {'breached':>8} "
+        f"{'unanswered':>10} {'hit rate':>8}"
+    )
     click.echo(header)
     click.echo("-" * len(header))
     for row in result.rows:
         rate = "-" if row.hit_rate is None else f"{row.hit_rate:.1%}"
         click.echo(
             f"{(row.policy or '(none)')[:24]:<24} {row.priority:<8} {(row.queue or '(none)')[:16]:<16} "
-            f"{row.metric:<15} {row.met:>6} {row.breached:>8} {rate:>8}"
+            f"{row.metric:<15} {row.met:>6} {row.breached:>8} {row.unanswered:>10} {rate:>8}"
         )
     for metric, figures in result.totals().items():
-        click.echo(f"total {metric}: {figures['met']} met, {figures['breached']} breached, {figures['hit_rate']:.1%}")
+        rate = "-" if figures["hit_rate"] is None else f"{figures['hit_rate']:.1%}"
+        click.echo(
+            f"total {metric}: {figures['met']} met, {figures['breached']} breached, "
+            f"{figures['unanswered']} unanswered, {rate}"
+        )
 
 
 def _day(value: str | None, param: str) -> date:

@@ -368,6 +368,9 @@ class TicketSla(Base):
     # The deadline supervisors were last warned about, and when the breach was escalated.
     warned_for: Mapped[datetime | None] = mapped_column()
     escalated_at: Mapped[datetime | None] = mapped_column()
+    # A first-response clock the ticket's solving (closing, merging) stopped before any agent
+    # response: neither met nor, unless its deadline had passed, breached (see `tickets.sla`).
+    unanswered: Mapped[bool] = mapped_column(default=False)
     computed_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     ticket: Mapped[Ticket] = relationship()

@@ -1,11 +1,14 @@
 """Ticket SLA hit rates: per policy, priority, queue and metric, how many clocks met their
 target and how many breached it.
 
-A clock counts once it is decided: *met* when it stopped before its target was reached (counted
-at the stop), *breached* once its target was reached (counted at the deadline, whether or not the
-ticket has been solved since). Clocks still counting towards a future deadline are left out.
-The window [start, end) applies to that decision instant; priority and queue are the ticket's
-current ones. Hit rate = met ÷ (met + breached), None when nothing was decided.
+A clock counts once it is decided: *met* when a response (or, for resolution, solving) stopped it
+before its target was reached (counted at the stop), *breached* once its target was reached
+(counted at the deadline, whether or not the ticket has been solved since, and whatever the
+priority became afterwards), *unanswered* when solving the ticket stopped its first response
+before the target without any agent response (counted at the stop; see `tickets.sla`). Clocks
+still counting towards a future deadline are left out. The window [start, end) applies to that
+decision instant; priority and queue are the ticket's current ones. Hit rate = met ÷ (met +
+breached), None when nothing was met or breached: an unanswered first response is neither.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class SlaReportRow:
     metric: str
     met: int
     breached: int
+    unanswered: int = 0
 
     @property
     def decided(self) -> int:
@@ -58,13 +62,17 @@ class SlaReport:
     rows: list[SlaReportRow]
 
     def totals(self) -> dict[str, dict[str, Any]]:
-        """Met, breached and hit rate per metric, over every row."""
+        """Met, breached, unanswered and hit rate per metric, over every row."""
         out: dict[str, dict[str, Any]] = {}
         for metric in METRICS:
             met = sum(r.met for r in self.rows if r.metric == metric)
             breached = sum(r.breached for r in self.rows if r.metric == metric)
-            if met or breached:
-                out[metric] = {"met": met, "breached": breached, "hit_rate": met / (met + breached)}
+            unanswered = sum(r.unanswered for r in self.rows if r.metric == metric)
+            if met or breached or unanswered:
+                out[metric] = {
+                    "met": met, "breached": breached, "unanswered": unanswered,
+                    "hit_rate": met / (met + breached) if met or breached else None,
+                }
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,7 +86,9 @@ class SlaReport:
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
-        fields = ["policy_id", "policy", "priority", "queue_id", "queue", "metric", "met", "breached", "hit_rate"]
+        fields = [
+            "policy_id", "policy", "priority", "queue_id", "queue", "metric", "met", "breached", "unanswered", "hit_rate",
+        ]
         writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         for row in self.rows:
@@ -101,7 +111,9 @@ def sla_hit_rates(
     now = now or clock.now()
     breached = and_(TicketSla.deadline_at.is_not(None), TicketSla.deadline_at <= now)
     met = and_(TicketSla.state == SlaState.STOPPED.value, TicketSla.deadline_at.is_(None))
-    outcome = case((breached, "breached"), else_="met").label("outcome")
+    outcome = case(
+        (breached, "breached"), (TicketSla.unanswered.is_(True), "unanswered"), else_="met"
+    ).label("outcome")
     decided_at = case((breached, TicketSla.deadline_at), else_=TicketSla.stopped_at)
     query = (
         select(TicketSla.policy_id, Ticket.priority, Ticket.queue_id, TicketSla.metric, outcome, func.count())
@@ -115,13 +127,16 @@ def sla_hit_rates(
         query = query.where(decided_at < end)
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
     for policy_id, priority, queue_id, metric, result, count in session.execute(query):
-        counts.setdefault((policy_id, priority, queue_id, metric), {"met": 0, "breached": 0})[result] += count
+        counts.setdefault((policy_id, priority, queue_id, metric), {"met": 0, "breached": 0, "unanswered": 0})[
+            result
+        ] += count
     policy_names = dict(session.execute(select(SlaPolicy.id, SlaPolicy.name)).all())
     queue_names = dict(session.execute(select(Queue.id, Queue.name)).all())
     rows = [
         SlaReportRow(
             policy_id=policy_id, policy=policy_names.get(policy_id), priority=priority, queue_id=queue_id,
             queue=queue_names.get(queue_id), metric=metric, met=c["met"], breached=c["breached"],
+            unanswered=c["unanswered"],
         )
         for (policy_id, priority, queue_id, metric), c in counts.items()
     ]

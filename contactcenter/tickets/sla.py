@@ -17,14 +17,26 @@ Clocks (see `sla_clock` for the arithmetic)
     Every clock pauses while the ticket is pending or on hold and resumes when it is open again;
     solving (and closing, merging) stops them all.
 
+Outcomes
+    A clock is *breached* once its elapsed time reached its target, and that is final: nothing
+    that happens afterwards (a reply, a raised priority, another policy, no policy at all) turns
+    it into a met one. It is *met* when an agent response (or, for resolution, solving) stopped it
+    before its target. A first-response clock that solving, closing or merging stopped before any
+    agent response is *unanswered*: nobody responded, so it is not met; it is breached if its
+    target had passed by then, otherwise it is left out of the hit rate and counted on its own
+    (`TicketSla.unanswered`, the "unanswered" column of `report sla`, status "unanswered" in the
+    API). A reply after a reopen does not change that: the first-response clock stopped for good.
+
 Derivation
     `recompute` replays the ticket's trail (`TicketEvent`s in time order) into clock states and
     writes them to `TicketSla` rows (one per clock, with the deadline indexed), so the rows are
     always a function of the trail and the current policy definitions. The policy is chosen
-    again at every change of priority, queue, customer or channel; the clocks still running then
-    take the new targets, applied from their original start (a priority raised mid-way can
-    breach at once). Stopped clocks keep the target they were judged by. The customer segment
-    used is the customer's current one.
+    again at every change of priority, queue, customer or channel; the clocks still running and
+    not yet breached then take the new targets (and policy), applied from their original start
+    (a priority raised mid-way can breach at once). Breached clocks keep the policy and target
+    they breached, whatever the change (the escalation that raises the priority on breach
+    included); stopped clocks keep the target they were judged by. The customer segment used is
+    the customer's current one.
 """
 
 from __future__ import annotations
@@ -234,6 +246,8 @@ class _Track:
     events: list[tuple[datetime, SlaEvent]] = field(default_factory=list)
     stopped: bool = False
     paused: bool = False
+    # First response stopped by solving/closing/merging before any agent response.
+    unanswered: bool = False
 
     def _add(self, at: datetime, kind: SlaEventKind, target: float | None = None) -> None:
         self.events.append((at, SlaEvent(kind, target)))
@@ -248,18 +262,28 @@ class _Track:
             self._add(at, SlaEventKind.RESUME)
             self.paused = False
 
-    def stop(self, at: datetime) -> None:
+    def stop(self, at: datetime, *, answered: bool = True) -> None:
         if not self.stopped:
             self._add(at, SlaEventKind.STOP)
             self.stopped = True
+            self.unanswered = not answered
 
     def reopen(self, at: datetime) -> None:
         if self.stopped and self.metric == SlaMetric.RESOLUTION.value:
             self._add(at, SlaEventKind.REOPEN)
             self.stopped = self.paused = False
 
-    def retarget(self, at: datetime, policy: SlaPolicy | None, target: int | None) -> None:
-        if self.stopped:
+    def state(self, calendar_of: Callable[[SlaPolicy], BusinessCalendar]) -> SlaClockState:
+        calendar = CALENDAR_HOURS if self.policy is None else calendar_of(self.policy)
+        return replay(self.events, calendar, metric=SlaMetric(self.metric))
+
+    def retarget(
+        self, at: datetime, policy: SlaPolicy | None, target: int | None,
+        calendar_of: Callable[[SlaPolicy], BusinessCalendar],
+    ) -> None:
+        """Take the policy and target now in force, unless stopped or already breached at `at`
+        (a breach is final: see the module's docstring)."""
+        if self.stopped or (self.target is not None and self.state(calendar_of).breached_by(at)):
             return
         self.policy = policy
         if target != self.target:
@@ -276,6 +300,8 @@ class DerivedClock:
     # SLA bookkeeping read back from the trail: the deadline last warned about, the escalation.
     warned_for: datetime | None = None
     escalated_at: datetime | None = None
+    # A first response the ticket's solving stopped before any agent response.
+    unanswered: bool = False
 
     @property
     def target_s(self) -> int | None:
@@ -340,19 +366,22 @@ def derive(
             facts[event.field] = after.get(event.field)
             policy = choose_policy(policies, current_facts())
             for track in tracks():
-                track.retarget(at, policy, target_for(policy, track.metric, facts["priority"]))
+                track.retarget(at, policy, target_for(policy, track.metric, facts["priority"]), calendar_of)
         elif event.kind == "status":
             new = after.get("status", status)
             if new in PAUSING_STATUSES:
                 for track in tracks():
                     track.pause(at)
             elif new in STOPPING_STATUSES:
+                first.stop(at, answered=False)  # a no-op once an agent responded
                 for track in tracks():
                     track.stop(at)
             elif new == "open":
                 if status == "solved":
                     resolution.reopen(at)
-                    resolution.retarget(at, policy, target_for(policy, resolution.metric, facts["priority"]))
+                    resolution.retarget(
+                        at, policy, target_for(policy, resolution.metric, facts["priority"]), calendar_of
+                    )
                 for track in tracks():
                     track.resume(at)
             status = new
@@ -378,10 +407,12 @@ def derive(
 
     derived = []
     for track in tracks():
-        calendar = CALENDAR_HOURS if track.policy is None else calendar_of(track.policy)
-        state = replay(track.events, calendar, metric=SlaMetric(track.metric))
+        state = track.state(calendar_of)
         key = (track.metric, track.cycle)
-        derived.append(DerivedClock(track.metric, track.cycle, track.policy, state, warned.get(key), escalated.get(key)))
+        unanswered = track.unanswered and state.stopped_at is not None and not state.breached_by(state.stopped_at)
+        derived.append(
+            DerivedClock(track.metric, track.cycle, track.policy, state, warned.get(key), escalated.get(key), unanswered)
+        )
     return derived
 
 
@@ -445,6 +476,7 @@ def _fill(row: TicketSla, derived: DerivedClock, now: datetime) -> None:
     )
     row.warned_for = derived.warned_for
     row.escalated_at = derived.escalated_at
+    row.unanswered = derived.unanswered
     row.computed_at = now
 
 
@@ -476,7 +508,7 @@ class ClockView:
     policy_id: int | None
     target_s: int
     business_hours: bool
-    status: str  # running, paused, met, breached
+    status: str  # running, paused, met, breached, unanswered (see the module's docstring)
     started_at: datetime
     stopped_at: datetime | None
     deadline: datetime | None
@@ -508,6 +540,8 @@ def clocks(session: Session, ticket: Ticket, at: datetime | None = None) -> list
         if derived.target_s is None:
             continue
         status = state.status(max(at, state.started_at))
+        if status is SlaStatus.STOPPED or status is SlaStatus.MET:
+            status = SlaStatus.UNANSWERED if derived.unanswered else SlaStatus.MET
         views.append(
             ClockView(
                 metric=derived.metric,
@@ -515,7 +549,7 @@ def clocks(session: Session, ticket: Ticket, at: datetime | None = None) -> list
                 policy_id=None if derived.policy is None else derived.policy.id,
                 target_s=derived.target_s,
                 business_hours=derived.policy is not None and derived.policy.calendar_id is not None,
-                status=status.value if status is not SlaStatus.STOPPED else SlaStatus.MET.value,
+                status=status.value,
                 started_at=state.started_at,
                 stopped_at=state.stopped_at,
                 deadline=state.deadline,

@@ -17,6 +17,10 @@ Rules
       the same elapsed time: from 8 h to 2 h after 3 h elapsed means breached at X, with the
       deadline at the earlier instant 2 h was reached. It applies to a stopped clock as well, so
       its met/breached outcome is always judged against the current target.
+    * A breach is final: a retarget at X of a clock already breached at X (its elapsed time had
+      reached its target) changes nothing, so a longer target (a raised priority whose policy
+      allows more, or no target at all) cannot turn a late answer into a met one. Only a clock
+      that has not breached yet can have its target moved.
     * Reopen after stop resumes counting (resolution clocks only) and keeps the elapsed time; the
       stopped stretch becomes a pause. First-response and next-reply clocks ignore reopen: a
       new customer message starts a new next-reply clock instead.
@@ -53,6 +57,8 @@ class SlaStatus(str, enum.Enum):
     STOPPED = "stopped"  # stopped, and there is no target to judge it by
     MET = "met"
     BREACHED = "breached"
+    # Read by `tickets.sla` only: a first response stopped by solving before any agent response.
+    UNANSWERED = "unanswered"
 
 
 class SlaEventKind(str, enum.Enum):
@@ -236,7 +242,15 @@ class SlaClockState:
             pauses = (*self.pauses, (self.stopped_at, at))
         return replace(self, pauses=pauses, stopped_at=None)
 
-    def retarget(self, target_seconds: float | None) -> SlaClockState:
+    def breached_by(self, at: datetime) -> bool:
+        """True once the target was reached by `at` (and so for good)."""
+        return self._target is not None and self.elapsed(at) >= self._target
+
+    def retarget(self, target_seconds: float | None, at: datetime | None = None) -> SlaClockState:
+        """The clock measured against a new target; with `at` (the instant of the change) a
+        clock already breached then keeps its target and its breach."""
+        if at is not None and self.breached_by(self._check(at)):
+            return self
         return replace(self, target_seconds=target_seconds)
 
 
@@ -269,7 +283,7 @@ def replay(
         elif state is None:
             raise ValueError(f"SLA event {event.kind.value!r} at {at.isoformat()} before the clock started")
         elif event.kind is SlaEventKind.RETARGET:
-            state = state.retarget(event.target_seconds)
+            state = state.retarget(event.target_seconds, at)
         else:
             transition = {
                 SlaEventKind.PAUSE: state.pause,

@@ -156,3 +156,20 @@ def test_policies_calendars_clocks_due_and_report(api, org, db):
     assert error_of(api.get("/api/reports/sla?from=2026-06-02T00:00:00Z&to=2026-06-01T00:00:00Z", as_="sam")) == (400, "invalid_filter")
     changed = api.patch(f"/api/sla/policies/{policy.get_json()['id']}", {"active": False})
     assert changed.status_code == 200 and changed.get_json()["active"] is False
+
+
+def test_api_clock_row_and_report_agree_on_a_ticket_solved_without_reply(api, org, db):
+    api.post("/api/sla/policies", {"name": "Plain", "targets": {"first_response": HOUR, "resolution": 8 * HOUR}})
+    with freeze_time(ny(15, 11)) as frozen:
+        ticket = api.post("/api/tickets", {"subject": "Spam", "queue_id": org.support.id}, as_="alice").get_json()
+        frozen.move_to(ny(15, 11, 10))
+        for status in ("open", "solved"):
+            assert api.patch(f"/api/tickets/{ticket['id']}", {"status": status}, as_="alice").status_code == 200
+        detail = api.get(f"/api/tickets/{ticket['id']}", as_="alice").get_json()
+        listed = api.get("/api/tickets", as_="alice").get_json()["data"]
+        report = api.get("/api/reports/sla", as_="sam").get_json()
+    first = next(c for c in detail["sla"] if c["metric"] == "first_response")
+    assert first["status"] == "unanswered"
+    [row] = [r for t in listed if t["id"] == ticket["id"] for r in t["sla"] if r["metric"] == "first_response"]
+    assert row["unanswered"] is True and row["deadline"] is None
+    assert report["totals"]["first_response"] == {"met": 0, "breached": 0, "unanswered": 1, "hit_rate": None}

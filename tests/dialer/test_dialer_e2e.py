@@ -203,3 +203,56 @@ def test_machine_is_not_queued(floor, carrier, runtime, db):
 def test_dialer_webhooks_refuse_unsigned_requests(client):
     response = client.post("/hooks/dialer/answer?attempt=1", data={"CallSid": "CA" + "0" * 32})
     assert response.status_code == 403
+
+
+UK_PERSON = "+447911123456"
+
+
+@pytest.fixture
+def uk_floor(db, runtime, carrier):  # type: ignore[no-untyped-def]
+    """The same floor with a UK campaign (AMD on, false positives counted by their estimate)."""
+    runtime.settings = runtime.settings.with_overrides(ivr_flow="")
+    sales = gen_queue(db, "sales-uk", wrap_up_s=30)
+    alice = gen_agent(db, "alice")
+    db.add(QueueMembership(queue_id=sales.id, user_id=alice.id))
+    db.flush()
+    acd = AcdService(db, runtime.acd, runtime.telephony, URLS, center_number=CENTER_NUMBER)
+    acd.sync_configuration()
+    runtime.acd_configured = True
+    campaign = gen_campaign(db, "UK renewals", dial_mode="progressive", queue_id=sales.id, rule_set="UK",
+                            caller_id="+442079460100", callback_number="+442079460123", amd_false_positive_share=0.1)
+    db.commit()
+    return acd, alice, campaign, build_worker(runtime, "http://cc.test")
+
+
+def test_a_uk_call_without_room_for_amd_goes_out_without_it_and_reaches_the_agent(uk_floor, carrier, runtime, db):
+    acd, alice, campaign, worker = uk_floor
+    import_text(db, campaign, f"name,phone\nPenny Person,{UK_PERSON}\n")
+    carrier.set_callee(UK_PERSON, Callee(answer="human", ring_s=3, talk_s=120))
+    acd.set_state(alice.id, "available")
+    db.commit()
+    report = _pass(worker, runtime)[campaign.id]
+    [placed] = report.placed
+    assert report.decision.screened_launch == 0  # a new period has no room for a false-positive charge
+    assert carrier.call(placed)._call.machine_detection is None  # what the carrier was asked for
+    offers = []
+    for _ in range(12):  # rings 3 s; without detection the answer is offered at once
+        carrier.run_for(0.5)
+        offers = runtime.acd.pending_offers()
+        if offers:
+            break
+    [offer] = offers
+    assert offer.call_sid == placed and offer.agent_id == str(alice.id)
+    attempt = _attempt(db, UK_PERSON)
+    assert attempt.answered_by == "human" and attempt.outcome == "answered" and not attempt.abandoned
+
+
+@pytest.mark.parametrize("amd", ["OFF", "off'; DROP TABLE dial_attempts; --", "<b>off</b>", "off" * 2000, ""])
+def test_only_an_exact_amd_off_marks_a_call_sent_without_detection(app, amd):
+    from web.dialer_hooks import _screened
+
+    with app.test_request_context("/hooks/dialer/answer", query_string={"attempt": "1", "amd": amd}):
+        assert _screened() is True  # anything else: the campaign's AMD answers for the call
+    with app.test_request_context("/hooks/dialer/answer", query_string={"attempt": "1", "amd": "off"}):
+        assert _screened() is False
+

@@ -387,4 +387,24 @@ def test_replay_counts_what_a_hand_tally_counts(calendar: BusinessCalendar, step
     state = replay(events, calendar, target_seconds=8 * HOUR)
     at = minute(moment + 1440)
     assert state.elapsed(at) == counted_by_hand(trail, calendar, at)
-    assert state.target_seconds == (4 * HOUR if any(k == "retarget" for _, k in trail) else 8 * HOUR)
+    # The first retarget moves the target only if the clock had not breached its 8 h by then.
+    first = next((i for i, (_, kind) in enumerate(trail) if kind == "retarget"), None)
+    moved = first is not None and counted_by_hand(trail[:first], calendar, trail[first][0]) < timedelta(hours=8)
+    assert state.target_seconds == (4 * HOUR if moved else 8 * HOUR)
+
+
+def test_a_breached_clock_keeps_its_target_when_retargeted_later() -> None:
+    sla = SlaClockState(OFFICE, ny(15, 9), 2 * HOUR)  # breached at 11:00
+    assert sla.retarget(8 * HOUR, ny(15, 12)).deadline == ny(15, 11)
+    assert sla.retarget(None, ny(15, 12)).status(ny(15, 13)) is SlaStatus.BREACHED
+    assert sla.retarget(8 * HOUR, ny(15, 10)).deadline == ny(15, 17)  # not breached yet: moves
+
+
+def test_replay_keeps_a_breach_through_a_later_longer_target() -> None:
+    trail = [
+        (ny(15, 9), SlaEvent(SlaEventKind.START, 2 * HOUR)),
+        (ny(15, 12), SlaEvent(SlaEventKind.RETARGET, 8 * HOUR)),
+        (ny(15, 12, 1), SlaEvent(SlaEventKind.STOP)),
+    ]
+    state = replay(trail, OFFICE)
+    assert state.status(ny(15, 13)) is SlaStatus.BREACHED and state.target_seconds == 2 * HOUR

@@ -59,8 +59,8 @@ def test_hit_rates_per_policy_priority_queue_and_metric(db, history):
     }
     assert {r.policy for r in report.rows} == {policy.name}
     assert report.totals() == {
-        "first_response": {"met": 1, "breached": 2, "hit_rate": 1 / 3},
-        "resolution": {"met": 1, "breached": 0, "hit_rate": 1.0},
+        "first_response": {"met": 1, "breached": 2, "unanswered": 0, "hit_rate": 1 / 3},
+        "resolution": {"met": 1, "breached": 0, "unanswered": 0, "hit_rate": 1.0},
     }
     later = as_rows(sla_hit_rates(db, now=at(300)))  # past the 4 h resolution deadlines
     assert later[("support", "normal", "resolution")] == (1, 1, 0.5)

@@ -67,8 +67,8 @@ def test_warning_then_breach_with_escalation(db, escalating):
     assert changes["priority"] == ({"priority": "normal"}, {"priority": "high"}, None)
     row = db.scalar(select(TicketSla).where(TicketSla.ticket_id == ticket.id, TicketSla.metric == "first_response"))
     assert row.escalated_at == ny(15, 11) and row.warned_for == ny(15, 11)
-    # The raised priority shortened the target: the clock keeps its escalated breach.
-    assert row.target_s == HOUR and row.deadline_at == ny(15, 10)
+    # A breach is final: the raised priority's shorter target does not re-date it.
+    assert row.target_s == 2 * HOUR and row.deadline_at == ny(15, 11)
     message = breach.message()
     assert message["type"] == "sla.breached" and message["ticket_id"] == ticket.id
     json.dumps(message)

@@ -78,12 +78,12 @@ SCHEMAS: dict[str, Any] = {
     "SlaRow": _obj({
         "id": _INT, "ticket_id": _INT, "metric": {"enum": ["first_response", "next_reply", "resolution"]},
         "cycle": _INT, "policy_id": _NINT, "target_s": _INT, "business_hours": {"type": "boolean"},
-        "state": {"enum": ["running", "paused", "stopped"]}, "started_at": _TIME, "stopped_at": _NTIME,
+        "unanswered": {"type": "boolean"}, "state": {"enum": ["running", "paused", "stopped"]}, "started_at": _TIME, "stopped_at": _NTIME,
         "deadline": _NTIME, "elapsed_s": {"type": ["number", "null"]}, "computed_at": _TIME,
     }),
     "SlaClock": _obj({
         "metric": _STR, "cycle": _INT, "policy_id": _NINT, "target_s": _INT, "business_hours": {"type": "boolean"},
-        "status": {"enum": ["running", "paused", "met", "breached"]}, "started_at": _TIME, "stopped_at": _NTIME,
+        "status": {"enum": ["running", "paused", "met", "breached", "unanswered"]}, "started_at": _TIME, "stopped_at": _NTIME,
         "deadline": _NTIME, "elapsed_s": {"type": "number"}, "remaining_s": {"type": "number"},
     }),
     "Ticket": _obj({
@@ -170,7 +170,7 @@ SCHEMAS: dict[str, Any] = {
         "from": _NTIME, "to": _NTIME, "generated_at": _TIME,
         "rows": {"type": "array", "items": _obj({
             "policy_id": _NINT, "policy": _NSTR, "priority": _STR, "queue_id": _NINT, "queue": _NSTR, "metric": _STR,
-            "met": _INT, "breached": _INT, "hit_rate": {"type": ["number", "null"]},
+            "met": _INT, "breached": _INT, "unanswered": _INT, "hit_rate": {"type": ["number", "null"]},
         })},
         "totals": {"type": "object"},
     }),

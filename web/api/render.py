@@ -46,7 +46,8 @@ def interaction(i: Interaction) -> dict[str, Any]:
 
 def sla_row(r: TicketSla) -> dict[str, Any]:
     return {
-        **_row(r, "id ticket_id metric cycle policy_id target_s business_hours state", times="started_at stopped_at computed_at"),
+        **_row(r, "id ticket_id metric cycle policy_id target_s business_hours state unanswered",
+               times="started_at stopped_at computed_at"),
         "deadline": iso(r.deadline_at),
         "elapsed_s": finite(r.elapsed_s),
     }
