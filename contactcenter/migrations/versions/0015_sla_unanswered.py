@@ -1,7 +1,7 @@
 """SLA clocks: first responses stopped by solving the ticket without any agent reply
 
-Revision ID: 0013_sla_unanswered
-Revises: 0012
+Revision ID: 0015_sla_unanswered
+Revises: 0014_auth_audit
 
 A plain ADD COLUMN with a server default (no batch rebuild of `ticket_slas`); rows written before
 it read false until their ticket is next recomputed (`contactcenter.tickets.sla.recompute_open`).
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_sla_unanswered"
-down_revision = "0012"
+revision = "0015_sla_unanswered"
+down_revision = "0014_auth_audit"
 branch_labels = None
 depends_on = None
 
