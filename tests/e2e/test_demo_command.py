@@ -136,3 +136,38 @@ def test_hours_notices_say_when_a_queue_closes_and_opens_again():
                        "callers sent to it reach no agent until it opens"]
     monday = datetime(2026, 12, 7, 13, 0, tzinfo=timezone.utc)  # Mon 08:00 in New York
     assert notices.update(closed_now([billing, support], None, monday)) == ["queue billing is open again"]
+
+
+def test_demo_seed_measures_every_ticket_by_an_office_hours_sla_policy(db):
+    from sqlalchemy import select
+
+    from contactcenter.demo_data import seed
+    from contactcenter.tickets.models import SlaPolicy, Ticket, TicketSla
+
+    seed(db)
+    policy = db.scalars(select(SlaPolicy)).one()
+    assert policy.calendar_record is not None and policy.calendar_record.definition["time_zone"] == "America/New_York"
+    tickets = db.scalars(select(Ticket)).all()
+    assert len(tickets) >= 8
+    for ticket in tickets:
+        rows = db.scalars(select(TicketSla).where(TicketSla.ticket_id == ticket.id)).all()
+        assert rows and {row.policy_id for row in rows} == {policy.id}, ticket.subject
+
+
+def test_demo_seed_gives_the_sla_report_met_and_breached_clocks(db):
+    from contactcenter.demo_data import seed
+    from contactcenter.tickets.reports import sla_hit_rates
+
+    seed(db)
+    totals = sla_hit_rates(db).totals()
+    assert totals["first_response"]["met"] > 0 and totals["first_response"]["breached"] > 0
+    assert totals["resolution"]["met"] > 0
+
+
+def test_report_sla_has_data_right_after_the_demo_ran(tmp_path: Path):
+    _run_demo(tmp_path, "--calls-per-minute", "0", "--duration", "2")
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
+    report = subprocess.run([sys.executable, "-m", "contactcenter.cli", "report", "sla"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert report.returncode == 0, report.stderr
+    assert "Acme standard support" in report.stdout and "total first_response" in report.stdout, report.stdout
