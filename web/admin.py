@@ -66,8 +66,13 @@ def publish() -> Response | tuple[str, int]:
     if not text.strip():
         return _flows_page(["paste the flow's YAML or choose a file"], text, 400)
     rt = database.runtime()
+    session = database.session()
+    known_queues = rt.queue_names(session)
+    # Loading the written file checks the queues again through a session of its own; end this
+    # request's transaction first (it only read), or on SQLite the two wait on each other's lock.
+    session.rollback()
     try:
-        published = publish_flow(rt.flows, rt.settings.ivr_flows_dir, text, rt.queue_names())
+        published = publish_flow(rt.flows, rt.settings.ivr_flows_dir, text, known_queues)
     except FlowError as exc:
         return _flows_page([str(p) for p in exc.problems], text, 400)
     except OSError as exc:

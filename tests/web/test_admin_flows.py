@@ -136,3 +136,43 @@ def test_only_admins_publish(staff, username, tmp_path, runtime):
     _login(staff, username)
     assert staff.post("/admin/flows", data={"yaml": SMALL_FLOW}).status_code == 403
     assert list(tmp_path.iterdir()) == []
+
+
+# -- publishing on the embedded SQLite store (sessions that really commit) ----------------------
+
+
+@pytest.fixture
+def sqlite_admin(committed_runtime, tmp_path):  # type: ignore[no-untyped-def]
+    """The real app on the file-based SQLite store, an admin logged in, flows served from tmp_path."""
+    from contactcenter.db import transaction
+    from web import create_app
+
+    rt = committed_runtime
+    assert rt.settings.database_url.startswith("sqlite:///"), "this test is about the embedded SQLite store"
+    with transaction(rt.session_factory) as session:
+        for name in ("support", "billing"):
+            gen_queue(session, name)
+        gen_agent(session, "ada", role=Role.ADMIN)
+    rt.settings = rt.settings.with_overrides(ivr_flows_dir=str(tmp_path))
+    rt.reload_flows()
+    app = create_app(rt, testing=True, relay_events=False)
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    _login(client, "ada")
+    return client
+
+
+def test_publishing_on_sqlite_does_not_wait_for_its_own_lock(sqlite_admin, committed_runtime, tmp_path):
+    import time
+
+    started = time.monotonic()
+    resp = sqlite_admin.post("/admin/flows", data={"yaml": SMALL_FLOW})
+    assert resp.status_code == 303, resp.data[-800:]
+    assert time.monotonic() - started < 2  # no wait on SQLite's busy timeout
+    assert committed_runtime.flows.get("small").version == 2 and (tmp_path / "small.yaml").exists()
+
+
+def test_publishing_on_sqlite_still_checks_queue_names(sqlite_admin, committed_runtime, tmp_path):
+    resp = sqlite_admin.post("/admin/flows", data={"yaml": SMALL_FLOW.replace("queue: support", "queue: sales")})
+    assert resp.status_code == 400 and b"sales" in resp.data
+    assert list(tmp_path.iterdir()) == []
