@@ -100,6 +100,13 @@ class HoursNotices:
         return lines
 
 
+def _seeded(created: dict[str, int]) -> str:
+    if not created:
+        return "already seeded"
+    names = {"interactions": "past calls", "faq": "FAQ articles", "sla_policy": "SLA policy"}
+    return "seeded " + ", ".join(f"{count} {names.get(what, what).replace('_', ' ')}" for what, count in created.items())
+
+
 def _check_hours(rt: runtime_mod.Runtime, notices: HoursNotices) -> None:
     with rt.session_factory() as session:
         queues = list(session.scalars(select(Queue).order_by(Queue.name)))
@@ -154,8 +161,11 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     from contactcenter.telephony.simulator import HttpTransport, InboundTraffic, SimulatedCarrier, SimulatorServer
     from web import create_app
 
-    for noisy in ("werkzeug", "alembic", "rq.worker"):
+    # The log shows calls; routine job runs are left out, and so is the rebuild of the router's
+    # state at start, which every demo run does (its warning would only alarm a newcomer).
+    for noisy in ("werkzeug", "alembic", "rq.worker", "contactcenter.jobs"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("contactcenter.recovery").setLevel(logging.ERROR)
     settings = load_settings()
     if settings.carrier != "simulator":
         raise click.ClickException("the demo drives the simulated carrier; unset CARRIER or set it to simulator")
@@ -179,6 +189,16 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     web_thread = threading.Thread(target=server.serve_forever, name="demo-web", daemon=True)
     web_thread.start()
 
+    # What the newcomer needs first, before the activity log starts scrolling.
+    click.echo(f"contactcenter demo is running at {base}/")
+    click.echo(f"  database: {settings.database_url} ({_seeded(created)})")
+    click.echo(f"  simulated carrier: number {DEMO_NUMBER}, {calls_per_minute:g} calls/min, REST API at {api.url}")
+    click.echo("  logins (password: %s): %s" % (DEMO_PASSWORD, ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)))
+    click.echo(f"  simulated agents: {', '.join(SIMULATED_AGENTS)}; log in as alice to take calls on /desktop")
+    notices = HoursNotices()
+    _check_hours(rt, notices)
+    click.echo("  Ctrl-C stops it." if not duration else f"  stopping after {duration:g} s.")
+
     stop = threading.Event()
     _start_worker(rt, stop)
     _start_acd(rt, base, stop)
@@ -189,15 +209,6 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
         callers = [number for _, number, _, _ in CUSTOMERS] + list(UNKNOWN_CALLERS)
         traffic = InboundTraffic(carrier, DEMO_NUMBER, calls_per_minute, _script, seed=int(time.time()), callers=callers)
         traffic.start()
-
-    click.echo(f"contactcenter demo is running at {base}/")
-    click.echo(f"  database: {settings.database_url}" + (f" (seeded: {created})" if created else " (already seeded)"))
-    click.echo(f"  simulated carrier: number {DEMO_NUMBER}, {calls_per_minute:g} calls/min, REST API at {api.url}")
-    click.echo("  logins (password: %s): %s" % (DEMO_PASSWORD, ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)))
-    click.echo(f"  simulated agents: {', '.join(SIMULATED_AGENTS)}; log in as alice to take calls on /desktop")
-    notices = HoursNotices()
-    _check_hours(rt, notices)
-    click.echo("  Ctrl-C stops it." if not duration else f"  stopping after {duration:g} s.")
 
     try:
         deadline = time.monotonic() + duration if duration else None
@@ -219,6 +230,6 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
         with rt.session_factory() as session:
             total = session.scalar(select(func.count(Interaction.id))) or 0
             live = session.scalar(select(func.count(Interaction.id)).where(Interaction.ended_at.is_(None))) or 0
-        click.echo(f"stopped: {total} interactions in the store ({live} still open)")
+        click.echo(f"stopped: {total} calls in the store, {live} of them still in progress")
         rt.close()
     return 0

@@ -147,7 +147,7 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
     session.flush()
     content = seed_content(session)  # call scripts (by queue and intent) and more articles
     return {"queues": len(queues), "users": len(users), "customers": len(CUSTOMERS), "interactions": calls,
-            "tickets": tickets, "sla_policies": 1,
+            "tickets": tickets, "sla_policy": 1,
             "faq": len(FAQ) + content["faq"], "scripts": content["scripts"]}
 
 
