@@ -21,6 +21,17 @@ from web import database
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+@bp.before_request
+def _load_flows_first() -> None:
+    """Load the flow registry (once per process) before the request opens its own session.
+
+    The first load reads the queue names through a session of its own; on SQLite every
+    transaction holds the write lock, so doing that after the login check has begun the
+    request's transaction would wait for it until the busy timeout.
+    """
+    _ = database.runtime().flows  # the property loads it
+
+
 def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

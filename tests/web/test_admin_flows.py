@@ -140,25 +140,41 @@ def test_only_admins_publish(staff, username, tmp_path, runtime):
 # -- publishing on the embedded SQLite store (sessions that really commit) ----------------------
 
 
-@pytest.fixture
-def sqlite_admin(committed_runtime, tmp_path):  # type: ignore[no-untyped-def]
-    """The real app on the file-based SQLite store, an admin logged in, flows served from tmp_path."""
+def _sqlite_admin_client(rt, flows_dir):  # type: ignore[no-untyped-def]
+    """The real app on the file-based SQLite store as a fresh web process has it (flows not yet
+    loaded), an admin logged in, flows served from `flows_dir`."""
     from contactcenter.db import transaction
     from web import create_app
 
-    rt = committed_runtime
     assert rt.settings.database_url.startswith("sqlite:///"), "this test is about the embedded SQLite store"
     with transaction(rt.session_factory) as session:
         for name in ("support", "billing"):
             gen_queue(session, name)
         gen_agent(session, "ada", role=Role.ADMIN)
-    rt.settings = rt.settings.with_overrides(ivr_flows_dir=str(tmp_path))
-    rt.reload_flows()
+    rt.settings = rt.settings.with_overrides(ivr_flows_dir=str(flows_dir))
     app = create_app(rt, testing=True, relay_events=False)
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()
     _login(client, "ada")
     return client
+
+
+@pytest.fixture
+def sqlite_admin(committed_runtime, tmp_path):  # type: ignore[no-untyped-def]
+    client = _sqlite_admin_client(committed_runtime, tmp_path)
+    committed_runtime.reload_flows()
+    return client
+
+
+def test_flows_page_of_a_fresh_sqlite_process_opens_at_once(committed_runtime, tmp_path):
+    import time
+
+    (tmp_path / "small.yaml").write_text(SMALL_FLOW)
+    client = _sqlite_admin_client(committed_runtime, tmp_path)
+    started = time.monotonic()
+    page = client.get("/admin/flows")
+    assert page.status_code == 200 and b'data-flow="small"' in page.data
+    assert time.monotonic() - started < 2  # no wait on SQLite's busy timeout
 
 
 def test_publishing_on_sqlite_does_not_wait_for_its_own_lock(sqlite_admin, committed_runtime, tmp_path):
