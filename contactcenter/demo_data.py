@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
-from contactcenter.tickets import sla
 from contactcenter.accounts.models import Role, User
 from contactcenter.accounts.services import create_user, get_or_create_skill
 from contactcenter.acd.models import Queue, QueueMembership, QueueSkill
 from contactcenter.scripts.demo_content import seed_content
 from contactcenter.scripts.models import FaqArticle
+from contactcenter.tickets import sla
 from contactcenter.tickets.customers import create_customer
 from contactcenter.tickets.models import Customer, Interaction
 from contactcenter.tickets.services import add_comment, change_status, open_ticket
@@ -110,10 +110,10 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
             if name in skills or name == "support":
                 session.add(QueueMembership(queue_id=queues[name].id, user_id=users[username].id))
     calendar = sla.create_calendar(session, *OFFICE_CALENDAR)
-    policy = sla.create_policy(session, SLA_POLICY[0], targets=SLA_POLICY[1], calendar_id=calendar.id,
-                               queue_ids=[queue.id for queue in queues.values()])
+    sla.create_policy(session, SLA_POLICY[0], targets=SLA_POLICY[1], calendar_id=calendar.id,
+                      queue_ids=[queue.id for queue in queues.values()])
     now = clock.now()
-    calls = 0
+    calls = tickets = 0
     for index, (name, number, segment, email) in enumerate(CUSTOMERS):
         customer = create_customer(session, name, [number], email=email, segment=segment,
                                    attributes={"account_number": f"{100000 + index}"})
@@ -140,7 +140,8 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
             open_ticket(session, f"Follow-up for {name}", description="Customer asked for a call back.",
                         customer_id=customer.id, priority="high" if segment == "vip" else "normal",
                         queue_id=queues["support"].id, actor_id=users["alice"].id)
-    tickets = _ticket_history(session, rng, now, queues, users)
+            tickets += 1
+    tickets += _ticket_history(session, rng, now, queues, users)
     sla.recompute_open(session, now=now)
     for title, body, tags in FAQ:
         session.add(FaqArticle(title=title, body=body, tags=tags))
