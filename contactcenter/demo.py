@@ -68,7 +68,9 @@ def closed_now(queues: Iterable[Queue], flow: Flow | None, at: datetime) -> dict
         try:
             calendar = BusinessCalendar.from_dict(queue.hours)
         except (ValueError, TypeError, KeyError, AttributeError):
-            closed[f"queue {queue.name}"] = f"queue {queue.name} has opening hours that cannot be read; it takes no calls"
+            # Call routing treats such a queue as open (a typo must not close the line); say so.
+            closed[f"queue {queue.name}"] = (f"queue {queue.name} has opening hours that cannot be read; "
+                                             "it is treated as open")
             continue
         if not calendar.is_open(at):
             closed[f"queue {queue.name}"] = (f"queue {queue.name} is closed now ({_local(calendar, at)}): "

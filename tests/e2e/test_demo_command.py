@@ -171,3 +171,12 @@ def test_report_sla_has_data_right_after_the_demo_ran(tmp_path: Path):
                             capture_output=True, text=True, timeout=60)
     assert report.returncode == 0, report.stderr
     assert "Acme standard support" in report.stdout and "total first_response" in report.stdout, report.stdout
+
+
+@pytest.mark.parametrize("hours", [{"time_zone": "Mars/Olympus"}, {"hours": "24x7"}, ["<script>"], {"time_zone": "UTC", "hours": {"mon": "9-5"}}])
+def test_unreadable_queue_hours_are_reported_not_fatal(hours):
+    from contactcenter.demo import closed_now
+
+    queue = Queue(name="billing", display_name="Billing", hours=hours)
+    lines = closed_now([queue], None, datetime(2026, 12, 5, 4, 0, tzinfo=timezone.utc))
+    assert lines == {"queue billing": "queue billing has opening hours that cannot be read; it is treated as open"}
