@@ -12,6 +12,9 @@ import logging
 import random
 import threading
 import time
+from datetime import datetime
+from typing import Iterable
+from zoneinfo import ZoneInfo
 
 import click
 from rq import SimpleWorker
@@ -19,10 +22,13 @@ from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from contactcenter import jobs, runtime as runtime_mod
+from contactcenter import clock, jobs, runtime as runtime_mod
+from contactcenter.acd.models import Queue
+from contactcenter.calendars import BusinessCalendar
 from contactcenter.config import load_settings
 from contactcenter.db import make_engine, transaction
 from contactcenter.demo_data import CUSTOMERS, DEMO_LOGINS, DEMO_PASSWORD, UNKNOWN_CALLERS, seed
+from contactcenter.ivr.flow import Flow, HoursNode
 from contactcenter.migrate import upgrade
 from contactcenter.tickets.models import Interaction
 
@@ -37,9 +43,77 @@ CALLER_SCRIPTS: tuple[tuple[str, int], ...] = (
     ("press 1, press 4, hang up after 50", 2),  # technical support
     ("press 1, press 3", 1),  # asks for a callback
     ("press 2, press 0, hang up after 45", 1),  # Spanish, agent
-    ("press 1, press 7, press 8, press 7, hang up after 40", 1),  # three wrong keys
+    ("press 1, press 7, press 7, press 7, hang up after 40", 1),  # three wrong keys
     ("wait, wait, wait, hang up after 60", 1),  # silent caller
 )
+# How often the demo looks at opening hours again (a queue's hours can be edited while it runs).
+HOURS_CHECK_S = 30.0
+
+
+def _local(calendar: BusinessCalendar, at: datetime) -> str:
+    return at.astimezone(ZoneInfo(calendar.time_zone)).strftime(f"%a %H:%M {calendar.time_zone}")
+
+
+def closed_now(queues: Iterable[Queue], flow: Flow | None, at: datetime) -> dict[str, str]:
+    """What is outside its opening hours at `at`, as {what: the line to print}.
+
+    A newcomer who starts the demo at night must not wonder why no call reaches an agent: a
+    closed queue sends its callers to its overflow, and an IVR hours check sends them to its
+    "closed" branch, so both are said out loud.
+    """
+    closed: dict[str, str] = {}
+    for queue in queues:
+        if not queue.hours:
+            continue  # no hours: open around the clock
+        try:
+            calendar = BusinessCalendar.from_dict(queue.hours)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            # Call routing treats such a queue as open (a typo must not close the line); say so.
+            closed[f"queue {queue.name}"] = (f"queue {queue.name} has opening hours that cannot be read; "
+                                             "it is treated as open")
+            continue
+        if not calendar.is_open(at):
+            closed[f"queue {queue.name}"] = (f"queue {queue.name} is closed now ({_local(calendar, at)}): "
+                                             "callers sent to it reach no agent until it opens")
+    if flow is not None:
+        for node in flow.nodes.values():
+            if isinstance(node, HoursNode) and not node.calendar.is_open(at):
+                branch = node.holiday if node.holiday and node.calendar.is_holiday(at) else node.closed
+                closed[f"IVR {flow.name} {node.id}"] = (
+                    f"IVR {flow.name}: outside the hours of '{node.id}' ({_local(node.calendar, at)}), "
+                    f"callers take its '{branch}' branch")
+    return closed
+
+
+class HoursNotices:
+    """Lines to print about opening hours: everything closed at the first check, then only
+    what closes or opens again since the previous one."""
+
+    def __init__(self) -> None:
+        self._closed: dict[str, str] | None = None
+
+    def update(self, closed: dict[str, str]) -> list[str]:
+        first, previous = self._closed is None, self._closed or {}
+        self._closed = dict(closed)
+        lines = [line for key, line in closed.items() if key not in previous]
+        lines += [f"{key} is open again" for key in previous if key not in closed]
+        if first and not any(key.startswith("queue ") for key in closed):
+            lines.insert(0, "every queue is open now")
+        return lines
+
+
+def _seeded(created: dict[str, int]) -> str:
+    if not created:
+        return "already seeded"
+    names = {"interactions": "past calls", "faq": "FAQ articles", "sla_policy": "SLA policy"}
+    return "seeded " + ", ".join(f"{count} {names.get(what, what).replace('_', ' ')}" for what, count in created.items())
+
+
+def _check_hours(rt: runtime_mod.Runtime, notices: HoursNotices) -> None:
+    with rt.session_factory() as session:
+        queues = list(session.scalars(select(Queue).order_by(Queue.name)))
+        for line in notices.update(closed_now(queues, rt.ivr_flow(), clock.now())):
+            click.echo(f"  hours: {line}")
 
 
 class _ThreadWorker(SimpleWorker):
@@ -89,8 +163,11 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     from contactcenter.telephony.simulator import HttpTransport, InboundTraffic, SimulatedCarrier, SimulatorServer
     from web import create_app
 
-    for noisy in ("werkzeug", "alembic", "rq.worker"):
+    # The log shows calls; routine job runs are left out, and so is the rebuild of the router's
+    # state at start, which every demo run does (its warning would only alarm a newcomer).
+    for noisy in ("werkzeug", "alembic", "rq.worker", "contactcenter.jobs"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("contactcenter.recovery").setLevel(logging.ERROR)
     settings = load_settings()
     if settings.carrier != "simulator":
         raise click.ClickException("the demo drives the simulated carrier; unset CARRIER or set it to simulator")
@@ -114,6 +191,16 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     web_thread = threading.Thread(target=server.serve_forever, name="demo-web", daemon=True)
     web_thread.start()
 
+    # What the newcomer needs first, before the activity log starts scrolling.
+    click.echo(f"contactcenter demo is running at {base}/")
+    click.echo(f"  database: {settings.database_url} ({_seeded(created)})")
+    click.echo(f"  simulated carrier: number {DEMO_NUMBER}, {calls_per_minute:g} calls/min, REST API at {api.url}")
+    click.echo("  logins (password: %s): %s" % (DEMO_PASSWORD, ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)))
+    click.echo(f"  simulated agents: {', '.join(SIMULATED_AGENTS)}; log in as alice to take calls on /desktop")
+    notices = HoursNotices()
+    _check_hours(rt, notices)
+    click.echo("  Ctrl-C stops it." if not duration else f"  stopping after {duration:g} s.")
+
     stop = threading.Event()
     _start_worker(rt, stop)
     _start_acd(rt, base, stop)
@@ -125,17 +212,14 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
         traffic = InboundTraffic(carrier, DEMO_NUMBER, calls_per_minute, _script, seed=int(time.time()), callers=callers)
         traffic.start()
 
-    click.echo(f"contactcenter demo is running at {base}/")
-    click.echo(f"  database: {settings.database_url}" + (f" (seeded: {created})" if created else " (already seeded)"))
-    click.echo(f"  simulated carrier: number {DEMO_NUMBER}, {calls_per_minute:g} calls/min, REST API at {api.url}")
-    click.echo("  logins (password: %s): %s" % (DEMO_PASSWORD, ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)))
-    click.echo(f"  simulated agents: {', '.join(SIMULATED_AGENTS)}; log in as alice to take calls on /desktop")
-    click.echo("  Ctrl-C stops it." if not duration else f"  stopping after {duration:g} s.")
-
     try:
         deadline = time.monotonic() + duration if duration else None
+        next_check = time.monotonic() + HOURS_CHECK_S
         while deadline is None or time.monotonic() < deadline:
             time.sleep(0.5)
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + HOURS_CHECK_S
+                _check_hours(rt, notices)
     except KeyboardInterrupt:
         pass
     finally:
@@ -148,6 +232,6 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
         with rt.session_factory() as session:
             total = session.scalar(select(func.count(Interaction.id))) or 0
             live = session.scalar(select(func.count(Interaction.id)).where(Interaction.ended_at.is_(None))) or 0
-        click.echo(f"stopped: {total} interactions in the store ({live} still open)")
+        click.echo(f"stopped: {total} calls in the store, {live} of them still in progress")
         rt.close()
     return 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,10 +15,12 @@ from contactcenter.accounts.services import create_user, get_or_create_skill
 from contactcenter.acd.models import Queue, QueueMembership, QueueSkill
 from contactcenter.scripts.demo_content import seed_content
 from contactcenter.scripts.models import FaqArticle
+from contactcenter.tickets import sla
 from contactcenter.tickets.customers import create_customer
-from contactcenter.tickets.models import Interaction
-from contactcenter.tickets.services import open_ticket
+from contactcenter.tickets.models import Customer, Interaction
+from contactcenter.tickets.services import add_comment, change_status, open_ticket
 
+NEW_YORK = ZoneInfo("America/New_York")
 DEMO_PASSWORD = "demo-password"
 DEMO_LOGINS = (
     ("admin", "admin", "Ada Admin"),
@@ -51,9 +54,32 @@ FAQ = (
     ("Where is my order?", "Order status is available by phone (press 1) or on the website under My orders.", ["orders"]),
     ("How do I get a refund?", "Refunds go back to the original payment method within 5 business days.", ["billing", "refund"]),
     ("Resetting your router", "Hold the reset button for 10 seconds, wait two minutes, then reconnect.", ["technical"]),
-    ("Business hours", "Agents answer Monday to Friday, 08:00 to 20:00 Eastern time.", ["general"]),
+    ("Business hours", "Our office is open Monday to Friday, 08:00 to 20:00 Eastern time; the night team answers calls at any other hour, and callers can leave a message (press 8) or ask for a callback (press 3).", ["general"]),
 )
 DISPOSITIONS = ("resolved", "follow-up", "refund-issued", "escalated")
+# Ticket SLAs are measured in office hours: a ticket opened on Friday evening is not late on Monday.
+OFFICE_CALENDAR = ("Acme office hours", {
+    "time_zone": "America/New_York",
+    "hours": {day: ["08:00-20:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": ["2026-12-25", "2027-01-01"],
+})
+HOUR = 3600
+SLA_POLICY = ("Acme standard support", {
+    "first_response": {"urgent": 1 * HOUR, "high": 2 * HOUR, "*": 8 * HOUR},
+    "resolution": {"urgent": 8 * HOUR, "high": 24 * HOUR, "*": 36 * HOUR},
+})
+# Past tickets (subject, priority, hours to the first answer, hours more to solve; None: still
+# waiting), so `contactcenter report sla` has met and breached clocks on a fresh demo.
+TICKET_HISTORY = (
+    ("Parcel arrived damaged", "high", 1.0, 20.0),
+    ("Charged twice for one order", "high", 5.0, 30.0),
+    ("Router keeps dropping the connection", "normal", 3.0, 12.0),
+    ("Wrong size delivered", "normal", 30.0, 40.0),
+    ("Refund not received", "urgent", 0.5, 6.0),
+    ("Cannot log in to my account", "normal", 2.0, 4.0),
+    ("Invoice shows the old address", "low", 6.0, None),
+    ("Order stuck in the warehouse", "normal", None, None),
+)
 
 
 def is_seeded(session: Session) -> bool:
@@ -83,8 +109,11 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
         for name in queues:
             if name in skills or name == "support":
                 session.add(QueueMembership(queue_id=queues[name].id, user_id=users[username].id))
+    calendar = sla.create_calendar(session, *OFFICE_CALENDAR)
+    sla.create_policy(session, SLA_POLICY[0], targets=SLA_POLICY[1], calendar_id=calendar.id,
+                      queue_ids=[queue.id for queue in queues.values()])
     now = clock.now()
-    calls = 0
+    calls = tickets = 0
     for index, (name, number, segment, email) in enumerate(CUSTOMERS):
         customer = create_customer(session, name, [number], email=email, segment=segment,
                                    attributes={"account_number": f"{100000 + index}"})
@@ -111,9 +140,48 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
             open_ticket(session, f"Follow-up for {name}", description="Customer asked for a call back.",
                         customer_id=customer.id, priority="high" if segment == "vip" else "normal",
                         queue_id=queues["support"].id, actor_id=users["alice"].id)
+            tickets += 1
+    tickets += _ticket_history(session, rng, now, queues, users)
+    sla.recompute_open(session, now=now)
     for title, body, tags in FAQ:
         session.add(FaqArticle(title=title, body=body, tags=tags))
     session.flush()
     content = seed_content(session)  # call scripts (by queue and intent) and more articles
     return {"queues": len(queues), "users": len(users), "customers": len(CUSTOMERS), "interactions": calls,
+            "tickets": tickets, "sla_policy": 1,
             "faq": len(FAQ) + content["faq"], "scripts": content["scripts"]}
+
+
+def _ticket_history(session: Session, rng: random.Random, now: datetime, queues: dict[str, Queue],
+                    users: dict[str, User]) -> int:
+    """Tickets of the past weeks, worked through under the demo SLA policy; returns how many.
+
+    Each ticket's trail (opened, answered, solved) is written on a `ManualClock` set to that
+    ticket's past, since SLA clocks are derived from the trail's timestamps. Seeding runs before
+    the demo starts its threads, so nothing else reads the clock meanwhile.
+    """
+    customers = list(session.scalars(select(Customer).order_by(Customer.id)))
+    agents = [users[name] for name in AGENT_SKILLS]
+    for index, (subject, priority, answer_h, solve_h) in enumerate(TICKET_HISTORY):
+        # A weekday morning or afternoon 3 to 20 days ago, in New York.
+        day = (now - timedelta(days=3 + index * 2)).astimezone(NEW_YORK).replace(
+            hour=rng.choice((9, 10, 11, 14, 15)), minute=rng.randint(0, 59), second=0, microsecond=0)
+        while day.weekday() >= 5:
+            day -= timedelta(days=1)
+        agent, customer = agents[index % len(agents)], customers[index % len(customers)]
+        queue = queues[("support", "billing", "technical", "support")[index % 4]]
+        with clock.using(clock.ManualClock(day.astimezone(timezone.utc))) as past:
+            ticket = open_ticket(session, subject, customer_id=customer.id, priority=priority, queue_id=queue.id,
+                                 assignee_id=agent.id, channel="phone", actor_id=agent.id,
+                                 description=f"{customer.name} called about this.")
+            change_status(session, ticket, "open", actor_id=agent.id)
+            if answer_h is not None:
+                past.advance(answer_h * HOUR)
+                add_comment(session, ticket, "Thanks for your patience, we are looking into it.", public=True,
+                            author_id=agent.id)
+            if solve_h is not None:
+                past.advance(solve_h * HOUR)
+                add_comment(session, ticket, "This is sorted now; we will be glad to help again.", public=True,
+                            author_id=agent.id)
+                change_status(session, ticket, "solved", actor_id=agent.id)
+    return len(TICKET_HISTORY)

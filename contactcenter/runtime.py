@@ -89,17 +89,24 @@ class Runtime:
         except KeyError:
             return None
 
-    def queue_names(self) -> set[str]:
-        """Queue names in the store: a flow may only send callers to these."""
-        return self._queue_names()
+    def queue_names(self, session: Session | None = None) -> set[str]:
+        """Queue names in the store: a flow may only send callers to these.
 
-    def _queue_names(self) -> set[str]:
+        Pass the caller's session when it has a transaction open: on SQLite every transaction
+        holds the write lock (BEGIN IMMEDIATE), so a second session of the same request would
+        wait for it until the busy timeout.
+        """
+        return self._queue_names(session)
+
+    def _queue_names(self, session: Session | None = None) -> set[str]:
         from sqlalchemy import select
 
         from contactcenter.acd.models import Queue
 
-        with self.session_factory() as session:
+        if session is not None:
             return set(session.scalars(select(Queue.name)))
+        with self.session_factory() as own:
+            return set(own.scalars(select(Queue.name)))
 
     def close(self) -> None:
         self.engine.dispose()

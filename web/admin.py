@@ -1,10 +1,12 @@
 """Administration pages. IVR flows: what is serving, what was refused and why, the drawing, and
-publishing a new version (admins; validated before anything is written)."""
+publishing a new version (admins; validated before anything is written).
+
+Flows are drawn in the browser by Mermaid (vendored under static/vendor, see
+tools/vendor_static.sh) from `contactcenter.ivr.graph.to_mermaid`, the same text `contactcenter ivr
+graph` prints, so the page needs no system package on the server."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from functools import wraps
 from typing import Any, Callable
 
@@ -12,13 +14,23 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from contactcenter.ivr.flow import MAX_FLOW_BYTES, FlowError
-from contactcenter.ivr.graph import to_dot, to_mermaid
+from contactcenter.ivr.graph import to_mermaid
 from contactcenter.ivr.publish import publish_flow
 from web import database
 from web.audit import audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-DOT_TIMEOUT_S = 10
+
+
+@bp.before_request
+def _load_flows_first() -> None:
+    """Load the flow registry (once per process) before the request opens its own session.
+
+    The first load reads the queue names through a session of its own; on SQLite every
+    transaction holds the write lock, so doing that after the login check has begun the
+    request's transaction would wait for it until the busy timeout.
+    """
+    _ = database.runtime().flows  # the property loads it
 
 
 def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,7 +48,8 @@ def _flows_page(problems: Any = (), text: str = "", status: int = 200) -> tuple[
     served = [registry.get(name) for name in registry.names()]
     rejected = {path: problems for path, problems in registry.rejected().items()}
     return render_template("admin_flows.html", flows=served, rejected=rejected,
-                           active=database.runtime().settings.ivr_flow, can_draw=shutil.which("dot") is not None,
+                           active=database.runtime().settings.ivr_flow,
+                           drawings={flow.name: to_mermaid(flow) for flow in served},
                            publish_problems=problems, publish_text=text), status
 
 
@@ -67,8 +80,13 @@ def publish() -> Response | tuple[str, int]:
     if not text.strip():
         return _flows_page(["paste the flow's YAML or choose a file"], text, 400)
     rt = database.runtime()
+    session = database.session()
+    known_queues = rt.queue_names(session)
+    # Loading the written file checks the queues again through a session of its own; end this
+    # request's transaction first (it only read), or on SQLite the two wait on each other's lock.
+    session.rollback()
     try:
-        published = publish_flow(rt.flows, rt.settings.ivr_flows_dir, text, rt.queue_names())
+        published = publish_flow(rt.flows, rt.settings.ivr_flows_dir, text, known_queues)
     except FlowError as exc:
         return _flows_page([str(p) for p in exc.problems], text, 400)
     except OSError as exc:
@@ -102,20 +120,3 @@ def _flow(name: str):  # type: ignore[no-untyped-def]
 @staff_only
 def flow_mermaid(name: str) -> Response:
     return Response(to_mermaid(_flow(name)), mimetype="text/plain")
-
-
-@bp.get("/flows/<name>.svg")
-@login_required
-@staff_only
-def flow_svg(name: str) -> Response:
-    """The flow drawn by Graphviz; shown through <img>, so nothing in it can run as script."""
-    dot = shutil.which("dot")
-    if dot is None:
-        abort(404, "Graphviz is not installed on this server")
-    result = subprocess.run([dot, "-Tsvg"], input=to_dot(_flow(name)).encode(), capture_output=True,
-                            timeout=DOT_TIMEOUT_S, check=False)
-    if result.returncode != 0:
-        abort(500, "the flow could not be drawn")
-    resp = Response(result.stdout, mimetype="image/svg+xml")
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return resp

@@ -10,8 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import json
+from datetime import datetime, timezone
+
 import pytest
 import requests
+
+from contactcenter.acd.models import Queue
 
 pytestmark = pytest.mark.slow
 
@@ -20,6 +25,32 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# Runs the demo command with the process clock starting at argv[1] and moving in real time
+# (freezegun ticking), so a test can start the demo on a Saturday night in New York.
+_AT_TIME = """
+import sys
+from freezegun import freeze_time
+freeze_time(sys.argv[1], tick=True).start()
+from contactcenter.cli import main
+sys.argv = ["contactcenter", *sys.argv[2:]]
+main()
+"""
+# Saturday 5 December 2026, 23:00 in New York (EST, UTC-5): the office is closed.
+SATURDAY_NIGHT_NEW_YORK = "2026-12-06T04:00:00+00:00"
+
+
+def _run_demo(folder: Path, *args: str, at: str | None = None, timeout: float = 120) -> str:
+    """Run `contactcenter demo` in `folder` (its default SQLite file lands in folder/var);
+    returns everything it printed."""
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(folder)}
+    command = [sys.executable, "-m", "contactcenter.cli"] if at is None else [sys.executable, "-c", _AT_TIME, at]
+    proc = subprocess.run([*command, "demo", "--port", str(_free_port()), *args], cwd=folder, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout
+    assert "Traceback" not in proc.stdout, proc.stdout
+    return proc.stdout
 
 
 def test_demo_serves_pages_and_records_simulated_calls(tmp_path: Path):
@@ -61,3 +92,91 @@ def test_demo_serves_pages_and_records_simulated_calls(tmp_path: Path):
     assert seeded > 0
     assert simulated >= 5, output
     assert with_path == simulated
+
+
+def test_demo_callers_reach_agents_on_a_saturday_night(tmp_path: Path):
+    # A caller spends about a minute in the menus (prompts are spoken at the pace of speech).
+    output = _run_demo(tmp_path, "--calls-per-minute", "40", "--duration", "80", at=SATURDAY_NIGHT_NEW_YORK)
+    db = sqlite3.connect(tmp_path / "var" / "contactcenter.db")
+    answered = db.execute(
+        "select count(*) from interactions where to_number = '+18005550100' and answered_at is not null "
+        "and agent_id is not null"
+    ).fetchone()[0]
+    assert answered >= 1, output
+
+
+NEW_YORK_OFFICE = {"time_zone": "America/New_York", "hours": {d: ["08:00-20:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}
+
+
+def test_demo_says_at_start_which_queue_is_closed(tmp_path: Path):
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
+    for step in ("upgrade", "seed"):
+        subprocess.run([sys.executable, "-m", "contactcenter.cli", "db", step], cwd=tmp_path, env=env, check=True,
+                       capture_output=True)
+    db = sqlite3.connect(tmp_path / "var" / "contactcenter.db")
+    db.execute("update queues set hours = ? where name = 'billing'", (json.dumps(NEW_YORK_OFFICE),))
+    db.commit()
+    db.close()
+    output = _run_demo(tmp_path, "--calls-per-minute", "0", "--duration", "3", at=SATURDAY_NIGHT_NEW_YORK)
+    assert "hours: queue billing is closed now (Sat 23:00 America/New_York)" in output, output
+    assert "queue support" not in output
+
+
+def test_hours_notices_say_when_a_queue_closes_and_opens_again():
+    from contactcenter.demo import HoursNotices, closed_now
+
+    billing = Queue(name="billing", display_name="Billing", hours=NEW_YORK_OFFICE)
+    support = Queue(name="support", display_name="Support", hours=None)
+    notices = HoursNotices()
+    friday_evening = datetime(2026, 12, 5, 0, 59, tzinfo=timezone.utc)  # Fri 19:59 in New York
+    assert notices.update(closed_now([billing, support], None, friday_evening)) == ["every queue is open now"]
+    assert notices.update(closed_now([billing, support], None, friday_evening)) == []
+    closing = notices.update(closed_now([billing, support], None, datetime(2026, 12, 5, 1, 0, tzinfo=timezone.utc)))
+    assert closing == ["queue billing is closed now (Fri 20:00 America/New_York): "
+                       "callers sent to it reach no agent until it opens"]
+    monday = datetime(2026, 12, 7, 13, 0, tzinfo=timezone.utc)  # Mon 08:00 in New York
+    assert notices.update(closed_now([billing, support], None, monday)) == ["queue billing is open again"]
+
+
+def test_demo_seed_measures_every_ticket_by_an_office_hours_sla_policy(db):
+    from sqlalchemy import select
+
+    from contactcenter.demo_data import seed
+    from contactcenter.tickets.models import SlaPolicy, Ticket, TicketSla
+
+    seed(db)
+    policy = db.scalars(select(SlaPolicy)).one()
+    assert policy.calendar_record is not None and policy.calendar_record.definition["time_zone"] == "America/New_York"
+    tickets = db.scalars(select(Ticket)).all()
+    assert len(tickets) >= 8
+    for ticket in tickets:
+        rows = db.scalars(select(TicketSla).where(TicketSla.ticket_id == ticket.id)).all()
+        assert rows and {row.policy_id for row in rows} == {policy.id}, ticket.subject
+
+
+def test_demo_seed_gives_the_sla_report_met_and_breached_clocks(db):
+    from contactcenter.demo_data import seed
+    from contactcenter.tickets.reports import sla_hit_rates
+
+    seed(db)
+    totals = sla_hit_rates(db).totals()
+    assert totals["first_response"]["met"] > 0 and totals["first_response"]["breached"] > 0
+    assert totals["resolution"]["met"] > 0
+
+
+def test_report_sla_has_data_right_after_the_demo_ran(tmp_path: Path):
+    _run_demo(tmp_path, "--calls-per-minute", "0", "--duration", "2")
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
+    report = subprocess.run([sys.executable, "-m", "contactcenter.cli", "report", "sla"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert report.returncode == 0, report.stderr
+    assert "Acme standard support" in report.stdout and "total first_response" in report.stdout, report.stdout
+
+
+@pytest.mark.parametrize("hours", [{"time_zone": "Mars/Olympus"}, {"hours": "24x7"}, ["<script>"], {"time_zone": "UTC", "hours": {"mon": "9-5"}}])
+def test_unreadable_queue_hours_are_reported_not_fatal(hours):
+    from contactcenter.demo import closed_now
+
+    queue = Queue(name="billing", display_name="Billing", hours=hours)
+    lines = closed_now([queue], None, datetime(2026, 12, 5, 4, 0, tzinfo=timezone.utc))
+    assert lines == {"queue billing": "queue billing has opening hours that cannot be read; it is treated as open"}

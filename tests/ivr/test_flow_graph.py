@@ -138,7 +138,7 @@ def test_demo_mermaid_is_well_formed() -> None:
     flow = load_flow(DEMO)
     text = to_mermaid(flow)
     defined, edges = check_mermaid(text)
-    assert len(defined) == len(flow.nodes) == 21
+    assert len(defined) == len(flow.nodes) == 22
     assert edges == sum(len(n.edges()) for n in flow.nodes.values())
     assert '    n_main_menu -->|"1"| n_order_number' in text.splitlines()
     assert '    n_main_menu -->|"9 repeat"| n_main_menu' in text.splitlines()
@@ -148,7 +148,7 @@ def test_demo_mermaid_is_well_formed() -> None:
 def test_demo_dot_is_well_formed() -> None:
     flow = load_flow(DEMO)
     defined, edges = check_dot(to_dot(flow))
-    assert len(defined) == 21 and edges == sum(len(n.edges()) for n in flow.nodes.values())
+    assert len(defined) == 22 and edges == sum(len(n.edges()) for n in flow.nodes.values())
 
 
 def test_hostile_prompts_stay_inside_mermaid_labels() -> None:
@@ -201,7 +201,7 @@ def test_cli_graph_prints_mermaid_and_dot() -> None:
     assert mermaid.exit_code == 0 and mermaid.output.startswith("flowchart TD\n")
     check_mermaid(mermaid.output)
     dot = runner.invoke(ivr, ["graph", str(DEMO), "--dot"])
-    assert dot.exit_code == 0 and dot.output.startswith('digraph "acme-support v1" {')
+    assert dot.exit_code == 0 and dot.output.startswith('digraph "acme-support v2" {')
     check_dot(dot.output)
 
 

@@ -430,7 +430,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def test_cli_validate_ok() -> None:
     code, out = run("validate", str(DEMO), "--queues", "support,billing,technical,sales")
-    assert (code, out) == (0, "OK: acme-support v1: 21 nodes\n")
+    assert (code, out) == (0, "OK: acme-support v2: 22 nodes\n")
 
 
 def test_cli_validate_reports_errors() -> None:
@@ -466,7 +466,7 @@ def test_cli_validate_json() -> None:
     assert [(p["code"], p["node"], p["severity"]) for p in report["problems"]] == [
         ("no-exit-loop", "main", "error")]
     code, out = run("validate", str(DEMO), "--json")
-    assert code == 0 and json.loads(out)["valid"] is True and json.loads(out)["nodes"] == 21
+    assert code == 0 and json.loads(out)["valid"] is True and json.loads(out)["nodes"] == 22
 
 
 def test_cli_validate_missing_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_order_status_is_served_in_the_ivr(center, carrier, db):
     assert "The status of number 1 2 3 4 5 is: open, and our team is working on it." in heard
     assert "Thank you for calling Acme. Goodbye." in heard
     call = _interaction(db, handle.sid)
-    assert call.ivr_flow == "acme-support" and call.ivr_flow_version == 1
+    assert call.ivr_flow == "acme-support" and call.ivr_flow_version == 2
     assert call.ivr_exit == "completed" and call.csat == 5
     assert call.queued_at is None and call.outcome == "ended-in-ivr"
     assert _nodes(call)[:4] == ["welcome_chime", "choose_language", "check_hours", "main_menu"]
@@ -65,14 +65,14 @@ def test_unknown_order_number_is_said_not_found(center, carrier, db):
 
 
 def test_three_invalid_keys_follow_the_invalid_path(center, carrier, db):
-    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 7, press 8, press 7, hang up after 300")
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 7, press 7, press 7, hang up after 300")
     carrier.run_until_idle()
     assert handle.heard_text().count("Sorry, that is not one of the options.") == 2
     assert "Please hold for the next available agent." in handle.heard_text()
     call = _interaction(db, handle.sid)
     assert call.ivr_exit == "queued" and call.queue_id == center["support"].id
     assert call.intent == "general support"
-    assert [e.get("input") for e in call.ivr_path if e["node"] == "main_menu" and "input" in e] == ["7", "8", "7"]
+    assert [e.get("input") for e in call.ivr_path if e["node"] == "main_menu" and "input" in e] == ["7", "7", "7"]
 
 
 def test_silence_reprompts_then_exits(center, carrier, db):
@@ -85,19 +85,30 @@ def test_silence_reprompts_then_exits(center, carrier, db):
     assert call.ivr_exit == "queued" and call.queue_id == center["support"].id
 
 
-def test_after_hours_caller_leaves_voicemail_and_a_ticket_appears(center, carrier, db):
+def test_after_hours_caller_hears_the_night_team_and_leaves_voicemail(center, carrier, db):
     carrier.run_until(datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc))  # a Saturday
     grace = gen_customer(db, "Grace Hopper", ("+14155550100",))
-    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, speak 12")
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 8, speak 12")
     carrier.run_until_idle()
+    assert "our night team is answering your call" in handle.heard_text()
     assert "Please leave your name" in handle.heard_text()
     call = _interaction(db, handle.sid)
+    assert _nodes(call)[2:4] == ["check_hours", "after_hours_notice"]
     assert call.ivr_exit == "voicemail" and call.recording_url
-    ticket = db.scalars(select(Ticket).where(Ticket.subject == "After-hours voicemail")).one()
+    ticket = db.scalars(select(Ticket).where(Ticket.subject == "Voicemail from the phone menu")).one()
     assert ticket.tags == ["voicemail"]
-    assert ticket.customer_id == grace.id and ticket.subject == "After-hours voicemail"
+    assert ticket.customer_id == grace.id
     assert call.recording_url in ticket.description
     assert [i.call_sid for i in ticket.interactions] == [handle.sid]
+
+
+def test_after_hours_caller_still_reaches_an_agent_queue(center, carrier, db):
+    carrier.run_until(datetime(2026, 11, 29, 4, 0, tzinfo=timezone.utc))  # Saturday 23:00 in New York
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 0, hang up after 120")
+    carrier.run_until_idle()
+    call = _interaction(db, handle.sid)
+    assert _nodes(call)[2:4] == ["check_hours", "after_hours_notice"]
+    assert call.ivr_exit == "queued" and call.queue_id == center["support"].id
 
 
 def test_vip_caller_reaches_billing_with_raised_priority(center, carrier, db):
