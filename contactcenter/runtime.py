@@ -66,7 +66,11 @@ class Runtime:
         """IVR flows from `settings.ivr_flows_dir`, validated against the queues in the store."""
         if self._flows is None:
             self._flows = FlowRegistry(known_queues=self._queue_names)
-            self.reload_flows()
+            try:
+                self.reload_flows()
+            except Exception:
+                self._flows = None  # the store was away: the next caller loads them again
+                raise
         return self._flows
 
     def reload_flows(self) -> list[LoadResult]:

@@ -89,9 +89,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serves(floor: Floor, *args: str) -> None:
-    """A server verb: it must come up and answer, then stop cleanly on SIGTERM."""
-    port = _free_port()
+def _serves(floor: Floor, *args: str, port: int | None = None, then: Callable[[str], None] | None = None) -> None:
+    """A server verb: it must come up and answer (and pass `then`), then stop cleanly on SIGTERM."""
+    port = port or _free_port()
     process = subprocess.Popen([COMMAND, *args, "--port", str(port)], env=floor.env, cwd=str(floor.folder),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
@@ -105,6 +105,8 @@ def _serves(floor: Floor, *args: str) -> None:
                 pass
             assert time.monotonic() < deadline, "never answered"
             time.sleep(0.3)
+        if then is not None:
+            then(f"http://127.0.0.1:{port}")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         output = process.communicate(timeout=30)[0]
@@ -162,6 +164,24 @@ def test_verb_runs_in_a_fresh_process(floor: Floor, verb: str) -> None:
 @pytest.mark.parametrize("verb", sorted(VERBS))
 def test_verb_explains_itself(floor: Floor, verb: str) -> None:
     assert "Usage: contactcenter " + verb in _ok(floor.run(*verb.split(), "--help"))
+
+
+def _first_call_meets_the_ivr(base: str) -> None:
+    from twilio.request_validator import RequestValidator
+
+    from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
+
+    url = base + "/hooks/voice"
+    call = {"CallSid": "CA" + "7" * 32, "AccountSid": SIMULATOR_ACCOUNT_SID, "From": "+14155550100",
+            "To": "+18005550100", "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+    signature = RequestValidator(SIMULATOR_AUTH_TOKEN).compute_signature(url, call)
+    answer = requests.post(url, data=call, headers={"X-Twilio-Signature": signature}, timeout=30)
+    assert answer.status_code == 200 and "<Gather" in answer.text, answer.text  # not the outage fallback
+
+
+def test_a_fresh_web_process_on_sqlite_answers_its_first_call_with_the_ivr(floor: Floor) -> None:
+    """The flows load on the first call; on SQLite that once waited on the call's own write lock."""
+    _serves(floor, "web", "--host", "127.0.0.1", "--threads", "4", then=_first_call_meets_the_ivr)
 
 
 def test_every_models_module_is_in_the_registry() -> None:

@@ -117,9 +117,11 @@ def _service() -> CallService:
         queue_key=_external("hooks.queue_key"), hold=_external("hooks.hold"),
         overflow_recording=_external("hooks.overflow_recording"),
     )
+    # The flow first: its first load in a process reads the queue names in a session of its own,
+    # which on SQLite would wait for this request's write lock once acd_service() has begun it.
+    flow = rt.ivr_flow()
     ivr = None
     acd = acd_service()
-    flow = rt.ivr_flow()
     if flow is not None:
         ivr_urls = IvrUrls(
             gather=_external("hooks.ivr_gather"),
