@@ -89,3 +89,17 @@ def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_s
         assert call.wrap_s is not None and call.wrapped_up_at is not None and call.talk_s is not None
         link = session.scalars(select(TicketInteraction).where(TicketInteraction.interaction_id == call.id)).one()
         assert link.ticket_id is not None
+
+
+def test_the_consult_bar_shows_only_while_a_consult_runs(carrier_floor, live_server, page):
+    rt, carrier = carrier_floor
+    carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
+    open_desktop(page, live_server)
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
+    page.wait_for_selector("#offer:not([hidden])")
+    page.click("#accept")
+    page.wait_for_selector("#call-controls:not([hidden])")
+    assert page.is_visible("#cc-transfer")
+    assert not page.is_visible("#cc-consulting")  # no "Complete transfer" for a consult that never began
+    assert not page.is_visible("#cc-complete")
+    handle.hang_up()

@@ -82,6 +82,8 @@
   }
 
   function showState(agent) {
+    // A refusal ("cannot change state now: wrap_up") belongs to the state it was refused in.
+    if ($("state").dataset.state && $("state").dataset.state !== agent.state) { $("state-error").hidden = true; }
     $("state").textContent = agent.reason ? `${agent.state} (${agent.reason})` : agent.state;
     $("state").dataset.state = agent.state;
   }
