@@ -375,12 +375,15 @@ class AcdService:
         if request is None or self.telephony is None or self.urls is None:
             return
         request.status, request.attempts = "dialing", request.attempts + 1
+        # We call back from the number the customer called, so they know who is ringing.
+        asked = self.session.get(Interaction, request.interaction_id) if request.interaction_id else None
+        caller_id = (asked.to_number if asked is not None and asked.to_number else "") or self.center_number
         placed = self.telephony.place_call(
-            request.phone, self.center_number, f"{self.urls.callback_answer}?request={request_id}",
+            request.phone, caller_id, f"{self.urls.callback_answer}?request={request_id}",
             status_callback=None,
         )
         self.telephony.add_participant(
-            conference_name(placed.call_sid), agent_to, self.center_number,
+            conference_name(placed.call_sid), agent_to, caller_id,
             status_callback=f"{self.urls.agent_status}?call={placed.call_sid}&agent={agent.id}",
             label=agent_label(agent.id),
         )

@@ -110,3 +110,18 @@ def test_a_stored_callback_missing_from_the_router_is_put_back_on_a_repeat(cente
     CrmSelfService(db, "US", acd).request_callback(ivr, "support", 0)
     assert db.scalar(select(func.count(CallbackRequest.id))) == 1
     assert runtime.acd.call_snapshot(callback_key(request.id)).state == "waiting"
+
+
+def test_an_accepted_ivr_callback_dials_the_customer_from_the_number_they_called(center, carrier, runtime, db):
+    _, alice = center
+    acd = AcdService(db, runtime.acd, lambda: runtime.telephony, URLS)  # as the web app builds it
+    carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 3")
+    carrier.run_until_idle()
+    acd.set_state(alice.id, "available")
+    [offer] = runtime.acd.pending_offers()
+    assert acd.accept(offer.offer_id, alice.id).ok
+    carrier.run_until_idle()
+    db.expire_all()
+    outbound = db.scalars(select(Interaction).where(Interaction.direction == "outbound")).one()
+    assert (outbound.to_number, outbound.from_number) == ("+14155550100", CENTER_NUMBER)
+    assert _request(db).status == "connected"
