@@ -18,6 +18,17 @@ def session() -> Session:
     return g.db_session
 
 
+def discard_session() -> None:
+    """The request's session may hold a dead connection (an outage): roll back what can be, quietly."""
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        try:
+            db_session.rollback()
+            db_session.close()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+            db_session.invalidate()
+
+
 def init_app(app: Flask) -> None:
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

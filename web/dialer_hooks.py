@@ -18,7 +18,7 @@ from contactcenter.dialer.pacer import publish_event
 from contactcenter.telephony.twiml import render
 from contactcenter.tickets.interactions import UnknownCall
 from web import database
-from web.hooks import STORE_AWAY, _drop_session, _event, _external, _plain, _twiml, acd_service
+from web.hooks import STORE_AWAY, _event, _external, _plain, _twiml, acd_service
 
 bp = Blueprint("dialer_hooks", __name__, url_prefix="/hooks/dialer")
 log = logging.getLogger("contactcenter.hooks.dialer")
@@ -94,7 +94,7 @@ def store_unreachable(exc: Exception) -> Response:
     and the answer (or the wait), like a status callback, is kept in the outbox to be written
     when the store returns.
     """
-    _drop_session()
+    database.discard_session()
     webhook = g.get("webhook")
     if webhook is None:
         return _plain("temporarily unavailable", 503)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy import exc as sa_exc
+from web import database
 
 log = logging.getLogger("contactcenter.web.outage")
 
@@ -69,7 +70,7 @@ def unavailable(exc: BaseException) -> Response | None:
     message = outage_message(exc)
     if message is None:
         return None
-    _drop_session()
+    database.discard_session()
     # The exception's own text is left out on purpose: SQLAlchemy's carries the statement's parameters.
     log.warning("%s %s answered 503: %s (%s)", request.method, request.path,
                 "Redis unreachable" if message == REDIS_MESSAGE else "store unreachable", _cause(exc))
@@ -99,17 +100,6 @@ def _wants_html() -> bool:
     if request.path == "/api" or request.path.startswith("/api/"):
         return False
     return any(mimetype in ("text/html", "application/xhtml+xml") for mimetype, _q in request.accept_mimetypes)
-
-
-def _drop_session() -> None:
-    """The request's session may hold a dead connection: roll back what can be, quietly."""
-    session = g.pop("db_session", None)
-    if session is not None:
-        try:
-            session.rollback()
-            session.close()
-        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
-            session.invalidate()
 
 
 def _handle(exc: Exception) -> Response:

@@ -327,7 +327,7 @@ def store_unreachable(exc: Exception) -> Response:
     arriving or ending) go to the outbox when Redis is up, to be written once the store returns,
     and the carrier is sent back to the same webhook to carry on.
     """
-    _drop_session()
+    database.discard_session()
     webhook = g.get("webhook")
     if webhook is None:
         return _plain("temporarily unavailable", 503)
@@ -349,17 +349,6 @@ def store_unreachable(exc: Exception) -> Response:
     if instructions is None:
         return Response(status=204) if kept else _plain("temporarily unavailable", 503)
     return _twiml(render(instructions))
-
-
-def _drop_session() -> None:
-    """The request's session may hold a dead connection: roll back what can be, quietly."""
-    session = g.pop("db_session", None)
-    if session is not None:
-        try:
-            session.rollback()
-            session.close()
-        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
-            session.invalidate()
 
 
 def _retry_url(held: int) -> str:
