@@ -612,6 +612,11 @@ class RealtimeACD:
             reason=h.get("reason") or None,
         )
 
+    def wrap_ups_ending_by(self, until: float) -> list[str]:
+        """Agents in wrap-up whose wrap-up ends at or before `until` (Unix seconds), soonest first."""
+        due = self.redis.zrangebyscore(self.key("wrap"), "-inf", int(until * 1000))
+        return [_s(a) for a in due]
+
     def pending_offers(self) -> list[Offer]:
         ids = [_s(o) for o in self.redis.zrange(self.key("offers"), 0, -1)]
         pipe = self.redis.pipeline(transaction=False)
