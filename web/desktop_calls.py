@@ -10,7 +10,6 @@ one dispatcher, so the socket path makes exactly the same checks as the HTTP one
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -24,13 +23,13 @@ from contactcenter.acd.interfaces import AVAILABLE
 from contactcenter.acd.models import Queue
 from contactcenter.calls.controls import CallControlError, CallControls, ControlUrls
 from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpError, WrapUpService
+from contactcenter.telephony.call_ids import CALL_ID
 from contactcenter.tickets.models import Interaction
 from web import database
 from web.extensions import socketio
 from web.hooks import _external, acd_service
 
 bp = Blueprint("desktop_calls", __name__, url_prefix="/desktop/calls")
-CALL_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_BODY = 64 * 1024
 MAX_FIELD = 200
 ACTIONS = ("hold", "resume", "mute", "unmute", "hangup", "consult", "consult_complete", "consult_cancel",
@@ -108,7 +107,7 @@ def _wrap_up(data: dict[str, Any]) -> WrapUp:
 # -- one dispatcher for HTTP and sockets -------------------------------------------------------
 def perform(agent_id: int, call_sid: str, action: str, data: dict[str, Any]) -> dict[str, Any]:
     """Carry out one action for the logged-in agent; raises BadRequest / CallControlError / WrapUpError."""
-    if not CALL_SID.match(call_sid):
+    if not CALL_ID.match(call_sid):
         raise BadRequest("bad_call", "not a call id")
     if action not in ACTIONS:
         raise BadRequest("bad_action", "unknown action", 404)
@@ -188,7 +187,7 @@ def consult_step(call_sid: str, step: str) -> tuple[Response, int] | Response:
 def controls_state(call_sid: str) -> tuple[Response, int] | Response:
     if current_user.role != Role.AGENT.value:
         abort(403)
-    if not CALL_SID.match(call_sid):
+    if not CALL_ID.match(call_sid):
         return _error("bad_call", "not a call id", 400)
     controls = _controls()
     try:

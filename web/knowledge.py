@@ -16,11 +16,11 @@ from werkzeug.wrappers import Response
 
 from contactcenter.scripts import faq
 from contactcenter.scripts.services import AnswerRefused, record_answer, script_view
+from contactcenter.telephony.call_ids import CALL_ID_DOTTED
 from contactcenter.tickets.models import Interaction
 from web import database
 
 bp = Blueprint("knowledge", __name__, url_prefix="/desktop/knowledge")
-CALL_SID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 STEP_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 MAX_QUERY = 200
 MAX_PAGE = 25
@@ -43,7 +43,7 @@ def _my_call(call_sid: str) -> Interaction:
     The store records who took a call (`agent_id`); between the router's accept and that record
     being committed, the router's view of the agent's current call answers instead.
     """
-    if not CALL_SID.match(call_sid):
+    if not CALL_ID_DOTTED.match(call_sid):
         raise KnowledgeError(400, "bad_call", "not a call id")
     call = database.session().scalar(select(Interaction).where(Interaction.call_sid == call_sid))
     if call is None:

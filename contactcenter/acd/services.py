@@ -26,8 +26,10 @@ from contactcenter.acd.interfaces import (
     AgentProfile,
     EscalationStep,
     AgentRecord,
+    AgentSnapshot,
     CallPosition,
     CallRecord,
+    CallSnapshot,
     Offer,
     Outcome,
     QueueConfig,
@@ -122,6 +124,10 @@ class AcdService:
         for user in agents:
             self.acd.upsert_agent(AgentProfile.from_user(user))
 
+    def update_profile(self, profile: AgentProfile) -> Outcome:
+        """Change one agent's skills and queues in the router, as `sync_configuration` does."""
+        return self.acd.upsert_agent(profile)
+
     # -- calls ---------------------------------------------------------------------------------
     def enqueue(self, call: Interaction, queue: Queue, *, priority: int = 0,
                 skills: Mapping[str, int] | None = None, attributes: Mapping[str, Any] | None = None) -> Outcome:
@@ -134,6 +140,28 @@ class AcdService:
 
     def position(self, call_sid: str) -> CallPosition | None:
         return self.acd.position(call_sid)
+
+    def call_snapshot(self, call_sid: str) -> CallSnapshot | None:
+        """The router's live view of a call (None once it is no longer known there)."""
+        return self.acd.call_snapshot(call_sid)
+
+    def remove(self, call_sid: str, reason: str = "abandoned") -> Outcome:
+        """Take a call out of the router (waiting, offered or connected), as `RealtimeACD.remove`."""
+        outcome = self.acd.remove(call_sid, reason)
+        self.apply(outcome.events)
+        return outcome
+
+    def consult(self, agent_id: int, call_sid: str) -> Outcome:
+        """Hold an available agent for a warm-transfer consult on the call."""
+        outcome = self.acd.consult(str(agent_id), call_sid)
+        self.apply(outcome.events)
+        return outcome
+
+    def transfer(self, call_sid: str, from_agent: int, to_agent: int | str) -> Outcome:
+        """Hand a connected call to another agent in one step (the first goes to wrap-up)."""
+        outcome = self.acd.transfer(call_sid, str(from_agent), str(to_agent))
+        self.apply(outcome.events)
+        return outcome
 
     def call_ended(self, call: Interaction) -> Outcome:
         """The caller's leg ended: abandon it if waiting, rescind an offer, or start wrap-up."""
@@ -316,10 +344,23 @@ class AcdService:
         self.apply(outcome.events)
         return outcome
 
-    def end_wrap_up(self, agent_id: int) -> Outcome:
-        outcome = self.acd.end_wrap_up(str(agent_id))
+    def end_wrap_up(self, agent_id: int, *, force: bool = False) -> Outcome:
+        outcome = self.acd.end_wrap_up(str(agent_id), force=force)
         self.apply(outcome.events)
         return outcome
+
+    def extend_wrap_up(self, agent_id: int, seconds: float) -> Outcome:
+        outcome = self.acd.extend_wrap_up(str(agent_id), seconds)
+        self.apply(outcome.events)
+        return outcome
+
+    def wrap_ups_ending_by(self, until: float) -> list[str]:
+        """Agents whose wrap-up ends at or before `until` (Unix seconds)."""
+        return self.acd.wrap_ups_ending_by(until)
+
+    def agent_snapshot(self, agent_id: int | str) -> AgentSnapshot | None:
+        """The router's live view of an agent (None: unknown to the router)."""
+        return self.acd.agent_snapshot(str(agent_id))
 
     def tick(self) -> TickReport:
         report = self.acd.tick()

@@ -18,6 +18,7 @@ from contactcenter import recovery
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
 from contactcenter.failure_log import FailureLog
+from contactcenter.leases import LeaderLease
 from contactcenter.runtime import Runtime
 
 log = logging.getLogger("contactcenter.acd.ticker")
@@ -29,15 +30,14 @@ def _identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+def leader_lease(runtime: Runtime, me: str) -> LeaderLease:
+    """The ticker's lease for the process identified by `me` (see `contactcenter.leases`)."""
+    return LeaderLease(runtime.redis, LOCK_KEY, LEASE_MS / 1000, token=me)
+
+
 def lead(runtime: Runtime, me: str) -> bool:
     """Take or keep the leader lease; True while this process leads."""
-    if runtime.redis.set(LOCK_KEY, me, nx=True, px=LEASE_MS):
-        return True
-    current = runtime.redis.get(LOCK_KEY)
-    if current is not None and (current.decode() if isinstance(current, bytes) else current) == me:
-        runtime.redis.pexpire(LOCK_KEY, LEASE_MS)
-        return True
-    return False
+    return leader_lease(runtime, me).acquire_or_renew()
 
 
 def tick_once(runtime: Runtime, overflow_url: str | None = None) -> int:
@@ -73,12 +73,12 @@ def sweep(runtime: Runtime) -> None:
 
 
 def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0, overflow_url: str | None = None) -> None:
-    me = _identity()
+    lease = leader_lease(runtime, _identity())
     next_sweep = 0.0
     failures = FailureLog(log)
     while not stop.is_set():
         try:
-            if lead(runtime, me):
+            if lease.acquire_or_renew():
                 tick_once(runtime, overflow_url)
                 if time.monotonic() >= next_sweep:
                     sweep(runtime)

@@ -140,7 +140,7 @@ class CallControls:
         call = interactions.find(self.session, call_sid)
         if call is None:
             raise CallNotFound("unknown_call", "no such call")
-        snapshot = self.acd.acd.call_snapshot(call_sid)
+        snapshot = self.acd.call_snapshot(call_sid)
         if snapshot is None or snapshot.agent_id != str(agent_id):
             raise NotYourCall("not_your_call", "this call is not yours")
         if snapshot.state != CONNECTED or call.is_ended:
@@ -196,8 +196,7 @@ class CallControls:
             raise CallControlError("consult_in_progress", "a consult is already in progress")
         target_user, number = self._target(agent_id, to_agent, to_number)
         if target_user is not None:
-            outcome = self.acd.acd.consult(str(target_user.id), call.call_sid)
-            self.acd.apply(outcome.events)
+            outcome = self.acd.consult(target_user.id, call.call_sid)
             if not outcome.ok:
                 raise CallControlError("agent_unavailable", "that agent is not available")
         try:
@@ -230,8 +229,7 @@ class CallControls:
             raise CallControlError("no_consult", "no consult in progress")
         target = call.consult_agent_id
         if target is not None:
-            outcome = self.acd.acd.transfer(call.call_sid, str(agent_id), str(target))
-            self.acd.apply(outcome.events)
+            outcome = self.acd.transfer(call.call_sid, agent_id, target)
             if not outcome.ok:
                 raise CallControlError(outcome.reason or "transfer_refused", "the transfer was refused")
         else:
@@ -281,8 +279,7 @@ class CallControls:
             return self._to_queue(call, agent_id, to_queue)
         target_user, number = self._target(agent_id, to_agent, to_number)
         if target_user is not None:
-            outcome = self.acd.acd.transfer(call.call_sid, str(agent_id), str(target_user.id))
-            self.acd.apply(outcome.events)
+            outcome = self.acd.transfer(call.call_sid, agent_id, target_user.id)
             if not outcome.ok:
                 code = outcome.reason or "transfer_refused"
                 raise CallControlError(code, "that agent is not available" if code == "agent_unavailable"

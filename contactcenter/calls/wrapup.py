@@ -157,7 +157,7 @@ class WrapUpService:
         call = self._owed_call(agent_id)
         if call is None:
             return None
-        agent = self.acd.acd.agent_snapshot(str(agent_id))
+        agent = self.acd.agent_snapshot(agent_id)
         in_wrap_up = agent is not None and agent.state == WRAP_UP and self._is_last_taken(call, agent_id)
         queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
         draft = self._draft(call, agent_id)
@@ -201,7 +201,7 @@ class WrapUpService:
     def extend(self, call_sid: str, agent_id: int) -> dict[str, Any]:
         """Give the agent more wrap-up time for this call: once, while the timer still runs."""
         call = self._owed_by(call_sid, agent_id)
-        agent = self.acd.acd.agent_snapshot(str(agent_id))
+        agent = self.acd.agent_snapshot(agent_id)
         if agent is None or agent.state != WRAP_UP or not self._is_last_taken(call, agent_id):
             raise WrapUpError("wrap_up_over", "the wrap-up time is over: submit the wrap-up when ready", 409)
         seconds = self.extension_seconds(call)
@@ -213,11 +213,10 @@ class WrapUpService:
         if claimed != 1:
             raise WrapUpError("already_extended", "the wrap-up can be extended only once", 409)
         self.session.expire(draft)
-        outcome = self.acd.acd.extend_wrap_up(str(agent_id), seconds)
+        outcome = self.acd.extend_wrap_up(agent_id, seconds)
         if not outcome.ok:
             raise WrapUpError("wrap_up_over", "the wrap-up time is over: submit the wrap-up when ready", 409)
-        self.acd.apply(outcome.events)
-        snapshot = self.acd.acd.agent_snapshot(str(agent_id))
+        snapshot = self.acd.agent_snapshot(agent_id)
         deadline = snapshot.wrap_until if snapshot is not None else None
         self._record_deadline(agent_id, deadline)
         self.session.add(CallAction(interaction_id=call.id, agent_id=agent_id, action="wrap_up_extend",
@@ -253,7 +252,7 @@ class WrapUpService:
         # The totals: hold closed at the end of the call, talk, and the agent's wrap-up time.
         close_hold(call, call.ended_at or now)
         wrap_start = self._wrap_started(call, agent_id)
-        agent = self.acd.acd.agent_snapshot(str(agent_id))
+        agent = self.acd.agent_snapshot(agent_id)
         # An earlier call's late wrap-up neither counts nor ends the wrap-up of the agent's last call.
         wrapping_now = agent is not None and agent.state == WRAP_UP and self._is_last_taken(call, agent_id)
         wrap_end = now if wrapping_now else self._wrap_ended(agent_id, wrap_start) or now
@@ -279,8 +278,7 @@ class WrapUpService:
         }))
         state = agent.state if agent is not None else None
         if wrapping_now:
-            outcome = self.acd.acd.end_wrap_up(str(agent_id), force=True)
-            self.acd.apply(outcome.events)
+            outcome = self.acd.end_wrap_up(agent_id, force=True)
             if outcome.ok:
                 state = "available"
         self.session.flush()
@@ -291,11 +289,8 @@ class WrapUpService:
         """Agents whose wrap-up timer is about to end after a call of a queue that does not return
         them to available: put them on a not-ready break before the router can free them."""
         now = clock.timestamp() if now is None else now
-        acd = self.acd.acd
-        due = acd.redis.zrangebyscore(acd.key("wrap"), "-inf", int((now + lookahead_s) * 1000))
         held = []
-        for raw in due:
-            aid = raw.decode() if isinstance(raw, bytes) else str(raw)
+        for aid in self.acd.wrap_ups_ending_by(now + lookahead_s):
             if not aid.isdigit():
                 continue
             taken = self.last_taken(int(aid))
@@ -392,7 +387,7 @@ class WrapUpService:
         ) is not None
 
     def _live_with(self, call: Interaction, agent_id: int) -> bool:
-        snapshot = self.acd.acd.call_snapshot(call.call_sid)
+        snapshot = self.acd.call_snapshot(call.call_sid)
         return (snapshot is not None and snapshot.state == CONNECTED and snapshot.agent_id == str(agent_id)
                 and not call.is_ended)
 

@@ -180,7 +180,7 @@ class OutboundCalls:
             return True
         if attempt.abandoned or attempt.call_sid is None:
             return False
-        agent_id, at = _connected_agent(self.session, self.acd.acd, attempt)
+        agent_id, at = _connected_agent(self.session, self.acd, attempt)
         if agent_id is None:
             return False
         _, events = services.mark_connected(self.session, attempt.call_sid, agent_id, at)
@@ -191,8 +191,7 @@ class OutboundCalls:
         assert attempt.call_sid is not None
         _, events = services.mark_abandoned(self.session, attempt.call_sid)
         self.events += events
-        removed = self.acd.acd.remove(attempt.call_sid, "abandoned")
-        self.acd.apply(removed.events)
+        self.acd.remove(attempt.call_sid, "abandoned")
         if call is not None:
             call.outcome = "abandoned"
         log.info("campaign call abandoned: no agent within the connect window",
@@ -232,7 +231,7 @@ class OutboundCalls:
             call.intent = f"campaign: {campaign.name}"[:120]
             call.ivr_variables = pop
             self.session.flush()
-            skills = pin_to_agent(self.session, self.acd.acd, owner, queue) if owner is not None else None
+            skills = pin_to_agent(self.session, self.acd, owner, queue) if owner is not None else None
             self.acd.enqueue(call, queue, priority=call.priority, skills=skills, attributes={"dialer": pop})
         return [Pause(HOLD_STEP_S), Redirect(self.urls.hold_for(attempt.id, attempt.campaign_id))]
 
@@ -283,7 +282,7 @@ class OutboundCalls:
         _, events = services.mark_abandoned(self.session, event.call_sid, at)
         if events:
             self.events += events
-            self.acd.apply(self.acd.acd.remove(event.call_sid, "abandoned").events)
+            self.acd.remove(event.call_sid, "abandoned")
             call.outcome = "abandoned"
         return attempt
 
@@ -317,7 +316,7 @@ def pin_to_agent(session: Session, acd: Any, agent_id: int, queue: Queue) -> dic
         return None
     skill = personal_skill(agent_id)
     queues = tuple(dict.fromkeys([*(m.queue.name for m in user.memberships), queue.name]))
-    acd.upsert_agent(AgentProfile(agent_id=str(user.id), skills={**user.skill_levels(), skill: 1}, queues=queues))
+    acd.update_profile(AgentProfile(agent_id=str(user.id), skills={**user.skill_levels(), skill: 1}, queues=queues))
     return {skill: 1}
 
 

@@ -68,13 +68,13 @@ import logging
 import math
 import threading
 import time as _time
-import uuid
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from contactcenter import clock
 from contactcenter.dialer.compliance import AbandonLedger, LedgerCounts
+from contactcenter.leases import LeaderLease
 
 log = logging.getLogger("contactcenter.dialer.pacer")
 
@@ -1010,46 +1010,12 @@ EVENTS_KEY = "{dialer}:events"
 LEADER_KEY = "{dialer}:leader"
 MAX_QUEUED_EVENTS = 100_000
 
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('del', KEYS[1])
-end
-return 0
-"""
-
-
-class LeaderLock:
-    """One pacer leads at a time: a Redis key with a token and a TTL, renewed while alive."""
+class LeaderLock(LeaderLease):
+    """One pacer leads at a time: a lease on `{dialer}:leader` (see `contactcenter.leases`),
+    renewed while alive."""
 
     def __init__(self, redis: Any, key: str = LEADER_KEY, ttl_s: float = 5.0, token: str | None = None) -> None:
-        self.redis = redis
-        self.key = key
-        self.ttl_ms = int(ttl_s * 1000)
-        self.token = token or uuid.uuid4().hex
-        self._renew = redis.register_script(_RENEW)
-        self._release = redis.register_script(_RELEASE)
-        self.held = False
-
-    def acquire_or_renew(self) -> bool:
-        if self.held and self._renew(keys=[self.key], args=[self.token, self.ttl_ms]):
-            return True
-        self.held = bool(self.redis.set(self.key, self.token, nx=True, px=self.ttl_ms))
-        return self.held
-
-    def release(self) -> None:
-        if self.held:
-            self._release(keys=[self.key], args=[self.token])
-        self.held = False
-
-    def holder(self) -> str | None:
-        value = self.redis.get(self.key)
-        return value.decode() if isinstance(value, bytes) else value
+        super().__init__(redis, key, ttl_s, token)
 
 
 def publish_event(redis: Any, kind: str, campaign_id: int, **data: Any) -> None:

@@ -11,9 +11,10 @@ from email.utils import parsedate_to_datetime
 from typing import Mapping
 
 from contactcenter import clock
+from contactcenter.telephony.call_ids import TWILIO_CALL_SID
 from contactcenter.telephony.interfaces import CALL_STATUSES, CallEvent, Instruction, Pause, Redirect, Say
 
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+CALL_SID = TWILIO_CALL_SID  # the name web.hooks imports
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 DIGITS = re.compile(r"^[0-9*#w]{0,64}$")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -61,7 +62,7 @@ def parse_call_event(kind: str, params: Mapping[str, str]) -> CallEvent:
         if len(key) > 64 or len(value) > MAX_VALUE:
             raise MalformedWebhook("a parameter is too long")
     call_sid = _text(params, "CallSid") or ""
-    if not CALL_SID.match(call_sid):
+    if not TWILIO_CALL_SID.match(call_sid):
         raise MalformedWebhook("CallSid is not a call id")
     account_sid = _text(params, "AccountSid") or ""
     if not ACCOUNT_SID.match(account_sid):
@@ -79,7 +80,7 @@ def parse_call_event(kind: str, params: Mapping[str, str]) -> CallEvent:
     if digits is not None and not DIGITS.match(digits):
         raise MalformedWebhook("Digits may hold only 0-9, * and #")
     parent = _text(params, "ParentCallSid", required=False, limit=64)
-    if parent and not CALL_SID.match(parent):
+    if parent and not TWILIO_CALL_SID.match(parent):
         raise MalformedWebhook("ParentCallSid is not a call id")
     answered_by = _text(params, "AnsweredBy", required=False, limit=32)
     if answered_by and answered_by not in ANSWERED_BY:

@@ -460,6 +460,18 @@ def test_extended_wrap_up_ends_later(acd: RealtimeACD) -> None:
     assert acd.audit(now=T + 70) == []
 
 
+def test_wrap_ups_ending_by_a_time_are_listed_soonest_first(acd: RealtimeACD) -> None:
+    acd.register_queue(QueueConfig("q"), now=T)
+    for n, (aid, wrap) in enumerate((("a1", 60), ("a2", 20), ("a3", 300))):
+        add_agent(acd, aid, {}, ("q",), available_at=T)
+        sid = f"CA{n}"
+        acd.enqueue(sid, "q", now=T)
+        acd.accept(acd.match_for_call(sid, now=T).offer_id, aid, now=T)
+        acd.complete(sid, aid, wrap, now=T + 10)
+    assert acd.wrap_ups_ending_by(T + 29) == []
+    assert acd.wrap_ups_ending_by(T + 70) == ["a2", "a1"]
+
+
 def test_wrap_up_cannot_be_extended_once_over(acd: RealtimeACD) -> None:
     acd.register_queue(QueueConfig("q"), now=T)
     add_agent(acd, "a1", {}, ("q",), available_at=T)

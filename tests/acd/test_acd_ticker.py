@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import redis
 from sqlalchemy import select
 
 from contactcenter import clock
@@ -17,6 +20,25 @@ def test_only_one_process_leads(runtime):
     assert ticker.lead(runtime, "host-a:1")
     assert ticker.lead(runtime, "host-a:1")  # the leader keeps its lease
     assert not ticker.lead(runtime, "host-b:2")
+
+
+class _LapsesAfterARead(redis.Redis):
+    """A real client on which the ticker's lease lapses and another process takes it right after
+    the lease is read: what a pause between two separate commands allows."""
+
+    def get(self, name, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        value = super().get(name, *args, **kwargs)
+        if name == ticker.LOCK_KEY:
+            self.set(ticker.LOCK_KEY, "host-b:2", px=ticker.LEASE_MS)
+        return value
+
+
+def test_a_leader_believes_it_leads_only_while_it_holds_the_lease(runtime):
+    assert ticker.lead(runtime, "host-a:1")
+    racing = SimpleNamespace(redis=_LapsesAfterARead(connection_pool=runtime.redis.connection_pool))
+    leads = ticker.lead(racing, "host-a:1")
+    holder = runtime.redis.get(ticker.LOCK_KEY).decode()
+    assert leads is (holder == "host-a:1")
 
 
 def test_a_tick_times_out_offers_and_records_the_missed_break(runtime, db):

@@ -1,0 +1,29 @@
+local oid, aid = ARGV[A + 1], ARGV[A + 2]
+local o = hgetall(P .. 'offer:' .. oid)
+if not o.state then return finish(false, 'unknown_offer') end
+if o.agent ~= aid then return finish(false, 'not_your_offer') end
+if o.state ~= 'pending' then
+  if o.state == 'accepted' then return finish(false, 'already_accepted') end
+  return finish(false, o.state)
+end
+if NOW >= tonumber(o.expires) then
+  local sid = rona(oid, 'expired')
+  if sid and C.auto then settle(sid, 0) end
+  return finish(false, 'expired')
+end
+local ch = load_call(o.call)
+local a = load_agent(aid)
+if not ch or ch.state ~= 'offered' or ch.offer ~= oid or not a or a.h.offer ~= oid then
+  -- cannot happen while every change goes through these scripts; closed rather than left stuck
+  close_offer(oid, o, 'rescinded')
+  return finish(false, 'inconsistent')
+end
+close_offer(oid, o, 'accepted')
+R('HSET', P .. 'call:' .. ch.sid, 'state', 'connected', 'conn', I(NOW), 'since', I(NOW), 'offer', '')
+call_event(ch, 'connected', {agent_id = aid, offer_id = oid})
+roll_agent_day(a)
+bump(a, 'calls', 1)
+local rr = R('HINCRBY', P .. 'qcfg:' .. ch.q, 'rr', 1)
+set_fields(a, 'rr:' .. ch.q, I(rr), 'offer', '', 'call', ch.sid)
+agent_state(a, 'on_call', '', {call_sid = ch.sid})
+return finish(true, '')

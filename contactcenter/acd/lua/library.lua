@@ -1,0 +1,570 @@
+-- The library every ACD script starts with (the loader prepends it to each script in this folder).
+-- Written for Lua 5.1 as Redis embeds it (and as fakeredis runs it): no globals, no goto,
+-- numbers handed to Redis as formatted strings so no precision is lost.
+local R = redis.call
+local P = ARGV[1]
+local NOW = tonumber(ARGV[2])
+local C = {
+  nonce = ARGV[3], publish = ARGV[4] == '1', auto = ARGV[5] == '1',
+  offer_ms = tonumber(ARGV[6]), day_offset = tonumber(ARGV[7]), ttl = tonumber(ARGV[8]),
+  alpha = tonumber(ARGV[9]),
+}
+local A = 9
+local BAND = 1e13
+local MAXP = 899
+local EV = {}
+local OFFERS = {}
+local QC = {}
+
+local function I(x) return string.format('%d', x) end
+local function F(x) return string.format('%.17g', x) end
+
+local function split(s, sep)
+  local out = {}
+  if not s or s == '' then return out end
+  for item in string.gmatch(s, '([^' .. sep .. ']+)') do out[#out + 1] = item end
+  return out
+end
+
+local function hgetall(key)
+  local flat = R('HGETALL', key)
+  local t = {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return t
+end
+
+local function parse_skills(s)
+  local out = {}
+  for _, item in ipairs(split(s, ',')) do
+    local eq = string.find(item, '=', 1, true)
+    out[#out + 1] = {string.sub(item, 1, eq - 1), tonumber(string.sub(item, eq + 1))}
+  end
+  return out
+end
+
+local function today() return math.floor((NOW + C.day_offset) / 86400000) end
+
+local function emit(t)
+  t.at = NOW / 1000
+  EV[#EV + 1] = cjson.encode(t)
+end
+
+local function finish(ok, reason, extra)
+  if C.publish then
+    for _, e in ipairs(EV) do R('PUBLISH', P .. 'events', e) end
+  end
+  return {ok and 1 or 0, reason or '', EV, OFFERS, extra or {}}
+end
+
+-- queues ---------------------------------------------------------------------------------------
+
+-- a queue's configuration, compiled by Python into one JSON document (see `_queue_config`):
+-- {name, prio, strategy, maxlen, offer_ms, wrap_ms, aht_ms, req = {{skill, level}...},
+--  tiers = {{after, cap, caps = {skill = level}, drop = {skill = true}, pools = {...}, req = {...}}...}}
+-- tier 1 is the queue as configured; tier.req is the queue's own requirement at that tier
+local function getq(name)
+  local q = QC[name]
+  if q ~= nil then return q or nil end
+  local raw = R('HGET', P .. 'qcfg:' .. name, 'cfg')
+  if not raw then QC[name] = false; return nil end
+  q = cjson.decode(raw)
+  if q.offer_ms <= 0 then q.offer_ms = C.offer_ms end
+  QC[name] = q
+  return q
+end
+
+local function tier_of(q, wait)
+  local idx = 1
+  for i = 2, #q.tiers do
+    if q.tiers[i].after <= wait then idx = i end
+  end
+  return idx
+end
+
+local function reqs_at(base, t)
+  local out = {}
+  for _, sl in ipairs(base) do
+    local s, l = sl[1], sl[2]
+    if not t.drop[s] then
+      if t.cap < l then l = t.cap end
+      local c = t.caps[s]
+      if c and c < l then l = c end
+      out[#out + 1] = {s, l}
+    end
+  end
+  return out
+end
+
+local function meets(skills, reqs)
+  for _, sl in ipairs(reqs) do
+    if (skills[sl[1]] or 0) < sl[2] then return false end
+  end
+  return true
+end
+
+local function enq_of(score) return score - math.floor(score / BAND) * BAND end
+
+-- is (s1, m1) ahead of (s2, m2) in queue order? (nil s2: nothing to beat)
+local function ahead(s1, m1, s2, m2)
+  if s2 == nil then return true end
+  if s1 ~= s2 then return s1 < s2 end
+  return m1 < m2
+end
+
+-- agents ---------------------------------------------------------------------------------------
+
+-- an agent with the fields routing reads on every decision; `full` adds skills and the rest
+local CORE = {'state', 'since', 'reason', 'idle', 'wrap_until', 'offer', 'call', 'queues', 'cands', 'day', 'calls', 'talk'}
+
+local function load_agent(aid)
+  local v = R('HMGET', P .. 'agent:' .. aid, unpack(CORE))
+  if not v[1] then return nil end
+  local h = {}
+  for i, f in ipairs(CORE) do
+    if v[i] then h[f] = v[i] end
+  end
+  local a = {id = aid, h = h, queues = split(h.queues, ','), qset = {}}
+  for _, qn in ipairs(a.queues) do a.qset[qn] = true end
+  return a
+end
+
+local function full(a)
+  if a.skills then return a end
+  a.skills = {}
+  for k, v in pairs(hgetall(P .. 'agent:' .. a.id)) do
+    a.h[k] = v
+    if string.sub(k, 1, 2) == 's:' then a.skills[string.sub(k, 3)] = tonumber(v) end
+  end
+  return a
+end
+
+local function pooled(a, q, t)
+  if a.qset[q.name] then return true end
+  for _, p in ipairs(t.pools) do
+    if a.qset[p] then return true end
+  end
+  return false
+end
+
+-- The queues whose calls the agent may be offered (its own, and those whose escalation widens to
+-- them), each with the wait after which it qualifies for the queue's own requirements ('-':
+-- never, though calls with their own requirements may still suit it). Kept in the agent's
+-- 'cands' field and recomputed whenever the agent's profile or one of these queues changes, so
+-- that a routing decision reads no queue configuration.
+local function compute_cands(a)
+  full(a)
+  local seen, out = {}, {}
+  local function consider(qn)
+    if seen[qn] then return end
+    seen[qn] = true
+    local q = getq(qn)
+    if not q then return end
+    local after = '-'
+    for _, t in ipairs(q.tiers) do
+      if pooled(a, q, t) and meets(a.skills, t.req) then after = I(t.after); break end
+    end
+    out[#out + 1] = qn .. '=' .. after
+  end
+  for _, qn in ipairs(a.queues) do consider(qn) end
+  for _, qn in ipairs(a.queues) do
+    for _, x in ipairs(R('SMEMBERS', P .. 'widened:' .. qn)) do consider(x) end
+  end
+  local cands = table.concat(out, ',')
+  R('HSET', P .. 'agent:' .. a.id, 'cands', cands)
+  a.h.cands = cands
+end
+
+local function agent_score(q, a)
+  full(a)
+  local h = a.h
+  local idle = tonumber(h.idle) or NOW
+  local st = q.strategy
+  if st == 'longest-idle' then return idle end
+  if st == 'most-skilled' then
+    local sum = 0
+    for _, sl in ipairs(q.req) do sum = sum + (a.skills[sl[1]] or 0) end
+    if sum > MAXP then sum = MAXP end
+    return (MAXP - sum) * BAND + idle
+  end
+  local frac = idle / BAND
+  if st == 'round-robin' then return (tonumber(h['rr:' .. q.name]) or 0) + frac end
+  local fresh = tonumber(h.day) == today()
+  if st == 'fewest-calls' then
+    return (fresh and tonumber(h.calls) or 0) + frac
+  end
+  return (fresh and math.floor((tonumber(h.talk) or 0) / 1000) or 0) + frac
+end
+
+local function agent_state(a, new, reason, extra)
+  local prev = a.h.state
+  reason = reason or ''
+  R('HSET', P .. 'agent:' .. a.id, 'state', new, 'since', I(NOW), 'reason', reason)
+  a.h.state, a.h.since, a.h.reason = new, I(NOW), reason
+  local ev = {type = 'agent.state', agent_id = a.id, state = new, previous = prev, since = NOW / 1000}
+  if reason ~= '' then ev.reason = reason end
+  if extra then for k, v in pairs(extra) do ev[k] = v end end
+  emit(ev)
+end
+
+local function enter_available(a, idle)
+  R('HSET', P .. 'agent:' .. a.id, 'idle', I(idle))
+  a.h.idle = I(idle)
+  for _, qn in ipairs(a.queues) do
+    local q = getq(qn)
+    if q then R('ZADD', P .. 'avail:' .. qn, F(agent_score(q, a)), a.id) end
+  end
+  R('ZADD', P .. 'avail', I(idle), a.id)
+end
+
+local function leave_available(a)
+  for _, qn in ipairs(a.queues) do R('ZREM', P .. 'avail:' .. qn, a.id) end
+  R('ZREM', P .. 'avail', a.id)
+end
+
+local function set_fields(a, ...)
+  local args = {...}
+  R('HSET', P .. 'agent:' .. a.id, unpack(args))
+  for i = 1, #args, 2 do a.h[args[i]] = args[i + 1] end
+end
+
+local function roll_agent_day(a)
+  local d = I(today())
+  if a.h.day ~= d then set_fields(a, 'day', d, 'calls', '0', 'talk', '0') end
+end
+
+local function bump(a, field, delta)
+  a.h[field] = I(R('HINCRBY', P .. 'agent:' .. a.id, field, I(delta)))
+end
+
+-- calls ----------------------------------------------------------------------------------------
+
+local function load_call(sid)
+  local h = hgetall(P .. 'call:' .. sid)
+  if not h.state then return nil end
+  h.sid = sid
+  return h
+end
+
+local function zkey(ch)
+  return P .. ((ch.ov == '1') and 'qo:' or 'q:') .. ch.q
+end
+
+local function call_event(ch, new, extra)
+  local ev = {type = 'call.updated', call_sid = ch.sid, queue = ch.q, state = new, previous = ch.state}
+  if extra then for k, v in pairs(extra) do ev[k] = v end end
+  ch.state = new
+  emit(ev)
+end
+
+local function finish_call(ch, state, reason)
+  local key = P .. 'call:' .. ch.sid
+  R('HSET', key, 'state', state, 'reason', reason, 'since', I(NOW), 'offer', '', 'ended', I(NOW))
+  R('SREM', P .. 'calls', ch.sid)
+  if C.ttl > 0 then R('EXPIRE', key, I(C.ttl)) end
+  call_event(ch, state, {reason = reason, agent_id = (ch.agent ~= '' and ch.agent) or nil})
+end
+
+local function enqueue_call(sid, q, prio, ov, req, enq, attrs, check_len)
+  local key = P .. 'call:' .. sid
+  local st = R('HGET', key, 'state')
+  if st and st ~= 'completed' and st ~= 'abandoned' then return nil, 'duplicate' end
+  if check_len and q.maxlen > 0 and
+     R('ZCARD', P .. 'q:' .. q.name) + R('ZCARD', P .. 'qo:' .. q.name) >= q.maxlen then
+    return nil, 'queue_full'
+  end
+  local e = q.prio + prio
+  if e > MAXP then e = MAXP end
+  if e < 0 then e = 0 end
+  local m = string.format('%015d', R('INCR', P .. 'seq')) .. ':' .. sid
+  local score = (MAXP - e) * BAND + enq
+  R('DEL', key)
+  R('HSET', key, 'q', q.name, 'prio', I(prio), 'eprio', I(e), 'score', F(score), 'm', m, 'enq', I(enq),
+    'ov', ov and '1' or '0', 'req', req, 'state', 'waiting', 'since', I(NOW), 'attrs', attrs,
+    'offer', '', 'agent', '', 'reason', '', 'offers', '0')
+  R('ZADD', P .. (ov and 'qo:' or 'q:') .. q.name, F(score), m)
+  R('SADD', P .. 'calls', sid)
+  emit({type = 'call.updated', call_sid = sid, queue = q.name, state = 'waiting', priority = e,
+        enqueued_at = enq / 1000})
+  return m
+end
+
+-- offers ---------------------------------------------------------------------------------------
+
+local function create_offer(a, ch)
+  local q = getq(ch.q)
+  local oid = 'o' .. I(R('INCR', P .. 'seq')) .. '-' .. C.nonce
+  local exp = NOW + ((q and q.offer_ms) or C.offer_ms)
+  R('HSET', P .. 'offer:' .. oid, 'call', ch.sid, 'agent', a.id, 'queue', ch.q, 'created', I(NOW),
+    'expires', I(exp), 'state', 'pending', 'prio', ch.eprio)
+  R('ZADD', P .. 'offers', I(exp), oid)
+  R('ZREM', zkey(ch), ch.m)
+  R('HSET', P .. 'call:' .. ch.sid, 'state', 'offered', 'offer', oid, 'agent', a.id, 'since', I(NOW))
+  R('HINCRBY', P .. 'call:' .. ch.sid, 'offers', 1)
+  leave_available(a)
+  set_fields(a, 'offer', oid, 'call', ch.sid)
+  agent_state(a, 'reserved', '', {offer_id = oid, call_sid = ch.sid})
+  emit({type = 'offer.created', offer_id = oid, call_sid = ch.sid, agent_id = a.id, queue = ch.q,
+        expires_at = exp / 1000, priority = tonumber(ch.eprio)})
+  call_event(ch, 'offered', {agent_id = a.id, offer_id = oid})
+  OFFERS[#OFFERS + 1] = {oid, ch.sid, a.id, ch.q, I(NOW), I(exp), ch.eprio}
+  return oid
+end
+
+local function close_offer(oid, o, outcome)
+  R('HSET', P .. 'offer:' .. oid, 'state', outcome, 'closed', I(NOW))
+  R('ZREM', P .. 'offers', oid)
+  if C.ttl > 0 then R('EXPIRE', P .. 'offer:' .. oid, I(C.ttl)) end
+  emit({type = 'offer.' .. outcome, offer_id = oid, call_sid = o.call, agent_id = o.agent, queue = o.queue})
+end
+
+-- an offered call goes back to its queue with the score it had: its place is kept
+local function requeue(ch)
+  R('HSET', P .. 'call:' .. ch.sid, 'state', 'waiting', 'offer', '', 'agent', '', 'since', I(NOW))
+  R('ZADD', zkey(ch), ch.score, ch.m)
+  call_event(ch, 'waiting')
+end
+
+-- RONA: the offer was rejected or timed out; the agent goes on a "missed" break
+local function rona(oid, outcome)
+  local o = hgetall(P .. 'offer:' .. oid)
+  if o.state ~= 'pending' then R('ZREM', P .. 'offers', oid); return nil end
+  close_offer(oid, o, outcome)
+  local ch = load_call(o.call)
+  if ch and ch.state == 'offered' and ch.offer == oid then requeue(ch) end
+  local a = load_agent(o.agent)
+  if a and a.h.state == 'reserved' and a.h.offer == oid then
+    set_fields(a, 'offer', '', 'call', '')
+    agent_state(a, 'break', 'missed')
+  end
+  return o.call
+end
+
+-- matching -------------------------------------------------------------------------------------
+
+-- the best available agent for a waiting call, in its queue's strategy order
+local function find_agent(ch, q)
+  local t = q.tiers[tier_of(q, NOW - tonumber(ch.enq))]
+  local reqs = t.req
+  if ch.ov == '1' then reqs = reqs_at(parse_skills(ch.req), t) end
+  local names = {}
+  for i, sl in ipairs(reqs) do names[i] = 's:' .. sl[1] end
+  local pools = {q.name}
+  for _, p in ipairs(t.pools) do pools[#pools + 1] = p end
+  for _, p in ipairs(pools) do
+    local key = P .. 'avail:' .. p
+    local start, size = 0, 8
+    while true do
+      local batch = R('ZRANGE', key, start, start + size - 1)
+      for _, aid in ipairs(batch) do
+        if #names == 0 then return aid end
+        local vals = R('HMGET', P .. 'agent:' .. aid, unpack(names))
+        local ok = true
+        for i, sl in ipairs(reqs) do
+          if (tonumber(vals[i]) or 0) < sl[2] then ok = false; break end
+        end
+        if ok then return aid end
+      end
+      if #batch < size then break end
+      start = start + size
+      if size < 128 then size = size * 2 end
+    end
+  end
+  return nil
+end
+
+-- the call an available agent should take first: highest priority, then longest wait, across
+-- the agent's queues and the queues that overflow into them, among calls it is eligible for
+local function best_call(a)
+  local bs, bm = nil, nil
+  for _, item in ipairs(split(a.h.cands, ',')) do
+    local eq = string.find(item, '=', 1, true)
+    local qn, after = string.sub(item, 1, eq - 1), tonumber(string.sub(item, eq + 1))
+    -- calls on the queue's requirements: eligibility depends on wait alone and only widens,
+    -- so the agent may take exactly the calls that have waited `after` or longer
+    if after then
+      local cutoff = NOW - after
+      local key = P .. 'q:' .. qn
+      local r = R('ZRANGEBYSCORE', key, '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+      while #r > 0 do
+        local s = tonumber(r[2])
+        if not ahead(s, r[1], bs, bm) then break end
+        local band = math.floor(s / BAND)
+        if s - band * BAND <= cutoff then bs, bm = s, r[1]; break end
+        -- the head of a band is its oldest call: nothing in this band is old enough
+        r = R('ZRANGEBYSCORE', key, F((band + 1) * BAND), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+      end
+    end
+    -- calls with their own requirements, in queue order, while they could still win
+    local okey = P .. 'qo:' .. qn
+    local start, size = 0, 8
+    local done = false
+    while not done do
+      local ov = R('ZRANGE', okey, start, start + size - 1, 'WITHSCORES')
+      if #ov == 0 then break end
+      local q = getq(qn)
+      if not q then break end
+      full(a)
+      for i = 1, #ov, 2 do
+        local m, s = ov[i], tonumber(ov[i + 1])
+        if not ahead(s, m, bs, bm) then done = true; break end
+        local t = q.tiers[tier_of(q, NOW - enq_of(s))]
+        if pooled(a, q, t) then
+          local req = R('HGET', P .. 'call:' .. string.sub(m, 17), 'req')
+          if meets(a.skills, reqs_at(parse_skills(req or ''), t)) then bs, bm = s, m; done = true; break end
+        end
+      end
+      start = start + size
+      if size < 128 then size = size * 2 end
+    end
+  end
+  if not bm then return nil end
+  return string.sub(bm, 17)
+end
+
+-- offer a waiting call to the agent its queue's strategy picks, unless that agent has a better
+-- call waiting: then that call is placed first (so no agent ever takes a call while a better one
+-- it may take waits), and this call tries again
+-- (`known`, when given, is an agent whose best call is known to be this one)
+local settle
+settle = function(sid, depth, known)
+  for _ = 1, 32 do
+    local ch = load_call(sid)
+    if not ch or ch.state ~= 'waiting' then return nil, 'not_waiting' end
+    local q = getq(ch.q)
+    if not q then return nil, 'unknown_queue' end
+    local aid = find_agent(ch, q)
+    if not aid then return nil, 'no_agent' end
+    if known and known.id == aid and known.h.state == 'available' then return create_offer(known, ch) end
+    local a = load_agent(aid)
+    local better = best_call(a)
+    if better == nil or better == sid then return create_offer(a, ch) end
+    local placed = nil
+    if depth < 16 then placed = settle(better, depth + 1) end
+    if not placed then create_offer(a, load_call(better)) end
+  end
+  return nil, 'busy'
+end
+
+local function match_agent(aid, a)
+  a = a or load_agent(aid)
+  for _ = 1, 32 do
+    if not a or a.h.state ~= 'available' then break end
+    local sid = best_call(a)
+    if not sid then break end
+    if not settle(sid, 0, a) then create_offer(a, load_call(sid)) end
+    -- the call may have gone to an agent the strategy prefers: then this one looks again
+    if a.h.state ~= 'available' or R('HGET', P .. 'agent:' .. aid, 'state') ~= 'available' then break end
+  end
+end
+
+local function dispatch(limit)
+  if R('ZCARD', P .. 'avail') == 0 then return end
+  local streams = {}
+  for _, qn in ipairs(R('SMEMBERS', P .. 'queues')) do
+    local q = getq(qn)
+    if q then
+      local any = R('ZCARD', P .. 'avail:' .. qn) > 0
+      if not any then
+        for _, p in ipairs(q.tiers[#q.tiers].pools) do
+          if R('ZCARD', P .. 'avail:' .. p) > 0 then any = true; break end
+        end
+      end
+      if any then
+        for _, kind in ipairs({'q:', 'qo:'}) do
+          local list = R('ZRANGE', P .. kind .. qn, 0, -1, 'WITHSCORES')
+          if #list > 0 then
+            local st = {q = q, list = list, i = 1, plain = (kind == 'q:'), dead = 0, maxtier = #q.tiers,
+                        hs = tonumber(list[2])}
+            if st.plain then
+              local oldest = nil
+              for i = 2, #list, 2 do
+                local e = enq_of(tonumber(list[i]))
+                if not oldest or e < oldest then oldest = e end
+              end
+              st.maxtier = tier_of(q, NOW - oldest)
+            end
+            streams[#streams + 1] = st
+          end
+        end
+      end
+    end
+  end
+  local made = 0
+  while made < limit do
+    local best = nil
+    for _, st in ipairs(streams) do
+      if st.i <= #st.list and (best == nil or ahead(st.hs, st.list[st.i], best.hs, best.list[best.i])) then
+        best = st
+      end
+    end
+    if not best then break end
+    local m, s = best.list[best.i], best.hs
+    best.i = best.i + 2
+    best.hs = tonumber(best.list[best.i + 1])
+    local j = nil
+    if best.plain then j = tier_of(best.q, NOW - enq_of(s)) end
+    if not j or j > best.dead then
+      local before = #OFFERS
+      local oid, why = settle(string.sub(m, 17), 0)
+      made = made + (#OFFERS - before)
+      if not oid and why == 'no_agent' and j then
+        best.dead = j
+        if j >= best.maxtier then best.i = #best.list + 1 end
+      end
+      if R('ZCARD', P .. 'avail') == 0 then break end
+    end
+  end
+end
+
+-- day-based strategies (fewest calls, least talk time today) are rescored when the day turns
+local function roll_day()
+  local d = today()
+  local cur = tonumber(R('GET', P .. 'day'))
+  if cur == d then return end
+  R('SET', P .. 'day', I(d))
+  for _, qn in ipairs(R('SMEMBERS', P .. 'queues')) do
+    local q = getq(qn)
+    if q and (q.strategy == 'fewest-calls' or q.strategy == 'least-talk-time') then
+      for _, aid in ipairs(R('ZRANGE', P .. 'avail:' .. qn, 0, -1)) do
+        local a = load_agent(aid)
+        if a then R('ZADD', P .. 'avail:' .. qn, F(agent_score(q, a)), aid) end
+      end
+    end
+  end
+end
+
+-- wrap-up ends: never before wrap_until unless forced
+local function end_wrap(aid, force)
+  local a = load_agent(aid)
+  if not a then R('ZREM', P .. 'wrap', aid); return false, 'unknown_agent' end
+  if a.h.state ~= 'wrap_up' then R('ZREM', P .. 'wrap', aid); return false, 'not_in_wrap_up' end
+  local till = tonumber(a.h.wrap_until) or 0
+  if NOW < till and not force then return false, 'wrap_up_not_over' end
+  R('ZREM', P .. 'wrap', aid)
+  local idle = NOW
+  if till < NOW then idle = till end
+  if NOW < till then set_fields(a, 'wrap_until', I(NOW)) end
+  agent_state(a, 'available', '', {forced = (NOW < till) or nil})
+  enter_available(a, idle)
+  return true, ''
+end
+
+local function complete_call(ch, a, wrap_ms, reason)
+  local q = getq(ch.q)
+  if wrap_ms < 0 then wrap_ms = (q and q.wrap_ms) or 0 end
+  local talk = NOW - (tonumber(ch.conn) or NOW)
+  R('HSET', P .. 'call:' .. ch.sid, 'talk', I(talk))
+  finish_call(ch, 'completed', reason)
+  local ah = P .. 'aht:' .. ch.q
+  local avg = tonumber(R('HGET', ah, 'avg'))
+  local h = talk + wrap_ms
+  if avg then avg = avg + C.alpha * (h - avg) else avg = h end
+  R('HSET', ah, 'avg', F(avg))
+  R('HINCRBY', ah, 'n', 1)
+  if a then
+    roll_agent_day(a)
+    bump(a, 'talk', talk)
+    set_fields(a, 'call', '', 'wrap_until', I(NOW + wrap_ms))
+  end
+  return wrap_ms
+end
