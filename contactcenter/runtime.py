@@ -15,7 +15,7 @@ from typing import Callable
 
 import redis
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from contactcenter import redis_conn
 from contactcenter.config import Settings, load_settings
@@ -136,6 +136,10 @@ def build_telephony(settings: Settings) -> Telephony:
 
 
 def build_runtime(settings: Settings | None = None) -> Runtime:
+    # Mappers are configured here, in the thread that builds the process, before any thread of
+    # ours starts or any work-horse is forked: SQLAlchemy configures them under a process-wide
+    # lock, and a child forked while another thread held it would wait for it forever.
+    configure_mappers()
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     return Runtime(
