@@ -130,7 +130,7 @@ def _service() -> CallService:
         )
         ivr = IvrService(database.session(), SessionStore(rt.redis), flow, ivr_urls, settings.default_region, acd=acd)
     return CallService(database.session(), urls, ivr=ivr, acd=acd, default_region=settings.default_region,
-                       short_abandon_s=settings.short_abandon_s)
+                       short_abandon_s=settings.short_abandon_s, ivr_sessions=SessionStore(rt.redis))
 
 
 def _step() -> int:

@@ -1,11 +1,18 @@
 """The IVR against the store: self-service answers from the CRM, and the caller's path written
-onto their interaction in the same transaction as the webhook that moved them."""
+onto their interaction.
+
+A menu step writes nothing to the store: its turn waits in Redis (see `ivr.session`) and is
+written with the transaction that takes the caller out of the IVR, or by the status callback of a
+caller who hangs up in it. Webhooks that write the call anyway (its first, a recording, a status
+change) write the pending turns with it."""
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from contactcenter import phones
@@ -14,6 +21,7 @@ from contactcenter.acd.services import AcdService
 from contactcenter.ivr.engine import IvrEngine, IvrUrls, Turn
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.session import IvrSession, SessionStore
+from contactcenter.tickets import interactions
 from contactcenter.tickets.interactions import find as find_interaction
 from contactcenter.tickets.models import Customer, Interaction, Ticket
 from contactcenter.tickets.services import voicemail_ticket
@@ -127,6 +135,15 @@ class CrmSelfService:
             voicemail_ticket(self.session, call, recording_url, duration_s, queue_id=self._queue_id(queue), subject=subject)
 
 
+@dataclass(frozen=True)
+class Answered:
+    """One IVR turn, and the caller's interaction when the turn had to load it (the caller left
+    the IVR, or the flow wrote to the store): None on a plain menu step, which writes nothing."""
+
+    turn: Turn
+    call: Interaction | None
+
+
 class IvrService:
     def __init__(self, session: Session, store: SessionStore, flow: Flow, urls: IvrUrls,
                  default_region: str = "US", self_service: CrmSelfService | None = None,
@@ -136,18 +153,21 @@ class IvrService:
         self.flow = flow
         self.engine = IvrEngine(flow, self_service or CrmSelfService(session, default_region, acd), urls)
 
-    def begin(self, call: Interaction) -> Turn:
+    def begin(self, call: Interaction, event: dict[str, Any] | None = None) -> Turn:
         segment = call.customer.segment if call.customer is not None else None
         ivr, turn = self.engine.start(call.call_sid, caller=call.from_number,
                                       customer_id=call.customer_id, segment=segment)
         call.ivr_flow, call.ivr_flow_version = self.flow.name, self.flow.version
-        self._record(call, ivr, turn)
+        self._keep(ivr, turn, event)
+        self._write(call, ivr, turn)
         return turn
 
     def answer(self, call: Interaction, step: int, *, duplicate: bool, digits: str | None = None,
                speech: str | None = None, dial_status: str | None = None,
                recording_url: str | None = None, recording_duration: int | None = None) -> Turn:
-        """The caller answered step `step`. Anything but the current step changes nothing."""
+        """The caller answered step `step` on a webhook that writes the call anyway (its first,
+        a status change, a recording): the turn and everything pending go to the store now.
+        Anything but the current step changes nothing."""
         ivr = self.store.load(call.call_sid)
         if ivr is None or ivr.flow != self.flow.name:
             return self.begin(call)  # unknown or expired session: start again at the root
@@ -155,21 +175,80 @@ class IvrService:
             return self.engine.reprompt(ivr)
         turn = self.engine.advance(ivr, digits=digits, speech=speech, dial_status=dial_status,
                                    recording_url=recording_url, recording_duration=recording_duration)
-        self._record(call, ivr, turn)
+        self._keep(ivr, turn, None)
+        self._write(call, ivr, turn)
         return turn
 
-    def _record(self, call: Interaction, ivr: IvrSession, turn: Turn) -> None:
-        call.ivr_path = [*(call.ivr_path or []), *(entry.as_dict() for entry in turn.visited)]
-        call.ivr_variables = ivr.public_variables()
-        call.language = ivr.language
+    def answer_live(self, call_sid: str, step: int, delivery: dict[str, Any], load_call: Callable[[], Interaction],
+                    *, digits: str | None = None, speech: str | None = None) -> Answered:
+        """A menu answer from a caller still in the IVR, on the hot path: the delivery is
+        deduplicated and the turn kept in Redis; the store is written only when the caller leaves
+        the IVR or the flow itself wrote (a callback booked, a voicemail). `delivery` is the
+        event log row, stored with the path."""
+        fresh, ivr = self.store.claim_and_load(call_sid, delivery["dedupe_key"])
+        if ivr is None or ivr.flow != self.flow.name:
+            call = load_call()
+            return Answered(self.begin(call, delivery), call)
+        if not fresh or step != ivr.step:
+            return Answered(self.engine.reprompt(ivr), None)
+        outcome = ivr.outcome
+        turn = self.engine.advance(ivr, digits=digits, speech=speech)
+        self._keep(ivr, turn, delivery)
+        if turn.exit is None and turn.handoff is None and ivr.outcome == outcome:
+            return Answered(turn, None)
+        call = load_call()
+        self._write(call, ivr, turn)
+        return Answered(turn, call)
+
+    def _keep(self, ivr: IvrSession, turn: Turn, delivery: dict[str, Any] | None) -> None:
+        """Save the session and append this turn's path (and delivery) to the pending list."""
         if turn.csat is not None:
-            call.csat = turn.csat
+            ivr.csat = turn.csat
+        pending: dict[str, Any] = {"path": [entry.as_dict() for entry in turn.visited]}
+        if delivery is not None:
+            pending["event"] = {**delivery, "received_at": delivery["received_at"].isoformat()}
+        self.store.save(ivr, pending)
+
+    def _write(self, call: Interaction, ivr: IvrSession, turn: Turn) -> None:
+        write_pending(self.session, self.store, call, ivr)
         if turn.exit and call.ivr_exit is None:
             call.ivr_exit = turn.exit
         if turn.handoff is not None:
             call.intent = turn.handoff.intent
             call.priority = turn.handoff.priority
-        self.store.save(ivr)
+
+
+def write_pending(session: Session, store: SessionStore, call: Interaction, ivr: IvrSession | None = None) -> None:
+    """Write the caller's pending IVR turns onto their interaction (path, variables, language,
+    survey score, and the deliveries into the event log).
+
+    The pending list is trimmed only once this transaction commits: if the store fails, the turns
+    stay in Redis for the next write (the event log skips deliveries it already has)."""
+    if ivr is None:
+        ivr = store.load(call.call_sid)
+    turns = store.pending(call.call_sid)
+    path = [entry for turn in turns for entry in turn.get("path", ()) if isinstance(entry, dict)]
+    if path:
+        call.ivr_path = [*(call.ivr_path or []), *path]
+    if ivr is not None:
+        call.ivr_variables = ivr.public_variables()
+        call.language = ivr.language
+        if ivr.csat is not None:
+            call.csat = ivr.csat
+    events = []
+    for turn in turns:
+        row = turn.get("event")
+        if isinstance(row, dict):
+            try:
+                events.append({**row, "received_at": datetime.fromisoformat(row["received_at"])})
+            except (KeyError, TypeError, ValueError):
+                continue
+    if events:
+        session.flush()  # the interaction row exists before its events reference it
+        interactions.log_events(session, call.id, events)
+    if turns:
+        sid, count = call.call_sid, len(turns)
+        event.listen(session, "after_commit", lambda _s: store.written(sid, count), once=True)
 
 
 FlowSource = Callable[[str], Flow]
