@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from contactcenter import phones
@@ -48,6 +48,11 @@ STATUS_WORDS = {
     },
 }
 
+# Built once (a menu's lookup runs on the webhook hot path), on the session's connection.
+_OPEN_TICKETS = select(func.count(Ticket.id)).where(
+    Ticket.customer_id == bindparam("customer_id"), Ticket.status.in_(OPEN_STATES)
+)
+
 
 def _words(language: str) -> dict[str, str]:
     return STATUS_WORDS.get(language.split("-")[0], STATUS_WORDS["en"])
@@ -78,9 +83,7 @@ class CrmSelfService:
     def open_tickets(self, customer_id: int | None, language: str) -> str | None:
         if customer_id is None:
             return None
-        count = self.session.scalar(
-            select(func.count(Ticket.id)).where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATES))
-        ) or 0
+        count = self.session.connection().execute(_OPEN_TICKETS, {"customer_id": customer_id}).scalar() or 0
         if language.startswith("es"):
             return f"{count} solicitudes abiertas" if count != 1 else "una solicitud abierta"
         return f"{count} open requests" if count != 1 else "one open request"

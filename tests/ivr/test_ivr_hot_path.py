@@ -202,3 +202,30 @@ def test_pending_turns_stay_in_redis_until_the_store_has_them(line, client, db):
     db.commit()
     assert store.pending(sid) == []
     assert _menu_inputs(_call(db, sid)) == ["9", "9"]
+
+
+def test_the_ivr_answers_with_urls_of_the_host_it_was_called_on(line, client, db):
+    sid = call_sid()
+    assert post_signed(client, "/hooks/voice", carrier_params(sid, from_=CALLER), base="http://a.example").status_code == 200
+    params = carrier_params(sid, status="in-progress", from_=CALLER, Digits="9")
+    resp = post_signed(client, "/hooks/ivr?step=0", params, base="http://b.example")
+    assert resp.status_code == 200
+    assert b'action="http://b.example/hooks/ivr?step=1"' in resp.data
+
+
+def test_a_new_public_base_url_is_used_by_the_next_webhook(line, client, db):
+    sid = call_sid()
+    _start(client, sid)
+    line.settings = line.settings.with_overrides(public_base_url="https://cc.example.com")
+    params = carrier_params(sid, status="in-progress", from_=CALLER, Digits="9")
+    resp = post_signed(client, "/hooks/ivr?step=0", params, base="https://cc.example.com")
+    assert resp.status_code == 200
+    assert b'action="https://cc.example.com/hooks/ivr?step=1"' in resp.data
+
+
+def test_many_hosts_keep_the_webhook_url_cache_small(line, app, client, db):
+    for n in range(40):  # without PUBLIC_BASE_URL, the Host header names the host
+        sid = call_sid()
+        resp = post_signed(client, "/hooks/voice", carrier_params(sid, from_=CALLER), base=f"http://h{n}.example")
+        assert resp.status_code == 200
+    assert 0 < len(app.extensions["contactcenter.hook_urls"]) <= 16
