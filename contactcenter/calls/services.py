@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
 from contactcenter.ivr.engine import HandOff, Turn
-from contactcenter.ivr.services import IvrService, write_pending
+from contactcenter.ivr.services import IvrService, leave, write_pending
 from contactcenter.ivr.session import SessionStore
 from contactcenter.telephony.interfaces import (
     CallEvent,
@@ -101,20 +101,15 @@ class CallService:
                   dial_status: str | None = None, recording_duration: int | None = None) -> list[Instruction]:
         """The caller answered an IVR prompt (digits, speech, a recording, a transfer result).
 
-        A menu answer from a caller still in the IVR takes the hot path: one Core read of the
-        call, the turn kept in Redis, nothing written to the store until the caller leaves the IVR
-        (`IvrService.answer_live`). Anything else (the call ended or queued, a status that moves
-        the call forward, a recording or transfer result) writes the call as it always did."""
+        A menu answer from a caller still in the IVR takes the hot path: Redis alone, nothing
+        read from or written to the store until the caller leaves the IVR
+        (`IvrService.answer_live`). Anything else (an unknown call, one ended or queued, a status
+        that moves the call forward, a recording or transfer result) goes through the store."""
         key = f"ivr:{event.call_sid}:{kind}:{step}"
         if self.ivr is not None and kind == "gather":
-            state = interactions.call_state(self.session, event.call_sid)
-            if state is None:
-                raise interactions.UnknownCall(event.call_sid)
-            if not state.ended and not state.queued and not interactions.moves_status(state, event):
-                answered = self.ivr.answer_live(
-                    event.call_sid, step, interactions.event_values(event, key), lambda: self._load(event.call_sid),
-                    digits=event.digits, speech=event.speech_result,
-                )
+            answered = self.ivr.answer_live(event, step, interactions.event_values(event, key),
+                                            lambda: self._load(event.call_sid))
+            if answered is not None:
                 if answered.turn.handoff is None:
                     return list(answered.turn.instructions)
                 return self._after_turn(answered.call or self._load(event.call_sid), answered.turn)
@@ -213,6 +208,7 @@ class CallService:
         if not recorded.duplicate and call.is_ended and call.ivr_flow and self.ivr_sessions is not None:
             # A caller who hung up in the IVR: the turns still in Redis are their path.
             write_pending(self.session, self.ivr_sessions, call)
+            leave(self.ivr_sessions, call)
         if not recorded.duplicate and call.is_ended and call.queued_at is not None and self.acd is not None:
             self.acd.call_ended(call)
         return recorded

@@ -21,6 +21,7 @@ from contactcenter.acd.services import AcdService
 from contactcenter.ivr.engine import IvrEngine, IvrUrls, Turn
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.session import IvrSession, SessionStore
+from contactcenter.telephony.interfaces import CallEvent
 from contactcenter.tickets import interactions
 from contactcenter.tickets.interactions import find as find_interaction
 from contactcenter.tickets.models import Customer, Interaction, Ticket
@@ -161,7 +162,7 @@ class IvrService:
         ivr, turn = self.engine.start(call.call_sid, caller=call.from_number,
                                       customer_id=call.customer_id, segment=segment)
         call.ivr_flow, call.ivr_flow_version = self.flow.name, self.flow.version
-        self._keep(ivr, turn, event)
+        self._keep(call, ivr, turn, event)
         self._write(call, ivr, turn)
         return turn
 
@@ -178,35 +179,41 @@ class IvrService:
             return self.engine.reprompt(ivr)
         turn = self.engine.advance(ivr, digits=digits, speech=speech, dial_status=dial_status,
                                    recording_url=recording_url, recording_duration=recording_duration)
-        self._keep(ivr, turn, None)
+        self._keep(call, ivr, turn, None)
         self._write(call, ivr, turn)
         return turn
 
-    def answer_live(self, call_sid: str, step: int, delivery: dict[str, Any], load_call: Callable[[], Interaction],
-                    *, digits: str | None = None, speech: str | None = None) -> Answered:
-        """A menu answer from a caller still in the IVR, on the hot path: the delivery is
-        deduplicated and the turn kept in Redis; the store is written only when the caller leaves
-        the IVR or the flow itself wrote (a callback booked, a voicemail). `delivery` is the
-        event log row, stored with the path."""
-        fresh, ivr = self.store.claim_and_load(call_sid, delivery["dedupe_key"])
-        if ivr is None or ivr.flow != self.flow.name:
-            call = load_call()
-            return Answered(self.begin(call, delivery), call)
+    def answer_live(self, event: CallEvent, step: int, delivery: dict[str, Any],
+                    load_call: Callable[[], Interaction]) -> Answered | None:
+        """A menu answer from a caller in the IVR, from Redis alone: the delivery deduplicated by
+        the session's seen set, the turn kept in the pending list, the store neither read nor
+        written unless the caller leaves the IVR or the flow itself wrote (a callback booked).
+
+        None when Redis cannot decide: no session (an unknown call, an expired session), a caller
+        who already left the IVR, or an answer that moves the call's status: the caller takes the
+        store's path (`answer`). `delivery` is the event log row, stored with the path."""
+        fresh, ivr = self.store.claim_and_load(event.call_sid, delivery["dedupe_key"])
+        if ivr is None or ivr.flow != self.flow.name or ivr.left or interactions.moves_status(ivr.status, event):
+            return None
         if not fresh or step != ivr.step:
             return Answered(self.engine.reprompt(ivr), None)
         outcome = ivr.outcome
-        turn = self.engine.advance(ivr, digits=digits, speech=speech)
-        self._keep(ivr, turn, delivery)
+        turn = self.engine.advance(ivr, digits=event.digits, speech=event.speech_result)
         if turn.exit is None and turn.handoff is None and ivr.outcome == outcome:
+            self._keep(None, ivr, turn, delivery)
             return Answered(turn, None)
         call = load_call()
+        self._keep(call, ivr, turn, delivery)
         self._write(call, ivr, turn)
         return Answered(turn, call)
 
-    def _keep(self, ivr: IvrSession, turn: Turn, delivery: dict[str, Any] | None) -> None:
+    def _keep(self, call: Interaction | None, ivr: IvrSession, turn: Turn, delivery: dict[str, Any] | None) -> None:
         """Save the session and append this turn's path (and delivery) to the pending list."""
         if turn.csat is not None:
             ivr.csat = turn.csat
+        if call is not None:
+            ivr.status = call.status
+            ivr.left = ivr.left or bool(turn.exit) or call.queued_at is not None or call.is_ended
         pending: dict[str, Any] = {"path": [entry.as_dict() for entry in turn.visited]}
         if delivery is not None:
             pending["event"] = {**delivery, "received_at": delivery["received_at"].isoformat()}
@@ -252,6 +259,15 @@ def write_pending(session: Session, store: SessionStore, call: Interaction, ivr:
     if turns:
         sid, count = call.call_sid, len(turns)
         event.listen(session, "after_commit", lambda _s: store.written(sid, count), once=True)
+
+
+def leave(store: SessionStore, call: Interaction) -> None:
+    """The call ended: its session stops answering menu steps from Redis (a late webhook goes to
+    the store, which says the call is over)."""
+    ivr = store.load(call.call_sid)
+    if ivr is not None and not ivr.left:
+        ivr.left, ivr.status = True, call.status
+        store.save(ivr)
 
 
 FlowSource = Callable[[str], Flow]

@@ -43,6 +43,11 @@ class IvrSession:
     outcome: str | None = None
     # A survey score given in the IVR, not yet written to the interaction.
     csat: int | None = None
+    # The call's status as last written to the store, and whether the caller has left the IVR
+    # (queued, transferred, hung up): a menu answer is taken from Redis alone only while the
+    # caller is in the IVR and the answer would not move the call's status forward.
+    status: str = ""
+    left: bool = False
 
     def public_variables(self) -> dict[str, Any]:
         """Variables safe to show an agent or store: sensitive entries are left out."""

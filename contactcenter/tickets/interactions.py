@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -91,39 +91,12 @@ def log_events(session: Session, interaction_id: int, rows: list[dict[str, Any]]
         _insert_events(session, interaction_id, rows)
 
 
-@dataclass(frozen=True)
-class CallState:
-    """The few columns a webhook needs to know where a call is, read without loading the row."""
-
-    id: int
-    status: str
-    ended: bool
-    queued: bool
-
-
-# Built once: constructing and coercing a statement per webhook cost more than running it.
-_CALL_STATE = (
-    select(Interaction.id, Interaction.status, Interaction.ended_at, Interaction.queued_at)
-    .where(Interaction.call_sid == bindparam("call_sid")).limit(1)
-)
-
-
-def call_state(session: Session, call_sid: str) -> CallState | None:
-    """One Core SELECT on the session's connection: cheaper than building the ORM object (or
-    going through the ORM's execute) for a webhook that will not write."""
-    row = session.connection().execute(_CALL_STATE, {"call_sid": call_sid}).first()
-    if row is None:
-        return None
-    return CallState(row.id, row.status, row.ended_at is not None, row.queued_at is not None)
-
-
-def moves_status(state: CallState, event: CallEvent) -> bool:
-    """Would this event change the stored call (status forward, a recording, the end)?"""
-    if state.ended:
-        return False
+def moves_status(stored_status: str, event: CallEvent) -> bool:
+    """Would this event change a call whose stored status is `stored_status` (status forward,
+    a recording, the end)? A webhook that would must go through `record_event`."""
     if event.is_terminal or event.recording_url:
         return True
-    return STATUS_RANK.get(event.call_status, -1) > STATUS_RANK.get(state.status, -1)
+    return STATUS_RANK.get(event.call_status, -1) > STATUS_RANK.get(stored_status, -1)
 
 
 def find(session: Session, call_sid: str) -> Interaction | None:

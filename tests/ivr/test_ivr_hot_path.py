@@ -115,6 +115,34 @@ def test_a_menu_answer_inside_the_ivr_writes_nothing_to_the_store(line, client, 
     assert writes == []
 
 
+def test_a_menu_repeat_inside_the_ivr_does_not_touch_the_store_at_all(line, client, db):
+    sid = call_sid()
+    _start(client, sid)
+    _press(client, sid, 0, "9")
+    statements: list[str] = []
+
+    def watch(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(line.engine, "before_cursor_execute", watch)
+    try:
+        resp = _press(client, sid, 1, "9")
+    finally:
+        event.remove(line.engine, "before_cursor_execute", watch)
+    assert b"To hear this again, press 9" in resp.data
+    assert statements == []
+
+
+def test_a_late_menu_answer_after_the_hang_up_is_answered_with_a_hang_up(line, client, db):
+    sid = call_sid()
+    _start(client, sid)
+    _press(client, sid, 0, "9")
+    _hang_up(client, sid)
+    late = _press(client, sid, 1, "1")
+    assert b"<Hangup" in late.data
+    assert _menu_inputs(_call(db, sid)) == ["9"]
+
+
 def test_a_caller_who_hangs_up_in_the_ivr_keeps_their_whole_path(line, client, db):
     sid = call_sid()
     _start(client, sid)
