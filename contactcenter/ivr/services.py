@@ -228,6 +228,9 @@ class IvrService:
             call.priority = turn.handoff.priority
 
 
+_EVENT_FIELDS = ("dedupe_key", "kind", "call_status", "params")
+
+
 def write_pending(session: Session, store: SessionStore, call: Interaction, ivr: IvrSession | None = None) -> None:
     """Write the caller's pending IVR turns onto their interaction (path, variables, language,
     survey score, and the deliveries into the event log).
@@ -250,9 +253,10 @@ def write_pending(session: Session, store: SessionStore, call: Interaction, ivr:
         row = turn.get("event")
         if isinstance(row, dict):
             try:
-                events.append({**row, "received_at": datetime.fromisoformat(row["received_at"])})
+                events.append({**{k: row[k] for k in _EVENT_FIELDS},
+                               "received_at": datetime.fromisoformat(row["received_at"])})
             except (KeyError, TypeError, ValueError):
-                continue
+                continue  # an unreadable entry is skipped, never the whole path
     if events:
         session.flush()  # the interaction row exists before its events reference it
         interactions.log_events(session, call.id, events)

@@ -3,6 +3,7 @@ they leave it (queue, goodbye) or hang up, and then everything they did is there
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,19 @@ def test_many_hosts_keep_the_webhook_url_cache_small(line, app, client, db):
         resp = post_signed(client, "/hooks/voice", carrier_params(sid, from_=CALLER), base=f"http://h{n}.example")
         assert resp.status_code == 200
     assert 0 < len(app.extensions["contactcenter.hook_urls"]) <= 16
+
+
+def test_an_unreadable_pending_entry_is_skipped_and_the_rest_is_written(line, client, db):
+    sid = call_sid()
+    _start(client, sid)
+    _press(client, sid, 0, "9")
+    _press(client, sid, 1, "9")
+    pending = f"ivr:pending:{sid}"
+    extra_field = json.dumps({"event": {"dedupe_key": f"ivr:{sid}:gather:1", "kind": "voice", "call_status": None,
+                                        "params": {}, "received_at": "2026-01-01T00:00:00+00:00",
+                                        "interaction_id": 1, "evil": "'); DROP TABLE interactions; --"}})
+    line.redis.rpush(pending, "not json", "[1, 2]", '{"event": {"dedupe_key": "x"}}', extra_field)
+    _hang_up(client, sid)
+    call = _call(db, sid)
+    assert _menu_inputs(call) == ["9", "9"] and call.ivr_exit == "caller-hung-up"
+    assert _ivr_events(db, sid) == [f"ivr:{sid}:gather:0", f"ivr:{sid}:gather:1"]
