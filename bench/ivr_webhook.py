@@ -97,7 +97,8 @@ def _sqlite_url() -> Iterator[str]:
         yield url
 
 
-def _drive(base: str, path_for, rate: float, seconds: float, calls: list[str]) -> tuple[list[float], int, float]:  # type: ignore[no-untyped-def]
+def _drive(base: str, path_for, rate: float, seconds: float, calls: list[str],  # type: ignore[no-untyped-def]
+           by_step: dict[int, list[float]] | None = None) -> tuple[list[float], int, float]:
     signer = SignatureChecker(SIMULATOR_AUTH_TOKEN)
     latencies: list[float] = []
     errors = [0]
@@ -129,6 +130,8 @@ def _drive(base: str, path_for, rate: float, seconds: float, calls: list[str]) -
             elapsed = time.perf_counter() - began
             with lock:
                 latencies.append(elapsed)
+                if by_step is not None:
+                    by_step.setdefault(step % 2, []).append(elapsed)
                 if not ok:
                     errors[0] += 1
             step += 1
@@ -179,7 +182,8 @@ def main() -> int:
             time.sleep(IDLE_S)
             idle_rate = (_server_cpu_s(base) - cpu_start) / (time.perf_counter() - idle_start)
             cpu_start = _server_cpu_s(base)
-            ivr_lat, ivr_err, ivr_wall = _drive(base, ivr_request, args.rate, args.seconds, calls)
+            by_step: dict[int, list[float]] = {}
+            ivr_lat, ivr_err, ivr_wall = _drive(base, ivr_request, args.rate, args.seconds, calls, by_step)
             cpu_ivr = _server_cpu_s(base) - cpu_start
             cpu_start = _server_cpu_s(base)
             base_lat, base_err, base_wall = _drive(base, lambda sid, step: ("/healthz", None), args.rate, args.seconds, calls)
@@ -196,6 +200,9 @@ def main() -> int:
                              "cpu_ms_per_request": round(1000 * cpu_base / max(1, len(base_lat)), 2),
                              "cpu_ms_per_request_net_of_idle": round(1000 * (cpu_base - idle_rate * base_wall) / max(1, len(base_lat)), 2)},
         "server_idle_cpu_ms_per_s": round(1000 * idle_rate, 1),
+        # The two kinds of answer: "1" runs a CRM lookup in the store, "9" repeats the menu.
+        "ivr_lookup_answer": summary(by_step.get(0, [])),
+        "ivr_repeat_answer": summary(by_step.get(1, [])),
         "p99_ratio_ivr_to_trivial": round(ivr["p99_ms"] / trivial["p99_ms"], 2) if trivial["p99_ms"] else None,
         "goal": "IVR p99 <= 10x the trivial endpoint's at 200 requests/s; web CPU <= 1.5 ms per IVR webhook",
     }
@@ -207,6 +214,9 @@ def main() -> int:
             print(f"{name:17s} p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
                   f"{r['throughput_per_s']:6.1f} req/s  CPU {r['cpu_ms_per_request']:5.2f} ms/req "
                   f"({r['cpu_ms_per_request_net_of_idle']:5.2f} net of idle)  errors {r['errors']}")
+        for name, label in (("ivr_lookup_answer", "  with a CRM lookup"), ("ivr_repeat_answer", "  menu repeat only")):
+            r = result[name]
+            print(f"{label:17s} p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms")
         print(f"server CPU when idle: {result['server_idle_cpu_ms_per_s']} ms per second")
         print(f"p99 ratio (IVR / trivial): {result['p99_ratio_ivr_to_trivial']}")
     return 0
