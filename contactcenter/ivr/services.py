@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from sqlalchemy import bindparam, event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from contactcenter import phones
@@ -49,10 +50,14 @@ STATUS_WORDS = {
     },
 }
 
-# Built once (a menu's lookup runs on the webhook hot path), on the session's connection.
+# Built once: a menu's lookup runs on the webhook hot path (see CrmSelfService._read_row).
 _OPEN_TICKETS = select(func.count(Ticket.id)).where(
     Ticket.customer_id == bindparam("customer_id"), Ticket.status.in_(OPEN_STATES)
 )
+_TICKET_STATUS = select(Ticket.status).where(
+    Ticket.id == bindparam("ticket_id"), Ticket.customer_id == bindparam("customer_id")
+)
+_CUSTOMER = select(Customer.name, Customer.segment).where(Customer.id == bindparam("customer_id"))
 
 
 def _words(language: str) -> dict[str, str]:
@@ -76,15 +81,13 @@ class CrmSelfService:
         """
         if customer_id is None or not number.isdigit() or len(number) > 12:
             return None
-        ticket = self.session.scalar(
-            select(Ticket).where(Ticket.id == int(number), Ticket.customer_id == customer_id)
-        )
-        return None if ticket is None else _words(language).get(ticket.status, ticket.status)
+        status = self._read(_TICKET_STATUS, {"ticket_id": int(number), "customer_id": customer_id})
+        return None if status is None else _words(language).get(status, status)
 
     def open_tickets(self, customer_id: int | None, language: str) -> str | None:
         if customer_id is None:
             return None
-        count = self.session.connection().execute(_OPEN_TICKETS, {"customer_id": customer_id}).scalar() or 0
+        count = self._read(_OPEN_TICKETS, {"customer_id": customer_id}) or 0
         if language.startswith("es"):
             return f"{count} solicitudes abiertas" if count != 1 else "una solicitud abierta"
         return f"{count} open requests" if count != 1 else "one open request"
@@ -92,13 +95,30 @@ class CrmSelfService:
     def account_summary(self, customer_id: int | None, language: str) -> str | None:
         if customer_id is None:
             return None
-        customer = self.session.get(Customer, customer_id)
+        customer = self._read_row(_CUSTOMER, {"customer_id": customer_id})
         if customer is None:
             return None
         tickets = self.open_tickets(customer_id, language)
         if language.startswith("es"):
             return f"cuenta a nombre de {customer.name}, nivel {customer.segment}, con {tickets}"
         return f"account for {customer.name}, {customer.segment} tier, with {tickets}"
+
+    def _read_row(self, statement: Any, params: dict[str, Any]) -> Any:
+        """One row of a self-service read.
+
+        Inside a transaction of the webhook (it wrote, or will), on its connection, so the answer
+        sees what the turn wrote. On a menu answer taken from Redis there is none: the read runs
+        on a connection of its own in autocommit, which on SQLite takes no write lock (a webhook
+        transaction begins IMMEDIATE) and on PostgreSQL needs no BEGIN/COMMIT round trips."""
+        bind = self.session.get_bind()
+        if self.session.in_transaction() or not isinstance(bind, Engine):
+            return self.session.connection().execute(statement, params).first()
+        with bind.connect() as conn:
+            return conn.execution_options(isolation_level="AUTOCOMMIT").execute(statement, params).first()
+
+    def _read(self, statement: Any, params: dict[str, Any]) -> Any:
+        row = self._read_row(statement, params)
+        return None if row is None else row[0]
 
     def _queue_id(self, name: str | None) -> int | None:
         if not name:

@@ -274,3 +274,28 @@ def test_an_unreadable_pending_entry_is_skipped_and_the_rest_is_written(line, cl
     call = _call(db, sid)
     assert _menu_inputs(call) == ["9", "9"] and call.ivr_exit == "caller-hung-up"
     assert _ivr_events(db, sid) == [f"ivr:{sid}:gather:0", f"ivr:{sid}:gather:1"]
+
+
+def test_a_self_service_lookup_outside_a_transaction_does_not_wait_for_a_writer(committed_runtime):
+    from sqlalchemy import text
+
+    from contactcenter.db import transaction
+    from contactcenter.ivr.services import CrmSelfService
+
+    rt = committed_runtime
+    with transaction(rt.session_factory) as setup:
+        customer = gen_customer(setup, phones=[CALLER])
+        ticket = open_ticket(setup, "Where is my order?", customer_id=customer.id)
+        customer_id, ticket_id = customer.id, ticket.id
+    with rt.engine.connect() as writer:  # another webhook holds the write lock meanwhile
+        if rt.engine.dialect.name == "sqlite":
+            writer.execute(text("SELECT 1"))  # a webhook's transaction begins IMMEDIATE: the write lock
+        else:
+            writer.execute(text("LOCK TABLE tickets IN EXCLUSIVE MODE"))
+        with rt.session_factory() as session:
+            crm = CrmSelfService(session)
+            assert crm.open_tickets(customer_id, "en-US") == "one open request"
+            assert crm.ticket_status(str(ticket_id), customer_id, "en-US") == "received, and waiting for a first reply"
+            assert crm.account_summary(customer_id, "en-US").startswith("account for Grace Hopper")
+            assert not session.in_transaction()
+        writer.rollback()
