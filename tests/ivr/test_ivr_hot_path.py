@@ -299,3 +299,19 @@ def test_a_self_service_lookup_outside_a_transaction_does_not_wait_for_a_writer(
             assert crm.account_summary(customer_id, "en-US").startswith("account for Grace Hopper")
             assert not session.in_transaction()
         writer.rollback()
+
+
+def test_a_hang_up_kept_through_a_database_outage_writes_the_path_when_replayed(line, client, db):
+    from contactcenter import outbox
+
+    sid = call_sid()
+    _start(client, sid)
+    _press(client, sid, 0, "9")
+    _press(client, sid, 1, "1")  # kept in Redis only
+    hang_up = carrier_params(sid, status="completed", from_=CALLER, CallDuration="30", SequenceNumber="9")
+    line.redis.delete(outbox.OUTBOX_KEY)
+    assert outbox.write(line.redis, "status", "status", hang_up)  # what the fallback keeps in an outage
+    assert outbox.replay(line) == 1
+    call = _call(db, sid)
+    assert _menu_inputs(call) == ["9", "1"] and call.ivr_exit == "caller-hung-up"
+    assert _ivr_events(db, sid) == [f"ivr:{sid}:gather:0", f"ivr:{sid}:gather:1"]
