@@ -71,6 +71,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front: with several threads writing (webhooks, worker),
     # a deferred transaction that later upgrades to a write fails at once instead of waiting.
+    # A connection asked for AUTOCOMMIT only reads (the IVR's self-service lookups): no BEGIN,
+    # so it never queues behind the writers for a lock it does not need.
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

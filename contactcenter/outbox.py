@@ -96,6 +96,7 @@ def replay(runtime: Runtime, limit: int = 500) -> int:
 def _apply(runtime: Runtime, session: Any, entry: Entry) -> None:
     from contactcenter.acd.services import AcdService
     from contactcenter.calls.services import CallService, HookUrls
+    from contactcenter.ivr.session import SessionStore
     from contactcenter.tickets import interactions
 
     params = dict(entry.params)
@@ -108,7 +109,7 @@ def _apply(runtime: Runtime, session: Any, entry: Entry) -> None:
         interactions.open_call(session, event, settings.default_region)
     elif entry.endpoint == "status":
         calls = CallService(session, HookUrls("", "", ""), acd=acd, default_region=settings.default_region,
-                            short_abandon_s=settings.short_abandon_s)
+                            short_abandon_s=settings.short_abandon_s, ivr_sessions=SessionStore(runtime.redis))
         calls.status(event)  # raises UnknownCall (a LookupError) for a call never seen
     elif entry.endpoint == "agent_leg":
         if event.is_terminal:

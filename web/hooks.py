@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -88,17 +89,50 @@ def _external(endpoint: str) -> str:
 
 
 _CONFIGURE_LOCK = threading.Lock()
+# Distinct hosts whose URLs are kept per app: without PUBLIC_BASE_URL the Host header decides.
+_URL_SETS_KEPT = 16
+
+
+@dataclass(frozen=True)
+class _UrlSet:
+    hooks: HookUrls
+    ivr: IvrUrls
+    connect: ConnectUrls
+
+
+def _urls() -> _UrlSet:
+    """Our webhook URLs as the carrier must call them. They are the same for every request to
+    one host, so they are built once per app and host (a dozen url_for calls per webhook were a
+    visible part of its cost), and only a few hosts are kept."""
+    kept: dict[tuple[str, str, str], _UrlSet] = current_app.extensions.setdefault("contactcenter.hook_urls", {})
+    key = (database.runtime().settings.public_base_url, request.host_url, request.script_root)
+    found = kept.get(key)
+    if found is None:
+        found = _UrlSet(
+            hooks=HookUrls(
+                voice=_external("hooks.voice"), status=_external("hooks.status"), wait=_external("hooks.wait"),
+                queue_key=_external("hooks.queue_key"), hold=_external("hooks.hold"),
+                overflow_recording=_external("hooks.overflow_recording"),
+            ),
+            ivr=IvrUrls(
+                gather=_external("hooks.ivr_gather"), recording=_external("hooks.ivr_recording"),
+                dial=_external("hooks.ivr_dial"),
+            ),
+            connect=ConnectUrls(
+                connect=_external("hooks.connect"), agent_status=_external("hooks.agent_leg"),
+                callback_answer=_external("hooks.callback_answer"),
+            ),
+        )
+        if len(kept) >= _URL_SETS_KEPT:
+            kept.clear()
+        kept[key] = found
+    return found
 
 
 def acd_service() -> AcdService:
     """The ACD bound to this request's session, configured from the store once per process."""
     rt = database.runtime()
-    urls = ConnectUrls(
-        connect=_external("hooks.connect"),
-        agent_status=_external("hooks.agent_leg"),
-        callback_answer=_external("hooks.callback_answer"),
-    )
-    service = AcdService(database.session(), rt.acd, lambda: rt.telephony, urls)
+    service = AcdService(database.session(), rt.acd, lambda: rt.telephony, _urls().connect)
     if not rt.acd_configured:
         # One thread configures; the others of a process just started wait instead of each
         # repeating the same work (it took 0.2-0.4 s per thread with a few hundred agents).
@@ -112,25 +146,16 @@ def acd_service() -> AcdService:
 def _service() -> CallService:
     rt = database.runtime()
     settings = rt.settings
-    urls = HookUrls(
-        voice=_external("hooks.voice"), status=_external("hooks.status"), wait=_external("hooks.wait"),
-        queue_key=_external("hooks.queue_key"), hold=_external("hooks.hold"),
-        overflow_recording=_external("hooks.overflow_recording"),
-    )
+    urls = _urls()
     # The flow first: its first load in a process reads the queue names in a session of its own,
     # which on SQLite would wait for this request's write lock once acd_service() has begun it.
     flow = rt.ivr_flow()
     ivr = None
     acd = acd_service()
     if flow is not None:
-        ivr_urls = IvrUrls(
-            gather=_external("hooks.ivr_gather"),
-            recording=_external("hooks.ivr_recording"),
-            dial=_external("hooks.ivr_dial"),
-        )
-        ivr = IvrService(database.session(), SessionStore(rt.redis), flow, ivr_urls, settings.default_region, acd=acd)
-    return CallService(database.session(), urls, ivr=ivr, acd=acd, default_region=settings.default_region,
-                       short_abandon_s=settings.short_abandon_s)
+        ivr = IvrService(database.session(), SessionStore(rt.redis), flow, urls.ivr, settings.default_region, acd=acd)
+    return CallService(database.session(), urls.hooks, ivr=ivr, acd=acd, default_region=settings.default_region,
+                       short_abandon_s=settings.short_abandon_s, ivr_sessions=SessionStore(rt.redis))
 
 
 def _step() -> int:

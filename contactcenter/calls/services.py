@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
 from contactcenter.ivr.engine import HandOff, Turn
-from contactcenter.ivr.services import IvrService
+from contactcenter.ivr.services import IvrService, leave, write_pending
+from contactcenter.ivr.session import SessionStore
 from contactcenter.telephony.interfaces import (
     CallEvent,
     Conference,
@@ -60,8 +61,12 @@ class CallService:
         default_queue: str = "support",
         hold_music_url: str = DEFAULT_HOLD_MUSIC,
         short_abandon_s: float = interactions.SHORT_ABANDON_S,
+        ivr_sessions: SessionStore | None = None,
     ) -> None:
         self.session = session
+        # Where IVR turns wait to be written: the status callback needs it even when no flow is
+        # loaded in this process (the outbox replaying a hang-up, a flow removed mid-call).
+        self.ivr_sessions = ivr_sessions or (ivr.store if ivr is not None else None)
         self.urls = urls
         self.ivr = ivr
         self.acd = acd
@@ -94,8 +99,21 @@ class CallService:
 
     def ivr_input(self, event: CallEvent, step: int, kind: str = "gather",
                   dial_status: str | None = None, recording_duration: int | None = None) -> list[Instruction]:
-        """The caller answered an IVR prompt (digits, speech, a recording, a transfer result)."""
-        recorded = interactions.record_event(self.session, event, key=f"ivr:{event.call_sid}:{kind}:{step}")
+        """The caller answered an IVR prompt (digits, speech, a recording, a transfer result).
+
+        A menu answer from a caller still in the IVR takes the hot path: Redis alone, nothing
+        read from or written to the store until the caller leaves the IVR
+        (`IvrService.answer_live`). Anything else (an unknown call, one ended or queued, a status
+        that moves the call forward, a recording or transfer result) goes through the store."""
+        key = f"ivr:{event.call_sid}:{kind}:{step}"
+        if self.ivr is not None and kind == "gather":
+            answered = self.ivr.answer_live(event, step, interactions.event_values(event, key),
+                                            lambda: self._load(event.call_sid))
+            if answered is not None:
+                if answered.turn.handoff is None:
+                    return list(answered.turn.instructions)
+                return self._after_turn(answered.call or self._load(event.call_sid), answered.turn)
+        recorded = interactions.record_event(self.session, event, key=key)
         call = recorded.interaction
         if call.is_ended:
             return [Hangup()]
@@ -187,11 +205,21 @@ class CallService:
     def status(self, event: CallEvent) -> Recorded:
         recorded = interactions.record_event(self.session, event, short_abandon_s=self.short_abandon_s)
         call = recorded.interaction
+        if not recorded.duplicate and call.is_ended and call.ivr_flow and self.ivr_sessions is not None:
+            # A caller who hung up in the IVR: the turns still in Redis are their path.
+            write_pending(self.session, self.ivr_sessions, call)
+            leave(self.ivr_sessions, call)
         if not recorded.duplicate and call.is_ended and call.queued_at is not None and self.acd is not None:
             self.acd.call_ended(call)
         return recorded
 
     # -- helpers ----------------------------------------------------------------------------
+    def _load(self, call_sid: str) -> Interaction:
+        call = interactions.find(self.session, call_sid)
+        if call is None:
+            raise interactions.UnknownCall(call_sid)
+        return call
+
     def _after_turn(self, call: Interaction, turn: Turn) -> list[Instruction]:
         instructions: list[Instruction] = list(turn.instructions)
         if turn.handoff is not None:

@@ -1,11 +1,19 @@
 """The IVR against the store: self-service answers from the CRM, and the caller's path written
-onto their interaction in the same transaction as the webhook that moved them."""
+onto their interaction.
+
+A menu step writes nothing to the store: its turn waits in Redis (see `ivr.session`) and is
+written with the transaction that takes the caller out of the IVR, or by the status callback of a
+caller who hangs up in it. Webhooks that write the call anyway (its first, a recording, a status
+change) write the pending turns with it."""
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from contactcenter import phones
@@ -14,6 +22,8 @@ from contactcenter.acd.services import AcdService
 from contactcenter.ivr.engine import IvrEngine, IvrUrls, Turn
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.session import IvrSession, SessionStore
+from contactcenter.telephony.interfaces import CallEvent
+from contactcenter.tickets import interactions
 from contactcenter.tickets.interactions import find as find_interaction
 from contactcenter.tickets.models import Customer, Interaction, Ticket
 from contactcenter.tickets.services import voicemail_ticket
@@ -40,6 +50,15 @@ STATUS_WORDS = {
     },
 }
 
+# Built once: a menu's lookup runs on the webhook hot path (see CrmSelfService._read_row).
+_OPEN_TICKETS = select(func.count(Ticket.id)).where(
+    Ticket.customer_id == bindparam("customer_id"), Ticket.status.in_(OPEN_STATES)
+)
+_TICKET_STATUS = select(Ticket.status).where(
+    Ticket.id == bindparam("ticket_id"), Ticket.customer_id == bindparam("customer_id")
+)
+_CUSTOMER = select(Customer.name, Customer.segment).where(Customer.id == bindparam("customer_id"))
+
 
 def _words(language: str) -> dict[str, str]:
     return STATUS_WORDS.get(language.split("-")[0], STATUS_WORDS["en"])
@@ -62,17 +81,13 @@ class CrmSelfService:
         """
         if customer_id is None or not number.isdigit() or len(number) > 12:
             return None
-        ticket = self.session.scalar(
-            select(Ticket).where(Ticket.id == int(number), Ticket.customer_id == customer_id)
-        )
-        return None if ticket is None else _words(language).get(ticket.status, ticket.status)
+        status = self._read(_TICKET_STATUS, {"ticket_id": int(number), "customer_id": customer_id})
+        return None if status is None else _words(language).get(status, status)
 
     def open_tickets(self, customer_id: int | None, language: str) -> str | None:
         if customer_id is None:
             return None
-        count = self.session.scalar(
-            select(func.count(Ticket.id)).where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATES))
-        ) or 0
+        count = self._read(_OPEN_TICKETS, {"customer_id": customer_id}) or 0
         if language.startswith("es"):
             return f"{count} solicitudes abiertas" if count != 1 else "una solicitud abierta"
         return f"{count} open requests" if count != 1 else "one open request"
@@ -80,13 +95,30 @@ class CrmSelfService:
     def account_summary(self, customer_id: int | None, language: str) -> str | None:
         if customer_id is None:
             return None
-        customer = self.session.get(Customer, customer_id)
+        customer = self._read_row(_CUSTOMER, {"customer_id": customer_id})
         if customer is None:
             return None
         tickets = self.open_tickets(customer_id, language)
         if language.startswith("es"):
             return f"cuenta a nombre de {customer.name}, nivel {customer.segment}, con {tickets}"
         return f"account for {customer.name}, {customer.segment} tier, with {tickets}"
+
+    def _read_row(self, statement: Any, params: dict[str, Any]) -> Any:
+        """One row of a self-service read.
+
+        Inside a transaction of the webhook (it wrote, or will), on its connection, so the answer
+        sees what the turn wrote. On a menu answer taken from Redis there is none: the read runs
+        on a connection of its own in autocommit, which on SQLite takes no write lock (a webhook
+        transaction begins IMMEDIATE) and on PostgreSQL needs no BEGIN/COMMIT round trips."""
+        bind = self.session.get_bind()
+        if self.session.in_transaction() or not isinstance(bind, Engine):
+            return self.session.connection().execute(statement, params).first()
+        with bind.connect() as conn:
+            return conn.execution_options(isolation_level="AUTOCOMMIT").execute(statement, params).first()
+
+    def _read(self, statement: Any, params: dict[str, Any]) -> Any:
+        row = self._read_row(statement, params)
+        return None if row is None else row[0]
 
     def _queue_id(self, name: str | None) -> int | None:
         if not name:
@@ -127,6 +159,15 @@ class CrmSelfService:
             voicemail_ticket(self.session, call, recording_url, duration_s, queue_id=self._queue_id(queue), subject=subject)
 
 
+@dataclass(frozen=True)
+class Answered:
+    """One IVR turn, and the caller's interaction when the turn had to load it (the caller left
+    the IVR, or the flow wrote to the store): None on a plain menu step, which writes nothing."""
+
+    turn: Turn
+    call: Interaction | None
+
+
 class IvrService:
     def __init__(self, session: Session, store: SessionStore, flow: Flow, urls: IvrUrls,
                  default_region: str = "US", self_service: CrmSelfService | None = None,
@@ -136,18 +177,21 @@ class IvrService:
         self.flow = flow
         self.engine = IvrEngine(flow, self_service or CrmSelfService(session, default_region, acd), urls)
 
-    def begin(self, call: Interaction) -> Turn:
+    def begin(self, call: Interaction, event: dict[str, Any] | None = None) -> Turn:
         segment = call.customer.segment if call.customer is not None else None
         ivr, turn = self.engine.start(call.call_sid, caller=call.from_number,
                                       customer_id=call.customer_id, segment=segment)
         call.ivr_flow, call.ivr_flow_version = self.flow.name, self.flow.version
-        self._record(call, ivr, turn)
+        self._keep(call, ivr, turn, event)
+        self._write(call, ivr, turn)
         return turn
 
     def answer(self, call: Interaction, step: int, *, duplicate: bool, digits: str | None = None,
                speech: str | None = None, dial_status: str | None = None,
                recording_url: str | None = None, recording_duration: int | None = None) -> Turn:
-        """The caller answered step `step`. Anything but the current step changes nothing."""
+        """The caller answered step `step` on a webhook that writes the call anyway (its first,
+        a status change, a recording): the turn and everything pending go to the store now.
+        Anything but the current step changes nothing."""
         ivr = self.store.load(call.call_sid)
         if ivr is None or ivr.flow != self.flow.name:
             return self.begin(call)  # unknown or expired session: start again at the root
@@ -155,21 +199,99 @@ class IvrService:
             return self.engine.reprompt(ivr)
         turn = self.engine.advance(ivr, digits=digits, speech=speech, dial_status=dial_status,
                                    recording_url=recording_url, recording_duration=recording_duration)
-        self._record(call, ivr, turn)
+        self._keep(call, ivr, turn, None)
+        self._write(call, ivr, turn)
         return turn
 
-    def _record(self, call: Interaction, ivr: IvrSession, turn: Turn) -> None:
-        call.ivr_path = [*(call.ivr_path or []), *(entry.as_dict() for entry in turn.visited)]
-        call.ivr_variables = ivr.public_variables()
-        call.language = ivr.language
+    def answer_live(self, event: CallEvent, step: int, delivery: dict[str, Any],
+                    load_call: Callable[[], Interaction]) -> Answered | None:
+        """A menu answer from a caller in the IVR, from Redis alone: the delivery deduplicated by
+        the session's seen set, the turn kept in the pending list, the store neither read nor
+        written unless the caller leaves the IVR or the flow itself wrote (a callback booked).
+
+        None when Redis cannot decide: no session (an unknown call, an expired session), a caller
+        who already left the IVR, or an answer that moves the call's status: the caller takes the
+        store's path (`answer`). `delivery` is the event log row, stored with the path."""
+        fresh, ivr = self.store.claim_and_load(event.call_sid, delivery["dedupe_key"])
+        if ivr is None or ivr.flow != self.flow.name or ivr.left or interactions.moves_status(ivr.status, event):
+            return None
+        if not fresh or step != ivr.step:
+            return Answered(self.engine.reprompt(ivr), None)
+        outcome = ivr.outcome
+        turn = self.engine.advance(ivr, digits=event.digits, speech=event.speech_result)
+        if turn.exit is None and turn.handoff is None and ivr.outcome == outcome:
+            self._keep(None, ivr, turn, delivery)
+            return Answered(turn, None)
+        call = load_call()
+        self._keep(call, ivr, turn, delivery)
+        self._write(call, ivr, turn)
+        return Answered(turn, call)
+
+    def _keep(self, call: Interaction | None, ivr: IvrSession, turn: Turn, delivery: dict[str, Any] | None) -> None:
+        """Save the session and append this turn's path (and delivery) to the pending list."""
         if turn.csat is not None:
-            call.csat = turn.csat
+            ivr.csat = turn.csat
+        if call is not None:
+            ivr.status = call.status
+            ivr.left = ivr.left or bool(turn.exit) or call.queued_at is not None or call.is_ended
+        pending: dict[str, Any] = {"path": [entry.as_dict() for entry in turn.visited]}
+        if delivery is not None:
+            pending["event"] = {**delivery, "received_at": delivery["received_at"].isoformat()}
+        self.store.save(ivr, pending)
+
+    def _write(self, call: Interaction, ivr: IvrSession, turn: Turn) -> None:
+        write_pending(self.session, self.store, call, ivr)
         if turn.exit and call.ivr_exit is None:
             call.ivr_exit = turn.exit
         if turn.handoff is not None:
             call.intent = turn.handoff.intent
             call.priority = turn.handoff.priority
-        self.store.save(ivr)
+
+
+_EVENT_FIELDS = ("dedupe_key", "kind", "call_status", "params")
+
+
+def write_pending(session: Session, store: SessionStore, call: Interaction, ivr: IvrSession | None = None) -> None:
+    """Write the caller's pending IVR turns onto their interaction (path, variables, language,
+    survey score, and the deliveries into the event log).
+
+    The pending list is trimmed only once this transaction commits: if the store fails, the turns
+    stay in Redis for the next write (the event log skips deliveries it already has)."""
+    if ivr is None:
+        ivr = store.load(call.call_sid)
+    turns = store.pending(call.call_sid)
+    path = [entry for turn in turns for entry in turn.get("path", ()) if isinstance(entry, dict)]
+    if path:
+        call.ivr_path = [*(call.ivr_path or []), *path]
+    if ivr is not None:
+        call.ivr_variables = ivr.public_variables()
+        call.language = ivr.language
+        if ivr.csat is not None:
+            call.csat = ivr.csat
+    events = []
+    for turn in turns:
+        row = turn.get("event")
+        if isinstance(row, dict):
+            try:
+                events.append({**{k: row[k] for k in _EVENT_FIELDS},
+                               "received_at": datetime.fromisoformat(row["received_at"])})
+            except (KeyError, TypeError, ValueError):
+                continue  # an unreadable entry is skipped, never the whole path
+    if events:
+        session.flush()  # the interaction row exists before its events reference it
+        interactions.log_events(session, call.id, events)
+    if turns:
+        sid, count = call.call_sid, len(turns)
+        event.listen(session, "after_commit", lambda _s: store.written(sid, count), once=True)
+
+
+def leave(store: SessionStore, call: Interaction) -> None:
+    """The call ended: its session stops answering menu steps from Redis (a late webhook goes to
+    the store, which says the call is over)."""
+    ivr = store.load(call.call_sid)
+    if ivr is not None and not ivr.left:
+        ivr.left, ivr.status = True, call.status
+        store.save(ivr)
 
 
 FlowSource = Callable[[str], Flow]

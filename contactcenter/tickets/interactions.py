@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -58,25 +59,44 @@ def event_key(event: CallEvent) -> str:
     return f"{event.kind}:{event.call_sid}:{digest}"
 
 
-def _log_event(session: Session, interaction: Interaction, event: CallEvent, key: str | None = None) -> bool:
-    """Store the event once; False when this exact delivery was seen before.
-
-    One INSERT ... ON CONFLICT DO NOTHING: the unique key decides, even between processes racing
-    on the same retry, without a savepoint round trip.
-    """
-    params = {k: v for k, v in event.params.items() if k not in SECRET_PARAMS}
-    values = {
-        "interaction_id": interaction.id,
+def event_values(event: CallEvent, key: str | None = None, received_at: datetime | None = None) -> dict[str, Any]:
+    """The event log row for one delivery (without its interaction), secrets left out."""
+    return {
         "dedupe_key": key or event_key(event),
         "kind": event.kind,
         "call_status": event.call_status,
-        "params": params,
-        "received_at": clock.now(),
+        "params": {k: v for k, v in event.params.items() if k not in SECRET_PARAMS},
+        "received_at": received_at or clock.now(),
     }
+
+
+def _insert_events(session: Session, interaction_id: int, rows: list[dict[str, Any]]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING: the unique key decides, even between processes racing
+    on the same retry, without a savepoint round trip. Returns how many rows were new."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(CarrierEvent).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = session.execute(statement)
-    return bool(result.rowcount)
+    statement = insert(CarrierEvent).values([{**row, "interaction_id": interaction_id} for row in rows])
+    result = session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    return int(result.rowcount or 0)
+
+
+def _log_event(session: Session, interaction: Interaction, event: CallEvent, key: str | None = None) -> bool:
+    """Store the event once; False when this exact delivery was seen before."""
+    return bool(_insert_events(session, interaction.id, [event_values(event, key)]))
+
+
+def log_events(session: Session, interaction_id: int, rows: list[dict[str, Any]]) -> None:
+    """Store deliveries accepted earlier (the IVR's, kept in Redis until the caller left it);
+    any already stored are skipped by their key."""
+    if rows:
+        _insert_events(session, interaction_id, rows)
+
+
+def moves_status(stored_status: str, event: CallEvent) -> bool:
+    """Would this event change a call whose stored status is `stored_status` (status forward,
+    a recording, the end)? A webhook that would must go through `record_event`."""
+    if event.is_terminal or event.recording_url:
+        return True
+    return STATUS_RANK.get(event.call_status, -1) > STATUS_RANK.get(stored_status, -1)
 
 
 def find(session: Session, call_sid: str) -> Interaction | None:
