@@ -140,13 +140,29 @@ def test_only_admins_publish(staff, username, tmp_path, runtime):
 # -- publishing on the embedded SQLite store (sessions that really commit) ----------------------
 
 
+@pytest.fixture
+def sqlite_runtime(settings, redis_client, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The embedded store (a SQLite file, committed for real) whatever TEST_DATABASE_URL says:
+    its one-writer lock is what these tests are about. Waiting on it ends in 'database is locked',
+    which the answers' status codes show."""
+    from contactcenter.db import make_engine, make_sessionmaker
+    from contactcenter.migrate import upgrade
+    from contactcenter.runtime import Runtime
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'contactcenter.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    yield Runtime(settings=settings.with_overrides(database_url=url), engine=engine,
+                  session_factory=make_sessionmaker(engine), redis=redis_client)
+    engine.dispose()
+
+
 def _sqlite_admin_client(rt, flows_dir):  # type: ignore[no-untyped-def]
     """The real app on the file-based SQLite store as a fresh web process has it (flows not yet
     loaded), an admin logged in, flows served from `flows_dir`."""
     from contactcenter.db import transaction
     from web import create_app
 
-    assert rt.settings.database_url.startswith("sqlite:///"), "this test is about the embedded SQLite store"
     with transaction(rt.session_factory) as session:
         for name in ("support", "billing"):
             gen_queue(session, name)
@@ -160,34 +176,26 @@ def _sqlite_admin_client(rt, flows_dir):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def sqlite_admin(committed_runtime, tmp_path):  # type: ignore[no-untyped-def]
-    client = _sqlite_admin_client(committed_runtime, tmp_path)
-    committed_runtime.reload_flows()
+def sqlite_admin(sqlite_runtime, tmp_path):  # type: ignore[no-untyped-def]
+    client = _sqlite_admin_client(sqlite_runtime, tmp_path)
+    sqlite_runtime.reload_flows()
     return client
 
 
-def test_flows_page_of_a_fresh_sqlite_process_opens_at_once(committed_runtime, tmp_path):
-    import time
-
+def test_flows_page_of_a_fresh_sqlite_process_opens_at_once(sqlite_runtime, tmp_path):
     (tmp_path / "small.yaml").write_text(SMALL_FLOW)
-    client = _sqlite_admin_client(committed_runtime, tmp_path)
-    started = time.monotonic()
+    client = _sqlite_admin_client(sqlite_runtime, tmp_path)
     page = client.get("/admin/flows")
     assert page.status_code == 200 and b'data-flow="small"' in page.data
-    assert time.monotonic() - started < 2  # no wait on SQLite's busy timeout
 
 
-def test_publishing_on_sqlite_does_not_wait_for_its_own_lock(sqlite_admin, committed_runtime, tmp_path):
-    import time
-
-    started = time.monotonic()
+def test_publishing_on_sqlite_does_not_wait_for_its_own_lock(sqlite_admin, sqlite_runtime, tmp_path):
     resp = sqlite_admin.post("/admin/flows", data={"yaml": SMALL_FLOW})
     assert resp.status_code == 303, resp.data[-800:]
-    assert time.monotonic() - started < 2  # no wait on SQLite's busy timeout
-    assert committed_runtime.flows.get("small").version == 2 and (tmp_path / "small.yaml").exists()
+    assert sqlite_runtime.flows.get("small").version == 2 and (tmp_path / "small.yaml").exists()
 
 
-def test_publishing_on_sqlite_still_checks_queue_names(sqlite_admin, committed_runtime, tmp_path):
+def test_publishing_on_sqlite_still_checks_queue_names(sqlite_admin, sqlite_runtime, tmp_path):
     resp = sqlite_admin.post("/admin/flows", data={"yaml": SMALL_FLOW.replace("queue: support", "queue: sales")})
     assert resp.status_code == 400 and b"sales" in resp.data
     assert list(tmp_path.iterdir()) == []
