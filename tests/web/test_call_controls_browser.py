@@ -45,15 +45,20 @@ def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-d
     raise AssertionError(f"never happened: {what}")
 
 
-def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_server, page):
-    rt, carrier = carrier_floor
+def _take_a_call(carrier, live_server, page):  # type: ignore[no-untyped-def]
+    """Alice opens her desktop, a caller rings in, she accepts: the call's controls are on screen."""
     carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
     open_desktop(page, live_server)
-
     handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
     page.wait_for_selector("#offer:not([hidden])")
     page.click("#accept")
     page.wait_for_selector("#call-controls:not([hidden])")
+    return handle
+
+
+def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_server, page):
+    rt, carrier = carrier_floor
+    handle = _take_a_call(carrier, live_server, page)
     _until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
            "caller and agent in the conference")
 
@@ -93,12 +98,7 @@ def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_s
 
 def test_the_consult_bar_shows_only_while_a_consult_runs(carrier_floor, live_server, page):
     rt, carrier = carrier_floor
-    carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
-    open_desktop(page, live_server)
-    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
-    page.wait_for_selector("#offer:not([hidden])")
-    page.click("#accept")
-    page.wait_for_selector("#call-controls:not([hidden])")
+    handle = _take_a_call(carrier, live_server, page)
     assert page.is_visible("#cc-transfer")
     assert not page.is_visible("#cc-consulting")  # no "Complete transfer" for a consult that never began
     assert not page.is_visible("#cc-complete")
