@@ -34,19 +34,23 @@ RETRY = {"busy": 600, "no-answer": 5400}
 @pytest.fixture
 def floor(db, runtime, carrier):  # type: ignore[no-untyped-def]
     """A sales queue with one agent, a progressive campaign on it, and the pacer worker."""
+    return _sales_floor(db, runtime, "sales", retry_delays=RETRY,
+                        script="Hello {name}, this is Acme Energy about your renewal.")
+
+
+def _sales_floor(db, runtime, queue: str, name: str = "Spring renewals", **campaign):  # type: ignore[no-untyped-def]
+    """A queue with alice in it, a progressive campaign of `name` on it, and the pacer worker."""
     runtime.settings = runtime.settings.with_overrides(ivr_flow="")
-    sales = gen_queue(db, "sales", wrap_up_s=30)
+    sales = gen_queue(db, queue, wrap_up_s=30)
     alice = gen_agent(db, "alice")
     db.add(QueueMembership(queue_id=sales.id, user_id=alice.id))
     db.flush()
     acd = AcdService(db, runtime.acd, runtime.telephony, URLS, center_number=CENTER_NUMBER)
     acd.sync_configuration()
     runtime.acd_configured = True
-    campaign = gen_campaign(db, dial_mode="progressive", queue_id=sales.id, retry_delays=RETRY,
-                            script="Hello {name}, this is Acme Energy about your renewal.")
+    created = gen_campaign(db, name, dial_mode="progressive", queue_id=sales.id, **campaign)
     db.commit()
-    worker = build_worker(runtime, "http://cc.test")
-    return acd, alice, campaign, worker
+    return acd, alice, created, build_worker(runtime, "http://cc.test")
 
 
 def _pass(worker, runtime):  # type: ignore[no-untyped-def]
@@ -211,18 +215,8 @@ UK_PERSON = "+447911123456"
 @pytest.fixture
 def uk_floor(db, runtime, carrier):  # type: ignore[no-untyped-def]
     """The same floor with a UK campaign (AMD on, false positives counted by their estimate)."""
-    runtime.settings = runtime.settings.with_overrides(ivr_flow="")
-    sales = gen_queue(db, "sales-uk", wrap_up_s=30)
-    alice = gen_agent(db, "alice")
-    db.add(QueueMembership(queue_id=sales.id, user_id=alice.id))
-    db.flush()
-    acd = AcdService(db, runtime.acd, runtime.telephony, URLS, center_number=CENTER_NUMBER)
-    acd.sync_configuration()
-    runtime.acd_configured = True
-    campaign = gen_campaign(db, "UK renewals", dial_mode="progressive", queue_id=sales.id, rule_set="UK",
-                            caller_id="+442079460100", callback_number="+442079460123", amd_false_positive_share=0.1)
-    db.commit()
-    return acd, alice, campaign, build_worker(runtime, "http://cc.test")
+    return _sales_floor(db, runtime, "sales-uk", "UK renewals", rule_set="UK", caller_id="+442079460100",
+                        callback_number="+442079460123", amd_false_positive_share=0.1)
 
 
 def test_a_uk_call_without_room_for_amd_goes_out_without_it_and_reaches_the_agent(uk_floor, carrier, runtime, db):
