@@ -273,3 +273,17 @@ def carrier(app, runtime: Runtime):  # type: ignore[no-untyped-def]
                             http_client=SimulatorHttpClient(create_rest_app(sim)))
         )
         yield sim
+
+
+@pytest.fixture
+def live_app(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """The app with its Redis event relay running, for tests of what reaches the sockets."""
+    from web import create_app
+    from web.sockets import relay_of
+
+    app = create_app(runtime, testing=True, relay_events=True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    relay = relay_of(app)
+    assert relay.ready.wait(5)
+    yield app
+    relay.stop()

@@ -32,6 +32,14 @@ def gen_agent(session: Session, username: str | None = None, role: Role = Role.A
     return create_user(session, username or f"agent{next(_counter)}", PASSWORD, role=role, **kw)
 
 
+def gen_staff(session: Session) -> dict[str, User]:
+    """A small office: ann the admin, alice the agent, sam the supervisor (committed)."""
+    staff = {"ann": gen_agent(session, "ann", role=Role.ADMIN), "alice": gen_agent(session, "alice"),
+             "sam": gen_agent(session, "sam", role=Role.SUPERVISOR)}
+    session.commit()
+    return staff
+
+
 def gen_queue(session: Session, name: str = "support", skills: Mapping[str, int] | None = None, **kw: Any) -> Queue:
     queue = Queue(name=name, display_name=kw.pop("display_name", name.title()), **kw)
     for skill, level in (skills or {}).items():

@@ -9,18 +9,14 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from contactcenter.accounts.models import Role
 from contactcenter.tickets.models import ApiToken
 from api_support import error_of
-from factories import PASSWORD, gen_agent
+from factories import PASSWORD, gen_staff
 
 
 @pytest.fixture
 def people(db):  # type: ignore[no-untyped-def]
-    people = {"ann": gen_agent(db, "ann", role=Role.ADMIN), "alice": gen_agent(db, "alice"),
-              "sam": gen_agent(db, "sam", role=Role.SUPERVISOR)}
-    db.commit()
-    return people
+    return gen_staff(db)
 
 
 def _signed_in(app, username="ann"):  # type: ignore[no-untyped-def]

@@ -8,18 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from contactcenter import clock
-from contactcenter.accounts.models import Role
 from contactcenter.tickets.api_tokens import issue
 from contactcenter.tickets.models import ApiToken
-from factories import PASSWORD, gen_agent
+from factories import PASSWORD, gen_staff
 
 
 @pytest.fixture
 def people(db):  # type: ignore[no-untyped-def]
-    people = {"ann": gen_agent(db, "ann", role=Role.ADMIN), "alice": gen_agent(db, "alice"),
-              "sam": gen_agent(db, "sam", role=Role.SUPERVISOR)}
-    db.commit()
-    return people
+    return gen_staff(db)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,13 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.audit.models import AuditEntry, AuditLogIsAppendOnly
 from contactcenter.audit.services import Origin, record
 from contactcenter.tickets.api_tokens import issue
 from contactcenter.tickets.models import Interaction
-from factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
+from factories import PASSWORD, call_sid, gen_customer, gen_queue, gen_staff
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dialer"))
 from dialer_fixtures import gen_campaign  # noqa: E402
@@ -30,10 +28,7 @@ BROWSER = "Mozilla/5.0 (X11; Linux) TestBrowser/1.0"
 
 @pytest.fixture
 def people(db):  # type: ignore[no-untyped-def]
-    people = {"ann": gen_agent(db, "ann", role=Role.ADMIN), "alice": gen_agent(db, "alice"),
-              "sam": gen_agent(db, "sam", role=Role.SUPERVISOR)}
-    db.commit()
-    return people
+    return gen_staff(db)
 
 
 def _signed_in(app, username="ann"):  # type: ignore[no-untyped-def]

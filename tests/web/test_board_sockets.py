@@ -7,19 +7,9 @@ import pytest
 
 from board_support import logged_in, received, small_floor
 from contactcenter.acd.services import AcdService
-from web import create_app
 from web.extensions import socketio
-from web.sockets import relay_of
 
 
-@pytest.fixture
-def live_app(runtime):  # type: ignore[no-untyped-def]
-    app = create_app(runtime, testing=True, relay_events=True)
-    app.config["WTF_CSRF_ENABLED"] = False
-    relay = relay_of(app)
-    assert relay.ready.wait(5)
-    yield app
-    relay.stop()
 
 
 @pytest.fixture

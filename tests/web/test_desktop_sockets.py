@@ -11,19 +11,9 @@ from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.tickets.models import Interaction
 from factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
-from web import create_app
 from web.extensions import socketio
-from web.sockets import relay_of
 
 
-@pytest.fixture
-def live_app(runtime):  # type: ignore[no-untyped-def]
-    app = create_app(runtime, testing=True, relay_events=True)
-    app.config["WTF_CSRF_ENABLED"] = False
-    relay = relay_of(app)
-    assert relay.ready.wait(5)
-    yield app
-    relay.stop()
 
 
 @pytest.fixture

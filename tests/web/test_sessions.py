@@ -13,9 +13,7 @@ from contactcenter.accounts import sessions
 from contactcenter.accounts.models import Role
 from contactcenter.tickets.api_tokens import issue
 from factories import PASSWORD, gen_agent
-from web import create_app
 from web.extensions import socketio
-from web.sockets import relay_of
 
 
 @pytest.fixture
@@ -120,14 +118,6 @@ def test_a_password_reset_leaves_api_tokens_alone(app, people, db):
 # -- sockets ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def live_app(runtime):  # type: ignore[no-untyped-def]
-    app = create_app(runtime, testing=True, relay_events=True)
-    app.config["WTF_CSRF_ENABLED"] = False
-    relay = relay_of(app)
-    assert relay.ready.wait(5)
-    yield app
-    relay.stop()
 
 
 def _until(predicate, timeout=3.0) -> bool:  # type: ignore[no-untyped-def]
