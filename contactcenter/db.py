@@ -10,7 +10,7 @@ from typing import Any, Iterator
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, configure_mappers, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from contactcenter import clock
@@ -56,6 +56,20 @@ def _load_every_model() -> None:
     are imported. A process that imports one domain's models (a CLI verb, an RQ job) would fail
     at its first query; so the whole registry is loaded before any mapper is configured."""
     import contactcenter.models  # noqa: F401
+
+
+def configure_models() -> None:
+    """Load every model and configure every mapper, now, in the calling thread.
+
+    `configure_mappers()` alone does nothing while no model is imported yet (no registry has new
+    mappers, so the `before_configured` hook never runs): the work would then happen at the first
+    query, in whichever thread runs it first, under SQLAlchemy's process-wide configure lock. A
+    process that forks (an RQ worker's work-horses) while a background thread holds that lock
+    leaves its child waiting for the lock forever. Called before any thread of ours starts.
+    """
+    import contactcenter.models  # noqa: F401
+
+    configure_mappers()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

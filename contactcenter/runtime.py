@@ -15,11 +15,11 @@ from typing import Callable
 
 import redis
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, configure_mappers, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from contactcenter import redis_conn
 from contactcenter.config import Settings, load_settings
-from contactcenter.db import make_engine, make_sessionmaker
+from contactcenter.db import configure_models, make_engine, make_sessionmaker
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.validation import FlowRegistry, LoadResult
 from contactcenter.telephony.interfaces import Telephony
@@ -139,7 +139,7 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
     # Mappers are configured here, in the thread that builds the process, before any thread of
     # ours starts or any work-horse is forked: SQLAlchemy configures them under a process-wide
     # lock, and a child forked while another thread held it would wait for it forever.
-    configure_mappers()
+    configure_models()
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     return Runtime(
