@@ -250,7 +250,7 @@ def _seed(url: str, agents: int, wrap_up_s: int) -> tuple[list[int], int]:
     from contactcenter.accounts import services as accounts
     from contactcenter.acd.models import Queue, QueueMembership
     from contactcenter.db import make_engine, make_sessionmaker, transaction
-    from contactcenter.demo_data import seed
+    from contactcenter.app.demo_data import seed
     from contactcenter.tickets.models import Interaction
 
     engine = make_engine(url)
@@ -582,13 +582,13 @@ def main() -> int:
 
     import logging
 
-    from contactcenter import runtime as runtime_mod
-    from contactcenter.acd import ticker
-    from contactcenter.acd.services import ConnectUrls
-    from contactcenter.acd.simulated_agents import SimulatedAgents
+    from contactcenter.app import runtime as runtime_mod
+    from contactcenter.app import ticker
+    from contactcenter.app.services import CarrierUrls
+    from contactcenter.app.simulated_agents import SimulatedAgents
     from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, load_settings
-    from contactcenter.demo_data import CUSTOMERS
-    from contactcenter.recovery import BUILT_KEY
+    from contactcenter.app.demo_data import CUSTOMERS
+    from contactcenter.app.recovery import BUILT_KEY
     from contactcenter.telephony.simulator import Callee, InboundTraffic, SimulatedCarrier, SimulatorServer
     from contactcenter.telephony.simulator.traffic import caller_numbers
 
@@ -626,7 +626,7 @@ def main() -> int:
                                      "--log-level", "warning", "--no-control-socket", "web.wsgi:app"],
                                     env, log_files[0]))
                 for n in range(2):
-                    procs.append(_spawn([sys.executable, "-m", "contactcenter.cli", "worker"], env, log_files[1 + n]))
+                    procs.append(_spawn([sys.executable, "-m", "contactcenter.app.cli", "worker"], env, log_files[1 + n]))
                 _wait_http(base, procs[0])
 
                 settings = load_settings({**os.environ, **env})
@@ -640,7 +640,7 @@ def main() -> int:
                 leader = rt.redis.get(ticker.LOCK_KEY)
                 rt.acd_configured = True
 
-                urls = ConnectUrls(f"{base}/hooks/connect", f"{base}/hooks/agent-leg", f"{base}/hooks/callback-answer")
+                urls = CarrierUrls.under(base)
                 for n in range(agents):
                     carrier.set_callee(f"client:loadagent{n:04d}", Callee(answer="human", ring_s=1.0))
                 shard = 20  # agents per stepping thread (each step is one transaction, as in the demo)

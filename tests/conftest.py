@@ -16,11 +16,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from contactcenter import runtime as runtime_mod
+from contactcenter.app import runtime as runtime_mod
 from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
 from contactcenter.db import make_engine
 from contactcenter.migrate import upgrade
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 
 def _claim_redis_database() -> str:
     """A Redis database (10-15) no other test run on this machine holds, claimed for an hour.

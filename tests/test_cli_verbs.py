@@ -23,7 +23,7 @@ import pytest
 import requests
 
 import contactcenter
-from contactcenter.cli import main
+from contactcenter.app.cli import main
 from contactcenter.db import make_engine, make_sessionmaker, transaction
 from conftest import TEST_REDIS_URL
 

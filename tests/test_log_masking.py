@@ -9,8 +9,8 @@ import logging
 
 import pytest
 
-from contactcenter import logging_setup
-from contactcenter.logging_setup import mask_text
+from contactcenter.app import logging_setup
+from contactcenter.app.logging_setup import mask_text
 
 TOKEN = "cct_Zx9-Qm_4T2025550143aBcD0123456789xyzXYZ_-abcdefg"
 SID = "CA" + "2025550143" * 2 + "a" * 12  # a call id whose hex happens to hold digit runs

@@ -16,7 +16,7 @@ from pathlib import Path
 def test_building_the_runtime_configures_every_mapper_in_a_fresh_process(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
-        from contactcenter import runtime
+        from contactcenter.app import runtime
         from contactcenter.config import load_settings
         from contactcenter.db import Base
 

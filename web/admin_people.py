@@ -27,7 +27,7 @@ from contactcenter.tickets.intervals import FORMULAS
 from web import database
 from web.audit import audit
 from web.auth import end_sessions_of, keep_this_session
-from web.hooks import acd_service
+from web.services import acd_service
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin")
 MAX_FIELD = 4096

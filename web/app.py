@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from contactcenter.runtime import Runtime, build_runtime
+from contactcenter.app.runtime import Runtime, build_runtime
 from contactcenter.telephony.signatures import SignatureChecker
 from web import database, errors
 from web import presence  # Socket.IO presence handlers, registered before any server
@@ -35,7 +35,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
     )
-    app.extensions["contactcenter.runtime"] = runtime
+    app.extensions["contactcenter.app.runtime"] = runtime
     app.extensions["contactcenter.signatures"] = SignatureChecker(settings.twilio_auth_token)
 
     database.init_app(app)
@@ -71,3 +71,26 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     sockets.init_app(app, runtime, relay=relay_events)
     logging.getLogger("contactcenter").setLevel(logging.INFO)
     return app
+
+
+def create_serving_app(runtime: Runtime | None = None) -> Flask:
+    """The app of a process that serves (`contactcenter web`, the demo): as `create_app`, and the
+    router learns queues, skills and agents from the store once, as the process starts. With the
+    store away, the first request that needs the router does it instead (as it does in an app
+    built by `create_app` alone, e.g. one whose data is seeded after it was built)."""
+    app = create_app(runtime)
+    _configure_router(app.extensions["contactcenter.app.runtime"])
+    return app
+
+
+def _configure_router(runtime: Runtime) -> None:
+    from contactcenter.app.services import configure_router
+    from web.errors import outage_message
+
+    try:
+        configure_router(runtime)
+    except Exception as exc:
+        if outage_message(exc) is None:
+            raise
+        logging.getLogger("contactcenter.web").warning("router not configured at start (%s): on first use instead",
+                                                      type(exc).__name__)

@@ -18,7 +18,7 @@ from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
 from contactcenter.board.models import MODES
 from contactcenter.calls.supervision import SupervisionError, SupervisionService
 from web import database
-from web.hooks import acd_service
+from web.services import acd_service, services
 from web.sockets import board_of
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -98,8 +98,7 @@ def set_state(agent_id: int) -> Response:
 
 
 def _supervision() -> SupervisionService:
-    rt = database.runtime()
-    return SupervisionService(database.session(), rt.acd, lambda: rt.telephony)
+    return services().supervision()
 
 
 def _me() -> User:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 
 
 def runtime() -> Runtime:
-    return current_app.extensions["contactcenter.runtime"]
+    return current_app.extensions["contactcenter.app.runtime"]
 
 
 def session() -> Session:

@@ -23,7 +23,7 @@ from contactcenter.calls.screen_pop import create_caller
 from contactcenter.tickets.customers import SEGMENTS, CustomerError
 from web import database
 from web.audit import audit
-from web.hooks import acd_service
+from web.services import acd_service
 
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
 MAX_NAME = 200

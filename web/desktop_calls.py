@@ -21,13 +21,13 @@ from werkzeug.wrappers import Response
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import AVAILABLE
 from contactcenter.acd.models import Queue
-from contactcenter.calls.controls import CallControlError, CallControls, ControlUrls
+from contactcenter.calls.controls import CallControlError, CallControls
 from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpError, WrapUpService
 from contactcenter.telephony.call_ids import CALL_ID
 from contactcenter.tickets.models import Interaction
 from web import database
 from web.extensions import socketio
-from web.hooks import _external, acd_service
+from web.services import acd_service, services
 
 bp = Blueprint("desktop_calls", __name__, url_prefix="/desktop/calls")
 MAX_BODY = 64 * 1024
@@ -43,14 +43,11 @@ class BadRequest(Exception):
 
 
 def _controls() -> CallControls:
-    rt = database.runtime()
-    urls = ControlUrls(wait=_external("hooks.wait"), agent_status=_external("hooks.agent_leg"))
-    return CallControls(database.session(), acd_service(), lambda: rt.telephony, urls, redis_client=rt.redis,
-                        default_region=rt.settings.default_region)
+    return services().controls()
 
 
 def _wrapups() -> WrapUpService:
-    return WrapUpService(database.session(), acd_service(), default_region=database.runtime().settings.default_region)
+    return services().wrapups()
 
 
 # -- parsing --------------------------------------------------------------------------------------

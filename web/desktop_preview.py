@@ -20,7 +20,7 @@ from contactcenter.dialer.models import Campaign
 from contactcenter.dialer.pacer import CallUrls
 from web import database
 from web.desktop import _agent_only, _json_body
-from web.hooks import _external, acd_service
+from web.services import acd_service, external_url
 
 bp = Blueprint("desktop_preview", __name__, url_prefix="/desktop/preview")
 MAX_ID = 2**31 - 1
@@ -83,7 +83,7 @@ def dial() -> tuple[Response, int] | Response:
         session.commit()  # the refusal is a record too
         return _error(exc.reason, f"not dialed: {exc}", 409)
     acd_service()  # the router knows this process's agents before the call can be answered
-    base = _external("dialer_hooks.answer").rsplit("/hooks/dialer/answer", 1)[0]
+    base = external_url("dialer_hooks.answer").rsplit("/hooks/dialer/answer", 1)[0]
     dialer = services.preview_dialer(session, campaign, database.runtime().telephony, CallUrls(base))
     call_sid = dialer.dial_claim(claim, str(current_user.id))
     session.commit()

@@ -11,14 +11,15 @@ import logging
 import redis
 from flask import Blueprint, Response, abort, g, request
 
-from contactcenter import outbox
+from contactcenter.app import outbox
 from contactcenter.dialer.connect import DialerHookUrls, OutboundCalls, UnknownAttempt
 from contactcenter.dialer.outage import safe_harbor_while_store_away
 from contactcenter.dialer.pacer import publish_event
 from contactcenter.telephony.twiml import render
 from contactcenter.tickets.interactions import UnknownCall
 from web import database
-from web.hooks import STORE_AWAY, _event, _external, _plain, _twiml, acd_service
+from web.hooks import STORE_AWAY, _event, _plain, _twiml
+from web.services import acd_service, external_url
 
 bp = Blueprint("dialer_hooks", __name__, url_prefix="/hooks/dialer")
 log = logging.getLogger("contactcenter.hooks.dialer")
@@ -33,9 +34,9 @@ def _attempt() -> int:
 
 def _calls() -> OutboundCalls:
     urls = DialerHookUrls(
-        answer=_external("dialer_hooks.answer"),
-        status=_external("dialer_hooks.status"),
-        hold=_external("dialer_hooks.hold"),
+        answer=external_url("dialer_hooks.answer"),
+        status=external_url("dialer_hooks.status"),
+        hold=external_url("dialer_hooks.hold"),
     )
     return OutboundCalls(database.session(), acd_service(), urls,
                          default_region=database.runtime().settings.default_region)

@@ -8,30 +8,25 @@ of them may write.
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
-from flask import Blueprint, Response, abort, current_app, g, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, request
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from contactcenter import outbox
+from contactcenter.app import outbox
 
 from contactcenter import phones
-from contactcenter.acd.services import AcdService, ConnectUrls
-from contactcenter.calls.services import CallService, HookUrls
-from contactcenter.ivr.engine import IvrUrls
-from contactcenter.ivr.services import IvrService
-from contactcenter.ivr.session import SessionStore
+from contactcenter.calls.services import CallService
 from contactcenter.telephony.signatures import SignatureChecker, called_url
 from contactcenter.telephony.twiml import render
 from contactcenter.telephony.interfaces import TelephonyError
 from contactcenter.telephony.webhooks import CALL_SID, MAX_HELD, MalformedWebhook, fallback_instructions, parse_call_event
 from contactcenter.tickets.interactions import UnknownCall
 from web import database
+from web.services import acd_service, external_url, services
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 log = logging.getLogger("contactcenter.hooks")
@@ -81,81 +76,11 @@ def _called_url() -> str:
                       request.environ.get("QUERY_STRING", ""), database.runtime().settings.public_base_url)
 
 
-def _external(endpoint: str) -> str:
-    base = database.runtime().settings.public_base_url
-    if base:
-        return base + url_for(endpoint)
-    return url_for(endpoint, _external=True)
-
-
-_CONFIGURE_LOCK = threading.Lock()
-# Distinct hosts whose URLs are kept per app: without PUBLIC_BASE_URL the Host header decides.
-_URL_SETS_KEPT = 16
-
-
-@dataclass(frozen=True)
-class _UrlSet:
-    hooks: HookUrls
-    ivr: IvrUrls
-    connect: ConnectUrls
-
-
-def _urls() -> _UrlSet:
-    """Our webhook URLs as the carrier must call them. They are the same for every request to
-    one host, so they are built once per app and host (a dozen url_for calls per webhook were a
-    visible part of its cost), and only a few hosts are kept."""
-    kept: dict[tuple[str, str, str], _UrlSet] = current_app.extensions.setdefault("contactcenter.hook_urls", {})
-    key = (database.runtime().settings.public_base_url, request.host_url, request.script_root)
-    found = kept.get(key)
-    if found is None:
-        found = _UrlSet(
-            hooks=HookUrls(
-                voice=_external("hooks.voice"), status=_external("hooks.status"), wait=_external("hooks.wait"),
-                queue_key=_external("hooks.queue_key"), hold=_external("hooks.hold"),
-                overflow_recording=_external("hooks.overflow_recording"),
-            ),
-            ivr=IvrUrls(
-                gather=_external("hooks.ivr_gather"), recording=_external("hooks.ivr_recording"),
-                dial=_external("hooks.ivr_dial"),
-            ),
-            connect=ConnectUrls(
-                connect=_external("hooks.connect"), agent_status=_external("hooks.agent_leg"),
-                callback_answer=_external("hooks.callback_answer"),
-            ),
-        )
-        if len(kept) >= _URL_SETS_KEPT:
-            kept.clear()
-        kept[key] = found
-    return found
-
-
-def acd_service() -> AcdService:
-    """The ACD bound to this request's session, configured from the store once per process."""
-    rt = database.runtime()
-    service = AcdService(database.session(), rt.acd, lambda: rt.telephony, _urls().connect)
-    if not rt.acd_configured:
-        # One thread configures; the others of a process just started wait instead of each
-        # repeating the same work (it took 0.2-0.4 s per thread with a few hundred agents).
-        with _CONFIGURE_LOCK:
-            if not rt.acd_configured:
-                service.sync_configuration()
-                rt.acd_configured = True
-    return service
-
-
 def _service() -> CallService:
-    rt = database.runtime()
-    settings = rt.settings
-    urls = _urls()
     # The flow first: its first load in a process reads the queue names in a session of its own,
-    # which on SQLite would wait for this request's write lock once acd_service() has begun it.
-    flow = rt.ivr_flow()
-    ivr = None
-    acd = acd_service()
-    if flow is not None:
-        ivr = IvrService(database.session(), SessionStore(rt.redis), flow, urls.ivr, settings.default_region, acd=acd)
-    return CallService(database.session(), urls.hooks, ivr=ivr, acd=acd, default_region=settings.default_region,
-                       short_abandon_s=settings.short_abandon_s, ivr_sessions=SessionStore(rt.redis))
+    # which on SQLite would wait for this request's write lock once the ACD service has begun it.
+    flow = database.runtime().ivr_flow()
+    return services().calls(flow)
 
 
 def _step() -> int:

@@ -1,5 +1,5 @@
 """Socket.IO presence: an agent's desktop sockets, kept in Redis so the heartbeat can tell when
-one is gone for good (`contactcenter.presence`).
+one is gone for good (`contactcenter.app.presence`).
 
 python-socketio keeps one handler per event, so these wrap the handlers `web.sockets` defines
 (authentication and rooms on connect, the board's bookkeeping on disconnect) and add presence
@@ -15,8 +15,8 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_login import current_user
 
-from contactcenter import presence
-from contactcenter.runtime import Runtime
+from contactcenter.app import presence
+from contactcenter.app.runtime import Runtime
 from web import database, sockets
 from web.extensions import socketio
 
@@ -34,11 +34,11 @@ def _is_agent() -> bool:
 
 def init_app(app: Flask, runtime: Runtime) -> None:
     """One lease per app (a process): started by its first agent socket."""
-    app.extensions["contactcenter.presence"] = presence.ProcessLease(runtime.redis, runtime.settings.presence_lease_s)
+    app.extensions["contactcenter.app.presence"] = presence.ProcessLease(runtime.redis, runtime.settings.presence_lease_s)
 
 
 def _lease() -> presence.ProcessLease:
-    return current_app.extensions["contactcenter.presence"]
+    return current_app.extensions["contactcenter.app.presence"]
 
 
 @socketio.on("connect")

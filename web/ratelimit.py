@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import redis
 from flask import Flask, Response, request
 
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 
 log = logging.getLogger("contactcenter.ratelimit")
 PREFIX = "ratelimit:"

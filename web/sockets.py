@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from contactcenter import events
 from contactcenter.accounts.sessions import SESSIONS_ENDED_CHANNEL, decode_ended
 from contactcenter.board.feed import BoardFeed, BoardSource
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 from web.extensions import socketio
 
 log = logging.getLogger("contactcenter.sockets")

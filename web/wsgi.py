@@ -56,14 +56,14 @@ def serve(app_factory: Callable[[], Flask], *, host: str, port: int, threads: in
 
 def _production_app() -> Flask:
     from contactcenter.config import check_production, load_settings
-    from web import create_app
+    from web import create_serving_app
 
-    from contactcenter import logging_setup
+    from contactcenter.app import logging_setup
 
     settings = load_settings()
     logging_setup.configure("web", json_lines=settings.log_json)
     check_production(settings)
-    return create_app()
+    return create_serving_app()
 
 
 def __getattr__(name: str) -> Any:

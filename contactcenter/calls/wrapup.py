@@ -43,7 +43,6 @@ from contactcenter.acd.services import AcdService, callback_key
 from contactcenter.calls.controls import close_hold
 from contactcenter.calls.models import CallAction, WrapUpDraft
 from contactcenter.dialer.models import Campaign, DialAttempt
-from contactcenter.jobs import job
 from contactcenter.tickets import interactions
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.access import Viewer, can_see_ticket
@@ -114,20 +113,13 @@ class WrapUpResult:
                 "callback_id": self.callback_id, "wrap_s": self.wrap_s, "agent_state": self.agent_state}
 
 
-def _schedule_with_rq(request_id: int, at: datetime) -> None:
-    """Release the callback into its queue at `at` (RQ's scheduler runs in every worker)."""
-    from contactcenter.jobs import queue
-
-    queue("default").enqueue_at(at, release_callback, request_id)
-
-
 class WrapUpService:
     def __init__(self, session: Session, acd: AcdService, *, default_region: str = "US",
-                 schedule_callback: Callable[[int, datetime], None] | None = None) -> None:
+                 schedule_callback: Callable[[int, datetime], None]) -> None:
         self.session = session
         self.acd = acd
         self.default_region = default_region
-        self.schedule_callback = schedule_callback or _schedule_with_rq
+        self.schedule_callback = schedule_callback  # releases the callback at its time (an RQ job)
 
     # -- reading --------------------------------------------------------------------------------
     def last_taken(self, agent_id: int) -> AgentStateChange | None:
@@ -479,24 +471,17 @@ def _checked_notes(notes: str) -> str:
     return notes
 
 
-@job("default")
-def release_callback(request_id: int) -> str:
+def release_callback(session: Session, acd: AcdService, request_id: int) -> str:
     """A scheduled callback is due: it joins its queue (in the order of its time) for an agent."""
-    from contactcenter import runtime
-    from contactcenter.db import transaction
-
-    rt = runtime.current()
-    with transaction(rt.session_factory) as session:
-        request = session.get(CallbackRequest, request_id)
-        if request is None or request.status != "pending":
-            return "nothing-to-do"
-        queue = session.get(Queue, request.queue_id)
-        if queue is None:
-            request.status = "failed"
-            return "no-queue"
-        service = AcdService(session, rt.acd)
-        outcome = rt.acd.enqueue(callback_key(request.id), queue.name, priority=request.priority,
-                                 enqueued_at=request.place_at.timestamp(),
-                                 attributes={"callback": request.id, "phone": request.phone})
-        service.apply(outcome.events)
-        return "queued" if outcome.ok else f"refused: {outcome.reason}"
+    request = session.get(CallbackRequest, request_id)
+    if request is None or request.status != "pending":
+        return "nothing-to-do"
+    queue = session.get(Queue, request.queue_id)
+    if queue is None:
+        request.status = "failed"
+        return "no-queue"
+    outcome = acd.acd.enqueue(callback_key(request.id), queue.name, priority=request.priority,
+                              enqueued_at=request.place_at.timestamp(),
+                              attributes={"callback": request.id, "phone": request.phone})
+    acd.apply(outcome.events)
+    return "queued" if outcome.ok else f"refused: {outcome.reason}"

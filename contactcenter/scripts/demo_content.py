@@ -1,6 +1,6 @@
 """Demo call scripts and FAQ articles, matched to the demo IVR flow's queues and intents.
 
-`seed_content` is called by the demo seed (`contactcenter.demo_data.seed`) after the queues
+`seed_content` is called by the demo seed (`contactcenter.app.demo_data.seed`) after the queues
 exist; it adds only what is missing, so running it twice changes nothing.
 """
 from __future__ import annotations

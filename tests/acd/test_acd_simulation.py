@@ -294,7 +294,7 @@ def test_the_skills_mix_makes_one_queue_per_skill_and_splits_the_agents() -> Non
 
 
 def _invoke(*args: str) -> Any:
-    from contactcenter.cli import main
+    from contactcenter.app.cli import main
 
     return CliRunner().invoke(main, ["simulate", "inbound", *args])
 
@@ -323,8 +323,8 @@ def test_the_command_prints_a_table_without_json() -> None:
 
 
 def test_simulate_is_one_group_for_inbound_and_dialer() -> None:
-    from contactcenter.acd.sim_cli import simulate as group
-    from contactcenter.cli import main
+    from contactcenter.app.commands.simulate import simulate as group
+    from contactcenter.app.cli import main
 
     assert main.commands["simulate"] is group
     assert {"inbound", "dialer"} <= set(group.commands)

@@ -8,10 +8,10 @@ import redis
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.acd import ticker
+from contactcenter.app import ticker
 from contactcenter.acd.models import AgentStateChange, QueueMembership
 from contactcenter.acd.services import AcdService
-from contactcenter.jobs import queue
+from contactcenter.app.jobs import queue
 from contactcenter.tickets.models import Interaction
 from factories import call_sid, gen_agent, gen_queue
 
@@ -64,4 +64,4 @@ def test_a_tick_times_out_offers_and_records_the_missed_break(runtime, db):
 def test_the_leader_queues_the_sweeps(runtime, redis_client):
     ticker.sweep(runtime)
     names = {job.func_name for name in ("high", "default", "low") for job in queue(name, redis_client).jobs}
-    assert {"contactcenter.tickets.tasks.sweep_sla", "contactcenter.calls.tasks.sweep_stale_calls"} <= names
+    assert {"contactcenter.app.tasks.tickets.sweep_sla", "contactcenter.app.tasks.calls.sweep_stale_calls"} <= names

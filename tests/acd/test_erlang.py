@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contactcenter.acd.cli import erlang
+from contactcenter.app.commands.acd import erlang
 from contactcenter.acd.erlang import (
     ErlangCResult,
     agents_for_service_level,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contactcenter import clock, presence
+from contactcenter import clock
+from contactcenter.app import presence
 
 
 def _lease(redis_client, lease_s: float = 30.0) -> presence.ProcessLease:  # type: ignore[no-untyped-def]

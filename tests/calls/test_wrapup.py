@@ -12,7 +12,9 @@ from contactcenter import clock
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
 from contactcenter.acd.services import callback_key
 from contactcenter.calls.models import CallAction, WrapUpDraft
-from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpError, release_callback
+from contactcenter.app.services import Services
+from contactcenter.app.tasks.calls import release_callback
+from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpError
 from contactcenter.dialer.models import DialAttempt, DncEntry, Lead
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.models import Interaction, TicketComment, TicketInteraction
@@ -221,10 +223,7 @@ def test_campaign_disposition_applies_the_dialer_rules(db, runtime):
                        mode="predictive", call_sid=call.call_sid, interaction_id=call.id))
     db.add(AgentStateChange(agent_id=agent.id, state="on_call", call_sid=call.call_sid, at=clock.now()))
     db.flush()
-    from contactcenter.acd.services import AcdService
-    from contactcenter.calls.wrapup import WrapUpService
-
-    service = WrapUpService(db, AcdService(db, runtime.acd))
+    service = Services(runtime, db).wrapups()
     assert "do_not_call" in [d["code"] for d in service.pending(agent.id)["dispositions"]]
     service.submit(call.call_sid, agent.id, WrapUp("do_not_call"))
     db.refresh(lead)
@@ -238,8 +237,6 @@ def test_campaign_callback_kept_by_the_agent_is_theirs(db, runtime):
 
     from factories import gen_agent
 
-    from contactcenter.acd.services import AcdService
-    from contactcenter.calls.wrapup import WrapUpService
     from contactcenter.dialer import services as dialer
 
     agent = gen_agent(db, "dora")
@@ -259,7 +256,7 @@ def test_campaign_callback_kept_by_the_agent_is_theirs(db, runtime):
     db.add(AgentStateChange(agent_id=agent.id, state="on_call", call_sid=call.call_sid, at=clock.now()))
     db.flush()
     promised = clock.now() + timedelta(days=1)
-    service = WrapUpService(db, AcdService(db, runtime.acd))
+    service = Services(runtime, db).wrapups()
     service.submit(call.call_sid, agent.id, WrapUp("callback", callback_at=promised, callback_mine=True))
     db.refresh(lead)
     assert lead.callback_agent_id == agent.id
@@ -267,7 +264,7 @@ def test_campaign_callback_kept_by_the_agent_is_theirs(db, runtime):
 
 
 def test_heartbeat_keeps_the_agent_not_ready(floor, db, runtime):
-    from contactcenter.acd.ticker import tick_once
+    from contactcenter.app.ticker import tick_once
 
     support = db.scalars(select(Queue).where(Queue.name == "support")).one()
     support.wrap_up_auto_available = False

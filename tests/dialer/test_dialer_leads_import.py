@@ -195,7 +195,7 @@ def test_cli_import_with_report_and_rejections_file(tmp_path: Path, runtime, db)
     rows = ["phone,name"] + [f"+1212555{1000 + i},Lead {i}" for i in range(250)] + ["bogus,Nobody", "+12125551000,Again"]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "rejected.csv"
-    from contactcenter.cli import main
+    from contactcenter.app.cli import main
 
     result = CliRunner().invoke(main, ["leads", "import", str(path), "--campaign", "CLI list", "--json", "--rejections", str(out)])
     assert result.exit_code == 0, result.output

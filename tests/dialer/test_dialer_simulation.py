@@ -147,7 +147,7 @@ def test_the_simulated_clock_is_the_process_clock_during_a_run():
 
 
 def test_the_cli_prints_the_figures_as_json():
-    from contactcenter.cli import main
+    from contactcenter.app.cli import main
 
     result = CliRunner().invoke(main, ["simulate", "dialer", "--agents", "5", "--answer-rate", "0.3", "--aht", "120",
                                        "--hours", "0.2", "--mode", "progressive", "--seed", "4", "--json"])

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from conftest import CENTER_NUMBER
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
-from contactcenter.acd.ticker import tick_once
+from contactcenter.app.ticker import tick_once
 from contactcenter.db import transaction
 from contactcenter.scripts import faq
 from contactcenter.scripts.services import ScriptFields, save_script

@@ -33,7 +33,7 @@ _AT_TIME = """
 import sys
 from freezegun import freeze_time
 freeze_time(sys.argv[1], tick=True).start()
-from contactcenter.cli import main
+from contactcenter.app.cli import main
 sys.argv = ["contactcenter", *sys.argv[2:]]
 main()
 """
@@ -45,7 +45,7 @@ def _run_demo(folder: Path, *args: str, at: str | None = None, timeout: float = 
     """Run `contactcenter demo` in `folder` (its default SQLite file lands in folder/var);
     returns everything it printed."""
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(folder)}
-    command = [sys.executable, "-m", "contactcenter.cli"] if at is None else [sys.executable, "-c", _AT_TIME, at]
+    command = [sys.executable, "-m", "contactcenter.app.cli"] if at is None else [sys.executable, "-c", _AT_TIME, at]
     proc = subprocess.run([*command, "demo", "--port", str(_free_port()), *args], cwd=folder, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout
@@ -57,7 +57,7 @@ def test_demo_serves_pages_and_records_simulated_calls(tmp_path: Path):
     port = _free_port()
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "contactcenter.cli", "demo", "--port", str(port), "--calls-per-minute", "60",
+        [sys.executable, "-m", "contactcenter.app.cli", "demo", "--port", str(port), "--calls-per-minute", "60",
          "--duration", "30"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -111,7 +111,7 @@ NEW_YORK_OFFICE = {"time_zone": "America/New_York", "hours": {d: ["08:00-20:00"]
 def test_demo_says_at_start_which_queue_is_closed(tmp_path: Path):
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
     for step in ("upgrade", "seed"):
-        subprocess.run([sys.executable, "-m", "contactcenter.cli", "db", step], cwd=tmp_path, env=env, check=True,
+        subprocess.run([sys.executable, "-m", "contactcenter.app.cli", "db", step], cwd=tmp_path, env=env, check=True,
                        capture_output=True)
     db = sqlite3.connect(tmp_path / "var" / "contactcenter.db")
     db.execute("update queues set hours = ? where name = 'billing'", (json.dumps(NEW_YORK_OFFICE),))
@@ -123,7 +123,7 @@ def test_demo_says_at_start_which_queue_is_closed(tmp_path: Path):
 
 
 def test_hours_notices_say_when_a_queue_closes_and_opens_again():
-    from contactcenter.demo import HoursNotices, closed_now
+    from contactcenter.app.demo import HoursNotices, closed_now
 
     billing = Queue(name="billing", display_name="Billing", hours=NEW_YORK_OFFICE)
     support = Queue(name="support", display_name="Support", hours=None)
@@ -141,7 +141,7 @@ def test_hours_notices_say_when_a_queue_closes_and_opens_again():
 def test_demo_seed_measures_every_ticket_by_an_office_hours_sla_policy(db):
     from sqlalchemy import select
 
-    from contactcenter.demo_data import seed
+    from contactcenter.app.demo_data import seed
     from contactcenter.tickets.models import SlaPolicy, Ticket, TicketSla
 
     seed(db)
@@ -155,7 +155,7 @@ def test_demo_seed_measures_every_ticket_by_an_office_hours_sla_policy(db):
 
 
 def test_demo_seed_gives_the_sla_report_met_and_breached_clocks(db):
-    from contactcenter.demo_data import seed
+    from contactcenter.app.demo_data import seed
     from contactcenter.tickets.reports import sla_hit_rates
 
     seed(db)
@@ -167,7 +167,7 @@ def test_demo_seed_gives_the_sla_report_met_and_breached_clocks(db):
 def test_report_sla_has_data_right_after_the_demo_ran(tmp_path: Path):
     _run_demo(tmp_path, "--calls-per-minute", "0", "--duration", "2")
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
-    report = subprocess.run([sys.executable, "-m", "contactcenter.cli", "report", "sla"], cwd=tmp_path, env=env,
+    report = subprocess.run([sys.executable, "-m", "contactcenter.app.cli", "report", "sla"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=60)
     assert report.returncode == 0, report.stderr
     assert "Acme standard support" in report.stdout and "total first_response" in report.stdout, report.stdout
@@ -175,7 +175,7 @@ def test_report_sla_has_data_right_after_the_demo_ran(tmp_path: Path):
 
 @pytest.mark.parametrize("hours", [{"time_zone": "Mars/Olympus"}, {"hours": "24x7"}, ["<script>"], {"time_zone": "UTC", "hours": {"mon": "9-5"}}])
 def test_unreadable_queue_hours_are_reported_not_fatal(hours):
-    from contactcenter.demo import closed_now
+    from contactcenter.app.demo import closed_now
 
     queue = Queue(name="billing", display_name="Billing", hours=hours)
     lines = closed_now([queue], None, datetime(2026, 12, 5, 4, 0, tzinfo=timezone.utc))

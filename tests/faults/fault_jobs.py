@@ -12,9 +12,9 @@ import time
 
 from sqlalchemy import select
 
-from contactcenter import runtime
+from contactcenter.app import runtime
 from contactcenter.db import transaction
-from contactcenter.jobs import job
+from contactcenter.app.jobs import job
 from contactcenter.tickets.customers import create_customer
 from contactcenter.tickets.models import CustomerPhone
 

@@ -180,7 +180,7 @@ class CommandProcess:
         self.log_path = log_path
         out = open(log_path, "ab") if log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "contactcenter.cli", *args],
+            [sys.executable, "-m", "contactcenter.app.cli", *args],
             env=full, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
@@ -302,7 +302,7 @@ def pg_runtime(pg_url, settings, redis_client):  # type: ignore[no-untyped-def]
     """A runtime on that schema whose sessions commit, emptied before and after the test."""
     from conftest import delete_all_rows
     from contactcenter.db import make_engine, make_sessionmaker
-    from contactcenter.runtime import Runtime
+    from contactcenter.app.runtime import Runtime
 
     engine = make_engine(pg_url)
     delete_all_rows(engine)

@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from conftest import CENTER_NUMBER, delete_all_rows
-from contactcenter import clock, outbox
-from contactcenter import runtime as runtime_mod
-from contactcenter.acd import ticker
+from contactcenter import clock
+from contactcenter.app import outbox
+from contactcenter.app import runtime as runtime_mod
+from contactcenter.app import ticker
 from contactcenter.db import make_engine, make_sessionmaker
 from contactcenter.migrate import upgrade
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 from contactcenter.tickets.models import CarrierEvent, Interaction
 from factories import gen_queue
 from fault_support import TcpProxy, fresh_schema, postgres_base_url

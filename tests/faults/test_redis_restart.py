@@ -9,7 +9,7 @@ import redis
 from sqlalchemy import func, select
 
 from conftest import CENTER_NUMBER
-from contactcenter.acd import ticker
+from contactcenter.app import ticker
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.tickets.models import Interaction
@@ -71,6 +71,6 @@ def test_router_is_rebuilt_in_order_after_redis_restarts_empty(center, carrier, 
 
 
 def test_a_second_tick_does_not_rebuild_again(center, runtime):
-    from contactcenter import recovery
+    from contactcenter.app import recovery
 
     assert not recovery.rebuild_if_lost(runtime)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from contactcenter import clock, recovery
-from contactcenter.acd import ticker
+from contactcenter import clock
+from contactcenter.app import recovery
+from contactcenter.app import ticker
 from contactcenter.acd.models import AgentStateChange, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.tickets.models import Interaction

@@ -15,11 +15,12 @@ import pytest
 import requests
 import socketio
 
-from contactcenter import clock, presence, recovery
-from contactcenter.acd import ticker
+from contactcenter import clock
+from contactcenter.app import presence, recovery
+from contactcenter.app import ticker
 from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.acd.services import AcdService
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 from contactcenter.tickets.models import Interaction
 from factories import PASSWORD, call_sid, gen_agent, gen_queue
 from fault_support import WebProcess, pg_runtime, pg_url, wait_for  # noqa: F401 (fixtures)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import example, given, settings, strategies as st
 
-from contactcenter.ivr.cli import ivr
+from contactcenter.app.commands.ivr import ivr
 from contactcenter.ivr.flow import Flow, MenuNode, load_flow
 from contactcenter.ivr.graph import dot_quote, mermaid_escape, to_dot, to_mermaid
 

@@ -12,7 +12,7 @@ from types import MappingProxyType
 import pytest
 from click.testing import CliRunner
 
-from contactcenter.ivr.cli import ivr
+from contactcenter.app.commands.ivr import ivr
 from contactcenter.ivr.flow import (
     MAX_FLOW_BYTES,
     CollectNode,

@@ -302,7 +302,7 @@ def test_a_self_service_lookup_outside_a_transaction_does_not_wait_for_a_writer(
 
 
 def test_a_hang_up_kept_through_a_database_outage_writes_the_path_when_replayed(line, client, db):
-    from contactcenter import outbox
+    from contactcenter.app import outbox
 
     sid = call_sid()
     _start(client, sid)

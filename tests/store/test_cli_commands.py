@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from contactcenter.cli import main
+from contactcenter.app.cli import main
 
 
 def test_db_upgrade_then_seed_on_a_new_sqlite_file(tmp_path: Path, monkeypatch):
@@ -29,7 +29,7 @@ def test_db_upgrade_then_seed_on_a_new_sqlite_file(tmp_path: Path, monkeypatch):
 
 def test_worker_without_redis_url_explains_itself(monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
-    from contactcenter import runtime
+    from contactcenter.app import runtime
 
     previous = runtime.install(None)
     try:

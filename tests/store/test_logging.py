@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from contactcenter import logging_setup
-from contactcenter.logging_setup import mask_text
+from contactcenter.app import logging_setup
+from contactcenter.app.logging_setup import mask_text
 from factories import carrier_params, post_signed
 
 

@@ -44,7 +44,7 @@ def test_signature_over_other_params_is_refused(client, db):
 
 
 def test_signature_for_public_url_accepted_behind_proxy(app, client, db):
-    rt = app.extensions["contactcenter.runtime"]
+    rt = app.extensions["contactcenter.app.runtime"]
     rt.settings = rt.settings.with_overrides(public_base_url="https://cc.example.com")
     params = carrier_params()
     # Twilio signed the public https URL; the proxy forwards to us over plain http on another host.
@@ -57,7 +57,7 @@ def test_signature_for_public_url_accepted_behind_proxy(app, client, db):
 
 
 def test_signature_for_internal_url_refused_behind_proxy(app, client, db):
-    rt = app.extensions["contactcenter.runtime"]
+    rt = app.extensions["contactcenter.app.runtime"]
     rt.settings = rt.settings.with_overrides(public_base_url="https://cc.example.com")
     resp = post_signed(client, "/hooks/voice", carrier_params(), base="http://10.0.0.5:8000")
     assert resp.status_code == 403

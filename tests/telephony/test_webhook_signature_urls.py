@@ -33,7 +33,7 @@ def _calls(db) -> int:  # type: ignore[no-untyped-def]
 
 
 def _public(app, base: str) -> None:  # type: ignore[no-untyped-def]
-    rt = app.extensions["contactcenter.runtime"]
+    rt = app.extensions["contactcenter.app.runtime"]
     rt.settings = rt.settings.with_overrides(public_base_url=base)
 
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from freezegun import freeze_time
 
-from contactcenter.cli import main
+from contactcenter.app.cli import main
 from test_intervals import NOW, scenario  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.usefixtures("scenario")

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from contactcenter.cli import main
+from contactcenter.app.cli import main
 from contactcenter.tickets import escalation, sla
 from contactcenter.tickets.models import TicketSla
 from contactcenter.tickets.reports import sla_hit_rates

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from freezegun import freeze_time
 
-from contactcenter.cli import main
+from contactcenter.app.cli import main
 from contactcenter.tickets import sla
 from contactcenter.tickets.reports import sla_hit_rates
 from contactcenter.tickets.services import add_comment, change_status, open_ticket

@@ -13,7 +13,8 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from contactcenter import events
-from contactcenter.tickets import escalation, sla, tasks
+from contactcenter.tickets import escalation, sla
+from contactcenter.app.tasks import tickets as tasks
 from contactcenter.tickets.models import TicketSla
 from contactcenter.tickets.services import change_status, open_ticket, ticket_events
 from factories import gen_agent, gen_queue

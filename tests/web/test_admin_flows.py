@@ -147,7 +147,7 @@ def sqlite_runtime(settings, redis_client, tmp_path_factory):  # type: ignore[no
     which the answers' status codes show."""
     from contactcenter.db import make_engine, make_sessionmaker
     from contactcenter.migrate import upgrade
-    from contactcenter.runtime import Runtime
+    from contactcenter.app.runtime import Runtime
 
     url = f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'contactcenter.db'}"
     engine = make_engine(url)

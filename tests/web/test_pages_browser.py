@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contactcenter.db import transaction
-from contactcenter.demo_data import DEMO_PASSWORD, seed
+from contactcenter.app.demo_data import DEMO_PASSWORD, seed
 
 pytestmark = pytest.mark.browser
 

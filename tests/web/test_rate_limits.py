@@ -194,7 +194,7 @@ def test_production_refuses_defaulted_secrets_and_embedded_servers(change, probl
 
 
 def test_web_command_refuses_to_start_in_production_with_defaults(monkeypatch):
-    from contactcenter.cli import main
+    from contactcenter.app.cli import main
 
     for name in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "REDIS_URL", "DATABASE_URL", "CARRIER"):
         monkeypatch.delenv(name, raising=False)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from contactcenter import presence
+from contactcenter.app import presence
 from contactcenter.accounts import sessions
 from contactcenter.accounts.models import Role
 from contactcenter.tickets.api_tokens import issue

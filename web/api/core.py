@@ -321,4 +321,4 @@ def created(body: Any) -> tuple[Response, int]:
 
 
 def current_redis() -> Any:
-    return current_app.extensions["contactcenter.runtime"].redis
+    return current_app.extensions["contactcenter.app.runtime"].redis

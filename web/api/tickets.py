@@ -10,7 +10,8 @@ from flask import Response, jsonify
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from contactcenter.tickets import access, services, sla, tasks
+from contactcenter.tickets import access, services, sla
+from contactcenter.app.tasks import tickets as tasks
 from contactcenter.tickets.models import (
     CHANNELS,
     Interaction,

@@ -22,12 +22,13 @@ from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from contactcenter import clock, jobs, runtime as runtime_mod
+from contactcenter import clock
+from contactcenter.app import jobs, runtime as runtime_mod
 from contactcenter.acd.models import Queue
 from contactcenter.calendars import BusinessCalendar
 from contactcenter.config import load_settings
 from contactcenter.db import make_engine, transaction
-from contactcenter.demo_data import CUSTOMERS, DEMO_LOGINS, DEMO_PASSWORD, UNKNOWN_CALLERS, seed
+from contactcenter.app.demo_data import CUSTOMERS, DEMO_LOGINS, DEMO_PASSWORD, UNKNOWN_CALLERS, seed
 from contactcenter.ivr.flow import Flow, HoursNode
 from contactcenter.migrate import upgrade
 from contactcenter.tickets.models import Interaction
@@ -145,29 +146,28 @@ def _start_worker(rt: runtime_mod.Runtime, stop: threading.Event) -> threading.T
 
 def _start_acd(rt: runtime_mod.Runtime, base: str, stop: threading.Event) -> None:
     """The router's heartbeat, and bob and carmen answering calls (alice is left for you)."""
-    from contactcenter.acd import ticker
-    from contactcenter.acd.services import AcdService, ConnectUrls
-    from contactcenter.acd.simulated_agents import SimulatedAgents
+    from contactcenter.app import ticker
+    from contactcenter.app.services import CarrierUrls, configure_router
+    from contactcenter.app.simulated_agents import SimulatedAgents
     from contactcenter.accounts.models import User
 
-    urls = ConnectUrls(f"{base}/hooks/connect", f"{base}/hooks/agent-leg", f"{base}/hooks/callback-answer")
+    urls = CarrierUrls.under(base)
+    configure_router(rt)
     with transaction(rt.session_factory) as session:
-        AcdService(session, rt.acd).sync_configuration()
         ids = list(session.scalars(select(User.id).where(User.username.in_(SIMULATED_AGENTS))))
-    rt.acd_configured = True
     ticker.start(rt, stop, overflow_url=f"{base}/hooks/overflow")
     SimulatedAgents(rt, ids, urls, answer_after_s=3, mean_talk_s=45, seed=int(time.time())).start(stop)
 
 
 def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) -> int:
     from contactcenter.telephony.simulator import HttpTransport, InboundTraffic, SimulatedCarrier, SimulatorServer
-    from web import create_app
+    from web import create_serving_app
 
     # The log shows calls; routine job runs are left out, and so is the rebuild of the router's
     # state at start, which every demo run does (its warning would only alarm a newcomer).
-    for noisy in ("werkzeug", "alembic", "rq.worker", "contactcenter.jobs"):
+    for noisy in ("werkzeug", "alembic", "rq.worker", "contactcenter.app.jobs"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("contactcenter.recovery").setLevel(logging.ERROR)
+    logging.getLogger("contactcenter.app.recovery").setLevel(logging.ERROR)
     settings = load_settings()
     if settings.carrier != "simulator":
         raise click.ClickException("the demo drives the simulated carrier; unset CARRIER or set it to simulator")
@@ -185,7 +185,7 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
         created = seed(session)
     rt.reload_flows()
 
-    app = create_app(rt)
+    app = create_serving_app(rt)
     server = make_server(host, port, app, threaded=True)
     base = f"http://{host}:{server.server_port}"
     web_thread = threading.Thread(target=server.serve_forever, name="demo-web", daemon=True)

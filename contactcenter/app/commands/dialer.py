@@ -56,7 +56,7 @@ def import_command(csv_file: Path, campaign_ref: str, encoding: str, rejections_
     """Import leads from a CSV file, with a validation report (nothing is dropped silently)."""
     from sqlalchemy import select
 
-    from contactcenter import runtime
+    from contactcenter.app import runtime
     from contactcenter.dialer.leads_import import LeadImportError, import_leads, rejections_csv
     from contactcenter.dialer.models import Campaign
 
@@ -177,11 +177,11 @@ def pacer_command(base_url: str, tick_s: float, max_steps: int | None) -> None:
     import signal
     import threading
 
-    from contactcenter import runtime
+    from contactcenter.app import runtime
     from contactcenter.dialer.connect import build_worker
 
     from contactcenter.config import load_settings
-    from contactcenter.startup_checks import stores_problem
+    from contactcenter.app.startup_checks import stores_problem
 
     settings = load_settings()
     if settings.uses_embedded_redis:

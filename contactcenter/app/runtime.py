@@ -27,7 +27,7 @@ from contactcenter.telephony.interfaces import Telephony
 if TYPE_CHECKING:
     from contactcenter.acd.realtime import RealtimeACD
 
-log = logging.getLogger("contactcenter.runtime")
+log = logging.getLogger("contactcenter.app.runtime")
 
 
 @dataclass

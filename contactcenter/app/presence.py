@@ -31,11 +31,11 @@ import weakref
 import redis
 
 from contactcenter import clock
-from contactcenter.acd.services import AcdService
+from contactcenter.app.services import Services
 from contactcenter.db import transaction
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 
-log = logging.getLogger("contactcenter.presence")
+log = logging.getLogger("contactcenter.app.presence")
 SOCKETS_PREFIX = "{acd}:presence:sockets:"  # + agent id: "<process id>/<socket id>" connected now
 GONE_KEY = "{acd}:presence:gone"  # agent id -> when their grace period ends (Unix seconds)
 PROCESSES_KEY = "{acd}:presence:processes"  # ids of the web processes that hold sockets
@@ -189,7 +189,7 @@ def expire_due(runtime: Runtime) -> int:
         if snapshot.state not in NOT_READY_FROM:
             continue
         with transaction(runtime.session_factory) as session:
-            outcome = AcdService(session, runtime.acd, lambda: runtime.telephony).set_state(int(agent), "offline")
+            outcome = Services(runtime, session).acd.set_state(int(agent), "offline")
         if outcome.ok:
             done += 1
             log.warning("agent %s disconnected past the grace period: offline (was %s)", agent, snapshot.state)

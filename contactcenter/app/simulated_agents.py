@@ -12,16 +12,16 @@ import threading
 from typing import Sequence
 
 from contactcenter import clock
-from contactcenter.acd.services import AcdService, ConnectUrls
+from contactcenter.app.services import CarrierUrls, Services
 from contactcenter.db import transaction
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 from contactcenter.telephony.interfaces import TelephonyError
 
 log = logging.getLogger("contactcenter.simulated_agents")
 
 
 class SimulatedAgents:
-    def __init__(self, runtime: Runtime, agent_ids: Sequence[int], urls: ConnectUrls, *,
+    def __init__(self, runtime: Runtime, agent_ids: Sequence[int], urls: CarrierUrls, *,
                  answer_after_s: float = 3.0, mean_talk_s: float = 60.0, seed: int = 0) -> None:
         self.runtime = runtime
         self.agent_ids = list(agent_ids)
@@ -35,7 +35,7 @@ class SimulatedAgents:
         now = clock.timestamp()
         acd = self.runtime.acd
         with transaction(self.runtime.session_factory) as session:
-            service = AcdService(session, acd, lambda: self.runtime.telephony, self.urls)
+            service = Services(self.runtime, session, self.urls).acd
             offers = {o.agent_id: o for o in acd.pending_offers()}
             for agent_id in self.agent_ids:
                 key = str(agent_id)

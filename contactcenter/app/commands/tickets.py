@@ -45,7 +45,7 @@ def report() -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="print CSV")
 def report_sla(start: str | None, end: str | None, as_json: bool, as_csv: bool) -> None:
     """Ticket SLA hit rates per policy, priority, queue and metric."""
-    from contactcenter import runtime
+    from contactcenter.app import runtime
     from contactcenter.db import transaction
     from contactcenter.tickets.reports import sla_hit_rates
 
@@ -134,7 +134,7 @@ def _window_options(func):  # type: ignore[no-untyped-def]
 
 
 def _run(build, as_json: bool, as_csv: bool) -> None:  # type: ignore[no-untyped-def]
-    from contactcenter import runtime
+    from contactcenter.app import runtime
     from contactcenter.db import transaction
     from contactcenter.tickets.intervals import ReportError
 
@@ -207,7 +207,7 @@ def api_token() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def api_token_create(username: str, name: str, read_only: bool, as_json: bool) -> None:
     """Create a token and print it; it cannot be shown again."""
-    from contactcenter import runtime
+    from contactcenter.app import runtime
     from contactcenter.accounts.models import User
     from contactcenter.db import transaction
     from contactcenter.tickets.api_tokens import TokenError, issue
@@ -232,7 +232,7 @@ def api_token_create(username: str, name: str, read_only: bool, as_json: bool) -
 @click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
 def api_token_revoke(token_id: int) -> None:
     """Revoke a token by its id."""
-    from contactcenter import runtime
+    from contactcenter.app import runtime
     from contactcenter.db import transaction
     from contactcenter.tickets.api_tokens import revoke
     from contactcenter.tickets.models import ApiToken

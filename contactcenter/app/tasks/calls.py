@@ -1,14 +1,18 @@
-"""Jobs that keep the call log true when the carrier's status callback never arrives."""
+"""Call jobs: keep the call log true when the carrier's status callback never arrives, and
+release scheduled callbacks into their queue when they are due."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from contactcenter import clock, runtime
+from contactcenter import clock
+from contactcenter.app import runtime
 from contactcenter.db import transaction
-from contactcenter.jobs import job
+from contactcenter.app.jobs import job, queue
+from contactcenter.acd.services import AcdService
+from contactcenter.calls import wrapup
 from contactcenter.telephony.interfaces import TERMINAL_STATUSES, TelephonyError
 from contactcenter.tickets import interactions
 from contactcenter.tickets.models import Interaction
@@ -52,3 +56,16 @@ def sweep_stale_calls(older_than_s: int = 3600, limit: int = 500) -> int:
     for sid in sids:
         reconcile_call.enqueue(sid, _connection=rt.redis)  # type: ignore[attr-defined]
     return len(sids)
+
+
+@job("default")
+def release_callback(request_id: int) -> str:
+    """A scheduled callback is due: it joins its queue for an agent."""
+    rt = runtime.current()
+    with transaction(rt.session_factory) as session:
+        return wrapup.release_callback(session, AcdService(session, rt.acd), request_id)
+
+
+def schedule_callback_release(request_id: int, at: datetime) -> None:
+    """Release the callback into its queue at `at` (RQ's scheduler runs in every worker)."""
+    queue("default").enqueue_at(at, release_callback, request_id)

@@ -17,12 +17,12 @@ from __future__ import annotations
 import logging
 
 from contactcenter import clock
-from contactcenter.acd.services import AcdService
+from contactcenter.app.services import Services
 from contactcenter.db import transaction
 from contactcenter.failure_log import FailureLog
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 
-log = logging.getLogger("contactcenter.recovery")
+log = logging.getLogger("contactcenter.app.recovery")
 BUILT_KEY = "built"  # set in the router's namespace once its state was built from the store
 
 
@@ -32,7 +32,7 @@ def rebuild_if_lost(runtime: Runtime) -> bool:
     if runtime.redis.exists(marker):
         return False
     with transaction(runtime.session_factory) as session:
-        outcome = AcdService(session, runtime.acd, lambda: runtime.telephony).rebuild()
+        outcome = Services(runtime, session).acd.rebuild()
     runtime.redis.set(marker, repr(clock.timestamp()))
     runtime.acd_configured = True
     log.warning("ACD state rebuilt from the store%s", f"; skipped: {outcome.reason}" if outcome.reason else "")
@@ -55,18 +55,18 @@ def before_tick(runtime: Runtime) -> None:
 
 
 def _replay_outbox(runtime: Runtime) -> int:
-    from contactcenter import outbox
+    from contactcenter.app import outbox
 
     return outbox.replay(runtime)
 
 
 def _forget_dead_web_processes(runtime: Runtime) -> int:
-    from contactcenter import presence
+    from contactcenter.app import presence
 
     return presence.forget_dead_processes(runtime.redis)
 
 
 def _expire_presence(runtime: Runtime) -> int:
-    from contactcenter import presence
+    from contactcenter.app import presence
 
     return presence.expire_due(runtime)

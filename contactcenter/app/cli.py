@@ -14,7 +14,7 @@ from contactcenter import __version__
 @click.version_option(__version__, prog_name="contactcenter")
 def main() -> None:
     """Open, self-hostable call and contact center."""
-    from contactcenter import logging_setup
+    from contactcenter.app import logging_setup
     from contactcenter.config import ConfigError, load_settings
 
     try:
@@ -50,8 +50,8 @@ def db_upgrade(revision: str) -> None:
 def db_seed(as_json: bool) -> None:
     """Load the demo data into an empty database."""
     from contactcenter.db import transaction
-    from contactcenter.demo_data import seed
-    from contactcenter.runtime import build_runtime
+    from contactcenter.app.demo_data import seed
+    from contactcenter.app.runtime import build_runtime
 
     rt = build_runtime()
     with transaction(rt.session_factory) as session:
@@ -81,21 +81,21 @@ def web(host: str, port: int, threads: int, dev: bool) -> None:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     check_stores(settings.database_url, settings.redis_url)
-    from web import create_app
+    from web import create_serving_app
 
     if dev:
         from web.extensions import socketio
 
-        socketio.run(create_app(), host=host, port=port, allow_unsafe_werkzeug=True)
+        socketio.run(create_serving_app(), host=host, port=port, allow_unsafe_werkzeug=True)
         return
     from web.wsgi import serve
 
-    serve(create_app, host=host, port=port, threads=threads)  # built in gunicorn's worker, after the fork
+    serve(create_serving_app, host=host, port=port, threads=threads)  # built in gunicorn's worker, after the fork
 
 
 def check_stores(database_url: str, redis_url: str) -> None:
     """Stop a server process at start, with one line, when its database or Redis cannot serve it."""
-    from contactcenter.startup_checks import stores_problem
+    from contactcenter.app.startup_checks import stores_problem
 
     problem = stores_problem(database_url, redis_url)
     if problem:
@@ -109,7 +109,7 @@ def worker(queues: str, burst: bool) -> None:
     """Run an RQ worker (with the scheduler for timed jobs)."""
     from rq import SimpleWorker, Worker
 
-    from contactcenter import jobs, runtime
+    from contactcenter.app import jobs, runtime
 
     from contactcenter.config import load_settings
 
@@ -139,7 +139,7 @@ def worker(queues: str, burst: bool) -> None:
     if not burst:
         import threading
 
-        from contactcenter.acd import ticker
+        from contactcenter.app import ticker
 
         ticker.start(rt, threading.Event())  # one worker leads the ACD heartbeat at a time
         # While this process lives its lease stands; if it dies mid-job (kill -9, lost host) any
@@ -159,18 +159,18 @@ def worker(queues: str, burst: bool) -> None:
 @click.option("--duration", default=0.0, type=click.FloatRange(0), help="stop after this many seconds (0: run until Ctrl-C)")
 def demo(host: str, port: int, calls_per_minute: float, duration: float) -> None:
     """Create the database, seed demo data, run web + worker + simulated carrier traffic."""
-    from contactcenter.demo import run_demo
+    from contactcenter.app.demo import run_demo
 
     sys.exit(run_demo(host=host, port=port, calls_per_minute=calls_per_minute, duration=duration))
 
 
 def _register_domain_commands() -> None:
     """Sub-command groups that live with their domain package."""
-    from contactcenter.acd.cli import erlang
-    from contactcenter.acd.sim_cli import simulate
-    from contactcenter.dialer.cli import leads, pacer_command, simulate_dialer
-    from contactcenter.ivr.cli import ivr
-    from contactcenter.tickets.cli import api_token, report
+    from contactcenter.app.commands.acd import erlang
+    from contactcenter.app.commands.simulate import simulate
+    from contactcenter.app.commands.dialer import leads, pacer_command, simulate_dialer
+    from contactcenter.app.commands.ivr import ivr
+    from contactcenter.app.commands.tickets import api_token, report
 
     main.add_command(erlang)
     main.add_command(ivr)

@@ -23,10 +23,10 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from contactcenter import clock
 from contactcenter.db import transaction
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 from contactcenter.telephony.webhooks import MalformedWebhook, parse_call_event
 
-log = logging.getLogger("contactcenter.outbox")
+log = logging.getLogger("contactcenter.app.outbox")
 OUTBOX_KEY = "outbox:webhooks"
 DEAD_KEY = "outbox:webhooks:dead"  # entries that can never apply (kept for a person to read)
 # What is worth keeping: the start of a call, its status callbacks, the end of an agent's leg;
@@ -94,9 +94,7 @@ def replay(runtime: Runtime, limit: int = 500) -> int:
 
 
 def _apply(runtime: Runtime, session: Any, entry: Entry) -> None:
-    from contactcenter.acd.services import AcdService
-    from contactcenter.calls.services import CallService, HookUrls
-    from contactcenter.ivr.session import SessionStore
+    from contactcenter.app.services import Services
     from contactcenter.tickets import interactions
 
     params = dict(entry.params)
@@ -104,13 +102,12 @@ def _apply(runtime: Runtime, session: Any, entry: Entry) -> None:
         params["Timestamp"] = format_datetime(clock.as_utc(_from_ts(entry.received_at)))
     event = parse_call_event(entry.kind, params)
     settings = runtime.settings
-    acd = AcdService(session, runtime.acd, lambda: runtime.telephony)
+    services = Services(runtime, session)  # replays what the carrier reported: places no call
+    acd = services.acd
     if entry.endpoint == "voice":
         interactions.open_call(session, event, settings.default_region)
     elif entry.endpoint == "status":
-        calls = CallService(session, HookUrls("", "", ""), acd=acd, default_region=settings.default_region,
-                            short_abandon_s=settings.short_abandon_s, ivr_sessions=SessionStore(runtime.redis))
-        calls.status(event)  # raises UnknownCall (a LookupError) for a call never seen
+        services.calls().status(event)  # raises UnknownCall (a LookupError) for a call never seen
     elif entry.endpoint == "agent_leg":
         if event.is_terminal:
             acd.complete(entry.args["call"], int(entry.args["agent"]))

@@ -33,9 +33,9 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 from rq.scheduler import SCHEDULER_LOCKING_KEY_TEMPLATE
 
-from contactcenter import runtime as runtime_mod
+from contactcenter.app import runtime as runtime_mod
 
-log = logging.getLogger("contactcenter.jobs")
+log = logging.getLogger("contactcenter.app.jobs")
 F = TypeVar("F", bound=Callable[..., Any])
 QUEUES = ("high", "default", "low")
 

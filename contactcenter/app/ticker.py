@@ -14,14 +14,14 @@ import socket
 import threading
 import time
 
-from contactcenter import recovery
-from contactcenter.acd.services import AcdService
+from contactcenter.app import recovery
+from contactcenter.app.services import Services
 from contactcenter.db import transaction
 from contactcenter.failure_log import FailureLog
 from contactcenter.leases import LeaderLease
-from contactcenter.runtime import Runtime
+from contactcenter.app.runtime import Runtime
 
-log = logging.getLogger("contactcenter.acd.ticker")
+log = logging.getLogger("contactcenter.app.ticker")
 LEASE_MS = 3000
 LOCK_KEY = "{acd}:ticker-leader"
 
@@ -48,9 +48,9 @@ def tick_once(runtime: Runtime, overflow_url: str | None = None) -> int:
     """
     recovery.before_tick(runtime)  # lost Redis state, webhook outbox, departed agents
     with transaction(runtime.session_factory) as session:
-        service = AcdService(session, runtime.acd, lambda: runtime.telephony)
-        from contactcenter.calls.wrapup import WrapUpService  # queues whose wrap-up ends not ready
-        WrapUpService(session, service).keep_not_ready()
+        services = Services(runtime, session)
+        service = services.acd
+        services.wrapups().keep_not_ready()  # queues whose wrap-up ends not ready
         report = service.tick()
         if overflow_url:
             service.overflow_overdue(overflow_url)
@@ -65,8 +65,8 @@ SWEEP_EVERY_S = 60.0
 
 
 def sweep(runtime: Runtime) -> None:
-    from contactcenter.calls.tasks import sweep_stale_calls
-    from contactcenter.tickets.tasks import sweep_sla
+    from contactcenter.app.tasks.calls import sweep_stale_calls
+    from contactcenter.app.tasks.tickets import sweep_sla
 
     sweep_sla.enqueue(_connection=runtime.redis)  # type: ignore[attr-defined]
     sweep_stale_calls.enqueue(_connection=runtime.redis)  # type: ignore[attr-defined]

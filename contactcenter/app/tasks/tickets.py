@@ -21,9 +21,10 @@ from typing import Any, Iterable
 from rq import Retry
 from sqlalchemy import select
 
-from contactcenter import clock, jobs, runtime
+from contactcenter import clock
+from contactcenter.app import jobs, runtime
 from contactcenter.db import transaction
-from contactcenter.jobs import job
+from contactcenter.app.jobs import job
 from contactcenter.tickets import escalation, sla
 from contactcenter.tickets.models import SlaState, TicketSla
 
