@@ -1069,7 +1069,7 @@ def apply_event(dialer: CampaignDialer, event: Mapping[str, Any], now: float) ->
 class PacerWorker:
     """The pacing loop: lead with a Redis lock, react to events, decide at least once a second.
 
-    `campaigns()` returns the dialers of the running campaigns (built by the services from the
+    `campaigns()` returns the dialers of the running campaigns (built by `CampaignDialers` from the
     SQL store, and rebuilt when campaigns start, pause or stop).
     """
 
