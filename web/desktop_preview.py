@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 
 from contactcenter.dialer import preview_dialing
 from contactcenter.dialer.campaigns import agent_ids
+from contactcenter.dialer.dialing import CallUrls
 from contactcenter.dialer.models import Campaign
-from contactcenter.dialer.pacer import CallUrls
 from web import database
 from web.desktop import _agent_only, _json_body
 from web.hooks import _external, acd_service

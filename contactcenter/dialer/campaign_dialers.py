@@ -19,18 +19,12 @@ from contactcenter.db import transaction
 from contactcenter.dialer.campaigns import machine_detection, pacing_config, period_origin
 from contactcenter.dialer.compliance import LedgerCounts
 from contactcenter.dialer.dial_gate import claim_leads, claim_owned_callbacks
+from contactcenter.dialer.dialing import CallUrls, CampaignDialer, Dialer, LeadClaim
 from contactcenter.dialer.ledger_records import in_flight_calls, ledger_counts
 from contactcenter.dialer.models import Campaign, CampaignStatus
 from contactcenter.dialer.outcomes import mark_place_failed, mark_placed
-from contactcenter.dialer.pacer import (
-    AgentPool,
-    CallUrls,
-    CampaignDialer,
-    Dialer,
-    LeadClaim,
-    OnAnswered,
-    Pacer,
-)
+from contactcenter.dialer.pacer import Pacer
+from contactcenter.dialer.pacing_vocabulary import AgentPool, OnAnswered
 
 
 class SqlLeadSource:

@@ -28,7 +28,7 @@ from contactcenter.dialer.models import (
     Lead,
     LeadOrder,
 )
-from contactcenter.dialer.pacer import AMD_WHEN_DRAINING, PacingConfig
+from contactcenter.dialer.pacing_vocabulary import AMD_WHEN_DRAINING, PacingConfig
 from contactcenter.dialer.windows import CallingWindows
 from contactcenter.phones import InvalidPhoneNumber, normalize
 from contactcenter.telephony.interfaces import Hangup, Instruction, Say

@@ -32,15 +32,10 @@ from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
 from contactcenter.db import transaction
 from contactcenter.dialer import campaign_dialers, campaigns, outage, outcomes
+from contactcenter.dialer.dialing import CallUrls, StepReport
 from contactcenter.dialer.models import Campaign, DialAttempt, Lead
-from contactcenter.dialer.pacer import (
-    AgentView,
-    AnsweredCall,
-    CallUrls,
-    PacerWorker,
-    StepReport,
-    publish_event,
-)
+from contactcenter.dialer.pacer_worker import PacerWorker, publish_event
+from contactcenter.dialer.pacing_vocabulary import AgentView, AnsweredCall
 from contactcenter.telephony.interfaces import (
     CallEvent,
     Conference,

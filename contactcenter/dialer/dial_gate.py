@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from contactcenter import clock
 from contactcenter.dialer import dnc
 from contactcenter.dialer.campaigns import rules_of, windows_of
+from contactcenter.dialer.dialing import LeadClaim
 from contactcenter.dialer.models import (
     Campaign,
     CampaignStatus,
@@ -30,7 +31,6 @@ from contactcenter.dialer.models import (
     LeadOrder,
     LeadStatus,
 )
-from contactcenter.dialer.pacer import LeadClaim
 from contactcenter.dialer.windows import CallingWindows, WindowCheck, in_regions
 
 

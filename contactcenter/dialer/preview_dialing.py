@@ -31,9 +31,10 @@ from contactcenter.dialer.dial_gate import (
     claim_leads,
     gate,
 )
+from contactcenter.dialer.dialing import CallUrls, CampaignDialer, Dialer, LeadClaim
 from contactcenter.dialer.models import Campaign, CampaignStatus, DialDecision, DialMode, Lead, LeadStatus
 from contactcenter.dialer.outcomes import mark_place_failed, mark_placed
-from contactcenter.dialer.pacer import CallUrls, CampaignDialer, Dialer, LeadClaim, Pacer
+from contactcenter.dialer.pacer import Pacer
 
 
 # A lead held for an agent who walked away goes back to the others after this long untouched.

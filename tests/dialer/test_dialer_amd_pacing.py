@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from contactcenter.dialer import campaigns
 from contactcenter.dialer.campaigns import CampaignError
 from contactcenter.dialer.compliance import LedgerCounts
+from contactcenter.dialer.dialing import CallUrls, LeadClaim
 from contactcenter.dialer.models import Campaign
-from contactcenter.dialer.pacer import AgentView, CallUrls, LeadClaim, Pacer, PacingConfig
+from contactcenter.dialer.pacer import Pacer
+from contactcenter.dialer.pacing_vocabulary import AgentView, PacingConfig
 from contactcenter.dialer.simulation import Simulation, SimulationConfig
 from dialer_fixtures import gen_campaign
 

@@ -23,7 +23,7 @@ from contactcenter.dialer import campaigns, dial_gate, outcomes, preview_dialing
 from contactcenter.dialer.campaigns import CampaignError
 from contactcenter.dialer.connect import CALLBACK_PRIORITY, build_worker
 from contactcenter.dialer.models import DialAttempt, Lead
-from contactcenter.dialer.pacer import drain_events
+from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
 from contactcenter.tickets.models import Interaction
 from factories import gen_agent, gen_queue

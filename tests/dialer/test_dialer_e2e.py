@@ -20,7 +20,7 @@ from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from contactcenter.dialer import campaigns, ledger_records
 from contactcenter.dialer.connect import AcdAgentPool, build_worker
 from contactcenter.dialer.models import DialAttempt, Lead, LeadStatus
-from contactcenter.dialer.pacer import drain_events
+from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
 from contactcenter.tickets.models import Interaction
 from dialer_fixtures import gen_campaign, import_text

@@ -14,14 +14,8 @@ from sqlalchemy import select
 from contactcenter import clock
 from contactcenter.dialer import campaign_dialers, dial_gate, dnc, outcomes
 from contactcenter.dialer.models import DialAttempt, DialDecision
-from contactcenter.dialer.pacer import (
-    EVENTS_KEY,
-    AgentView,
-    LeaderLock,
-    PacerWorker,
-    drain_events,
-    publish_event,
-)
+from contactcenter.dialer.pacer_worker import EVENTS_KEY, LeaderLock, PacerWorker, drain_events, publish_event
+from contactcenter.dialer.pacing_vocabulary import AgentView
 from contactcenter.telephony.interfaces import PlacedCall
 
 UTC = timezone.utc

@@ -147,7 +147,7 @@ def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_count
     from contactcenter.dialer.connect import build_worker
     from contactcenter.dialer.leads_import import import_leads
     from contactcenter.dialer.models import DialAttempt
-    from contactcenter.dialer.pacer import drain_events
+    from contactcenter.dialer.pacer_worker import drain_events
     from contactcenter.telephony.simulator import Callee
     from factories import gen_agent
 
