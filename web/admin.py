@@ -13,7 +13,7 @@ from typing import Any, Callable
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from contactcenter.ivr.flow import MAX_FLOW_BYTES, FlowError
+from contactcenter.ivr.flow_rules import MAX_FLOW_BYTES, FlowError
 from contactcenter.ivr.graph import to_mermaid
 from contactcenter.ivr.publish import publish_flow
 from web import database

@@ -15,7 +15,8 @@ from flask_login import login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from contactcenter.dialer import leads_import, services
+from contactcenter.dialer import leads_import
+from contactcenter.dialer.campaigns import CampaignError, pause_campaign, start_campaign, stop_campaign
 from contactcenter.dialer.models import Campaign, Lead, LeadImport
 from web import database
 from web.admin import staff_only
@@ -25,7 +26,7 @@ bp = Blueprint("admin_dialer", __name__, url_prefix="/admin/dialer")
 # Lead files are larger than forms: this much is read for an upload (the app's limit elsewhere).
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 RECENT_IMPORTS = 10
-ACTIONS = {"start": services.start_campaign, "pause": services.pause_campaign, "stop": services.stop_campaign}
+ACTIONS = {"start": start_campaign, "pause": pause_campaign, "stop": stop_campaign}
 
 
 @bp.before_request
@@ -66,7 +67,7 @@ def lifecycle(campaign_id: int, action: str) -> Response | tuple[str, int]:
     campaign = _campaign(campaign_id)
     try:
         ACTIONS[action](database.session(), campaign)
-    except services.CampaignError as exc:
+    except CampaignError as exc:
         database.session().rollback()
         flash(f"{campaign.name}: {exc}", "error")
         return redirect(url_for("admin_dialer.campaigns"), code=303)

@@ -15,9 +15,10 @@ from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from contactcenter.dialer import services
+from contactcenter.dialer import preview_dialing
+from contactcenter.dialer.campaigns import agent_ids
+from contactcenter.dialer.dialing import CallUrls
 from contactcenter.dialer.models import Campaign
-from contactcenter.dialer.pacer import CallUrls
 from web import database
 from web.desktop import _agent_only, _json_body
 from web.services import acd_service, external_url
@@ -44,7 +45,7 @@ def _campaign(data: dict[str, Any]) -> Campaign | tuple[Response, int]:
     if campaign_id is None or _id(data, "lead_id") is None:
         return _error("bad_request", "campaign_id and lead_id must be positive whole numbers", 400)
     campaign = database.session().get(Campaign, campaign_id)
-    if campaign is None or current_user.id not in services.agent_ids(database.session(), campaign):
+    if campaign is None or current_user.id not in agent_ids(database.session(), campaign):
         return _error("not_your_campaign", "you do not work on this campaign", 403)
     return campaign
 
@@ -54,12 +55,12 @@ def _campaign(data: dict[str, Any]) -> Campaign | tuple[Response, int]:
 def next_lead() -> Response:
     _agent_only()
     session = database.session()
-    campaigns = services.preview_campaigns(session, current_user.id)
+    campaigns = preview_dialing.preview_campaigns(session, current_user.id)
     card = None
     for campaign in campaigns:
-        lead = services.preview_next(session, campaign, current_user.id)
+        lead = preview_dialing.preview_next(session, campaign, current_user.id)
         if lead is not None:
-            card = services.lead_card(campaign, lead)
+            card = preview_dialing.lead_card(campaign, lead)
             break
     session.commit()  # the hold, and any refusal the gate recorded on the way
     return jsonify(campaigns=[{"id": c.id, "name": c.name} for c in campaigns], lead=card)
@@ -78,13 +79,13 @@ def dial() -> tuple[Response, int] | Response:
         return _error("not_available", "go available before dialing: the answered call comes to you", 409)
     session = database.session()
     try:
-        claim = services.claim_held_lead(session, campaign, current_user.id, _id(data, "lead_id") or 0)
-    except services.DialRefused as exc:
+        claim = preview_dialing.claim_held_lead(session, campaign, current_user.id, _id(data, "lead_id") or 0)
+    except preview_dialing.DialRefused as exc:
         session.commit()  # the refusal is a record too
         return _error(exc.reason, f"not dialed: {exc}", 409)
     acd_service()  # the router knows this process's agents before the call can be answered
     base = external_url("dialer_hooks.answer").rsplit("/hooks/dialer/answer", 1)[0]
-    dialer = services.preview_dialer(session, campaign, database.runtime().telephony, CallUrls(base))
+    dialer = preview_dialing.preview_dialer(session, campaign, database.runtime().telephony, CallUrls(base))
     call_sid = dialer.dial_claim(claim, str(current_user.id))
     session.commit()
     if call_sid is None:
@@ -101,8 +102,8 @@ def skip() -> tuple[Response, int] | Response:
     if not isinstance(campaign, Campaign):
         return campaign
     try:
-        services.skip_held_lead(database.session(), campaign, current_user.id, _id(data, "lead_id") or 0)
-    except services.DialRefused as exc:
+        preview_dialing.skip_held_lead(database.session(), campaign, current_user.id, _id(data, "lead_id") or 0)
+    except preview_dialing.DialRefused as exc:
         return _error(exc.reason, str(exc), 409)
     database.session().commit()
     return jsonify(ok=True)

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, g, request
 from contactcenter.app import outbox
 from contactcenter.dialer.connect import DialerHookUrls, OutboundCalls, UnknownAttempt
 from contactcenter.dialer.outage import safe_harbor_while_store_away
-from contactcenter.dialer.pacer import publish_event
+from contactcenter.dialer.pacer_worker import publish_event
 from contactcenter.telephony.twiml import render
 from contactcenter.tickets.interactions import UnknownCall
 from web import database

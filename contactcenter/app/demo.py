@@ -29,7 +29,8 @@ from contactcenter.calendars import BusinessCalendar
 from contactcenter.config import load_settings
 from contactcenter.db import make_engine, transaction
 from contactcenter.app.demo_data import CUSTOMERS, DEMO_LOGINS, DEMO_PASSWORD, UNKNOWN_CALLERS, seed
-from contactcenter.ivr.flow import Flow, HoursNode
+from contactcenter.ivr.flow import Flow
+from contactcenter.ivr.flow_nodes import HoursNode
 from contactcenter.migrate import upgrade
 from contactcenter.tickets.models import Interaction
 

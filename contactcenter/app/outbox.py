@@ -117,7 +117,7 @@ def _apply(runtime: Runtime, session: Any, entry: Entry) -> None:
 
 def _apply_dialer(runtime: Runtime, session: Any, acd: Any, entry: Entry, event: Any) -> None:
     from contactcenter.dialer.connect import DialerHookUrls, OutboundCalls
-    from contactcenter.dialer.pacer import publish_event
+    from contactcenter.dialer.pacer_worker import publish_event
 
     raw = entry.args.get("attempt", "")
     if not raw.isdigit():

@@ -4,7 +4,7 @@
   connected to an agent, and abandoned (no agent within 2 s), today in the campaign's zone;
 * abandon rate today — abandoned ÷ live answered, today;
 * abandon rate window — the regulatory period's rate as the regulator computes it from our
-  records (`dialer.services.abandonment_report`, with UK AMD false positives when they count);
+  records (`dialer.ledger_records.abandonment_report`, with UK AMD false positives when they count);
 * leads left — leads still to be dialed (status ready);
 * dial ratio — calls in flight (ringing, or answered and waiting for an agent) ÷ the campaign's
   active agents (available, reserved, on a call or in wrap-up): the figure the pacer's
@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from contactcenter import clock
 from contactcenter.acd.interfaces import AgentSnapshot
+from contactcenter.dialer.campaigns import agent_ids
+from contactcenter.dialer.ledger_records import abandonment_report, in_flight_calls
 from contactcenter.dialer.models import Campaign, CampaignStatus, DialAttempt, Lead, LeadStatus
-from contactcenter.dialer.services import abandonment_report, agent_ids, in_flight_calls
 from contactcenter.tickets.intervals import ReportError, zone
 
 ACTIVE_STATES = ("available", "reserved", "on_call", "wrap_up")

@@ -1,7 +1,7 @@
 """Wrap-up (after-call work): disposition, notes, a ticket, a callback; then back to work.
 
 The codes an agent may pick come from the call's campaign (the dialer's dispositions, whose
-retry, callback and do-not-call rules `dialer.services.record_disposition` applies) or else from
+retry, callback and do-not-call rules `dialer.outcomes.record_disposition` applies) or else from
 the call's queue (`Queue.dispositions`, or `DEFAULT_DISPOSITIONS`). Submitting ends the agent's
 wrap-up at once. When nobody submits, the router's wrap-up timer returns the agent to
 available, unless the queue says `wrap_up_auto_available = False`: then `keep_not_ready`, run by
@@ -229,13 +229,13 @@ class WrapUpService:
         if wrap.callback_at is not None:
             self._check_callback_time(wrap.callback_at, now)
         if attempt is not None:
-            from contactcenter.dialer import services as dialer
-            from contactcenter.dialer.services import CampaignError
+            from contactcenter.dialer import outcomes
+            from contactcenter.dialer.campaigns import CampaignError
 
             try:
-                dialer.record_disposition(self.session, attempt.id, wrap.disposition, agent_id=agent_id,
-                                          callback_at=wrap.callback_at,
-                                          callback_agent_id=agent_id if wrap.callback_mine and wrap.callback_at else None)
+                outcomes.record_disposition(self.session, attempt.id, wrap.disposition, agent_id=agent_id,
+                                            callback_at=wrap.callback_at,
+                                            callback_agent_id=agent_id if wrap.callback_mine and wrap.callback_at else None)
             except CampaignError as exc:
                 raise WrapUpError("bad_disposition", str(exc)) from exc
         elif wrap.callback_at is not None:

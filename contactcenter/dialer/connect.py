@@ -31,16 +31,11 @@ from contactcenter import clock
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
 from contactcenter.db import transaction
-from contactcenter.dialer import outage, services
+from contactcenter.dialer import campaign_dialers, campaigns, outage, outcomes
+from contactcenter.dialer.dialing import CallUrls, StepReport
 from contactcenter.dialer.models import Campaign, DialAttempt, Lead
-from contactcenter.dialer.pacer import (
-    AgentView,
-    AnsweredCall,
-    CallUrls,
-    PacerWorker,
-    StepReport,
-    publish_event,
-)
+from contactcenter.dialer.pacer_worker import PacerWorker, publish_event
+from contactcenter.dialer.pacing_vocabulary import AgentView, AnsweredCall
 from contactcenter.telephony.interfaces import (
     CallEvent,
     Conference,
@@ -85,7 +80,7 @@ class AcdAgentPool:
             return cached[1]
         with transaction(self.session_factory) as session:
             campaign = session.get(Campaign, campaign_id)
-            ids = frozenset(str(i) for i in services.agent_ids(session, campaign)) if campaign else frozenset()
+            ids = frozenset(str(i) for i in campaigns.agent_ids(session, campaign)) if campaign else frozenset()
         self._members[campaign_id] = (now, ids)
         return ids
 
@@ -137,7 +132,7 @@ class OutboundCalls:
         self.acd = acd
         self.urls = urls
         self.default_region = default_region
-        self.events: list[services.PacerEvent] = []
+        self.events: list[outcomes.PacerEvent] = []
 
     # -- helpers -----------------------------------------------------------------------------
     def _attempt(self, attempt_id: int, call_sid: str) -> DialAttempt:
@@ -172,7 +167,7 @@ class OutboundCalls:
         return campaign
 
     def _connect_window_s(self, campaign: Campaign) -> float:
-        return float(services.rules_of(campaign).connect_within_s)
+        return float(campaigns.rules_of(campaign).connect_within_s)
 
     def sync_connection(self, attempt: DialAttempt) -> bool:
         """Record a connection the agent made on the desktop (the ACD or the store knows it)."""
@@ -183,35 +178,35 @@ class OutboundCalls:
         agent_id, at = _connected_agent(self.session, self.acd, attempt)
         if agent_id is None:
             return False
-        _, events = services.mark_connected(self.session, attempt.call_sid, agent_id, at)
+        _, events = outcomes.mark_connected(self.session, attempt.call_sid, agent_id, at)
         self.events += events
         return True
 
     def _abandon(self, attempt: DialAttempt, campaign: Campaign, call: Interaction | None) -> list[Instruction]:
         assert attempt.call_sid is not None
-        _, events = services.mark_abandoned(self.session, attempt.call_sid)
+        _, events = outcomes.mark_abandoned(self.session, attempt.call_sid)
         self.events += events
         self.acd.remove(attempt.call_sid, "abandoned")
         if call is not None:
             call.outcome = "abandoned"
         log.info("campaign call abandoned: no agent within the connect window",
                  extra={"call_sid": attempt.call_sid, "campaign_id": campaign.id})
-        return services.safe_harbor_instructions(campaign)
+        return campaigns.safe_harbor_instructions(campaign)
 
     # -- webhooks ----------------------------------------------------------------------------
     def answer(self, event: CallEvent, attempt_id: int, *, screened: bool = True) -> list[Instruction]:
         """The called party answered (after machine detection, when it is on; `screened` False:
-        the call went out without it, see `services.record_status`)."""
+        the call went out without it, see `outcomes.record_status`)."""
         attempt = self._attempt(attempt_id, event.call_sid)
         call = self._interaction(attempt, event)
         campaign = self._campaign(attempt)
         if attempt.answered_at is None and attempt.ended_at is None:
-            _, events = services.record_status(self.session, event.call_sid, "in-progress",
+            _, events = outcomes.record_status(self.session, event.call_sid, "in-progress",
                                                answered_by=event.answered_by, screened=screened)
             self.events += events
         if attempt.outcome == "machine":
             call.outcome = "machine"
-            return services.machine_instructions(campaign)
+            return campaigns.machine_instructions(campaign)
         if attempt.answered_at is None or attempt.abandoned or attempt.ended_at is not None:
             return [Hangup()]
         if self.sync_connection(attempt):
@@ -257,7 +252,7 @@ class OutboundCalls:
         call = self._interaction(attempt, event)
         if event.is_terminal:
             self.sync_connection(attempt)  # a connected call must not end up counted as abandoned
-        _, events = services.record_status(self.session, event.call_sid, event.call_status,
+        _, events = outcomes.record_status(self.session, event.call_sid, event.call_status,
                                            answered_by=event.answered_by, screened=screened)
         self.events += events
         if event.is_terminal and call.queued_at is not None:
@@ -274,12 +269,12 @@ class OutboundCalls:
         at = event.timestamp or clock.now()
         call = self._interaction(attempt, event)
         if answered and attempt.answered_at is None and attempt.ended_at is None:
-            _, events = services.record_status(self.session, event.call_sid, "in-progress", at,
+            _, events = outcomes.record_status(self.session, event.call_sid, "in-progress", at,
                                                answered_by=event.answered_by, screened=screened)
             self.events += events
         if attempt.answered_at is None or attempt.outcome == "machine" or self.sync_connection(attempt):
             return attempt
-        _, events = services.mark_abandoned(self.session, event.call_sid, at)
+        _, events = outcomes.mark_abandoned(self.session, event.call_sid, at)
         if events:
             self.events += events
             self.acd.remove(event.call_sid, "abandoned")
@@ -369,9 +364,9 @@ class OutboundConnector:
         """The pacer heard a live answer; the answer webhook has already queued the call."""
         log.debug("live answer on campaign %s: %s (connect by %.1f)", call.campaign_id, call.call_id, call.connect_by)
 
-    def sweep(self, now: float | None = None) -> list[services.PacerEvent]:
+    def sweep(self, now: float | None = None) -> list[outcomes.PacerEvent]:
         now = clock.timestamp() if now is None else now
-        events: list[services.PacerEvent] = []
+        events: list[outcomes.PacerEvent] = []
         stale: list[tuple[str, int, int]] = []
         since = datetime.fromtimestamp(now - 3600, clock.UTC)
         with transaction(self.session_factory) as session:
@@ -383,10 +378,10 @@ class OutboundConnector:
             for attempt in list(waiting):
                 agent_id, at = _connected_agent(session, self.acd, attempt)
                 if agent_id is not None:
-                    events += services.mark_connected(session, attempt.call_sid, agent_id, at)[1]
+                    events += outcomes.mark_connected(session, attempt.call_sid, agent_id, at)[1]
                     continue
                 campaign = session.get(Campaign, attempt.campaign_id)
-                window = float(services.rules_of(campaign).connect_within_s) if campaign else 2.0
+                window = float(campaigns.rules_of(campaign).connect_within_s) if campaign else 2.0
                 if now > attempt.answered_at.timestamp() + window + self.grace_s:
                     stale.append((attempt.call_sid, attempt.id, attempt.campaign_id))
         for kind in events:
@@ -422,7 +417,7 @@ def build_worker(runtime: Any, base_url: str, *, tick_s: float = 1.0, lock: Any 
     urls = DialerHookUrls.under(base_url)
     connector = OutboundConnector(runtime.session_factory, runtime.acd, lambda: runtime.telephony, urls, runtime.redis)
     pool = AcdAgentPool(runtime.acd, runtime.session_factory)
-    dialers = services.CampaignDialers(
+    dialers = campaign_dialers.CampaignDialers(
         runtime.session_factory, _LazyTelephony(runtime), pool,
         urls=CallUrls(base_url.rstrip("/")), on_answered=connector.on_answered,
         on_reload=lambda campaigns: outage.remember(runtime.redis, campaigns),

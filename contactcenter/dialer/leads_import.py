@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from contactcenter import clock
 from contactcenter.dialer import dnc
+from contactcenter.dialer.campaigns import rules_of, windows_of
 from contactcenter.dialer.models import Campaign, Lead, LeadImport, LeadImportRejection, LeadStatus
-from contactcenter.dialer.services import rules_of, windows_of
 from contactcenter.dialer.windows import in_regions, normalize_region, region_of
 from contactcenter.phones import MAX_RAW_LENGTH, InvalidPhoneNumber, normalize, time_zones
 

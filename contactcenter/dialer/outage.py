@@ -26,7 +26,7 @@ UNKNOWN_CAMPAIGN_MESSAGE = "We are sorry, we cannot connect your call right now.
 
 def remember(client: redis.Redis, campaigns: Iterable[Any]) -> None:
     """Keep the running campaigns' safe-harbor messages where a webhook finds them without SQL."""
-    from contactcenter.dialer.services import campaign_safe_harbor_text
+    from contactcenter.dialer.campaigns import campaign_safe_harbor_text
 
     messages = {str(c.id): campaign_safe_harbor_text(c) for c in campaigns}
     if messages:

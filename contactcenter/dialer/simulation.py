@@ -41,7 +41,9 @@ from typing import Any, Sequence
 
 from contactcenter import clock
 from contactcenter.dialer.compliance import RULE_SETS
-from contactcenter.dialer.pacer import (
+from contactcenter.dialer.dialing import CampaignDialer, LeadClaim
+from contactcenter.dialer.pacer import Pacer
+from contactcenter.dialer.pacing_vocabulary import (
     AVAILABLE,
     BUSY,
     CANCELED,
@@ -56,9 +58,6 @@ from contactcenter.dialer.pacer import (
     WRAP,
     AgentView,
     AnsweredCall,
-    CampaignDialer,
-    LeadClaim,
-    Pacer,
     PacingConfig,
 )
 

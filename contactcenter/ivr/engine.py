@@ -14,11 +14,11 @@ from typing import Any, Mapping, Protocol
 from zoneinfo import ZoneInfo
 
 from contactcenter import clock
-from contactcenter.ivr.flow import (
+from contactcenter.ivr.flow import Flow
+from contactcenter.ivr.flow_nodes import (
     BranchNode,
     CallbackNode,
     CollectNode,
-    Flow,
     HangupNode,
     HoursNode,
     LanguageNode,
@@ -26,14 +26,13 @@ from contactcenter.ivr.flow import (
     MenuNode,
     Node,
     PlayNode,
-    Prompt,
     QueueNode,
     SayNode,
     SurveyNode,
     TransferNode,
     VoicemailNode,
-    prompt_text,
 )
+from contactcenter.ivr.flow_rules import Prompt, prompt_text
 from contactcenter.ivr.session import IvrSession
 from contactcenter.telephony.interfaces import Dial, Gather, Hangup, Instruction, Play, Record, Say
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from typing import Iterator, NamedTuple
 
-from contactcenter.ivr.flow import (
+from contactcenter.ivr.flow import Flow
+from contactcenter.ivr.flow_nodes import (
     BranchNode,
     CallbackNode,
     CollectNode,
-    Flow,
     HoursNode,
     LookupNode,
     Node,
@@ -26,8 +26,8 @@ from contactcenter.ivr.flow import (
     TransferNode,
     UnknownNode,
     VoicemailNode,
-    prompt_text,
 )
+from contactcenter.ivr.flow_rules import prompt_text
 
 LABEL_TEXT_LENGTH = 48
 _MERMAID_SAFE_PUNCTUATION = frozenset(" .,:!?'-_/()+=@")

@@ -16,7 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from contactcenter.ivr.flow import FlowError, FlowProblem, parse_flow
+from contactcenter.ivr.flow import parse_flow
+from contactcenter.ivr.flow_rules import FlowError, FlowProblem
 from contactcenter.ivr.validation import FlowRegistry, ensure_valid
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

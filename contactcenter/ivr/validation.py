@@ -28,14 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
-from contactcenter.ivr.flow import (
+from contactcenter.ivr.flow import TOP_LEVEL_FIELDS, Flow, load_flow
+from contactcenter.ivr.flow_nodes import (
     NODE_TYPES,
-    TOP_LEVEL_FIELDS,
     CallbackNode,
     CollectNode,
-    Flow,
-    FlowError,
-    FlowProblem,
     LanguageNode,
     MenuNode,
     Node,
@@ -43,9 +40,8 @@ from contactcenter.ivr.flow import (
     UnknownNode,
     VoicemailNode,
     field_names,
-    load_flow,
-    pattern_problem,
 )
+from contactcenter.ivr.flow_rules import FlowError, FlowProblem, pattern_problem
 
 __all__ = ["FlowError", "FlowProblem", "FlowRegistry", "LoadResult", "ValidFlow", "ensure_valid", "validate"]
 

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from contactcenter import clock
 from contactcenter.acd.interfaces import AgentProfile
 from contactcenter.board.dialer_stats import campaign_stats
-from contactcenter.dialer import services
+from contactcenter.dialer import campaigns
 from contactcenter.dialer.models import DialAttempt, Lead
 from factories import gen_agent
 
@@ -34,9 +34,9 @@ def _attempt(db, campaign, minutes_ago, *, answered=False, connected=False, aban
 
 
 def gen_campaign(db, name, *, start=True):  # type: ignore[no-untyped-def]
-    campaign = services.create_campaign(db, name=name, caller_id="+12025550100", company_name="Acme Energy",
-                                        callback_number="+18005550123", dial_mode="predictive")
-    return services.start_campaign(db, campaign) if start else campaign
+    campaign = campaigns.create_campaign(db, name=name, caller_id="+12025550100", company_name="Acme Energy",
+                                         callback_number="+18005550123", dial_mode="predictive")
+    return campaigns.start_campaign(db, campaign) if start else campaign
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def campaign(db, runtime):  # type: ignore[no-untyped-def]
         campaign = gen_campaign(db, "Renewals")
         campaign.started_at = NOW - timedelta(hours=3)
         alice, bob = gen_agent(db, "alice"), gen_agent(db, "bob")
-        services.set_agents(db, campaign, [alice.id, bob.id])
+        campaigns.set_agents(db, campaign, [alice.id, bob.id])
         for agent in (alice, bob):
             runtime.acd.upsert_agent(AgentProfile(str(agent.id)))
         runtime.acd.set_state(str(alice.id), "available", now=NOW.timestamp())

@@ -207,10 +207,10 @@ def test_campaign_disposition_applies_the_dialer_rules(db, runtime):
     from factories import gen_agent
 
     agent = gen_agent(db, "dora")
-    from contactcenter.dialer import services as dialer
+    from contactcenter.dialer import campaigns
 
-    campaign = dialer.create_campaign(db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy",
-                                      callback_number="+18005550123")
+    campaign = campaigns.create_campaign(db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy",
+                                         callback_number="+18005550123")
     lead = Lead(campaign_id=campaign.id, phone="+12125550147", name="Ada Lovelace", time_zones=["America/New_York"],
                 region="US-NY", country="US")
     db.add(lead)
@@ -237,12 +237,12 @@ def test_campaign_callback_kept_by_the_agent_is_theirs(db, runtime):
 
     from factories import gen_agent
 
-    from contactcenter.dialer import services as dialer
+    from contactcenter.dialer import campaigns
 
     agent = gen_agent(db, "dora")
-    campaign = dialer.create_campaign(db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy",
-                                      callback_number="+18005550123")
-    dialer.set_agents(db, campaign, [agent.id])
+    campaign = campaigns.create_campaign(db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy",
+                                         callback_number="+18005550123")
+    campaigns.set_agents(db, campaign, [agent.id])
     lead = Lead(campaign_id=campaign.id, phone="+12125550147", name="Ada Lovelace", time_zones=["America/New_York"],
                 region="US-NY", country="US")
     db.add(lead)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from contactcenter.dialer import services
+from contactcenter.dialer import campaigns
 from contactcenter.dialer.leads_import import import_leads
 from contactcenter.dialer.models import Campaign, Lead
 from contactcenter.dialer.windows import region_of
@@ -26,7 +26,7 @@ NUMBERS = {
 
 def gen_campaign(session: Session, name: str = "Spring renewals", *, start: bool = True, **options: Any) -> Campaign:
     options.setdefault("dial_mode", "predictive")
-    campaign = services.create_campaign(
+    campaign = campaigns.create_campaign(
         session,
         name=name,
         caller_id=options.pop("caller_id", "+12025550100"),
@@ -35,7 +35,7 @@ def gen_campaign(session: Session, name: str = "Spring renewals", *, start: bool
         **options,
     )
     if start:
-        services.start_campaign(session, campaign)
+        campaigns.start_campaign(session, campaign)
     return campaign
 
 

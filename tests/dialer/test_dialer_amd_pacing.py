@@ -13,11 +13,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from sqlalchemy import func, select
 
-from contactcenter.dialer import services
+from contactcenter.dialer import campaigns
+from contactcenter.dialer.campaigns import CampaignError
 from contactcenter.dialer.compliance import LedgerCounts
+from contactcenter.dialer.dialing import CallUrls, LeadClaim
 from contactcenter.dialer.models import Campaign
-from contactcenter.dialer.services import CampaignError
-from contactcenter.dialer.pacer import AgentView, CallUrls, LeadClaim, Pacer, PacingConfig
+from contactcenter.dialer.pacer import Pacer
+from contactcenter.dialer.pacing_vocabulary import AgentView, PacingConfig
 from contactcenter.dialer.simulation import Simulation, SimulationConfig
 from dialer_fixtures import gen_campaign
 
@@ -210,5 +212,5 @@ def test_a_campaign_refuses_a_bad_amd_when_draining_setting(db, value):
 def test_a_campaign_passes_amd_when_draining_to_its_pacer(db):
     campaign = gen_campaign(db, start=False, rule_set="UK", caller_id="+442079460100",
                             callback_number="+442079460123", pacing={"amd_when_draining": "off", "target_share": 0.5})
-    config = services.pacing_config(campaign)
+    config = campaigns.pacing_config(campaign)
     assert (config.amd_when_draining, config.target_share, config.count_amd_false_positives) == ("off", 0.5, True)

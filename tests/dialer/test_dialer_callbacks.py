@@ -19,11 +19,11 @@ from conftest import CENTER_NUMBER
 from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
-from contactcenter.dialer import services
+from contactcenter.dialer import campaigns, dial_gate, outcomes, preview_dialing
+from contactcenter.dialer.campaigns import CampaignError
 from contactcenter.dialer.connect import CALLBACK_PRIORITY, build_worker
 from contactcenter.dialer.models import DialAttempt, Lead
-from contactcenter.dialer.pacer import drain_events
-from contactcenter.dialer.services import CampaignError
+from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
 from contactcenter.tickets.models import Interaction
 from factories import gen_agent, gen_queue
@@ -40,11 +40,11 @@ def number() -> str:
 
 def reached(db, campaign, lead, sid):  # type: ignore[no-untyped-def]
     """Dial `lead` and connect it (the person was reached), as the webhooks would."""
-    (claim,) = [c for c in services.claim_leads(db, campaign, 50) if c.lead_id == lead.id] or [None]
+    (claim,) = [c for c in dial_gate.claim_leads(db, campaign, 50) if c.lead_id == lead.id] or [None]
     assert claim is not None
-    services.mark_placed(db, claim.attempt_id, sid, clock.now())
-    services.record_status(db, sid, "in-progress", clock.now(), answered_by="human")
-    services.mark_connected(db, sid, None)
+    outcomes.mark_placed(db, claim.attempt_id, sid, clock.now())
+    outcomes.record_status(db, sid, "in-progress", clock.now(), answered_by="human")
+    outcomes.mark_connected(db, sid, None)
     return claim.attempt_id
 
 
@@ -68,7 +68,7 @@ def test_due_callbacks_are_claimed_before_every_other_lead_earliest_promise_firs
             at = now + timedelta(seconds=offset)
             lead = gen_lead(db, campaign, number(), callback_at=at, next_attempt_at=at, attempts=1)
             (due if offset <= 0 else later).append(lead)
-        claims = services.claim_leads(db, campaign, len(plain) + len(callbacks))
+        claims = dial_gate.claim_leads(db, campaign, len(plain) + len(callbacks))
     ids = [c.lead_id for c in claims]
     first = ids[: len(due)]
     assert set(first) == {lead.id for lead in due}
@@ -83,11 +83,11 @@ def test_a_callback_disposition_stores_when_and_whose(db):
     with freeze_time(MONDAY_10_NY):
         campaign = gen_campaign(db)
         bob = gen_agent(db)
-        services.set_agents(db, campaign, [bob.id])
+        campaigns.set_agents(db, campaign, [bob.id])
         lead = gen_lead(db, campaign, number())
         attempt_id = reached(db, campaign, lead, "CAcb1")
         when = clock.now() + timedelta(hours=3)
-        services.record_disposition(db, attempt_id, "callback", agent_id=bob.id, callback_at=when,
+        outcomes.record_disposition(db, attempt_id, "callback", agent_id=bob.id, callback_at=when,
                                     callback_agent_id=bob.id)
     assert (lead.status, lead.callback_at, lead.callback_agent_id) == ("ready", when, bob.id)
     assert lead.next_attempt_at == when
@@ -98,7 +98,7 @@ def test_a_callback_without_a_time_is_due_after_the_codes_delay_and_is_anyones(d
         campaign = gen_campaign(db)
         lead = gen_lead(db, campaign, number())
         attempt_id = reached(db, campaign, lead, "CAcb2")
-        services.record_disposition(db, attempt_id, "callback")
+        outcomes.record_disposition(db, attempt_id, "callback")
     assert lead.callback_at == MONDAY_10_NY + timedelta(hours=1)
     assert lead.callback_agent_id is None
 
@@ -110,7 +110,7 @@ def test_only_a_campaign_agent_can_own_a_callback(db):
         lead = gen_lead(db, campaign, number())
         attempt_id = reached(db, campaign, lead, "CAcb3")
         with pytest.raises(CampaignError):
-            services.record_disposition(db, attempt_id, "callback", callback_agent_id=stranger.id)
+            outcomes.record_disposition(db, attempt_id, "callback", callback_agent_id=stranger.id)
 
 
 def test_reaching_the_person_ends_the_callback(db):
@@ -125,13 +125,13 @@ def test_an_unanswered_callback_keeps_its_priority_for_the_retry(db):
     with freeze_time(MONDAY_10_NY):
         campaign = gen_campaign(db)
         lead = gen_lead(db, campaign, number(), callback_at=MONDAY_10_NY, next_attempt_at=MONDAY_10_NY)
-        (claim,) = services.claim_leads(db, campaign, 1)
-        services.mark_placed(db, claim.attempt_id, "CAcb5", clock.now())
-        services.record_status(db, "CAcb5", "busy", clock.now())
+        (claim,) = dial_gate.claim_leads(db, campaign, 1)
+        outcomes.mark_placed(db, claim.attempt_id, "CAcb5", clock.now())
+        outcomes.record_status(db, "CAcb5", "busy", clock.now())
     assert lead.status == "ready" and lead.callback_at == MONDAY_10_NY
     with freeze_time(MONDAY_10_NY + timedelta(hours=1)):
         gen_lead(db, campaign, number())  # an older lead's turn would come first otherwise
-        assert services.claim_leads(db, campaign, 1)[0].lead_id == lead.id
+        assert dial_gate.claim_leads(db, campaign, 1)[0].lead_id == lead.id
 
 
 def test_a_final_disposition_cancels_a_pending_callback(db):
@@ -139,7 +139,7 @@ def test_a_final_disposition_cancels_a_pending_callback(db):
         campaign = gen_campaign(db)
         lead = gen_lead(db, campaign, number(), callback_at=MONDAY_10_NY, next_attempt_at=MONDAY_10_NY)
         attempt_id = reached(db, campaign, lead, "CAcb6")
-        services.record_disposition(db, attempt_id, "sale")
+        outcomes.record_disposition(db, attempt_id, "sale")
     assert lead.callback_at is None and lead.callback_agent_id is None and lead.status == "done"
 
 
@@ -156,7 +156,7 @@ def test_an_agents_own_callback_is_never_claimed_for_the_floor(db):
         campaign = gen_campaign(db)
         bob = gen_agent(db)
         owned_callback(db, campaign, bob)
-        assert services.claim_leads(db, campaign, 5) == []
+        assert dial_gate.claim_leads(db, campaign, 5) == []
 
 
 def test_an_agents_own_callback_is_never_claimed_for_another_agent(db):
@@ -164,8 +164,8 @@ def test_an_agents_own_callback_is_never_claimed_for_another_agent(db):
         campaign = gen_campaign(db, dial_mode="preview")
         alice, bob = gen_agent(db), gen_agent(db)
         owned_callback(db, campaign, bob)
-        assert services.claim_leads(db, campaign, 5, agent_id=alice.id) == []
-        assert services.preview_next(db, campaign, alice.id) is None
+        assert dial_gate.claim_leads(db, campaign, 5, agent_id=alice.id) == []
+        assert preview_dialing.preview_next(db, campaign, alice.id) is None
 
 
 def test_preview_shows_the_owner_their_callback_before_any_other_lead(db):
@@ -174,7 +174,7 @@ def test_preview_shows_the_owner_their_callback_before_any_other_lead(db):
         bob = gen_agent(db)
         gen_lead(db, campaign, number())
         mine = owned_callback(db, campaign, bob)
-        assert services.preview_next(db, campaign, bob.id).id == mine.id
+        assert preview_dialing.preview_next(db, campaign, bob.id).id == mine.id
 
 
 def test_owned_callbacks_are_claimed_only_for_free_owners_one_each(db):
@@ -183,7 +183,7 @@ def test_owned_callbacks_are_claimed_only_for_free_owners_one_each(db):
         alice, bob = gen_agent(db), gen_agent(db)
         a1, a2 = owned_callback(db, campaign, alice), owned_callback(db, campaign, alice)
         owned_callback(db, campaign, bob)
-        claimed = services.claim_owned_callbacks(db, campaign, [alice.id], 5)
+        claimed = dial_gate.claim_owned_callbacks(db, campaign, [alice.id], 5)
     assert [(owner, claim.lead_id) for owner, claim in claimed] == [(alice.id, a1.id)]
     assert db.get(DialAttempt, claimed[0][1].attempt_id).agent_id == alice.id
     assert a2.status == "ready"
@@ -319,8 +319,8 @@ def test_a_preview_hold_nobody_acted_on_goes_back_to_the_others(db):
         campaign = gen_campaign(db, dial_mode="preview")
         alice, bob = gen_agent(db), gen_agent(db)
         lead = gen_lead(db, campaign, number())
-        assert services.preview_next(db, campaign, alice.id).id == lead.id
-        assert services.preview_next(db, campaign, bob.id) is None
-    with freeze_time(MONDAY_10_NY + timedelta(seconds=services.PREVIEW_HOLD_S + 1)):
-        assert services.preview_next(db, campaign, bob.id).id == lead.id
+        assert preview_dialing.preview_next(db, campaign, alice.id).id == lead.id
+        assert preview_dialing.preview_next(db, campaign, bob.id) is None
+    with freeze_time(MONDAY_10_NY + timedelta(seconds=preview_dialing.PREVIEW_HOLD_S + 1)):
+        assert preview_dialing.preview_next(db, campaign, bob.id).id == lead.id
         assert lead.held_by_id == bob.id

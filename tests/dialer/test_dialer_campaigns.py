@@ -6,10 +6,10 @@ import pytest
 from dialer_fixtures import gen_campaign
 from freezegun import freeze_time
 
-from contactcenter.dialer import services
+from contactcenter.dialer import campaigns
+from contactcenter.dialer.campaigns import CampaignError
 from contactcenter.dialer.compliance import UK, US, check_safe_harbor, safe_harbor_text
 from contactcenter.dialer.models import CampaignStatus
-from contactcenter.dialer.services import CampaignError
 from contactcenter.telephony.interfaces import Hangup, Say
 from factories import gen_agent, gen_queue
 
@@ -22,7 +22,7 @@ def test_a_new_campaign_gets_the_rule_sets_defaults(db):
     assert campaign.ring_timeout_s >= 15
     assert campaign.caller_id == "+12025550100"
     assert any(d.get("dnc") for d in campaign.dispositions)
-    config = services.pacing_config(campaign)
+    config = campaigns.pacing_config(campaign)
     assert config.mode == "predictive"
     assert config.period_s == US.period_s
     assert config.connect_within_s == 2.0
@@ -31,7 +31,7 @@ def test_a_new_campaign_gets_the_rule_sets_defaults(db):
 
 def test_uk_campaigns_count_amd_false_positives_and_use_day_periods(db):
     campaign = gen_campaign(db, "UK list", rule_set="UK", caller_id="+442071838750", callback_number="+442071838751")
-    config = services.pacing_config(campaign)
+    config = campaigns.pacing_config(campaign)
     assert config.period_s == UK.period_s == 86_400
     assert config.count_amd_false_positives
     assert campaign.time_zone == "Europe/London"
@@ -65,31 +65,31 @@ def test_bad_settings_are_refused_with_a_reason(db, setting, message):
 def test_an_update_that_fails_validation_changes_nothing(db):
     campaign = gen_campaign(db, start=False)
     with pytest.raises(CampaignError):
-        services.update_campaign(db, campaign, abandon_cap=0.2)
+        campaigns.update_campaign(db, campaign, abandon_cap=0.2)
     assert campaign.abandon_cap == 0.03
-    services.update_campaign(db, campaign, abandon_cap=0.02, dial_mode="progressive")
+    campaigns.update_campaign(db, campaign, abandon_cap=0.02, dial_mode="progressive")
     assert campaign.abandon_cap == 0.02 and campaign.dial_mode == "progressive"
 
 
 def test_lifecycle_start_pause_stop(db):
     with freeze_time("2026-01-05 15:00:00"):
         campaign = gen_campaign(db, start=False)
-        services.start_campaign(db, campaign)
+        campaigns.start_campaign(db, campaign)
         first_start = campaign.started_at
         assert campaign.status == "running"
     with freeze_time("2026-01-05 16:00:00"):
-        services.pause_campaign(db, campaign)
+        campaigns.pause_campaign(db, campaign)
         assert campaign.status == "paused"
         with pytest.raises(CampaignError):
-            services.pause_campaign(db, campaign)
-        services.start_campaign(db, campaign)
+            campaigns.pause_campaign(db, campaign)
+        campaigns.start_campaign(db, campaign)
         assert campaign.started_at == first_start  # periods keep counting from the first start
-        services.stop_campaign(db, campaign)
+        campaigns.stop_campaign(db, campaign)
         assert campaign.status == "stopped"
         with pytest.raises(CampaignError):
-            services.start_campaign(db, campaign)
+            campaigns.start_campaign(db, campaign)
         with pytest.raises(CampaignError):
-            services.update_campaign(db, campaign, script="new")
+            campaigns.update_campaign(db, campaign, script="new")
 
 
 def test_agents_come_from_the_queue_and_the_list(db):
@@ -99,8 +99,8 @@ def test_agents_come_from_the_queue_and_the_list(db):
 
     db.add(QueueMembership(queue_id=queue.id, user_id=member.id))
     campaign = gen_campaign(db, queue_id=queue.id)
-    services.set_agents(db, campaign, [listed.id])
-    assert services.agent_ids(db, campaign) == sorted([listed.id, member.id])
+    campaigns.set_agents(db, campaign, [listed.id])
+    assert campaigns.agent_ids(db, campaign) == sorted([listed.id, member.id])
 
 
 def test_uk_periods_start_at_local_midnight_and_us_periods_at_the_first_start(db):
@@ -108,13 +108,13 @@ def test_uk_periods_start_at_local_midnight_and_us_periods_at_the_first_start(db
         uk = gen_campaign(db, "UK", rule_set="UK", caller_id="+442071838750", callback_number="+442071838751")
         us = gen_campaign(db, "US")
     # 2026-07-01 00:00 in London (BST) is 2026-06-30 23:00 UTC.
-    assert services.period_origin(uk) == 1782860400.0
-    assert services.period_origin(us) == us.started_at.timestamp()
+    assert campaigns.period_origin(uk) == 1782860400.0
+    assert campaigns.period_origin(us) == us.started_at.timestamp()
 
 
 def test_the_safe_harbor_message_names_the_company_and_the_number(db):
     campaign = gen_campaign(db)
-    instructions = services.safe_harbor_instructions(campaign)
+    instructions = campaigns.safe_harbor_instructions(campaign)
     assert isinstance(instructions[0], Say) and isinstance(instructions[-1], Hangup)
     text = instructions[0].text
     assert "Acme Energy" in text
@@ -126,8 +126,8 @@ def test_amd_settings_choose_twilios_machine_detection(db):
     hang_up = gen_campaign(db, "a", amd_action="hangup")
     message = gen_campaign(db, "b", amd_action="message", amd_message="Please call Acme Energy back.")
     off = gen_campaign(db, "c", amd_enabled=False)
-    assert services.machine_detection(hang_up) == "Enable"
-    assert services.machine_detection(message) == "DetectMessageEnd"
-    assert services.machine_detection(off) is None
-    assert isinstance(services.machine_instructions(message)[0], Say)
-    assert services.machine_instructions(hang_up) == [Hangup()]
+    assert campaigns.machine_detection(hang_up) == "Enable"
+    assert campaigns.machine_detection(message) == "DetectMessageEnd"
+    assert campaigns.machine_detection(off) is None
+    assert isinstance(campaigns.machine_instructions(message)[0], Say)
+    assert campaigns.machine_instructions(hang_up) == [Hangup()]

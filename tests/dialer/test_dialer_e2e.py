@@ -17,10 +17,10 @@ from sqlalchemy import select
 from conftest import CENTER_NUMBER
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
-from contactcenter.dialer import services
+from contactcenter.dialer import campaigns, ledger_records
 from contactcenter.dialer.connect import AcdAgentPool, build_worker
 from contactcenter.dialer.models import DialAttempt, Lead, LeadStatus
-from contactcenter.dialer.pacer import drain_events
+from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
 from contactcenter.tickets.models import Interaction
 from dialer_fixtures import gen_campaign, import_text
@@ -161,7 +161,7 @@ def test_no_agent_within_two_seconds_plays_the_safe_harbor(floor, carrier, runti
     carrier.run_until_idle()
     hal = carrier.call(placed)
     heard = hal.heard_text()
-    assert "Acme Energy" in heard and services.safe_harbor_instructions(campaign)[0].text in heard
+    assert "Acme Energy" in heard and campaigns.safe_harbor_instructions(campaign)[0].text in heard
     attempt = _attempt(db, HUMAN)
     assert attempt.abandoned and attempt.safe_harbor_played and attempt.connected_at is None
     assert attempt.ended_at is not None and hal.ended
@@ -169,7 +169,7 @@ def test_no_agent_within_two_seconds_plays_the_safe_harbor(floor, carrier, runti
     assert timedelta(seconds=1.9) <= attempt.ended_at - attempt.answered_at <= timedelta(seconds=2.5)
     assert hal.ended_after_s is not None
     assert runtime.acd.call_snapshot(placed) is None or runtime.acd.call_snapshot(placed).state != "waiting"
-    report = services.abandonment_report(db, campaign)
+    report = ledger_records.abandonment_report(db, campaign)
     assert (report["live_answered"], report["abandoned"]) == (1, 1)
     lead = _lead(db, HUMAN)
     assert lead.status == LeadStatus.READY.value and lead.last_abandoned_at is not None

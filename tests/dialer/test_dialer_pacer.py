@@ -11,14 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 
 from contactcenter.dialer.compliance import AbandonLedger, LedgerCounts
-from contactcenter.dialer.pacer import (
-    AgentView,
-    AnswerModel,
-    Pacer,
-    PacingConfig,
-    SampleWindow,
-    binomial_upper_quantile,
-)
+from contactcenter.dialer.pacer import Pacer
+from contactcenter.dialer.pacing_estimators import AnswerModel, SampleWindow, binomial_upper_quantile
+from contactcenter.dialer.pacing_vocabulary import AgentView, PacingConfig
 
 T0 = 1_767_625_200.0  # 2026-01-05 15:00 UTC
 

@@ -13,8 +13,8 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from contactcenter.dialer import dnc
 from contactcenter.dialer.connect import build_worker
-from contactcenter.dialer.pacer import drain_events
 from contactcenter.dialer.models import DialAttempt, DialDecision, Lead
+from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
 from factories import PASSWORD, gen_agent, gen_queue
 

@@ -12,16 +12,10 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.dialer import dnc, services
+from contactcenter.dialer import campaign_dialers, dial_gate, dnc, outcomes
 from contactcenter.dialer.models import DialAttempt, DialDecision
-from contactcenter.dialer.pacer import (
-    EVENTS_KEY,
-    AgentView,
-    LeaderLock,
-    PacerWorker,
-    drain_events,
-    publish_event,
-)
+from contactcenter.dialer.pacer_worker import EVENTS_KEY, LeaderLock, PacerWorker, drain_events, publish_event
+from contactcenter.dialer.pacing_vocabulary import AgentView
 from contactcenter.telephony.interfaces import PlacedCall
 
 UTC = timezone.utc
@@ -91,7 +85,7 @@ def test_the_worker_dials_within_the_rules_and_hears_outcomes(db, session_factor
         db.commit()
         pool = FixedPool([AgentView(str(i), "available", now - 10) for i in range(4)])
         handed_over = []
-        dialers = services.CampaignDialers(session_factory, carrier, pool, on_answered=handed_over.append)
+        dialers = campaign_dialers.CampaignDialers(session_factory, carrier, pool, on_answered=handed_over.append)
         key = f"{{dialer}}:leader:{uuid.uuid4().hex}"
         worker = PacerWorker(redis_client, dialers, lock=LeaderLock(redis_client, key, ttl_s=30, token="w1"))
         other = PacerWorker(redis_client, dialers, lock=LeaderLock(redis_client, key, ttl_s=30, token="w2"))
@@ -112,10 +106,10 @@ def test_the_worker_dials_within_the_rules_and_hears_outcomes(db, session_factor
     with freeze_time("2026-01-05 16:00:20"):
         for placed, status, answered_by in zip(carrier.placed, ["busy", "no-answer", "in-progress", "in-progress"],
                                                [None, None, "human", "machine_start"]):
-            _, events = services.record_status(db, placed["sid"], status, answered_by=answered_by)
+            _, events = outcomes.record_status(db, placed["sid"], status, answered_by=answered_by)
             for event in events:
                 publish_event(redis_client, **event.as_dict())
-        _, events = services.mark_connected(db, carrier.placed[2]["sid"], None)
+        _, events = outcomes.mark_connected(db, carrier.placed[2]["sid"], None)
         for event in events:
             publish_event(redis_client, **event.as_dict())
         db.commit()
@@ -144,7 +138,7 @@ def test_a_carrier_refusal_is_recorded_and_the_lead_retried(db, session_factory,
         lead = gen_lead(db, campaign, "+12125550147")
         db.commit()
         pool = FixedPool([AgentView("1", "available", clock.timestamp())])
-        worker = PacerWorker(redis_client, services.CampaignDialers(session_factory, carrier, pool))
+        worker = PacerWorker(redis_client, campaign_dialers.CampaignDialers(session_factory, carrier, pool))
         report = worker.step()[campaign.id]
     assert report.failed == 1 and carrier.placed == []
     attempt = db.scalars(select(DialAttempt).where(DialAttempt.lead_id == lead.id)).one()
@@ -158,13 +152,13 @@ def test_a_new_leader_rebuilds_the_period_and_calls_in_flight_from_the_records(d
         campaign = gen_campaign(db)
         for i in range(3):
             gen_lead(db, campaign, f"+1212555{2000 + i}")
-        claims = services.claim_leads(db, campaign, 3)
+        claims = dial_gate.claim_leads(db, campaign, 3)
         for i, claim in enumerate(claims):
-            services.mark_placed(db, claim.attempt_id, f"CAr{i}")
-        services.record_status(db, "CAr0", "in-progress", answered_by="human")
-        services.mark_abandoned(db, "CAr0")
+            outcomes.mark_placed(db, claim.attempt_id, f"CAr{i}")
+        outcomes.record_status(db, "CAr0", "in-progress", answered_by="human")
+        outcomes.mark_abandoned(db, "CAr0")
         db.commit()
-        dialers = services.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([]))
+        dialers = campaign_dialers.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([]))
         pacer = dialers()[campaign.id].pacer
     assert pacer.ledger.counts.live_answered == 1 and pacer.ledger.counts.abandoned == 1
     assert set(pacer.calls) == {"CAr1", "CAr2"}
@@ -174,7 +168,7 @@ def test_a_running_worker_loop_stops_on_request(db, session_factory, redis_clien
     import threading
 
     stop = threading.Event()
-    worker = PacerWorker(redis_client, services.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([])),
+    worker = PacerWorker(redis_client, campaign_dialers.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([])),
                          tick_s=1)
     thread = threading.Thread(target=worker.run, kwargs={"stop": stop, "max_steps": 3})
     thread.start()
@@ -189,18 +183,18 @@ def test_the_ledger_is_reconciled_with_the_records_on_the_cautious_side(db, sess
         campaign = gen_campaign(db)
         for i in range(2):
             gen_lead(db, campaign, f"+1212555{3000 + i}")
-        claims = services.claim_leads(db, campaign, 2)
+        claims = dial_gate.claim_leads(db, campaign, 2)
         for i, claim in enumerate(claims):
-            services.mark_placed(db, claim.attempt_id, f"CAq{i}")
+            outcomes.mark_placed(db, claim.attempt_id, f"CAq{i}")
         db.commit()
-        dialers = services.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([]), reload_s=0, reconcile_s=0)
+        dialers = campaign_dialers.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([]), reload_s=0, reconcile_s=0)
         pacer = dialers()[campaign.id].pacer
         # Memory heard of two live answers; the records only hold one, plus an abandonment
         # whose event was lost.
         pacer.on_live_answer("CAq0", clock.timestamp())
         pacer.on_live_answer("CAq1", clock.timestamp())
-        services.record_status(db, "CAq1", "in-progress", answered_by="human")
-        services.mark_abandoned(db, "CAq1")
+        outcomes.record_status(db, "CAq1", "in-progress", answered_by="human")
+        outcomes.mark_abandoned(db, "CAq1")
         db.commit()
         dialers()
     assert (pacer.ledger.counts.live_answered, pacer.ledger.counts.abandoned) == (1, 1)

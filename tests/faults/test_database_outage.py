@@ -144,11 +144,11 @@ def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_count
 
     from contactcenter.acd.models import QueueMembership
     from contactcenter.acd.services import AcdService
-    from contactcenter.dialer import services as dialer
+    from contactcenter.dialer import campaigns, ledger_records
     from contactcenter.dialer.connect import build_worker
     from contactcenter.dialer.leads_import import import_leads
     from contactcenter.dialer.models import DialAttempt
-    from contactcenter.dialer.pacer import drain_events
+    from contactcenter.dialer.pacer_worker import drain_events
     from contactcenter.telephony.simulator import Callee
     from factories import gen_agent
 
@@ -157,13 +157,13 @@ def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_count
         alice = gen_agent(session, "alice")
         session.flush()
         session.add(QueueMembership(queue_id=sales.id, user_id=alice.id))
-        campaign = dialer.create_campaign(session, name="Spring renewals", dial_mode="progressive",
-                                          queue_id=sales.id, caller_id="+12025550100", company_name="Acme Energy",
-                                          callback_number="+18005550123")
-        dialer.start_campaign(session, campaign)
+        campaign = campaigns.create_campaign(session, name="Spring renewals", dial_mode="progressive",
+                                             queue_id=sales.id, caller_id="+12025550100", company_name="Acme Energy",
+                                             callback_number="+18005550123")
+        campaigns.start_campaign(session, campaign)
         import_leads(session, campaign, io.StringIO(f"name,phone\nHuman Hal,{HUMAN}\n", newline=""))
         campaign_id, alice_id = campaign.id, alice.id
-        message = dialer.safe_harbor_instructions(campaign)[0].text
+        message = campaigns.safe_harbor_instructions(campaign)[0].text
     with runtime.session_factory.begin() as session:
         acd = AcdService(session, runtime.acd)
         acd.sync_configuration()
@@ -190,6 +190,6 @@ def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_count
         assert attempt.connected_at is None and attempt.ended_at is not None
         call = session.scalars(select(Interaction).where(Interaction.call_sid == placed)).one()
         assert call.is_ended and call.outcome == "abandoned"
-        report = dialer.abandonment_report(session, session.get(type(campaign), campaign_id))
+        report = ledger_records.abandonment_report(session, session.get(type(campaign), campaign_id))
         assert (report["live_answered"], report["abandoned"]) == (1, 1)
     assert runtime.acd.call_snapshot(placed) is None  # never left waiting in the campaign's queue

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from hypothesis import example, given, settings, strategies as st
 
 from contactcenter.app.commands.ivr import ivr
-from contactcenter.ivr.flow import Flow, MenuNode, load_flow
+from contactcenter.ivr.flow import Flow, load_flow
+from contactcenter.ivr.flow_nodes import MenuNode
 from contactcenter.ivr.graph import dot_quote, mermaid_escape, to_dot, to_mermaid
 
 FLOWS = Path(__file__).parent / "flows"

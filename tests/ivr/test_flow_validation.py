@@ -13,18 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from contactcenter.app.commands.ivr import ivr
-from contactcenter.ivr.flow import (
-    MAX_FLOW_BYTES,
-    CollectNode,
-    Flow,
-    FlowError,
-    FlowProblem,
-    HoursNode,
-    MenuNode,
-    UnknownNode,
-    load_flow,
-    parse_flow,
-)
+from contactcenter.ivr.flow import Flow, load_flow, parse_flow
+from contactcenter.ivr.flow_nodes import CollectNode, HoursNode, MenuNode, UnknownNode
+from contactcenter.ivr.flow_rules import MAX_FLOW_BYTES, FlowError, FlowProblem
 from contactcenter.ivr.validation import FlowRegistry, ValidFlow, ensure_valid, validate
 
 FLOWS = Path(__file__).parent / "flows"
@@ -52,7 +43,7 @@ def test_demo_flow_is_clean() -> None:
 
 
 def test_demo_flow_uses_every_node_type_and_all_queues() -> None:
-    from contactcenter.ivr.flow import NODE_TYPES
+    from contactcenter.ivr.flow_nodes import NODE_TYPES
 
     flow = load_flow(DEMO)
     assert {n.type for n in flow.nodes.values()} == set(NODE_TYPES)

@@ -60,10 +60,10 @@ def gen_call(session: Session, **kw: Any) -> Interaction:
 
 
 def gen_campaign(session: Session, name: str = "Spring renewals", **kw: Any) -> Any:
-    from contactcenter.dialer import services
+    from contactcenter.dialer import campaigns
 
-    return services.create_campaign(session, name=name, caller_id="+12025550100", company_name="Acme Energy",
-                                    callback_number="+18005550123", **kw)
+    return campaigns.create_campaign(session, name=name, caller_id="+12025550100", company_name="Acme Energy",
+                                     callback_number="+18005550123", **kw)
 
 
 def gen_dialed_call(session: Session, campaign: Any, **kw: Any) -> Interaction:

@@ -157,11 +157,11 @@ def test_supervisor_monitors_a_call_from_the_board(app, call_in_progress, carrie
 
 
 def test_running_campaigns_are_on_the_board(app, floor, db):
-    from contactcenter.dialer import services
+    from contactcenter.dialer import campaigns
 
-    campaign = services.create_campaign(db, name="Renewals <i>", caller_id="+12025550100", company_name="Acme",
-                                        callback_number="+18005550123", dial_mode="progressive")
-    services.start_campaign(db, campaign)
+    campaign = campaigns.create_campaign(db, name="Renewals <i>", caller_id="+12025550100", company_name="Acme",
+                                         callback_number="+18005550123", dial_mode="progressive")
+    campaigns.start_campaign(db, campaign)
     [row] = logged_in(app, "sam").get("/board/snapshot").json["dialer"]
     assert row["name"] == "Renewals <i>" and row["status"] == "running" and row["dialed"] == 0
     assert row["leads_left"] == 0 and row["dial_ratio"] is None

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from contactcenter.ivr.flow import Flow, FlowError, FlowProblem, load_flow
+from contactcenter.ivr.flow import Flow, load_flow
+from contactcenter.ivr.flow_rules import FlowError, FlowProblem
 from contactcenter.ivr.graph import to_dot, to_mermaid
 from contactcenter.ivr.validation import validate
 

@@ -2,7 +2,8 @@
 
 This module is what tests, the demo and the REST API use: setting up numbers and callees,
 placing inbound calls, driving time, looking at calls, and the REST operations (create and
-update calls, conferences and participants). How calls then behave lives in `engine.py`.
+update calls, conferences and participants). How calls then behave lives in `engine.py` and the
+parts it is assembled from.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from contactcenter import clock as clock_mod
 from contactcenter.clock import ManualClock
 from contactcenter.telephony.simulator import twiml_reader as tw
 from contactcenter.telephony.simulator.callers import Callee, CallerScript, ScriptedCaller, as_script
-from contactcenter.telephony.simulator.engine import API_VERSION, APP_ERROR_MESSAGE, CarrierEngine
+from contactcenter.telephony.simulator.engine import CarrierEngine
+from contactcenter.telephony.simulator.engine_core import API_VERSION, APP_ERROR_MESSAGE
 from contactcenter.telephony.simulator.model import (
     OwnedNumber,
     SimCall,
