@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from contactcenter.dialer import services
 from contactcenter.dialer.models import Campaign
 from contactcenter.dialer.pacer import CallUrls
-from web import database
+from web import database, errors
 from web.desktop import _agent_only, _json_body
 from web.hooks import _external, acd_service
 
@@ -81,7 +81,7 @@ def dial() -> tuple[Response, int] | Response:
         claim = services.claim_held_lead(session, campaign, current_user.id, _id(data, "lead_id") or 0)
     except services.DialRefused as exc:
         session.commit()  # the refusal is a record too
-        return _error(exc.reason, f"not dialed: {exc}", 409)
+        return _error(exc.reason, f"not dialed: {exc}", errors.status_for(exc))
     acd_service()  # the router knows this process's agents before the call can be answered
     base = _external("dialer_hooks.answer").rsplit("/hooks/dialer/answer", 1)[0]
     dialer = services.preview_dialer(session, campaign, database.runtime().telephony, CallUrls(base))
@@ -100,9 +100,7 @@ def skip() -> tuple[Response, int] | Response:
     campaign = _campaign(data)
     if not isinstance(campaign, Campaign):
         return campaign
-    try:
-        services.skip_held_lead(database.session(), campaign, current_user.id, _id(data, "lead_id") or 0)
-    except services.DialRefused as exc:
-        return _error(exc.reason, str(exc), 409)
+    # A DialRefused is answered by web.errors (its reason as the code, 409); nothing to keep.
+    services.skip_held_lead(database.session(), campaign, current_user.id, _id(data, "lead_id") or 0)
     database.session().commit()
     return jsonify(ok=True)

@@ -41,6 +41,7 @@ from contactcenter.dialer.pacer import (
     StepReport,
     publish_event,
 )
+from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import (
     CallEvent,
     Conference,
@@ -125,8 +126,11 @@ class DialerHookUrls:
         return f"{self.hold}?attempt={attempt_id}&campaign={campaign_id}"
 
 
-class UnknownAttempt(LookupError):
+class UnknownAttempt(DomainError, LookupError):
     """A webhook names an attempt we never made, or another call than the attempt's."""
+
+    kind: Kind = "not_found"
+    code = "unknown_attempt"
 
 
 class OutboundCalls:

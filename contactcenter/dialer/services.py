@@ -58,10 +58,12 @@ from contactcenter.dialer.pacer import (
     PacingConfig,
 )
 from contactcenter.dialer.windows import CallingWindows, WindowCheck, in_regions
+from contactcenter.errors import DomainError, Kind
 from contactcenter.phones import InvalidPhoneNumber, normalize
 from contactcenter.telephony.interfaces import Hangup, Instruction, Say
 
-class CampaignError(ValueError):
+
+class CampaignError(DomainError, ValueError):
     """A campaign setting or a lifecycle step that cannot be accepted; the message says why."""
 
 
@@ -627,11 +629,13 @@ def claim_owned_callbacks(
     return claimed
 
 
-class DialRefused(Exception):
-    """The gate (or the lead's state) refuses an agent's dial; `reason` says why."""
+class DialRefused(DomainError):
+    """The gate (or the lead's state) refuses an agent's dial; `reason` (also its `code`) says why."""
+
+    kind: Kind = "conflict"
 
     def __init__(self, reason: str, message: str, retry_at: datetime | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, code=reason)
         self.reason = reason
         self.retry_at = retry_at
 

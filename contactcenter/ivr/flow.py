@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from contactcenter.calendars import END_OF_DAY, BusinessCalendar
+from contactcenter.errors import DomainError
 
 MAX_FLOW_BYTES = 1024 * 1024
 """Flow files above 1 MB are refused before parsing: real flows are a few kilobytes."""
@@ -87,7 +88,7 @@ class FlowProblem:
         return {"severity": self.severity, "code": self.code, "node": self.node_id, "message": self.message}
 
 
-class FlowError(ValueError):
+class FlowError(DomainError, ValueError):
     """A flow that cannot be loaded or served; `problems` lists every reason found."""
 
     def __init__(self, problems: Iterable[FlowProblem]) -> None:
