@@ -119,7 +119,8 @@ def _raising(error: DomainError) -> Any:
     (TicketNotFound("ticket 7 does not exist"), 404),
     (CarrierFailed("carrier_failed", "the carrier refused: busy"), 502),
 ])
-def test_api_route_answers_a_domain_error_with_its_status_and_shape(app, client, db, error, status) -> None:  # type: ignore[no-untyped-def]
+def test_api_route_answers_a_domain_error_with_its_status_and_shape(  # type: ignore[no-untyped-def]
+        app, client, db, error, status) -> None:
     token = issue(db, gen_agent(db, "ada"), "integration").secret
     db.commit()
     app.view_functions["api.tickets_list_tickets"] = _raising(error)
@@ -129,7 +130,8 @@ def test_api_route_answers_a_domain_error_with_its_status_and_shape(app, client,
     assert response.headers["Cache-Control"] == "no-store"  # still the API's own answer
 
 
-def test_page_answers_a_domain_error_with_the_error_page_of_its_status(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_page_answers_a_domain_error_with_the_error_page_of_its_status(  # type: ignore[no-untyped-def]
+        app, client) -> None:
     app.add_url_rule("/refused-for-a-test", "refused_for_a_test", _raising(TicketNotFound("ticket 7 does not exist")))
     page = client.get("/refused-for-a-test", headers={"Accept": "text/html"})
     assert page.status_code == 404 and page.mimetype == "text/html"

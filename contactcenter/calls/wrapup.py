@@ -312,7 +312,8 @@ class WrapUpService:
         if self._wrapped(call, agent_id):
             raise WrapUpError("already_wrapped_up", "this call is already wrapped up", "conflict")
         if not allow_live and self._live_with(call, agent_id):
-            raise WrapUpError("call_in_progress", "the call is still in progress: hang up or transfer first", "conflict")
+            raise WrapUpError("call_in_progress", "the call is still in progress: hang up or transfer first",
+                              "conflict")
         return call
 
     def _owed_call(self, agent_id: int) -> Interaction | None:
@@ -466,7 +467,8 @@ class WrapUpService:
             )
             return ticket.id
         except tickets.TicketError as exc:
-            raise WrapUpError("bad_ticket", str(exc), "conflict" if choice.ticket_id is not None else "invalid") from exc
+            kind: Kind = "conflict" if choice.ticket_id is not None else "invalid"
+            raise WrapUpError("bad_ticket", str(exc), kind) from exc
 
 
 def _checked_notes(notes: str) -> str:
