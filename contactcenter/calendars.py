@@ -38,6 +38,8 @@ from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from contactcenter.errors import DomainError, Kind
+
 UTC = timezone.utc
 END_OF_DAY = time(0, 0)  # as an interval *end*: 24:00
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -50,8 +52,11 @@ _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 Interval = tuple[time, time]
 
 
-class NoBusinessHoursError(ValueError):
+class NoBusinessHoursError(DomainError, ValueError):
     """The calendar never opens, so no business-time deadline can be reached."""
+
+    kind: Kind = "unprocessable"
+    code = "validation_failed"
 
 
 def aware_utc(value: datetime, name: str = "value") -> datetime:

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
+from contactcenter.errors import DomainError
+
 CARRIERS = ("simulator", "twilio")
 DEFAULT_SQLITE_PATH = Path("var") / "contactcenter.db"
 
 
-class ConfigError(ValueError):
+class ConfigError(DomainError, ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 

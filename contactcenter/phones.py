@@ -5,10 +5,12 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, timezone as pn_timezone
 
+from contactcenter.errors import DomainError
+
 MAX_RAW_LENGTH = 64
 
 
-class InvalidPhoneNumber(ValueError):
+class InvalidPhoneNumber(DomainError, ValueError):
     """Not a dialable number; the message says why."""
 
 

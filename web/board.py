@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
 from contactcenter.board.models import MODES
-from contactcenter.calls.supervision import SupervisionError, SupervisionService
+from contactcenter.calls.supervision import SupervisionService
 from web import database
 from web.services import acd_service, services
 from web.sockets import board_of
@@ -24,9 +24,6 @@ from web.sockets import board_of
 bp = Blueprint("board", __name__, url_prefix="/board")
 MAX_BODY = 4096
 SETTABLE = ("available", "break", "offline")
-# Supervision errors and the HTTP status each one is.
-STATUS = {"bad_mode": 400, "forbidden": 403, "unknown_agent": 404, "not_on_call": 409, "not_supervisable": 409,
-          "agent_leg_unknown": 409, "no_caller_id": 409, "carrier": 502}
 
 
 def _error(code: str, message: str, status: int) -> Response:
@@ -116,10 +113,7 @@ def supervise(agent_id: int) -> Response:
         return _error("bad_mode", "mode must be one of " + ", ".join(MODES), 400)
     agent = _agent(agent_id)
     try:
-        view = _supervision().supervise(_me(), agent.id, mode)
-    except SupervisionError as exc:
-        database.session().rollback()
-        return _error(exc.code, str(exc), STATUS.get(exc.code, 409))
+        view = _supervision().supervise(_me(), agent.id, mode)  # a SupervisionError: web.errors answers
     except RuntimeError:
         return _error("no_carrier", "no carrier is configured", 503)
     database.session().commit()

@@ -22,10 +22,11 @@ from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import AVAILABLE
 from contactcenter.acd.models import Queue
 from contactcenter.calls.controls import CallControlError, CallControls
-from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpError, WrapUpService
+from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpService
+from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.call_ids import CALL_ID
 from contactcenter.tickets.models import Interaction
-from web import database
+from web import database, errors
 from web.extensions import socketio
 from web.services import acd_service, services
 
@@ -36,10 +37,11 @@ ACTIONS = ("hold", "resume", "mute", "unmute", "hangup", "consult", "consult_com
            "transfer", "conference", "wrapup", "wrapup_draft", "wrapup_extend")
 
 
-class BadRequest(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+class BadRequest(DomainError):
+    """The request cannot be read as an action; answered like the domain's own refusals."""
+
+    def __init__(self, code: str, message: str, kind: Kind = "invalid") -> None:
+        super().__init__(message, code=code, kind=kind)
 
 
 def _controls() -> CallControls:
@@ -107,7 +109,7 @@ def perform(agent_id: int, call_sid: str, action: str, data: dict[str, Any]) -> 
     if not CALL_ID.match(call_sid):
         raise BadRequest("bad_call", "not a call id")
     if action not in ACTIONS:
-        raise BadRequest("bad_action", "unknown action", 404)
+        raise BadRequest("bad_action", "unknown action", "not_found")
     if action == "wrapup":
         result = _wrapups().submit(call_sid, agent_id, _wrap_up(data))
         database.session().commit()
@@ -158,11 +160,7 @@ def _run(call_sid: str, action: str) -> tuple[Response, int] | Response:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             return _error("bad_json", "send a JSON object", 400)
-    try:
-        return jsonify(perform(current_user.id, call_sid, action, data))
-    except (BadRequest, CallControlError, WrapUpError) as exc:
-        database.session().rollback()
-        return _error(exc.code, exc.message, getattr(exc, "status", 400))
+    return jsonify(perform(current_user.id, call_sid, action, data))  # a refusal: web.errors answers
 
 
 @bp.post("/<call_sid>/<action>")
@@ -187,11 +185,7 @@ def controls_state(call_sid: str) -> tuple[Response, int] | Response:
     if not CALL_ID.match(call_sid):
         return _error("bad_call", "not a call id", 400)
     controls = _controls()
-    try:
-        call = controls.owned_call(call_sid, current_user.id)
-    except CallControlError as exc:
-        return _error(exc.code, exc.message, exc.status)
-    return jsonify(controls.state(call).as_dict())
+    return jsonify(controls.state(controls.owned_call(call_sid, current_user.id)).as_dict())
 
 
 @bp.get("/targets")
@@ -243,9 +237,9 @@ def on_call_control(data: Any = None) -> dict[str, Any]:
         return {"error": {"code": "bad_request", "message": "send an object"}, "status": 400}
     try:
         return perform(current_user.id, str(data.get("call_sid", ""))[:80], str(data.get("action", ""))[:40], data)
-    except (BadRequest, CallControlError, WrapUpError) as exc:
+    except DomainError as exc:  # an ack has no error handler: the same mapping, applied here
         database.session().rollback()
-        return {"error": {"code": exc.code, "message": exc.message}, "status": getattr(exc, "status", 400)}
+        return {**errors.error_body(exc), "status": errors.status_for(exc)}
 
 
 # Attached to the Socket.IO server of every app this blueprint is registered on (create_app builds

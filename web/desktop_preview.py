@@ -19,7 +19,7 @@ from contactcenter.dialer import preview_dialing
 from contactcenter.dialer.campaigns import agent_ids
 from contactcenter.dialer.dialing import CallUrls
 from contactcenter.dialer.models import Campaign
-from web import database
+from web import database, errors
 from web.desktop import _agent_only, _json_body
 from web.services import acd_service, external_url
 
@@ -82,7 +82,7 @@ def dial() -> tuple[Response, int] | Response:
         claim = preview_dialing.claim_held_lead(session, campaign, current_user.id, _id(data, "lead_id") or 0)
     except preview_dialing.DialRefused as exc:
         session.commit()  # the refusal is a record too
-        return _error(exc.reason, f"not dialed: {exc}", 409)
+        return _error(exc.reason, f"not dialed: {exc}", errors.status_for(exc))
     acd_service()  # the router knows this process's agents before the call can be answered
     base = external_url("dialer_hooks.answer").rsplit("/hooks/dialer/answer", 1)[0]
     dialer = preview_dialing.preview_dialer(session, campaign, database.runtime().telephony, CallUrls(base))
@@ -101,9 +101,7 @@ def skip() -> tuple[Response, int] | Response:
     campaign = _campaign(data)
     if not isinstance(campaign, Campaign):
         return campaign
-    try:
-        preview_dialing.skip_held_lead(database.session(), campaign, current_user.id, _id(data, "lead_id") or 0)
-    except preview_dialing.DialRefused as exc:
-        return _error(exc.reason, str(exc), 409)
+    # A DialRefused is answered by web.errors (its reason as the code, 409); nothing to keep.
+    preview_dialing.skip_held_lead(database.session(), campaign, current_user.id, _id(data, "lead_id") or 0)
     database.session().commit()
     return jsonify(ok=True)

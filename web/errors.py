@@ -1,4 +1,11 @@
-"""Outages answer 503, once for the whole app: the store (PostgreSQL or SQLite) or Redis unreachable.
+"""How the app answers an error no view handled: a domain's refusal, or an outage.
+
+A domain refusal (`contactcenter.errors.DomainError`) carries a `kind`; `STATUS_BY_KIND` is the one
+place a kind becomes an HTTP status, so views need not catch domain errors only to pick a status.
+The answer is the API's error shape `{"error": {"code": …, "message": …}}`, or for a browser
+navigating to a page the usual error page of that status.
+
+Outages answer 503, once for the whole app: the store (PostgreSQL or SQLite) or Redis unreachable.
 
 A view that cannot reach the store or Redis has nothing wrong with it and nothing to fix: the
 person or the integration should simply try again shortly. So a connection-level failure becomes
@@ -7,7 +14,7 @@ person or the integration should simply try again shortly. So a connection-level
 traceback. Errors that are not about reaching a server (a missing table, a bad query) stay 500s.
 
 The carrier's webhooks (web.hooks, web.dialer_hooks) keep their own handlers: a caller on the
-line hears a fallback, not an error page.
+line hears a fallback, not an error page; a domain error escaping one stays the 500 it always was.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ import logging
 import redis
 from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import default_exceptions
+
+from contactcenter.errors import DomainError, Kind
 from web import database
 
 log = logging.getLogger("contactcenter.web.outage")
@@ -34,6 +44,42 @@ SQLITE_OUTAGE_ERRORS = ("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL", "SQLIT
                         "SQLITE_READONLY")
 STORE_ERRORS = (sa_exc.DBAPIError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+# The one mapping from what a domain says went wrong to the status a client gets.
+STATUS_BY_KIND: dict[Kind, int] = {
+    "invalid": 400,  # the request is malformed or names something unusable
+    "unprocessable": 422,  # well-formed, but the values cannot be accepted
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,  # the state of things refuses it now
+    "dependency_failed": 502,  # the carrier (or another service we call) refused or failed
+    "unavailable": 503,
+}
+# Blueprints that answer the carrier: their callers hear a fallback, never an error document.
+WEBHOOK_BLUEPRINTS = frozenset({"hooks", "dialer_hooks"})
+
+
+def status_for(exc: DomainError) -> int:
+    """The HTTP status for a domain error (also used by the Socket.IO acks, which have no handler)."""
+    return STATUS_BY_KIND[exc.kind]
+
+
+def error_body(exc: DomainError) -> dict[str, dict[str, str]]:
+    """The error shape every JSON client already reads."""
+    return {"error": {"code": exc.code, "message": str(exc)}}
+
+
+def domain_error(exc: DomainError) -> Response:
+    """A refusal no view handled: its mapped status, as JSON for clients and a page for browsers."""
+    if request.blueprint in WEBHOOK_BLUEPRINTS:
+        raise exc  # the carrier's handlers decide; unhandled, it is the usual 500
+    status = status_for(exc)
+    if _wants_html():
+        page = default_exceptions[status](description=str(exc))
+        return page.get_response()
+    response = jsonify(error_body(exc))
+    response.status_code = status
+    return response
 
 
 def is_store_outage(exc: BaseException) -> bool:
@@ -110,6 +156,8 @@ def _handle(exc: Exception) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the outage handlers for every view (blueprints with their own handlers keep them)."""
+    """Register the domain-error and outage handlers for every view (blueprints with their own
+    handlers keep them)."""
+    app.register_error_handler(DomainError, domain_error)
     for error in (*STORE_ERRORS, *REDIS_ERRORS):
         app.register_error_handler(error, _handle)

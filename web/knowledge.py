@@ -14,8 +14,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from contactcenter.errors import DomainError, Kind
 from contactcenter.scripts import faq
-from contactcenter.scripts.services import AnswerRefused, record_answer, script_view
+from contactcenter.scripts.services import record_answer, script_view
 from contactcenter.telephony.call_ids import CALL_ID_DOTTED
 from contactcenter.tickets.models import Interaction
 from web import database
@@ -26,15 +27,11 @@ MAX_QUERY = 200
 MAX_PAGE = 25
 
 
-class KnowledgeError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class KnowledgeError(DomainError):
+    """A request the panel cannot take as sent; answered like any domain error (web.errors)."""
 
-
-@bp.errorhandler(KnowledgeError)
-def _error(exc: KnowledgeError) -> tuple[Response, int]:
-    return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
+    def __init__(self, kind: Kind, code: str, message: str) -> None:
+        super().__init__(message, code=code, kind=kind)
 
 
 def _my_call(call_sid: str) -> Interaction:
@@ -44,10 +41,10 @@ def _my_call(call_sid: str) -> Interaction:
     being committed, the router's view of the agent's current call answers instead.
     """
     if not CALL_ID_DOTTED.match(call_sid):
-        raise KnowledgeError(400, "bad_call", "not a call id")
+        raise KnowledgeError("invalid", "bad_call", "not a call id")
     call = database.session().scalar(select(Interaction).where(Interaction.call_sid == call_sid))
     if call is None:
-        raise KnowledgeError(404, "unknown_call", "no such call")
+        raise KnowledgeError("not_found", "unknown_call", "no such call")
     if call.agent_id == current_user.id:
         return call
     # Just accepted: the router already connected the agent, the store may not say so yet.
@@ -55,7 +52,7 @@ def _my_call(call_sid: str) -> Interaction:
         agent = database.runtime().acd.agent_snapshot(str(current_user.id))
         if agent is not None and agent.call_sid == call.call_sid:
             return call
-    raise KnowledgeError(403, "not_your_call", "this call is not yours")
+    raise KnowledgeError("forbidden", "not_your_call", "this call is not yours")
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -63,7 +60,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise KnowledgeError(400, f"bad_{name}", f"{name} must be a whole number from {low} to {high}")
+        raise KnowledgeError("invalid", f"bad_{name}", f"{name} must be a whole number from {low} to {high}")
     return int(raw)
 
 
@@ -80,18 +77,14 @@ def answer(call_sid: str) -> Response:
     call = _my_call(call_sid)
     data: Any = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise KnowledgeError(400, "bad_request", "send a JSON object with step and answer")
+        raise KnowledgeError("invalid", "bad_request", "send a JSON object with step and answer")
     step, value = data.get("step"), data.get("answer", "")
     if not isinstance(step, str) or not STEP_ID.match(step):
-        raise KnowledgeError(400, "bad_step", "step must be a step id")
+        raise KnowledgeError("invalid", "bad_step", "step must be a step id")
     if value is None:
         value = ""
     session = database.session()
-    try:
-        view = record_answer(session, call, step, value, current_user)
-    except AnswerRefused as exc:
-        status = 409 if exc.code in ("not_on_path", "no_answer") else 404 if exc.code in ("unknown_step", "no_script") else 400
-        raise KnowledgeError(status, exc.code, str(exc)) from None
+    view = record_answer(session, call, step, value, current_user)  # AnswerRefused: web.errors answers
     session.commit()
     return jsonify(script=view.to_dict())
 
@@ -109,12 +102,12 @@ def suggestions(call_sid: str) -> Response:
 def search() -> Response:
     query = request.args.get("q", "")
     if len(query) > MAX_QUERY:
-        raise KnowledgeError(400, "bad_query", f"a search is at most {MAX_QUERY} characters")
+        raise KnowledgeError("invalid", "bad_query", f"a search is at most {MAX_QUERY} characters")
     limit = _int_arg("limit", 10, 1, MAX_PAGE)
     offset = _int_arg("offset", 0, 0, faq.MAX_OFFSET)
     try:
         hits = faq.search(database.session(), query, limit=limit + 1, offset=offset)
     except faq.SearchError as exc:
-        raise KnowledgeError(400, "bad_query", str(exc)) from None
+        raise KnowledgeError("invalid", "bad_query", str(exc)) from None
     more = len(hits) > limit
     return jsonify(items=[h.to_dict() for h in hits[:limit]], next_offset=offset + limit if more else None)

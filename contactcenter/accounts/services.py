@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from contactcenter.accounts.models import AgentSkill, Role, User
 from contactcenter.accounts.sessions import end_sessions
 from contactcenter.acd.models import Skill
+from contactcenter.errors import DomainError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
@@ -19,7 +20,7 @@ MIN_PASSWORD = 8
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class AccountError(ValueError):
+class AccountError(DomainError, ValueError):
     """A user cannot be created or changed as asked."""
 
 

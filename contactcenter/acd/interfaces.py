@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+from contactcenter.errors import DomainError
+
 if TYPE_CHECKING:
     from contactcenter.accounts.models import User
     from contactcenter.acd.models import Queue
@@ -61,7 +63,7 @@ MAX_SKILL_LEVEL = 10
 _NAME = re.compile(r"^[^\s,;=|]{1,120}$")
 
 
-class ACDError(ValueError):
+class ACDError(DomainError, ValueError):
     """A request the ACD cannot even consider (bad name, level out of range, unknown strategy)."""
 
 

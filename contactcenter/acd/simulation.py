@@ -120,6 +120,7 @@ from contactcenter.acd.interfaces import (
     check_name,
 )
 from contactcenter.acd.realtime import RealtimeACD
+from contactcenter.errors import DomainError, Kind
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 DEFAULT_QUEUE = "inbound"
@@ -141,8 +142,10 @@ _LOST_STATE = frozenset(("unknown_queue", "unknown_call", "unknown_agent", "unkn
 MAX_DRAIN_HOURS = 24.0
 
 
-class SimulationError(RuntimeError):
+class SimulationError(DomainError, RuntimeError):
     """The run cannot go on: the ACD lost its state, or callers were never answered."""
+
+    kind: Kind = "conflict"
 
 
 # --- configuration ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from contactcenter.audit.models import AuditEntry
+from contactcenter.errors import DomainError
 
 ACTION = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)+$")
 MAX_ACTION = 48
@@ -28,7 +29,7 @@ SECRET_KEY = re.compile(r"pass|token|secret|hash|key|cookie|authorization", re.I
 PAGE_SIZE = 50
 
 
-class AuditError(ValueError):
+class AuditError(DomainError, ValueError):
     """A search of the log was asked with a value that cannot be used."""
 
 

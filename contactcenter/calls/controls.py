@@ -28,6 +28,7 @@ from contactcenter.acd.interfaces import AVAILABLE, CONNECTED, ACDError
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, agent_label, conference_name
 from contactcenter.calls.models import CallAction
+from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import Enqueue, Say, Telephony, TelephonyError
 from contactcenter.tickets import interactions
 from contactcenter.tickets.models import Interaction
@@ -38,31 +39,29 @@ TRANSFER_LABEL = "transfer"
 MAX_CONFERENCE_GUESTS = 5
 
 
-class CallControlError(Exception):
-    """The control cannot be carried out; `code` is a word the web layer maps to a status."""
+class CallControlError(DomainError):
+    """The control cannot be carried out now; `code` says why in a word the desktop acts on."""
 
-    status = 409
+    kind: Kind = "conflict"
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 class CallNotFound(CallControlError):
-    status = 404
+    kind: Kind = "not_found"
 
 
 class NotYourCall(CallControlError):
-    status = 403
+    kind: Kind = "forbidden"
 
 
 class BadTarget(CallControlError):
-    status = 400
+    kind: Kind = "invalid"
 
 
 class CarrierFailed(CallControlError):
-    status = 502
+    kind: Kind = "dependency_failed"
 
 
 @dataclass(frozen=True)

@@ -28,16 +28,18 @@ from contactcenter.acd.interfaces import CONNECTED, ON_CALL
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.acd.services import CALLBACK_PREFIX, agent_label, conference_name
 from contactcenter.board.models import MODES, Supervision
+from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import Telephony, TelephonyError
 from contactcenter.tickets.models import Interaction
 
 
-class SupervisionError(ValueError):
-    """Supervision cannot happen as asked; `code` says why in a word the web layer maps to a status."""
+class SupervisionError(DomainError, ValueError):
+    """Supervision cannot happen as asked; `code` says why, `kind` what sort of refusal it is."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    kind: Kind = "conflict"
+
+    def __init__(self, code: str, message: str, kind: Kind = "conflict") -> None:
+        super().__init__(message, code=code, kind=kind)
 
 
 @dataclass(frozen=True)
@@ -124,12 +126,12 @@ class SupervisionService:
     def supervise(self, supervisor: User, agent_id: int, mode: str) -> SupervisionView:
         """Join (or switch mode on) the call the agent is on now."""
         if mode not in MODES:
-            raise SupervisionError("bad_mode", "mode must be one of " + ", ".join(MODES))
+            raise SupervisionError("bad_mode", "mode must be one of " + ", ".join(MODES), "invalid")
         if supervisor.role not in (Role.SUPERVISOR.value, Role.ADMIN.value):
-            raise SupervisionError("forbidden", "only supervisors supervise calls")
+            raise SupervisionError("forbidden", "only supervisors supervise calls", "forbidden")
         agent = self.session.get(User, agent_id)
         if agent is None or agent.role != Role.AGENT.value:
-            raise SupervisionError("unknown_agent", "no such agent")
+            raise SupervisionError("unknown_agent", "no such agent", "not_found")
         snapshot = self.acd.agent_snapshot(str(agent_id))
         if snapshot is None or snapshot.state != ON_CALL or not snapshot.call_sid:
             raise SupervisionError("not_on_call", "the agent is not on a call")
@@ -153,7 +155,7 @@ class SupervisionService:
                     coaching=(mode == "whisper"), coach_call_sid=coach,
                 )
             except TelephonyError as exc:
-                raise SupervisionError("carrier", f"the carrier refused: {exc}") from exc
+                raise SupervisionError("carrier", f"the carrier refused: {exc}", "dependency_failed") from exc
             now = clock.now()
             current.ended_at = now
             row = Supervision(supervisor_id=supervisor.id, agent_id=agent_id, call_sid=call_sid, conference=conference,
@@ -174,7 +176,7 @@ class SupervisionService:
                 conference, to, from_, muted=(mode == "monitor"), coach_call_sid=coach,
             )
         except TelephonyError as exc:
-            raise SupervisionError("carrier", f"the carrier refused: {exc}") from exc
+            raise SupervisionError("carrier", f"the carrier refused: {exc}", "dependency_failed") from exc
         row = Supervision(supervisor_id=supervisor.id, agent_id=agent_id, call_sid=call_sid, conference=conference,
                           leg_sid=participant.call_sid or None, mode=mode, started_at=clock.now())
         self.session.add(row)

@@ -43,6 +43,7 @@ from contactcenter.acd.services import AcdService, callback_key
 from contactcenter.calls.controls import close_hold
 from contactcenter.calls.models import CallAction, WrapUpDraft
 from contactcenter.dialer.models import Campaign, DialAttempt
+from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets import interactions
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.access import Viewer, can_see_ticket
@@ -68,14 +69,12 @@ DEFAULT_EXTENSION_S = 30
 MAX_EXTENSION_S = 600
 
 
-class WrapUpError(Exception):
-    """The wrap-up cannot be taken as sent; `status` is the HTTP status the web layer answers."""
+class WrapUpError(DomainError):
+    """The wrap-up cannot be taken as sent; `code` says why, `kind` whether it is the request
+    (invalid), the call's state (conflict) or the call itself (not_found, forbidden)."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+    def __init__(self, code: str, message: str, kind: Kind = "invalid") -> None:
+        super().__init__(message, code=code, kind=kind)
 
 
 @dataclass(frozen=True)
@@ -195,7 +194,7 @@ class WrapUpService:
         call = self._owed_by(call_sid, agent_id)
         agent = self.acd.agent_snapshot(agent_id)
         if agent is None or agent.state != WRAP_UP or not self._is_last_taken(call, agent_id):
-            raise WrapUpError("wrap_up_over", "the wrap-up time is over: submit the wrap-up when ready", 409)
+            raise WrapUpError("wrap_up_over", "the wrap-up time is over: submit the wrap-up when ready", "conflict")
         seconds = self.extension_seconds(call)
         draft = self._draft_row(call, agent_id)
         claimed = self.session.execute(
@@ -203,11 +202,11 @@ class WrapUpService:
             .values(extended_at=clock.now(), extended_s=seconds).execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
-            raise WrapUpError("already_extended", "the wrap-up can be extended only once", 409)
+            raise WrapUpError("already_extended", "the wrap-up can be extended only once", "conflict")
         self.session.expire(draft)
         outcome = self.acd.extend_wrap_up(agent_id, seconds)
         if not outcome.ok:
-            raise WrapUpError("wrap_up_over", "the wrap-up time is over: submit the wrap-up when ready", 409)
+            raise WrapUpError("wrap_up_over", "the wrap-up time is over: submit the wrap-up when ready", "conflict")
         snapshot = self.acd.agent_snapshot(agent_id)
         deadline = snapshot.wrap_until if snapshot is not None else None
         self._record_deadline(agent_id, deadline)
@@ -299,13 +298,14 @@ class WrapUpService:
         """The call, if it is this agent's to wrap up now; else the WrapUpError saying why not."""
         call = interactions.find(self.session, call_sid)
         if call is None:
-            raise WrapUpError("unknown_call", "no such call", 404)
+            raise WrapUpError("unknown_call", "no such call", "not_found")
         if not self._took(call, agent_id):
-            raise WrapUpError("not_your_call", "this call is not yours", 403)
+            raise WrapUpError("not_your_call", "this call is not yours", "forbidden")
         if self._wrapped(call, agent_id):
-            raise WrapUpError("already_wrapped_up", "this call is already wrapped up", 409)
+            raise WrapUpError("already_wrapped_up", "this call is already wrapped up", "conflict")
         if not allow_live and self._live_with(call, agent_id):
-            raise WrapUpError("call_in_progress", "the call is still in progress: hang up or transfer first", 409)
+            raise WrapUpError("call_in_progress", "the call is still in progress: hang up or transfer first",
+                              "conflict")
         return call
 
     def _owed_call(self, agent_id: int) -> Interaction | None:
@@ -443,11 +443,11 @@ class WrapUpService:
                 try:
                     ticket = tickets.get_ticket(self.session, choice.ticket_id)
                 except tickets.TicketNotFound as exc:
-                    raise WrapUpError("unknown_ticket", "no such ticket", 404) from exc
+                    raise WrapUpError("unknown_ticket", "no such ticket", "not_found") from exc
                 viewer = Viewer(agent_id, Role.AGENT.value)
                 same_customer = call.customer_id is not None and ticket.customer_id == call.customer_id
                 if not (same_customer or can_see_ticket(self.session, viewer, ticket)):
-                    raise WrapUpError("unknown_ticket", "no such ticket", 404)
+                    raise WrapUpError("unknown_ticket", "no such ticket", "not_found")
                 tickets.link_interaction(self.session, ticket, call, actor_id=agent_id)
                 if notes:
                     tickets.add_comment(self.session, ticket, notes, author_id=agent_id)
@@ -459,7 +459,8 @@ class WrapUpService:
             )
             return ticket.id
         except tickets.TicketError as exc:
-            raise WrapUpError("bad_ticket", str(exc), 409 if choice.ticket_id is not None else 400) from exc
+            kind: Kind = "conflict" if choice.ticket_id is not None else "invalid"
+            raise WrapUpError("bad_ticket", str(exc), kind) from exc
 
 
 def _checked_notes(notes: str) -> str:

@@ -30,11 +30,12 @@ from contactcenter.dialer.models import (
 )
 from contactcenter.dialer.pacing_vocabulary import AMD_WHEN_DRAINING, PacingConfig
 from contactcenter.dialer.windows import CallingWindows
+from contactcenter.errors import DomainError
 from contactcenter.phones import InvalidPhoneNumber, normalize
 from contactcenter.telephony.interfaces import Hangup, Instruction, Say
 
 
-class CampaignError(ValueError):
+class CampaignError(DomainError, ValueError):
     """A campaign setting or a lifecycle step that cannot be accepted; the message says why."""
 
 

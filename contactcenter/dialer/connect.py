@@ -36,6 +36,7 @@ from contactcenter.dialer.dialing import CallUrls, StepReport
 from contactcenter.dialer.models import Campaign, DialAttempt, Lead
 from contactcenter.dialer.pacer_worker import PacerWorker, publish_event
 from contactcenter.dialer.pacing_vocabulary import AgentView, AnsweredCall
+from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import (
     CallEvent,
     Conference,
@@ -120,8 +121,11 @@ class DialerHookUrls:
         return f"{self.hold}?attempt={attempt_id}&campaign={campaign_id}"
 
 
-class UnknownAttempt(LookupError):
+class UnknownAttempt(DomainError, LookupError):
     """A webhook names an attempt we never made, or another call than the attempt's."""
+
+    kind: Kind = "not_found"
+    code = "unknown_attempt"
 
 
 class OutboundCalls:

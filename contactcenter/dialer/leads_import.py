@@ -33,6 +33,7 @@ from contactcenter.dialer import dnc
 from contactcenter.dialer.campaigns import rules_of, windows_of
 from contactcenter.dialer.models import Campaign, Lead, LeadImport, LeadImportRejection, LeadStatus
 from contactcenter.dialer.windows import in_regions, normalize_region, region_of
+from contactcenter.errors import DomainError
 from contactcenter.phones import MAX_RAW_LENGTH, InvalidPhoneNumber, normalize, time_zones
 
 MAX_LINE_CHARS = 64 * 1024  # one physical line
@@ -68,7 +69,7 @@ REGION_COLUMNS = ("state", "region", "province", "state_code")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class LeadImportError(ValueError):
+class LeadImportError(DomainError, ValueError):
     """The file as a whole cannot be imported (no header, no phone column, ...)."""
 
 

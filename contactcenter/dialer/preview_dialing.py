@@ -33,6 +33,7 @@ from contactcenter.dialer.dial_gate import (
 )
 from contactcenter.dialer.dialing import CallUrls, CampaignDialer, Dialer, LeadClaim
 from contactcenter.dialer.models import Campaign, CampaignStatus, DialDecision, DialMode, Lead, LeadStatus
+from contactcenter.errors import DomainError, Kind
 from contactcenter.dialer.outcomes import mark_place_failed, mark_placed
 from contactcenter.dialer.pacer import Pacer
 
@@ -91,11 +92,13 @@ def preview_next(session: Session, campaign: Campaign, agent_id: int, at: dateti
     return None
 
 
-class DialRefused(Exception):
-    """The gate (or the lead's state) refuses an agent's dial; `reason` says why."""
+class DialRefused(DomainError):
+    """The gate (or the lead's state) refuses an agent's dial; `reason` (also its `code`) says why."""
+
+    kind: Kind = "conflict"
 
     def __init__(self, reason: str, message: str, retry_at: datetime | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, code=reason)
         self.reason = reason
         self.retry_at = retry_at
 

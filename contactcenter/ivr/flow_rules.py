@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping, Union
 
+from contactcenter.errors import DomainError
+
 
 MAX_FLOW_BYTES = 1024 * 1024
 """Flow files above 1 MB are refused before parsing: real flows are a few kilobytes."""
@@ -60,7 +62,7 @@ class FlowProblem:
         return {"severity": self.severity, "code": self.code, "node": self.node_id, "message": self.message}
 
 
-class FlowError(ValueError):
+class FlowError(DomainError, ValueError):
     """A flow that cannot be loaded or served; `problems` lists every reason found."""
 
     def __init__(self, problems: Iterable[FlowProblem]) -> None:

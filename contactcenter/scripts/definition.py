@@ -47,6 +47,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from contactcenter.errors import DomainError
 from contactcenter.scripts.variables import unknown_variables
 
 MAX_DEFINITION_BYTES = 64 * 1024
@@ -75,7 +76,7 @@ class ScriptProblem:
         return f"{self.step}: {self.message}" if self.step else self.message
 
 
-class ScriptInvalid(ValueError):
+class ScriptInvalid(DomainError, ValueError):
     """A definition that cannot be saved; `problems` lists every reason."""
 
     def __init__(self, problems: Iterable[ScriptProblem]) -> None:

@@ -23,6 +23,7 @@ from contactcenter import clock
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
 from contactcenter.dialer.models import Campaign, DialAttempt
+from contactcenter.errors import DomainError, Kind
 from contactcenter.scripts.definition import ScriptInvalid, ScriptProblem, validate
 from contactcenter.scripts.models import CallScript
 from contactcenter.scripts.variables import ScriptContext, build_context, render_text
@@ -33,12 +34,11 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 INTENT = re.compile(r"^[\w.-][\w .-]{0,119}$")  # as the IVR flows name them: "billing", "new order"
 
 
-class AnswerRefused(ValueError):
+class AnswerRefused(DomainError, ValueError):
     """The answer does not fit the script or the path (`code` says how)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        super().__init__(message)
+    def __init__(self, code: str, message: str, kind: Kind = "invalid") -> None:
+        super().__init__(message, code=code, kind=kind)
 
 
 @dataclass(frozen=True)
@@ -207,16 +207,16 @@ def record_answer(session: Session, call: Interaction, step_id: str, answer: Any
     """Store the agent's answer to `step_id` on the call; returns the script as it now stands."""
     chosen = choose_script(session, call)
     if chosen is None:
-        raise AnswerRefused("no_script", "no script applies to this call")
+        raise AnswerRefused("no_script", "no script applies to this call", "not_found")
     steps = chosen.definition.get("steps") or {}
     step = steps.get(step_id)
     if step is None:
-        raise AnswerRefused("unknown_step", "the script has no such step")
+        raise AnswerRefused("unknown_step", "the script has no such step", "not_found")
     stored = dict(call.script_answers or {})
     answers: dict[str, Any] = dict(stored.get("answers", {})) if stored.get("script") == chosen.name else {}
     path, current = walk(chosen.definition, answers)
     if step_id != current and step_id not in path:
-        raise AnswerRefused("not_on_path", "this step is not the one to answer now")
+        raise AnswerRefused("not_on_path", "this step is not the one to answer now", "conflict")
     value, label = _checked_answer(step, answer)
     # Answering an earlier step again rewinds: the answers after it belonged to another branch.
     kept = path[: path.index(step_id)] if step_id in path else path
@@ -233,7 +233,7 @@ def record_answer(session: Session, call: Interaction, step_id: str, answer: Any
 def _checked_answer(step: dict[str, Any], answer: Any) -> tuple[str, str]:
     kind = step.get("kind")
     if kind == "end":
-        raise AnswerRefused("no_answer", "the last step takes no answer")
+        raise AnswerRefused("no_answer", "the last step takes no answer", "conflict")
     if kind == "info":
         return "done", "Done"
     if not isinstance(answer, (str, int)) or isinstance(answer, bool):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping, Protocol, Sequence, Union
 
+from contactcenter.errors import DomainError, Kind
+
 # ----------------------------------------------------------------------------- instructions
 # What the domain wants done on a call leg; `render` turns a list of them into TwiML.
 
@@ -223,8 +225,12 @@ class Telephony(Protocol):
     def list_participants(self, conference_name: str) -> list[Participant]: ...
 
 
-class TelephonyError(RuntimeError):
-    """The carrier refused or failed a request; `status` is its HTTP status when known."""
+class TelephonyError(DomainError, RuntimeError):
+    """The carrier refused or failed a request; `status` is the carrier's own HTTP status when
+    known (a fact about its answer, not the status this application gives its clients)."""
+
+    kind: Kind = "dependency_failed"
+    code = "carrier_failed"
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)

@@ -11,6 +11,7 @@ from email.utils import parsedate_to_datetime
 from typing import Mapping
 
 from contactcenter import clock
+from contactcenter.errors import DomainError
 from contactcenter.telephony.call_ids import TWILIO_CALL_SID
 from contactcenter.telephony.interfaces import CALL_STATUSES, CallEvent, Instruction, Pause, Redirect, Say
 
@@ -27,7 +28,7 @@ KINDS = ("voice", "status", "wait")
 ANSWERED_BY = {"human", "machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax", "unknown"}
 
 
-class MalformedWebhook(ValueError):
+class MalformedWebhook(DomainError, ValueError):
     """The webhook cannot be a genuine carrier request; answered with 400."""
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from contactcenter import clock
 from contactcenter.accounts.models import User
+from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets.models import ApiToken
 
 TOKEN_PREFIX = "cct_"
@@ -25,8 +26,11 @@ MAX_NAME = 80
 TOUCH_EVERY_S = 60
 
 
-class TokenError(ValueError):
+class TokenError(DomainError, ValueError):
     """A token cannot be created as asked."""
+
+    kind: Kind = "unprocessable"
+    code = "validation_failed"
 
 
 @dataclass(frozen=True)

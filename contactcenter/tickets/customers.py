@@ -8,13 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from contactcenter import phones
+from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets.models import Customer, CustomerPhone
 
 SEGMENTS = ("standard", "silver", "gold", "vip")
 
 
-class CustomerError(ValueError):
+class CustomerError(DomainError, ValueError):
     """A customer record cannot be saved as given."""
+
+    kind: Kind = "unprocessable"
+    code = "validation_failed"
 
 
 def find_by_phone(session: Session, raw_number: str | None, default_region: str = "US") -> Customer | None:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
+from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import TERMINAL_STATUSES, CallEvent
 from contactcenter.tickets import customers
 from contactcenter.tickets.models import CarrierEvent, Interaction
@@ -37,8 +38,11 @@ SHORT_ABANDON_S = 5.0
 SECRET_PARAMS = frozenset({"AccountSid"})
 
 
-class UnknownCall(LookupError):
+class UnknownCall(DomainError, LookupError):
     """A webhook names a call we never saw; answered with 404, nothing written."""
+
+    kind: Kind = "not_found"
+    code = "unknown_call"
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session, aliased
 
 from contactcenter import clock
 from contactcenter.acd.models import AgentStateChange, Queue
+from contactcenter.errors import DomainError
 from contactcenter.tickets.models import Interaction
 
 UTC = timezone.utc
@@ -60,7 +61,7 @@ WRAP_LINK_WINDOW = timedelta(seconds=60)
 TRAIL_LOOKAHEAD = timedelta(hours=4)
 
 
-class ReportError(ValueError):
+class ReportError(DomainError, ValueError):
     """The report cannot be computed as asked (unknown formula, zone, bad window...)."""
 
 

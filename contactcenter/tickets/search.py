@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from contactcenter import phones
+from contactcenter.errors import DomainError
 from contactcenter.tickets.models import Customer, CustomerPhone, Ticket, TicketComment
 
 MAX_TERMS = 16
@@ -71,8 +72,10 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 T = TypeVar("T")
 
 
-class SearchError(ValueError):
+class SearchError(DomainError, ValueError):
     """The query cannot be searched for (no words in it, or far too long)."""
+
+    code = "invalid_query"
 
 
 def include_name(name: str | None, type_: str, _parents: Any = None) -> bool:

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
+from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets import sla
 from contactcenter.tickets.models import (
     CHANNELS,
@@ -53,12 +54,18 @@ from contactcenter.tickets.models import (
 )
 
 
-class TicketError(ValueError):
+class TicketError(DomainError, ValueError):
     """The ticket change is not allowed; the message says why."""
+
+    kind: Kind = "unprocessable"
+    code = "validation_failed"
 
 
 class InvalidTransition(TicketError):
     """The ticket cannot move from its status to the one asked for."""
+
+    kind: Kind = "conflict"
+    code = "invalid_transition"
 
     def __init__(self, current: str, wanted: str) -> None:
         allowed = sorted(TRANSITIONS.get(current, ()))
@@ -137,8 +144,11 @@ def get_ticket(session: Session, ticket_id: int, *, for_update: bool = False) ->
     return ticket
 
 
-class TicketNotFound(LookupError):
+class TicketNotFound(DomainError, LookupError):
     """No ticket (or other record the operation names) with that id."""
+
+    kind: Kind = "not_found"
+    code = "not_found"
 
 
 def update_ticket(

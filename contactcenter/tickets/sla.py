@@ -53,6 +53,7 @@ from contactcenter import clock
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
 from contactcenter.calendars import CALENDAR_HOURS, BusinessCalendar
+from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets.customers import SEGMENTS
 from contactcenter.tickets.models import (
     CHANNELS,
@@ -76,8 +77,11 @@ POLICY_FIELDS = ("priority", "queue_id", "customer_id", "channel")
 MAX_TARGET_S = 366 * 24 * 3600
 
 
-class SlaConfigError(ValueError):
+class SlaConfigError(DomainError, ValueError):
     """A policy or calendar cannot be saved as given; the message says which part is wrong."""
+
+    kind: Kind = "unprocessable"
+    code = "validation_failed"
 
 
 # -- calendars ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from calls_support import Floor, make_floor
 from contactcenter.acd.services import agent_label, conference_name
 from contactcenter.calls.controls import BadTarget, CallControlError, NotYourCall
 from contactcenter.calls.models import CallAction
+from web.errors import status_for
 
 
 @pytest.fixture
@@ -271,5 +272,5 @@ def test_consult_the_carrier_refuses_releases_the_target_agent(floor, carrier):
     carrier.hang_up(handle.sid)  # gone at the carrier; its status callback has not arrived yet
     with pytest.raises(CallControlError) as err:
         floor.controls().start_consult(handle.sid, floor.alice.id, to_agent=floor.bob.id)
-    assert err.value.code == "carrier_failed" and err.value.status == 502
+    assert err.value.code == "carrier_failed" and status_for(err.value) == 502
     assert floor.state(floor.bob) == "available"

@@ -18,6 +18,7 @@ from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpEr
 from contactcenter.dialer.models import DialAttempt, DncEntry, Lead
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.models import Interaction, TicketComment, TicketInteraction
+from web.errors import status_for
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_another_agent_cannot_wrap_up_the_call(floor):
     handle = _finished_call(floor)
     with pytest.raises(WrapUpError) as err:
         floor.wrapups().submit(handle.sid, floor.bob.id, WrapUp("resolved"))
-    assert err.value.status == 403
+    assert status_for(err.value) == 403
 
 
 def test_wrap_up_twice_is_refused(floor):
@@ -99,7 +100,7 @@ def test_wrap_up_twice_is_refused(floor):
     floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
     with pytest.raises(WrapUpError) as err:
         floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved"))
-    assert err.value.status == 409
+    assert status_for(err.value) == 409
 
 
 def test_wrap_up_during_the_call_is_refused(floor):
@@ -135,7 +136,7 @@ def test_someone_elses_ticket_is_not_found(floor, db):
     stranger = tickets.open_ticket(db, "Not yours")
     with pytest.raises(WrapUpError) as err:
         floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved", ticket=TicketChoice(ticket_id=stranger.id)))
-    assert err.value.status == 404
+    assert status_for(err.value) == 404
 
 
 def test_callback_is_scheduled_for_the_caller(floor, db):
@@ -359,7 +360,7 @@ def test_another_agent_cannot_save_a_draft_for_the_call(floor):
     handle = _finished_call(floor)
     with pytest.raises(WrapUpError) as err:
         floor.wrapups().save_draft(handle.sid, floor.bob.id, "resolved", "mine now")
-    assert err.value.status == 403
+    assert status_for(err.value) == 403
 
 
 def test_draft_after_the_wrap_up_is_submitted_is_refused(floor):
@@ -412,7 +413,7 @@ def test_extend_twice_is_refused(floor):
     floor.wrapups().extend(handle.sid, floor.alice.id)
     with pytest.raises(WrapUpError) as err:
         floor.wrapups().extend(handle.sid, floor.alice.id)
-    assert (err.value.code, err.value.status) == ("already_extended", 409)
+    assert (err.value.code, status_for(err.value)) == ("already_extended", 409)
 
 
 def test_extend_after_the_timer_ended_is_refused(floor):
@@ -427,7 +428,7 @@ def test_another_agent_cannot_extend_the_wrap_up(floor):
     handle = _finished_call(floor)
     with pytest.raises(WrapUpError) as err:
         floor.wrapups().extend(handle.sid, floor.bob.id)
-    assert err.value.status == 403
+    assert status_for(err.value) == 403
 
 
 def test_extension_keeps_the_draft(floor):

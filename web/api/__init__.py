@@ -12,11 +12,7 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from contactcenter.tickets.api_tokens import TokenError
-from contactcenter.tickets.customers import CustomerError
-from contactcenter.tickets.search import SearchError
-from contactcenter.tickets.services import InvalidTransition, TicketError, TicketNotFound
-from contactcenter.tickets.sla import SlaConfigError
+from contactcenter.errors import DomainError
 from web import errors
 from web.api import accounts, customers, interactions, openapi, search, sla, tickets
 from web.api.core import ApiError, authenticate_request, error_response
@@ -61,27 +57,9 @@ def _api_error(exc: ApiError) -> Response:
     return error_response(exc.status, exc.code, exc.message)
 
 
-@bp.errorhandler(InvalidTransition)
-def _invalid_transition(exc: InvalidTransition) -> Response:
-    return error_response(409, "invalid_transition", str(exc))
-
-
-@bp.errorhandler(TicketError)
-@bp.errorhandler(CustomerError)
-@bp.errorhandler(SlaConfigError)
-@bp.errorhandler(TokenError)
-def _invalid(exc: Exception) -> Response:
-    return error_response(422, "validation_failed", str(exc))
-
-
-@bp.errorhandler(SearchError)
-def _bad_query(exc: SearchError) -> Response:
-    return error_response(400, "invalid_query", str(exc))
-
-
-@bp.errorhandler(TicketNotFound)
-def _missing(exc: TicketNotFound) -> Response:
-    return error_response(404, "not_found", str(exc))
+# The app's one handler, registered here again only because this blueprint's catch-all below
+# would otherwise answer domain errors with a 500 before the app's handler is looked at.
+bp.register_error_handler(DomainError, errors.domain_error)
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -4,6 +4,9 @@ Errors are always `{"error": {"code": ..., "message": ...}}` with a 4xx status:
 400 malformed_json / invalid_filter / invalid_cursor / invalid_query, 401 unauthorized,
 403 forbidden / read_only_token, 404 not_found, 405 method_not_allowed, 409 invalid_transition,
 413 payload_too_large, 415 unsupported_media_type, 422 validation_failed.
+`fail` is for what the API itself finds wrong with a request; a domain's refusal
+(`contactcenter.errors.DomainError`) is answered in the same shape by `web.errors`, which maps its
+kind to the status.
 """
 
 from __future__ import annotations
