@@ -56,7 +56,7 @@ def _seed(url: str, agents: int, supervisors: int, calls_today: int) -> list[int
     from contactcenter.accounts.models import User
     from contactcenter.acd.models import Queue, QueueMembership
     from contactcenter.db import make_engine, make_sessionmaker, transaction
-    from contactcenter.tickets.models import Interaction
+    from contactcenter.contacts.models import Interaction
 
     engine = make_engine(url)
     digest = generate_password_hash(PASSWORD)

@@ -49,7 +49,7 @@ def _params(sid: str, **extra: str) -> dict[str, str]:
 def _seed(url: str) -> None:
     from contactcenter.acd.models import Queue
     from contactcenter.db import make_engine, make_sessionmaker, transaction
-    from contactcenter.tickets.customers import create_customer
+    from contactcenter.contacts.customers import create_customer
     from contactcenter.tickets.services import open_ticket
 
     engine = make_engine(url)

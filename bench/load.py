@@ -251,7 +251,7 @@ def _seed(url: str, agents: int, wrap_up_s: int) -> tuple[list[int], int]:
     from contactcenter.acd.models import Queue, QueueMembership
     from contactcenter.db import make_engine, make_sessionmaker, transaction
     from contactcenter.app.demo_data import seed
-    from contactcenter.tickets.models import Interaction
+    from contactcenter.contacts.models import Interaction
 
     engine = make_engine(url)
     password = secrets.token_hex(12)
@@ -414,7 +414,7 @@ def _check(url: str, carrier: Any, placed: list[Any], first_new_interaction: int
 
     from contactcenter.acd.models import AgentStateChange
     from contactcenter.db import make_engine, make_sessionmaker
-    from contactcenter.tickets.models import Interaction
+    from contactcenter.contacts.models import Interaction
 
     sids = [h.sid for h in placed]
     sid_set = set(sids)

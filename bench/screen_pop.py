@@ -115,8 +115,8 @@ class Desktop:
 
 def _caller(session: Any, rng: random.Random, customers: int, known: bool) -> Any:
     from contactcenter import clock
-    from contactcenter.tickets.customers import find_by_phone
-    from contactcenter.tickets.models import Interaction
+    from contactcenter.contacts.customers import find_by_phone
+    from contactcenter.contacts.models import Interaction
 
     if known:
         number = store.phone(rng.randrange(customers))[3]

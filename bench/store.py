@@ -13,7 +13,7 @@ COPY through psycopg, with the migration's indexes (unique phone numbers, the GI
 in place, so index maintenance is part of the seeding time; then ANALYZE.
 
 Measured (each query alone, one connection, client-side, ORM session included):
-- lookup: `contactcenter.tickets.customers.find_by_phone` with a caller number in one of several
+- lookup: `contactcenter.contacts.customers.find_by_phone` with a caller number in one of several
   formats (E.164, "(415) 201-0001", "415-201-0001", "1 415 201 0001", "415.201.0001"); one in ten
   numbers belongs to nobody. Goal p95 ≤ 5 ms.
 - search: `contactcenter.tickets.search.search_tickets` (first page of 25), queries of one common
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--drop goes with --reuse (a throw-away schema is always dropped)")
 
     from contactcenter.db import make_engine
-    from contactcenter.tickets.customers import find_by_phone
+    from contactcenter.contacts.customers import find_by_phone
     from contactcenter.tickets.search import search_tickets
     from sqlalchemy.orm import Session
 

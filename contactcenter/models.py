@@ -2,21 +2,15 @@
 
 from contactcenter.accounts.models import AgentSkill, Role, User
 from contactcenter.calls.models import CallAction  # noqa: F401  (call control trail)
-from contactcenter.board.models import Supervision  # noqa: F401  (supervision trail)
+from contactcenter.calls.models import Supervision  # noqa: F401  (supervision trail)
 from contactcenter.audit.models import AuditEntry  # noqa: F401  (security and CRM-activity log)
-from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership, QueueSkill, Skill
+from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership, QueueSkill
+from contactcenter.accounts.models import Skill
 from contactcenter.db import Base
 from contactcenter.dialer import models as dialer_models  # noqa: F401  (campaigns, leads, DNC, attempts)
 from contactcenter.scripts.models import FaqArticle
-from contactcenter.tickets.models import (
-    CarrierEvent,
-    Customer,
-    CustomerPhone,
-    Interaction,
-    Ticket,
-    TicketEvent,
-    TicketInteraction,
-)
+from contactcenter.tickets.models import Ticket, TicketEvent, TicketInteraction
+from contactcenter.contacts.models import CarrierEvent, Customer, CustomerPhone, Interaction
 
 __all__ = [
     "AgentSkill", "AgentStateChange", "Base", "CallbackRequest", "CarrierEvent", "FaqArticle", "Customer", "CustomerPhone", "Interaction", "Queue",

@@ -13,8 +13,8 @@ from contactcenter.accounts.services import create_user, get_or_create_skill
 from contactcenter.acd.models import Queue, QueueSkill
 from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
 from contactcenter.telephony.signatures import SignatureChecker
-from contactcenter.tickets.customers import create_customer
-from contactcenter.tickets.models import Customer
+from contactcenter.contacts.customers import create_customer
+from contactcenter.contacts.models import Customer
 
 _counter = itertools.count(1)
 PASSWORD = "correct-horse-battery"

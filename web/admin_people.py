@@ -21,7 +21,8 @@ from werkzeug.wrappers import Response
 from contactcenter.accounts import services as accounts
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import STRATEGIES, ACDError
-from contactcenter.acd.models import Queue, QueueMembership, Skill
+from contactcenter.acd.models import Queue, QueueMembership
+from contactcenter.accounts.models import Skill
 from contactcenter.acd.services import OVERFLOW_ACTIONS, save_queue
 from contactcenter.tickets.intervals import FORMULAS
 from web import database

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
-from contactcenter.board.models import MODES
+from contactcenter.calls.models import MODES
 from contactcenter.calls.supervision import SupervisionService
 from web import database
 from web.services import acd_service, services

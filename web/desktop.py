@@ -20,7 +20,7 @@ from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
 from contactcenter.audit.services import viewed_recently
 from contactcenter.calls.screen_pop import build as customer_360
 from contactcenter.calls.screen_pop import create_caller
-from contactcenter.tickets.customers import SEGMENTS, CustomerError
+from contactcenter.contacts.customers import SEGMENTS, CustomerError
 from web import database
 from web.audit import audit
 from web.services import acd_service

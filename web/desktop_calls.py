@@ -25,7 +25,7 @@ from contactcenter.calls.controls import CallControlError, CallControls
 from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpService
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.call_ids import CALL_ID
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from web import database, errors
 from web.extensions import socketio
 from web.services import acd_service, services

@@ -16,7 +16,7 @@ from contactcenter.dialer.connect import DialerHookUrls, OutboundCalls, UnknownA
 from contactcenter.dialer.outage import safe_harbor_while_store_away
 from contactcenter.dialer.pacer_worker import publish_event
 from contactcenter.telephony.twiml import render
-from contactcenter.tickets.interactions import UnknownCall
+from contactcenter.contacts.interactions import UnknownCall
 from web import database
 from web.hooks import STORE_AWAY, _event, _plain, _twiml
 from web.services import acd_service, external_url

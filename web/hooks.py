@@ -24,7 +24,7 @@ from contactcenter.telephony.signatures import SignatureChecker, called_url
 from contactcenter.telephony.twiml import render
 from contactcenter.telephony.interfaces import TelephonyError
 from contactcenter.telephony.webhooks import CALL_SID, MAX_HELD, MalformedWebhook, fallback_instructions, parse_call_event
-from contactcenter.tickets.interactions import UnknownCall
+from contactcenter.contacts.interactions import UnknownCall
 from web import database
 from web.services import acd_service, external_url, services
 

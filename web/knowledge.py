@@ -18,7 +18,7 @@ from contactcenter.errors import DomainError, Kind
 from contactcenter.scripts import faq
 from contactcenter.scripts.services import record_answer, script_view
 from contactcenter.telephony.call_ids import CALL_ID_DOTTED
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from web import database
 
 bp = Blueprint("knowledge", __name__, url_prefix="/desktop/knowledge")

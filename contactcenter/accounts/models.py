@@ -11,7 +11,7 @@ from contactcenter import clock
 from contactcenter.db import Base
 
 if TYPE_CHECKING:
-    from contactcenter.acd.models import QueueMembership, Skill
+    from contactcenter.acd.models import QueueMembership
 
 
 class Role(str, enum.Enum):
@@ -52,6 +52,14 @@ class User(Base):
         return {s.skill.name: s.level for s in self.skills}
 
 
+class Skill(Base):
+    __tablename__ = "skills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+
+
 class AgentSkill(Base):
     __tablename__ = "agent_skills"
     __table_args__ = (
@@ -65,4 +73,4 @@ class AgentSkill(Base):
     level: Mapped[int] = mapped_column(default=5)
 
     user: Mapped[User] = relationship(back_populates="skills")
-    skill: Mapped["Skill"] = relationship(lazy="joined")
+    skill: Mapped[Skill] = relationship(lazy="joined")

@@ -9,9 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from contactcenter.accounts.models import AgentSkill, Role, User
+from contactcenter.accounts.models import AgentSkill, Role, Skill, User
 from contactcenter.accounts.sessions import end_sessions
-from contactcenter.acd.models import Skill
 from contactcenter.errors import DomainError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

@@ -7,18 +7,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter import clock
+from contactcenter.accounts.models import Skill  # noqa: F401  (queues require skills)
 from contactcenter.db import Base
 
 if TYPE_CHECKING:
     from contactcenter.accounts.models import User
-
-
-class Skill(Base):
-    __tablename__ = "skills"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    description: Mapped[str | None] = mapped_column(String(255))
 
 
 class Queue(Base):
@@ -58,7 +51,7 @@ class Queue(Base):
     wrap_up_auto_available: Mapped[bool] = mapped_column(default=True)
     # Supervisor board: raise an alert once the longest waiting caller has waited this long.
     alert_wait_s: Mapped[int] = mapped_column(default=60)
-    # Which service-level formula the board uses (`contactcenter.tickets.intervals.FORMULAS`).
+    # Which service-level formula the board uses (`contactcenter.acd.service_level.FORMULAS`).
     sl_formula: Mapped[str] = mapped_column(String(32), default="offered")
     # The zone the board cuts the queue's day and 15-minute intervals in.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")

@@ -38,8 +38,8 @@ from contactcenter.acd.interfaces import (
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.telephony.interfaces import Telephony, TelephonyError
-from contactcenter.tickets import interactions
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts import interactions
+from contactcenter.contacts.models import Interaction
 
 CALLBACK_PREFIX = "cb-"
 log = logging.getLogger("contactcenter.acd")
@@ -631,7 +631,7 @@ def _queue_extras(queue: Queue | None, values: Mapping[str, Any]) -> dict[str, A
     """The wrap-up and board settings of a queue, checked; keys not given keep their value."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from contactcenter.tickets.intervals import FORMULAS
+    from contactcenter.acd.service_level import FORMULAS
 
     out: dict[str, Any] = {}
     if values.get("dispositions") is not None:

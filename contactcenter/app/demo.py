@@ -32,7 +32,7 @@ from contactcenter.app.demo_data import CUSTOMERS, DEMO_LOGINS, DEMO_PASSWORD, U
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.flow_nodes import HoursNode
 from contactcenter.migrate import upgrade
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 
 DEMO_NUMBER = "+18005550100"
 # Demo agents the machine plays; log in as alice to take calls yourself.

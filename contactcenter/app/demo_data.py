@@ -16,8 +16,8 @@ from contactcenter.acd.models import Queue, QueueMembership, QueueSkill
 from contactcenter.scripts.demo_content import seed_content
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets import sla
-from contactcenter.tickets.customers import create_customer
-from contactcenter.tickets.models import Customer, Interaction
+from contactcenter.contacts.customers import create_customer
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.services import add_comment, change_status, open_ticket
 
 NEW_YORK = ZoneInfo("America/New_York")

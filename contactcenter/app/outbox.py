@@ -95,7 +95,7 @@ def replay(runtime: Runtime, limit: int = 500) -> int:
 
 def _apply(runtime: Runtime, session: Any, entry: Entry) -> None:
     from contactcenter.app.services import Services
-    from contactcenter.tickets import interactions
+    from contactcenter.contacts import interactions
 
     params = dict(entry.params)
     if entry.received_at and "Timestamp" not in params:

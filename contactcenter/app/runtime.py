@@ -42,6 +42,11 @@ class Runtime:
     _acd: Any = field(default=None, repr=False)
     acd_configured: bool = False
 
+    def __post_init__(self) -> None:
+        from contactcenter.app.wiring import connect_domains
+
+        connect_domains()  # reactions between domains, once per process
+
     @property
     def telephony(self) -> Telephony:
         if self._telephony is None:

@@ -30,8 +30,8 @@ from contactcenter.acd.services import AcdService, agent_label, conference_name
 from contactcenter.calls.models import CallAction
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import Enqueue, Say, Telephony, TelephonyError
-from contactcenter.tickets import interactions
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts import interactions
+from contactcenter.contacts.models import Interaction
 
 DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 CONSULT_LABEL = "consult"

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
-from contactcenter.tickets.customers import CustomerError, create_customer
-from contactcenter.tickets.models import Customer, Interaction, Ticket, TicketSla
+from contactcenter.contacts.customers import CustomerError, create_customer
+from contactcenter.tickets.models import Ticket, TicketSla
+from contactcenter.contacts.models import Customer, Interaction
 
 OPEN_TICKET_STATES = ("new", "open", "pending", "on_hold")
 HISTORY_SIZE = 5

@@ -30,9 +30,9 @@ from contactcenter.telephony.interfaces import (
     Redirect,
     Say,
 )
-from contactcenter.tickets import interactions
-from contactcenter.tickets.interactions import Recorded
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts import interactions
+from contactcenter.contacts.interactions import Recorded
+from contactcenter.contacts.models import Interaction
 
 DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 

@@ -27,10 +27,10 @@ from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import CONNECTED, ON_CALL
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.acd.services import CALLBACK_PREFIX, agent_label, conference_name
-from contactcenter.board.models import MODES, Supervision
+from contactcenter.calls.models import MODES, Supervision
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import Telephony, TelephonyError
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 
 
 class SupervisionError(DomainError, ValueError):

@@ -44,10 +44,10 @@ from contactcenter.calls.controls import close_hold
 from contactcenter.calls.models import CallAction, WrapUpDraft
 from contactcenter.dialer.models import Campaign, DialAttempt
 from contactcenter.errors import DomainError, Kind
-from contactcenter.tickets import interactions
+from contactcenter.contacts import interactions
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.access import Viewer, can_see_ticket
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 
 DEFAULT_DISPOSITIONS: tuple[dict[str, str], ...] = (
     {"code": "resolved", "label": "Resolved"},

@@ -46,8 +46,8 @@ from contactcenter.telephony.interfaces import (
     Redirect,
     TelephonyError,
 )
-from contactcenter.tickets import interactions
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts import interactions
+from contactcenter.contacts.models import Interaction
 
 log = logging.getLogger("contactcenter.dialer.connect")
 

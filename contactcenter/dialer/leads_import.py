@@ -474,7 +474,7 @@ def _name(row: Sequence[str], columns: _Columns) -> str:
 
 
 def _customers_by_phone(session: Session, phones: Sequence[str]) -> dict[str, int]:
-    from contactcenter.tickets.models import CustomerPhone
+    from contactcenter.contacts.models import CustomerPhone
 
     rows = session.execute(select(CustomerPhone.e164, CustomerPhone.customer_id).where(CustomerPhone.e164.in_(list(phones))))
     return {e164: customer_id for e164, customer_id in rows}

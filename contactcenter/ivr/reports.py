@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 
 CONTAINED_EXIT = "completed"
 

@@ -23,9 +23,10 @@ from contactcenter.ivr.engine import IvrEngine, IvrUrls, Turn
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.session import IvrSession, SessionStore
 from contactcenter.telephony.interfaces import CallEvent
-from contactcenter.tickets import interactions
-from contactcenter.tickets.interactions import find as find_interaction
-from contactcenter.tickets.models import Customer, Interaction, Ticket
+from contactcenter.contacts import interactions
+from contactcenter.contacts.interactions import find as find_interaction
+from contactcenter.tickets.models import Ticket
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.services import voicemail_ticket
 
 OPEN_STATES = ("new", "open", "pending", "on_hold")

@@ -27,7 +27,7 @@ from contactcenter.errors import DomainError, Kind
 from contactcenter.scripts.definition import ScriptInvalid, ScriptProblem, validate
 from contactcenter.scripts.models import CallScript
 from contactcenter.scripts.variables import ScriptContext, build_context, render_text
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 
 MAX_ANSWER_LENGTH = 1000
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"

@@ -46,9 +46,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from contactcenter import clock
+from contactcenter.acd.service_level import DEFAULT_FORMULA, FORMULAS, SlFormula
 from contactcenter.acd.models import AgentStateChange, Queue
 from contactcenter.errors import DomainError
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 
 UTC = timezone.utc
 INTERVAL = timedelta(minutes=15)
@@ -65,42 +66,6 @@ class ReportError(DomainError, ValueError):
     """The report cannot be computed as asked (unknown formula, zone, bad window...)."""
 
 
-@dataclass(frozen=True)
-class SlFormula:
-    name: str
-    kind: str  # "offered", "late-abandons" or "in-t"
-    exclude_short: bool
-
-    @property
-    def label(self) -> str:
-        base = {
-            "offered": "answered_in_t / offered",
-            "late-abandons": "answered_in_t / (answered + abandoned_after_t)",
-            "in-t": "(answered_in_t + abandoned_in_t) / offered",
-        }[self.kind]
-        return base + (" (short abandons excluded)" if self.exclude_short else " (short abandons included)")
-
-    def compute(self, answered: int, answered_in_t: int, abandoned_in_t: int, abandoned_after_t: int,
-                short_in_t: int, short_after_t: int) -> float | None:
-        if self.exclude_short:
-            abandoned_in_t -= short_in_t
-            abandoned_after_t -= short_after_t
-        offered = answered + abandoned_in_t + abandoned_after_t
-        if self.kind == "offered":
-            num, den = answered_in_t, offered
-        elif self.kind == "late-abandons":
-            num, den = answered_in_t, answered + abandoned_after_t
-        else:
-            num, den = answered_in_t + abandoned_in_t, offered
-        return num / den if den else None
-
-
-FORMULAS: dict[str, SlFormula] = {
-    f"{kind}{suffix}": SlFormula(f"{kind}{suffix}", kind, bool(suffix))
-    for kind in ("offered", "late-abandons", "in-t")
-    for suffix in ("", "-no-short")
-}
-DEFAULT_FORMULA = "offered"
 
 
 def formula(name: str) -> SlFormula:

@@ -17,7 +17,7 @@ import csv
 import io
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -334,8 +334,10 @@ class DailyReport:
         return out
 
 
-def daily_report(session: Session, first: Any, last: Any, *, time_zone: str = "UTC") -> DailyReport:
-    from contactcenter.ivr.reports import containment
+def daily_report(session: Session, first: Any, last: Any, *, containment: Callable[..., Any],
+                 time_zone: str = "UTC") -> DailyReport:
+    """`containment(session, first, last, time_zone)` is the IVR's containment report (the IVR
+    sits above the ticket store, so its caller passes it in)."""
     from contactcenter.tickets import intervals
 
     intervals.Window(first, last, intervals.zone(time_zone))  # validates the zone and the order of days

@@ -46,7 +46,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from contactcenter import phones
 from contactcenter.errors import DomainError
-from contactcenter.tickets.models import Customer, CustomerPhone, Ticket, TicketComment
+from contactcenter.tickets.models import Ticket, TicketComment
+from contactcenter.contacts.models import Customer, CustomerPhone
 
 MAX_TERMS = 16
 MAX_TERM_LENGTH = 64

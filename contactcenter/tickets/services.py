@@ -41,8 +41,6 @@ from contactcenter.tickets import sla
 from contactcenter.tickets.models import (
     CHANNELS,
     CommentAuthor,
-    Customer,
-    Interaction,
     Ticket,
     TicketComment,
     TicketEvent,
@@ -52,6 +50,7 @@ from contactcenter.tickets.models import (
     TicketPriority,
     TicketStatus,
 )
+from contactcenter.contacts.models import Customer, Interaction
 
 
 class TicketError(DomainError, ValueError):

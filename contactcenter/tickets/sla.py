@@ -54,11 +54,10 @@ from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
 from contactcenter.calendars import CALENDAR_HOURS, BusinessCalendar
 from contactcenter.errors import DomainError, Kind
-from contactcenter.tickets.customers import SEGMENTS
+from contactcenter.contacts.customers import SEGMENTS
 from contactcenter.tickets.models import (
     CHANNELS,
     BusinessCalendarRecord,
-    Customer,
     SlaPolicy,
     SlaState,
     Ticket,
@@ -66,6 +65,7 @@ from contactcenter.tickets.models import (
     TicketPriority,
     TicketSla,
 )
+from contactcenter.contacts.models import Customer
 from contactcenter.tickets.sla_clock import SlaClockState, SlaEvent, SlaEventKind, SlaMetric, SlaStatus, replay
 
 METRICS = tuple(m.value for m in SlaMetric)
@@ -482,6 +482,14 @@ def _fill(row: TicketSla, derived: DerivedClock, now: datetime) -> None:
     row.escalated_at = derived.escalated_at
     row.unanswered = derived.unanswered
     row.computed_at = now
+
+
+def recompute_for_customer(session: Session, customer: Customer) -> None:
+    """The customer's segment changed: the clocks of their open tickets follow the policy that now applies."""
+    for ticket in session.scalars(
+        select(Ticket).where(Ticket.customer_id == customer.id, Ticket.status.not_in(("closed", "merged")))
+    ):
+        recompute(session, ticket)
 
 
 def recompute_open(session: Session, *, batch: int = 500, now: datetime | None = None) -> int:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from contactcenter import clock
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
-from contactcenter.tickets import interactions
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts import interactions
+from contactcenter.contacts.models import Interaction
 from factories import call_sid, gen_queue
 
 

@@ -12,7 +12,7 @@ from contactcenter.app import ticker
 from contactcenter.acd.models import AgentStateChange, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.app.jobs import queue
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import call_sid, gen_agent, gen_queue
 
 

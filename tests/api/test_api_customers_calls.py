@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from contactcenter import clock
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from contactcenter.tickets.services import link_interaction, open_ticket
 from api_support import api, error_of, org  # noqa: F401  (fixtures)
 from factories import call_sid

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from contactcenter import clock
-from contactcenter.tickets.models import Interaction, Ticket, TicketEvent
+from contactcenter.tickets.models import Ticket, TicketEvent
+from contactcenter.contacts.models import Interaction
 from contactcenter.tickets.services import open_ticket
 from api_support import api, error_of, org  # noqa: F401  (fixtures)
 from factories import call_sid, gen_customer

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from contactcenter.acd.interfaces import QueueStats
 from contactcenter.board import alerts, stats
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import call_sid, gen_agent, gen_queue
 
 UTC = timezone.utc

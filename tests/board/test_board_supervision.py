@@ -11,7 +11,7 @@ from conftest import CENTER_NUMBER
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
-from contactcenter.board.models import Supervision
+from contactcenter.calls.models import Supervision
 from contactcenter.calls.supervision import SupervisionError, SupervisionService
 from factories import gen_agent, gen_queue
 

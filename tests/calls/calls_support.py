@@ -13,7 +13,7 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
 from contactcenter.calls.controls import CallControls, ControlUrls
 from contactcenter.calls.wrapup import WrapUpService
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import gen_agent, gen_customer, gen_queue
 
 BASE = "http://cc.test/hooks"

@@ -17,7 +17,8 @@ from contactcenter.app.tasks.calls import release_callback
 from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpError
 from contactcenter.dialer.models import DialAttempt, DncEntry, Lead
 from contactcenter.tickets import services as tickets
-from contactcenter.tickets.models import Interaction, TicketComment, TicketInteraction
+from contactcenter.tickets.models import TicketComment, TicketInteraction
+from contactcenter.contacts.models import Interaction
 from web.errors import status_for
 
 

@@ -25,7 +25,7 @@ from contactcenter.dialer.connect import CALLBACK_PRIORITY, build_worker
 from contactcenter.dialer.models import DialAttempt, Lead
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import gen_agent, gen_queue
 
 UTC = timezone.utc

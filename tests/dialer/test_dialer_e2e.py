@@ -22,7 +22,7 @@ from contactcenter.dialer.connect import AcdAgentPool, build_worker
 from contactcenter.dialer.models import DialAttempt, Lead, LeadStatus
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from dialer_fixtures import gen_campaign, import_text
 from factories import PASSWORD, gen_agent, gen_queue
 

@@ -22,7 +22,8 @@ from contactcenter.app.ticker import tick_once
 from contactcenter.db import transaction
 from contactcenter.scripts import faq
 from contactcenter.scripts.services import ScriptFields, save_script
-from contactcenter.tickets.models import Interaction, TicketInteraction
+from contactcenter.tickets.models import TicketInteraction
+from contactcenter.contacts.models import Interaction
 from contactcenter.tickets.services import open_ticket
 from browser_steps import open_desktop
 from factories import gen_agent, gen_customer, gen_queue

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from conftest import BUSINESS_HOURS, CENTER_NUMBER
 from contactcenter.app.tasks.calls import reconcile_call, sweep_stale_calls
 from contactcenter.app.jobs import queue
-from contactcenter.tickets.models import CarrierEvent, Interaction
+from contactcenter.contacts.models import CarrierEvent, Interaction
 from factories import gen_customer, gen_queue
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.db import make_engine, make_sessionmaker, transaction
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import PASSWORD, gen_agent, gen_queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from contactcenter.app import runtime
 from contactcenter.db import transaction
 from contactcenter.app.jobs import job
-from contactcenter.tickets.customers import create_customer
-from contactcenter.tickets.models import CustomerPhone
+from contactcenter.contacts.customers import create_customer
+from contactcenter.contacts.models import CustomerPhone
 
 
 def _hold(key: str) -> None:

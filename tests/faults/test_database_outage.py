@@ -21,7 +21,7 @@ from contactcenter.app import ticker
 from contactcenter.db import make_engine, make_sessionmaker
 from contactcenter.migrate import upgrade
 from contactcenter.app.runtime import Runtime
-from contactcenter.tickets.models import CarrierEvent, Interaction
+from contactcenter.contacts.models import CarrierEvent, Interaction
 from factories import gen_queue
 from fault_support import TcpProxy, fresh_schema, postgres_base_url
 

@@ -12,7 +12,7 @@ from conftest import CENTER_NUMBER
 from contactcenter.app import ticker
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import gen_agent, gen_queue
 from fault_support import own_redis  # noqa: F401 (fixture)
 

@@ -12,7 +12,7 @@ from contactcenter.app import recovery
 from contactcenter.app import ticker
 from contactcenter.acd.models import AgentStateChange, QueueMembership
 from contactcenter.acd.services import AcdService
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import PASSWORD, call_sid, gen_agent, gen_queue
 from web.extensions import socketio
 

@@ -21,7 +21,7 @@ from contactcenter.app import ticker
 from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.app.runtime import Runtime
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import PASSWORD, call_sid, gen_agent, gen_queue
 from fault_support import WebProcess, pg_runtime, pg_url, wait_for  # noqa: F401 (fixtures)
 

@@ -9,7 +9,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
 from contactcenter.app.runtime import Runtime
-from contactcenter.tickets.models import CustomerPhone
+from contactcenter.contacts.models import CustomerPhone
 from fault_jobs import register_customer
 from fault_support import pg_runtime, pg_url, spawn_worker, wait_for  # noqa: F401 (fixtures)
 

@@ -12,7 +12,7 @@ from contactcenter.acd.models import CallbackRequest, QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, callback_key
 from contactcenter.ivr.services import CrmSelfService
 from contactcenter.ivr.session import SessionStore
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import call_sid, carrier_params, gen_agent, gen_queue, post_signed
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")

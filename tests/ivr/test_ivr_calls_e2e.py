@@ -10,7 +10,8 @@ from sqlalchemy import select
 from conftest import CENTER_NUMBER
 from contactcenter.acd.models import CallbackRequest, Queue
 from contactcenter.ivr.reports import containment
-from contactcenter.tickets.models import Interaction, Ticket
+from contactcenter.tickets.models import Ticket
+from contactcenter.contacts.models import Interaction
 from factories import gen_customer, gen_queue
 
 

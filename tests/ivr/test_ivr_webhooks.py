@@ -11,7 +11,7 @@ from freezegun import freeze_time
 
 from conftest import BUSINESS_HOURS
 from contactcenter.ivr.session import SessionStore
-from contactcenter.tickets.models import CarrierEvent, Interaction
+from contactcenter.contacts.models import CarrierEvent, Interaction
 from factories import call_sid, carrier_params, gen_queue, post_signed
 
 SENSITIVE_FLOW = """

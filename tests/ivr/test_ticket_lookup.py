@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from conftest import CENTER_NUMBER
 from contactcenter.ivr.services import CrmSelfService
-from contactcenter.tickets.models import Interaction, Ticket
+from contactcenter.tickets.models import Ticket
+from contactcenter.contacts.models import Interaction
 from factories import gen_customer, gen_queue
 
 LOOK_UP = "press 1, press 1, enter {number}#, press 2"

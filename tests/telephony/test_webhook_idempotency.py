@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from contactcenter.tickets.models import CarrierEvent, Interaction
+from contactcenter.contacts.models import CarrierEvent, Interaction
 from factories import carrier_params, gen_queue, post_signed
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from contactcenter.config import SIMULATOR_AUTH_TOKEN
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import carrier_params
 
 QUERIES = [

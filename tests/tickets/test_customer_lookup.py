@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.tickets.customers import CustomerError, find_by_phone
+from contactcenter.contacts.customers import CustomerError, find_by_phone
 from factories import gen_customer
 
 
@@ -76,7 +76,7 @@ def test_lookup_of_an_unknown_or_invalid_number_is_one_statement_or_none(db):
 
 
 def test_lookup_follows_a_number_moved_to_another_customer(db):
-    from contactcenter.tickets.customers import update_customer
+    from contactcenter.contacts.customers import update_customer
 
     grace = gen_customer(db, "Grace Hopper", ("(415) 555-0100", "(415) 555-0101"))
     alan = gen_customer(db, "Alan Turing", ("(415) 555-0102",))

@@ -10,7 +10,8 @@ from contactcenter.acd.models import AgentStateChange
 from contactcenter.tickets.intervals import (
     FORMULAS, ReportError, Window, agent_intervals, call_intervals, csat_by_day, formula,
 )
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
+from contactcenter.ivr.reports import containment
 from contactcenter.tickets.reports import daily_report, interval_report
 from factories import call_sid, gen_agent, gen_queue
 
@@ -168,9 +169,9 @@ def test_agent_occupancy_per_day(db, scenario):
 def test_daily_containment_and_csat(db, scenario):
     [csat] = csat_by_day(db, DAY, DAY)
     assert (csat.count, csat.mean) == (2, 4.0)
-    report = daily_report(db, DAY, DAY)
+    report = daily_report(db, DAY, DAY, containment=containment)
     [flow] = report.containment
     assert (flow.flow, flow.entered, flow.contained) == ("main", 2, 1)
     assert report.to_dict()["csat"] == [{"day": "2026-06-15", "count": 2, "mean": 4.0}]
     with pytest.raises(ReportError, match="time zone"):
-        daily_report(db, DAY, DAY, time_zone="Mars/Olympus")
+        daily_report(db, DAY, DAY, containment=containment, time_zone="Mars/Olympus")

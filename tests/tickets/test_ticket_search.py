@@ -10,7 +10,8 @@ from sqlalchemy import func, select, text
 
 from contactcenter.tickets import search as search_module
 from contactcenter.tickets.access import Viewer, ticket_filter
-from contactcenter.tickets.models import Customer, Ticket, TicketComment
+from contactcenter.tickets.models import Ticket, TicketComment
+from contactcenter.contacts.models import Customer
 from contactcenter.tickets.search import SearchError, search_comments, search_customers, search_tickets, terms
 from contactcenter.tickets.services import add_comment, open_ticket, update_ticket
 from factories import gen_agent, gen_customer, gen_queue

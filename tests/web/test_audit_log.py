@@ -17,7 +17,7 @@ from contactcenter.acd.services import AcdService
 from contactcenter.audit.models import AuditEntry, AuditLogIsAppendOnly
 from contactcenter.audit.services import Origin, record
 from contactcenter.tickets.api_tokens import issue
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import PASSWORD, call_sid, gen_customer, gen_queue, gen_staff
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dialer"))

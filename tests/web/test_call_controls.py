@@ -11,7 +11,7 @@ from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from contactcenter.calls.models import CallAction
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from factories import PASSWORD, gen_agent, gen_customer, gen_queue
 from web.extensions import socketio
 

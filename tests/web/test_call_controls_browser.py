@@ -16,7 +16,8 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
 from contactcenter.calls.models import CallAction
 from contactcenter.db import transaction
-from contactcenter.tickets.models import Interaction, TicketInteraction
+from contactcenter.tickets.models import TicketInteraction
+from contactcenter.contacts.models import Interaction
 from browser_steps import open_desktop
 from factories import gen_agent, gen_customer, gen_queue
 

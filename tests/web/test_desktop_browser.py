@@ -8,7 +8,7 @@ from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts.models import Interaction
 from browser_steps import open_desktop
 from factories import call_sid, gen_agent, gen_customer, gen_queue
 
@@ -32,7 +32,7 @@ def test_agent_sees_the_offer_and_accepts_it(floor, live_server, page):
         from sqlalchemy import select
 
         from contactcenter.acd.models import Queue
-        from contactcenter.tickets.models import Customer
+        from contactcenter.contacts.models import Customer
 
         support = session.scalars(select(Queue)).one()
         grace = session.scalars(select(Customer)).one()

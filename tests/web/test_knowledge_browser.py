@@ -12,7 +12,7 @@ from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
 from contactcenter.scripts import faq
-from contactcenter.tickets.models import Customer, Interaction
+from contactcenter.contacts.models import Customer, Interaction
 from browser_steps import open_desktop
 from factories import call_sid, gen_agent, gen_customer, gen_queue
 from knowledge_support import gen_welcome_script

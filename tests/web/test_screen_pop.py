@@ -13,8 +13,8 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.calls import screen_pop
 from contactcenter.tickets import sla
-from contactcenter.tickets.customers import CustomerError
-from contactcenter.tickets.models import Customer, Interaction
+from contactcenter.contacts.customers import CustomerError
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.services import change_status, open_ticket
 from factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
 from web import create_app

@@ -8,14 +8,13 @@ from contactcenter.accounts.models import User
 from contactcenter.tickets.models import (
     ApiToken,
     BusinessCalendarRecord,
-    Customer,
-    Interaction,
     SlaPolicy,
     Ticket,
     TicketComment,
     TicketEvent,
     TicketSla,
 )
+from contactcenter.contacts.models import Customer, Interaction
 from web.api.core import finite, iso
 
 

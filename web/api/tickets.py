@@ -14,7 +14,6 @@ from contactcenter.tickets import access, services, sla
 from contactcenter.app.tasks import tickets as tasks
 from contactcenter.tickets.models import (
     CHANNELS,
-    Interaction,
     Ticket,
     TicketComment,
     TicketEvent,
@@ -23,6 +22,7 @@ from contactcenter.tickets.models import (
     TicketSla,
     TicketStatus,
 )
+from contactcenter.contacts.models import Interaction
 from web import database
 from web.api import render
 from web.api.core import (

@@ -188,11 +188,12 @@ def report_agents(start: str, end: str, time_zone: str, as_json: bool, as_csv: b
 @_window_options
 def report_daily(start: str, end: str, time_zone: str, as_json: bool, as_csv: bool) -> None:
     """IVR containment per flow and CSAT, per local day."""
+    from contactcenter.ivr.reports import containment
     from contactcenter.tickets.reports import daily_report
 
     first, last = _days(start, end)
     tz = _zone(time_zone)
-    _run(lambda s: daily_report(s, first, last, time_zone=tz), as_json, as_csv)
+    _run(lambda s: daily_report(s, first, last, containment=containment, time_zone=tz), as_json, as_csv)
 
 
 @click.group("api-token")

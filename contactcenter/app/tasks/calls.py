@@ -14,8 +14,8 @@ from contactcenter.app.jobs import job, queue
 from contactcenter.acd.services import AcdService
 from contactcenter.calls import wrapup
 from contactcenter.telephony.interfaces import TERMINAL_STATUSES, TelephonyError
-from contactcenter.tickets import interactions
-from contactcenter.tickets.models import Interaction
+from contactcenter.contacts import interactions
+from contactcenter.contacts.models import Interaction
 
 
 @job("low")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from contactcenter import phones
 from contactcenter.errors import DomainError, Kind
-from contactcenter.tickets.models import Customer, CustomerPhone
+from contactcenter.contacts.models import Customer, CustomerPhone
 
 SEGMENTS = ("standard", "silver", "gold", "vip")
 
@@ -19,6 +19,18 @@ class CustomerError(DomainError, ValueError):
 
     kind: Kind = "unprocessable"
     code = "validation_failed"
+
+
+SegmentListener = Callable[[Session, Customer], None]
+_segment_listeners: list[SegmentListener] = []
+
+
+def on_segment_changed(listener: SegmentListener) -> None:
+    """Call `listener(session, customer)` in the same transaction whenever a customer's segment
+    changes. SLA policies may select on the segment; the ticket store sits above contacts, so it
+    is told (the composition root connects the two) instead of being called from here."""
+    if listener not in _segment_listeners:
+        _segment_listeners.append(listener)
 
 
 def find_by_phone(session: Session, raw_number: str | None, default_region: str = "US") -> Customer | None:
@@ -132,11 +144,6 @@ def update_customer(
                 customer.phones.append(CustomerPhone(e164=e164))
     session.flush()
     if segment_changed:
-        from contactcenter.tickets import sla
-        from contactcenter.tickets.models import Ticket
-
-        for ticket in session.scalars(
-            select(Ticket).where(Ticket.customer_id == customer.id, Ticket.status.not_in(("closed", "merged")))
-        ):
-            sla.recompute(session, ticket)
+        for listener in _segment_listeners:
+            listener(session, customer)
     return customer

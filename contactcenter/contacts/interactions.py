@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from contactcenter import clock
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import TERMINAL_STATUSES, CallEvent
-from contactcenter.tickets import customers
-from contactcenter.tickets.models import CarrierEvent, Interaction
+from contactcenter.contacts import customers
+from contactcenter.contacts.models import CarrierEvent, Interaction
 
 STATUS_RANK = {
     "queued": 0,
