@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from contactcenter.tickets.models import ApiToken
-from api_support import error_of
-from factories import PASSWORD, gen_staff
+from tests.support.api import error_of
+from tests.support.factories import PASSWORD, gen_staff
 
 
 @pytest.fixture

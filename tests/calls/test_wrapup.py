@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from calls_support import CALLER, Floor, make_floor
 from contactcenter import clock
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
 from contactcenter.acd.services import callback_key
@@ -16,6 +15,7 @@ from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpEr
 from contactcenter.dialer.models import DialAttempt, DncEntry, Lead
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.models import Interaction, TicketComment, TicketInteraction
+from tests.support.calls import CALLER, Floor, make_floor
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_not_ready_agent_may_still_submit_the_wrap_up(floor, db):
 
 def test_campaign_disposition_applies_the_dialer_rules(db, runtime):
     """A "do not call" disposition from the desktop puts the lead's number on the DNC list."""
-    from factories import gen_agent
+    from tests.support.factories import gen_agent
 
     agent = gen_agent(db, "dora")
     from contactcenter.dialer import services as dialer
@@ -236,7 +236,7 @@ def test_campaign_callback_kept_by_the_agent_is_theirs(db, runtime):
     """"I call back myself": the lead comes back at the promised time, for this agent alone."""
     from datetime import timedelta
 
-    from factories import gen_agent
+    from tests.support.factories import gen_agent
 
     from contactcenter.acd.services import AcdService
     from contactcenter.calls.wrapup import WrapUpService

@@ -19,7 +19,7 @@ from contactcenter.dialer.models import Campaign
 from contactcenter.dialer.services import CampaignError
 from contactcenter.dialer.pacer import AgentView, CallUrls, LeadClaim, Pacer, PacingConfig
 from contactcenter.dialer.simulation import Simulation, SimulationConfig
-from dialer_fixtures import gen_campaign
+from tests.support.dialer import gen_campaign
 
 T0 = 1_767_625_200.0
 CAP = 0.03

@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from dialer_fixtures import gen_campaign, gen_lead
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from contactcenter.dialer.pacer import (
     publish_event,
 )
 from contactcenter.telephony.interfaces import PlacedCall
+from tests.support.dialer import gen_campaign, gen_lead
 
 UTC = timezone.utc
 

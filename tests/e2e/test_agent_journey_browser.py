@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
 from contactcenter.acd.ticker import tick_once
@@ -24,8 +23,9 @@ from contactcenter.scripts import faq
 from contactcenter.scripts.services import ScriptFields, save_script
 from contactcenter.tickets.models import Interaction, TicketInteraction
 from contactcenter.tickets.services import open_ticket
-from browser_steps import open_desktop
-from factories import gen_agent, gen_customer, gen_queue
+from tests.support.browser import open_desktop
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_agent, gen_customer, gen_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WRAP_UP_S = 5

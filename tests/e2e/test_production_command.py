@@ -30,10 +30,8 @@ from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.db import make_engine, make_sessionmaker, transaction
 from contactcenter.tickets.models import Interaction
-from factories import PASSWORD, gen_agent, gen_queue
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
-from fault_support import RedisServer, fresh_schema, free_port, postgres_base_url, wait_for  # noqa: E402
+from tests.support.factories import PASSWORD, gen_agent, gen_queue
+from tests.support.faults import RedisServer, fresh_schema, free_port, postgres_base_url, wait_for
 
 pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,7 +230,7 @@ def _shot(page: Any, name: str) -> None:
 
 @pytest.mark.browser
 def test_an_agent_in_chromium_takes_the_call_while_the_board_follows(center: Center, browser: Any) -> None:
-    from browser_steps import log_in, open_desktop
+    from tests.support.browser import log_in, open_desktop
 
     desk = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     board = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()

@@ -12,7 +12,7 @@ from contactcenter.acd import ticker
 from contactcenter.acd.models import AgentStateChange, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.tickets.models import Interaction
-from factories import PASSWORD, call_sid, gen_agent, gen_queue
+from tests.support.factories import PASSWORD, call_sid, gen_agent, gen_queue
 from web.extensions import socketio
 
 pytestmark = pytest.mark.fault

@@ -21,8 +21,8 @@ from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.runtime import Runtime
 from contactcenter.tickets.models import Interaction
-from factories import PASSWORD, call_sid, gen_agent, gen_queue
-from fault_support import WebProcess, pg_runtime, pg_url, wait_for  # noqa: F401 (fixtures)
+from tests.support.factories import PASSWORD, call_sid, gen_agent, gen_queue
+from tests.support.faults import WebProcess, pg_runtime, pg_url, wait_for  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 LEASE_S = 3.0

@@ -12,7 +12,7 @@ from contactcenter.tickets.intervals import (
 )
 from contactcenter.tickets.models import Interaction
 from contactcenter.tickets.reports import daily_report, interval_report
-from factories import call_sid, gen_agent, gen_queue
+from tests.support.factories import call_sid, gen_agent, gen_queue
 
 UTC = timezone.utc
 DAY = date(2026, 6, 15)

@@ -13,7 +13,7 @@ from contactcenter.tickets.access import Viewer, ticket_filter
 from contactcenter.tickets.models import Customer, Ticket, TicketComment
 from contactcenter.tickets.search import SearchError, search_comments, search_customers, search_tickets, terms
 from contactcenter.tickets.services import add_comment, open_ticket, update_ticket
-from factories import gen_agent, gen_customer, gen_queue
+from tests.support.factories import gen_agent, gen_customer, gen_queue
 
 HOSTILE = [
     "'; DROP TABLE tickets; --",

@@ -8,8 +8,8 @@ import pytest
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.db import transaction
-from browser_steps import log_in
-from factories import gen_agent, gen_queue
+from tests.support.browser import log_in
+from tests.support.factories import gen_agent, gen_queue
 
 pytestmark = pytest.mark.browser
 CENTER = "+18005550100"

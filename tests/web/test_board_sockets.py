@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from board_support import logged_in, received, small_floor
 from contactcenter.acd.services import AcdService
+from tests.support.board import logged_in, received, small_floor
 from web.extensions import socketio
 
 

@@ -11,14 +11,14 @@ import time
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
 from contactcenter.calls.models import CallAction
 from contactcenter.db import transaction
 from contactcenter.tickets.models import Interaction, TicketInteraction
-from browser_steps import open_desktop
-from factories import gen_agent, gen_customer, gen_queue
+from tests.support.browser import open_desktop
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_agent, gen_customer, gen_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOSTILE_NAME = "Grace <img src=x onerror=window.pwned=1> Hopper"

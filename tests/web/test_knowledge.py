@@ -7,8 +7,8 @@ import re
 import pytest
 
 from contactcenter.scripts import faq
-from factories import gen_agent, gen_customer
-from knowledge_support import gen_call_for, gen_welcome_script, login
+from tests.support.factories import gen_agent, gen_customer
+from tests.support.knowledge import gen_call_for, gen_welcome_script, login
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_a_call_just_accepted_is_mine_before_the_store_records_it(db, client, ru
     from contactcenter import clock
     from contactcenter.acd.models import QueueMembership
     from contactcenter.acd.services import AcdService
-    from factories import gen_queue
+    from tests.support.factories import gen_queue
 
     support = gen_queue(db, "support")
     alice = gen_agent(db, "alice", skills={"support": 5})

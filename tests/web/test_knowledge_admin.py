@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from contactcenter.accounts.models import Role
 from contactcenter.scripts.models import CallScript, FaqArticle
-from factories import gen_agent, gen_queue
-from knowledge_support import WELCOME_YAML, gen_welcome_script, login
+from tests.support.factories import gen_agent, gen_queue
+from tests.support.knowledge import WELCOME_YAML, gen_welcome_script, login
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
 from contactcenter.calls.models import WrapUpDraft
 from contactcenter.tickets import services as tickets
-from factories import PASSWORD, gen_agent, gen_customer, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import PASSWORD, gen_agent, gen_customer, gen_queue
 from web.extensions import socketio
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")

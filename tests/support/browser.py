@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
 def log_in(page: Any, base: str, username: str, password: str = PASSWORD) -> None:

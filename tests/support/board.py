@@ -7,7 +7,7 @@ from typing import Any
 
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
-from factories import PASSWORD, gen_agent, gen_queue
+from tests.support.factories import PASSWORD, gen_agent, gen_queue
 
 
 def small_floor(db: Any) -> dict[str, Any]:

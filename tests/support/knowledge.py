@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from contactcenter.scripts.models import CallScript
 from contactcenter.scripts.services import ScriptFields, save_script
 from contactcenter.tickets.models import Interaction
-from factories import PASSWORD, call_sid
+from tests.support.factories import PASSWORD, call_sid
 
 WELCOME: dict[str, Any] = {
     "start": "greet",
