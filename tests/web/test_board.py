@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contactcenter.acd.services import AcdService
-from tests.support.board import logged_in, small_floor
+from tests.support.board import small_floor
+from tests.support.web_client import logged_in
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from contactcenter.acd.services import AcdService
-from tests.support.board import logged_in, received, small_floor
+from tests.support.board import received, small_floor
+from tests.support.web_client import logged_in
 from web.extensions import socketio
 
 
