@@ -21,35 +21,13 @@ from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Se
 from contactcenter.db import make_engine
 from contactcenter.migrate import upgrade
 from contactcenter.app.runtime import Runtime
-
-def _claim_redis_database() -> str:
-    """A Redis database (10-15) no other test run on this machine holds, claimed for an hour.
-
-    Tests flush their database around each test, so two runs side by side must never share one.
-    """
-    if os.environ.get("TEST_REDIS_URL"):
-        return os.environ["TEST_REDIS_URL"]
-    registry = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-    try:
-        for index in range(10, 16):
-            if registry.set(f"contactcenter-tests:db{index}", os.getpid(), nx=True, ex=3600):
-                return f"redis://127.0.0.1:6379/{index}"
-    except redis.ConnectionError:
-        pass  # the fixture reports an unreachable server as a failure
-    return f"redis://127.0.0.1:6379/{10 + os.getpid() % 6}"
-
-
-TEST_REDIS_URL = _claim_redis_database()
+from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
+from tests.support.redis_db import TEST_REDIS_URL, release_redis_database
+from tests.support.store import delete_all_rows
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    try:
-        registry = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-        index = TEST_REDIS_URL.rsplit("/", 1)[-1]
-        if registry.get(f"contactcenter-tests:db{index}") == str(os.getpid()).encode():
-            registry.delete(f"contactcenter-tests:db{index}")
-    except redis.RedisError:
-        pass
+    release_redis_database()
 
 
 def _database_url(tmp_root: str) -> str:
@@ -155,14 +133,6 @@ def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
 
 
-def delete_all_rows(engine: Engine) -> None:
-    from contactcenter.models import Base
-
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-
-
 @pytest.fixture
 def committed_runtime(settings: Settings, engine: Engine, redis_client: redis.Redis) -> Iterator[Runtime]:
     """A runtime whose sessions really commit (servers in threads or processes need that).
@@ -250,11 +220,6 @@ def page(browser):  # type: ignore[no-untyped-def]
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
-
-
-CENTER_NUMBER = "+18005550100"
-# A Monday, 10:00 in New York: inside the demo flow's business hours.
-BUSINESS_HOURS = __import__("datetime").datetime(2026, 11, 23, 15, 0, tzinfo=__import__("datetime").timezone.utc)
 
 
 @pytest.fixture

@@ -25,10 +25,8 @@ import requests
 import contactcenter
 from contactcenter.app.cli import main
 from contactcenter.db import make_engine, make_sessionmaker, transaction
-from conftest import TEST_REDIS_URL
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "dialer"))
-from dialer_fixtures import gen_campaign  # noqa: E402
+from tests.support.dialer import gen_campaign
+from tests.support.redis_db import TEST_REDIS_URL
 
 pytestmark = pytest.mark.slow
 COMMAND = str(Path(sys.executable).with_name("contactcenter"))

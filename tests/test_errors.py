@@ -24,7 +24,7 @@ from contactcenter.errors import KINDS, DomainError
 from contactcenter.tickets.api_tokens import issue
 from contactcenter.tickets.search import SearchError
 from contactcenter.tickets.services import InvalidTransition, TicketError, TicketNotFound
-from factories import gen_agent
+from tests.support.factories import gen_agent
 from web import errors
 
 # Never raised to the web layer, on purpose:

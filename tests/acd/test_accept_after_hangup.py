@@ -13,7 +13,7 @@ from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
-from factories import call_sid, gen_queue
+from tests.support.factories import call_sid, gen_queue
 
 
 def _queued_call(session, queue):  # type: ignore[no-untyped-def]

@@ -10,14 +10,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter import clock
 from contactcenter.acd.services import AcdService, ConnectUrls, agent_label, callback_key, conference_name
 from contactcenter.telephony.simulator import Callee
 from contactcenter.tickets.models import Ticket
 from contactcenter.contacts.models import Interaction
-from factories import carrier_params, gen_agent, gen_queue, post_signed
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import carrier_params, gen_agent, gen_queue, post_signed
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
 

@@ -720,7 +720,7 @@ def test_many_calls_keep_audit_clean(acd: RealtimeACD) -> None:
 
 def test_configuration_read_from_the_sql_store(db, acd: RealtimeACD) -> None:  # type: ignore[no-untyped-def]
     from contactcenter.acd.models import QueueMembership
-    from factories import gen_agent, gen_queue
+    from tests.support.factories import gen_agent, gen_queue
 
     queue = gen_queue(db, "billing", skills={"en": 4, "billing": 6}, priority=2, strategy="most-skilled", wrap_up_s=45, max_length=50)
     user = gen_agent(db, skills={"en": 7, "billing": 8})

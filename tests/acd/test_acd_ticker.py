@@ -13,7 +13,7 @@ from contactcenter.acd.models import AgentStateChange, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.app.jobs import queue
 from contactcenter.contacts.models import Interaction
-from factories import call_sid, gen_agent, gen_queue
+from tests.support.factories import call_sid, gen_agent, gen_queue
 
 
 def test_only_one_process_leads(runtime):

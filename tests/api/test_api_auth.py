@@ -10,7 +10,7 @@ from sqlalchemy import select
 from contactcenter import clock
 from contactcenter.tickets.models import ApiToken
 from contactcenter.tickets.services import add_comment, open_ticket
-from api_support import api, error_of, org  # noqa: F401  (fixtures)
+from tests.support.api import api, error_of, org  # noqa: F401  (fixtures)
 
 PROTECTED = [
     ("get", "/api/me"), ("get", "/api/tickets"), ("post", "/api/tickets"), ("get", "/api/tickets/1"),

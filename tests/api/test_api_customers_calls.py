@@ -9,8 +9,8 @@ import pytest
 from contactcenter import clock
 from contactcenter.contacts.models import Interaction
 from contactcenter.tickets.services import link_interaction, open_ticket
-from api_support import api, error_of, org  # noqa: F401  (fixtures)
-from factories import call_sid
+from tests.support.api import api, error_of, org  # noqa: F401  (fixtures)
+from tests.support.factories import call_sid
 
 
 def test_create_find_by_any_phone_format_and_change(api, org):

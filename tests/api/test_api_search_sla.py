@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from contactcenter.tickets.models import Ticket, TicketComment
 from contactcenter.contacts.models import Customer
 from contactcenter.tickets.services import add_comment, open_ticket
-from api_support import api, error_of, org  # noqa: F401  (fixtures)
-from factories import gen_customer
+from tests.support.api import api, error_of, org  # noqa: F401  (fixtures)
+from tests.support.factories import gen_customer
 
 NY = ZoneInfo("America/New_York")
 HOUR = 3600

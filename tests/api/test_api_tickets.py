@@ -12,8 +12,8 @@ from contactcenter import clock
 from contactcenter.tickets.models import Ticket, TicketEvent
 from contactcenter.contacts.models import Interaction
 from contactcenter.tickets.services import open_ticket
-from api_support import api, error_of, org  # noqa: F401  (fixtures)
-from factories import call_sid, gen_customer
+from tests.support.api import api, error_of, org  # noqa: F401  (fixtures)
+from tests.support.factories import call_sid, gen_customer
 
 
 def make(api, as_="alice", **fields):  # type: ignore[no-untyped-def]

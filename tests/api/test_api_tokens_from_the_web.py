@@ -10,19 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from contactcenter.tickets.models import ApiToken
-from api_support import error_of
-from factories import PASSWORD, gen_staff
+from tests.support.api import error_of
+from tests.support.factories import PASSWORD, gen_staff
+from tests.support.web_client import logged_in
 
 
 @pytest.fixture
 def people(db):  # type: ignore[no-untyped-def]
     return gen_staff(db)
-
-
-def _signed_in(app, username="ann"):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def _csrf(client) -> str:  # type: ignore[no-untyped-def]
@@ -35,7 +30,7 @@ def _count(db) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_an_admin_gets_a_working_token_with_the_sign_in_cookie(app, people):
-    admin = _signed_in(app)
+    admin = logged_in(app, "ann")
     resp = admin.post("/api/tokens", json={"name": "first integration", "user_id": people["alice"].id})
     assert resp.status_code == 201
     body = resp.get_json()
@@ -64,7 +59,7 @@ def _signed_in_with_csrf(app):  # type: ignore[no-untyped-def]
 
 
 def test_revoking_with_the_cookie_needs_the_csrf_token_too(app, people, db):
-    admin = _signed_in(app)
+    admin = logged_in(app, "ann")
     token_id = admin.post("/api/tokens", json={"name": "to revoke"}).get_json()["id"]
     app.config["WTF_CSRF_ENABLED"] = True
     assert error_of(admin.delete(f"/api/tokens/{token_id}")) == (400, "csrf_failed")
@@ -74,7 +69,7 @@ def test_revoking_with_the_cookie_needs_the_csrf_token_too(app, people, db):
 
 
 def test_an_admin_lists_tokens_with_the_cookie(app, people):
-    admin = _signed_in(app)
+    admin = logged_in(app, "ann")
     admin.post("/api/tokens", json={"name": "listed", "user_id": people["sam"].id, "read_only": True})
     rows = admin.get("/api/tokens").get_json()["data"]
     assert [(r["name"], r["user_id"], r["read_only"]) for r in rows] == [("listed", people["sam"].id, True)]
@@ -84,7 +79,7 @@ def test_an_admin_lists_tokens_with_the_cookie(app, people):
 @pytest.mark.parametrize("username", ["alice", "sam"])
 def test_only_admins_may_use_the_cookie(app, people, db, username):
     before = _count(db)
-    assert error_of(_signed_in(app, username).post("/api/tokens", json={"name": "mine"})) == (403, "forbidden")
+    assert error_of(logged_in(app, username).post("/api/tokens", json={"name": "mine"})) == (403, "forbidden")
     assert _count(db) == before
 
 
@@ -93,13 +88,13 @@ def test_without_cookie_or_token_it_is_401(client, people):
 
 
 def test_the_cookie_opens_no_other_part_of_the_api(app, people):
-    admin = _signed_in(app)
+    admin = logged_in(app, "ann")
     for path in ("/api/tickets", "/api/customers", "/api/me", "/api/users"):
         assert error_of(admin.get(path)) == (401, "unauthorized")
 
 
 def test_a_cookie_from_an_ended_session_is_refused(app, people):
-    admin = _signed_in(app)
+    admin = logged_in(app, "ann")
     cookie = admin.get_cookie("session").value
     admin.post("/logout")
     replay = app.test_client()
@@ -118,7 +113,7 @@ def test_a_cookie_from_an_ended_session_is_refused(app, people):
     (None, {"data": "x" * (300 * 1024), "content_type": "application/json"}, (413, "payload_too_large")),
 ])
 def test_bad_bodies_are_refused_and_nothing_is_created(app, people, db, body, kw, expected):
-    admin = _signed_in(app)
+    admin = logged_in(app, "ann")
     before = _count(db)
     resp = admin.post("/api/tokens", json=body, **kw) if body is not None else admin.post("/api/tokens", **kw)
     assert error_of(resp) == expected
@@ -126,7 +121,7 @@ def test_bad_bodies_are_refused_and_nothing_is_created(app, people, db, body, kw
 
 
 def test_hostile_names_are_kept_as_text(app, people, db):
-    admin = _signed_in(app)
+    admin = logged_in(app, "ann")
     name = "<script>alert(1)</script>'; DROP TABLE api_tokens;--"
     resp = admin.post("/api/tokens", json={"name": name})
     assert resp.status_code == 201 and resp.get_json()["name"] == name

@@ -13,7 +13,7 @@ from contactcenter.acd.interfaces import AgentProfile
 from contactcenter.board.dialer_stats import campaign_stats
 from contactcenter.dialer import campaigns
 from contactcenter.dialer.models import DialAttempt, Lead
-from factories import gen_agent
+from tests.support.factories import gen_agent
 
 NOW = datetime(2026, 6, 15, 16, 0, tzinfo=timezone.utc)  # 12:00 in New York
 

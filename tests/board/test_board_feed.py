@@ -8,7 +8,7 @@ import pytest
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.board.feed import AgentDiff, BoardFeed, BoardSource, Throttle
-from factories import gen_agent, gen_queue
+from tests.support.factories import gen_agent, gen_queue
 
 
 def test_throttle_sends_at_once_when_idle():

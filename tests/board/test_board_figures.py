@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from contactcenter.acd.interfaces import QueueStats
 from contactcenter.board import alerts, stats
 from contactcenter.contacts.models import Interaction
-from factories import call_sid, gen_agent, gen_queue
+from tests.support.factories import call_sid, gen_agent, gen_queue
 
 UTC = timezone.utc
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from contactcenter.calls.models import Supervision
 from contactcenter.calls.supervision import SupervisionError, SupervisionService
-from factories import gen_agent, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_agent, gen_queue
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
 

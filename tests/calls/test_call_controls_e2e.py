@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from calls_support import Floor, make_floor
 from contactcenter.acd.services import agent_label, conference_name
 from contactcenter.calls.controls import BadTarget, CallControlError, NotYourCall
 from contactcenter.calls.models import CallAction
 from web.errors import status_for
+from tests.support.calls import Floor, make_floor
 
 
 @pytest.fixture

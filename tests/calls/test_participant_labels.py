@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from calls_support import Floor, make_floor
-from conftest import CENTER_NUMBER
 from contactcenter.acd.services import agent_label, conference_name
 from contactcenter.telephony.interfaces import Hangup, Say, TelephonyError
+from tests.support.calls import Floor, make_floor
+from tests.support.constants import CENTER_NUMBER
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from calls_support import CALLER, Floor, make_floor
 from contactcenter import clock
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
 from contactcenter.acd.services import callback_key
@@ -20,6 +19,7 @@ from contactcenter.tickets import services as tickets
 from contactcenter.tickets.models import TicketComment, TicketInteraction
 from contactcenter.contacts.models import Interaction
 from web.errors import status_for
+from tests.support.calls import CALLER, Floor, make_floor
 
 
 @pytest.fixture
@@ -206,7 +206,7 @@ def test_not_ready_agent_may_still_submit_the_wrap_up(floor, db):
 
 def test_campaign_disposition_applies_the_dialer_rules(db, runtime):
     """A "do not call" disposition from the desktop puts the lead's number on the DNC list."""
-    from factories import gen_agent
+    from tests.support.factories import gen_agent
 
     agent = gen_agent(db, "dora")
     from contactcenter.dialer import campaigns
@@ -237,7 +237,7 @@ def test_campaign_callback_kept_by_the_agent_is_theirs(db, runtime):
     """"I call back myself": the lead comes back at the promised time, for this agent alone."""
     from datetime import timedelta
 
-    from factories import gen_agent
+    from tests.support.factories import gen_agent
 
     from contactcenter.dialer import campaigns
 

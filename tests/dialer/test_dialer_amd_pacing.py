@@ -21,7 +21,7 @@ from contactcenter.dialer.models import Campaign
 from contactcenter.dialer.pacer import Pacer
 from contactcenter.dialer.pacing_vocabulary import AgentView, PacingConfig
 from contactcenter.dialer.simulation import Simulation, SimulationConfig
-from dialer_fixtures import gen_campaign
+from tests.support.dialer import gen_campaign
 
 T0 = 1_767_625_200.0
 CAP = 0.03

@@ -9,13 +9,11 @@ import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from dialer_fixtures import gen_campaign, gen_lead
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
@@ -26,7 +24,9 @@ from contactcenter.dialer.models import DialAttempt, Lead
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
 from contactcenter.contacts.models import Interaction
-from factories import gen_agent, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.dialer import gen_campaign, gen_lead
+from tests.support.factories import gen_agent, gen_queue
 
 UTC = timezone.utc
 MONDAY_10_NY = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from dialer_fixtures import gen_campaign
 from freezegun import freeze_time
 
 from contactcenter.dialer import campaigns
@@ -11,7 +10,8 @@ from contactcenter.dialer.campaigns import CampaignError
 from contactcenter.dialer.compliance import UK, US, check_safe_harbor, safe_harbor_text
 from contactcenter.dialer.models import CampaignStatus
 from contactcenter.telephony.interfaces import Hangup, Say
-from factories import gen_agent, gen_queue
+from tests.support.dialer import gen_campaign
+from tests.support.factories import gen_agent, gen_queue
 
 
 def test_a_new_campaign_gets_the_rule_sets_defaults(db):

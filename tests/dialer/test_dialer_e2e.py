@@ -14,7 +14,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from contactcenter.dialer import campaigns, ledger_records
@@ -23,8 +22,9 @@ from contactcenter.dialer.models import DialAttempt, Lead, LeadStatus
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
 from contactcenter.contacts.models import Interaction
-from dialer_fixtures import gen_campaign, import_text
-from factories import PASSWORD, gen_agent, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.dialer import gen_campaign, import_text
+from tests.support.factories import PASSWORD, gen_agent, gen_queue
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
 BUSY, NO_ANSWER, HUMAN = "+12125550101", "+12125550102", "+12125550103"

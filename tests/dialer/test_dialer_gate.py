@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from dialer_fixtures import NUMBERS, gen_campaign, gen_lead
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +16,7 @@ from contactcenter import clock
 from contactcenter.dialer import campaigns, dial_gate, dnc, ledger_records, outcomes, preview_dialing
 from contactcenter.dialer.campaigns import CampaignError
 from contactcenter.dialer.models import DialAttempt, DialDecision, Lead
+from tests.support.dialer import NUMBERS, gen_campaign, gen_lead
 
 UTC = timezone.utc
 
@@ -240,7 +240,7 @@ def test_lead_order_and_region_rules(db):
 
 
 def test_preview_holds_a_lead_for_one_agent_and_dials_that_one(db):
-    from factories import gen_agent
+    from tests.support.factories import gen_agent
 
     with freeze_time("2026-01-05 16:00:00"):
         campaign = gen_campaign(db, dial_mode="preview")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from dialer_fixtures import gen_campaign, import_text
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -20,7 +19,8 @@ from contactcenter.dialer.leads_import import (
     rejections_csv,
 )
 from contactcenter.dialer.models import Lead, LeadImport, LeadImportRejection
-from factories import gen_customer
+from tests.support.dialer import gen_campaign, import_text
+from tests.support.factories import gen_customer
 
 
 def rejections(db, report):

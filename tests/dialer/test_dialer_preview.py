@@ -5,10 +5,8 @@ offered to that agent alone and connected in the call's conference; skipping def
 from __future__ import annotations
 
 import pytest
-from dialer_fixtures import gen_campaign, gen_lead
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from contactcenter.dialer import dnc
@@ -16,7 +14,9 @@ from contactcenter.dialer.connect import build_worker
 from contactcenter.dialer.models import DialAttempt, DialDecision, Lead
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
-from factories import PASSWORD, gen_agent, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.dialer import gen_campaign, gen_lead
+from tests.support.factories import PASSWORD, gen_agent, gen_queue
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
 ADA, BEA = "+12125550191", "+12125550192"

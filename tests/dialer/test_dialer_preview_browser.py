@@ -4,15 +4,15 @@ lead (markup in a name shows as text), dials it, and sees a refusal's reason."""
 from __future__ import annotations
 
 import pytest
-from dialer_fixtures import gen_campaign, gen_lead
 from sqlalchemy import select
 
 from contactcenter.acd.models import QueueMembership
 from contactcenter.db import transaction
 from contactcenter.dialer import dnc
 from contactcenter.dialer.models import DialAttempt
-from browser_steps import open_desktop
-from factories import gen_agent, gen_queue
+from tests.support.browser import open_desktop
+from tests.support.dialer import gen_campaign, gen_lead
+from tests.support.factories import gen_agent, gen_queue
 
 pytestmark = pytest.mark.browser
 HOSTILE = "<img src=x onerror=alert(1)> Ada"

@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from dialer_fixtures import gen_campaign, gen_lead
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from contactcenter.dialer.models import DialAttempt, DialDecision
 from contactcenter.dialer.pacer_worker import EVENTS_KEY, LeaderLock, PacerWorker, drain_events, publish_event
 from contactcenter.dialer.pacing_vocabulary import AgentView
 from contactcenter.telephony.interfaces import PlacedCall
+from tests.support.dialer import gen_campaign, gen_lead
 
 UTC = timezone.utc
 

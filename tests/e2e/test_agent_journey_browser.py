@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
 from contactcenter.app.ticker import tick_once
@@ -25,8 +24,9 @@ from contactcenter.scripts.services import ScriptFields, save_script
 from contactcenter.tickets.models import TicketInteraction
 from contactcenter.contacts.models import Interaction
 from contactcenter.tickets.services import open_ticket
-from browser_steps import open_desktop
-from factories import gen_agent, gen_customer, gen_queue
+from tests.support.browser import open_desktop, until
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_agent, gen_customer, gen_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WRAP_UP_S = 5
@@ -71,14 +71,6 @@ def short_wrap_center(committed_runtime, simulated_carrier):  # type: ignore[no-
     return _center(committed_runtime, simulated_carrier, wrap_up_s=WRAP_UP_S)
 
 
-def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-def]
-    for _ in range(tries):
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
-
-
 def test_an_agent_handles_a_call_from_offer_to_wrap_up(center, live_server, page):
     rt, carrier = center
     carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
@@ -90,7 +82,7 @@ def test_an_agent_handles_a_call_from_offer_to_wrap_up(center, live_server, page
     assert "Grace Hopper (vip)" in offer_pop and "Router keeps dropping" in offer_pop
     page.click("#accept")
     page.wait_for_selector("#call-controls:not([hidden])")
-    _until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
+    until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
            "caller and agent in the conference")
     assert "Router keeps dropping" in page.inner_text("#call-pop")
 
@@ -115,7 +107,7 @@ def test_an_agent_handles_a_call_from_offer_to_wrap_up(center, live_server, page
 
     page.click("#cc-hangup")
     page.wait_for_selector("#wrapup:not([hidden])")
-    _until(lambda: handle.ended, "the call ended")
+    until(lambda: handle.ended, "the call ended")
     page.select_option("#wrapup-disposition", "resolved")
     page.fill("#wrapup-notes", "Router reset walked through.")
     page.click("#wrapup-submit")
@@ -140,11 +132,11 @@ def _take_and_hang_up(page, live_server, carrier):  # type: ignore[no-untyped-de
     page.wait_for_selector("#offer:not([hidden])")
     page.click("#accept")
     page.wait_for_selector("#call-controls:not([hidden])")
-    _until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
+    until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
            "caller and agent in the conference")
     page.click("#cc-hangup")
     page.wait_for_selector("#wrapup:not([hidden])")
-    _until(lambda: handle.ended, "the call ended")
+    until(lambda: handle.ended, "the call ended")
     return handle
 
 

@@ -22,7 +22,6 @@ from typing import Any, Iterator
 
 import pytest
 import requests
-import socketio
 import yaml
 from sqlalchemy import select
 
@@ -30,10 +29,9 @@ from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.db import make_engine, make_sessionmaker, transaction
 from contactcenter.contacts.models import Interaction
-from factories import PASSWORD, gen_agent, gen_queue
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
-from fault_support import RedisServer, fresh_schema, free_port, postgres_base_url, wait_for  # noqa: E402
+from tests.support.browser import log_in, log_in_over_http, open_desktop, open_socket
+from tests.support.factories import gen_agent, gen_queue
+from tests.support.faults import RedisServer, fresh_schema, free_port, postgres_base_url, wait_for
 
 pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,18 +148,10 @@ class Browserless:
 
     def __init__(self, base: str, username: str) -> None:
         self.base = base
-        self.http = requests.Session()
-        page = self.http.get(base + "/login", timeout=10)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
-        form = {"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""}
-        assert self.http.post(base + "/login", data=form, timeout=10, allow_redirects=False).status_code == 302
+        self.http = log_in_over_http(base, username)
         self.events: list[tuple[str, Any]] = []
         self._lock = threading.Lock()
-        self.socket = socketio.Client(reconnection=False)
-        self.socket.on("*", self._heard)
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
-        self.socket.connect(base, headers={"Cookie": cookie, "User-Agent": self.http.headers["User-Agent"]},
-                            transports=["websocket"], wait_timeout=10)
+        self.socket = open_socket(self.http, base, on_any=self._heard)
         self.snapshot = self.socket.call("snapshot.request", {}, timeout=10)  # as the pages do on connect
 
     def _heard(self, event: str, data: Any = None) -> None:
@@ -232,8 +222,6 @@ def _shot(page: Any, name: str) -> None:
 
 @pytest.mark.browser
 def test_an_agent_in_chromium_takes_the_call_while_the_board_follows(center: Center, browser: Any) -> None:
-    from browser_steps import log_in, open_desktop
-
     desk = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     board = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
     for page in (desk, board):

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from conftest import CENTER_NUMBER, delete_all_rows
 from contactcenter import clock
 from contactcenter.app import outbox
 from contactcenter.app import runtime as runtime_mod
@@ -22,8 +21,10 @@ from contactcenter.db import make_engine, make_sessionmaker
 from contactcenter.migrate import upgrade
 from contactcenter.app.runtime import Runtime
 from contactcenter.contacts.models import CarrierEvent, Interaction
-from factories import gen_queue
-from fault_support import TcpProxy, fresh_schema, postgres_base_url
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_queue
+from tests.support.faults import TcpProxy, fresh_schema, postgres_base_url
+from tests.support.store import delete_all_rows
 
 pytestmark = pytest.mark.fault
 SCHEMA = f"fault_outage_{os.getpid()}"
@@ -127,7 +128,7 @@ def test_call_ending_during_an_outage_is_written_when_the_database_returns(carri
 
 
 def test_status_callback_for_an_unknown_call_is_kept_aside_not_retried_forever(runtime, proxy):
-    from factories import carrier_params
+    from tests.support.factories import carrier_params
 
     outbox.write(runtime.redis, "status", "status", carrier_params(status="completed"))
     assert outbox.replay(runtime) == 1
@@ -150,7 +151,7 @@ def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_count
     from contactcenter.dialer.models import DialAttempt
     from contactcenter.dialer.pacer_worker import drain_events
     from contactcenter.telephony.simulator import Callee
-    from factories import gen_agent
+    from tests.support.factories import gen_agent
 
     with runtime.session_factory.begin() as session:
         sales = gen_queue(session, "sales")

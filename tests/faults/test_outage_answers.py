@@ -18,15 +18,15 @@ import pytest
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from conftest import delete_all_rows
 from contactcenter import redis_conn
 from contactcenter.app import runtime as runtime_mod
 from contactcenter.db import make_engine, make_sessionmaker
 from contactcenter.migrate import upgrade
 from contactcenter.app.runtime import Runtime
 from contactcenter.tickets.api_tokens import issue
-from factories import PASSWORD, gen_agent
-from fault_support import SqliteStore, TcpProxy, closed_redis_url, fresh_schema, postgres_base_url
+from tests.support.factories import PASSWORD, gen_agent
+from tests.support.faults import SqliteStore, TcpProxy, closed_redis_url, fresh_schema, postgres_base_url
+from tests.support.store import delete_all_rows
 
 pytestmark = pytest.mark.fault
 SCHEMA = f"fault_answers_{os.getpid()}"

@@ -8,13 +8,13 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from conftest import CENTER_NUMBER
 from contactcenter.app import ticker
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.contacts.models import Interaction
-from factories import gen_agent, gen_queue
-from fault_support import own_redis  # noqa: F401 (fixture)
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_agent, gen_queue
+from tests.support.faults import own_redis  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.fault
 

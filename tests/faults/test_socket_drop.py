@@ -13,7 +13,7 @@ from contactcenter.app import ticker
 from contactcenter.acd.models import AgentStateChange, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.contacts.models import Interaction
-from factories import PASSWORD, call_sid, gen_agent, gen_queue
+from tests.support.factories import PASSWORD, call_sid, gen_agent, gen_queue
 from web.extensions import socketio
 
 pytestmark = pytest.mark.fault

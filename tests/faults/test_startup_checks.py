@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fault_support import RedisServer, TcpProxy, WorkerProcess, pg_url, wait_for  # noqa: F401 (fixture)
+from tests.support.faults import RedisServer, TcpProxy, WorkerProcess, pg_url, wait_for  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 COMMAND = str(Path(sys.executable).with_name("contactcenter"))
@@ -43,7 +43,7 @@ def _database(kind: str, pg_base: str, folder: Path) -> str:
 @pytest.mark.parametrize("server", sorted(SERVERS))
 @pytest.mark.parametrize("kind", ["closed port", "missing database", "unknown scheme", "not a URL", "no schema"])
 def test_a_server_with_an_unusable_database_stops_with_one_line(server: str, kind: str, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from fault_support import postgres_base_url
+    from tests.support.faults import postgres_base_url
 
     done = _start(SERVERS[server], _database(kind, postgres_base_url(), tmp_path), settings.redis_url, tmp_path)
     assert done.returncode != 0

@@ -7,12 +7,10 @@ offline and the call goes to the next agent, in its place.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
 import pytest
-import requests
 import socketio
 
 from contactcenter import clock
@@ -22,8 +20,9 @@ from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.app.runtime import Runtime
 from contactcenter.contacts.models import Interaction
-from factories import PASSWORD, call_sid, gen_agent, gen_queue
-from fault_support import WebProcess, pg_runtime, pg_url, wait_for  # noqa: F401 (fixtures)
+from tests.support.browser import log_in_over_http, open_socket
+from tests.support.factories import call_sid, gen_agent, gen_queue
+from tests.support.faults import WebProcess, pg_runtime, pg_url, wait_for  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 LEASE_S = 3.0
@@ -58,17 +57,7 @@ def web(pg_url: str, settings, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def _desktop(base: str, username: str) -> socketio.Client:
     """What the agent's browser does: log in, then open the desktop's socket."""
-    http = requests.Session()
-    page = http.get(base + "/login", timeout=10)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
-    form = {"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""}
-    assert http.post(base + "/login", data=form, timeout=10, allow_redirects=False).status_code == 302
-    sock = socketio.Client(reconnection=False)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
-    # the same browser: the session is bound to its address and user agent
-    sock.connect(base, headers={"Cookie": cookie, "User-Agent": http.headers["User-Agent"]},
-                 transports=["websocket"], wait_timeout=10)
-    return sock
+    return open_socket(log_in_over_http(base, username), base)
 
 
 def _offer_to_alice(rt: Runtime, floor) -> str:  # type: ignore[no-untyped-def]

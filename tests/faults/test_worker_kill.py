@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from contactcenter.app.runtime import Runtime
 from contactcenter.contacts.models import CustomerPhone
-from fault_jobs import register_customer
-from fault_support import pg_runtime, pg_url, spawn_worker, wait_for  # noqa: F401 (fixtures)
+from tests.support.fault_jobs import register_customer
+from tests.support.faults import pg_runtime, pg_url, spawn_worker, wait_for  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 # Waits below are upper bounds for a loaded machine (worker start-up, lease expiry, a retry);

@@ -7,13 +7,13 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from conftest import BUSINESS_HOURS, CENTER_NUMBER
 from contactcenter.acd.models import CallbackRequest, QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, callback_key
 from contactcenter.ivr.services import CrmSelfService
 from contactcenter.ivr.session import SessionStore
 from contactcenter.contacts.models import Interaction
-from factories import call_sid, carrier_params, gen_agent, gen_queue, post_signed
+from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
+from tests.support.factories import call_sid, carrier_params, gen_agent, gen_queue, post_signed
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
 

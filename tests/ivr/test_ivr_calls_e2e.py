@@ -7,12 +7,12 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.acd.models import CallbackRequest, Queue
 from contactcenter.ivr.reports import containment
 from contactcenter.tickets.models import Ticket
 from contactcenter.contacts.models import Interaction
-from factories import gen_customer, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_customer, gen_queue
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from contactcenter.ivr.session import SessionStore
 from contactcenter.contacts.models import CarrierEvent, Interaction
 from contactcenter.telephony.webhooks import MAX_SPEECH
 from contactcenter.tickets.services import open_ticket
-from factories import call_sid, carrier_params, gen_customer, gen_queue, post_signed
+from tests.support.factories import call_sid, carrier_params, gen_customer, gen_queue, post_signed
 
 MENU_FLOW = """
 flow: hot-path

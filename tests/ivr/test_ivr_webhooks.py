@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from freezegun import freeze_time
 
-from conftest import BUSINESS_HOURS
 from contactcenter.ivr.session import SessionStore
 from contactcenter.contacts.models import CarrierEvent, Interaction
-from factories import call_sid, carrier_params, gen_queue, post_signed
+from tests.support.constants import BUSINESS_HOURS
+from tests.support.factories import call_sid, carrier_params, gen_queue, post_signed
 
 SENSITIVE_FLOW = """
 flow: pin-check

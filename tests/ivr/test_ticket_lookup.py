@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.ivr.services import CrmSelfService
 from contactcenter.tickets.models import Ticket
 from contactcenter.contacts.models import Interaction
-from factories import gen_customer, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_customer, gen_queue
 
 LOOK_UP = "press 1, press 1, enter {number}#, press 2"
 FOUND = "The status of number"

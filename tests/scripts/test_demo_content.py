@@ -6,8 +6,8 @@ from contactcenter.scripts import faq
 from contactcenter.scripts.definition import validate
 from contactcenter.scripts.demo_content import SCRIPTS, seed_content
 from contactcenter.scripts.services import choose_script
-from factories import gen_queue
-from scripts_support import gen_call
+from tests.support.factories import gen_queue
+from tests.support.scripts import gen_call
 
 
 def test_every_demo_script_is_valid():

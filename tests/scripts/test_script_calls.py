@@ -13,8 +13,8 @@ from contactcenter.scripts.services import (
     save_script,
     script_view,
 )
-from factories import gen_agent, gen_customer, gen_queue
-from scripts_support import definition, gen_call, gen_campaign, gen_dialed_call, gen_script
+from tests.support.factories import gen_agent, gen_customer, gen_queue
+from tests.support.scripts import definition, gen_call, gen_campaign, gen_dialed_call, gen_script
 
 
 # ------------------------------------------------------------------------------- choosing

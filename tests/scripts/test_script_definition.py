@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contactcenter.scripts.definition import ScriptInvalid, parse_yaml, validate
-from scripts_support import ORDER_SCRIPT, definition
+from tests.support.scripts import ORDER_SCRIPT, definition
 
 
 def codes(data: object) -> set[tuple[str, str | None]]:

@@ -10,7 +10,7 @@ import pytest
 
 from contactcenter.app import logging_setup
 from contactcenter.app.logging_setup import mask_text
-from factories import carrier_params, post_signed
+from tests.support.factories import carrier_params, post_signed
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from contactcenter.tickets.models import AppendOnlyViolation, TicketEvent
 from contactcenter.tickets.services import TicketError, open_ticket
-from factories import gen_agent, gen_customer
+from tests.support.factories import gen_agent, gen_customer
 
 
 def test_opening_a_ticket_records_who_and_what(db):

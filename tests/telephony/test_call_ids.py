@@ -11,7 +11,7 @@ import pytest
 
 from contactcenter.telephony import call_ids
 from contactcenter.telephony.webhooks import MalformedWebhook, parse_call_event
-from factories import PASSWORD, gen_agent
+from tests.support.factories import PASSWORD, gen_agent
 
 TWILIO = "CA" + "0123456789abcdef" * 2
 # id: (a Twilio call SID, any call id, a call id with dots and colons)

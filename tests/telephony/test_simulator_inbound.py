@@ -39,7 +39,7 @@ from contactcenter.telephony.simulator import (
 )
 from contactcenter.telephony.simulator.carrier import APP_ERROR_MESSAGE
 from contactcenter.telephony.twilio_adapter import TwilioTelephony
-from standin import Reply, StandInApp
+from tests.support.standin import Reply, StandInApp
 
 BASE = "https://cc.example.com"
 CENTER = "+18005550100"

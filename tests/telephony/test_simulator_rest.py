@@ -21,7 +21,7 @@ from contactcenter.telephony.simulator import (
     create_rest_app,
 )
 from contactcenter.telephony.twilio_adapter import TwilioTelephony
-from standin import StandInApp
+from tests.support.standin import StandInApp
 
 BASE = "https://cc.example.com"
 CENTER = "+18005550100"

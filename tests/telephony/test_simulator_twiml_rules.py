@@ -19,7 +19,7 @@ from contactcenter.telephony.simulator import twiml_reader as tw
 from contactcenter.telephony.simulator.carrier import APP_ERROR_MESSAGE, CarrierError
 from contactcenter.telephony.simulator.twiml_reader import TwimlError, parse_twiml
 from contactcenter.telephony.twiml import render
-from standin import StandInApp
+from tests.support.standin import StandInApp
 
 BASE = "https://cc.example.com"
 CENTER = "+18005550100"

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from sqlalchemy import func, select
 
-from conftest import BUSINESS_HOURS, CENTER_NUMBER
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
 from contactcenter.telephony.simulator import WsgiTransport, virtual_carrier
 from contactcenter.contacts.models import CarrierEvent, Interaction
-from factories import call_sid, carrier_params, gen_agent, gen_queue, post_signed
+from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
+from tests.support.factories import call_sid, carrier_params, gen_agent, gen_queue, post_signed
 
 pytestmark = pytest.mark.fault
 

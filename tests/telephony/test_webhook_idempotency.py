@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from contactcenter.contacts.models import CarrierEvent, Interaction
-from factories import carrier_params, gen_queue, post_signed
+from tests.support.factories import carrier_params, gen_queue, post_signed
 
 
 def _interaction(db, sid):  # type: ignore[no-untyped-def]

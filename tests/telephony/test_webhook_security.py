@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from contactcenter.contacts.models import CarrierEvent, Interaction
-from factories import call_sid, carrier_params, post_signed, sign
+from tests.support.factories import call_sid, carrier_params, post_signed, sign
 
 
 def _rows(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]

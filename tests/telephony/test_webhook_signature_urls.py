@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from contactcenter.config import SIMULATOR_AUTH_TOKEN
 from contactcenter.contacts.models import Interaction
-from factories import carrier_params
+from tests.support.factories import carrier_params
 
 QUERIES = [
     "x=%7Eprofile",  # an escaped tilde

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contactcenter.contacts.customers import CustomerError, find_by_phone
-from factories import gen_customer
+from tests.support.factories import gen_customer
 
 
 @pytest.mark.parametrize(

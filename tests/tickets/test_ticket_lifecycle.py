@@ -26,7 +26,7 @@ from contactcenter.tickets.services import (
     unlink_tickets,
     update_ticket,
 )
-from factories import call_sid, gen_agent, gen_customer, gen_queue
+from tests.support.factories import call_sid, gen_agent, gen_customer, gen_queue
 
 # Shortest path from new to each status, through allowed transitions only.
 PATHS = {

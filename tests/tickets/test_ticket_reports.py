@@ -15,7 +15,7 @@ from contactcenter.app.cli import main
 from contactcenter.tickets import sla
 from contactcenter.tickets.reports import sla_hit_rates
 from contactcenter.tickets.services import add_comment, change_status, open_ticket
-from factories import gen_queue
+from tests.support.factories import gen_queue
 
 UTC = timezone.utc
 T0 = datetime(2026, 6, 15, 8, tzinfo=UTC)
@@ -110,7 +110,7 @@ def test_cli_report_sla_refuses_bad_options(runtime, args):
 
 
 def test_cli_api_token_create_prints_it_once(db, runtime):
-    from factories import gen_agent
+    from tests.support.factories import gen_agent
 
     gen_agent(db, "alice")
     db.commit()

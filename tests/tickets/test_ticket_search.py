@@ -14,7 +14,7 @@ from contactcenter.tickets.models import Ticket, TicketComment
 from contactcenter.contacts.models import Customer
 from contactcenter.tickets.search import SearchError, search_comments, search_customers, search_tickets, terms
 from contactcenter.tickets.services import add_comment, open_ticket, update_ticket
-from factories import gen_agent, gen_customer, gen_queue
+from tests.support.factories import gen_agent, gen_customer, gen_queue
 
 HOSTILE = [
     "'; DROP TABLE tickets; --",

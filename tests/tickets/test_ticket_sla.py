@@ -23,8 +23,8 @@ from contactcenter.tickets.services import (
     open_ticket,
     update_ticket,
 )
-from factories import gen_customer, gen_queue
-from test_calendars import MinuteReference, from_minutes, to_minutes
+from tests.support.calendars import MinuteReference, from_minutes, to_minutes
+from tests.support.factories import gen_customer, gen_queue
 
 UTC = timezone.utc
 NY = ZoneInfo("America/New_York")

@@ -17,7 +17,7 @@ from contactcenter.tickets import escalation, sla
 from contactcenter.app.tasks import tickets as tasks
 from contactcenter.tickets.models import TicketSla
 from contactcenter.tickets.services import change_status, open_ticket, ticket_events
-from factories import gen_agent, gen_queue
+from tests.support.factories import gen_agent, gen_queue
 
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc

@@ -4,8 +4,6 @@ validation report (nothing dropped silently), for admins and supervisors only.""
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,10 +11,8 @@ from sqlalchemy import select
 from contactcenter.accounts.models import Role
 from contactcenter.dialer import dnc
 from contactcenter.dialer.models import Campaign, Lead, LeadImport
-from factories import PASSWORD, gen_agent
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dialer"))
-from dialer_fixtures import gen_campaign  # noqa: E402
+from tests.support.dialer import gen_campaign
+from tests.support.factories import PASSWORD, gen_agent
 
 
 @pytest.fixture

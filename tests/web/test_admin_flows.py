@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contactcenter.accounts.models import Role
-from factories import PASSWORD, gen_agent, gen_queue
+from tests.support.factories import PASSWORD, gen_agent, gen_queue
 
 
 @pytest.fixture

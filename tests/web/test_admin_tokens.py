@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from contactcenter import clock
 from contactcenter.tickets.api_tokens import issue
 from contactcenter.tickets.models import ApiToken
-from factories import PASSWORD, gen_staff
+from tests.support.factories import PASSWORD, gen_staff
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 
 from contactcenter.accounts.models import Role
 from contactcenter.db import transaction
-from browser_steps import log_in
-from factories import gen_agent
+from tests.support.browser import log_in
+from tests.support.factories import gen_agent
 
 pytestmark = pytest.mark.browser
 

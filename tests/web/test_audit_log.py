@@ -4,8 +4,6 @@ a password or token; admins search it by who, action, object and date range, one
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
@@ -18,10 +16,8 @@ from contactcenter.audit.models import AuditEntry, AuditLogIsAppendOnly
 from contactcenter.audit.services import Origin, record
 from contactcenter.tickets.api_tokens import issue
 from contactcenter.contacts.models import Interaction
-from factories import PASSWORD, call_sid, gen_customer, gen_queue, gen_staff
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dialer"))
-from dialer_fixtures import gen_campaign  # noqa: E402
+from tests.support.dialer import gen_campaign
+from tests.support.factories import PASSWORD, call_sid, gen_customer, gen_queue, gen_staff
 
 BROWSER = "Mozilla/5.0 (X11; Linux) TestBrowser/1.0"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from board_support import logged_in, small_floor
 from contactcenter.acd.services import AcdService
+from tests.support.board import small_floor
+from tests.support.web_client import logged_in
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ def test_actions_need_the_csrf_token(runtime, floor):
 
 @pytest.fixture
 def call_in_progress(db, runtime, carrier, floor):  # type: ignore[no-untyped-def]
-    from conftest import CENTER_NUMBER
+    from tests.support.constants import CENTER_NUMBER
     from contactcenter.acd.services import ConnectUrls
 
     runtime.settings = runtime.settings.with_overrides(ivr_flow="")

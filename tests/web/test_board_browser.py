@@ -8,8 +8,8 @@ import pytest
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.db import transaction
-from browser_steps import log_in
-from factories import gen_agent, gen_queue
+from tests.support.browser import log_in
+from tests.support.factories import gen_agent, gen_queue
 
 pytestmark = pytest.mark.browser
 CENTER = "+18005550100"
@@ -32,9 +32,6 @@ def center(committed_runtime, live_server, simulated_carrier):  # type: ignore[n
     return simulated_carrier, live_server
 
 
-_login = log_in
-
-
 def _figure(field):  # type: ignore[no-untyped-def]
     return f"document.querySelector('[data-queue=\"support\"] [data-field=\"{field}\"]')"
 
@@ -45,7 +42,7 @@ def _wait_figure(page, field, value):  # type: ignore[no-untyped-def]
 
 def test_board_shows_the_call_waiting_then_answered(center, page, browser):
     carrier, base = center
-    _login(page, base, "sam")
+    log_in(page, base, "sam")
     page.goto(base + "/board")
     page.wait_for_function("document.getElementById('connection').textContent === 'live'")
     _wait_figure(page, "waiting", "0")
@@ -56,7 +53,7 @@ def test_board_shows_the_call_waiting_then_answered(center, page, browser):
 
     desk = browser.new_context().new_page()
     desk.set_default_timeout(10_000)
-    _login(desk, base, "alice")
+    log_in(desk, base, "alice")
     desk.goto(base + "/desktop")
     desk.wait_for_function("document.getElementById('connection').textContent === 'live'")
     desk.click("button[data-state=available]")
@@ -76,7 +73,7 @@ def test_board_shows_the_call_waiting_then_answered(center, page, browser):
 
 def test_html_in_an_agent_name_renders_as_text(center, page):
     carrier, base = center
-    _login(page, base, "sam")
+    log_in(page, base, "sam")
     page.goto(base + "/board")
     page.wait_for_function("document.querySelectorAll('#agents tbody tr').length === 2")
     # Names come with the figures the board reads from the store, a moment after the live rows.
@@ -92,14 +89,14 @@ def test_html_in_an_agent_name_renders_as_text(center, page):
 
 def test_an_agent_is_refused_the_board(center, page):
     carrier, base = center
-    _login(page, base, "alice")
+    log_in(page, base, "alice")
     response = page.goto(base + "/board")
     assert response is not None and response.status == 403
 
 
 def test_supervisor_puts_an_agent_on_break_from_the_board(center, page):
     carrier, base = center
-    _login(page, base, "sam")
+    log_in(page, base, "sam")
     page.goto(base + "/board")
     page.wait_for_function("document.querySelectorAll('#agents tbody tr').length === 2")
     row = "#agents tbody tr:has(td:text-is('Alice'))"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from board_support import logged_in, received, small_floor
 from contactcenter.acd.services import AcdService
+from tests.support.board import received, small_floor
+from tests.support.web_client import logged_in
 from web.extensions import socketio
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from contactcenter.calls.models import CallAction
 from contactcenter.contacts.models import Interaction
-from factories import PASSWORD, gen_agent, gen_customer, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import PASSWORD, gen_agent, gen_customer, gen_queue
 from web.extensions import socketio
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")

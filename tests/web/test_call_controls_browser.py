@@ -6,20 +6,18 @@ opens a ticket and submits: the interaction in the store carries all of it.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
 from contactcenter.calls.models import CallAction
 from contactcenter.db import transaction
 from contactcenter.tickets.models import TicketInteraction
 from contactcenter.contacts.models import Interaction
-from browser_steps import open_desktop
-from factories import gen_agent, gen_customer, gen_queue
+from tests.support.browser import open_desktop, until
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_agent, gen_customer, gen_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOSTILE_NAME = "Grace <img src=x onerror=window.pwned=1> Hopper"
@@ -38,14 +36,6 @@ def carrier_floor(committed_runtime, simulated_carrier):  # type: ignore[no-unty
     return rt, simulated_carrier
 
 
-def _until(predicate, what: str, tries: int = 200):  # type: ignore[no-untyped-def]
-    for _ in range(tries):
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
-
-
 def _take_a_call(carrier, live_server, page):  # type: ignore[no-untyped-def]
     """Alice opens her desktop, a caller rings in, she accepts: the call's controls are on screen."""
     carrier.add_number(CENTER_NUMBER, live_server + "/hooks/voice", live_server + "/hooks/status")
@@ -60,7 +50,7 @@ def _take_a_call(carrier, live_server, page):  # type: ignore[no-untyped-def]
 def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_server, page):
     rt, carrier = carrier_floor
     handle = _take_a_call(carrier, live_server, page)
-    _until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
+    until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
            "caller and agent in the conference")
 
     page.click("#cc-hold")
@@ -73,7 +63,7 @@ def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_s
     page.click("#cc-hangup")
     page.wait_for_selector("#wrapup:not([hidden])")
     assert page.is_hidden("#call-controls")
-    _until(lambda: handle.ended, "the call ended")
+    until(lambda: handle.ended, "the call ended")
     assert HOSTILE_NAME in page.inner_text("#wrapup-caller")  # shown as text, never as markup
     assert page.evaluate("window.pwned") is None
     page.select_option("#wrapup-disposition", "follow_up")

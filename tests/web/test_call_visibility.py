@@ -8,7 +8,8 @@ import pytest
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.contacts.models import Interaction
-from factories import PASSWORD, call_sid, gen_agent, gen_queue
+from tests.support.factories import call_sid, gen_agent, gen_queue
+from tests.support.web_client import log_in
 
 
 @pytest.fixture
@@ -27,13 +28,9 @@ def calls(db):  # type: ignore[no-untyped-def]
     return mine, theirs
 
 
-def _login(client, username):  # type: ignore[no-untyped-def]
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-
-
 def test_call_log_shows_an_agent_only_their_calls(client, calls):
     mine, theirs = calls
-    _login(client, "alice")
+    log_in(client, "alice")
     page = client.get("/").data.decode()
     assert mine.call_sid in page and theirs.call_sid not in page
     assert "1 in all" in page
@@ -41,24 +38,24 @@ def test_call_log_shows_an_agent_only_their_calls(client, calls):
 
 def test_call_page_of_someone_elses_call_is_404_for_an_agent(client, calls):
     _, theirs = calls
-    _login(client, "alice")
+    log_in(client, "alice")
     assert client.get(f"/calls/{theirs.id}").status_code == 404
 
 
 def test_agent_opens_a_call_of_their_queue(client, calls):
     mine, _ = calls
-    _login(client, "alice")
+    log_in(client, "alice")
     assert client.get(f"/calls/{mine.id}").status_code == 200
 
 
 def test_supervisor_sees_every_call(client, calls):
     mine, theirs = calls
-    _login(client, "sam")
+    log_in(client, "sam")
     page = client.get("/").data.decode()
     assert mine.call_sid in page and theirs.call_sid in page
     assert client.get(f"/calls/{theirs.id}").status_code == 200
 
 
 def test_call_page_with_an_oversized_id_is_404(client, calls):
-    _login(client, "sam")
+    log_in(client, "sam")
     assert client.get("/calls/99999999999999999999999").status_code == 404

@@ -9,8 +9,8 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
 from contactcenter.contacts.models import Interaction
-from browser_steps import open_desktop
-from factories import call_sid, gen_agent, gen_customer, gen_queue
+from tests.support.browser import open_desktop
+from tests.support.factories import call_sid, gen_agent, gen_customer, gen_queue
 
 pytestmark = pytest.mark.browser
 

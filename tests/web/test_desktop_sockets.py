@@ -10,7 +10,7 @@ import pytest
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.contacts.models import Interaction
-from factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
+from tests.support.factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
 from web.extensions import socketio
 
 

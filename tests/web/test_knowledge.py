@@ -7,8 +7,9 @@ import re
 import pytest
 
 from contactcenter.scripts import faq
-from factories import gen_agent, gen_customer
-from knowledge_support import gen_call_for, gen_welcome_script, login
+from tests.support.factories import gen_agent, gen_customer
+from tests.support.knowledge import gen_call_for, gen_welcome_script
+from tests.support.web_client import log_in
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def desk(db, client):  # type: ignore[no-untyped-def]
     grace = gen_customer(db, "Grace Hopper", segment="vip")
     mine = gen_call_for(db, alice.id, customer_id=grace.id, intent="billing")
     theirs = gen_call_for(db, bob.id, customer_id=grace.id)
-    login(client, "alice")
+    log_in(client, "alice")
     return client, mine, theirs
 
 
@@ -134,7 +135,7 @@ def test_an_unknown_step_is_404(desk):
 def test_answers_without_the_csrf_header_are_refused(app, desk):
     _, mine, _ = desk
     client = app.test_client()
-    login(client, "alice")
+    log_in(client, "alice")
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post(url(mine, "answers"), json={"step": "greet", "answer": "yes"}).status_code == 400
 
@@ -142,7 +143,7 @@ def test_answers_without_the_csrf_header_are_refused(app, desk):
 def test_answers_with_the_desktops_csrf_token_are_accepted(app, desk):
     _, mine, _ = desk
     client = app.test_client()
-    login(client, "alice")
+    log_in(client, "alice")
     app.config["WTF_CSRF_ENABLED"] = True
     token = re.search(r'CSRF_TOKEN = "([^"]+)"', client.get("/desktop").get_data(as_text=True)).group(1)
     resp = client.post(url(mine, "answers"), json={"step": "greet", "answer": "yes"}, headers={"X-CSRFToken": token})
@@ -202,7 +203,7 @@ def test_a_call_just_accepted_is_mine_before_the_store_records_it(db, client, ru
     from contactcenter import clock
     from contactcenter.acd.models import QueueMembership
     from contactcenter.acd.services import AcdService
-    from factories import gen_queue
+    from tests.support.factories import gen_queue
 
     support = gen_queue(db, "support")
     alice = gen_agent(db, "alice", skills={"support": 5})
@@ -210,12 +211,12 @@ def test_a_call_just_accepted_is_mine_before_the_store_records_it(db, client, ru
     db.add(QueueMembership(queue_id=support.id, user_id=alice.id))
     gen_welcome_script(db)
     call = gen_call_for(db, None, queue_id=support.id, queued_at=clock.now())
-    login(client, "alice")
+    log_in(client, "alice")
     assert client.post("/desktop/state", json={"state": "available"}).status_code == 200
     AcdService(db, runtime.acd).enqueue(call, support)
     offer = client.get("/desktop/snapshot").get_json()["offer"]
     assert runtime.acd.accept(offer["offer_id"], str(alice.id)).ok  # the router only: agent_id not stored yet
     assert client.get(url(call)).status_code == 200
     client.post("/logout")
-    login(client, "bob")
+    log_in(client, "bob")
     assert client.get(url(call)).status_code == 403

@@ -7,14 +7,15 @@ from sqlalchemy import select
 
 from contactcenter.accounts.models import Role
 from contactcenter.scripts.models import CallScript, FaqArticle
-from factories import gen_agent, gen_queue
-from knowledge_support import WELCOME_YAML, gen_welcome_script, login
+from tests.support.factories import gen_agent, gen_queue
+from tests.support.knowledge import WELCOME_YAML, gen_welcome_script
+from tests.support.web_client import log_in
 
 
 @pytest.fixture
 def admin(db, client):  # type: ignore[no-untyped-def]
     gen_agent(db, "root", role=Role.ADMIN)
-    login(client, "root")
+    log_in(client, "root")
     return client
 
 
@@ -35,7 +36,7 @@ def scripts(db):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR])
 def test_only_admins_open_the_content_pages(db, client, role):
     gen_agent(db, "someone", role=role)
-    login(client, "someone")
+    log_in(client, "someone")
     for path in ("/admin/scripts", "/admin/scripts/new", "/admin/faq", "/admin/faq/new"):
         assert client.get(path).status_code == 403
     assert client.post("/admin/scripts/new", data=script_form()).status_code == 403

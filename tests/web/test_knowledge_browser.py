@@ -13,9 +13,9 @@ from contactcenter.acd.services import AcdService
 from contactcenter.db import transaction
 from contactcenter.scripts import faq
 from contactcenter.contacts.models import Customer, Interaction
-from browser_steps import open_desktop
-from factories import call_sid, gen_agent, gen_customer, gen_queue
-from knowledge_support import gen_welcome_script
+from tests.support.browser import open_desktop
+from tests.support.factories import call_sid, gen_agent, gen_customer, gen_queue
+from tests.support.knowledge import gen_welcome_script
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factories import PASSWORD, gen_agent, gen_customer
+from tests.support.factories import PASSWORD, gen_agent, gen_customer
 
 
 def _login(client, username="alice"):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import pytest
 
 from contactcenter.db import transaction
 from contactcenter.app.demo_data import DEMO_PASSWORD, seed
+from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,15 +17,8 @@ def seeded(committed_runtime):  # type: ignore[no-untyped-def]
         seed(session)
 
 
-def _log_in(page, base, username="alice", password=DEMO_PASSWORD):  # type: ignore[no-untyped-def]
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-
-
 def test_agent_logs_in_and_sees_the_call_log(seeded, live_server, page):
-    _log_in(page, live_server)
+    log_in(page, live_server, "alice", DEMO_PASSWORD)
     page.wait_for_selector("table#calls tbody tr[data-call-sid]")
     assert page.locator("h1").first.inner_text().startswith("Calls")
     assert page.locator("table#calls tbody tr").count() > 5
@@ -32,12 +26,12 @@ def test_agent_logs_in_and_sees_the_call_log(seeded, live_server, page):
 
 
 def test_wrong_password_shows_an_error(seeded, live_server, page):
-    _log_in(page, live_server, password="not-the-password")
+    log_in(page, live_server, "alice", "not-the-password")
     assert "Wrong username or password" in page.locator(".flash").inner_text()
 
 
 def test_customer_found_by_phone_in_local_format(seeded, live_server, page):
-    _log_in(page, live_server)
+    log_in(page, live_server, "alice", DEMO_PASSWORD)
     page.wait_for_selector("table#calls")
     page.goto(live_server + "/customers")
     page.fill("input[name=phone]", "(415) 555-0100")
@@ -47,7 +41,7 @@ def test_customer_found_by_phone_in_local_format(seeded, live_server, page):
 
 
 def test_call_detail_page_opens_from_the_log(seeded, live_server, page):
-    _log_in(page, live_server)
+    log_in(page, live_server, "alice", DEMO_PASSWORD)
     page.click("table#calls tbody tr[data-call-sid] a >> nth=0")
     page.wait_for_selector("dl.facts")
     assert "Carrier events" in page.content()

@@ -16,7 +16,7 @@ from contactcenter.config import (
     load_settings,
     production_problems,
 )
-from factories import PASSWORD, carrier_params, gen_agent, sign
+from tests.support.factories import PASSWORD, carrier_params, gen_agent, sign
 from web.ratelimit import Limit, RateLimiter
 
 

@@ -16,7 +16,7 @@ from contactcenter.tickets import sla
 from contactcenter.contacts.customers import CustomerError
 from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.services import change_status, open_ticket
-from factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
+from tests.support.factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
 from web import create_app
 
 CALLER = "+14155550123"

@@ -12,7 +12,7 @@ from contactcenter.app import presence
 from contactcenter.accounts import sessions
 from contactcenter.accounts.models import Role
 from contactcenter.tickets.api_tokens import issue
-from factories import PASSWORD, gen_agent
+from tests.support.factories import PASSWORD, gen_agent
 from web.extensions import socketio
 
 

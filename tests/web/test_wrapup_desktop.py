@@ -7,13 +7,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
 from contactcenter.calls.models import WrapUpDraft
 from contactcenter.tickets import services as tickets
-from factories import PASSWORD, gen_agent, gen_customer, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_agent, gen_customer, gen_queue
+from tests.support.web_client import logged_in
 from web.extensions import socketio
 
 URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
@@ -35,15 +36,9 @@ def acd(db, runtime, carrier):  # type: ignore[no-untyped-def]
     return service
 
 
-def _login(app, username):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-    return client
-
-
 @pytest.fixture
 def alice(app):  # type: ignore[no-untyped-def]
-    return _login(app, "alice")
+    return logged_in(app, "alice")
 
 
 @pytest.fixture
@@ -79,7 +74,7 @@ def test_draft_is_in_the_snapshot_after_the_timer_ends(app, call, alice, acd, ca
 
 def test_draft_survives_a_new_browser_session(app, call, alice):
     alice.post(f"/desktop/calls/{call.sid}/wrapup-draft", json={"notes": "Typed before the reload"})
-    snap = _login(app, "alice").get("/desktop/snapshot").get_json()
+    snap = logged_in(app, "alice").get("/desktop/snapshot").get_json()
     assert snap["wrapup"]["draft"] == {"disposition": None, "notes": "Typed before the reload",
                                        "saved_at": snap["wrapup"]["draft"]["saved_at"]}
 
@@ -101,12 +96,12 @@ def test_submit_answers_with_the_new_tickets_number(app, call, alice, db):
 
 
 def test_another_agent_cannot_save_a_draft(app, call):
-    resp = _login(app, "bob").post(f"/desktop/calls/{call.sid}/wrapup-draft", json={"notes": "hijack"})
+    resp = logged_in(app, "bob").post(f"/desktop/calls/{call.sid}/wrapup-draft", json={"notes": "hijack"})
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "not_your_call"
 
 
 def test_supervisor_cannot_save_a_draft(app, call):
-    assert _login(app, "sam").post(f"/desktop/calls/{call.sid}/wrapup-draft", json={"notes": "x"}).status_code == 403
+    assert logged_in(app, "sam").post(f"/desktop/calls/{call.sid}/wrapup-draft", json={"notes": "x"}).status_code == 403
 
 
 def test_not_logged_in_cannot_save_a_draft(app, call):
@@ -182,7 +177,7 @@ def test_extension_length_sent_by_the_browser_is_ignored(app, call, alice):
 
 
 def test_another_agent_cannot_extend(app, call):
-    resp = _login(app, "bob").post(f"/desktop/calls/{call.sid}/wrapup-extend", json={})
+    resp = logged_in(app, "bob").post(f"/desktop/calls/{call.sid}/wrapup-extend", json={})
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "not_your_call"
 
 
@@ -193,6 +188,6 @@ def test_extend_after_the_timer_ended_is_409(app, call, alice, acd, carrier):
 
 
 def test_socket_draft_refuses_another_agents_call(app, call):
-    sock = socketio.test_client(app, flask_test_client=_login(app, "bob"))
+    sock = socketio.test_client(app, flask_test_client=logged_in(app, "bob"))
     ack = sock.emit("call.control", {"call_sid": call.sid, "action": "wrapup_draft", "notes": "x"}, callback=True)
     assert ack["status"] == 403 and ack["error"]["code"] == "not_your_call"

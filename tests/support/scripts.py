@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from contactcenter.scripts.services import ScriptFields, save_script
 from contactcenter.scripts.models import CallScript
 from contactcenter.contacts.models import Interaction
-from factories import call_sid
+from tests.support.factories import call_sid
 
 ORDER_SCRIPT: dict[str, Any] = {
     "start": "greet",

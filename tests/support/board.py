@@ -1,4 +1,4 @@
-"""Helpers for the board's web tests: a small floor (queue, agents, supervisor) and logins."""
+"""Helpers for the board's web tests: a small floor (queue, agents, supervisor) and its socket messages."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
-from factories import PASSWORD, gen_agent, gen_queue
+from tests.support.factories import gen_agent, gen_queue
 
 
 def small_floor(db: Any) -> dict[str, Any]:
@@ -19,13 +19,6 @@ def small_floor(db: Any) -> dict[str, Any]:
         db.add(QueueMembership(queue_id=support.id, user_id=agent.id))
     db.flush()
     return {"support": support, "alice": alice, "bob": bob, "sam": sam}
-
-
-def logged_in(app: Any, username: str) -> Any:
-    client = app.test_client()
-    resp = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert resp.status_code == 302, resp.data
-    return client
 
 
 def received(sock: Any, name: str, until: Any = lambda _args: True, timeout: float = 5.0) -> list[Any]:

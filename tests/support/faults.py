@@ -205,7 +205,8 @@ class WorkerProcess(CommandProcess):
     """`contactcenter worker`; its work-horse (the job's process) dies with it on kill -9."""
 
     def __init__(self, database_url: str, redis_url: str, queues: str = "default", log_path: Path | None = None) -> None:
-        pythonpath = os.pathsep.join([str(Path(__file__).parent), str(ROOT), os.environ.get("PYTHONPATH", "")])
+        # the project root, so the worker finds the test jobs (tests.support.fault_jobs) by name
+        pythonpath = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
         super().__init__(["worker", "--queues", queues],
                          {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "PYTHONPATH": pythonpath}, log_path)
 
@@ -252,6 +253,8 @@ from typing import Iterator  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
+
+from tests.support.store import delete_all_rows  # noqa: E402
 
 
 def postgres_base_url() -> str:
@@ -300,7 +303,6 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture
 def pg_runtime(pg_url, settings, redis_client):  # type: ignore[no-untyped-def]
     """A runtime on that schema whose sessions commit, emptied before and after the test."""
-    from conftest import delete_all_rows
     from contactcenter.db import make_engine, make_sessionmaker
     from contactcenter.app.runtime import Runtime
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from contactcenter.scripts.models import CallScript
 from contactcenter.scripts.services import ScriptFields, save_script
 from contactcenter.contacts.models import Interaction
-from factories import PASSWORD, call_sid
+from tests.support.factories import call_sid
 
 WELCOME: dict[str, Any] = {
     "start": "greet",
@@ -40,11 +40,6 @@ steps:
   order: {say: "Let me find it.", kind: text, question: "What is the order number?", next: close}
   close: {say: "Thank you!", kind: end}
 """
-
-
-def login(client: Any, username: str) -> None:
-    resp = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert resp.status_code == 302
 
 
 def gen_welcome_script(session: Session, **kw: Any) -> CallScript:

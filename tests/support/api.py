@@ -2,7 +2,7 @@
 an agent in each, a supervisor, an admin, a token for each of them and a read-only one for the
 first agent), a client wrapper that adds the bearer token, and `error_of` for error bodies.
 
-Test modules import the fixtures they use from here (`from api_support import api, org`).
+Test modules import the fixtures they use from here (`from tests.support.api import api, org`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.tickets.api_tokens import issue
-from factories import gen_agent, gen_queue
+from tests.support.factories import gen_agent, gen_queue
 
 
 @dataclass

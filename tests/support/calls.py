@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from conftest import CENTER_NUMBER
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
 from contactcenter.calls.controls import CallControls, ControlUrls
 from contactcenter.calls.wrapup import WrapUpService
 from contactcenter.contacts.models import Interaction
-from factories import gen_agent, gen_customer, gen_queue
+from tests.support.constants import CENTER_NUMBER
+from tests.support.factories import gen_agent, gen_customer, gen_queue
 
 BASE = "http://cc.test/hooks"
 URLS = ConnectUrls(f"{BASE}/connect", f"{BASE}/agent-leg", f"{BASE}/callback-answer")
