@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from freezegun import freeze_time
 
 from contactcenter.app.cli import main
-from test_intervals import NOW, scenario  # noqa: F401  (the fixture)
 from tests.support.intervals import NOW, scenario  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.usefixtures("scenario")
