@@ -37,7 +37,7 @@ from contactcenter.acd.interfaces import (
 )
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter.acd.realtime import RealtimeACD
-from contactcenter.telephony.interfaces import Telephony, TelephonyError
+from contactcenter.telephony.interfaces import CarrierRef, Telephony, TelephonyError
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
 
@@ -108,7 +108,7 @@ class AcdService:
     ) -> None:
         self.session = session
         self.acd = acd
-        self._telephony = telephony
+        self._carrier_ref = CarrierRef(telephony)
         self.urls = urls
         self.center_number = center_number
 
@@ -371,9 +371,7 @@ class AcdService:
     @property
     def telephony(self) -> Telephony | None:
         """The carrier, built on first use (enqueueing and announcements never need it)."""
-        if self._telephony is not None and not hasattr(self._telephony, "redirect"):
-            self._telephony = self._telephony()  # type: ignore[operator]
-        return self._telephony  # type: ignore[return-value]
+        return self._carrier_ref.get()
 
     def _carrier(self) -> Telephony | None:
         """The carrier for clean-up work, or None where none is configured (tests, simulations)."""

@@ -27,6 +27,10 @@ from contactcenter.calls.controls import CallControls, ControlUrls
 from contactcenter.calls.services import CallService, HookUrls
 from contactcenter.calls.supervision import SupervisionService
 from contactcenter.calls.wrapup import WrapUpService
+from contactcenter.dialer import outage
+from contactcenter.dialer.campaign_dialers import CampaignDialers
+from contactcenter.dialer.connect import AcdAgentPool, ConnectingPacerWorker, DialerHookUrls, OutboundConnector
+from contactcenter.dialer.dialing import CallUrls
 from contactcenter.ivr.engine import IvrUrls
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.services import IvrService
@@ -135,3 +139,30 @@ class Services:
         if self.urls is None:
             raise RuntimeError(f"{what} steer calls: build Services with the carrier's URLs")
         return self.urls
+
+
+class _RuntimeCarrier:
+    """The runtime's carrier, looked up at each use: the pacer lives as long as its process, and
+    tests attach their carrier after building it."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def place_call(self, *args: Any, **kwargs: Any) -> Any:
+        return self.runtime.telephony.place_call(*args, **kwargs)
+
+    def hangup(self, call_sid: str) -> None:
+        self.runtime.telephony.hangup(call_sid)
+
+
+def pacer_worker(runtime: Runtime, base_url: str, *, tick_s: float = 1.0, lock: Any = None) -> ConnectingPacerWorker:
+    """The pacer of `contactcenter pacer`: the ACD's agents, the carrier, dialer webhooks under `base_url`."""
+    urls = DialerHookUrls.under(base_url)
+    connector = OutboundConnector(runtime.session_factory, runtime.acd, lambda: runtime.telephony, urls, runtime.redis)
+    pool = AcdAgentPool(runtime.acd, runtime.session_factory)
+    dialers = CampaignDialers(
+        runtime.session_factory, _RuntimeCarrier(runtime), pool,
+        urls=CallUrls(base_url.rstrip("/")), on_answered=connector.on_answered,
+        on_reload=lambda campaigns: outage.remember(runtime.redis, campaigns),
+    )
+    return ConnectingPacerWorker(runtime.redis, dialers, connector, tick_s=tick_s, lock=lock)

@@ -29,7 +29,7 @@ from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, agent_label, conference_name
 from contactcenter.calls.models import CallAction
 from contactcenter.errors import DomainError, Kind
-from contactcenter.telephony.interfaces import Enqueue, Say, Telephony, TelephonyError
+from contactcenter.telephony.interfaces import CarrierRef, Enqueue, Say, Telephony, TelephonyError
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
 
@@ -120,7 +120,7 @@ class CallControls:
     ) -> None:
         self.session = session
         self.acd = acd
-        self._telephony = telephony
+        self._carrier_ref = CarrierRef(telephony)
         self.urls = urls
         self.redis = redis_client
         self.default_region = default_region
@@ -129,9 +129,7 @@ class CallControls:
 
     @property
     def telephony(self) -> Telephony:
-        if not hasattr(self._telephony, "update_participant"):
-            self._telephony = self._telephony()  # type: ignore[operator]
-        return self._telephony  # type: ignore[return-value]
+        return self._carrier_ref.require()
 
     # -- reading --------------------------------------------------------------------------------
     def owned_call(self, call_sid: str, agent_id: int) -> Interaction:

@@ -29,7 +29,7 @@ from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.acd.services import CALLBACK_PREFIX, agent_label, conference_name
 from contactcenter.calls.models import MODES, Supervision
 from contactcenter.errors import DomainError, Kind
-from contactcenter.telephony.interfaces import Telephony, TelephonyError
+from contactcenter.telephony.interfaces import CarrierRef, Telephony, TelephonyError
 from contactcenter.contacts.models import Interaction
 
 
@@ -64,15 +64,13 @@ class SupervisionService:
                  center_number: str = "") -> None:
         self.session = session
         self.acd = acd
-        self._telephony = telephony
+        self._carrier_ref = CarrierRef(telephony)
         self.center_number = center_number
 
     @property
     def telephony(self) -> Telephony:
         """The carrier, built on first use: refusing a request never needs one."""
-        if not hasattr(self._telephony, "add_participant"):
-            self._telephony = self._telephony()  # type: ignore[operator]
-        return self._telephony  # type: ignore[return-value]
+        return self._carrier_ref.require()
 
     # -- reading -------------------------------------------------------------------------------
     def _open_spell(self, supervisor_id: int) -> tuple[Supervision | None, bool]:

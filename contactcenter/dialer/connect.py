@@ -31,13 +31,14 @@ from contactcenter import clock
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
 from contactcenter.db import transaction
-from contactcenter.dialer import campaign_dialers, campaigns, outage, outcomes
-from contactcenter.dialer.dialing import CallUrls, StepReport
+from contactcenter.dialer import campaigns, outcomes
+from contactcenter.dialer.dialing import StepReport
 from contactcenter.dialer.models import Campaign, DialAttempt, Lead
 from contactcenter.dialer.pacer_worker import PacerWorker, publish_event
 from contactcenter.dialer.pacing_vocabulary import AgentView, AnsweredCall
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import (
+    CarrierRef,
     CallEvent,
     Conference,
     Hangup,
@@ -355,14 +356,14 @@ class OutboundConnector:
                  urls: DialerHookUrls, redis: Any, *, grace_s: float = 3.0) -> None:
         self.session_factory = session_factory
         self.acd = acd
-        self._telephony = telephony
+        self._carrier_ref = CarrierRef(telephony, each_use=True)
         self.urls = urls
         self.redis = redis
         self.grace_s = grace_s
 
     @property
     def telephony(self) -> Any:
-        return self._telephony() if callable(self._telephony) and not hasattr(self._telephony, "redirect") else self._telephony
+        return self._carrier_ref.get()
 
     def on_answered(self, call: AnsweredCall) -> None:
         """The pacer heard a live answer; the answer webhook has already queued the call."""
@@ -414,29 +415,3 @@ class ConnectingPacerWorker(PacerWorker):
             except Exception:
                 log.exception("connector sweep failed")
         return reports
-
-
-def build_worker(runtime: Any, base_url: str, *, tick_s: float = 1.0, lock: Any = None) -> ConnectingPacerWorker:
-    """The pacer worker of `runtime`: ACD agent pool, carrier, dialer webhooks under `base_url`."""
-    urls = DialerHookUrls.under(base_url)
-    connector = OutboundConnector(runtime.session_factory, runtime.acd, lambda: runtime.telephony, urls, runtime.redis)
-    pool = AcdAgentPool(runtime.acd, runtime.session_factory)
-    dialers = campaign_dialers.CampaignDialers(
-        runtime.session_factory, _LazyTelephony(runtime), pool,
-        urls=CallUrls(base_url.rstrip("/")), on_answered=connector.on_answered,
-        on_reload=lambda campaigns: outage.remember(runtime.redis, campaigns),
-    )
-    return ConnectingPacerWorker(runtime.redis, dialers, connector, tick_s=tick_s, lock=lock)
-
-
-class _LazyTelephony:
-    """The runtime's carrier, looked up at each use (tests swap it in after building)."""
-
-    def __init__(self, runtime: Any) -> None:
-        self.runtime = runtime
-
-    def place_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self.runtime.telephony.place_call(*args, **kwargs)
-
-    def hangup(self, call_sid: str) -> None:
-        self.runtime.telephony.hangup(call_sid)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping, Protocol, Sequence, Union
+from typing import Callable, Mapping, Protocol, Sequence, Union
 
 from contactcenter.errors import DomainError, Kind
 
@@ -235,3 +235,36 @@ class TelephonyError(DomainError, RuntimeError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+CarrierSource = Union[Telephony, Callable[[], Telephony], None]
+"""A service's carrier: the carrier itself, or a callable that gives it when first needed (so
+building a service never builds a carrier client that refusing a request would not need), or None
+where none is configured (tests, simulations)."""
+
+
+class CarrierRef:
+    """The one way services reach their carrier (see `CarrierSource`)."""
+
+    def __init__(self, source: CarrierSource, *, each_use: bool = False) -> None:
+        self._source = source
+        self._each_use = each_use  # look the carrier up at every use (a long-lived service)
+
+    @staticmethod
+    def _is_carrier(source: object) -> bool:
+        return hasattr(source, "place_call")
+
+    def get(self) -> Telephony | None:
+        """The carrier, built or looked up on first use; None when there is none."""
+        if self._source is None or self._is_carrier(self._source):
+            return self._source  # type: ignore[return-value]
+        carrier = self._source()  # type: ignore[operator]
+        if not self._each_use:
+            self._source = carrier
+        return carrier
+
+    def require(self) -> Telephony:
+        carrier = self.get()
+        if carrier is None:
+            raise TelephonyError("no carrier is configured for this service")
+        return carrier

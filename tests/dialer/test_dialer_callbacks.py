@@ -19,7 +19,8 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
 from contactcenter.dialer import campaigns, dial_gate, outcomes, preview_dialing
 from contactcenter.dialer.campaigns import CampaignError
-from contactcenter.dialer.connect import CALLBACK_PRIORITY, build_worker
+from contactcenter.app.services import pacer_worker
+from contactcenter.dialer.connect import CALLBACK_PRIORITY
 from contactcenter.dialer.models import DialAttempt, Lead
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
@@ -217,7 +218,7 @@ def make_floor(db, runtime, mode):  # type: ignore[no-untyped-def]
     runtime.acd_configured = True
     campaign = gen_campaign(db, dial_mode=mode, queue_id=sales.id)
     db.commit()
-    return acd, alice, bob, campaign, build_worker(runtime, "http://cc.test")
+    return acd, alice, bob, campaign, pacer_worker(runtime, "http://cc.test")
 
 
 def _pass(worker, runtime):  # type: ignore[no-untyped-def]

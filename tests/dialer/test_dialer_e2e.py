@@ -17,7 +17,8 @@ from sqlalchemy import select
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from contactcenter.dialer import campaigns, ledger_records
-from contactcenter.dialer.connect import AcdAgentPool, build_worker
+from contactcenter.app.services import pacer_worker
+from contactcenter.dialer.connect import AcdAgentPool
 from contactcenter.dialer.models import DialAttempt, Lead, LeadStatus
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
@@ -50,7 +51,7 @@ def _sales_floor(db, runtime, queue: str, name: str = "Spring renewals", **campa
     runtime.acd_configured = True
     created = gen_campaign(db, name, dial_mode="progressive", queue_id=sales.id, **campaign)
     db.commit()
-    return acd, alice, created, build_worker(runtime, "http://cc.test")
+    return acd, alice, created, pacer_worker(runtime, "http://cc.test")
 
 
 def _pass(worker, runtime):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from contactcenter.dialer import dnc
-from contactcenter.dialer.connect import build_worker
+from contactcenter.app.services import pacer_worker
 from contactcenter.dialer.models import DialAttempt, DialDecision, Lead
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
@@ -86,7 +86,7 @@ def test_dial_calls_the_lead_and_the_answer_is_connected_to_that_agent(floor, cl
     carrier.run_for(5)
     participants = carrier.conference_participants(conference_name(placed))
     assert placed in participants and len(participants) == 2
-    build_worker(runtime, "http://cc.test").step(drain_events(runtime.redis, 0))  # records the connection
+    pacer_worker(runtime, "http://cc.test").step(drain_events(runtime.redis, 0))  # records the connection
     db.expire_all()
     attempt = db.scalars(select(DialAttempt).where(DialAttempt.call_sid == placed)).one()
     assert attempt.agent_id == alice.id and attempt.mode == "preview" and attempt.connected_at is not None

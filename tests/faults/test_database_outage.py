@@ -146,7 +146,7 @@ def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_count
     from contactcenter.acd.models import QueueMembership
     from contactcenter.acd.services import AcdService
     from contactcenter.dialer import campaigns, ledger_records
-    from contactcenter.dialer.connect import build_worker
+    from contactcenter.app.services import pacer_worker
     from contactcenter.dialer.leads_import import import_leads
     from contactcenter.dialer.models import DialAttempt
     from contactcenter.dialer.pacer_worker import drain_events
@@ -170,7 +170,7 @@ def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_count
         acd.sync_configuration()
         acd.set_state(alice_id, "available")
     carrier.set_callee(HUMAN, Callee(answer="human", ring_s=3, talk_s=120))
-    worker = build_worker(runtime, "http://cc.test")
+    worker = pacer_worker(runtime, "http://cc.test")
     [placed] = worker.step(drain_events(runtime.redis, 0))[campaign_id].placed
 
     proxy.down()  # the person answers while the database is away

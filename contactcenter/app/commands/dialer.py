@@ -178,7 +178,7 @@ def pacer_command(base_url: str, tick_s: float, max_steps: int | None) -> None:
     import threading
 
     from contactcenter.app import runtime
-    from contactcenter.dialer.connect import build_worker
+    from contactcenter.app.services import pacer_worker
 
     from contactcenter.config import load_settings
     from contactcenter.app.startup_checks import stores_problem
@@ -193,7 +193,7 @@ def pacer_command(base_url: str, tick_s: float, max_steps: int | None) -> None:
     base = (base_url or rt.settings.public_base_url or "").rstrip("/")
     if not base:
         raise click.ClickException("give --base-url (or set PUBLIC_BASE_URL): the carrier must reach the webhooks")
-    worker = build_worker(rt, base, tick_s=tick_s)
+    worker = pacer_worker(rt, base, tick_s=tick_s)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
