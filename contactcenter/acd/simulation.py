@@ -119,6 +119,7 @@ from contactcenter.acd.interfaces import (
     QueueConfig,
     check_name,
 )
+from contactcenter.acd.inprocess import InProcessRedis
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.errors import DomainError, Kind
 
@@ -703,10 +704,8 @@ class Simulation:
     ) -> None:
         self.cfg = config
         if client is None:
-            import fakeredis
-
-            client = fakeredis.FakeRedis()
-            cleanup = False  # a private server goes away with the run
+            client = InProcessRedis()  # type: ignore[assignment]
+            cleanup = False  # a private store goes away with the run
         self.client = client
         self.cleanup = cleanup
         self.namespace = namespace or f"sim-{secrets.token_hex(4)}"
