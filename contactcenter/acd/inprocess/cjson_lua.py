@@ -11,7 +11,7 @@ from __future__ import annotations
 
 CJSON_LUA = r"""
 local fmt, find, sub, byte, char, concat = string.format, string.find, string.sub, string.byte, string.char, table.concat
-local floor, huge, type, pairs, tonumber, error = math.floor, math.huge, type, pairs, tonumber, error
+local floor, huge, type, pairs, next, tonumber, error = math.floor, math.huge, type, pairs, next, tonumber, error
 
 local null = setmetatable({}, {__tostring = function() return 'null' end})
 
@@ -23,9 +23,19 @@ for i = 0, 31 do
 end
 ESCAPE[char(127)] = '\\u007f'
 
+-- events repeat the same names and values (types, states, queue and agent ids): each string is
+-- escaped once and remembered, up to a bound past which the memory starts afresh
+local QUOTED, quoted_count = {}, 0
+
 local function encode_string(s)
-  if find(s, '[%c"\\/]') == nil then return '"' .. s .. '"' end
-  return '"' .. (string.gsub(s, '[%c"\\/]', ESCAPE)) .. '"'
+  local q = QUOTED[s]
+  if q ~= nil then return q end
+  if find(s, '[%c"\\/]') == nil then q = '"' .. s .. '"'
+  else q = '"' .. (string.gsub(s, '[%c"\\/]', ESCAPE)) .. '"' end
+  if quoted_count >= 4096 then QUOTED, quoted_count = {}, 0 end
+  QUOTED[s] = q
+  quoted_count = quoted_count + 1
+  return q
 end
 
 local function encode_number(n)
@@ -37,34 +47,44 @@ end
 
 local encode_value
 
+local function encode_array(t, depth)
+  local max, count = 0, 0
+  for k in pairs(t) do
+    if type(k) ~= 'number' or k <= 0 or k ~= floor(k) then return nil end
+    count = count + 1
+    if k > max then max = k end
+  end
+  if max > count * 2 and max > 10 then error('Cannot serialise table: excessively sparse array') end
+  local out = {}
+  for i = 1, max do
+    local v = t[i]
+    if v == nil then out[i] = 'null' else out[i] = encode_value(v, depth + 1) end
+  end
+  return '[' .. concat(out, ',') .. ']'
+end
+
+-- the scripts encode small flat tables (events) all the time: one pass, strings and numbers inline
 local function encode_table(t, depth)
   if depth > 1000 then error('Cannot serialise, excessive nesting (1001)') end
-  local max, count, array = 0, 0, true
-  for k in pairs(t) do
-    count = count + 1
-    if type(k) == 'number' and k > 0 and k == floor(k) then
-      if k > max then max = k end
-    else
-      array = false
-    end
+  local first = next(t)
+  if first == nil then return '{}' end
+  if type(first) == 'number' then
+    local array = encode_array(t, depth)
+    if array ~= nil then return array end
   end
-  local out = {}
-  if array and count > 0 then
-    if max > count * 2 and max > 10 then error('Cannot serialise table: excessively sparse array') end
-    for i = 1, max do
-      local v = t[i]
-      if v == nil then out[i] = 'null' else out[i] = encode_value(v, depth + 1) end
-    end
-    return '[' .. concat(out, ',') .. ']'
-  end
-  local n = 0
+  local out, n = {}, 0
   for k, v in pairs(t) do
     local key
-    if type(k) == 'string' then key = encode_string(k)
-    elseif type(k) == 'number' then key = '"' .. encode_number(k) .. '"'
-    else error('Cannot serialise ' .. type(k) .. ': table key must be a number or string') end
+    local tk = type(k)
+    if tk == 'string' then key = encode_string(k)
+    elseif tk == 'number' then key = '"' .. encode_number(k) .. '"'
+    else error('Cannot serialise ' .. tk .. ': table key must be a number or string') end
+    local tv = type(v)
+    if tv == 'string' then v = encode_string(v)
+    elseif tv == 'number' then v = encode_number(v)
+    else v = encode_value(v, depth + 1) end
     n = n + 1
-    out[n] = key .. ':' .. encode_value(v, depth + 1)
+    out[n] = key .. ':' .. v
   end
   return '{' .. concat(out, ',') .. '}'
 end

@@ -2,9 +2,10 @@
 
 The simulation routes every call through the ACD's own Lua scripts; on a Redis server (or
 fakeredis, which runs each script through its Python command layer) most of the time goes to
-getting each `redis.call` to the data and back. Here the data lives in the same Lua 5.1 state as
-the scripts (`store_lua`, with `cjson_lua`), so a script runs start to finish in Lua and crosses
-into Python once: the same scripts, the same decisions, a hundred times faster.
+getting each `redis.call` to the data and back. Here the data lives in the same Lua state as the
+scripts (`store_lua`, with `cjson_lua`), so a script runs start to finish in Lua and crosses into
+Python once: the same scripts, the same decisions, tens of times faster. The language is Lua 5.1,
+as Redis embeds it, run by LuaJIT's interpreter (PUC Lua 5.1 where LuaJIT is missing, or on request).
 
 It answers what `RealtimeACD` asks of a client (`register_script` and the reads behind its
 snapshots) and a few basics (get, set, delete, keys, flushdb). There is no network, no pub/sub
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+from types import ModuleType
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 try:  # the same Lua 5.1 language as Redis embeds, in LuaJIT's faster interpreter where present
-    import lupa.luajit21 as lua51
+    import lupa.luajit21 as _DEFAULT_LUA
 except ImportError:  # pragma: no cover - lupa wheels without LuaJIT
-    import lupa.lua51 as lua51  # type: ignore[no-redef]
+    import lupa.lua51 as _DEFAULT_LUA  # type: ignore[no-redef]
 from redis.exceptions import ResponseError
 
 from contactcenter import clock
@@ -92,13 +94,16 @@ class InProcessPipeline:
 class InProcessRedis:
     """An in-memory Redis with an embedded Lua 5.1, for the ACD's scripts (module docstring).
 
-    `now_ms` is the store's clock for key expiry (default: `contactcenter.clock`, in milliseconds).
+    `now_ms` is the store's clock for key expiry (default: `contactcenter.clock`, in milliseconds);
+    `lua` a lupa runtime module (default LuaJIT 2.1; `lupa.lua51` is PUC Lua 5.1, as in Redis).
     """
 
-    def __init__(self, now_ms: Callable[[], int] = _now_ms) -> None:
+    def __init__(self, now_ms: Callable[[], int] = _now_ms, *, lua: ModuleType | None = None) -> None:
         self._now_ms = now_ms
+        module = lua or _DEFAULT_LUA
+        self._error: type[Exception] = module.LuaError
         # Text in, text out: keys and values are str on the Python side (what the ACD stores).
-        self._lua = lua51.LuaRuntime(encoding="utf-8", unpack_returned_tuples=True)
+        self._lua = module.LuaRuntime(encoding="utf-8", unpack_returned_tuples=True)
         # Every script builds its library's closures anew on each call, which LuaJIT's compiler
         # cannot trace: it would only record and abort. Its interpreter alone is the fast path.
         self._lua.execute("if jit then jit.off() end")
@@ -111,7 +116,7 @@ class InProcessRedis:
     def _compile(self, text: str, name: str) -> Any:
         try:
             return self._compile_lua(text, f"f_{name}")
-        except lua51.LuaError as exc:
+        except self._error as exc:
             raise ResponseError(str(exc)) from None
 
     def _run_script(self, fn: Any, keys: Sequence[Any], args: Sequence[Any]) -> Any:
@@ -123,7 +128,7 @@ class InProcessRedis:
                 *[k if k.__class__ is str else _arg(k) for k in keys],
                 *[a if a.__class__ is str else _arg(a) for a in args],
             )
-        except lua51.LuaError as exc:
+        except self._error as exc:
             raise ResponseError(str(exc)) from None
 
     def register_script(self, script: str | bytes) -> InProcessScript:
@@ -134,7 +139,7 @@ class InProcessRedis:
     def execute_command(self, *args: Any) -> Any:
         try:
             return self._command_lua(self._now_ms(), *map(_arg, args))
-        except lua51.LuaError as exc:
+        except self._error as exc:
             raise ResponseError(str(exc)) from None
 
     def ping(self) -> bool:

@@ -196,9 +196,9 @@ end
 
 C.HMGET = function(key, ...)
   local h = value(key, 'hash')
-  local out = {}
-  for i = 1, select('#', ...) do
-    local v = h and h[as_arg((select(i, ...)))]
+  local out = {...}
+  for i = 1, #out do
+    local v = h and h[as_arg(out[i])]
     if v == nil then v = false end
     out[i] = v
   end
@@ -504,7 +504,8 @@ local function reply(v)
     local out, n = {}, 0
     while v[n + 1] ~= nil do
       n = n + 1
-      out[n] = reply(v[n])
+      local x = v[n]
+      if type(x) == 'string' then out[n] = x else out[n] = reply(x) end
     end
     if n <= 100 then return make_list(unpack(out, 1, n)) end
     local list = make_list()
