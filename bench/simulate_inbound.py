@@ -4,12 +4,13 @@
     python bench/simulate_inbound.py --hours 20 --repeat 2
     python bench/simulate_inbound.py --redis-url redis://127.0.0.1:6379/8   # on a real server
 
-Runs `contactcenter.acd.simulation.simulate` as the command does (the real ACD scripts deciding
-every match, on the command's default in-memory store unless --redis-url is given) and prints,
-per run: events handled, ACD requests, wall time, events/s, and the Erlang C (or A, with
---patience) comparison, so a faster run can be checked to give the same figures. The goal it
-measures: >= 20,000 events/s, i.e. 300 simulated hours at 200 calls/h in <= 30 s. It prints
-numbers only; nothing here passes or fails.
+Runs `contactcenter.acd.simulation.Simulation` as the command does (the real ACD scripts deciding
+every match, on the command's default in-process store unless --redis-url is given) and prints,
+per run: wall and CPU time, the simulation's own events (arrivals, answers, ends, abandons, ticks:
+one ACD request each) and the ACD events those requests produced (call.updated, agent.state,
+offer.*: about ten per call), each per second of wall time, and the Erlang C (or A, with
+--patience) comparison, so a faster run can be checked to give the same figures. The goal:
+300 simulated hours at 200 calls/h in <= 30 s. It prints numbers only; nothing here passes or fails.
 """
 
 from __future__ import annotations
@@ -17,22 +18,43 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contactcenter.acd.simulation import SimulationConfig, simulate  # noqa: E402
+from contactcenter.acd.simulation import Simulation, SimulationConfig  # noqa: E402
+
+
+def _run(config: SimulationConfig, client: Any) -> dict[str, Any]:
+    sim = Simulation(config, client)
+    acd_events = 0
+
+    def count(event: dict[str, Any]) -> None:
+        nonlocal acd_events
+        acd_events += 1
+
+    sim.acd.listeners.append(count)
+    cpu = time.process_time()
+    figures = sim.run().to_dict()
+    figures["cpu_seconds"] = round(time.process_time() - cpu, 3)
+    figures["acd_events"] = acd_events
+    return figures
 
 
 def _summary(figures: dict[str, Any]) -> dict[str, Any]:
     comparison = figures["comparison"]
+    wall = figures["wall_seconds"]
     return {
         "events": figures["events"],
         "acd_requests": figures["acd_requests"],
+        "acd_events": figures["acd_events"],
         "offered": figures["offered"],
-        "wall_seconds": figures["wall_seconds"],
-        "events_per_second": round(figures["events"] / figures["wall_seconds"]) if figures["wall_seconds"] else None,
+        "wall_seconds": wall,
+        "cpu_seconds": figures["cpu_seconds"],
+        "events_per_second": round(figures["events"] / wall) if wall else None,
+        "acd_events_per_second": round(figures["acd_events"] / wall) if wall else None,
         "model": comparison["model"],
         "agrees": comparison["agrees"],
         "metrics": {
@@ -69,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     runs = []
     for n in range(1, args.repeat + 1):
-        row = _summary(simulate(config, client).to_dict())
+        row = _summary(_run(config, client))
         runs.append(row)
         if not args.json:
             metrics = ", ".join(
@@ -78,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
                 for m, c in row["metrics"].items()
             )
             print(
-                f"run {n}: {row['events']} events, {row['acd_requests']} ACD requests, {row['offered']} calls offered "
-                f"in {row['wall_seconds']:.2f} s: {row['events_per_second']} events/s\n"
+                f"run {n}: {row['offered']} calls offered, {row['events']} simulation events, "
+                f"{row['acd_requests']} ACD requests, {row['acd_events']} ACD events in {row['wall_seconds']:.2f} s "
+                f"(CPU {row['cpu_seconds']:.2f} s): {row['events_per_second']} simulation events/s, "
+                f"{row['acd_events_per_second']} ACD events/s\n"
                 f"  {row['model']}: {metrics}; agrees: {row['agrees']}; reference differing: "
                 f"{row['reference_differing']}; anomalies: {row['anomalies']}; audit problems: {row['audit_problems']}"
             )

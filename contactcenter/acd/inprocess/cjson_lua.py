@@ -63,7 +63,10 @@ local function encode_array(t, depth)
   return '[' .. concat(out, ',') .. ']'
 end
 
--- the scripts encode small flat tables (events) all the time: one pass, strings and numbers inline
+-- the scripts encode small flat tables (events) all the time: one pass into one buffer, with each
+-- key's '"key":' and each string value remembered (encode_string)
+local KEYS_DONE, keys_count = {}, 0
+
 local function encode_table(t, depth)
   if depth > 1000 then error('Cannot serialise, excessive nesting (1001)') end
   local first = next(t)
@@ -72,21 +75,28 @@ local function encode_table(t, depth)
     local array = encode_array(t, depth)
     if array ~= nil then return array end
   end
-  local out, n = {}, 0
+  local buf, n = {'{'}, 1
   for k, v in pairs(t) do
-    local key
-    local tk = type(k)
-    if tk == 'string' then key = encode_string(k)
-    elseif tk == 'number' then key = '"' .. encode_number(k) .. '"'
-    else error('Cannot serialise ' .. tk .. ': table key must be a number or string') end
+    local key = KEYS_DONE[k]
+    if key == nil then
+      local tk = type(k)
+      if tk == 'string' then key = encode_string(k) .. ':'
+      elseif tk == 'number' then key = '"' .. encode_number(k) .. '":'
+      else error('Cannot serialise ' .. tk .. ': table key must be a number or string') end
+      if keys_count >= 1024 then KEYS_DONE, keys_count = {}, 0 end
+      KEYS_DONE[k] = key
+      keys_count = keys_count + 1
+    end
     local tv = type(v)
     if tv == 'string' then v = encode_string(v)
     elseif tv == 'number' then v = encode_number(v)
     else v = encode_value(v, depth + 1) end
-    n = n + 1
-    out[n] = key .. ':' .. v
+    if n > 1 then n = n + 1; buf[n] = ',' end
+    buf[n + 1], buf[n + 2] = key, v
+    n = n + 2
   end
-  return '{' .. concat(out, ',') .. '}'
+  buf[n + 1] = '}'
+  return concat(buf)
 end
 
 encode_value = function(v, depth)

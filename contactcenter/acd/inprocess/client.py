@@ -31,6 +31,8 @@ from contactcenter.acd.inprocess.cjson_lua import CJSON_LUA
 from contactcenter.acd.inprocess.store_lua import STORE_LUA
 
 
+# Lua hands each reply array over in one call into Python (rather than Python reading a Lua
+# table item by item, one crossing each); long arrays come in slices.
 def _make_list(*items: Any) -> list[Any]:
     return list(items)
 

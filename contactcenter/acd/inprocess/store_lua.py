@@ -544,7 +544,8 @@ local function command(now, ...)
   return reply(call(...))
 end
 
-local function keys()
+local function keys(now)
+  advance(now)
   local out, n = {}, 0
   for k in pairs(DATA) do n = n + 1; out[n] = k end
   table.sort(out)
