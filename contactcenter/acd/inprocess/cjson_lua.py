@@ -4,7 +4,8 @@ It covers what the ACD's scripts exchange: they decode the queue configurations 
 `json.dumps` and encode the events Python reads with `json.loads`. Encoding follows the C
 library's choices where Python could tell them apart: numbers with 14 significant digits, "/"
 escaped, an empty table as {}, a table with only positive integer keys as an array. Decoded
-`null` is `cjson.null`. Decoding keeps the last documents it parsed (see `decode`).
+`null` is `cjson.null`. Both sides remember recent work, because the scripts repeat it on every
+call: decoding the documents it parsed, encoding the strings it escaped.
 """
 
 from __future__ import annotations
