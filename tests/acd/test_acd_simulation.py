@@ -8,8 +8,9 @@ Three kinds of evidence:
   agrees with Erlang A; the standard errors are batch means (ASA: no smaller than Erlang C's own);
 - the tolerance itself: over hundreds of seeds of the reference queue the rule holds as often as
   claimed, and Erlang C's ASA standard error matches the spread between seeds.
-The statistical runs use the real Redis (about five times faster than the in-memory server the
-command uses by default); the call-by-call, determinism and command tests use the in-memory one.
+The statistical runs use the real Redis (so that path stays covered); the call-by-call,
+determinism and command tests use the in-process store the command runs on by default
+(`contactcenter.acd.inprocess`; tests/acd/test_acd_inprocess.py shows both decide alike).
 """
 
 from __future__ import annotations
