@@ -22,7 +22,7 @@ import redis
 from contactcenter.acd.inprocess import InProcessRedis
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.acd.simulation import Simulation, SimulationConfig
-from tests.acd.test_acd_fakeredis import _random_day
+from tests.support.acd_day import random_day as _random_day
 
 # --- decisions ---------------------------------------------------------------------------------------------
 
