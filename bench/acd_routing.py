@@ -32,8 +32,9 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -142,7 +143,7 @@ class Naive:
             pipe.hgetall(self.acd.key("agent:", aid))
         cfg = self.configs[call["q"]]
         best: tuple[float, str] | None = None
-        for aid, raw in zip(ids, pipe.execute()):
+        for aid, raw in zip(ids, pipe.execute(), strict=True):
             agent = self._decode(raw)
             if agent["state"] != "available" or call["q"] not in agent["queues"].split(","):
                 continue
@@ -178,7 +179,7 @@ class Naive:
         for member, _ in members:
             pipe.hgetall(self.acd.key("call:", member[16:]))
         best: tuple[float, str] | None = None
-        for (member, score), raw in zip(members, pipe.execute()):
+        for (member, score), raw in zip(members, pipe.execute(), strict=True):
             call = self._decode(raw)
             q = call["q"]
             if strategies.is_eligible(skills, queues, q, self.tiers[q], self.configs[q].required_skills, now_ms - int(call["enq"])):
@@ -199,7 +200,7 @@ def _client(url: str, namespace: str, sids: list[str], barrier: Any, out: Any) -
     barrier.wait(timeout=120)
     samples = []
     for sid in sids:
-        _, dt = timed(lambda: acd.match_for_call(sid))
+        _, dt = timed(lambda sid=sid: acd.match_for_call(sid))
         samples.append(dt)
     out.put((samples, time.perf_counter()))
 
@@ -269,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.decisions):
             aid = order[i % len(order)]
             acd.set_state(aid, "available")
-            offer, dt = timed(lambda: acd.match_for_agent(aid))
+            offer, dt = timed(lambda aid=aid: acd.match_for_agent(aid))
             samples.append(dt)
             if offer is not None:
                 matched += 1
@@ -283,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         samples = []
         for i in range(args.naive_decisions):
             aid = order[i % len(order)]
-            _, dt = timed(lambda: naive.match_for_agent(aid))
+            _, dt = timed(lambda aid=aid: naive.match_for_agent(aid))
             samples.append(dt)
         results["naive_match_for_agent"] = percentiles(samples)
         clear(client, naive.scratch)
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.decisions):
             sid = f"B{i:06d}"
             acd.enqueue(sid, rng.choice(regular), priority=rng.randint(0, 3))
-            offer, dt = timed(lambda: acd.match_for_call(sid))
+            offer, dt = timed(lambda sid=sid: acd.match_for_call(sid))
             samples.append(dt)
             if offer is not None:
                 matched += 1
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.naive_decisions):
             sid = f"N{i:06d}"
             acd.enqueue(sid, rng.choice(regular))
-            _, dt = timed(lambda: naive.match_for_call(sid))
+            _, dt = timed(lambda sid=sid: naive.match_for_call(sid))
             samples.append(dt)
             acd.remove(sid)
         results["naive_match_for_call"] = percentiles(samples)

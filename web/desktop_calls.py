@@ -23,12 +23,12 @@ from contactcenter.acd.interfaces import AVAILABLE
 from contactcenter.acd.models import Queue
 from contactcenter.calls.controls import CallControlError, CallControls
 from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpService
+from contactcenter.contacts.models import Interaction
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.call_ids import CALL_ID
-from contactcenter.contacts.models import Interaction
 from web import database, errors
 from web.extensions import socketio
-from web.services import acd_service, services
+from web.services import services
 
 bp = Blueprint("desktop_calls", __name__, url_prefix="/desktop/calls")
 MAX_BODY = 64 * 1024

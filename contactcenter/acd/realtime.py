@@ -54,9 +54,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import redis
 
@@ -561,7 +562,7 @@ class RealtimeACD:
         now_ms = self._ms(now)
         return [
             self._agent_from(aid, {_s(k): _s(v) for k, v in raw.items()}, now_ms)
-            for aid, raw in zip(ids, pipe.execute())
+            for aid, raw in zip(ids, pipe.execute(), strict=True)
             if raw
         ]
 
@@ -623,7 +624,7 @@ class RealtimeACD:
         for oid in ids:
             pipe.hgetall(self.key("offer:", oid))
         out = []
-        for oid, raw in zip(ids, pipe.execute()):
+        for oid, raw in zip(ids, pipe.execute(), strict=True):
             h = {_s(k): _s(v) for k, v in raw.items()}
             if h.get("state") == "pending":
                 out.append(

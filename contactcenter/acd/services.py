@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping, Union
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,22 +25,21 @@ from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import (
     ACDError,
     AgentProfile,
-    EscalationStep,
     AgentRecord,
     AgentSnapshot,
     CallPosition,
     CallRecord,
     CallSnapshot,
-    Offer,
+    EscalationStep,
     Outcome,
     QueueConfig,
     TickReport,
 )
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter.acd.realtime import RealtimeACD
-from contactcenter.telephony.interfaces import Telephony, TelephonyError
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
+from contactcenter.telephony.interfaces import Telephony, TelephonyError
 
 CALLBACK_PREFIX = "cb-"
 log = logging.getLogger("contactcenter.acd")
@@ -64,7 +64,7 @@ def _ts(value: datetime | None) -> float | None:
 
 
 def _dt(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def escalation_steps(raw: Iterable[Mapping[str, Any]] | None) -> list[EscalationStep]:
@@ -101,7 +101,7 @@ class AcdService:
         self,
         session: Session,
         acd: RealtimeACD,
-        telephony: Union[Telephony, Callable[[], Telephony], None] = None,
+        telephony: Telephony | Callable[[], Telephony] | None = None,
         urls: ConnectUrls | None = None,
         *,
         center_number: str = "",

@@ -98,9 +98,10 @@ import random
 import secrets
 import time
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import redis
 
@@ -122,7 +123,7 @@ from contactcenter.acd.interfaces import (
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.errors import DomainError, Kind
 
-START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DEFAULT_QUEUE = "inbound"
 DEFAULT_WARMUP_HOURS = 0.5
 DEFAULT_TARGET_SECONDS = 20.0
@@ -357,10 +358,10 @@ def ratio_estimate(y: Sequence[float], x: Sequence[float]) -> Estimate:
     if k < 2 or total_x <= 0:
         return Estimate(None, None, None)
     value = float(sum(y)) / total_x
-    residuals = [yb - value * xb for yb, xb in zip(y, x)]
+    residuals = [yb - value * xb for yb, xb in zip(y, x, strict=False)]
     sum_sq = sum(d * d for d in residuals)
     se = math.sqrt(sum_sq / (k * (k - 1))) / (total_x / k)
-    lag1 = sum(a * b for a, b in zip(residuals, residuals[1:])) / sum_sq if sum_sq > 0 else 0.0
+    lag1 = sum(a * b for a, b in itertools.pairwise(residuals)) / sum_sq if sum_sq > 0 else 0.0
     r = min(max(lag1, 0.0), MAX_LAG1)
     return Estimate(value, se * math.sqrt((1 + r) / (1 - r)), lag1)
 
@@ -464,7 +465,7 @@ class Tally:
             lo, b = edge, b + 1
 
     def estimates(self) -> dict[str, Estimate]:
-        agent_ms = [self.agents * (hi - lo) for lo, hi in zip(self.bounds, self.bounds[1:])]
+        agent_ms = [self.agents * (hi - lo) for lo, hi in itertools.pairwise(self.bounds)]
         return {
             "service_level": ratio_estimate(self.within, self.offered),
             "asa_seconds": ratio_estimate([w / 1000 for w in self.wait_ms], self.answered),
@@ -636,7 +637,7 @@ class Plan:
             outcomes, busy = reference_queue(
                 mine, self.staffing[name], answer_delay_ms=self.delay_ms, wrap_ms=self.wrap_ms
             )
-            for call, (answered, wait) in zip(mine, outcomes):
+            for call, (answered, wait) in zip(mine, outcomes, strict=True):
                 if not self.measured(call):
                     continue
                 tallies[None].add_call(call.arrival, answered, wait)
@@ -898,7 +899,7 @@ class Simulation:
                         )
                     heapq.heappop(self._events)
                     self.now_ms = at
-                    manual.set(datetime.fromtimestamp(self._now(), timezone.utc))
+                    manual.set(datetime.fromtimestamp(self._now(), UTC))
                     self.events_handled += 1
                     getattr(self, f"_on_{kind}")(payload)
                 self.now_ms = max(self.now_ms, self.window_end)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -45,7 +46,7 @@ class CarrierUrls:
     control: ControlUrls
 
     @classmethod
-    def under(cls, base_url: str) -> "CarrierUrls":
+    def under(cls, base_url: str) -> CarrierUrls:
         """The URLs of a web app served at `base_url` (its public address, e.g. the demo's);
         the paths are those of `web.hooks` (a test keeps the two the same)."""
         hooks = base_url.rstrip("/") + "/hooks"

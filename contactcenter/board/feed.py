@@ -28,8 +28,9 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -247,7 +248,7 @@ class BoardFeed:
         self._today_wake.set()
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> "BoardFeed":
+    def start(self) -> BoardFeed:
         if not self._threads:
             self._threads = [threading.Thread(target=self._run_live, name="board-feed", daemon=True)]
             if self.sql_in_background:

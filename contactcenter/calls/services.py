@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
+from contactcenter.contacts import interactions
+from contactcenter.contacts.interactions import Recorded
+from contactcenter.contacts.models import Interaction
 from contactcenter.ivr.engine import HandOff, Turn
 from contactcenter.ivr.services import IvrService, leave, write_pending
 from contactcenter.ivr.session import SessionStore
@@ -30,9 +33,6 @@ from contactcenter.telephony.interfaces import (
     Redirect,
     Say,
 )
-from contactcenter.contacts import interactions
-from contactcenter.contacts.interactions import Recorded
-from contactcenter.contacts.models import Interaction
 
 DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 

@@ -27,9 +27,10 @@ extension, and claiming it is one conditional UPDATE, so two clicks or two tabs 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,12 +43,12 @@ from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
 from contactcenter.acd.services import AcdService, callback_key
 from contactcenter.calls.controls import close_hold
 from contactcenter.calls.models import CallAction, WrapUpDraft
+from contactcenter.contacts import interactions
+from contactcenter.contacts.models import Interaction
 from contactcenter.dialer.models import Campaign, DialAttempt
 from contactcenter.errors import DomainError, Kind
-from contactcenter.contacts import interactions
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.access import Viewer, can_see_ticket
-from contactcenter.contacts.models import Interaction
 
 DEFAULT_DISPOSITIONS: tuple[dict[str, str], ...] = (
     {"code": "resolved", "label": "Resolved"},

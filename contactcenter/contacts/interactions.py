@@ -14,15 +14,15 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
-from contactcenter.errors import DomainError, Kind
-from contactcenter.telephony.interfaces import TERMINAL_STATUSES, CallEvent
 from contactcenter.contacts import customers
 from contactcenter.contacts.models import CarrierEvent, Interaction
+from contactcenter.errors import DomainError, Kind
+from contactcenter.telephony.interfaces import TERMINAL_STATUSES, CallEvent
 
 STATUS_RANK = {
     "queued": 0,

@@ -20,9 +20,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +31,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from contactcenter import clock
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
+from contactcenter.contacts import interactions
+from contactcenter.contacts.models import Interaction
 from contactcenter.db import transaction
 from contactcenter.dialer import campaign_dialers, campaigns, outage, outcomes
 from contactcenter.dialer.dialing import CallUrls, StepReport
@@ -46,8 +49,6 @@ from contactcenter.telephony.interfaces import (
     Redirect,
     TelephonyError,
 )
-from contactcenter.contacts import interactions
-from contactcenter.contacts.models import Interaction
 
 log = logging.getLogger("contactcenter.dialer.connect")
 
@@ -113,7 +114,7 @@ class DialerHookUrls:
     hold: str
 
     @classmethod
-    def under(cls, base_url: str) -> "DialerHookUrls":
+    def under(cls, base_url: str) -> DialerHookUrls:
         base = base_url.rstrip("/")
         return cls(f"{base}/hooks/dialer/answer", f"{base}/hooks/dialer/status", f"{base}/hooks/dialer/hold")
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from contactcenter import clock
 from contactcenter.dialer.pacer import Pacer
@@ -23,7 +24,6 @@ from contactcenter.dialer.pacing_vocabulary import (
     OnAnswered,
     agent_state,
 )
-
 
 log = logging.getLogger("contactcenter.dialer.pacer")
 

@@ -8,9 +8,9 @@ import): a number added while a lead waits is still never called.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session

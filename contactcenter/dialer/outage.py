@@ -11,7 +11,8 @@ heard the message and was not connected, so the call counts as abandoned in the 
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import redis
 

@@ -64,12 +64,13 @@ second, and runs a `dialing.CampaignDialer` step for every running campaign.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence
 
 from contactcenter.dialer.compliance import AbandonLedger, LedgerCounts
 from contactcenter.dialer.pacing_estimators import AnswerModel, HandleModel, _phi, binomial_upper_quantile
 from contactcenter.dialer.pacing_vocabulary import (
+    _STATE_ALIASES,
     AVAILABLE,
     AWAY,
     CANCELED,
@@ -79,7 +80,6 @@ from contactcenter.dialer.pacing_vocabulary import (
     RESERVED,
     TALK,
     WRAP,
-    _STATE_ALIASES,
     AgentView,
     Decision,
     PacingConfig,

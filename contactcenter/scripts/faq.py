@@ -13,8 +13,9 @@ offset (relevance has no stable key to page on), capped so a request cannot ask 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session

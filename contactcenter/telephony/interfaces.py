@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping, Protocol, Sequence, Union
+from typing import Protocol
 
 from contactcenter.errors import DomainError, Kind
 
@@ -36,7 +37,7 @@ class Gather:
     """Collect DTMF (or speech); the carrier posts `Digits`/`SpeechResult` to `action`."""
 
     action: str
-    prompts: tuple[Union[Say, Play, Pause], ...] = ()
+    prompts: tuple[Say | Play | Pause, ...] = ()
     num_digits: int | None = None
     timeout: int = 5
     finish_on_key: str = "#"
@@ -96,7 +97,7 @@ class Hangup:
     pass
 
 
-Instruction = Union[Say, Play, Pause, Gather, Redirect, Enqueue, Conference, Dial, Record, Hangup]
+Instruction = Say | Play | Pause | Gather | Redirect | Enqueue | Conference | Dial | Record | Hangup
 
 
 # ----------------------------------------------------------------------------- events

@@ -35,19 +35,32 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
-    ARRAY, Boolean, ColumnElement, Select, Text, all_, and_, bindparam, column, func, literal_column, select, table,
+    ARRAY,
+    Boolean,
+    ColumnElement,
+    Select,
+    Text,
+    all_,
+    and_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
     text,
 )
 from sqlalchemy.orm import Session, selectinload
 
 from contactcenter import phones
+from contactcenter.contacts.models import Customer, CustomerPhone
 from contactcenter.errors import DomainError
 from contactcenter.tickets.models import Ticket, TicketComment
-from contactcenter.contacts.models import Customer, CustomerPhone
 
 MAX_TERMS = 16
 MAX_TERM_LENGTH = 64

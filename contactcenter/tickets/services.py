@@ -26,16 +26,17 @@ the ticket are the agent's responses to the customer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, select, type_coerce
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import ColumnElement, exists, func, inspect as sa_inspect, literal, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets import sla
 from contactcenter.tickets.models import (
@@ -50,7 +51,6 @@ from contactcenter.tickets.models import (
     TicketPriority,
     TicketStatus,
 )
-from contactcenter.contacts.models import Customer, Interaction
 
 
 class TicketError(DomainError, ValueError):

@@ -140,5 +140,5 @@ def test_fakeredis_and_redis_give_identical_results(redis_client: redis.Redis) -
     real_log = _random_day(real, seed=5)
     embedded_log = _random_day(embedded, seed=5)
     assert len(real_log) == len(embedded_log)
-    for i, (a, b) in enumerate(zip(real_log, embedded_log)):
+    for i, (a, b) in enumerate(zip(real_log, embedded_log, strict=True)):
         assert a == b, f"step {i} differs"

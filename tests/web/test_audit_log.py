@@ -14,8 +14,8 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.audit.models import AuditEntry, AuditLogIsAppendOnly
 from contactcenter.audit.services import Origin, record
-from contactcenter.tickets.api_tokens import issue
 from contactcenter.contacts.models import Interaction
+from contactcenter.tickets.api_tokens import issue
 from tests.support.dialer import gen_campaign
 from tests.support.factories import PASSWORD, call_sid, gen_customer, gen_queue, gen_staff
 

@@ -9,7 +9,6 @@ from contactcenter.accounts.models import User
 from contactcenter.tickets import api_tokens
 from contactcenter.tickets.models import ApiToken
 from web import database
-from web.audit import audit
 from web.api import render
 from web.api.core import (
     MAX_ID,
@@ -26,6 +25,7 @@ from web.api.core import (
     require_write,
     viewer,
 )
+from web.audit import audit
 
 
 def audit_token(action: str, token: ApiToken) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contactcenter.accounts.models import User
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.models import (
     ApiToken,
     BusinessCalendarRecord,
@@ -14,7 +15,6 @@ from contactcenter.tickets.models import (
     TicketEvent,
     TicketSla,
 )
-from contactcenter.contacts.models import Customer, Interaction
 from web.api.core import finite, iso
 
 

@@ -10,8 +10,9 @@ from flask import Response, jsonify
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from contactcenter.tickets import access, services, sla
 from contactcenter.app.tasks import tickets as tasks
+from contactcenter.contacts.models import Interaction
+from contactcenter.tickets import access, services, sla
 from contactcenter.tickets.models import (
     CHANNELS,
     Ticket,
@@ -22,7 +23,6 @@ from contactcenter.tickets.models import (
     TicketSla,
     TicketStatus,
 )
-from contactcenter.contacts.models import Interaction
 from web import database
 from web.api import render
 from web.api.core import (
@@ -30,9 +30,9 @@ from web.api.core import (
     Query,
     body_id,
     created,
+    current_redis,
     cursor_id,
     cursor_instant_id,
-    current_redis,
     encode_cursor,
     fail,
     json_body,

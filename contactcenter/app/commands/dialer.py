@@ -178,10 +178,9 @@ def pacer_command(base_url: str, tick_s: float, max_steps: int | None) -> None:
     import threading
 
     from contactcenter.app import runtime
-    from contactcenter.dialer.connect import build_worker
-
-    from contactcenter.config import load_settings
     from contactcenter.app.startup_checks import stores_problem
+    from contactcenter.config import load_settings
+    from contactcenter.dialer.connect import build_worker
 
     settings = load_settings()
     if settings.uses_embedded_redis:

@@ -12,8 +12,8 @@ where Twilio does the same (<Gather>, <Record>).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Union
 from urllib.parse import urljoin
 
 MAX_TWIML_BYTES = 256 * 1024
@@ -73,7 +73,7 @@ class Pause:
     length: int = 1
 
 
-Prompt = Union[Say, Play, Pause]
+Prompt = Say | Play | Pause
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class SipNoun:
     uri: str
 
 
-DialTarget = Union[ConferenceNoun, NumberNoun, ClientNoun, QueueNoun, SipNoun]
+DialTarget = ConferenceNoun | NumberNoun | ClientNoun | QueueNoun | SipNoun
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ class Record:
     recording_status_callback_method: str = "POST"
 
 
-Verb = Union[Say, Play, Pause, Gather, Redirect, Enqueue, Leave, Hangup, Reject, Dial, Record]
+Verb = Say | Play | Pause | Gather | Redirect | Enqueue | Leave | Hangup | Reject | Dial | Record
 
 
 @dataclass(frozen=True)
