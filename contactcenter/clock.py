@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 
 class Clock(Protocol):
@@ -72,8 +72,11 @@ def install(clock: Clock) -> Clock:
     return previous
 
 
+AnyClock = TypeVar("AnyClock", bound=Clock)
+
+
 @contextmanager
-def using(clock: Clock) -> Iterator[Clock]:
+def using(clock: AnyClock) -> Iterator[AnyClock]:
     previous = install(clock)
     try:
         yield clock

@@ -10,6 +10,7 @@ one dispatcher, so the socket path makes exactly the same checks as the HTTP one
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -197,7 +198,7 @@ def targets() -> Response:
     session = database.session()
     acd = database.runtime().acd
     free = {a.agent_id for a in acd.agents() if a.state == AVAILABLE}
-    agents = [] if not free else session.scalars(
+    agents: Iterable[User] = [] if not free else session.scalars(
         select(User).where(User.id.in_([int(a) for a in free if a.isdigit()]), User.id != current_user.id)
         .order_by(User.display_name)
     )

@@ -21,7 +21,7 @@ class _Gunicorn:
     def run(app_factory: Callable[[], Flask], options: dict[str, Any]) -> None:
         from gunicorn.app.base import BaseApplication
 
-        class Application(BaseApplication):  # type: ignore[misc]
+        class Application(BaseApplication):
             def load_config(self) -> None:
                 for key, value in options.items():
                     self.cfg.set(key, value)

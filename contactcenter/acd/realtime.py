@@ -135,7 +135,7 @@ def _scored(flat: Sequence[Any]) -> list[tuple[str, float]]:
 
 
 def _opt_float(value: str | None) -> float | None:
-    return None if value in (None, "") else int(value) / 1000  # type: ignore[arg-type]
+    return None if value in (None, "") else int(value) / 1000
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ class RealtimeACD:
     def _run(self, name: str, now: float | None, *args: Any, auto: bool | None = None, events: bool = True) -> _Reply:
         """Run one script. With events=False (and no listeners) the events are published but
         not decoded here, which keeps the hot matching path short."""
-        header = [
+        header: list[str | int] = [
             self.prefix,
             self._ms(now),
             secrets.token_hex(3),

@@ -245,7 +245,7 @@ class AcdService:
             self._keep_in_router(existing, queue)
             return existing
         if priority is None:
-            priority = snapshot.priority if waiting else (call.priority or 0)
+            priority = snapshot.priority if snapshot is not None and waiting else (call.priority or 0)
         request = CallbackRequest(
             interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=queue.id,
             priority=max(0, min(priority, 899)), place_at=call.queued_at or call.arrived_at,
@@ -297,6 +297,8 @@ class AcdService:
         )
         due = []
         for call, max_wait in candidates:
+            # The query keeps only queued calls in queues with a max wait.
+            assert call.queued_at is not None and max_wait is not None
             if (now - call.queued_at).total_seconds() < max_wait:
                 continue
             snapshot = self.acd.call_snapshot(call.call_sid)
@@ -372,7 +374,7 @@ class AcdService:
     def telephony(self) -> Telephony | None:
         """The carrier, built on first use (enqueueing and announcements never need it)."""
         if self._telephony is not None and not hasattr(self._telephony, "redirect"):
-            self._telephony = self._telephony()  # type: ignore[operator]
+            self._telephony = self._telephony()
         return self._telephony  # type: ignore[return-value]
 
     def _carrier(self) -> Telephony | None:
@@ -400,9 +402,9 @@ class AcdService:
         call = self.interaction(call_sid)
         try:
             # The caller leaves the queue's hold music for the conference...
-            self.telephony.redirect(call_sid, f"{self.urls.connect}?call={call_sid}")
+            telephony.redirect(call_sid, f"{self.urls.connect}?call={call_sid}")
             # ...and the agent's audio leg is added to it.
-            self.telephony.add_participant(
+            telephony.add_participant(
                 conference_name(call_sid), to, call.to_number if call else self.center_number,
                 status_callback=f"{self.urls.agent_status}?call={call_sid}&agent={agent_id}",
                 label=agent_label(agent_id),
@@ -566,19 +568,20 @@ def save_queue(session: Session, queue: Queue | None, **values: Any) -> Queue:
     if strategy not in STRATEGIES:
         raise ACDError(f"strategy must be one of {', '.join(STRATEGIES)}")
 
-    def whole(key: str, lo: int, hi: int, optional: bool = False) -> int | None:
+    def whole(key: str, lo: int, hi: int) -> int:
         raw = values.get(key)
-        if raw is None and optional:
-            return None
         if isinstance(raw, bool) or not isinstance(raw, int) or not lo <= raw <= hi:
             raise ACDError(f"{key.replace('_', ' ')} must be a whole number {lo}–{hi}")
         return raw
 
+    def optional_whole(key: str, lo: int, hi: int) -> int | None:
+        return None if values.get(key) is None else whole(key, lo, hi)
+
     priority = whole("priority", 0, 899)
     wrap_up_s = whole("wrap_up_s", 0, 3600)
     sl_threshold_s = whole("sl_threshold_s", 1, 3600)
-    max_wait_s = whole("max_wait_s", 1, 86400, optional=True)
-    max_length = whole("max_length", 1, 100000, optional=True)
+    max_wait_s = optional_whole("max_wait_s", 1, 86400)
+    max_length = optional_whole("max_length", 1, 100000)
     sl_target = values.get("sl_target")
     if not isinstance(sl_target, (int, float)) or isinstance(sl_target, bool) or not 0 < sl_target <= 1:
         raise ACDError("service-level target must be a share above 0 and at most 1")

@@ -569,7 +569,7 @@ class Plan:
 
     def tallies(self) -> dict[str | None, Tally]:
         """Empty tallies: None for the whole center, then one per queue."""
-        out = {None: Tally(self.bounds, self.cfg.agents, self.target_ms)}
+        out: dict[str | None, Tally] = {None: Tally(self.bounds, self.cfg.agents, self.target_ms)}
         for name in self.queue_names:
             out[name] = Tally(self.bounds, self.staffing[name], self.target_ms)
         return out

@@ -88,7 +88,7 @@ def replay(runtime: Runtime, limit: int = 500) -> int:
         except (MalformedWebhook, KeyError, ValueError, LookupError, IntegrityError, DataError) as exc:
             log.error("outbox entry cannot apply (%s); kept aside", type(exc).__name__)
             client.rpush(DEAD_KEY, raw)
-        client.lrem(OUTBOX_KEY, 1, raw)
+        client.lrem(OUTBOX_KEY, 1, raw)  # type: ignore[arg-type]  # redis-py annotates the value as str; bytes work
         done += 1
     if done:
         log.info("outbox: %d webhook(s) written to the store", done)

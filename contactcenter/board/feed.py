@@ -287,7 +287,7 @@ class BoardFeed:
         else:
             changed, removed = self._diff.merge(self.source.agent_rows(cache, dirty or set()))
         queues, current = self.source.queues(cache)
-        board = {"queues": queues, "dialer": cache.dialer, "today_at": cache.computed_at,
+        board: dict[str, Any] = {"queues": queues, "dialer": cache.dialer, "today_at": cache.computed_at,
                  "totals": stats.agent_totals(self._diff.rows.values())}
         new_alerts = alerts.started(current, self._alert_keys)
         self._alert_keys = {a.key for a in current}

@@ -131,7 +131,7 @@ class CallControls:
     @property
     def telephony(self) -> Telephony:
         if not hasattr(self._telephony, "update_participant"):
-            self._telephony = self._telephony()  # type: ignore[operator]
+            self._telephony = self._telephony()
         return self._telephony  # type: ignore[return-value]
 
     # -- reading --------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ class SupervisionService:
     def telephony(self) -> Telephony:
         """The carrier, built on first use: refusing a request never needs one."""
         if not hasattr(self._telephony, "add_participant"):
-            self._telephony = self._telephony()  # type: ignore[operator]
+            self._telephony = self._telephony()
         return self._telephony  # type: ignore[return-value]
 
     # -- reading -------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -79,7 +79,8 @@ def _insert_events(session: Session, interaction_id: int, rows: list[dict[str, A
     on the same retry, without a savepoint round trip. Returns how many rows were new."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(CarrierEvent).values([{**row, "interaction_id": interaction_id} for row in rows])
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    # An INSERT's result is a CursorResult, which has the rowcount; Session.execute is typed for any statement.
+    result = cast(CursorResult[Any], session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"])))
     return int(result.rowcount or 0)
 
 

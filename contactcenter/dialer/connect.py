@@ -143,14 +143,14 @@ class OutboundCalls:
     def _attempt(self, attempt_id: int, call_sid: str) -> DialAttempt:
         attempt = self.session.get(DialAttempt, attempt_id)
         if attempt is None:
-            raise UnknownAttempt(attempt_id)
+            raise UnknownAttempt(str(attempt_id))
         if attempt.call_sid is None:
             # The carrier may call back before the dialer has written the call id.
             attempt.call_sid = call_sid
             attempt.placed_at = attempt.placed_at or clock.now()
             self.session.flush()
         elif attempt.call_sid != call_sid:
-            raise UnknownAttempt(attempt_id)
+            raise UnknownAttempt(str(attempt_id))
         return attempt
 
     def _interaction(self, attempt: DialAttempt, event: CallEvent) -> Interaction:
@@ -381,6 +381,8 @@ class OutboundConnector:
                 DialAttempt.ended_at.is_(None), DialAttempt.call_sid.is_not(None),
             ))
             for attempt in list(waiting):
+                # The query keeps only answered attempts with a call.
+                assert attempt.call_sid is not None and attempt.answered_at is not None
                 agent_id, at = _connected_agent(session, self.acd, attempt)
                 if agent_id is not None:
                     events += outcomes.mark_connected(session, attempt.call_sid, agent_id, at)[1]

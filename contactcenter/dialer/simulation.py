@@ -252,7 +252,8 @@ class Simulation:
         sigma2 = math.log(1 + config.talk_cv**2)
         self._talk_mu = math.log(talk_mean) - sigma2 / 2
         self._talk_sigma = math.sqrt(sigma2)
-        pacing = dict(
+        # Keyword arguments of PacingConfig, overridden by the scenario's own (untyped) pacing settings.
+        pacing: dict[str, Any] = dict(
             mode=config.mode,
             abandon_cap=config.abandon_cap,
             period_s=rules.period_s,

@@ -468,5 +468,6 @@ def csat_by_day(session: Session, first: date, last: date, *, time_zone: str = "
     )
     days: dict[date, list[int]] = {}
     for arrived_at, score in rows:
+        assert score is not None  # the query keeps only rated calls
         days.setdefault(arrived_at.astimezone(window.tz).date(), []).append(score)
     return [CsatDay(day, len(scores), sum(scores) / len(scores)) for day, scores in sorted(days.items())]

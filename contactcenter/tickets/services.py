@@ -418,7 +418,7 @@ def _validated(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
             record = session.get(model, ref) if 0 < ref < 2**31 else None
             if record is None:
                 raise TicketError(f"{label} {ref} does not exist")
-            if model is User and not record.active:
+            if isinstance(record, User) and not record.active:
                 raise TicketError(f"user {ref} is not active")
         out[field] = ref
     if "tags" in values:

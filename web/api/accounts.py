@@ -67,9 +67,10 @@ def create_token() -> tuple[Response, int]:
         if not viewer().is_admin:
             fail(403, "forbidden", "only admins create tokens for other people")
         user_id = body_id(data, "user_id")
-        owner = session.get(User, user_id)
-        if owner is None:
+        other = session.get(User, user_id)
+        if other is None:
             fail(422, "validation_failed", f"user {user_id} does not exist")
+        owner = other
     read_only = data.get("read_only", False)
     if not isinstance(read_only, bool):
         fail(422, "validation_failed", "read_only must be true or false")

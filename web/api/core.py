@@ -119,7 +119,7 @@ def authenticate_request() -> Response | None:
 
 
 def principal() -> Principal:
-    return g.api_principal  # type: ignore[no-any-return]
+    return g.api_principal
 
 
 def viewer() -> Viewer:

@@ -97,13 +97,13 @@ def list_tickets() -> Response:
     tag = q.text("tag", 40)
     if tag is not None:
         stmt = stmt.where(services.has_tag(session, tag))
-    for key, column, op in (
+    for key, at_column, op in (
         ("created_after", Ticket.created_at, "ge"), ("created_before", Ticket.created_at, "lt"),
         ("updated_after", Ticket.updated_at, "ge"), ("updated_before", Ticket.updated_at, "lt"),
     ):
-        value = q.instant(key)
-        if value is not None:
-            stmt = stmt.where(column >= value if op == "ge" else column < value)
+        instant = q.instant(key)
+        if instant is not None:
+            stmt = stmt.where(at_column >= instant if op == "ge" else at_column < instant)
     due = q.instant("sla_due_before")
     if due is not None:
         stmt = stmt.where(Ticket.id.in_(

@@ -20,7 +20,7 @@ from werkzeug.test import Client
 log = logging.getLogger("contactcenter.telephony.simulator.http")
 
 
-class SimulatorHttpClient(HttpClient):  # type: ignore[misc]  # twilio ships no type hints
+class SimulatorHttpClient(HttpClient):
     """Send Twilio API requests to a simulator REST app: a WSGI app (in process) or a base URL."""
 
     def __init__(self, target: Any, *, timeout: float | None = 15.0) -> None:

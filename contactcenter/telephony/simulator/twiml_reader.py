@@ -317,7 +317,7 @@ def _events(element: ET.Element, name: str, allowed: frozenset[str], default: st
     unknown = [event for event in events if event not in allowed]
     if unknown or (raw is not None and not events):
         raise TwimlError(
-            f"<{element.tag}> {name} has an unknown event {(unknown or [raw])[0]!r} "
+            f"<{element.tag}> {name} has an unknown event {unknown[0] if unknown else raw!r} "
             f"(known: {', '.join(sorted(allowed))})", SCHEMA_VALIDATION,
         )
     return frozenset(events)
