@@ -359,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results))
         return 0
     s = results["setup"]
-    print(f"ACD routing: {s['agents']} agents x {s['skills']} skills, {s['queues']} queues, {s['waiting_calls']} waiting calls (Redis {s['redis_version']})")
+    print(f"ACD routing: {s['agents']} agents x {s['skills']} skills, {s['queues']} queues, "
+          f"{s['waiting_calls']} waiting calls (Redis {s['redis_version']})")
     print(f"rebuild (atomic, from plain data): {results['rebuild_ms']} ms")
     for name in ("match_for_agent", "naive_match_for_agent", "match_for_call", "naive_match_for_call"):
         r = results[name]
@@ -368,14 +369,17 @@ def main(argv: list[str] | None = None) -> int:
             f"p99 {r['p99_ms']:.3f} ms   max {r['max_ms']:.3f} ms   (n={r['decisions']})"
         )
     d = results["dispatch"]
-    print(f"dispatch               {d['offers']} offers in one pass, {d['ms']} ms ({d['decisions_per_s']:.0f} decisions/s)")
+    print(f"dispatch               {d['offers']} offers in one pass, {d['ms']} ms "
+          f"({d['decisions_per_s']:.0f} decisions/s)")
     if "concurrent_match_for_call" in results:
         c = results["concurrent_match_for_call"]
         print(
-            f"match_for_call x{c['clients']} clients {c['decisions_per_s']:>7.1f} decisions/s   p50 {c['p50_ms']:.3f} ms   "
-            f"p99 {c['p99_ms']:.3f} ms   ({c['decisions']} calls placed at once, {c['offers']} offers, {c['wall_ms']} ms)"
+            f"match_for_call x{c['clients']} clients {c['decisions_per_s']:>7.1f} decisions/s   "
+            f"p50 {c['p50_ms']:.3f} ms   p99 {c['p99_ms']:.3f} ms   "
+            f"({c['decisions']} calls placed at once, {c['offers']} offers, {c['wall_ms']} ms)"
         )
-    print(f"speed-up over the naive scan: match_for_call x{results['ratio_match_for_call']}, match_for_agent x{results['ratio_match_for_agent']}")
+    print(f"speed-up over the naive scan: match_for_call x{results['ratio_match_for_call']}, "
+          f"match_for_agent x{results['ratio_match_for_agent']}")
     return 0
 
 

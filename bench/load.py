@@ -338,7 +338,8 @@ def _log_problems(paths: list[Path]) -> dict[str, Any]:
                 continue
             if not isinstance(entry, dict) or entry.get("level") not in ("WARNING", "ERROR", "CRITICAL"):
                 continue
-            key = f"{path.stem.rstrip('0123456789')}: {entry.get('level')} {entry.get('logger')}: {str(entry.get('msg'))[:120]}"
+            key = (f"{path.stem.rstrip('0123456789')}: {entry.get('level')} {entry.get('logger')}: "
+                   f"{str(entry.get('msg'))[:120]}")
             counts[key] += 1
             if len(samples) < 10 and entry.get("level") != "WARNING":
                 samples.append(line[:600])
@@ -839,7 +840,8 @@ def _print(r: dict[str, Any]) -> None:
     if s["examples"]:
         print(f"examples: {s['examples']}")
     print(f"every call ended in a terminal state with exactly one interaction, answered at most once: "
-          f"{'yes' if r['passed'] else 'NO'} (lost {r['lost_calls']}, duplicated {r['duplicated_calls']}); logs {r['logs']}")
+          f"{'yes' if r['passed'] else 'NO'} (lost {r['lost_calls']}, duplicated {r['duplicated_calls']}); "
+          f"logs {r['logs']}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Every state change is one Lua script (`contactcenter/acd/lua/`), so matching is atomic however
 many web and worker processes run: a call is offered to one agent at a time, an agent holds at
-most one offer or one call, and two agents answering at once cannot both win. The rules themselves (queue order, escalation tiers,
-strategies) are stated in `contactcenter.acd.strategies`; the scripts apply them.
+most one offer or one call, and two agents answering at once cannot both win. The rules themselves
+(queue order, escalation tiers, strategies) are stated in `contactcenter.acd.strategies`; the
+scripts apply them.
 
 Redis layout (P = "{acd}:" or "{acd}:<namespace>:"; one hash tag, so one cluster slot):
     P seq                 counter: queue sequence numbers and offer ids (kept across rebuilds)

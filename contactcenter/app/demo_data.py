@@ -54,7 +54,10 @@ FAQ = (
     ("Where is my order?", "Order status is available by phone (press 1) or on the website under My orders.", ["orders"]),
     ("How do I get a refund?", "Refunds go back to the original payment method within 5 business days.", ["billing", "refund"]),
     ("Resetting your router", "Hold the reset button for 10 seconds, wait two minutes, then reconnect.", ["technical"]),
-    ("Business hours", "Our office is open Monday to Friday, 08:00 to 20:00 Eastern time; the night team answers calls at any other hour, and callers can leave a message (press 8) or ask for a callback (press 3).", ["general"]),
+    ("Business hours",
+     "Our office is open Monday to Friday, 08:00 to 20:00 Eastern time; the night team answers calls "
+     "at any other hour, and callers can leave a message (press 8) or ask for a callback (press 3).",
+     ["general"]),
 )
 DISPOSITIONS = ("resolved", "follow-up", "refund-issued", "escalated")
 # Ticket SLAs are measured in office hours: a ticket opened on Friday evening is not late on Monday.
