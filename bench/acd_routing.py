@@ -32,8 +32,9 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -142,7 +143,7 @@ class Naive:
             pipe.hgetall(self.acd.key("agent:", aid))
         cfg = self.configs[call["q"]]
         best: tuple[float, str] | None = None
-        for aid, raw in zip(ids, pipe.execute()):
+        for aid, raw in zip(ids, pipe.execute(), strict=True):
             agent = self._decode(raw)
             if agent["state"] != "available" or call["q"] not in agent["queues"].split(","):
                 continue
@@ -178,7 +179,7 @@ class Naive:
         for member, _ in members:
             pipe.hgetall(self.acd.key("call:", member[16:]))
         best: tuple[float, str] | None = None
-        for (member, score), raw in zip(members, pipe.execute()):
+        for (member, score), raw in zip(members, pipe.execute(), strict=True):
             call = self._decode(raw)
             q = call["q"]
             if strategies.is_eligible(skills, queues, q, self.tiers[q], self.configs[q].required_skills, now_ms - int(call["enq"])):
@@ -199,7 +200,7 @@ def _client(url: str, namespace: str, sids: list[str], barrier: Any, out: Any) -
     barrier.wait(timeout=120)
     samples = []
     for sid in sids:
-        _, dt = timed(lambda: acd.match_for_call(sid))
+        _, dt = timed(lambda sid=sid: acd.match_for_call(sid))
         samples.append(dt)
     out.put((samples, time.perf_counter()))
 
@@ -269,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.decisions):
             aid = order[i % len(order)]
             acd.set_state(aid, "available")
-            offer, dt = timed(lambda: acd.match_for_agent(aid))
+            offer, dt = timed(lambda aid=aid: acd.match_for_agent(aid))
             samples.append(dt)
             if offer is not None:
                 matched += 1
@@ -283,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         samples = []
         for i in range(args.naive_decisions):
             aid = order[i % len(order)]
-            _, dt = timed(lambda: naive.match_for_agent(aid))
+            _, dt = timed(lambda aid=aid: naive.match_for_agent(aid))
             samples.append(dt)
         results["naive_match_for_agent"] = percentiles(samples)
         clear(client, naive.scratch)
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.decisions):
             sid = f"B{i:06d}"
             acd.enqueue(sid, rng.choice(regular), priority=rng.randint(0, 3))
-            offer, dt = timed(lambda: acd.match_for_call(sid))
+            offer, dt = timed(lambda sid=sid: acd.match_for_call(sid))
             samples.append(dt)
             if offer is not None:
                 matched += 1
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.naive_decisions):
             sid = f"N{i:06d}"
             acd.enqueue(sid, rng.choice(regular))
-            _, dt = timed(lambda: naive.match_for_call(sid))
+            _, dt = timed(lambda sid=sid: naive.match_for_call(sid))
             samples.append(dt)
             acd.remove(sid)
         results["naive_match_for_call"] = percentiles(samples)
@@ -358,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results))
         return 0
     s = results["setup"]
-    print(f"ACD routing: {s['agents']} agents x {s['skills']} skills, {s['queues']} queues, {s['waiting_calls']} waiting calls (Redis {s['redis_version']})")
+    print(f"ACD routing: {s['agents']} agents x {s['skills']} skills, {s['queues']} queues, "
+          f"{s['waiting_calls']} waiting calls (Redis {s['redis_version']})")
     print(f"rebuild (atomic, from plain data): {results['rebuild_ms']} ms")
     for name in ("match_for_agent", "naive_match_for_agent", "match_for_call", "naive_match_for_call"):
         r = results[name]
@@ -367,14 +369,17 @@ def main(argv: list[str] | None = None) -> int:
             f"p99 {r['p99_ms']:.3f} ms   max {r['max_ms']:.3f} ms   (n={r['decisions']})"
         )
     d = results["dispatch"]
-    print(f"dispatch               {d['offers']} offers in one pass, {d['ms']} ms ({d['decisions_per_s']:.0f} decisions/s)")
+    print(f"dispatch               {d['offers']} offers in one pass, {d['ms']} ms "
+          f"({d['decisions_per_s']:.0f} decisions/s)")
     if "concurrent_match_for_call" in results:
         c = results["concurrent_match_for_call"]
         print(
-            f"match_for_call x{c['clients']} clients {c['decisions_per_s']:>7.1f} decisions/s   p50 {c['p50_ms']:.3f} ms   "
-            f"p99 {c['p99_ms']:.3f} ms   ({c['decisions']} calls placed at once, {c['offers']} offers, {c['wall_ms']} ms)"
+            f"match_for_call x{c['clients']} clients {c['decisions_per_s']:>7.1f} decisions/s   "
+            f"p50 {c['p50_ms']:.3f} ms   p99 {c['p99_ms']:.3f} ms   "
+            f"({c['decisions']} calls placed at once, {c['offers']} offers, {c['wall_ms']} ms)"
         )
-    print(f"speed-up over the naive scan: match_for_call x{results['ratio_match_for_call']}, match_for_agent x{results['ratio_match_for_agent']}")
+    print(f"speed-up over the naive scan: match_for_call x{results['ratio_match_for_call']}, "
+          f"match_for_agent x{results['ratio_match_for_agent']}")
     return 0
 
 

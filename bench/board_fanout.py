@@ -55,8 +55,8 @@ def _seed(url: str, agents: int, supervisors: int, calls_today: int) -> list[int
     from contactcenter import clock
     from contactcenter.accounts.models import User
     from contactcenter.acd.models import Queue, QueueMembership
-    from contactcenter.db import make_engine, make_sessionmaker, transaction
     from contactcenter.contacts.models import Interaction
+    from contactcenter.db import make_engine, make_sessionmaker, transaction
 
     engine = make_engine(url)
     digest = generate_password_hash(PASSWORD)

@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['seed']:>4}  {p['occupancy']:>8.4f}  {p['abandon_rate']:>8.2%}  {q['occupancy']:>8.4f}  "
               f"{q['abandon_rate']:>8.2%}  {r['occupancy_ratio']:>6.3f}  {'yes' if r['goal_met'] else 'NO'}")
     print(f"mean  {summary['predictive_occupancy']:>8.4f}  {summary['predictive_abandon_rate']:>8.2%}  "
-          f"{summary['progressive_occupancy']:>8.4f}  {summary['progressive_abandon_rate']:>8.2%}  {summary['occupancy_ratio']:>6.3f}")
+          f"{summary['progressive_occupancy']:>8.4f}  {summary['progressive_abandon_rate']:>8.2%}  "
+          f"{summary['occupancy_ratio']:>6.3f}")
     print(f"talk minutes per agent-hour: predictive {summary['predictive_talk_min_per_agent_hour']}, "
           f"progressive {summary['progressive_talk_min_per_agent_hour']}")
     print(f"goal (predictive occupancy >= 0.90, abandon <= 3 %, above progressive) met on every seed: "

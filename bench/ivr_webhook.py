@@ -24,9 +24,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import requests
 
@@ -48,8 +48,8 @@ def _params(sid: str, **extra: str) -> dict[str, str]:
 
 def _seed(url: str) -> None:
     from contactcenter.acd.models import Queue
-    from contactcenter.db import make_engine, make_sessionmaker, transaction
     from contactcenter.contacts.customers import create_customer
+    from contactcenter.db import make_engine, make_sessionmaker, transaction
     from contactcenter.tickets.services import open_ticket
 
     engine = make_engine(url)

@@ -47,9 +47,10 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -249,9 +250,9 @@ def _seed(url: str, agents: int, wrap_up_s: int) -> tuple[list[int], int]:
 
     from contactcenter.accounts import services as accounts
     from contactcenter.acd.models import Queue, QueueMembership
-    from contactcenter.db import make_engine, make_sessionmaker, transaction
     from contactcenter.app.demo_data import seed
     from contactcenter.contacts.models import Interaction
+    from contactcenter.db import make_engine, make_sessionmaker, transaction
 
     engine = make_engine(url)
     password = secrets.token_hex(12)
@@ -337,7 +338,8 @@ def _log_problems(paths: list[Path]) -> dict[str, Any]:
                 continue
             if not isinstance(entry, dict) or entry.get("level") not in ("WARNING", "ERROR", "CRITICAL"):
                 continue
-            key = f"{path.stem.rstrip('0123456789')}: {entry.get('level')} {entry.get('logger')}: {str(entry.get('msg'))[:120]}"
+            key = (f"{path.stem.rstrip('0123456789')}: {entry.get('level')} {entry.get('logger')}: "
+                   f"{str(entry.get('msg'))[:120]}")
             counts[key] += 1
             if len(samples) < 10 and entry.get("level") != "WARNING":
                 samples.append(line[:600])
@@ -413,8 +415,8 @@ def _check(url: str, carrier: Any, placed: list[Any], first_new_interaction: int
     from sqlalchemy import func, select
 
     from contactcenter.acd.models import AgentStateChange
-    from contactcenter.db import make_engine, make_sessionmaker
     from contactcenter.contacts.models import Interaction
+    from contactcenter.db import make_engine, make_sessionmaker
 
     sids = [h.sid for h in placed]
     sid_set = set(sids)
@@ -582,13 +584,12 @@ def main() -> int:
 
     import logging
 
-    from contactcenter.app import runtime as runtime_mod
-    from contactcenter.app import ticker
+    from contactcenter.app import runtime as runtime_mod, ticker
+    from contactcenter.app.demo_data import CUSTOMERS
+    from contactcenter.app.recovery import BUILT_KEY
     from contactcenter.app.services import CarrierUrls
     from contactcenter.app.simulated_agents import SimulatedAgents
     from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, load_settings
-    from contactcenter.app.demo_data import CUSTOMERS
-    from contactcenter.app.recovery import BUILT_KEY
     from contactcenter.telephony.simulator import Callee, InboundTraffic, SimulatedCarrier, SimulatorServer
     from contactcenter.telephony.simulator.traffic import caller_numbers
 
@@ -839,7 +840,8 @@ def _print(r: dict[str, Any]) -> None:
     if s["examples"]:
         print(f"examples: {s['examples']}")
     print(f"every call ended in a terminal state with exactly one interaction, answered at most once: "
-          f"{'yes' if r['passed'] else 'NO'} (lost {r['lost_calls']}, duplicated {r['duplicated_calls']}); logs {r['logs']}")
+          f"{'yes' if r['passed'] else 'NO'} (lost {r['lost_calls']}, duplicated {r['duplicated_calls']}); "
+          f"logs {r['logs']}")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import redis  # noqa: E402
 import requests  # noqa: E402
 import socketio  # noqa: E402
-
 import store  # noqa: E402
 from _support import REDIS_URL, gunicorn, percentile  # noqa: E402
 

@@ -32,12 +32,15 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from datetime import UTC
 
 from _support import drop_schema, kept_schema, percentile, scratch_schema, summary  # noqa: E402
 
@@ -102,12 +105,13 @@ def _copy(conn: Any, sql: str, rows: Iterator[tuple[Any, ...]], progress: Progre
 
 def seed(url: str, customers: int, tickets: int, rng: random.Random, quiet: bool,
          comments: int = 0) -> tuple[list[str], float]:
+    from datetime import datetime, timedelta
+
     import psycopg
-    from datetime import datetime, timedelta, timezone
 
     words = vocabulary(rng)
     weights = [1 / (rank + 1) for rank in range(len(words))]
-    t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     started = time.perf_counter()
     with psycopg.connect(dsn) as conn:
@@ -182,8 +186,9 @@ def _schema(args: argparse.Namespace) -> Iterator[tuple[str, bool]]:
 
 
 def _is_seeded(url: str) -> bool:
-    from contactcenter.db import make_engine
     from sqlalchemy import inspect
+
+    from contactcenter.db import make_engine
 
     engine = make_engine(url)
     try:
@@ -193,8 +198,9 @@ def _is_seeded(url: str) -> bool:
 
 
 def _mark_seeded(url: str) -> None:
-    from contactcenter.db import make_engine
     from sqlalchemy import text
+
+    from contactcenter.db import make_engine
 
     engine = make_engine(url)
     try:
@@ -236,10 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.drop and not args.reuse:
         parser.error("--drop goes with --reuse (a throw-away schema is always dropped)")
 
-    from contactcenter.db import make_engine
-    from contactcenter.contacts.customers import find_by_phone
-    from contactcenter.tickets.search import search_tickets
     from sqlalchemy.orm import Session
+
+    from contactcenter.contacts.customers import find_by_phone
+    from contactcenter.db import make_engine
+    from contactcenter.tickets.search import search_tickets
 
     # Queries come from a generator of their own, so a run on a reused schema measures the
     # same queries as the run that seeded it.

@@ -30,17 +30,18 @@ Edges on DST days
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contactcenter.errors import DomainError, Kind
 
-UTC = timezone.utc
 END_OF_DAY = time(0, 0)  # as an interval *end*: 24:00
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -160,7 +161,7 @@ def _normalize_day(weekday: int, intervals: Iterable[Interval]) -> tuple[Interva
             raise ValueError(f"{where}: interval {_fmt_interval(interval)} ends before it starts")
         checked.append(interval)
     checked.sort(key=_span)
-    for before, after in zip(checked, checked[1:]):
+    for before, after in itertools.pairwise(checked):
         if _span(after)[0] < _span(before)[1]:
             raise ValueError(f"{where}: intervals {_fmt_interval(before)} and {_fmt_interval(after)} overlap")
     return tuple(checked)

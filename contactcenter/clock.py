@@ -8,11 +8,10 @@ calls `datetime.now()` or `time.time()` for business decisions.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from typing import Iterator, Protocol
-
-UTC = timezone.utc
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 
 
 class Clock(Protocol):
@@ -73,8 +72,11 @@ def install(clock: Clock) -> Clock:
     return previous
 
 
+AnyClock = TypeVar("AnyClock", bound=Clock)
+
+
 @contextmanager
-def using(clock: Clock) -> Iterator[Clock]:
+def using(clock: AnyClock) -> Iterator[AnyClock]:
     previous = install(clock)
     try:
         yield clock

@@ -8,7 +8,8 @@ names an agent goes to that agent's room, and every event goes to the supervisor
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import redis
 

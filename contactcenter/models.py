@@ -1,16 +1,17 @@
 """Imports every model so the metadata (Alembic, create_all) sees the whole schema."""
 
-from contactcenter.accounts.models import AgentSkill, Role, User
-from contactcenter.calls.models import CallAction  # noqa: F401  (call control trail)
-from contactcenter.calls.models import Supervision  # noqa: F401  (supervision trail)
-from contactcenter.audit.models import AuditEntry  # noqa: F401  (security and CRM-activity log)
+from contactcenter.accounts.models import AgentSkill, Role, Skill, User
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership, QueueSkill
-from contactcenter.accounts.models import Skill
+from contactcenter.audit.models import AuditEntry  # noqa: F401  (security and CRM-activity log)
+from contactcenter.calls.models import (
+    CallAction,  # noqa: F401  (call control trail)
+    Supervision,  # noqa: F401  (supervision trail)
+)
+from contactcenter.contacts.models import CarrierEvent, Customer, CustomerPhone, Interaction
 from contactcenter.db import Base
 from contactcenter.dialer import models as dialer_models  # noqa: F401  (campaigns, leads, DNC, attempts)
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets.models import Ticket, TicketEvent, TicketInteraction
-from contactcenter.contacts.models import CarrierEvent, Customer, CustomerPhone, Interaction
 
 __all__ = [
     "AgentSkill", "AgentStateChange", "Base", "CallbackRequest", "CarrierEvent", "FaqArticle", "Customer", "CustomerPhone", "Interaction", "Queue",

@@ -8,7 +8,7 @@ transaction that is rolled back afterwards; the app's own commits only release s
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -17,10 +17,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from contactcenter.app import runtime as runtime_mod
+from contactcenter.app.runtime import Runtime
 from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
 from contactcenter.db import make_engine
 from contactcenter.migrate import upgrade
-from contactcenter.app.runtime import Runtime
 from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
 from tests.support.redis_db import TEST_REDIS_URL, release_redis_database
 from tests.support.store import delete_all_rows
@@ -157,7 +157,6 @@ def live_server(committed_runtime: Runtime) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     from web import create_app
-
     from web.sockets import relay_of
 
     app = create_app(committed_runtime)

@@ -7,11 +7,13 @@ graph` prints, so the page needs no system package on the server."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
 
 from contactcenter.ivr.flow_rules import MAX_FLOW_BYTES, FlowError
 from contactcenter.ivr.graph import to_mermaid
@@ -62,7 +64,7 @@ def flows() -> tuple[str, int]:
 
 @bp.post("/flows")
 @login_required
-def publish() -> Response | tuple[str, int]:
+def publish() -> BaseResponse | tuple[str, int]:
     """Publish a flow from YAML text (pasted or uploaded); a flow with errors is shown back, unserved."""
     if current_user.role != "admin":
         abort(403)

@@ -5,7 +5,7 @@ one page at a time. Every filter is checked here (length, format) and the query 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from flask_login import login_required
@@ -52,9 +52,9 @@ def _filters() -> AuditFilter:
     since, until = _day("since"), _day("until")
     return AuditFilter(
         actor=_text("actor"), action=_text("action"), object_type=_text("object_type"), object_id=_text("object_id"),
-        since=datetime.combine(since, time(), timezone.utc) if since else None,
+        since=datetime.combine(since, time(), UTC) if since else None,
         # the end date is included: everything before the next midnight (UTC)
-        until=datetime.combine(until + timedelta(days=1), time(), timezone.utc) if until else None,
+        until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
     )
 
 

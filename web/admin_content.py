@@ -6,8 +6,9 @@ with every problem listed and a 400, and nothing is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for

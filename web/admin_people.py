@@ -10,8 +10,9 @@ shown with a 400 when a value is refused. Changes reach the router at once.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -19,10 +20,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from contactcenter.accounts import services as accounts
-from contactcenter.accounts.models import Role, User
+from contactcenter.accounts.models import Role, Skill, User
 from contactcenter.acd.interfaces import STRATEGIES, ACDError
 from contactcenter.acd.models import Queue, QueueMembership
-from contactcenter.accounts.models import Skill
 from contactcenter.acd.services import OVERFLOW_ACTIONS, save_queue
 from contactcenter.tickets.intervals import FORMULAS
 from web import database

@@ -8,7 +8,7 @@ and never put in a cookie or the audit log) and revoke one. The same rules as
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -58,7 +58,7 @@ def _expiry() -> datetime | None:
         day = None
     if day is None:
         raise FormError("expires on: a date as YYYY-MM-DD, or empty for no expiry")
-    return datetime.combine(day, time(), timezone.utc)
+    return datetime.combine(day, time(), UTC)
 
 
 @bp.get("/tokens")

@@ -10,9 +10,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from contactcenter.app.runtime import Runtime, build_runtime
 from contactcenter.telephony.signatures import SignatureChecker
-from web import database, errors
-from web import presence  # Socket.IO presence handlers, registered before any server
-from web import ratelimit
+from web import (
+    database,
+    errors,
+    presence,  # Socket.IO presence handlers, registered before any server
+    ratelimit,
+)
 from web.extensions import csrf, login_manager, socketio
 
 MAX_FORM_BYTES = 1024 * 1024
@@ -55,8 +58,24 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         n = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
 
-    from web import (admin, admin_audit, admin_content, admin_dialer, admin_people, admin_tokens, api, auth, desktop,
-                     desktop_calls, desktop_preview, dialer_hooks, hooks, knowledge, pages, sockets)
+    from web import (
+        admin,
+        admin_audit,
+        admin_content,
+        admin_dialer,
+        admin_people,
+        admin_tokens,
+        api,
+        auth,
+        desktop,
+        desktop_calls,
+        desktop_preview,
+        dialer_hooks,
+        hooks,
+        knowledge,
+        pages,
+        sockets,
+    )
     from web.board import bp as board_bp
 
     app.register_blueprint(hooks.bp)

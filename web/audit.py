@@ -4,7 +4,8 @@ written with the change it records (`contactcenter.audit`)."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import request
 from flask_login import current_user

@@ -18,8 +18,7 @@ from werkzeug.wrappers import Response
 from contactcenter import clock
 from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
 from contactcenter.audit.services import viewed_recently
-from contactcenter.calls.screen_pop import build as customer_360
-from contactcenter.calls.screen_pop import create_caller
+from contactcenter.calls.screen_pop import build as customer_360, create_caller
 from contactcenter.contacts.customers import SEGMENTS, CustomerError
 from web import database
 from web.audit import audit

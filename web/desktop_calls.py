@@ -10,6 +10,7 @@ one dispatcher, so the socket path makes exactly the same checks as the HTTP one
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +24,12 @@ from contactcenter.acd.interfaces import AVAILABLE
 from contactcenter.acd.models import Queue
 from contactcenter.calls.controls import CallControlError, CallControls
 from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpService
+from contactcenter.contacts.models import Interaction
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.call_ids import CALL_ID
-from contactcenter.contacts.models import Interaction
 from web import database, errors
 from web.extensions import socketio
-from web.services import acd_service, services
+from web.services import services
 
 bp = Blueprint("desktop_calls", __name__, url_prefix="/desktop/calls")
 MAX_BODY = 64 * 1024
@@ -197,7 +198,7 @@ def targets() -> Response:
     session = database.session()
     acd = database.runtime().acd
     free = {a.agent_id for a in acd.agents() if a.state == AVAILABLE}
-    agents = [] if not free else session.scalars(
+    agents: Iterable[User] = [] if not free else session.scalars(
         select(User).where(User.id.in_([int(a) for a in free if a.isdigit()]), User.id != current_user.id)
         .order_by(User.display_name)
     )

@@ -12,11 +12,11 @@ import redis
 from flask import Blueprint, Response, abort, g, request
 
 from contactcenter.app import outbox
+from contactcenter.contacts.interactions import UnknownCall
 from contactcenter.dialer.connect import DialerHookUrls, OutboundCalls, UnknownAttempt
 from contactcenter.dialer.outage import safe_harbor_while_store_away
 from contactcenter.dialer.pacer_worker import publish_event
 from contactcenter.telephony.twiml import render
-from contactcenter.contacts.interactions import UnknownCall
 from web import database
 from web.hooks import STORE_AWAY, _event, _plain, _twiml
 from web.services import acd_service, external_url

@@ -25,6 +25,7 @@ import redis
 from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import default_exceptions
+from werkzeug.wrappers import Response as BaseResponse
 
 from contactcenter.errors import DomainError, Kind
 from web import database
@@ -69,7 +70,7 @@ def error_body(exc: DomainError) -> dict[str, dict[str, str]]:
     return {"error": {"code": exc.code, "message": str(exc)}}
 
 
-def domain_error(exc: DomainError) -> Response:
+def domain_error(exc: DomainError) -> BaseResponse:
     """A refusal no view handled: its mapped status, as JSON for clients and a page for browsers."""
     if request.blueprint in WEBHOOK_BLUEPRINTS:
         raise exc  # the carrier's handlers decide; unhandled, it is the usual 500
@@ -96,7 +97,7 @@ def is_store_outage(exc: BaseException) -> bool:
     sqlite_error = getattr(orig, "sqlite_errorname", None)
     if sqlite_error is not None:
         return str(sqlite_error).startswith(SQLITE_OUTAGE_ERRORS)
-    if hasattr(orig, "sqlstate"):  # psycopg: no SQLSTATE at all means no server answered
+    if orig is not None and hasattr(orig, "sqlstate"):  # psycopg: no SQLSTATE at all means no server answered
         sqlstate = orig.sqlstate
         return sqlstate is None or str(sqlstate).startswith(PG_OUTAGE_SQLSTATES)
     return isinstance(exc, sa_exc.InterfaceError)

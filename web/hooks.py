@@ -8,25 +8,28 @@ of them may write.
 from __future__ import annotations
 
 import logging
-
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 from flask import Blueprint, Response, abort, current_app, g, request
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-from contactcenter.app import outbox
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
 from contactcenter import phones
+from contactcenter.app import outbox
 from contactcenter.calls.services import CallService
+from contactcenter.contacts.interactions import UnknownCall
+from contactcenter.telephony.interfaces import TelephonyError
 from contactcenter.telephony.signatures import SignatureChecker, called_url
 from contactcenter.telephony.twiml import render
-from contactcenter.telephony.interfaces import TelephonyError
-from contactcenter.telephony.webhooks import CALL_SID, MAX_HELD, MalformedWebhook, fallback_instructions, parse_call_event
-from contactcenter.contacts.interactions import UnknownCall
+from contactcenter.telephony.webhooks import (
+    CALL_SID,
+    MAX_HELD,
+    MalformedWebhook,
+    fallback_instructions,
+    parse_call_event,
+)
 from web import database
-from web.services import acd_service, external_url, services
+from web.services import acd_service, services
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 log = logging.getLogger("contactcenter.hooks")

@@ -14,11 +14,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from contactcenter.contacts.models import Interaction
 from contactcenter.errors import DomainError, Kind
 from contactcenter.scripts import faq
 from contactcenter.scripts.services import record_answer, script_view
 from contactcenter.telephony.call_ids import CALL_ID_DOTTED
-from contactcenter.contacts.models import Interaction
 from web import database
 
 bp = Blueprint("knowledge", __name__, url_prefix="/desktop/knowledge")

@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response
 
-from contactcenter.tickets import access
 from contactcenter.contacts import customers
-from contactcenter.tickets.access import Viewer
 from contactcenter.contacts.models import Customer, Interaction
+from contactcenter.tickets import access
+from contactcenter.tickets.access import Viewer
 from web import database
 from web.audit import audit
 

@@ -59,10 +59,11 @@ def services() -> Services:
     found = g.get("services")
     if found is None:
         rt = database.runtime()
+        session = database.session()
         # The router is configured when the app starts; a process whose store was unreachable then
-        # does it here, once.
-        configure_router(rt)
-        found = g.services = Services(rt, database.session(), carrier_urls())
+        # (or an app built without starting to serve, as in tests) does it here, once.
+        configure_router(rt, session)
+        found = g.services = Services(rt, session, carrier_urls())
     return found
 
 

@@ -25,8 +25,8 @@ from sqlalchemy.engine import Engine
 
 from contactcenter import events
 from contactcenter.accounts.sessions import SESSIONS_ENDED_CHANNEL, decode_ended
-from contactcenter.board.feed import BoardFeed, BoardSource
 from contactcenter.app.runtime import Runtime
+from contactcenter.board.feed import BoardFeed, BoardSource
 from web.extensions import socketio
 
 log = logging.getLogger("contactcenter.sockets")
@@ -133,7 +133,7 @@ class EventRelay:
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()
 
-    def start(self) -> "EventRelay":
+    def start(self) -> EventRelay:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="event-relay", daemon=True)
             self._thread.start()

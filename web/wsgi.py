@@ -8,7 +8,8 @@ process relays live events from Redis to its own Socket.IO clients.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
@@ -20,7 +21,7 @@ class _Gunicorn:
     def run(app_factory: Callable[[], Flask], options: dict[str, Any]) -> None:
         from gunicorn.app.base import BaseApplication
 
-        class Application(BaseApplication):  # type: ignore[misc]
+        class Application(BaseApplication):
             def load_config(self) -> None:
                 for key, value in options.items():
                     self.cfg.set(key, value)
@@ -55,10 +56,9 @@ def serve(app_factory: Callable[[], Flask], *, host: str, port: int, threads: in
 
 
 def _production_app() -> Flask:
+    from contactcenter.app import logging_setup
     from contactcenter.config import check_production, load_settings
     from web import create_serving_app
-
-    from contactcenter.app import logging_setup
 
     settings = load_settings()
     logging_setup.configure("web", json_lines=settings.log_json)

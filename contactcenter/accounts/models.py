@@ -37,10 +37,10 @@ class User(Base):
     # Sessions opened with an older version are refused (contactcenter.accounts.sessions).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    skills: Mapped[list["AgentSkill"]] = relationship(
+    skills: Mapped[list[AgentSkill]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    memberships: Mapped[list["QueueMembership"]] = relationship(
+    memberships: Mapped[list[QueueMembership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 

@@ -17,8 +17,8 @@ Erlang A chain is summed with a rescaled running maximum (log space), never with
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Relative tail mass we are willing to drop when truncating the Erlang A chain.
 TRUNCATION_EPSILON = 1e-15

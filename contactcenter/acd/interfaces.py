@@ -8,8 +8,9 @@ Times are Unix seconds (floats); the core keeps them in Redis as whole milliseco
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from contactcenter.errors import DomainError
 
@@ -156,7 +157,7 @@ class QueueConfig:
             raise ACDError("default_handle_seconds must be positive")
 
     @classmethod
-    def from_model(cls, queue: "Queue", escalation: Iterable[EscalationStep] = (), **overrides: Any) -> "QueueConfig":
+    def from_model(cls, queue: Queue, escalation: Iterable[EscalationStep] = (), **overrides: Any) -> QueueConfig:
         values: dict[str, Any] = dict(
             name=queue.name,
             priority=queue.priority or 0,
@@ -185,7 +186,7 @@ class AgentProfile:
         object.__setattr__(self, "queues", queues)
 
     @classmethod
-    def from_user(cls, user: "User") -> "AgentProfile":
+    def from_user(cls, user: User) -> AgentProfile:
         return cls(
             agent_id=str(user.id),
             skills=user.skill_levels(),

@@ -57,10 +57,10 @@ class Queue(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
-    required_skills: Mapped[list["QueueSkill"]] = relationship(
+    required_skills: Mapped[list[QueueSkill]] = relationship(
         back_populates="queue", cascade="all, delete-orphan", lazy="selectin"
     )
-    members: Mapped[list["QueueMembership"]] = relationship(
+    members: Mapped[list[QueueMembership]] = relationship(
         back_populates="queue", cascade="all, delete-orphan"
     )
 
@@ -90,7 +90,7 @@ class QueueMembership(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     queue: Mapped[Queue] = relationship(back_populates="members")
-    user: Mapped["User"] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
 
 
 class CallbackRequest(Base):

@@ -2,8 +2,9 @@
 
 Every state change is one Lua script (`contactcenter/acd/lua/`), so matching is atomic however
 many web and worker processes run: a call is offered to one agent at a time, an agent holds at
-most one offer or one call, and two agents answering at once cannot both win. The rules themselves (queue order, escalation tiers,
-strategies) are stated in `contactcenter.acd.strategies`; the scripts apply them.
+most one offer or one call, and two agents answering at once cannot both win. The rules themselves
+(queue order, escalation tiers, strategies) are stated in `contactcenter.acd.strategies`; the
+scripts apply them.
 
 Redis layout (P = "{acd}:" or "{acd}:<namespace>:"; one hash tag, so one cluster slot):
     P seq                 counter: queue sequence numbers and offer ids (kept across rebuilds)
@@ -54,9 +55,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import redis
 
@@ -134,7 +136,7 @@ def _scored(flat: Sequence[Any]) -> list[tuple[str, float]]:
 
 
 def _opt_float(value: str | None) -> float | None:
-    return None if value in (None, "") else int(value) / 1000  # type: ignore[arg-type]
+    return None if value in (None, "") else int(value) / 1000
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ class RealtimeACD:
     def _run(self, name: str, now: float | None, *args: Any, auto: bool | None = None, events: bool = True) -> _Reply:
         """Run one script. With events=False (and no listeners) the events are published but
         not decoded here, which keeps the hot matching path short."""
-        header = [
+        header: list[str | int] = [
             self.prefix,
             self._ms(now),
             secrets.token_hex(3),
@@ -561,7 +563,7 @@ class RealtimeACD:
         now_ms = self._ms(now)
         return [
             self._agent_from(aid, {_s(k): _s(v) for k, v in raw.items()}, now_ms)
-            for aid, raw in zip(ids, pipe.execute())
+            for aid, raw in zip(ids, pipe.execute(), strict=True)
             if raw
         ]
 
@@ -623,7 +625,7 @@ class RealtimeACD:
         for oid in ids:
             pipe.hgetall(self.key("offer:", oid))
         out = []
-        for oid, raw in zip(ids, pipe.execute()):
+        for oid, raw in zip(ids, pipe.execute(), strict=True):
             h = {_s(k): _s(v) for k, v in raw.items()}
             if h.get("state") == "pending":
                 out.append(

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping, Union
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,22 +25,21 @@ from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import (
     ACDError,
     AgentProfile,
-    EscalationStep,
     AgentRecord,
     AgentSnapshot,
     CallPosition,
     CallRecord,
     CallSnapshot,
-    Offer,
+    EscalationStep,
     Outcome,
     QueueConfig,
     TickReport,
 )
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter.acd.realtime import RealtimeACD
-from contactcenter.telephony.interfaces import CarrierRef, Telephony, TelephonyError
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
+from contactcenter.telephony.interfaces import CarrierRef, Telephony, TelephonyError
 
 CALLBACK_PREFIX = "cb-"
 log = logging.getLogger("contactcenter.acd")
@@ -64,7 +64,7 @@ def _ts(value: datetime | None) -> float | None:
 
 
 def _dt(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def escalation_steps(raw: Iterable[Mapping[str, Any]] | None) -> list[EscalationStep]:
@@ -101,7 +101,7 @@ class AcdService:
         self,
         session: Session,
         acd: RealtimeACD,
-        telephony: Union[Telephony, Callable[[], Telephony], None] = None,
+        telephony: Telephony | Callable[[], Telephony] | None = None,
         urls: ConnectUrls | None = None,
         *,
         center_number: str = "",
@@ -245,7 +245,7 @@ class AcdService:
             self._keep_in_router(existing, queue)
             return existing
         if priority is None:
-            priority = snapshot.priority if waiting else (call.priority or 0)
+            priority = snapshot.priority if snapshot is not None and waiting else (call.priority or 0)
         request = CallbackRequest(
             interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=queue.id,
             priority=max(0, min(priority, 899)), place_at=call.queued_at or call.arrived_at,
@@ -297,6 +297,8 @@ class AcdService:
         )
         due = []
         for call, max_wait in candidates:
+            # The query keeps only queued calls in queues with a max wait.
+            assert call.queued_at is not None and max_wait is not None
             if (now - call.queued_at).total_seconds() < max_wait:
                 continue
             snapshot = self.acd.call_snapshot(call.call_sid)
@@ -398,9 +400,9 @@ class AcdService:
         call = self.interaction(call_sid)
         try:
             # The caller leaves the queue's hold music for the conference...
-            self.telephony.redirect(call_sid, f"{self.urls.connect}?call={call_sid}")
+            telephony.redirect(call_sid, f"{self.urls.connect}?call={call_sid}")
             # ...and the agent's audio leg is added to it.
-            self.telephony.add_participant(
+            telephony.add_participant(
                 conference_name(call_sid), to, call.to_number if call else self.center_number,
                 status_callback=f"{self.urls.agent_status}?call={call_sid}&agent={agent_id}",
                 label=agent_label(agent_id),
@@ -564,19 +566,20 @@ def save_queue(session: Session, queue: Queue | None, **values: Any) -> Queue:
     if strategy not in STRATEGIES:
         raise ACDError(f"strategy must be one of {', '.join(STRATEGIES)}")
 
-    def whole(key: str, lo: int, hi: int, optional: bool = False) -> int | None:
+    def whole(key: str, lo: int, hi: int) -> int:
         raw = values.get(key)
-        if raw is None and optional:
-            return None
         if isinstance(raw, bool) or not isinstance(raw, int) or not lo <= raw <= hi:
             raise ACDError(f"{key.replace('_', ' ')} must be a whole number {lo}–{hi}")
         return raw
 
+    def optional_whole(key: str, lo: int, hi: int) -> int | None:
+        return None if values.get(key) is None else whole(key, lo, hi)
+
     priority = whole("priority", 0, 899)
     wrap_up_s = whole("wrap_up_s", 0, 3600)
     sl_threshold_s = whole("sl_threshold_s", 1, 3600)
-    max_wait_s = whole("max_wait_s", 1, 86400, optional=True)
-    max_length = whole("max_length", 1, 100000, optional=True)
+    max_wait_s = optional_whole("max_wait_s", 1, 86400)
+    max_length = optional_whole("max_length", 1, 100000)
     sl_target = values.get("sl_target")
     if not isinstance(sl_target, (int, float)) or isinstance(sl_target, bool) or not 0 < sl_target <= 1:
         raise ACDError("service-level target must be a share above 0 and at most 1")

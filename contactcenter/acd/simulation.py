@@ -101,14 +101,16 @@ import random
 import secrets
 import time
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import redis
 
 from contactcenter import clock
 from contactcenter.acd.erlang import ErlangAResult, ErlangCResult, erlang_a, erlang_c
+from contactcenter.acd.inprocess import InProcessRedis
 from contactcenter.acd.interfaces import (
     AVAILABLE,
     CONNECTED,
@@ -122,11 +124,10 @@ from contactcenter.acd.interfaces import (
     QueueConfig,
     check_name,
 )
-from contactcenter.acd.inprocess import InProcessRedis
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.errors import DomainError, Kind
 
-START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DEFAULT_QUEUE = "inbound"
 DEFAULT_WARMUP_HOURS = 0.5
 DEFAULT_TARGET_SECONDS = 20.0
@@ -361,10 +362,10 @@ def ratio_estimate(y: Sequence[float], x: Sequence[float]) -> Estimate:
     if k < 2 or total_x <= 0:
         return Estimate(None, None, None)
     value = float(sum(y)) / total_x
-    residuals = [yb - value * xb for yb, xb in zip(y, x)]
+    residuals = [yb - value * xb for yb, xb in zip(y, x, strict=False)]
     sum_sq = sum(d * d for d in residuals)
     se = math.sqrt(sum_sq / (k * (k - 1))) / (total_x / k)
-    lag1 = sum(a * b for a, b in zip(residuals, residuals[1:])) / sum_sq if sum_sq > 0 else 0.0
+    lag1 = sum(a * b for a, b in itertools.pairwise(residuals)) / sum_sq if sum_sq > 0 else 0.0
     r = min(max(lag1, 0.0), MAX_LAG1)
     return Estimate(value, se * math.sqrt((1 + r) / (1 - r)), lag1)
 
@@ -468,7 +469,7 @@ class Tally:
             lo, b = edge, b + 1
 
     def estimates(self) -> dict[str, Estimate]:
-        agent_ms = [self.agents * (hi - lo) for lo, hi in zip(self.bounds, self.bounds[1:])]
+        agent_ms = [self.agents * (hi - lo) for lo, hi in itertools.pairwise(self.bounds)]
         return {
             "service_level": ratio_estimate(self.within, self.offered),
             "asa_seconds": ratio_estimate([w / 1000 for w in self.wait_ms], self.answered),
@@ -572,7 +573,7 @@ class Plan:
 
     def tallies(self) -> dict[str | None, Tally]:
         """Empty tallies: None for the whole center, then one per queue."""
-        out = {None: Tally(self.bounds, self.cfg.agents, self.target_ms)}
+        out: dict[str | None, Tally] = {None: Tally(self.bounds, self.cfg.agents, self.target_ms)}
         for name in self.queue_names:
             out[name] = Tally(self.bounds, self.staffing[name], self.target_ms)
         return out
@@ -640,7 +641,7 @@ class Plan:
             outcomes, busy = reference_queue(
                 mine, self.staffing[name], answer_delay_ms=self.delay_ms, wrap_ms=self.wrap_ms
             )
-            for call, (answered, wait) in zip(mine, outcomes):
+            for call, (answered, wait) in zip(mine, outcomes, strict=True):
                 if not self.measured(call):
                     continue
                 tallies[None].add_call(call.arrival, answered, wait)
@@ -707,9 +708,10 @@ class Simulation:
     ) -> None:
         self.cfg = config
         if client is None:
-            client = InProcessRedis()  # type: ignore[assignment]
+            # The in-process store answers the commands RealtimeACD uses as Redis does.
+            client = cast(redis.Redis, InProcessRedis())
             cleanup = False  # a private store goes away with the run
-        self.client = client
+        self.client: redis.Redis = client
         self.cleanup = cleanup
         self.namespace = namespace or f"sim-{secrets.token_hex(4)}"
         self.acd = RealtimeACD(
@@ -909,7 +911,7 @@ class Simulation:
                     heapq.heappop(events)
                     if at != self.now_ms:  # events at the same millisecond share one clock step
                         self.now_ms = at
-                        manual.set(datetime.fromtimestamp(self._now(), timezone.utc))
+                        manual.set(datetime.fromtimestamp(self._now(), UTC))
                     self.events_handled += 1
                     handlers[kind](payload)
                 self.now_ms = max(self.now_ms, self.window_end)

@@ -29,8 +29,8 @@ Agent order (per queue strategy; lower score first, equal scores by agent id):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from contactcenter.acd.interfaces import MAX_PRIORITY, EscalationStep
 

@@ -49,9 +49,9 @@ def db_upgrade(revision: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print what was created as JSON")
 def db_seed(as_json: bool) -> None:
     """Load the demo data into an empty database."""
-    from contactcenter.db import transaction
     from contactcenter.app.demo_data import seed
     from contactcenter.app.runtime import build_runtime
+    from contactcenter.db import transaction
 
     rt = build_runtime()
     with transaction(rt.session_factory) as session:
@@ -110,7 +110,6 @@ def worker(queues: str, burst: bool) -> None:
     from rq import SimpleWorker, Worker
 
     from contactcenter.app import jobs, runtime
-
     from contactcenter.config import load_settings
 
     settings = load_settings()
@@ -167,9 +166,9 @@ def demo(host: str, port: int, calls_per_minute: float, duration: float) -> None
 def _register_domain_commands() -> None:
     """Sub-command groups that live with their domain package."""
     from contactcenter.app.commands.acd import erlang
-    from contactcenter.app.commands.simulate import simulate
     from contactcenter.app.commands.dialer import leads, pacer_command, simulate_dialer
     from contactcenter.app.commands.ivr import ivr
+    from contactcenter.app.commands.simulate import simulate
     from contactcenter.app.commands.tickets import api_token, report
 
     main.add_command(erlang)

@@ -12,8 +12,8 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 import click
@@ -23,16 +23,16 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from contactcenter import clock
-from contactcenter.app import jobs, runtime as runtime_mod
 from contactcenter.acd.models import Queue
+from contactcenter.app import jobs, runtime as runtime_mod
+from contactcenter.app.demo_data import CUSTOMERS, DEMO_LOGINS, DEMO_PASSWORD, UNKNOWN_CALLERS, seed
 from contactcenter.calendars import BusinessCalendar
 from contactcenter.config import load_settings
+from contactcenter.contacts.models import Interaction
 from contactcenter.db import make_engine, transaction
-from contactcenter.app.demo_data import CUSTOMERS, DEMO_LOGINS, DEMO_PASSWORD, UNKNOWN_CALLERS, seed
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.flow_nodes import HoursNode
 from contactcenter.migrate import upgrade
-from contactcenter.contacts.models import Interaction
 
 DEMO_NUMBER = "+18005550100"
 # Demo agents the machine plays; log in as alice to take calls yourself.
@@ -129,7 +129,7 @@ class _ThreadWorker(SimpleWorker):
 
 
 def _script(rng: random.Random) -> str:
-    scripts, weights = zip(*CALLER_SCRIPTS)
+    scripts, weights = zip(*CALLER_SCRIPTS, strict=True)
     return rng.choices(scripts, weights=weights)[0]
 
 
@@ -147,10 +147,10 @@ def _start_worker(rt: runtime_mod.Runtime, stop: threading.Event) -> threading.T
 
 def _start_acd(rt: runtime_mod.Runtime, base: str, stop: threading.Event) -> None:
     """The router's heartbeat, and bob and carmen answering calls (alice is left for you)."""
+    from contactcenter.accounts.models import User
     from contactcenter.app import ticker
     from contactcenter.app.services import CarrierUrls, configure_router
     from contactcenter.app.simulated_agents import SimulatedAgents
-    from contactcenter.accounts.models import User
 
     urls = CarrierUrls.under(base)
     configure_router(rt)
@@ -196,7 +196,8 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     click.echo(f"contactcenter demo is running at {base}/")
     click.echo(f"  database: {settings.database_url} ({_seeded(created)})")
     click.echo(f"  simulated carrier: number {DEMO_NUMBER}, {calls_per_minute:g} calls/min, REST API at {api.url}")
-    click.echo("  logins (password: %s): %s" % (DEMO_PASSWORD, ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)))
+    logins = ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)
+    click.echo(f"  logins (password: {DEMO_PASSWORD}): {logins}")
     click.echo(f"  simulated agents: {', '.join(SIMULATED_AGENTS)}; log in as alice to take calls on /desktop")
     notices = HoursNotices()
     _check_hours(rt, notices)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -13,11 +13,11 @@ from contactcenter import clock
 from contactcenter.accounts.models import Role, User
 from contactcenter.accounts.services import create_user, get_or_create_skill
 from contactcenter.acd.models import Queue, QueueMembership, QueueSkill
+from contactcenter.contacts.customers import create_customer
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.scripts.demo_content import seed_content
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets import sla
-from contactcenter.contacts.customers import create_customer
-from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.services import add_comment, change_status, open_ticket
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -54,7 +54,10 @@ FAQ = (
     ("Where is my order?", "Order status is available by phone (press 1) or on the website under My orders.", ["orders"]),
     ("How do I get a refund?", "Refunds go back to the original payment method within 5 business days.", ["billing", "refund"]),
     ("Resetting your router", "Hold the reset button for 10 seconds, wait two minutes, then reconnect.", ["technical"]),
-    ("Business hours", "Our office is open Monday to Friday, 08:00 to 20:00 Eastern time; the night team answers calls at any other hour, and callers can leave a message (press 8) or ask for a callback (press 3).", ["general"]),
+    ("Business hours",
+     "Our office is open Monday to Friday, 08:00 to 20:00 Eastern time; the night team answers calls "
+     "at any other hour, and callers can leave a message (press 8) or ask for a callback (press 3).",
+     ["general"]),
 )
 DISPOSITIONS = ("resolved", "follow-up", "refund-issued", "escalated")
 # Ticket SLAs are measured in office hours: a ticket opened on Friday evening is not late on Monday.
@@ -170,7 +173,7 @@ def _ticket_history(session: Session, rng: random.Random, now: datetime, queues:
             day -= timedelta(days=1)
         agent, customer = agents[index % len(agents)], customers[index % len(customers)]
         queue = queues[("support", "billing", "technical", "support")[index % 4]]
-        with clock.using(clock.ManualClock(day.astimezone(timezone.utc))) as past:
+        with clock.using(clock.ManualClock(day.astimezone(UTC))) as past:
             ticket = open_ticket(session, subject, customer_id=customer.id, priority=priority, queue_id=queue.id,
                                  assignee_id=agent.id, channel="phone", actor_id=agent.id,
                                  description=f"{customer.name} called about this.")

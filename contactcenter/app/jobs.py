@@ -26,7 +26,8 @@ import socket
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from rq import Queue, Retry, get_current_job
 from rq.job import Job
@@ -157,7 +158,7 @@ class WorkerLease:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "WorkerLease":
+    def start(self) -> WorkerLease:
         self.connection.set(lease_key(self.worker_name), _identity(), px=self.lease_ms)
         self.connection.sadd(LEASED_WORKERS, self.worker_name)
         self._thread = threading.Thread(target=self._run, name="worker-lease", daemon=True)

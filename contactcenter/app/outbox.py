@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import format_datetime
-from typing import Any, Mapping
+from typing import Any
 
 import redis
 from sqlalchemy.exc import DataError, IntegrityError
 
 from contactcenter import clock
-from contactcenter.db import transaction
 from contactcenter.app.runtime import Runtime
+from contactcenter.db import transaction
 from contactcenter.telephony.webhooks import MalformedWebhook, parse_call_event
 
 log = logging.getLogger("contactcenter.app.outbox")
@@ -48,7 +50,7 @@ class Entry:
                            "args": dict(self.args), "received_at": self.received_at}, separators=(",", ":"))
 
     @classmethod
-    def decode(cls, raw: Any) -> "Entry":
+    def decode(cls, raw: Any) -> Entry:
         data = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
         return cls(data["endpoint"], data["kind"], data["params"], data.get("args") or {}, float(data["received_at"]))
 
@@ -86,7 +88,7 @@ def replay(runtime: Runtime, limit: int = 500) -> int:
         except (MalformedWebhook, KeyError, ValueError, LookupError, IntegrityError, DataError) as exc:
             log.error("outbox entry cannot apply (%s); kept aside", type(exc).__name__)
             client.rpush(DEAD_KEY, raw)
-        client.lrem(OUTBOX_KEY, 1, raw)
+        client.lrem(OUTBOX_KEY, 1, raw)  # type: ignore[arg-type]  # redis-py annotates the value as str; bytes work
         done += 1
     if done:
         log.info("outbox: %d webhook(s) written to the store", done)
@@ -137,6 +139,6 @@ def _apply_dialer(runtime: Runtime, session: Any, acd: Any, entry: Entry, event:
 
 
 def _from_ts(seconds: float):  # type: ignore[no-untyped-def]
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)

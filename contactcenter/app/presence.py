@@ -31,9 +31,9 @@ import weakref
 import redis
 
 from contactcenter import clock
+from contactcenter.app.runtime import Runtime
 from contactcenter.app.services import Services
 from contactcenter.db import transaction
-from contactcenter.app.runtime import Runtime
 
 log = logging.getLogger("contactcenter.app.presence")
 SOCKETS_PREFIX = "{acd}:presence:sockets:"  # + agent id: "<process id>/<socket id>" connected now
@@ -113,7 +113,7 @@ class ProcessLease:
             self._thread.start()
 
 
-def _keep_renewing(ref: "weakref.ref[ProcessLease]", every_s: float) -> None:
+def _keep_renewing(ref: weakref.ref[ProcessLease], every_s: float) -> None:
     while True:
         time.sleep(every_s)
         lease = ref()

@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 
 from contactcenter import clock
+from contactcenter.app.runtime import Runtime
 from contactcenter.app.services import Services
 from contactcenter.db import transaction
 from contactcenter.failure_log import FailureLog
-from contactcenter.app.runtime import Runtime
 
 log = logging.getLogger("contactcenter.app.recovery")
 BUILT_KEY = "built"  # set in the router's namespace once its state was built from the store

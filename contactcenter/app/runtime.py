@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any
 
 import redis
 from sqlalchemy.engine import Engine
@@ -58,7 +58,7 @@ class Runtime:
         self._telephony = telephony
 
     @property
-    def acd(self) -> "RealtimeACD":
+    def acd(self) -> RealtimeACD:
         """The router's live state in this runtime's Redis (scripts registered once)."""
         if self._acd is None:
             from contactcenter.acd.realtime import RealtimeACD

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -49,7 +50,7 @@ class CarrierUrls:
     control: ControlUrls
 
     @classmethod
-    def under(cls, base_url: str) -> "CarrierUrls":
+    def under(cls, base_url: str) -> CarrierUrls:
         """The URLs of a web app served at `base_url` (its public address, e.g. the demo's);
         the paths are those of `web.hooks` (a test keeps the two the same)."""
         hooks = base_url.rstrip("/") + "/hooks"
@@ -67,21 +68,26 @@ class CarrierUrls:
 _CONFIGURE_LOCK = threading.Lock()
 
 
-def configure_router(runtime: Runtime) -> None:
+def configure_router(runtime: Runtime, session: Session | None = None) -> None:
     """Load queues, skills and agents from the store into the router, once per process.
 
     Called when a process starts serving; a process whose store was unreachable then does it on
-    first use instead. One thread configures, the others of a process just started wait instead
-    of each repeating the same work (0.2-0.4 s per thread with a few hundred agents).
+    first use instead, in the session of the request that needs it (on SQLite a second session
+    would wait for that request's write lock). One thread configures, the others of a process
+    just started wait instead of each repeating the same work (0.2-0.4 s per thread with a few
+    hundred agents).
     """
     if runtime.acd_configured:
         return
     with _CONFIGURE_LOCK:
         if runtime.acd_configured:
             return
-        with runtime.session_factory() as session:
+        if session is not None:
             AcdService(session, runtime.acd).sync_configuration()
-            session.commit()
+        else:
+            with runtime.session_factory() as own:
+                AcdService(own, runtime.acd).sync_configuration()
+                own.commit()
         runtime.acd_configured = True
 
 

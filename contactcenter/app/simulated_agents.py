@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 from contactcenter import clock
+from contactcenter.app.runtime import Runtime
 from contactcenter.app.services import CarrierUrls, Services
 from contactcenter.db import transaction
-from contactcenter.app.runtime import Runtime
 from contactcenter.telephony.interfaces import TelephonyError
 
 log = logging.getLogger("contactcenter.simulated_agents")

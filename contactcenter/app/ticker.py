@@ -15,11 +15,11 @@ import threading
 import time
 
 from contactcenter.app import recovery
+from contactcenter.app.runtime import Runtime
 from contactcenter.app.services import Services
 from contactcenter.db import transaction
 from contactcenter.failure_log import FailureLog
 from contactcenter.leases import LeaderLease
-from contactcenter.app.runtime import Runtime
 
 log = logging.getLogger("contactcenter.app.ticker")
 LEASE_MS = 3000

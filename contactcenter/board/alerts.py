@@ -7,8 +7,9 @@ announces an alert once when it starts (`new_alerts`) and keeps it on the queue'
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 SERVICE_LEVEL, LONG_WAIT = "service_level", "long_wait"
 

@@ -13,8 +13,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session

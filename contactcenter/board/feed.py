@@ -28,8 +28,9 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -247,7 +248,7 @@ class BoardFeed:
         self._today_wake.set()
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> "BoardFeed":
+    def start(self) -> BoardFeed:
         if not self._threads:
             self._threads = [threading.Thread(target=self._run_live, name="board-feed", daemon=True)]
             if self.sql_in_background:
@@ -286,7 +287,7 @@ class BoardFeed:
         else:
             changed, removed = self._diff.merge(self.source.agent_rows(cache, dirty or set()))
         queues, current = self.source.queues(cache)
-        board = {"queues": queues, "dialer": cache.dialer, "today_at": cache.computed_at,
+        board: dict[str, Any] = {"queues": queues, "dialer": cache.dialer, "today_at": cache.computed_at,
                  "totals": stats.agent_totals(self._diff.rows.values())}
         new_alerts = alerts.started(current, self._alert_keys)
         self._alert_keys = {a.key for a in current}

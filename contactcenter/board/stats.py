@@ -16,9 +16,10 @@ count time in state itself, corrected by the server time sent with each update.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +29,14 @@ from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import AgentSnapshot, QueueStats
 from contactcenter.acd.models import Queue
 from contactcenter.tickets.intervals import (
-    DEFAULT_FORMULA, FORMULAS, INTERVAL, CallInterval, ReportError, Window, call_intervals, zone,
+    DEFAULT_FORMULA,
+    FORMULAS,
+    INTERVAL,
+    CallInterval,
+    ReportError,
+    Window,
+    call_intervals,
+    zone,
 )
 
 
@@ -45,7 +53,7 @@ class QueueSettings:
     time_zone: str
 
     @classmethod
-    def from_model(cls, queue: Queue) -> "QueueSettings":
+    def from_model(cls, queue: Queue) -> QueueSettings:
         formula = queue.sl_formula if queue.sl_formula in FORMULAS else DEFAULT_FORMULA
         try:
             zone(queue.time_zone or "UTC")

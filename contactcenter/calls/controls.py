@@ -14,9 +14,10 @@ caller's transaction and announced as a `call.updated` event once the web layer 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Union
+from typing import Any
 
 import redis
 from sqlalchemy import select
@@ -28,10 +29,10 @@ from contactcenter.acd.interfaces import AVAILABLE, CONNECTED, ACDError
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, agent_label, conference_name
 from contactcenter.calls.models import CallAction
-from contactcenter.errors import DomainError, Kind
-from contactcenter.telephony.interfaces import CarrierRef, Enqueue, Say, Telephony, TelephonyError
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
+from contactcenter.errors import DomainError, Kind
+from contactcenter.telephony.interfaces import CarrierRef, Enqueue, Say, Telephony, TelephonyError
 
 DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 CONSULT_LABEL = "consult"
@@ -111,7 +112,7 @@ class CallControls:
         self,
         session: Session,
         acd: AcdService,
-        telephony: Union[Telephony, Callable[[], Telephony]],
+        telephony: Telephony | Callable[[], Telephony],
         urls: ControlUrls,
         *,
         redis_client: redis.Redis | None = None,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from contactcenter import clock
 from contactcenter.contacts.customers import CustomerError, create_customer
-from contactcenter.tickets.models import Ticket, TicketSla
 from contactcenter.contacts.models import Customer, Interaction
+from contactcenter.tickets.models import Ticket, TicketSla
 
 OPEN_TICKET_STATES = ("new", "open", "pending", "on_hold")
 HISTORY_SIZE = 5

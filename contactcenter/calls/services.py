@@ -7,6 +7,7 @@ participant. Every answer is a function of stored state, so a replayed webhook c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -14,6 +15,9 @@ from sqlalchemy.orm import Session
 
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
+from contactcenter.contacts import interactions
+from contactcenter.contacts.interactions import Recorded
+from contactcenter.contacts.models import Interaction
 from contactcenter.ivr.engine import HandOff, Turn
 from contactcenter.ivr.services import IvrService, leave, write_pending
 from contactcenter.ivr.session import SessionStore
@@ -30,9 +34,6 @@ from contactcenter.telephony.interfaces import (
     Redirect,
     Say,
 )
-from contactcenter.contacts import interactions
-from contactcenter.contacts.interactions import Recorded
-from contactcenter.contacts.models import Interaction
 
 DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 
@@ -232,7 +233,7 @@ class CallService:
                                  attributes=attributes)
 
     def _enter_queue(self, call: Interaction, queue_name: str, *, priority: int,
-                     skills: dict[str, int] | None = None, attributes: dict | None = None) -> list[Instruction]:
+                     skills: Mapping[str, int] | None = None, attributes: dict | None = None) -> list[Instruction]:
         queue = self.session.scalar(select(Queue).where(Queue.name == queue_name))
         first_time = call.queued_at is None
         interactions.mark_queued(call, queue.id if queue is not None else None)

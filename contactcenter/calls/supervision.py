@@ -16,8 +16,8 @@ the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,9 +28,9 @@ from contactcenter.acd.interfaces import CONNECTED, ON_CALL
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.acd.services import CALLBACK_PREFIX, agent_label, conference_name
 from contactcenter.calls.models import MODES, Supervision
+from contactcenter.contacts.models import Interaction
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import CarrierRef, Telephony, TelephonyError
-from contactcenter.contacts.models import Interaction
 
 
 class SupervisionError(DomainError, ValueError):
@@ -60,7 +60,7 @@ def _view(row: Supervision) -> SupervisionView:
 
 
 class SupervisionService:
-    def __init__(self, session: Session, acd: RealtimeACD, telephony: Union[Telephony, Callable[[], Telephony]], *,
+    def __init__(self, session: Session, acd: RealtimeACD, telephony: Telephony | Callable[[], Telephony], *,
                  center_number: str = "") -> None:
         self.session = session
         self.acd = acd

@@ -27,11 +27,12 @@ extension, and claiming it is one conditional UPDATE, so two clicks or two tabs 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Callable
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,12 +43,12 @@ from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
 from contactcenter.acd.services import AcdService, callback_key
 from contactcenter.calls.controls import close_hold
 from contactcenter.calls.models import CallAction, WrapUpDraft
+from contactcenter.contacts import interactions
+from contactcenter.contacts.models import Interaction
 from contactcenter.dialer.models import Campaign, DialAttempt
 from contactcenter.errors import DomainError, Kind
-from contactcenter.contacts import interactions
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.access import Viewer, can_see_ticket
-from contactcenter.contacts.models import Interaction
 
 DEFAULT_DISPOSITIONS: tuple[dict[str, str], ...] = (
     {"code": "resolved", "label": "Resolved"},
@@ -197,10 +198,11 @@ class WrapUpService:
             raise WrapUpError("wrap_up_over", "the wrap-up time is over: submit the wrap-up when ready", "conflict")
         seconds = self.extension_seconds(call)
         draft = self._draft_row(call, agent_id)
-        claimed = self.session.execute(
+        # An UPDATE's result is a CursorResult, which has the rowcount; Session.execute is typed for any statement.
+        claimed = cast(CursorResult[Any], self.session.execute(
             update(WrapUpDraft).where(WrapUpDraft.id == draft.id, WrapUpDraft.extended_at.is_(None))
             .values(extended_at=clock.now(), extended_s=seconds).execution_options(synchronize_session=False)
-        ).rowcount
+        )).rowcount
         if claimed != 1:
             raise WrapUpError("already_extended", "the wrap-up can be extended only once", "conflict")
         self.session.expire(draft)

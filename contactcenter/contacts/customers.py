@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from contactcenter import phones
-from contactcenter.errors import DomainError, Kind
 from contactcenter.contacts.models import Customer, CustomerPhone
+from contactcenter.errors import DomainError, Kind
 
 SEGMENTS = ("standard", "silver", "gold", "vip")
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
-from contactcenter.errors import DomainError, Kind
-from contactcenter.telephony.interfaces import TERMINAL_STATUSES, CallEvent
 from contactcenter.contacts import customers
 from contactcenter.contacts.models import CarrierEvent, Interaction
+from contactcenter.errors import DomainError, Kind
+from contactcenter.telephony.interfaces import TERMINAL_STATUSES, CallEvent
 
 STATUS_RANK = {
     "queued": 0,
@@ -79,7 +79,8 @@ def _insert_events(session: Session, interaction_id: int, rows: list[dict[str, A
     on the same retry, without a savepoint round trip. Returns how many rows were new."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(CarrierEvent).values([{**row, "interaction_id": interaction_id} for row in rows])
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    # An INSERT's result is a CursorResult, which has the rowcount; Session.execute is typed for any statement.
+    result = cast(CursorResult[Any], session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"])))
     return int(result.rowcount or 0)
 
 

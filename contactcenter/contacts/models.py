@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter import clock
@@ -25,7 +25,7 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
-    phones: Mapped[list["CustomerPhone"]] = relationship(
+    phones: Mapped[list[CustomerPhone]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", lazy="selectin"
     )
 
@@ -110,7 +110,7 @@ class Interaction(Base):
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     customer: Mapped[Customer | None] = relationship(lazy="joined")
-    events: Mapped[list["CarrierEvent"]] = relationship(
+    events: Mapped[list[CarrierEvent]] = relationship(
         back_populates="interaction", order_by="CarrierEvent.id", cascade="all, delete-orphan"
     )
 

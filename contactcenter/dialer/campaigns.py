@@ -9,8 +9,9 @@ stored settings into what the pacer and the call flow need.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime, time
-from typing import Any, Iterable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -258,7 +259,8 @@ def period_origin(campaign: Campaign) -> float:
 
 def pacing_config(campaign: Campaign) -> PacingConfig:
     rules = rules_of(campaign)
-    tuning = dict(campaign.pacing or {})
+    # The campaign's stored tuning (JSON): keyword arguments of PacingConfig, numbers as floats.
+    tuning: dict[str, Any] = {k: (v if k in PACING_CHOICES else float(v)) for k, v in (campaign.pacing or {}).items()}
     return PacingConfig(
         mode=campaign.dial_mode,
         abandon_cap=float(campaign.abandon_cap),
@@ -269,7 +271,7 @@ def pacing_config(campaign: Campaign) -> PacingConfig:
         max_dial_ratio=float(campaign.max_dial_ratio),
         count_amd_false_positives=rules.count_amd_false_positives and bool(campaign.amd_enabled),
         amd_false_positive_share=float(campaign.amd_false_positive_share),
-        **{k: (v if k in PACING_CHOICES else float(v)) for k, v in tuning.items()},
+        **tuning,
     )
 
 

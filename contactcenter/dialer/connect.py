@@ -20,9 +20,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +31,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from contactcenter import clock
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, conference_name
+from contactcenter.contacts import interactions
+from contactcenter.contacts.models import Interaction
 from contactcenter.db import transaction
 from contactcenter.dialer import campaigns, outcomes
 from contactcenter.dialer.dialing import StepReport
@@ -38,8 +41,8 @@ from contactcenter.dialer.pacer_worker import PacerWorker, publish_event
 from contactcenter.dialer.pacing_vocabulary import AgentView, AnsweredCall
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import (
-    CarrierRef,
     CallEvent,
+    CarrierRef,
     Conference,
     Hangup,
     Instruction,
@@ -47,8 +50,6 @@ from contactcenter.telephony.interfaces import (
     Redirect,
     TelephonyError,
 )
-from contactcenter.contacts import interactions
-from contactcenter.contacts.models import Interaction
 
 log = logging.getLogger("contactcenter.dialer.connect")
 
@@ -114,7 +115,7 @@ class DialerHookUrls:
     hold: str
 
     @classmethod
-    def under(cls, base_url: str) -> "DialerHookUrls":
+    def under(cls, base_url: str) -> DialerHookUrls:
         base = base_url.rstrip("/")
         return cls(f"{base}/hooks/dialer/answer", f"{base}/hooks/dialer/status", f"{base}/hooks/dialer/hold")
 
@@ -143,14 +144,14 @@ class OutboundCalls:
     def _attempt(self, attempt_id: int, call_sid: str) -> DialAttempt:
         attempt = self.session.get(DialAttempt, attempt_id)
         if attempt is None:
-            raise UnknownAttempt(attempt_id)
+            raise UnknownAttempt(str(attempt_id))
         if attempt.call_sid is None:
             # The carrier may call back before the dialer has written the call id.
             attempt.call_sid = call_sid
             attempt.placed_at = attempt.placed_at or clock.now()
             self.session.flush()
         elif attempt.call_sid != call_sid:
-            raise UnknownAttempt(attempt_id)
+            raise UnknownAttempt(str(attempt_id))
         return attempt
 
     def _interaction(self, attempt: DialAttempt, event: CallEvent) -> Interaction:
@@ -381,6 +382,8 @@ class OutboundConnector:
                 DialAttempt.ended_at.is_(None), DialAttempt.call_sid.is_not(None),
             ))
             for attempt in list(waiting):
+                # The query keeps only answered attempts with a call.
+                assert attempt.call_sid is not None and attempt.answered_at is not None
                 agent_id, at = _connected_agent(session, self.acd, attempt)
                 if agent_id is not None:
                     events += outcomes.mark_connected(session, attempt.call_sid, agent_id, at)[1]

@@ -10,9 +10,10 @@ skipped for good).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from contactcenter import clock
 from contactcenter.dialer.pacer import Pacer
@@ -23,7 +24,6 @@ from contactcenter.dialer.pacing_vocabulary import (
     OnAnswered,
     agent_state,
 )
-
 
 log = logging.getLogger("contactcenter.dialer.pacer")
 
@@ -127,11 +127,11 @@ class CampaignDialer:
         agents = self.pool.agents(self.campaign_id)
         decision = self.pacer.decide(now, agents)
         report = StepReport(decision)
-        for call_id in decision.cancel:
+        for ringing_id in decision.cancel:
             try:
-                self.telephony.hangup(call_id)
+                self.telephony.hangup(ringing_id)
             except Exception:  # the call may have ended meanwhile; its status callback will say
-                log.warning("could not hang up call %s", call_id, exc_info=True)
+                log.warning("could not hang up call %s", ringing_id, exc_info=True)
         if decision.launch <= 0:
             return report
         # The first `screened_launch` calls may use AMD; the rest go out without it.

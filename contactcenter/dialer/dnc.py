@@ -8,11 +8,11 @@ import): a number added while a lead waits is still never called.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
@@ -100,7 +100,7 @@ def check_many(session: Session, phones: Iterable[str], campaign_id: int | None,
     hits: dict[str, DncHit] = {}
     for i in range(0, len(wanted), _CHUNK):
         chunk = wanted[i : i + _CHUNK]
-        scope = DncEntry.campaign_id.is_(None)
+        scope: ColumnElement[bool] = DncEntry.campaign_id.is_(None)
         if campaign_id is not None:
             scope = or_(scope, DncEntry.campaign_id == campaign_id)
         rows = session.scalars(select(DncEntry).where(DncEntry.phone.in_(chunk), scope, _active(at)))

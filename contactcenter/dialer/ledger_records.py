@@ -70,4 +70,8 @@ def in_flight_calls(session: Session, campaign: Campaign, at: datetime | None = 
             DialAttempt.placed_at >= at - timedelta(hours=1),
         )
     )
-    return [(sid, placed.timestamp(), answered.timestamp() if answered else None) for sid, placed, answered in rows]
+    calls = []
+    for sid, placed, answered in rows:
+        assert sid is not None and placed is not None  # the query keeps only placed calls
+        calls.append((sid, placed.timestamp(), answered.timestamp() if answered else None))
+    return calls

@@ -134,7 +134,7 @@ class Campaign(Base):
     paused_at: Mapped[datetime | None] = mapped_column()
     stopped_at: Mapped[datetime | None] = mapped_column()
 
-    agents: Mapped[list["CampaignAgent"]] = relationship(
+    agents: Mapped[list[CampaignAgent]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan", lazy="selectin"
     )
 

@@ -11,9 +11,11 @@ heard the message and was not connected, so the call counts as abandoned in the 
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import redis
+from redis.typing import EncodableT, FieldT
 
 from contactcenter.telephony.interfaces import Hangup, Instruction, Say
 
@@ -28,7 +30,7 @@ def remember(client: redis.Redis, campaigns: Iterable[Any]) -> None:
     """Keep the running campaigns' safe-harbor messages where a webhook finds them without SQL."""
     from contactcenter.dialer.campaigns import campaign_safe_harbor_text
 
-    messages = {str(c.id): campaign_safe_harbor_text(c) for c in campaigns}
+    messages: dict[FieldT, EncodableT] = {str(c.id): campaign_safe_harbor_text(c) for c in campaigns}
     if messages:
         client.hset(SAFE_HARBOR_KEY, mapping=messages)
 

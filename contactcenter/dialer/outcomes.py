@@ -26,7 +26,6 @@ from contactcenter.dialer.models import (
     LeadStatus,
 )
 
-
 LIVE_VERDICTS = ("human", "unknown")
 
 

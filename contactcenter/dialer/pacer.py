@@ -64,12 +64,14 @@ second, and runs a `dialing.CampaignDialer` step for every running campaign.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence
+from typing import TypedDict
 
 from contactcenter.dialer.compliance import AbandonLedger, LedgerCounts
 from contactcenter.dialer.pacing_estimators import AnswerModel, HandleModel, _phi, binomial_upper_quantile
 from contactcenter.dialer.pacing_vocabulary import (
+    _STATE_ALIASES,
     AVAILABLE,
     AWAY,
     CANCELED,
@@ -79,11 +81,23 @@ from contactcenter.dialer.pacing_vocabulary import (
     RESERVED,
     TALK,
     WRAP,
-    _STATE_ALIASES,
     AgentView,
     Decision,
     PacingConfig,
 )
+
+
+class _Snapshot(TypedDict):
+    """The state every `Decision` of one `decide` reports, typed so it can be passed as keywords."""
+
+    mode: str
+    available: int
+    busy: int
+    active: int
+    in_flight: int
+    waiting: int
+    answer_rate: float
+    period_rate: float
 
 
 @dataclass
@@ -287,7 +301,7 @@ class Pacer:
         waiting = sum(1 for c in self.calls.values() if c.answered_at is not None)
         ringing = in_flight - waiting
         leads = leads_available if leads_available is not None else 1 << 30
-        base = dict(
+        base = _Snapshot(
             mode=cfg.mode,
             available=available,
             busy=len(busy),
@@ -380,11 +394,11 @@ class Pacer:
             # calls that have rung the legal minimum, longest-ringing first, until back in bound.
             # (Only under the worst-case bound: a quantile bound rises whenever a call is
             # answered, and would hang up calls on every answer.)
-            eligible = sum(1 for d, _ in ringing_calls if now - d >= cfg.min_ring_s)
+            droppable = sum(1 for d, _ in ringing_calls if now - d >= cfg.min_ring_s)
             if cfg.exposure_confidence < 1.0:
-                eligible = 0
+                droppable = 0
             drop = 0
-            while drop < eligible and exposure(0, drop) > allowed:
+            while drop < droppable and exposure(0, drop) > allowed:
                 drop += 1
             cancel = tuple(cid for _, cid in ringing_calls[:drop])
             self._cancel(cancel)

@@ -11,13 +11,13 @@ import logging
 import math
 import threading
 import time as _time
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from contactcenter import clock
 from contactcenter.dialer.dialing import CampaignDialer, StepReport
 from contactcenter.dialer.pacing_vocabulary import NO_ANSWER
 from contactcenter.leases import LeaderLease
-
 
 log = logging.getLogger("contactcenter.dialer.pacer")
 

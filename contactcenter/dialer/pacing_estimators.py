@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
-from typing import Iterable
+from collections.abc import Iterable
 
 from contactcenter.dialer.pacing_vocabulary import PacingConfig
 
@@ -30,7 +30,7 @@ class DecayedRate:
         self.hits = self.hits * self.decay + (1.0 if hit else 0.0)
         self.n = self.n * self.decay + 1.0
 
-    def adopt(self, other: "DecayedRate") -> None:
+    def adopt(self, other: DecayedRate) -> None:
         self.hits, self.n = other.hits, other.n
 
     @property

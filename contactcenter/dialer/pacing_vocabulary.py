@@ -7,9 +7,9 @@ without importing its decision code.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
-
+from typing import Protocol
 
 PREVIEW, PROGRESSIVE, PREDICTIVE = "preview", "progressive", "predictive"
 DIAL_MODES = (PREVIEW, PROGRESSIVE, PREDICTIVE)

@@ -33,10 +33,9 @@ from contactcenter.dialer.dial_gate import (
 )
 from contactcenter.dialer.dialing import CallUrls, CampaignDialer, Dialer, LeadClaim
 from contactcenter.dialer.models import Campaign, CampaignStatus, DialDecision, DialMode, Lead, LeadStatus
-from contactcenter.errors import DomainError, Kind
 from contactcenter.dialer.outcomes import mark_place_failed, mark_placed
 from contactcenter.dialer.pacer import Pacer
-
+from contactcenter.errors import DomainError, Kind
 
 # A lead held for an agent who walked away goes back to the others after this long untouched.
 PREVIEW_HOLD_S = 30 * 60

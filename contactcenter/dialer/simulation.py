@@ -35,9 +35,10 @@ import heapq
 import itertools
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from contactcenter import clock
 from contactcenter.dialer.compliance import RULE_SETS
@@ -62,7 +63,7 @@ from contactcenter.dialer.pacing_vocabulary import (
 )
 
 SHOCKS = ("answer-rate-halves", "answer-rate-doubles", "half-agents-logout")
-START = datetime(2026, 1, 5, 14, 0, tzinfo=timezone.utc)  # 09:00 in New York, a Monday
+START = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)  # 09:00 in New York, a Monday
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Shock:
             raise ValueError("a shock happens at 0 hours or later")
 
     @classmethod
-    def parse(cls, text: str) -> "Shock":
+    def parse(cls, text: str) -> Shock:
         """'answer-rate-halves@2' (kind @ hours into the run)."""
         kind, _, at = text.partition("@")
         try:
@@ -251,7 +252,8 @@ class Simulation:
         sigma2 = math.log(1 + config.talk_cv**2)
         self._talk_mu = math.log(talk_mean) - sigma2 / 2
         self._talk_sigma = math.sqrt(sigma2)
-        pacing = dict(
+        # Keyword arguments of PacingConfig, overridden by the scenario's own (untyped) pacing settings.
+        pacing: dict[str, Any] = dict(
             mode=config.mode,
             abandon_cap=config.abandon_cap,
             period_s=rules.period_s,
@@ -359,7 +361,7 @@ class Simulation:
                 if at > self.end:
                     break
                 self.now = at
-                manual.set(datetime.fromtimestamp(self._ts(), timezone.utc))
+                manual.set(datetime.fromtimestamp(self._ts(), UTC))
                 getattr(self, f"_on_{kind}")(payload)
                 if kind != "tick" or self.now - self._last_decision >= 1.0:
                     self._decide()

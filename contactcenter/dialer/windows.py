@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -115,7 +116,7 @@ class WindowRule:
         if _minutes(self.end, end=True) <= _minutes(self.start):
             raise ValueError("a calling window must end after it starts")
 
-    def intersect(self, other: "WindowRule") -> "WindowRule | None":
+    def intersect(self, other: WindowRule) -> WindowRule | None:
         start = max(self.start, other.start, key=_minutes)
         end = min(self.end, other.end, key=lambda t: _minutes(t, end=True))
         days = self.days & other.days
@@ -132,7 +133,7 @@ class WindowRule:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], base: "WindowRule", where: str = "window") -> "WindowRule":
+    def from_dict(cls, data: Mapping[str, Any], base: WindowRule, where: str = "window") -> WindowRule:
         if not isinstance(data, Mapping):
             raise ValueError(f"{where}: expected a mapping with start, end, days")
         unknown = set(data) - {"start", "end", "days", "holidays", "regions"}
@@ -178,7 +179,7 @@ class CallingWindows:
     regions: Mapping[str, WindowRule] = field(default_factory=dict)
 
     @classmethod
-    def from_config(cls, data: Mapping[str, Any] | None, rules: RuleSet) -> "CallingWindows":
+    def from_config(cls, data: Mapping[str, Any] | None, rules: RuleSet) -> CallingWindows:
         """From a campaign's `calling_window` (missing keys: the rule set's 08:00-21:00)."""
         data = data or {}
         legal = WindowRule(rules.window_start, rules.window_end)

@@ -27,10 +27,11 @@ Node ids start with a letter and use letters, digits, `_` and `-` (they appear i
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 

@@ -8,8 +8,9 @@ once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contactcenter.ivr.flow_rules import (
@@ -188,7 +189,7 @@ class _Fields:
         value = self.integer(name, default=default, low=low, high=high)
         return default if value is None else value
 
-    def sub(self, name: str) -> "_Fields | None":
+    def sub(self, name: str) -> _Fields | None:
         value = self.raw.get(name)
         if not isinstance(value, dict):
             self.problem(f"'{name}' must be a mapping")

@@ -6,9 +6,10 @@ Node types this version does not know become `UnknownNode` so validation can nam
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from contactcenter.calendars import END_OF_DAY, BusinessCalendar
 from contactcenter.ivr.flow_fields import _Fields
@@ -45,7 +46,6 @@ from contactcenter.ivr.flow_rules import (
     as_text,
     pattern_problem,
 )
-
 
 Common = dict[str, Any]
 

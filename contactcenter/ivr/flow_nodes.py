@@ -7,10 +7,11 @@ node's fields and ways out are declared once, here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, ClassVar, Mapping, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from contactcenter.calendars import BusinessCalendar
 from contactcenter.ivr.flow_rules import DAYS, NODE_ID_RE, Prompt, as_text

@@ -8,11 +8,11 @@ so each of them applies the same limits.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal, Mapping, Union
+from typing import Any, Literal
 
 from contactcenter.errors import DomainError
-
 
 MAX_FLOW_BYTES = 1024 * 1024
 """Flow files above 1 MB are refused before parsing: real flows are a few kilobytes."""
@@ -33,7 +33,7 @@ LOOKUP_KINDS = ("ticket_status", "open_tickets", "account_summary")
 MENU_INPUTS = ("dtmf", "dtmf speech")
 
 Severity = Literal["error", "warning"]
-Prompt = Union[str, Mapping[str, str]]
+Prompt = str | Mapping[str, str]
 """Text to speak: one string, or a mapping language code -> text for multilingual flows."""
 
 

@@ -11,7 +11,8 @@ broken flow can still be looked at.
 from __future__ import annotations
 
 import re
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.flow_nodes import (

@@ -42,6 +42,7 @@ def containment(session: Session, start: date, end: date, time_zone: str = "UTC"
     )
     table: dict[tuple[str, date], dict[str, int]] = {}
     for flow, arrived_at, exit_reason in rows:
+        assert flow is not None  # the query keeps only calls that went through a flow
         key = (flow, arrived_at.astimezone(zone).date())
         exits = table.setdefault(key, {})
         reason = exit_reason or "in-progress"

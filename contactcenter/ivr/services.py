@@ -8,9 +8,10 @@ change) write the pending turns with it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.engine import Engine
@@ -19,14 +20,14 @@ from sqlalchemy.orm import Session
 from contactcenter import phones
 from contactcenter.acd.models import CallbackRequest, Queue
 from contactcenter.acd.services import AcdService
+from contactcenter.contacts import interactions
+from contactcenter.contacts.interactions import find as find_interaction
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.ivr.engine import IvrEngine, IvrUrls, Turn
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.session import IvrSession, SessionStore
 from contactcenter.telephony.interfaces import CallEvent
-from contactcenter.contacts import interactions
-from contactcenter.contacts.interactions import find as find_interaction
 from contactcenter.tickets.models import Ticket
-from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.services import voicemail_ticket
 
 OPEN_STATES = ("new", "open", "pending", "on_hold")

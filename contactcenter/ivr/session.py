@@ -16,8 +16,9 @@ callback writes it when the caller hangs up mid-IVR.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import redis
 

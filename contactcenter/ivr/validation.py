@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
 
 from contactcenter.ivr.flow import TOP_LEVEL_FIELDS, Flow, load_flow
 from contactcenter.ivr.flow_nodes import (

@@ -13,8 +13,9 @@ offset (relevance has no stable key to page on), capped so a request cannot ask 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -67,7 +68,8 @@ def _ranked_ids(session: Session, words: Sequence[str], *, any_word: bool, publi
     elif dialect == "sqlite":
         # A double quote inside a word would end the FTS5 string; terms() yields letters and digits only.
         query = (" OR " if any_word else " ").join(f'"{w}"*' for w in words)
-        sql = (f"SELECT faq_articles.id FROM faq_articles_fts JOIN faq_articles ON faq_articles.id = faq_articles_fts.rowid "
+        sql = ("SELECT faq_articles.id FROM faq_articles_fts "
+               "JOIN faq_articles ON faq_articles.id = faq_articles_fts.rowid "
                f"WHERE faq_articles_fts MATCH :q {published} "
                f"ORDER BY bm25(faq_articles_fts, {_SQLITE_WEIGHTS}), faq_articles.id DESC LIMIT :limit OFFSET :offset")
     else:

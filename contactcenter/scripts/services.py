@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -22,12 +23,12 @@ from sqlalchemy.orm import Session
 from contactcenter import clock
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
+from contactcenter.contacts.models import Interaction
 from contactcenter.dialer.models import Campaign, DialAttempt
 from contactcenter.errors import DomainError, Kind
 from contactcenter.scripts.definition import ScriptInvalid, ScriptProblem, validate
 from contactcenter.scripts.models import CallScript
 from contactcenter.scripts.variables import ScriptContext, build_context, render_text
-from contactcenter.contacts.models import Interaction
 
 MAX_ANSWER_LENGTH = 1000
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"

@@ -13,8 +13,9 @@ A placeholder is `{group.name}`. Names outside the whitelist are refused when a 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]{0,63}(?:\.[A-Za-z_][A-Za-z0-9_]{0,63})?)\}")
 IVR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Mapping, Protocol, Sequence, Union
+from typing import Protocol
 
 from contactcenter.errors import DomainError, Kind
 
@@ -36,7 +37,7 @@ class Gather:
     """Collect DTMF (or speech); the carrier posts `Digits`/`SpeechResult` to `action`."""
 
     action: str
-    prompts: tuple[Union[Say, Play, Pause], ...] = ()
+    prompts: tuple[Say | Play | Pause, ...] = ()
     num_digits: int | None = None
     timeout: int = 5
     finish_on_key: str = "#"
@@ -96,7 +97,7 @@ class Hangup:
     pass
 
 
-Instruction = Union[Say, Play, Pause, Gather, Redirect, Enqueue, Conference, Dial, Record, Hangup]
+Instruction = Say | Play | Pause | Gather | Redirect | Enqueue | Conference | Dial | Record | Hangup
 
 
 # ----------------------------------------------------------------------------- events
@@ -237,7 +238,7 @@ class TelephonyError(DomainError, RuntimeError):
         self.status = status
 
 
-CarrierSource = Union[Telephony, Callable[[], Telephony], None]
+CarrierSource = Telephony | Callable[[], Telephony] | None
 """A service's carrier: the carrier itself, or a callable that gives it when first needed (so
 building a service never builds a carrier client that refusing a request would not need), or None
 where none is configured (tests, simulations)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from twilio.request_validator import RequestValidator

@@ -6,8 +6,9 @@ The same class serves the local carrier simulator: only the Client's HTTP layer 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient

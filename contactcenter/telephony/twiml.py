@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-from twilio.twiml.voice_response import Dial as TwDial
-from twilio.twiml.voice_response import Gather as TwGather
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Dial as TwDial, Gather as TwGather, VoiceResponse
 
 from contactcenter.telephony.interfaces import (
     Conference,

@@ -7,8 +7,8 @@ with a message fit to return to the sender (it never echoes the hostile value ba
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
-from typing import Mapping
 
 from contactcenter import clock
 from contactcenter.errors import DomainError

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.models import QueueMembership
-from contactcenter.tickets.models import Ticket, TicketInteraction
 from contactcenter.contacts.models import Interaction
+from contactcenter.tickets.models import Ticket, TicketInteraction
 
 
 @dataclass(frozen=True)

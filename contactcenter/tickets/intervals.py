@@ -37,21 +37,21 @@ Agents
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from contactcenter import clock
-from contactcenter.acd.service_level import DEFAULT_FORMULA, FORMULAS, SlFormula
 from contactcenter.acd.models import AgentStateChange, Queue
-from contactcenter.errors import DomainError
+from contactcenter.acd.service_level import DEFAULT_FORMULA, FORMULAS, SlFormula
 from contactcenter.contacts.models import Interaction
+from contactcenter.errors import DomainError
 
-UTC = timezone.utc
 INTERVAL = timedelta(minutes=15)
 GRANULARITIES = ("interval", "day")
 STATES = ("available", "reserved", "on_call", "wrap_up", "break", "offline")
@@ -468,5 +468,6 @@ def csat_by_day(session: Session, first: date, last: date, *, time_zone: str = "
     )
     days: dict[date, list[int]] = {}
     for arrived_at, score in rows:
+        assert score is not None  # the query keeps only rated calls
         days.setdefault(arrived_at.astimezone(window.tz).date(), []).append(score)
     return [CsatDay(day, len(scores), sum(scores) / len(scores)) for day, scores in sorted(days.items())]

@@ -4,15 +4,13 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter import clock
 from contactcenter.calendars import CALENDAR_HOURS, BusinessCalendar
-from contactcenter.db import Base
-
 from contactcenter.contacts.models import Customer, Interaction  # noqa: E402  (relationships)
-
+from contactcenter.db import Base
 
 # Where a ticket came from; SLA policies may select on it.
 CHANNELS = ("phone", "email", "chat", "sms", "web", "social", "api")
@@ -58,11 +56,11 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now, index=True)
 
     customer: Mapped[Customer | None] = relationship()
-    events: Mapped[list["TicketEvent"]] = relationship(
+    events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
     interactions: Mapped[list[Interaction]] = relationship(secondary="ticket_interactions")
-    merge: Mapped["TicketMerge | None"] = relationship(
+    merge: Mapped[TicketMerge | None] = relationship(
         foreign_keys="TicketMerge.source_id", uselist=False, viewonly=True
     )
 

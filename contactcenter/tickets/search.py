@@ -35,19 +35,34 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import (
-    ARRAY, Boolean, ColumnElement, Select, Text, all_, and_, bindparam, column, func, literal_column, select, table,
+    ARRAY,
+    Boolean,
+    ColumnClause,
+    ColumnElement,
+    Select,
+    Text,
+    TextClause,
+    all_,
+    and_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
     text,
 )
 from sqlalchemy.orm import Session, selectinload
 
 from contactcenter import phones
+from contactcenter.contacts.models import Customer, CustomerPhone
 from contactcenter.errors import DomainError
 from contactcenter.tickets.models import Ticket, TicketComment
-from contactcenter.contacts.models import Customer, CustomerPhone
 
 MAX_TERMS = 16
 MAX_TERM_LENGTH = 64
@@ -142,7 +157,7 @@ def _substring_words(session: Session, words: Sequence[str]) -> list[str]:
     return ascii_words if info["contactcenter.libc_lower"] else []
 
 
-def _pg_match(table: str, words: Sequence[str]) -> ColumnElement[bool]:
+def _pg_match(table: str, words: Sequence[str]) -> TextClause:
     """`table`'s row matches every word (as a prefix), in the form its GIN index answers."""
     query = " & ".join(f"{w}:*" for w in words)
     return text(f"{_PG_TSVECTOR[table]} @@ to_tsquery('simple'::regconfig, :tsquery)").bindparams(tsquery=query)
@@ -159,7 +174,7 @@ def _pg_walk_match(document: Any, words: Sequence[str], substrings: Sequence[str
     'simple' configuration is a lowercased stretch of the text, and the query word a lowercased
     prefix of a lexeme), and parses only the rows that contain them all.
     """
-    simple = literal_column("'simple'::regconfig")
+    simple: ColumnClause[Any] = literal_column("'simple'::regconfig")
     tsquery = func.to_tsquery(simple, bindparam("tsquery", " & ".join(f"{w}:*" for w in words)))
     match = func.ts_match_vq(func.to_tsvector(simple, document), tsquery, type_=Boolean)
     if not substrings:
@@ -188,7 +203,7 @@ def _pg_build(
         if not walk:
             stmt = candidates(key).where(_pg_match(table, words))
             return _bounded(stmt.distinct() if distinct else stmt, key, lo, hi)
-        document = literal_column(_PG_DOCUMENT[table])
+        document: ColumnClause[Any] = literal_column(_PG_DOCUMENT[table])
         rows = _bounded(candidates(key.label("key"), document.label("document")), key, lo, hi)
         part = rows.offset(0).subquery("slice")
         stmt = select(part.c.key).where(_pg_walk_match(part.c.document, words, substrings))
@@ -197,7 +212,7 @@ def _pg_build(
     return build
 
 
-def _fts_match(fts: str, words: Sequence[str]) -> ColumnElement[bool]:
+def _fts_match(fts: str, words: Sequence[str]) -> TextClause:
     # Each word is a quoted FTS5 string (a double quote inside is doubled, though `terms`
     # leaves none) followed by the prefix marker.
     query = " ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
@@ -219,7 +234,13 @@ INDEX_MATCH_US = 8.0
 INDEX_SETUP_US = 20_000.0
 FIRST_SLICE_US = 8000.0  # walked before deciding: 2,000 rows prefiltered, 444 otherwise
 
-Build = Callable[[int | None, int, bool], Select[Any]]
+
+
+class Build(Protocol):
+    """The statement for keys in (lo, hi], as an index lookup or a walk; a protocol rather than a
+    Callable alias so the SQLite `def build` and the PostgreSQL one are the same type."""
+
+    def __call__(self, lo: int | None, hi: int, walk: bool) -> Select[Any]: ...
 
 
 def _newest_keys(session: Session, build: Build, upper: int, count: int, walk_row_us: float) -> list[int]:

@@ -26,16 +26,17 @@ the ticket are the agent's responses to the customer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, select, type_coerce
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import ColumnElement, exists, func, inspect as sa_inspect, literal, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets import sla
 from contactcenter.tickets.models import (
@@ -50,7 +51,6 @@ from contactcenter.tickets.models import (
     TicketPriority,
     TicketStatus,
 )
-from contactcenter.contacts.models import Customer, Interaction
 
 
 class TicketError(DomainError, ValueError):
@@ -418,7 +418,7 @@ def _validated(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
             record = session.get(model, ref) if 0 < ref < 2**31 else None
             if record is None:
                 raise TicketError(f"{label} {ref} does not exist")
-            if model is User and not record.active:
+            if isinstance(record, User) and not record.active:
                 raise TicketError(f"user {ref} is not active")
         out[field] = ref
     if "tags" in values:

@@ -42,9 +42,10 @@ Derivation
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,8 +54,9 @@ from contactcenter import clock
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
 from contactcenter.calendars import CALENDAR_HOURS, BusinessCalendar
-from contactcenter.errors import DomainError, Kind
 from contactcenter.contacts.customers import SEGMENTS
+from contactcenter.contacts.models import Customer
+from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets.models import (
     CHANNELS,
     BusinessCalendarRecord,
@@ -65,7 +67,6 @@ from contactcenter.tickets.models import (
     TicketPriority,
     TicketSla,
 )
-from contactcenter.contacts.models import Customer
 from contactcenter.tickets.sla_clock import SlaClockState, SlaEvent, SlaEventKind, SlaMetric, SlaStatus, replay
 
 METRICS = tuple(m.value for m in SlaMetric)

@@ -32,10 +32,10 @@ Rules
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Iterable
 
 from contactcenter import clock
 from contactcenter.calendars import BusinessCalendar, aware_utc

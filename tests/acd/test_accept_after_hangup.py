@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from contactcenter import clock
 from contactcenter.acd.services import AcdService
-from contactcenter.db import transaction
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
+from contactcenter.db import transaction
 from tests.support.factories import call_sid, gen_queue
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter import clock
+from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, agent_label, callback_key, conference_name
+from contactcenter.contacts.models import Interaction
 from contactcenter.telephony.simulator import Callee
 from contactcenter.tickets.models import Ticket
-from contactcenter.contacts.models import Interaction
 from tests.support.constants import CENTER_NUMBER
 from tests.support.factories import carrier_params, gen_agent, gen_queue, post_signed
 

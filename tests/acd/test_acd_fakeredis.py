@@ -5,10 +5,7 @@ identical results."""
 from __future__ import annotations
 
 import json
-import random
-import re
 import secrets
-from typing import Any
 
 import fakeredis
 import pytest
@@ -96,5 +93,5 @@ def test_fakeredis_and_redis_give_identical_results(redis_client: redis.Redis) -
     real_log = _random_day(real, seed=5)
     embedded_log = _random_day(embedded, seed=5)
     assert len(real_log) == len(embedded_log)
-    for i, (a, b) in enumerate(zip(real_log, embedded_log)):
+    for i, (a, b) in enumerate(zip(real_log, embedded_log, strict=True)):
         assert a == b, f"step {i} differs"

@@ -34,7 +34,7 @@ def test_a_random_day_gives_identical_results_in_process_and_on_redis(redis_clie
     real_log = _random_day(real, seed=5)
     inprocess_log = _random_day(inprocess, seed=5)
     assert len(real_log) == len(inprocess_log)
-    for i, (a, b) in enumerate(zip(real_log, inprocess_log)):
+    for i, (a, b) in enumerate(zip(real_log, inprocess_log, strict=True)):
         assert a == b, f"step {i} differs"
 
 
@@ -65,7 +65,7 @@ def test_a_simulation_makes_the_same_matches_in_process_on_redis_and_on_fakeredi
     for client in (redis_client, fakeredis.FakeRedis()):
         events, figures = _matches(config, client)
         assert len(events) == len(inprocess_events)
-        for i, (a, b) in enumerate(zip(events, inprocess_events)):
+        for i, (a, b) in enumerate(zip(events, inprocess_events, strict=True)):
             assert a == b, f"event {i} differs"
         assert json.dumps(figures, sort_keys=True) == json.dumps(inprocess_figures, sort_keys=True)
 

@@ -23,8 +23,7 @@ from typing import Any
 
 import pytest
 import redis
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from contactcenter.acd import strategies as rules
@@ -352,7 +351,7 @@ class ACDMachine(RuleBasedStateMachine):
             if hang_up:
                 out = self.step(lambda sid=sid: self.acd.remove(sid, "hangup", now=self.now))
             else:
-                out = self.step(lambda sid=sid: self.acd.complete(sid, record["agent"], wrap, now=self.now))
+                out = self.step(lambda sid=sid, agent=record["agent"]: self.acd.complete(sid, agent, wrap, now=self.now))
             assert out.ok
             assert self.call_record(sid)["state"] == "completed"
 

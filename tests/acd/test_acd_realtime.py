@@ -7,6 +7,7 @@ import json
 import random
 import secrets
 import time
+from datetime import UTC
 
 import pytest
 import redis
@@ -671,9 +672,9 @@ def test_events_are_published_for_the_web_layer(acd: RealtimeACD, redis_client: 
 
 
 def test_time_defaults_to_the_one_clock(acd: RealtimeACD) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    manual = clock.ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
+    manual = clock.ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
     with clock.using(manual):
         acd.register_queue(QueueConfig("q"))
         add_agent(acd, "a1", {}, ("q",))

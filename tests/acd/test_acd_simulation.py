@@ -324,8 +324,8 @@ def test_the_command_prints_a_table_without_json() -> None:
 
 
 def test_simulate_is_one_group_for_inbound_and_dialer() -> None:
-    from contactcenter.app.commands.simulate import simulate as group
     from contactcenter.app.cli import main
+    from contactcenter.app.commands.simulate import simulate as group
 
     assert main.commands["simulate"] is group
     assert {"inbound", "dialer"} <= set(group.commands)

@@ -8,9 +8,9 @@ import redis
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.app import ticker
 from contactcenter.acd.models import AgentStateChange, QueueMembership
 from contactcenter.acd.services import AcdService
+from contactcenter.app import ticker
 from contactcenter.app.jobs import queue
 from contactcenter.contacts.models import Interaction
 from tests.support.factories import call_sid, gen_agent, gen_queue

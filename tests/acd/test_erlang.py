@@ -8,10 +8,8 @@ from fractions import Fraction
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from contactcenter.app.commands.acd import erlang
 from contactcenter.acd.erlang import (
     ErlangCResult,
     agents_for_service_level,
@@ -20,6 +18,7 @@ from contactcenter.acd.erlang import (
     erlang_c,
     traffic_erlangs,
 )
+from contactcenter.app.commands.acd import erlang
 
 
 def reference_erlang_b(agents: int, traffic: int) -> Fraction:

@@ -10,8 +10,8 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from contactcenter.tickets.models import Ticket, TicketComment
 from contactcenter.contacts.models import Customer
+from contactcenter.tickets.models import Ticket, TicketComment
 from contactcenter.tickets.services import add_comment, open_ticket
 from tests.support.api import api, error_of, org  # noqa: F401  (fixtures)
 from tests.support.factories import gen_customer

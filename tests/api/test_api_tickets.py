@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from contactcenter import clock
-from contactcenter.tickets.models import Ticket, TicketEvent
 from contactcenter.contacts.models import Interaction
+from contactcenter.tickets.models import Ticket, TicketEvent
 from contactcenter.tickets.services import open_ticket
 from tests.support.api import api, error_of, org  # noqa: F401  (fixtures)
 from tests.support.factories import call_sid, gen_customer

@@ -3,7 +3,7 @@ today), leads left and the current dial ratio, from the attempt records and the 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -15,7 +15,7 @@ from contactcenter.dialer import campaigns
 from contactcenter.dialer.models import DialAttempt, Lead
 from tests.support.factories import gen_agent
 
-NOW = datetime(2026, 6, 15, 16, 0, tzinfo=timezone.utc)  # 12:00 in New York
+NOW = datetime(2026, 6, 15, 16, 0, tzinfo=UTC)  # 12:00 in New York
 
 
 def _attempt(db, campaign, minutes_ago, *, answered=False, connected=False, abandoned=False, ended=True):  # type: ignore[no-untyped-def]

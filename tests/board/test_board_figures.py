@@ -3,14 +3,13 @@ formula, intervals for the chart, live ACD rows, and the alerts they raise."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from contactcenter.acd.interfaces import QueueStats
 from contactcenter.board import alerts, stats
 from contactcenter.contacts.models import Interaction
 from tests.support.factories import call_sid, gen_agent, gen_queue
 
-UTC = timezone.utc
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from contactcenter.acd.services import agent_label, conference_name
 from contactcenter.calls.controls import BadTarget, CallControlError, NotYourCall
 from contactcenter.calls.models import CallAction
-from web.errors import status_for
 from tests.support.calls import Floor, make_floor
+from web.errors import status_for
 
 
 @pytest.fixture

@@ -10,16 +10,16 @@ from sqlalchemy import select
 from contactcenter import clock
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue
 from contactcenter.acd.services import callback_key
-from contactcenter.calls.models import CallAction, WrapUpDraft
 from contactcenter.app.services import Services
 from contactcenter.app.tasks.calls import release_callback
+from contactcenter.calls.models import CallAction, WrapUpDraft
 from contactcenter.calls.wrapup import MAX_NOTES, TicketChoice, WrapUp, WrapUpError
+from contactcenter.contacts.models import Interaction
 from contactcenter.dialer.models import DialAttempt, DncEntry, Lead
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.models import TicketComment, TicketInteraction
-from contactcenter.contacts.models import Interaction
-from web.errors import status_for
 from tests.support.calls import CALLER, Floor, make_floor
+from web.errors import status_for
 
 
 @pytest.fixture
@@ -237,9 +237,8 @@ def test_campaign_callback_kept_by_the_agent_is_theirs(db, runtime):
     """"I call back myself": the lead comes back at the promised time, for this agent alone."""
     from datetime import timedelta
 
-    from tests.support.factories import gen_agent
-
     from contactcenter.dialer import campaigns
+    from tests.support.factories import gen_agent
 
     agent = gen_agent(db, "dora")
     campaign = campaigns.create_campaign(db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy",

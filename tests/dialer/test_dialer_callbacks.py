@@ -6,30 +6,28 @@ campaign's other calls."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
+from contactcenter.app.services import pacer_worker
+from contactcenter.contacts.models import Interaction
 from contactcenter.dialer import campaigns, dial_gate, outcomes, preview_dialing
 from contactcenter.dialer.campaigns import CampaignError
-from contactcenter.app.services import pacer_worker
 from contactcenter.dialer.connect import CALLBACK_PRIORITY
 from contactcenter.dialer.models import DialAttempt, Lead
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
-from contactcenter.contacts.models import Interaction
 from tests.support.constants import CENTER_NUMBER
 from tests.support.dialer import gen_campaign, gen_lead
 from tests.support.factories import gen_agent, gen_queue
 
-UTC = timezone.utc
 MONDAY_10_NY = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 _numbers = itertools.count(1000)
 _names = itertools.count(1)

@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
-from contactcenter.dialer import campaigns, ledger_records
 from contactcenter.app.services import pacer_worker
+from contactcenter.contacts.models import Interaction
+from contactcenter.dialer import campaigns, ledger_records
 from contactcenter.dialer.connect import AcdAgentPool
 from contactcenter.dialer.models import DialAttempt, Lead, LeadStatus
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee
-from contactcenter.contacts.models import Interaction
 from tests.support.constants import CENTER_NUMBER
 from tests.support.dialer import gen_campaign, import_text
 from tests.support.factories import PASSWORD, gen_agent, gen_queue

@@ -3,13 +3,12 @@ beyond the maximum; every refusal is recorded with its reason; outcomes schedule
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from contactcenter import clock
@@ -17,8 +16,6 @@ from contactcenter.dialer import campaigns, dial_gate, dnc, ledger_records, outc
 from contactcenter.dialer.campaigns import CampaignError
 from contactcenter.dialer.models import DialAttempt, DialDecision, Lead
 from tests.support.dialer import NUMBERS, gen_campaign, gen_lead
-
-UTC = timezone.utc
 
 
 def decisions(db, lead=None):

@@ -6,9 +6,15 @@ import math
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from contactcenter.dialer.compliance import AbandonLedger, LedgerCounts
 from contactcenter.dialer.pacer import Pacer
@@ -113,10 +119,10 @@ def test_answer_rate_steps_are_adopted_at_once():
     for _ in range(2000):
         model.observe(rng.random() < 0.3, 8.0)
     assert abs(model.rate - 0.3) < 0.05
-    for i in range(150):
+    for _ in range(150):
         model.observe(rng.random() < 0.6, 8.0)
     assert model.rate > 0.45 and model.changes >= 1
-    for i in range(150):
+    for _ in range(150):
         model.observe(rng.random() < 0.15, 8.0)
     assert model.rate < 0.28  # from 0.6, after 150 calls at 0.15 (a fast estimate is noisy)
     assert model.rate_high >= model.rate

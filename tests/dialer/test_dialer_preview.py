@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
-from contactcenter.dialer import dnc
 from contactcenter.app.services import pacer_worker
+from contactcenter.dialer import dnc
 from contactcenter.dialer.models import DialAttempt, DialDecision, Lead
 from contactcenter.dialer.pacer_worker import drain_events
 from contactcenter.telephony.simulator import Callee

@@ -3,6 +3,8 @@ lead (markup in a name shows as text), dials it, and sees a refusal's reason."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from sqlalchemy import select
 
@@ -20,10 +22,10 @@ ADA = "+12125550193"
 
 
 def _midday_zone() -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     zones = ["Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver", "America/Chicago",
              "America/New_York", "America/Halifax", "Atlantic/Azores", "Europe/London", "Europe/Berlin",
              "Europe/Moscow", "Asia/Dubai", "Asia/Kolkata", "Asia/Bangkok", "Asia/Shanghai", "Asia/Tokyo",

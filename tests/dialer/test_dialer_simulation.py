@@ -7,8 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from contactcenter.dialer.simulation import Shock, Simulation, SimulationConfig, simulate
 

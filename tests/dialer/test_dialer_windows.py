@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from contactcenter.dialer.compliance import UK, US
 from contactcenter.dialer.windows import CallingWindows, WindowRule, normalize_region, region_of
 
-UTC = timezone.utc
 ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
          "America/Anchorage", "Pacific/Honolulu", "Europe/London", "Australia/Lord_Howe")
 US_WINDOWS = CallingWindows.from_config({}, US)

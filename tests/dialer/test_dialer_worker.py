@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from freezegun import freeze_time
 from sqlalchemy import select
@@ -17,8 +17,6 @@ from contactcenter.dialer.pacer_worker import EVENTS_KEY, LeaderLock, PacerWorke
 from contactcenter.dialer.pacing_vocabulary import AgentView
 from contactcenter.telephony.interfaces import PlacedCall
 from tests.support.dialer import gen_campaign, gen_lead
-
-UTC = timezone.utc
 
 
 @dataclass
@@ -105,7 +103,7 @@ def test_the_worker_dials_within_the_rules_and_hears_outcomes(db, session_factor
     # Outcomes arrive (status callbacks -> services -> events -> the leader's pacer).
     with freeze_time("2026-01-05 16:00:20"):
         for placed, status, answered_by in zip(carrier.placed, ["busy", "no-answer", "in-progress", "in-progress"],
-                                               [None, None, "human", "machine_start"]):
+                                               [None, None, "human", "machine_start"], strict=False):
             _, events = outcomes.record_status(db, placed["sid"], status, answered_by=answered_by)
             for event in events:
                 publish_event(redis_client, **event.as_dict())

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
 from contactcenter.app.ticker import tick_once
+from contactcenter.contacts.models import Interaction
 from contactcenter.db import transaction
 from contactcenter.scripts import faq
 from contactcenter.scripts.services import ScriptFields, save_script
 from contactcenter.tickets.models import TicketInteraction
-from contactcenter.contacts.models import Interaction
 from contactcenter.tickets.services import open_ticket
 from tests.support.browser import open_desktop, until
 from tests.support.constants import CENTER_NUMBER

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
-
-import json
-from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -128,13 +127,13 @@ def test_hours_notices_say_when_a_queue_closes_and_opens_again():
     billing = Queue(name="billing", display_name="Billing", hours=NEW_YORK_OFFICE)
     support = Queue(name="support", display_name="Support", hours=None)
     notices = HoursNotices()
-    friday_evening = datetime(2026, 12, 5, 0, 59, tzinfo=timezone.utc)  # Fri 19:59 in New York
+    friday_evening = datetime(2026, 12, 5, 0, 59, tzinfo=UTC)  # Fri 19:59 in New York
     assert notices.update(closed_now([billing, support], None, friday_evening)) == ["every queue is open now"]
     assert notices.update(closed_now([billing, support], None, friday_evening)) == []
-    closing = notices.update(closed_now([billing, support], None, datetime(2026, 12, 5, 1, 0, tzinfo=timezone.utc)))
+    closing = notices.update(closed_now([billing, support], None, datetime(2026, 12, 5, 1, 0, tzinfo=UTC)))
     assert closing == ["queue billing is closed now (Fri 20:00 America/New_York): "
                        "callers sent to it reach no agent until it opens"]
-    monday = datetime(2026, 12, 7, 13, 0, tzinfo=timezone.utc)  # Mon 08:00 in New York
+    monday = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Mon 08:00 in New York
     assert notices.update(closed_now([billing, support], None, monday)) == ["queue billing is open again"]
 
 
@@ -178,5 +177,5 @@ def test_unreadable_queue_hours_are_reported_not_fatal(hours):
     from contactcenter.app.demo import closed_now
 
     queue = Queue(name="billing", display_name="Billing", hours=hours)
-    lines = closed_now([queue], None, datetime(2026, 12, 5, 4, 0, tzinfo=timezone.utc))
+    lines = closed_now([queue], None, datetime(2026, 12, 5, 4, 0, tzinfo=UTC))
     assert lines == {"queue billing": "queue billing has opening hours that cannot be read; it is treated as open"}

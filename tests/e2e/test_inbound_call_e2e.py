@@ -8,8 +8,8 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from contactcenter.app.tasks.calls import reconcile_call, sweep_stale_calls
 from contactcenter.app.jobs import queue
+from contactcenter.app.tasks.calls import reconcile_call, sweep_stale_calls
 from contactcenter.contacts.models import CarrierEvent, Interaction
 from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
 from tests.support.factories import gen_customer, gen_queue

@@ -16,9 +16,9 @@ import signal
 import subprocess
 import sys
 import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -27,11 +27,11 @@ from sqlalchemy import select
 
 from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
-from contactcenter.db import make_engine, make_sessionmaker, transaction
 from contactcenter.contacts.models import Interaction
+from contactcenter.db import make_engine, make_sessionmaker, transaction
 from tests.support.browser import log_in, log_in_over_http, open_desktop, open_socket
 from tests.support.factories import gen_agent, gen_queue
-from tests.support.faults import RedisServer, fresh_schema, free_port, postgres_base_url, wait_for
+from tests.support.faults import RedisServer, free_port, fresh_schema, postgres_base_url, wait_for
 
 pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,8 +5,8 @@ during the outage — a call arriving, a call ending — is written once the dat
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,13 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from contactcenter import clock
-from contactcenter.app import outbox
-from contactcenter.app import runtime as runtime_mod
-from contactcenter.app import ticker
-from contactcenter.db import make_engine, make_sessionmaker
-from contactcenter.migrate import upgrade
+from contactcenter.app import outbox, runtime as runtime_mod, ticker
 from contactcenter.app.runtime import Runtime
 from contactcenter.contacts.models import CarrierEvent, Interaction
+from contactcenter.db import make_engine, make_sessionmaker
+from contactcenter.migrate import upgrade
 from tests.support.constants import CENTER_NUMBER
 from tests.support.factories import gen_queue
 from tests.support.faults import TcpProxy, fresh_schema, postgres_base_url
@@ -145,8 +143,8 @@ def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_count
 
     from contactcenter.acd.models import QueueMembership
     from contactcenter.acd.services import AcdService
-    from contactcenter.dialer import campaigns, ledger_records
     from contactcenter.app.services import pacer_worker
+    from contactcenter.dialer import campaigns, ledger_records
     from contactcenter.dialer.leads_import import import_leads
     from contactcenter.dialer.models import DialAttempt
     from contactcenter.dialer.pacer_worker import drain_events

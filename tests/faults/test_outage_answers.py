@@ -9,9 +9,9 @@ vanishes, a Redis URL nothing listens on.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 
 from contactcenter import redis_conn
 from contactcenter.app import runtime as runtime_mod
+from contactcenter.app.runtime import Runtime
 from contactcenter.db import make_engine, make_sessionmaker
 from contactcenter.migrate import upgrade
-from contactcenter.app.runtime import Runtime
 from contactcenter.tickets.api_tokens import issue
 from tests.support.factories import PASSWORD, gen_agent
 from tests.support.faults import SqliteStore, TcpProxy, closed_redis_url, fresh_schema, postgres_base_url

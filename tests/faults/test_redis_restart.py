@@ -8,9 +8,9 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from contactcenter.app import ticker
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
+from contactcenter.app import ticker
 from contactcenter.contacts.models import Interaction
 from tests.support.constants import CENTER_NUMBER
 from tests.support.factories import gen_agent, gen_queue

@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.app import recovery
-from contactcenter.app import ticker
 from contactcenter.acd.models import AgentStateChange, QueueMembership
 from contactcenter.acd.services import AcdService
+from contactcenter.app import recovery, ticker
 from contactcenter.contacts.models import Interaction
 from tests.support.factories import PASSWORD, call_sid, gen_agent, gen_queue
 from web.extensions import socketio

@@ -14,10 +14,9 @@ import pytest
 import socketio
 
 from contactcenter import clock
-from contactcenter.app import presence, recovery
-from contactcenter.app import ticker
 from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.acd.services import AcdService
+from contactcenter.app import presence, recovery, ticker
 from contactcenter.app.runtime import Runtime
 from contactcenter.contacts.models import Interaction
 from tests.support.browser import log_in_over_http, open_socket

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 
@@ -54,7 +54,7 @@ def test_demo_hours_follow_new_york_time_and_holidays() -> None:
     hours = load_flow(DEMO).node("check_hours")
     assert isinstance(hours, HoursNode)
     cal = hours.calendar
-    utc = timezone.utc
+    utc = UTC
     assert cal.is_open(datetime(2026, 3, 2, 13, 0, tzinfo=utc))  # Mon 08:00 EST
     assert not cal.is_open(datetime(2026, 3, 2, 12, 59, tzinfo=utc))  # Mon 07:59 EST
     assert cal.is_open(datetime(2026, 7, 1, 23, 59, tzinfo=utc))  # Wed 19:59 EDT

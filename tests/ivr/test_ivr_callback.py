@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from contactcenter.acd.models import CallbackRequest, QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, callback_key
+from contactcenter.contacts.models import Interaction
 from contactcenter.ivr.services import CrmSelfService
 from contactcenter.ivr.session import SessionStore
-from contactcenter.contacts.models import Interaction
 from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
 from tests.support.factories import call_sid, carrier_params, gen_agent, gen_queue, post_signed
 

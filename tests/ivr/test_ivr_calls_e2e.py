@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from contactcenter.acd.models import CallbackRequest, Queue
+from contactcenter.acd.models import CallbackRequest
+from contactcenter.contacts.models import Interaction
 from contactcenter.ivr.reports import containment
 from contactcenter.tickets.models import Ticket
-from contactcenter.contacts.models import Interaction
 from tests.support.constants import CENTER_NUMBER
 from tests.support.factories import gen_customer, gen_queue
 
@@ -87,7 +87,7 @@ def test_silence_reprompts_then_exits(center, carrier, db):
 
 
 def test_after_hours_caller_hears_the_night_team_and_leaves_voicemail(center, carrier, db):
-    carrier.run_until(datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc))  # a Saturday
+    carrier.run_until(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # a Saturday
     grace = gen_customer(db, "Grace Hopper", ("+14155550100",))
     handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 8, speak 12")
     carrier.run_until_idle()
@@ -104,7 +104,7 @@ def test_after_hours_caller_hears_the_night_team_and_leaves_voicemail(center, ca
 
 
 def test_after_hours_caller_still_reaches_an_agent_queue(center, carrier, db):
-    carrier.run_until(datetime(2026, 11, 29, 4, 0, tzinfo=timezone.utc))  # Saturday 23:00 in New York
+    carrier.run_until(datetime(2026, 11, 29, 4, 0, tzinfo=UTC))  # Saturday 23:00 in New York
     handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 0, hang up after 120")
     carrier.run_until_idle()
     call = _interaction(db, handle.sid)

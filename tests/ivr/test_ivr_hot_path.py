@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
+from contactcenter.contacts.models import CarrierEvent, Interaction
 from contactcenter.ivr.services import write_pending
 from contactcenter.ivr.session import SessionStore
-from contactcenter.contacts.models import CarrierEvent, Interaction
 from contactcenter.telephony.webhooks import MAX_SPEECH
 from contactcenter.tickets.services import open_ticket
 from tests.support.factories import call_sid, carrier_params, gen_customer, gen_queue, post_signed

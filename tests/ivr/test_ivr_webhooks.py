@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from freezegun import freeze_time
-
-from contactcenter.ivr.session import SessionStore
 from contactcenter.contacts.models import CarrierEvent, Interaction
+from contactcenter.ivr.session import SessionStore
 from tests.support.constants import BUSINESS_HOURS
 from tests.support.factories import call_sid, carrier_params, gen_queue, post_signed
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from contactcenter.contacts.models import Interaction
 from contactcenter.ivr.services import CrmSelfService
 from contactcenter.tickets.models import Ticket
-from contactcenter.contacts.models import Interaction
 from tests.support.constants import CENTER_NUMBER
 from tests.support.factories import gen_customer, gen_queue
 

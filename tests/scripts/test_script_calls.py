@@ -16,7 +16,6 @@ from contactcenter.scripts.services import (
 from tests.support.factories import gen_agent, gen_customer, gen_queue
 from tests.support.scripts import definition, gen_call, gen_campaign, gen_dialed_call, gen_script
 
-
 # ------------------------------------------------------------------------------- choosing
 
 

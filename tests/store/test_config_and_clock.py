@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -35,14 +35,14 @@ def test_bad_settings_name_the_variable(env):
 
 def test_clock_follows_freezegun():
     with freeze_time("2026-03-08 06:59:00"):
-        assert clock.now() == datetime(2026, 3, 8, 6, 59, tzinfo=timezone.utc)
+        assert clock.now() == datetime(2026, 3, 8, 6, 59, tzinfo=UTC)
 
 
 def test_manual_clock_drives_now():
-    manual = clock.ManualClock(datetime(2026, 1, 1, tzinfo=timezone.utc))
+    manual = clock.ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
     with clock.using(manual):
         manual.advance(90)
-        assert clock.now() == datetime(2026, 1, 1, 0, 1, 30, tzinfo=timezone.utc)
+        assert clock.now() == datetime(2026, 1, 1, 0, 1, 30, tzinfo=UTC)
     with pytest.raises(ValueError):
         manual.advance(-1)
 

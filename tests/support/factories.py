@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -12,9 +13,9 @@ from contactcenter.accounts.models import Role, User
 from contactcenter.accounts.services import create_user, get_or_create_skill
 from contactcenter.acd.models import Queue, QueueSkill
 from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
-from contactcenter.telephony.signatures import SignatureChecker
 from contactcenter.contacts.customers import create_customer
 from contactcenter.contacts.models import Customer
+from contactcenter.telephony.signatures import SignatureChecker
 
 _counter = itertools.count(1)
 PASSWORD = "correct-horse-battery"

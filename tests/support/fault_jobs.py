@@ -13,10 +13,10 @@ import time
 from sqlalchemy import select
 
 from contactcenter.app import runtime
-from contactcenter.db import transaction
 from contactcenter.app.jobs import job
 from contactcenter.contacts.customers import create_customer
 from contactcenter.contacts.models import CustomerPhone
+from contactcenter.db import transaction
 
 
 def _hold(key: str) -> None:

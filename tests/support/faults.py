@@ -15,8 +15,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import redis
 
@@ -55,7 +55,7 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.workdir)],
@@ -124,7 +124,7 @@ class TcpProxy:
         while not self._closing.is_set():
             try:
                 client, _ = self._listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -230,7 +230,7 @@ class WebProcess(CommandProcess):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def wait_ready(self, timeout: float = 60.0) -> "WebProcess":
+    def wait_ready(self, timeout: float = 60.0) -> WebProcess:
         import requests
 
         def up() -> bool:
@@ -248,7 +248,7 @@ class WebProcess(CommandProcess):
 # -- fixtures (imported by the test modules that use them) -----------------------------------------
 
 import contextlib  # noqa: E402
-from typing import Iterator  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -303,8 +303,8 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture
 def pg_runtime(pg_url, settings, redis_client):  # type: ignore[no-untyped-def]
     """A runtime on that schema whose sessions commit, emptied before and after the test."""
-    from contactcenter.db import make_engine, make_sessionmaker
     from contactcenter.app.runtime import Runtime
+    from contactcenter.db import make_engine, make_sessionmaker
 
     engine = make_engine(pg_url)
     delete_all_rows(engine)

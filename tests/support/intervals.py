@@ -7,7 +7,7 @@ lives here rather than in one test module another one imports.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,6 @@ from contactcenter.acd.models import AgentStateChange
 from contactcenter.contacts.models import Interaction
 from tests.support.factories import call_sid, gen_agent, gen_queue
 
-UTC = timezone.utc
 DAY = date(2026, 6, 15)
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 

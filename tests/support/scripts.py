@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from contactcenter.scripts.services import ScriptFields, save_script
-from contactcenter.scripts.models import CallScript
 from contactcenter.contacts.models import Interaction
+from contactcenter.scripts.models import CallScript
+from contactcenter.scripts.services import ScriptFields, save_script
 from tests.support.factories import call_sid
 
 ORDER_SCRIPT: dict[str, Any] = {

@@ -7,7 +7,7 @@ callbacks would).
 
 from __future__ import annotations
 
-from typing import Callable, Union
+from collections.abc import Callable
 
 from flask import Flask, Response, request
 
@@ -16,7 +16,7 @@ from contactcenter.telephony.interfaces import Instruction
 from contactcenter.telephony.signatures import SignatureChecker
 from contactcenter.telephony.twiml import render
 
-Reply = Union[list[Instruction], str, tuple[str, int], Response]
+Reply = list[Instruction] | str | tuple[str, int] | Response
 
 
 class StandInApp:
@@ -45,7 +45,7 @@ class StandInApp:
                 return Response(render(result), mimetype="text/xml")
             return (result, 200) if isinstance(result, str) and empty_for_unknown else result
 
-    def on(self, path: str, reply: Union[Reply, Callable[[dict[str, str]], Reply]]) -> None:
+    def on(self, path: str, reply: Reply | Callable[[dict[str, str]], Reply]) -> None:
         handler = reply if callable(reply) else (lambda _params: reply)
         self._routes[path] = handler  # type: ignore[assignment]
 

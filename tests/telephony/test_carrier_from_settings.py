@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
 from contactcenter.app.runtime import build_telephony
+from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
 from contactcenter.telephony.simulator import HttpTransport, SimulatedCarrier, SimulatorServer
 from contactcenter.telephony.twilio_adapter import TwilioTelephony
 

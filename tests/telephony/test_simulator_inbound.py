@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from typing import Iterator
 
 import pytest
 

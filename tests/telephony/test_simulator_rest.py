@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Iterator
 
 import pytest
 from twilio.base.exceptions import TwilioRestException

@@ -7,15 +7,14 @@ it to its debugger. What the app itself renders must keep passing.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from contactcenter import clock
 from contactcenter.clock import ManualClock
 from contactcenter.telephony import interfaces as i
-from contactcenter.telephony.simulator import SimulatedCarrier, WsgiTransport
-from contactcenter.telephony.simulator import twiml_reader as tw
+from contactcenter.telephony.simulator import SimulatedCarrier, WsgiTransport, twiml_reader as tw
 from contactcenter.telephony.simulator.carrier import APP_ERROR_MESSAGE, CarrierError
 from contactcenter.telephony.simulator.twiml_reader import TwimlError, parse_twiml
 from contactcenter.telephony.twiml import render

@@ -7,7 +7,7 @@ every status callback delivered twice leaves one record of each thing.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
@@ -15,14 +15,14 @@ from sqlalchemy import func, select
 
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls
-from contactcenter.telephony.simulator import WsgiTransport, virtual_carrier
 from contactcenter.contacts.models import CarrierEvent, Interaction
+from contactcenter.telephony.simulator import WsgiTransport, virtual_carrier
 from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
 from tests.support.factories import call_sid, carrier_params, gen_agent, gen_queue, post_signed
 
 pytestmark = pytest.mark.fault
 
-START = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 DELIVERIES = {
     "ringing": dict(status="ringing", SequenceNumber="0", Timestamp="Wed, 25 Nov 2026 12:00:00 +0000"),
     "in-progress": dict(status="in-progress", SequenceNumber="1", Timestamp="Wed, 25 Nov 2026 12:00:02 +0000"),
@@ -50,7 +50,7 @@ def test_any_order_and_any_repeats_of_status_callbacks_end_in_the_same_state(cli
     call = _interaction(db, sid)
     assert call.status == "completed"
     assert call.duration_s == 40
-    assert call.ended_at == datetime(2026, 11, 25, 12, 0, 42, tzinfo=timezone.utc)
+    assert call.ended_at == datetime(2026, 11, 25, 12, 0, 42, tzinfo=UTC)
     logged = db.scalar(select(func.count(CarrierEvent.id)).where(CarrierEvent.interaction_id == call.id,
                                                                CarrierEvent.kind == "status"))
     assert logged == 3  # each distinct delivery once, however often it came

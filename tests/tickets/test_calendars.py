@@ -3,13 +3,13 @@ reference calculator."""
 
 from __future__ import annotations
 
+import itertools
 import time as perf
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from contactcenter.calendars import (
     CALENDAR_HOURS,
@@ -19,7 +19,6 @@ from contactcenter.calendars import (
 )
 from tests.support.calendars import MinuteReference, from_minutes, to_minutes
 
-UTC = timezone.utc
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = 3600.0
@@ -123,7 +122,7 @@ def test_is_open_and_open_intervals_match_minute_reference(scenario: Scenario, s
     spans = list(calendar.open_intervals(from_minutes(at), from_minutes(at + 3 * 60)))
     covered = [any(a <= from_minutes(at + k) < b for a, b in spans) for k in range(3 * 60)]
     assert covered == expected
-    assert all(b < c for (_, b), (c, _) in zip(spans, spans[1:])), "touching spans are merged"
+    assert all(b < c for (_, b), (c, _) in itertools.pairwise(spans)), "touching spans are merged"
 
 
 # -- DST -----------------------------------------------------------------------------------------------

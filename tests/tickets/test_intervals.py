@@ -6,11 +6,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from contactcenter.tickets.intervals import (
-    FORMULAS, ReportError, Window, agent_intervals, call_intervals, csat_by_day, formula,
-)
-from contactcenter.contacts.models import Interaction
 from contactcenter.ivr.reports import containment
+from contactcenter.tickets.intervals import (
+    FORMULAS,
+    ReportError,
+    Window,
+    agent_intervals,
+    call_intervals,
+    csat_by_day,
+    formula,
+)
 from contactcenter.tickets.reports import daily_report, interval_report
 from tests.support.factories import gen_queue
 from tests.support.intervals import DAY, NOW, add_call, scenario, t  # noqa: F401  (the fixture)

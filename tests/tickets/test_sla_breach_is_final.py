@@ -4,7 +4,7 @@ response: the clocks, the `TicketSla` rows, the API view, `report sla` and its C
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +17,6 @@ from contactcenter.tickets.models import TicketSla
 from contactcenter.tickets.reports import sla_hit_rates
 from contactcenter.tickets.services import add_comment, change_status, open_ticket, update_ticket
 
-UTC = timezone.utc
 T0 = datetime(2026, 6, 15, 8, tzinfo=UTC)
 HOUR = 3600
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from contactcenter.calendars import CALENDAR_HOURS, BusinessCalendar
 from contactcenter.tickets.sla_clock import (
@@ -20,7 +19,6 @@ from contactcenter.tickets.sla_clock import (
     replay,
 )
 
-UTC = timezone.utc
 NY = ZoneInfo("America/New_York")
 HOUR = 3600.0
 OFFICE = BusinessCalendar.from_dict(

@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from contactcenter import clock
-from contactcenter.tickets.models import TicketComment, TicketMerge
 from contactcenter.contacts.models import Interaction
+from contactcenter.tickets.models import TicketComment, TicketMerge
 from contactcenter.tickets.services import (
     FINAL,
     STATUSES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +17,6 @@ from contactcenter.tickets.reports import sla_hit_rates
 from contactcenter.tickets.services import add_comment, change_status, open_ticket
 from tests.support.factories import gen_queue
 
-UTC = timezone.utc
 T0 = datetime(2026, 6, 15, 8, tzinfo=UTC)
 HOUR = 3600
 

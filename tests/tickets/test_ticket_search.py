@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import func, select, text
 
+from contactcenter.contacts.models import Customer
 from contactcenter.tickets import search as search_module
 from contactcenter.tickets.access import Viewer, ticket_filter
 from contactcenter.tickets.models import Ticket, TicketComment
-from contactcenter.contacts.models import Customer
 from contactcenter.tickets.search import SearchError, search_comments, search_customers, search_tickets, terms
 from contactcenter.tickets.services import add_comment, open_ticket, update_ticket
 from tests.support.factories import gen_agent, gen_customer, gen_queue
@@ -232,7 +232,7 @@ def test_every_way_of_finding_matches_gives_the_same_pages(db, monkeypatch, tuni
         words = terms(query)
         expected = sorted((i for i, docs in texts.items() if any(_has_words(d, words) for d in docs)), reverse=True)
         for limit in (1, 4, 25):
-            seen, _ = _pages(lambda after, lim: search_tickets(db, query, after=after, limit=lim), limit)
+            seen, _ = _pages(lambda after, lim, query=query: search_tickets(db, query, after=after, limit=lim), limit)
             assert seen == expected, (query, limit)
         comments = [c for c in search_comments(db, query, limit=100).items]
         assert all(_has_words(c.body, words) for c in comments), query

@@ -3,14 +3,14 @@ changes, solve/reopen, and a property test against a minute-by-minute reference.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from contactcenter.tickets import sla
@@ -26,7 +26,6 @@ from contactcenter.tickets.services import (
 from tests.support.calendars import MinuteReference, from_minutes, to_minutes
 from tests.support.factories import gen_customer, gen_queue
 
-UTC = timezone.utc
 NY = ZoneInfo("America/New_York")
 HOUR = 3600
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")

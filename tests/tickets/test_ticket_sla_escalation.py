@@ -4,7 +4,7 @@ Redis pub/sub, and the RQ jobs that run them."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,14 +13,13 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from contactcenter import events
-from contactcenter.tickets import escalation, sla
 from contactcenter.app.tasks import tickets as tasks
+from contactcenter.tickets import escalation, sla
 from contactcenter.tickets.models import TicketSla
 from contactcenter.tickets.services import change_status, open_ticket, ticket_events
 from tests.support.factories import gen_agent, gen_queue
 
 NY = ZoneInfo("America/New_York")
-UTC = timezone.utc
 HOUR = 3600
 
 

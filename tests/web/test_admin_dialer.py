@@ -76,15 +76,15 @@ def test_the_upload_reports_every_rejected_row_by_reason(campaign, client, db):
     dnc.add(db, "+12125550133", reason="asked")
     db.commit()
     csv = (
-        "name,phone\n"
-        "Good Gail,+12125550131\n"
-        "Dup Dan,+12125550131\n"
-        "Bad Bob,12\n"
-        "Listed Lou,+12125550133\n"
-        "London Liz,+442071838750\n"
-        "<script>alert(1)</script>,+12125550134\n"
-        "Robert'); DROP TABLE dialer_leads;--,+12125550135\n"
-    ).encode()
+        b"name,phone\n"
+        b"Good Gail,+12125550131\n"
+        b"Dup Dan,+12125550131\n"
+        b"Bad Bob,12\n"
+        b"Listed Lou,+12125550133\n"
+        b"London Liz,+442071838750\n"
+        b"<script>alert(1)</script>,+12125550134\n"
+        b"Robert'); DROP TABLE dialer_leads;--,+12125550135\n"
+    )
     resp = upload(login(client), campaign, csv)
     assert resp.status_code == 200
     page = resp.data.decode()

@@ -145,9 +145,9 @@ def sqlite_runtime(settings, redis_client, tmp_path_factory):  # type: ignore[no
     """The embedded store (a SQLite file, committed for real) whatever TEST_DATABASE_URL says:
     its one-writer lock is what these tests are about. Waiting on it ends in 'database is locked',
     which the answers' status codes show."""
+    from contactcenter.app.runtime import Runtime
     from contactcenter.db import make_engine, make_sessionmaker
     from contactcenter.migrate import upgrade
-    from contactcenter.app.runtime import Runtime
 
     url = f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'contactcenter.db'}"
     engine = make_engine(url)

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from contactcenter.accounts.models import Role, User
+from contactcenter.accounts.models import Role, Skill, User
 from contactcenter.acd.models import Queue, QueueMembership
-from contactcenter.accounts.models import Skill
 from tests.support.factories import PASSWORD, gen_agent, gen_queue
 
 HOURS = {"time_zone": "America/New_York", "hours": {"mon": ["09:00-17:00"]}, "holidays": []}

@@ -14,8 +14,8 @@ from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.audit.models import AuditEntry, AuditLogIsAppendOnly
 from contactcenter.audit.services import Origin, record
-from contactcenter.tickets.api_tokens import issue
 from contactcenter.contacts.models import Interaction
+from contactcenter.tickets.api_tokens import issue
 from tests.support.dialer import gen_campaign
 from tests.support.factories import PASSWORD, call_sid, gen_customer, gen_queue, gen_staff
 
@@ -141,7 +141,8 @@ def test_publishing_a_flow_is_recorded(app, people, db, runtime, tmp_path):
     db.commit()
     runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
     runtime.reload_flows()
-    flow = "flow: small\nversion: 2\nstart: hello\nnodes:\n  hello: {type: say, prompt: Hi, next: agent}\n  agent: {type: queue, queue: support}\n"
+    flow = ("flow: small\nversion: 2\nstart: hello\nnodes:\n  hello: {type: say, prompt: Hi, next: agent}\n"
+            "  agent: {type: queue, queue: support}\n")
     assert _signed_in(app).post("/admin/flows", data={"yaml": flow}).status_code == 303
     [entry] = _entries(db, "flow.publish")
     assert (entry.object_type, entry.object_id, entry.details) == ("flow", "small", {"version": 2})

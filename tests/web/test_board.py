@@ -130,8 +130,8 @@ def test_actions_need_the_csrf_token(runtime, floor):
 
 @pytest.fixture
 def call_in_progress(db, runtime, carrier, floor):  # type: ignore[no-untyped-def]
-    from tests.support.constants import CENTER_NUMBER
     from contactcenter.acd.services import ConnectUrls
+    from tests.support.constants import CENTER_NUMBER
 
     runtime.settings = runtime.settings.with_overrides(ivr_flow="")
     floor["alice"].display_name = "<b>Alice</b>"

@@ -11,8 +11,6 @@ from tests.support.web_client import logged_in
 from web.extensions import socketio
 
 
-
-
 @pytest.fixture
 def floor(db, runtime):  # type: ignore[no-untyped-def]
     people = small_floor(db)

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
 from contactcenter.calls.models import CallAction
+from contactcenter.contacts.models import Interaction
 from contactcenter.db import transaction
 from contactcenter.tickets.models import TicketInteraction
-from contactcenter.contacts.models import Interaction
 from tests.support.browser import open_desktop, until
 from tests.support.constants import CENTER_NUMBER
 from tests.support.factories import gen_agent, gen_customer, gen_queue

@@ -7,8 +7,8 @@ import pytest
 from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
-from contactcenter.db import transaction
 from contactcenter.contacts.models import Interaction
+from contactcenter.db import transaction
 from tests.support.browser import open_desktop
 from tests.support.factories import call_sid, gen_agent, gen_customer, gen_queue
 

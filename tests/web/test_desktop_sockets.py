@@ -14,8 +14,6 @@ from tests.support.factories import PASSWORD, call_sid, gen_agent, gen_customer,
 from web.extensions import socketio
 
 
-
-
 @pytest.fixture
 def team(db):  # type: ignore[no-untyped-def]
     support = gen_queue(db, "support")
@@ -70,8 +68,8 @@ def test_offer_reaches_only_its_agent_and_the_board(live_app, team, db, runtime)
     assert alice_sock.is_connected() and bob_sock.is_connected() and board.is_connected()
     assert alice_web.post("/desktop/state", json={"state": "available"}).status_code == 200
     call = _waiting_call(db, runtime, support)
-    from web.hooks import acd_service  # noqa: F401  (configured by the state change above)
     from contactcenter.acd.services import AcdService
+    from web.hooks import acd_service  # noqa: F401  (configured by the state change above)
 
     AcdService(db, runtime.acd).enqueue(call, support)
     offers = _received(alice_sock, "offer.created")

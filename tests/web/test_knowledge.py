@@ -57,8 +57,9 @@ def test_a_malformed_call_id_is_400(desk, sid):
 
 def test_a_call_without_a_script_says_so(db, desk):
     client, mine, _ = desk
-    from contactcenter.scripts.models import CallScript
     from sqlalchemy import update
+
+    from contactcenter.scripts.models import CallScript
 
     db.execute(update(CallScript).values(active=False))
     assert client.get(url(mine)).get_json() == {"script": None}

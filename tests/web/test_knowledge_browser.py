@@ -10,9 +10,9 @@ from sqlalchemy import select
 from contactcenter import clock
 from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.acd.services import AcdService
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.db import transaction
 from contactcenter.scripts import faq
-from contactcenter.contacts.models import Customer, Interaction
 from tests.support.browser import open_desktop
 from tests.support.factories import call_sid, gen_agent, gen_customer, gen_queue
 from tests.support.knowledge import gen_welcome_script

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.db import transaction
 from contactcenter.app.demo_data import DEMO_PASSWORD, seed
+from contactcenter.db import transaction
 from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser

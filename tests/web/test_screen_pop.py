@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -12,15 +12,15 @@ from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.calls import screen_pop
-from contactcenter.tickets import sla
 from contactcenter.contacts.customers import CustomerError
 from contactcenter.contacts.models import Customer, Interaction
+from contactcenter.tickets import sla
 from contactcenter.tickets.services import change_status, open_ticket
 from tests.support.factories import PASSWORD, call_sid, gen_agent, gen_customer, gen_queue
 from web import create_app
 
 CALLER = "+14155550123"
-NOON = datetime(2026, 11, 24, 17, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
 
 def _call(db, customer=None, number=CALLER, **kw):  # type: ignore[no-untyped-def]

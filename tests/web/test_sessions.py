@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from contactcenter.app import presence
 from contactcenter.accounts import sessions
 from contactcenter.accounts.models import Role
+from contactcenter.app import presence
 from contactcenter.tickets.api_tokens import issue
 from tests.support.factories import PASSWORD, gen_agent
 from web.extensions import socketio
@@ -76,8 +76,9 @@ def test_saving_a_user_without_changing_the_role_keeps_their_session(app, people
 
 
 def test_an_admin_resetting_their_own_password_stays_signed_in_here_only(app, people, db):
-    from contactcenter.accounts.models import User
     from sqlalchemy import select
+
+    from contactcenter.accounts.models import User
 
     ann = db.scalars(select(User).where(User.username == "ann")).one()
     here, elsewhere = _signed_in(app, "ann"), _signed_in(app, "ann")

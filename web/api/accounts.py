@@ -9,7 +9,6 @@ from contactcenter.accounts.models import User
 from contactcenter.tickets import api_tokens
 from contactcenter.tickets.models import ApiToken
 from web import database
-from web.audit import audit
 from web.api import render
 from web.api.core import (
     MAX_ID,
@@ -26,6 +25,7 @@ from web.api.core import (
     require_write,
     viewer,
 )
+from web.audit import audit
 
 
 def audit_token(action: str, token: ApiToken) -> None:
@@ -67,9 +67,10 @@ def create_token() -> tuple[Response, int]:
         if not viewer().is_admin:
             fail(403, "forbidden", "only admins create tokens for other people")
         user_id = body_id(data, "user_id")
-        owner = session.get(User, user_id)
-        if owner is None:
+        other = session.get(User, user_id)
+        if other is None:
             fail(422, "validation_failed", f"user {user_id} does not exist")
+        owner = other
     read_only = data.get("read_only", False)
     if not isinstance(read_only, bool):
         fail(422, "validation_failed", "read_only must be true or false")

@@ -16,9 +16,10 @@ import binascii
 import json
 import logging
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping, NoReturn, Sequence
+from typing import Any, NoReturn
 
 from flask import Response, current_app, g, jsonify, request
 
@@ -118,7 +119,7 @@ def authenticate_request() -> Response | None:
 
 
 def principal() -> Principal:
-    return g.api_principal  # type: ignore[no-any-return]
+    return g.api_principal
 
 
 def viewer() -> Viewer:

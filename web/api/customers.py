@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Response, jsonify
 from sqlalchemy import func, select
 
-from contactcenter.tickets import search
 from contactcenter.contacts import customers
 from contactcenter.contacts.models import Customer
+from contactcenter.tickets import search
 from web import database
 from web.api import render
 from web.api.core import (

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Response, jsonify
 from sqlalchemy import and_, or_, select
 
+from contactcenter.contacts.models import Interaction
 from contactcenter.tickets import access
 from contactcenter.tickets.models import Ticket, TicketInteraction
-from contactcenter.contacts.models import Interaction
 from web import database
 from web.api import render
 from web.api.core import MAX_ID, Query, cursor_instant_id, encode_cursor, not_found, page, viewer

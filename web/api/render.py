@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contactcenter.accounts.models import User
+from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.models import (
     ApiToken,
     BusinessCalendarRecord,
@@ -14,7 +15,6 @@ from contactcenter.tickets.models import (
     TicketEvent,
     TicketSla,
 )
-from contactcenter.contacts.models import Customer, Interaction
 from web.api.core import finite, iso
 
 
@@ -37,7 +37,8 @@ def customer(c: Customer) -> dict[str, Any]:
 def interaction(i: Interaction) -> dict[str, Any]:
     return _row(
         i,
-        "id call_sid direction from_number to_number customer_id status outcome queue_id agent_id duration_s disposition notes",
+        "id call_sid direction from_number to_number customer_id status outcome queue_id agent_id duration_s "
+        "disposition notes",
         times="arrived_at queued_at answered_at ended_at",
         lists="ivr_path",
     )
@@ -70,7 +71,8 @@ def event(e: TicketEvent) -> dict[str, Any]:
 def policy(p: SlaPolicy) -> dict[str, Any]:
     return _row(
         p,
-        "id name position active calendar_id warn_before_s on_breach_raise_priority on_breach_assignee_id on_breach_queue_id",
+        "id name position active calendar_id warn_before_s on_breach_raise_priority on_breach_assignee_id "
+        "on_breach_queue_id",
         times=STAMPS,
         lists="priorities queue_ids segments channels",
         maps="targets",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Response
 
 from contactcenter.tickets import access, search
@@ -22,6 +25,8 @@ def run_search() -> Response:
     limit = q.limit()
     after = q.cursor(f"search-{kind}", cursor_id)
     scope = access.ticket_filter(viewer())
+    result: search.Page[Any]
+    renderer: Callable[[Any], dict[str, Any]]
     if kind == "tickets":
         result = search.search_tickets(session, text, ticket_filter=scope, after=after, limit=limit)
         renderer = render.ticket

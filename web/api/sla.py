@@ -10,8 +10,8 @@ from flask import Response, jsonify
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.tickets import access, reports, sla
 from contactcenter.app.tasks import tickets as tasks
+from contactcenter.tickets import access, reports, sla
 from contactcenter.tickets.models import BusinessCalendarRecord, SlaPolicy
 from web import database
 from web.api import render

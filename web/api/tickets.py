@@ -10,8 +10,9 @@ from flask import Response, jsonify
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from contactcenter.tickets import access, services, sla
 from contactcenter.app.tasks import tickets as tasks
+from contactcenter.contacts.models import Interaction
+from contactcenter.tickets import access, services, sla
 from contactcenter.tickets.models import (
     CHANNELS,
     Ticket,
@@ -22,7 +23,6 @@ from contactcenter.tickets.models import (
     TicketSla,
     TicketStatus,
 )
-from contactcenter.contacts.models import Interaction
 from web import database
 from web.api import render
 from web.api.core import (
@@ -30,9 +30,9 @@ from web.api.core import (
     Query,
     body_id,
     created,
+    current_redis,
     cursor_id,
     cursor_instant_id,
-    current_redis,
     encode_cursor,
     fail,
     json_body,
@@ -97,13 +97,13 @@ def list_tickets() -> Response:
     tag = q.text("tag", 40)
     if tag is not None:
         stmt = stmt.where(services.has_tag(session, tag))
-    for key, column, op in (
+    for key, at_column, op in (
         ("created_after", Ticket.created_at, "ge"), ("created_before", Ticket.created_at, "lt"),
         ("updated_after", Ticket.updated_at, "ge"), ("updated_before", Ticket.updated_at, "lt"),
     ):
-        value = q.instant(key)
-        if value is not None:
-            stmt = stmt.where(column >= value if op == "ge" else column < value)
+        instant = q.instant(key)
+        if instant is not None:
+            stmt = stmt.where(at_column >= instant if op == "ge" else at_column < instant)
     due = q.instant("sla_due_before")
     if due is not None:
         stmt = stmt.where(Ticket.id.in_(

@@ -15,10 +15,12 @@ Keys with a TTL expire on `contactcenter.clock`, so in a simulation they expire 
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import ModuleType
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 try:  # the same Lua 5.1 language as Redis embeds, in LuaJIT's faster interpreter where present
     import lupa.luajit21 as _DEFAULT_LUA
@@ -44,7 +46,7 @@ def _extend_list(target: list[Any], *items: Any) -> None:
 def _arg(value: Any) -> str | bytes:
     """Arguments reach the scripts as Redis hands them over: strings, whatever they were in Python."""
     if isinstance(value, (str, bytes)):
-        return value  # type: ignore[no-any-return]
+        return value
     if isinstance(value, float):
         return repr(value)
     return str(value)
@@ -173,7 +175,7 @@ class InProcessRedis:
         flat = self.execute_command("HGETALL", key)
         return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
 
-    def smembers(self, key: Any) -> set[str]:
+    def smembers(self, key: Any) -> builtins.set[str]:
         return set(self.execute_command("SMEMBERS", key))
 
     def zrange(self, key: Any, start: int, end: int, withscores: bool = False) -> list[Any]:

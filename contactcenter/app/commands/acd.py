@@ -98,6 +98,8 @@ def erlang(
             result = agents_for_service_level(
                 calls_per_hour, aht, target_seconds, sl_target, patience_s=patience
             )
+        elif agents is None:  # never: exactly one of --agents and --sl-target is given (checked above)
+            raise click.UsageError("Give exactly one of --agents or --sl-target.")
         elif patience is not None:
             result = erlang_a(agents, calls_per_hour, aht, patience, target_seconds)
         else:

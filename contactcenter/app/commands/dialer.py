@@ -179,9 +179,8 @@ def pacer_command(base_url: str, tick_s: float, max_steps: int | None) -> None:
 
     from contactcenter.app import runtime
     from contactcenter.app.services import pacer_worker
-
-    from contactcenter.config import load_settings
     from contactcenter.app.startup_checks import stores_problem
+    from contactcenter.config import load_settings
 
     settings = load_settings()
     if settings.uses_embedded_redis:

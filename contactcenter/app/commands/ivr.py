@@ -77,5 +77,5 @@ def graph_command(file: Path, as_dot: bool) -> None:
     except FlowError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     click.echo(to_dot(flow) if as_dot else to_mermaid(flow), nl=False)

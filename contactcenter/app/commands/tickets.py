@@ -10,12 +10,10 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import click
 from sqlalchemy import select
-
-UTC = timezone.utc
 
 
 def _instant(value: str | None, param: str) -> datetime | None:
@@ -208,8 +206,8 @@ def api_token() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def api_token_create(username: str, name: str, read_only: bool, as_json: bool) -> None:
     """Create a token and print it; it cannot be shown again."""
-    from contactcenter.app import runtime
     from contactcenter.accounts.models import User
+    from contactcenter.app import runtime
     from contactcenter.db import transaction
     from contactcenter.tickets.api_tokens import TokenError, issue
 

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.app import runtime
-from contactcenter.db import transaction
-from contactcenter.app.jobs import job, queue
 from contactcenter.acd.services import AcdService
+from contactcenter.app import runtime
+from contactcenter.app.jobs import job, queue
 from contactcenter.calls import wrapup
-from contactcenter.telephony.interfaces import TERMINAL_STATUSES, TelephonyError
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
+from contactcenter.db import transaction
+from contactcenter.telephony.interfaces import TERMINAL_STATUSES, TelephonyError
 
 
 @job("low")

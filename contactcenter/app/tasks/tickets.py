@@ -15,16 +15,17 @@ transaction that recorded them has committed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from rq import Retry
 from sqlalchemy import select
 
 from contactcenter import clock
 from contactcenter.app import jobs, runtime
-from contactcenter.db import transaction
 from contactcenter.app.jobs import job
+from contactcenter.db import transaction
 from contactcenter.tickets import escalation, sla
 from contactcenter.tickets.models import SlaState, TicketSla
 

@@ -1,15 +1,16 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 12:16:35.198354
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import contactcenter.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import contactcenter.db
 
 revision = '0001'
 down_revision = None

@@ -6,10 +6,11 @@ Create Date: 2026-11-25 12:27:36.091909
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import contactcenter.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import contactcenter.db
 
 revision = '0002'
 down_revision = '0001'

@@ -17,10 +17,11 @@ keys enforced, cascade the implicit DELETE of the old table into `ticket_events`
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import contactcenter.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import contactcenter.db
 
 revision = '0003'
 down_revision = '0002'

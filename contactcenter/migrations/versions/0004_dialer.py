@@ -9,10 +9,11 @@ PostgreSQL and no table is rebuilt.
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import contactcenter.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import contactcenter.db
 
 revision = '0004'
 down_revision = '0003'

@@ -6,7 +6,7 @@ conference) and each must be left cleanly before the next begins.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from contactcenter.telephony.simulator import twiml_reader as tw

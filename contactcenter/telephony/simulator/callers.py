@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Union
 
 DEFAULT_PATIENCE_S = 600.0
 THINK_S = 1.0
@@ -78,7 +77,7 @@ class HangUp:
     pass
 
 
-Step = Union[Digits, Speech, Speak, Wait, Hold, HangUp]
+Step = Digits | Speech | Speak | Wait | Hold | HangUp
 
 
 def speech_seconds(text: str) -> float:
@@ -97,7 +96,7 @@ class CallerScript:
             raise ScriptError("hang up after must not be negative")
 
     @classmethod
-    def parse(cls, text: str) -> "CallerScript":
+    def parse(cls, text: str) -> CallerScript:
         return parse_script(text)
 
     def describe(self) -> str:
@@ -170,7 +169,7 @@ def parse_script(text: str, *, hangup_after_s: float | None = DEFAULT_PATIENCE_S
     steps: list[Step] = []
     deadline = hangup_after_s
     for part in _split(text):
-        for pattern, kind in _PATTERNS:
+        for pattern, kind in _PATTERNS:  # noqa: B007  (`kind` of the matching pattern is read after the loop)
             match = pattern.match(part)
             if match:
                 break
@@ -202,7 +201,7 @@ def parse_script(text: str, *, hangup_after_s: float | None = DEFAULT_PATIENCE_S
 
 
 def as_script(
-    script: "CallerScript | str | None", *, default_patience_s: float | None = DEFAULT_PATIENCE_S
+    script: CallerScript | str | None, *, default_patience_s: float | None = DEFAULT_PATIENCE_S
 ) -> CallerScript:
     if script is None:
         return CallerScript(hangup_after_s=default_patience_s)
@@ -228,7 +227,7 @@ class Callee:
     answer: str = "human"
     ring_s: float = 3.0
     talk_s: float | None = None
-    script: "CallerScript | str | None" = None
+    script: CallerScript | str | None = None
     greeting_s: float = 10.0
 
     def __post_init__(self) -> None:

@@ -8,9 +8,10 @@ parts it is assembled from.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from contactcenter import clock as clock_mod
 from contactcenter.clock import ManualClock
@@ -54,7 +55,7 @@ class CarrierError(Exception):
 class CallHandle:
     """A test's view of one call: status, transcript, what the caller heard."""
 
-    def __init__(self, carrier: "SimulatedCarrier", call: SimCall) -> None:
+    def __init__(self, carrier: SimulatedCarrier, call: SimCall) -> None:
         self._carrier = carrier
         self._call = call
 

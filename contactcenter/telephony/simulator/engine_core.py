@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import TYPE_CHECKING, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from contactcenter.clock import Clock
 from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
@@ -25,7 +26,6 @@ from contactcenter.telephony.simulator.model import (
 )
 from contactcenter.telephony.simulator.scheduler import EventScheduler
 from contactcenter.telephony.simulator.transport import WebhookTransport
-
 
 API_VERSION = "2010-04-01"
 APP_ERROR_MESSAGE = "We are sorry, an application error has occurred. Goodbye."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
@@ -20,7 +20,7 @@ from werkzeug.test import Client
 log = logging.getLogger("contactcenter.telephony.simulator.http")
 
 
-class SimulatorHttpClient(HttpClient):  # type: ignore[misc]  # twilio ships no type hints
+class SimulatorHttpClient(HttpClient):
     """Send Twilio API requests to a simulator REST app: a WSGI app (in process) or a base URL."""
 
     def __init__(self, target: Any, *, timeout: float | None = 15.0) -> None:
@@ -37,11 +37,11 @@ class SimulatorHttpClient(HttpClient):  # type: ignore[misc]  # twilio ships no 
         self,
         method: str,
         url: str,
-        params: Optional[Dict[str, object]] = None,
-        data: Optional[Dict[str, object]] = None,
-        headers: Optional[Dict[str, str]] = None,
-        auth: Optional[Tuple[str, str]] = None,
-        timeout: Optional[float] = None,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
         parts = urlsplit(url)
@@ -53,7 +53,7 @@ class SimulatorHttpClient(HttpClient):  # type: ignore[misc]  # twilio ships no 
             query = f"{query}&{extra}" if query and extra else (query or extra)
         send_headers = dict(headers or {})
         if auth is not None:
-            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode("utf-8")).decode("ascii")
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
             send_headers["Authorization"] = f"Basic {token}"
         body = urlencode({k: v for k, v in (data or {}).items() if v is not None}, doseq=True) if data else None
         if body is not None:

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import NamedTuple
 
-from contactcenter.telephony.simulator.callers import RecordOutcome, ScriptedCaller
 from contactcenter.telephony.simulator import twiml_reader as tw
+from contactcenter.telephony.simulator.callers import RecordOutcome, ScriptedCaller
 
 TERMINAL = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 def rfc2822(when: datetime) -> str:
     """Twilio's date format: 'Mon, 05 Jan 2026 09:00:00 +0000'."""
-    return format_datetime(when.astimezone(timezone.utc))
+    return format_datetime(when.astimezone(UTC))
 
 
 class TranscriptEntry(NamedTuple):
@@ -60,8 +60,8 @@ class Program:
 class DialState:
     verb: tw.Dial
     started_at: float
-    legs: list["SimCall"] = field(default_factory=list)
-    bridged: "SimCall | None" = None
+    legs: list[SimCall] = field(default_factory=list)
+    bridged: SimCall | None = None
     bridged_at: float | None = None
 
 
@@ -104,14 +104,14 @@ class SimCall:
     # what the call is doing now
     program: Program | None = None
     music: Program | None = None
-    queue: "SimQueue | None" = None
+    queue: SimQueue | None = None
     enqueue_verb: tw.Enqueue | None = None
     enqueued_at: float = 0.0
-    participant: "SimParticipant | None" = None
+    participant: SimParticipant | None = None
     conference_dial: tw.Dial | None = None
     dial: DialState | None = None
     recording: RecordState | None = None
-    bridged_to: "SimCall | None" = None  # for a dialled leg: the parent it is bridged with
+    bridged_to: SimCall | None = None  # for a dialled leg: the parent it is bridged with
     purpose: str = "url"  # what an answered outbound leg does: url | conference | bridge
     armed: set[float] = field(default_factory=set)  # hang-up times already scheduled
     fetch_instant: float = -1.0
@@ -146,7 +146,7 @@ class SimQueue:
 @dataclass(eq=False)
 class SimParticipant:
     call: SimCall
-    conference: "SimConference"
+    conference: SimConference
     created_at: float
     via_rest: bool
     status: str = "queued"

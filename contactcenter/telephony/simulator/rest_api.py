@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import hmac
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, request

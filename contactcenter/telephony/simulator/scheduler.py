@@ -13,8 +13,8 @@ import heapq
 import itertools
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from contactcenter import clock as clock_mod
 from contactcenter.clock import Clock, ManualClock

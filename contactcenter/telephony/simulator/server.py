@@ -28,7 +28,7 @@ class SimulatorServer:
     def url(self) -> str:
         return f"http://{self._server.host}:{self.port}"
 
-    def start(self) -> "SimulatorServer":
+    def start(self) -> SimulatorServer:
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.serve_forever, name="carrier-simulator-api", daemon=True
@@ -43,7 +43,7 @@ class SimulatorServer:
             self._thread = None
         self._server.server_close()
 
-    def __enter__(self) -> "SimulatorServer":
+    def __enter__(self) -> SimulatorServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -7,12 +7,12 @@ runs as fast as the app can answer, and the same seed always gives the same call
 from __future__ import annotations
 
 import random
-from typing import Callable, Sequence, Union
+from collections.abc import Callable, Sequence
 
 from contactcenter.telephony.simulator.callers import CallerScript
 from contactcenter.telephony.simulator.carrier import CallHandle, SimulatedCarrier
 
-ScriptSource = Union[CallerScript, str, Callable[[random.Random], Union[CallerScript, str]]]
+ScriptSource = CallerScript | str | Callable[[random.Random], CallerScript | str]
 
 
 def caller_numbers(count: int, seed: int = 0) -> list[str]:

@@ -8,7 +8,8 @@ response at all (connection refused, timeout).
 from __future__ import annotations
 
 import traceback
-from typing import Any, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 import requests

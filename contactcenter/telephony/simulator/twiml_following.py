@@ -6,7 +6,8 @@ hang-up can pre-empt a document between any two verbs, as on the real network.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+import functools
+from collections.abc import Callable, Mapping
 
 from contactcenter.telephony.simulator import twiml_reader as tw
 from contactcenter.telephony.simulator.callers import gather_digits, speech_seconds
@@ -245,7 +246,7 @@ class TwimlFollowing(EngineCore):
             duration = self._prompt(call, item)
             if duration > 0:
                 rest = items[index + 1 :]
-                self._later(self._now() + duration, guard, lambda: self._play_then(call, prog, rest, then))
+                self._later(self._now() + duration, guard, functools.partial(self._play_then, call, prog, rest, then))
                 return
         then()
 

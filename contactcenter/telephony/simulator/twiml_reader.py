@@ -12,8 +12,8 @@ where Twilio does the same (<Gather>, <Record>).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Union
 from urllib.parse import urljoin
 
 MAX_TWIML_BYTES = 256 * 1024
@@ -73,7 +73,7 @@ class Pause:
     length: int = 1
 
 
-Prompt = Union[Say, Play, Pause]
+Prompt = Say | Play | Pause
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class SipNoun:
     uri: str
 
 
-DialTarget = Union[ConferenceNoun, NumberNoun, ClientNoun, QueueNoun, SipNoun]
+DialTarget = ConferenceNoun | NumberNoun | ClientNoun | QueueNoun | SipNoun
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ class Record:
     recording_status_callback_method: str = "POST"
 
 
-Verb = Union[Say, Play, Pause, Gather, Redirect, Enqueue, Leave, Hangup, Reject, Dial, Record]
+Verb = Say | Play | Pause | Gather | Redirect | Enqueue | Leave | Hangup | Reject | Dial | Record
 
 
 @dataclass(frozen=True)
@@ -317,7 +317,7 @@ def _events(element: ET.Element, name: str, allowed: frozenset[str], default: st
     unknown = [event for event in events if event not in allowed]
     if unknown or (raw is not None and not events):
         raise TwimlError(
-            f"<{element.tag}> {name} has an unknown event {(unknown or [raw])[0]!r} "
+            f"<{element.tag}> {name} has an unknown event {unknown[0] if unknown else raw!r} "
             f"(known: {', '.join(sorted(allowed))})", SCHEMA_VALIDATION,
         )
     return frozenset(events)

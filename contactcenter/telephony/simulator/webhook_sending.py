@@ -7,7 +7,7 @@ is still where it was.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlencode
 
 from contactcenter.telephony.simulator.engine_core import API_VERSION, EngineCore, Guard
