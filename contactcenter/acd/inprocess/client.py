@@ -19,6 +19,7 @@ import builtins
 import fnmatch
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -29,8 +30,11 @@ except ImportError:  # pragma: no cover - lupa wheels without LuaJIT
 from redis.exceptions import ResponseError
 
 from contactcenter import clock
-from contactcenter.acd.inprocess.cjson_lua import CJSON_LUA
-from contactcenter.acd.inprocess.store_lua import STORE_LUA
+
+_HERE = Path(__file__).parent
+# The store and cjson, in Lua files beside this module, read once per process.
+STORE_LUA = (_HERE / "store.lua").read_text()
+CJSON_LUA = (_HERE / "cjson.lua").read_text()
 
 
 # Lua hands each reply array over in one call into Python (rather than Python reading a Lua

@@ -1,16 +1,11 @@
-"""`cjson` for the in-process store, in Lua: Redis embeds the C library, plain Lua 5.1 has none.
-
-It covers what the ACD's scripts exchange: they decode the queue configurations Python wrote with
-`json.dumps` and encode the events Python reads with `json.loads`. Encoding follows the C
-library's choices where Python could tell them apart: numbers with 14 significant digits, "/"
-escaped, an empty table as {}, a table with only positive integer keys as an array. Decoded
-`null` is `cjson.null`. Both sides remember recent work, because the scripts repeat it on every
-call: decoding the documents it parsed, encoding the strings it escaped.
-"""
-
-from __future__ import annotations
-
-CJSON_LUA = r"""
+-- `cjson` for the in-process store, in Lua: Redis embeds the C library, plain Lua 5.1 has none.
+--
+-- It covers what the ACD's scripts exchange: they decode the queue configurations Python wrote with
+-- `json.dumps` and encode the events Python reads with `json.loads`. Encoding follows the C
+-- library's choices where Python could tell them apart: numbers with 14 significant digits, "/"
+-- escaped, an empty table as {}, a table with only positive integer keys as an array. Decoded
+-- `null` is `cjson.null`. Both sides remember recent work, because the scripts repeat it on every
+-- call: decoding the documents it parsed, encoding the strings it escaped.
 local fmt, find, sub, byte, char, concat = string.format, string.find, string.sub, string.byte, string.char, table.concat
 local floor, huge, type, pairs, next, tonumber, error = math.floor, math.huge, type, pairs, next, tonumber, error
 
@@ -249,4 +244,3 @@ cjson = {
   encode = function(v) return encode_value(v, 0) end,
   decode = decode,
 }
-"""

@@ -1,21 +1,16 @@
-"""The Lua side of the in-process store: keys, hashes, sets and sorted sets, and `redis.call`.
-
-Kept in Lua, next to the scripts, because a script makes dozens of `redis.call`s per decision:
-answered inside the same Lua state they cost a table lookup, where a call out to Python would cost
-more than the whole decision. The semantics follow Redis for exactly what the ACD's scripts use
-(replies as Redis hands them to Lua: integers as numbers, missing values as false, arrays as
-tables; numbers given as arguments stored as Redis formats them; sets in insertion order, as
-Redis keeps small sets; sorted sets by score, then member). Keys expire on the store's clock,
-which the Python side sets before every script from the process clock (the simulated time in a
-simulation), and only between scripts, as in Redis.
-
-The chunk is called with two Python callables, `make_list(*items)` and `extend_list(list, *items)`,
-and returns the functions the Python side drives: compile, run, command, keys, flush.
-"""
-
-from __future__ import annotations
-
-STORE_LUA = r"""
+-- The Lua side of the in-process store: keys, hashes, sets and sorted sets, and `redis.call`.
+--
+-- Kept in Lua, next to the scripts, because a script makes dozens of `redis.call`s per decision:
+-- answered inside the same Lua state they cost a table lookup, where a call out to Python would cost
+-- more than the whole decision. The semantics follow Redis for exactly what the ACD's scripts use
+-- (replies as Redis hands them to Lua: integers as numbers, missing values as false, arrays as
+-- tables; numbers given as arguments stored as Redis formats them; sets in insertion order, as
+-- Redis keeps small sets; sorted sets by score, then member). Keys expire on the store's clock,
+-- which the Python side sets before every script from the process clock (the simulated time in a
+-- simulation), and only between scripts, as in Redis.
+--
+-- The chunk is called with two Python callables, `make_list(*items)` and `extend_list(list, *items)`,
+-- and returns the functions the Python side drives: compile, run, command, keys, flush.
 local make_list, extend_list = ...
 local fmt, floor, find, sub, upper = string.format, math.floor, string.find, string.sub, string.upper
 local type, tonumber, select, unpack, error = type, tonumber, select, unpack, error
@@ -557,4 +552,3 @@ local function flush()
 end
 
 return compile, run, command, keys, flush
-"""
