@@ -69,8 +69,20 @@ def scratch_schema(name: str) -> Iterator[str]:
 @contextmanager
 def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 8) -> Iterator[str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}",
-           "--log-level", "warning", "web.wsgi:app"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(workers),
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "web.wsgi:app",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
     try:
@@ -104,9 +116,12 @@ def kept_schema(name: str) -> Iterator[tuple[str, bool]]:
     admin = make_engine(PG_URL)
     try:
         with admin.begin() as conn:
-            exists = conn.execute(
-                text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :name"), {"name": name}
-            ).first() is not None
+            exists = (
+                conn.execute(
+                    text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :name"), {"name": name}
+                ).first()
+                is not None
+            )
             if not exists:
                 conn.execute(text(f"CREATE SCHEMA {name}"))
     finally:

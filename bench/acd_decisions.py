@@ -149,15 +149,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"decisions (match):          {result['decisions_per_s']:>10,.1f} /s   "
-          f"p50 {result['decision_ms']['p50']} ms  p99 {result['decision_ms']['p99']} ms")
-    print(f"no-op EVALSHA round trips:  {result['noop_evalsha_per_s']:>10,.1f} /s   (one per decision, same iterations)")
+    print(
+        f"decisions (match):          {result['decisions_per_s']:>10,.1f} /s   "
+        f"p50 {result['decision_ms']['p50']} ms  p99 {result['decision_ms']['p99']} ms"
+    )
+    print(
+        f"no-op EVALSHA round trips:  {result['noop_evalsha_per_s']:>10,.1f} /s   (one per decision, same iterations)"
+    )
     print(f"ratio: {result['ratio']:.3f} (goal >= {result['goal_ratio']})")
-    print(f"offer + accept:             {result['offer_and_accept_per_s']:>10,.1f} /s   "
-          f"p50 {result['offer_and_accept_ms']['p50']} ms  p99 {result['offer_and_accept_ms']['p99']} ms   "
-          f"ratio {result['offer_and_accept_ratio']:.3f} (two round trips: at most 0.5)")
-    print(f"no-op EVALSHA back to back: {result['noop_evalsha_back_to_back_per_s']:>10,.1f} /s   "
-          f"(ratio to it {result['ratio_to_back_to_back']:.3f})")
+    print(
+        f"offer + accept:             {result['offer_and_accept_per_s']:>10,.1f} /s   "
+        f"p50 {result['offer_and_accept_ms']['p50']} ms  p99 {result['offer_and_accept_ms']['p99']} ms   "
+        f"ratio {result['offer_and_accept_ratio']:.3f} (two round trips: at most 0.5)"
+    )
+    print(
+        f"no-op EVALSHA back to back: {result['noop_evalsha_back_to_back_per_s']:>10,.1f} /s   "
+        f"(ratio to it {result['ratio_to_back_to_back']:.3f})"
+    )
     return 0
 
 

@@ -52,7 +52,9 @@ from contactcenter.acd.interfaces import (  # noqa: E402
 from contactcenter.acd.realtime import RealtimeACD  # noqa: E402
 
 
-def build_world(rng: random.Random, agents: int, skills: int, queues: int) -> tuple[list[QueueConfig], list[AgentProfile]]:
+def build_world(
+    rng: random.Random, agents: int, skills: int, queues: int
+) -> tuple[list[QueueConfig], list[AgentProfile]]:
     names = [f"s{i:02d}" for i in range(skills)]
     configs = []
     for i in range(queues):
@@ -63,7 +65,10 @@ def build_world(rng: random.Random, agents: int, skills: int, queues: int) -> tu
                 priority=rng.choice([0, 0, 0, 1]),
                 required_skills=required,
                 strategy=STRATEGIES[i % len(STRATEGIES)],
-                escalation=(EscalationStep(60, relax_to=2), EscalationStep(180, widen_to=(f"q{(i + 1) % queues:02d}",))),
+                escalation=(
+                    EscalationStep(60, relax_to=2),
+                    EscalationStep(180, widen_to=(f"q{(i + 1) % queues:02d}",)),
+                ),
             )
         )
     for i in range(5):  # specialists: three skills at level 10, no escalation
@@ -148,7 +153,9 @@ class Naive:
             if agent["state"] != "available" or call["q"] not in agent["queues"].split(","):
                 continue
             skills = {k[2:]: int(v) for k, v in agent.items() if k.startswith("s:")}
-            if not strategies.is_eligible(skills, [call["q"]], call["q"], self.tiers[call["q"]], cfg.required_skills, now_ms - int(call["enq"])):
+            if not strategies.is_eligible(
+                skills, [call["q"]], call["q"], self.tiers[call["q"]], cfg.required_skills, now_ms - int(call["enq"])
+            ):
                 continue
             score = strategies.agent_score(
                 cfg.strategy,
@@ -182,7 +189,9 @@ class Naive:
         for (member, score), raw in zip(members, pipe.execute(), strict=True):
             call = self._decode(raw)
             q = call["q"]
-            if strategies.is_eligible(skills, queues, q, self.tiers[q], self.configs[q].required_skills, now_ms - int(call["enq"])):
+            if strategies.is_eligible(
+                skills, queues, q, self.tiers[q], self.configs[q].required_skills, now_ms - int(call["enq"])
+            ):
                 if best is None or (score, member) < best:
                     best = (score, member)
         if best is None:
@@ -210,7 +219,10 @@ def concurrent_phase(acd: RealtimeACD, url: str, sids: list[str], clients: int) 
 
     ctx = multiprocessing.get_context("spawn")
     barrier, out = ctx.Barrier(clients + 1), ctx.Queue()
-    procs = [ctx.Process(target=_client, args=(url, acd.prefix[len("{acd}:"):-1], sids[i::clients], barrier, out)) for i in range(clients)]
+    procs = [
+        ctx.Process(target=_client, args=(url, acd.prefix[len("{acd}:") : -1], sids[i::clients], barrier, out))
+        for i in range(clients)
+    ]
     for p in procs:
         p.start()
     barrier.wait(timeout=120)
@@ -255,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         now = time.time()
         backlog = [
-            CallRecord(f"W{i:05d}", rng.choice(regular), enqueued_at=now - rng.uniform(0, 300), priority=rng.randint(0, 3))
+            CallRecord(
+                f"W{i:05d}", rng.choice(regular), enqueued_at=now - rng.uniform(0, 300), priority=rng.randint(0, 3)
+            )
             for i in range(args.calls)
         ]
         busy = [AgentRecord(p, state="offline") for p in profiles]
@@ -291,7 +305,10 @@ def main(argv: list[str] | None = None) -> int:
 
         # calls arrive, 1,000 agents available, 1,000 calls parked in specialist queues
         experts = [c.name for c in configs[args.queues :]]
-        parked = [CallRecord(f"P{i:05d}", rng.choice(experts), enqueued_at=now - rng.uniform(0, 300)) for i in range(args.calls)]
+        parked = [
+            CallRecord(f"P{i:05d}", rng.choice(experts), enqueued_at=now - rng.uniform(0, 300))
+            for i in range(args.calls)
+        ]
         states = [
             AgentRecord(p, state="available" if i % 2 == 0 else "offline", idle_since=now - rng.uniform(0, 600))
             for i, p in enumerate(profiles)
@@ -359,8 +376,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results))
         return 0
     s = results["setup"]
-    print(f"ACD routing: {s['agents']} agents x {s['skills']} skills, {s['queues']} queues, "
-          f"{s['waiting_calls']} waiting calls (Redis {s['redis_version']})")
+    print(
+        f"ACD routing: {s['agents']} agents x {s['skills']} skills, {s['queues']} queues, "
+        f"{s['waiting_calls']} waiting calls (Redis {s['redis_version']})"
+    )
     print(f"rebuild (atomic, from plain data): {results['rebuild_ms']} ms")
     for name in ("match_for_agent", "naive_match_for_agent", "match_for_call", "naive_match_for_call"):
         r = results[name]
@@ -369,8 +388,10 @@ def main(argv: list[str] | None = None) -> int:
             f"p99 {r['p99_ms']:.3f} ms   max {r['max_ms']:.3f} ms   (n={r['decisions']})"
         )
     d = results["dispatch"]
-    print(f"dispatch               {d['offers']} offers in one pass, {d['ms']} ms "
-          f"({d['decisions_per_s']:.0f} decisions/s)")
+    print(
+        f"dispatch               {d['offers']} offers in one pass, {d['ms']} ms "
+        f"({d['decisions_per_s']:.0f} decisions/s)"
+    )
     if "concurrent_match_for_call" in results:
         c = results["concurrent_match_for_call"]
         print(
@@ -378,8 +399,10 @@ def main(argv: list[str] | None = None) -> int:
             f"p50 {c['p50_ms']:.3f} ms   p99 {c['p99_ms']:.3f} ms   "
             f"({c['decisions']} calls placed at once, {c['offers']} offers, {c['wall_ms']} ms)"
         )
-    print(f"speed-up over the naive scan: match_for_call x{results['ratio_match_for_call']}, "
-          f"match_for_agent x{results['ratio_match_for_agent']}")
+    print(
+        f"speed-up over the naive scan: match_for_call x{results['ratio_match_for_call']}, "
+        f"match_for_agent x{results['ratio_match_for_agent']}"
+    )
     return 0
 
 

@@ -63,14 +63,25 @@ def _seed(url: str, agents: int, supervisors: int, calls_today: int) -> list[int
     with transaction(make_sessionmaker(engine)) as session:
         queues = [Queue(name=q, display_name=q.title()) for q in QUEUES]
         session.add_all(queues)
-        users = [User(username=f"agent{i:04d}", display_name=f"Agent {i:04d}", password_hash=digest, role="agent",
-                      contact_uri=f"client:agent{i:04d}") for i in range(agents)]
-        users += [User(username=f"super{i:03d}", display_name=f"Supervisor {i}", password_hash=digest,
-                       role="supervisor") for i in range(supervisors)]
+        users = [
+            User(
+                username=f"agent{i:04d}",
+                display_name=f"Agent {i:04d}",
+                password_hash=digest,
+                role="agent",
+                contact_uri=f"client:agent{i:04d}",
+            )
+            for i in range(agents)
+        ]
+        users += [
+            User(username=f"super{i:03d}", display_name=f"Supervisor {i}", password_hash=digest, role="supervisor")
+            for i in range(supervisors)
+        ]
         session.add_all(users)
         session.flush()
-        session.add_all(QueueMembership(queue_id=queues[i % len(queues)].id, user_id=u.id)
-                        for i, u in enumerate(users[:agents]))
+        session.add_all(
+            QueueMembership(queue_id=queues[i % len(queues)].id, user_id=u.id) for i, u in enumerate(users[:agents])
+        )
         now = clock.now()
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         span = max(60.0, (now - midnight).total_seconds() - 600)
@@ -79,14 +90,23 @@ def _seed(url: str, agents: int, supervisors: int, calls_today: int) -> list[int
             queued = midnight + timedelta(seconds=span * i / max(1, calls_today))
             wait = (i * 7) % 60
             answered = i % 10 != 0
-            rows.append(Interaction(
-                call_sid=f"CA{secrets.token_hex(16)}", direction="inbound", from_number="+14155550100",
-                to_number="+18005550100", arrived_at=queued, queued_at=queued,
-                queue_id=queues[i % len(queues)].id, agent_id=users[i % agents].id if answered else None,
-                answered_at=queued + timedelta(seconds=wait) if answered else None,
-                ended_at=queued + timedelta(seconds=wait + (180 if answered else 0)),
-                outcome="completed" if answered else "abandoned", wait_s=wait, status="completed",
-            ))
+            rows.append(
+                Interaction(
+                    call_sid=f"CA{secrets.token_hex(16)}",
+                    direction="inbound",
+                    from_number="+14155550100",
+                    to_number="+18005550100",
+                    arrived_at=queued,
+                    queued_at=queued,
+                    queue_id=queues[i % len(queues)].id,
+                    agent_id=users[i % agents].id if answered else None,
+                    answered_at=queued + timedelta(seconds=wait) if answered else None,
+                    ended_at=queued + timedelta(seconds=wait + (180 if answered else 0)),
+                    outcome="completed" if answered else "abandoned",
+                    wait_s=wait,
+                    status="completed",
+                )
+            )
         session.add_all(rows)
         ids = [u.id for u in users[:agents]]
     engine.dispose()
@@ -102,9 +122,12 @@ class Supervisor:
         self.http.headers["User-Agent"] = USER_AGENT
         page = self.http.get(base + "/login", timeout=10).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        resp = self.http.post(base + "/login", data={"username": username, "password": PASSWORD,
-                                                     "csrf_token": token.group(1) if token else ""},
-                              allow_redirects=False, timeout=10)
+        resp = self.http.post(
+            base + "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""},
+            allow_redirects=False,
+            timeout=10,
+        )
         if resp.status_code != 302:
             raise RuntimeError(f"login failed for {username}: {resp.status_code}")
         self.client = socketio.Client(reconnection=False)
@@ -126,8 +149,9 @@ class Supervisor:
 
     def connect(self) -> None:
         cookies = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
-        self.client.connect(self.base, headers={"Cookie": cookies, "User-Agent": USER_AGENT},
-                            transports=["websocket"], wait_timeout=10)
+        self.client.connect(
+            self.base, headers={"Cookie": cookies, "User-Agent": USER_AGENT}, transports=["websocket"], wait_timeout=10
+        )
         self.client.call("snapshot.request", {}, timeout=30)
 
     def round_trip(self) -> float:
@@ -157,10 +181,15 @@ def run(agents: int, rate: float, seconds: float, supervisors: int, calls_today:
             for aid in agent_ids:
                 service.set_state(aid, "available")
             session.commit()
-        env = {"DATABASE_URL": url, "REDIS_URL": BENCH_REDIS_URL, "CARRIER": "simulator",
-               "SECRET_KEY": secrets.token_hex(16), "IVR_FLOW": "",
-               # every supervisor logs in from this one address
-               "LOGIN_ATTEMPTS_PER_IP": str(max(30, 2 * supervisors))}
+        env = {
+            "DATABASE_URL": url,
+            "REDIS_URL": BENCH_REDIS_URL,
+            "CARRIER": "simulator",
+            "SECRET_KEY": secrets.token_hex(16),
+            "IVR_FLOW": "",
+            # every supervisor logs in from this one address
+            "LOGIN_ATTEMPTS_PER_IP": str(max(30, 2 * supervisors)),
+        }
         with gunicorn(env, workers=1, threads=64) as base:
             boards = [Supervisor(base, f"super{i:03d}") for i in range(supervisors)]
             for board in boards:
@@ -183,8 +212,12 @@ def run(agents: int, rate: float, seconds: float, supervisors: int, calls_today:
                         time.sleep(pause)
                     aid = agent_ids[i % len(agent_ids)]
                     lap = i // len(agent_ids)
-                    state, reason = [("break", "lunch"), ("available", None), ("break", "training"),
-                                     ("available", None)][lap % 4]
+                    state, reason = [
+                        ("break", "lunch"),
+                        ("available", None),
+                        ("break", "training"),
+                        ("available", None),
+                    ][lap % 4]
                     outcome = service.set_state(aid, state, reason)
                     session.commit()
                     since = next((e.get("since") for e in outcome.events if e.get("type") == "agent.state"), None)
@@ -216,9 +249,14 @@ def run(agents: int, rate: float, seconds: float, supervisors: int, calls_today:
     every = list(worst.values())
     window = driven + 3.0
     return {
-        "agents": agents, "supervisors": supervisors, "rate_target": rate, "rate_driven": round(len(changes) / driven, 1),
-        "changes": len(changes), "calls_today_seeded": calls_today,
-        "pair_p50_ms": round(percentile(pairs, 50) * 1000, 1), "pair_p95_ms": round(percentile(pairs, 95) * 1000, 1),
+        "agents": agents,
+        "supervisors": supervisors,
+        "rate_target": rate,
+        "rate_driven": round(len(changes) / driven, 1),
+        "changes": len(changes),
+        "calls_today_seeded": calls_today,
+        "pair_p50_ms": round(percentile(pairs, 50) * 1000, 1),
+        "pair_p95_ms": round(percentile(pairs, 95) * 1000, 1),
         "pair_p99_ms": round(percentile(pairs, 99) * 1000, 1),
         "every_supervisor_p95_ms": round(percentile(every, 95) * 1000, 1),
         "every_supervisor_max_ms": round(max(every) * 1000, 1) if every else None,
@@ -244,17 +282,27 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
         return
-    print(f"board fan-out: {result['agents']} agents, {result['supervisors']} supervisors, "
-          f"{result['rate_driven']} changes/s driven ({result['changes']} changes), "
-          f"{result['calls_today_seeded']} calls today in the store")
-    print(f"  change -> supervisor:        p50 {result['pair_p50_ms']} ms, p95 {result['pair_p95_ms']} ms, "
-          f"p99 {result['pair_p99_ms']} ms ({result['missing_pairs']} pairs never seen)")
-    print(f"  change -> every supervisor:  p95 {result['every_supervisor_p95_ms']} ms, "
-          f"max {result['every_supervisor_max_ms']} ms (goal p95 <= {result['goal_p95_ms']:.0f} ms)")
-    print(f"  coalescing: {result['updates_per_s_per_client']} updates/s per client, "
-          f"{result['mean_update_bytes']} bytes per update")
-    print(f"  reference: snapshot round trip p50 {result['snapshot_rtt_idle_p50_ms']} ms idle, "
-          f"{result['snapshot_rtt_busy_p50_ms']} ms after the run")
+    print(
+        f"board fan-out: {result['agents']} agents, {result['supervisors']} supervisors, "
+        f"{result['rate_driven']} changes/s driven ({result['changes']} changes), "
+        f"{result['calls_today_seeded']} calls today in the store"
+    )
+    print(
+        f"  change -> supervisor:        p50 {result['pair_p50_ms']} ms, p95 {result['pair_p95_ms']} ms, "
+        f"p99 {result['pair_p99_ms']} ms ({result['missing_pairs']} pairs never seen)"
+    )
+    print(
+        f"  change -> every supervisor:  p95 {result['every_supervisor_p95_ms']} ms, "
+        f"max {result['every_supervisor_max_ms']} ms (goal p95 <= {result['goal_p95_ms']:.0f} ms)"
+    )
+    print(
+        f"  coalescing: {result['updates_per_s_per_client']} updates/s per client, "
+        f"{result['mean_update_bytes']} bytes per update"
+    )
+    print(
+        f"  reference: snapshot round trip p50 {result['snapshot_rtt_idle_p50_ms']} ms idle, "
+        f"{result['snapshot_rtt_busy_p50_ms']} ms after the run"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,16 @@ def main(argv: list[str] | None = None) -> int:
         row: dict[str, object] = {"seed": seed}
         for mode in ("predictive", "progressive"):
             t = time.perf_counter()
-            r = simulate(SimulationConfig(agents=args.agents, answer_rate=args.answer_rate, aht_s=args.aht,
-                                          hours=args.hours, mode=mode, seed=seed))
+            r = simulate(
+                SimulationConfig(
+                    agents=args.agents,
+                    answer_rate=args.answer_rate,
+                    aht_s=args.aht,
+                    hours=args.hours,
+                    mode=mode,
+                    seed=seed,
+                )
+            )
             row[mode] = {
                 "occupancy": r.agent_occupancy,
                 "abandon_rate": r.abandon_rate,
@@ -83,19 +91,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"summary": summary, "seeds": rows}))
         return 0
-    print(f"dialer pacing: {args.agents} agents, answer rate {args.answer_rate:.0%}, AHT {args.aht:g} s, {args.hours:g} h")
+    print(
+        f"dialer pacing: {args.agents} agents, answer rate {args.answer_rate:.0%}, AHT {args.aht:g} s, {args.hours:g} h"
+    )
     print(f"{'seed':>4}  {'pred occ':>8}  {'pred ab%':>8}  {'prog occ':>8}  {'prog ab%':>8}  {'ratio':>6}  goal")
     for r in rows:
         p, q = r["predictive"], r["progressive"]  # type: ignore[index]
-        print(f"{r['seed']:>4}  {p['occupancy']:>8.4f}  {p['abandon_rate']:>8.2%}  {q['occupancy']:>8.4f}  "
-              f"{q['abandon_rate']:>8.2%}  {r['occupancy_ratio']:>6.3f}  {'yes' if r['goal_met'] else 'NO'}")
-    print(f"mean  {summary['predictive_occupancy']:>8.4f}  {summary['predictive_abandon_rate']:>8.2%}  "
-          f"{summary['progressive_occupancy']:>8.4f}  {summary['progressive_abandon_rate']:>8.2%}  "
-          f"{summary['occupancy_ratio']:>6.3f}")
-    print(f"talk minutes per agent-hour: predictive {summary['predictive_talk_min_per_agent_hour']}, "
-          f"progressive {summary['progressive_talk_min_per_agent_hour']}")
-    print(f"goal (predictive occupancy >= 0.90, abandon <= 3 %, above progressive) met on every seed: "
-          f"{summary['goal_met_on_every_seed']}  [{summary['wall_seconds']} s]")
+        print(
+            f"{r['seed']:>4}  {p['occupancy']:>8.4f}  {p['abandon_rate']:>8.2%}  {q['occupancy']:>8.4f}  "
+            f"{q['abandon_rate']:>8.2%}  {r['occupancy_ratio']:>6.3f}  {'yes' if r['goal_met'] else 'NO'}"
+        )
+    print(
+        f"mean  {summary['predictive_occupancy']:>8.4f}  {summary['predictive_abandon_rate']:>8.2%}  "
+        f"{summary['progressive_occupancy']:>8.4f}  {summary['progressive_abandon_rate']:>8.2%}  "
+        f"{summary['occupancy_ratio']:>6.3f}"
+    )
+    print(
+        f"talk minutes per agent-hour: predictive {summary['predictive_talk_min_per_agent_hour']}, "
+        f"progressive {summary['progressive_talk_min_per_agent_hour']}"
+    )
+    print(
+        f"goal (predictive occupancy >= 0.90, abandon <= 3 %, above progressive) met on every seed: "
+        f"{summary['goal_met_on_every_seed']}  [{summary['wall_seconds']} s]"
+    )
     return 0
 
 

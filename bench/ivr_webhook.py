@@ -42,8 +42,16 @@ FLOWS = Path(__file__).resolve().parent / "flows"
 
 
 def _params(sid: str, **extra: str) -> dict[str, str]:
-    return {"CallSid": sid, "AccountSid": SIMULATOR_ACCOUNT_SID, "From": "+14155550100", "To": "+18005550100",
-            "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01", **extra}
+    return {
+        "CallSid": sid,
+        "AccountSid": SIMULATOR_ACCOUNT_SID,
+        "From": "+14155550100",
+        "To": "+18005550100",
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
 
 
 def _seed(url: str) -> None:
@@ -97,8 +105,14 @@ def _sqlite_url() -> Iterator[str]:
         yield url
 
 
-def _drive(base: str, path_for, rate: float, seconds: float, calls: list[str],  # type: ignore[no-untyped-def]
-           by_step: dict[int, list[float]] | None = None) -> tuple[list[float], int, float]:
+def _drive(
+    base: str,
+    path_for,
+    rate: float,
+    seconds: float,
+    calls: list[str],  # type: ignore[no-untyped-def]
+    by_step: dict[int, list[float]] | None = None,
+) -> tuple[list[float], int, float]:
     signer = SignatureChecker(SIMULATOR_AUTH_TOKEN)
     latencies: list[float] = []
     errors = [0]
@@ -122,8 +136,11 @@ def _drive(base: str, path_for, rate: float, seconds: float, calls: list[str],  
             headers = {"X-Twilio-Signature": signer.sign(url, params)} if params is not None else {}
             began = time.perf_counter()
             try:
-                resp = session.post(url, data=params, headers=headers, timeout=10) if params is not None \
+                resp = (
+                    session.post(url, data=params, headers=headers, timeout=10)
+                    if params is not None
                     else session.get(url, timeout=10)
+                )
                 ok = resp.status_code < 400
             except requests.RequestException:
                 ok = False
@@ -159,17 +176,27 @@ def main() -> int:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    with (_sqlite_url() if args.sqlite else scratch_schema("bench_ivr")) as url:
+    with _sqlite_url() if args.sqlite else scratch_schema("bench_ivr") as url:
         _seed(url)
-        env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "CARRIER": "simulator", "SECRET_KEY": secrets.token_hex(16),
-               "IVR_FLOWS_DIR": str(FLOWS), "IVR_FLOW": "bench"}
+        env = {
+            "DATABASE_URL": url,
+            "REDIS_URL": REDIS_URL,
+            "CARRIER": "simulator",
+            "SECRET_KEY": secrets.token_hex(16),
+            "IVR_FLOWS_DIR": str(FLOWS),
+            "IVR_FLOW": "bench",
+        }
         with gunicorn(env) as base:
             signer = SignatureChecker(SIMULATOR_AUTH_TOKEN)
             calls = ["CA" + secrets.token_hex(16) for _ in range(args.calls)]
             for sid in calls:  # the calls arrive: first webhook, greeting and menu
                 params = _params(sid, CallStatus="ringing")
-                resp = requests.post(base + "/hooks/voice", data=params,
-                                     headers={"X-Twilio-Signature": signer.sign(base + "/hooks/voice", params)}, timeout=10)
+                resp = requests.post(
+                    base + "/hooks/voice",
+                    data=params,
+                    headers={"X-Twilio-Signature": signer.sign(base + "/hooks/voice", params)},
+                    timeout=10,
+                )
                 resp.raise_for_status()
 
             def ivr_request(sid: str, step: int):  # type: ignore[no-untyped-def]
@@ -186,19 +213,31 @@ def main() -> int:
             ivr_lat, ivr_err, ivr_wall = _drive(base, ivr_request, args.rate, args.seconds, calls, by_step)
             cpu_ivr = _server_cpu_s(base) - cpu_start
             cpu_start = _server_cpu_s(base)
-            base_lat, base_err, base_wall = _drive(base, lambda sid, step: ("/healthz", None), args.rate, args.seconds, calls)
+            base_lat, base_err, base_wall = _drive(
+                base, lambda sid, step: ("/healthz", None), args.rate, args.seconds, calls
+            )
             cpu_base = _server_cpu_s(base) - cpu_start
     ivr, trivial = summary(ivr_lat), summary(base_lat)
     result = {
         "database": "sqlite" if args.sqlite else "postgresql",
         "target_rate_per_s": args.rate,
         "seconds": args.seconds,
-        "ivr_webhook": {**ivr, "errors": ivr_err, "throughput_per_s": round(len(ivr_lat) / ivr_wall, 1),
-                        "cpu_ms_per_request": round(1000 * cpu_ivr / max(1, len(ivr_lat)), 2),
-                        "cpu_ms_per_request_net_of_idle": round(1000 * (cpu_ivr - idle_rate * ivr_wall) / max(1, len(ivr_lat)), 2)},
-        "trivial_endpoint": {**trivial, "errors": base_err, "throughput_per_s": round(len(base_lat) / base_wall, 1),
-                             "cpu_ms_per_request": round(1000 * cpu_base / max(1, len(base_lat)), 2),
-                             "cpu_ms_per_request_net_of_idle": round(1000 * (cpu_base - idle_rate * base_wall) / max(1, len(base_lat)), 2)},
+        "ivr_webhook": {
+            **ivr,
+            "errors": ivr_err,
+            "throughput_per_s": round(len(ivr_lat) / ivr_wall, 1),
+            "cpu_ms_per_request": round(1000 * cpu_ivr / max(1, len(ivr_lat)), 2),
+            "cpu_ms_per_request_net_of_idle": round(1000 * (cpu_ivr - idle_rate * ivr_wall) / max(1, len(ivr_lat)), 2),
+        },
+        "trivial_endpoint": {
+            **trivial,
+            "errors": base_err,
+            "throughput_per_s": round(len(base_lat) / base_wall, 1),
+            "cpu_ms_per_request": round(1000 * cpu_base / max(1, len(base_lat)), 2),
+            "cpu_ms_per_request_net_of_idle": round(
+                1000 * (cpu_base - idle_rate * base_wall) / max(1, len(base_lat)), 2
+            ),
+        },
         "server_idle_cpu_ms_per_s": round(1000 * idle_rate, 1),
         # The two kinds of answer: "1" runs a CRM lookup in the store, "9" repeats the menu.
         "ivr_lookup_answer": summary(by_step.get(0, [])),
@@ -211,9 +250,11 @@ def main() -> int:
     else:
         for name in ("ivr_webhook", "trivial_endpoint"):
             r = result[name]
-            print(f"{name:17s} p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
-                  f"{r['throughput_per_s']:6.1f} req/s  CPU {r['cpu_ms_per_request']:5.2f} ms/req "
-                  f"({r['cpu_ms_per_request_net_of_idle']:5.2f} net of idle)  errors {r['errors']}")
+            print(
+                f"{name:17s} p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
+                f"{r['throughput_per_s']:6.1f} req/s  CPU {r['cpu_ms_per_request']:5.2f} ms/req "
+                f"({r['cpu_ms_per_request_net_of_idle']:5.2f} net of idle)  errors {r['errors']}"
+            )
         for name, label in (("ivr_lookup_answer", "  with a CRM lookup"), ("ivr_repeat_answer", "  menu repeat only")):
             r = result[name]
             print(f"{label:17s} p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms")

@@ -86,7 +86,8 @@ CALLER_SCRIPTS: tuple[tuple[str, str, int], ...] = (
     ("hangs-up-in-menu", "press 1, wait 3, hang up", 1),
 )
 QUEUED_SHARE = sum(w for kind, _, w in CALLER_SCRIPTS if kind != "self-service" and kind != "hangs-up-in-menu") / sum(
-    w for _, _, w in CALLER_SCRIPTS)
+    w for _, _, w in CALLER_SCRIPTS
+)
 
 
 def log(message: str) -> None:
@@ -236,8 +237,9 @@ def _claim_redis() -> Any:
 
     client = redis.Redis.from_url(REDIS_URL)
     if client.dbsize() and client.get(OWNER_KEY) is None:
-        raise SystemExit(f"{REDIS_URL} holds data that is not this bench's; set BENCH_LOAD_REDIS_URL "
-                         "to an empty database")
+        raise SystemExit(
+            f"{REDIS_URL} holds data that is not this bench's; set BENCH_LOAD_REDIS_URL to an empty database"
+        )
     client.flushdb()
     client.set(OWNER_KEY, str(os.getpid()))
     return client
@@ -281,8 +283,9 @@ def _seed(url: str, agents: int, wrap_up_s: int) -> tuple[list[int], int]:
 
 def _spawn(cmd: list[str], env: Mapping[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     out = open(log_path, "ab")
-    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _wait_http(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
@@ -338,13 +341,19 @@ def _log_problems(paths: list[Path]) -> dict[str, Any]:
                 continue
             if not isinstance(entry, dict) or entry.get("level") not in ("WARNING", "ERROR", "CRITICAL"):
                 continue
-            key = (f"{path.stem.rstrip('0123456789')}: {entry.get('level')} {entry.get('logger')}: "
-                   f"{str(entry.get('msg'))[:120]}")
+            key = (
+                f"{path.stem.rstrip('0123456789')}: {entry.get('level')} {entry.get('logger')}: "
+                f"{str(entry.get('msg'))[:120]}"
+            )
             counts[key] += 1
             if len(samples) < 10 and entry.get("level") != "WARNING":
                 samples.append(line[:600])
-    return {"by_message": dict(counts.most_common(25)), "total": sum(counts.values()), "tracebacks": tracebacks,
-            "error_samples": samples}
+    return {
+        "by_message": dict(counts.most_common(25)),
+        "total": sum(counts.values()),
+        "tracebacks": tracebacks,
+        "error_samples": samples,
+    }
 
 
 class CpuMeter:
@@ -361,8 +370,8 @@ class CpuMeter:
             raw = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             return None
-        comm = raw[raw.index("(") + 1:raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2:].split()
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
         # fields[2] = pgrp; [11], [12] = utime, stime; [13], [14] = children's (reaped) times
         return comm, int(fields[2]), float(fields[11]) + float(fields[12]), float(fields[13]) + float(fields[14])
 
@@ -448,15 +457,28 @@ def _check(url: str, carrier: Any, placed: list[Any], first_new_interaction: int
         with make_sessionmaker(engine)() as session:
             rows = []
             for i in range(0, len(sids), 1000):
-                rows += session.scalars(select(Interaction).where(Interaction.call_sid.in_(sids[i:i + 1000]))).all()
-            others = session.scalar(select(func.count(Interaction.id)).where(
-                Interaction.id > first_new_interaction, Interaction.call_sid.not_in(sids))) or 0
+                rows += session.scalars(select(Interaction).where(Interaction.call_sid.in_(sids[i : i + 1000]))).all()
+            others = (
+                session.scalar(
+                    select(func.count(Interaction.id)).where(
+                        Interaction.id > first_new_interaction, Interaction.call_sid.not_in(sids)
+                    )
+                )
+                or 0
+            )
             on_call = Counter()
             for i in range(0, len(sids), 1000):
-                on_call.update(dict(session.execute(
-                    select(AgentStateChange.call_sid, func.count(AgentStateChange.id))
-                    .where(AgentStateChange.state == "on_call", AgentStateChange.call_sid.in_(sids[i:i + 1000]))
-                    .group_by(AgentStateChange.call_sid)).all()))
+                on_call.update(
+                    dict(
+                        session.execute(
+                            select(AgentStateChange.call_sid, func.count(AgentStateChange.id))
+                            .where(
+                                AgentStateChange.state == "on_call", AgentStateChange.call_sid.in_(sids[i : i + 1000])
+                            )
+                            .group_by(AgentStateChange.call_sid)
+                        ).all()
+                    )
+                )
     finally:
         engine.dispose()
     per_sid: dict[str, list[Any]] = defaultdict(list)
@@ -484,9 +506,12 @@ def _check(url: str, carrier: Any, placed: list[Any], first_new_interaction: int
     agent_states = Counter(a.state for a in agents)
     from contactcenter.acd.interfaces import TERMINAL_CALL_STATES
 
-    router_states = Counter((snap.state if snap is not None else "gone")
-                            for snap in (rt.acd.call_snapshot(s) for s in sids))
-    still_in_router = sum(n for state, n in router_states.items() if state != "gone" and state not in TERMINAL_CALL_STATES)
+    router_states = Counter(
+        (snap.state if snap is not None else "gone") for snap in (rt.acd.call_snapshot(s) for s in sids)
+    )
+    still_in_router = sum(
+        n for state, n in router_states.items() if state != "gone" and state not in TERMINAL_CALL_STATES
+    )
 
     lost = {
         "not_ended_at_carrier": len(not_ended),
@@ -507,12 +532,23 @@ def _check(url: str, carrier: Any, placed: list[Any], first_new_interaction: int
     # interval statistics count twice (answered has answered_at; abandoned is the outcome).
     answered_and_abandoned = [r.call_sid for r in rows if r.answered_at is not None and r.outcome == "abandoned"]
     inconsistent = {"answered_and_abandoned": len(answered_and_abandoned)}
-    examples = {k: v[:5] for k, v in {
-        "not_ended_at_carrier": not_ended, "agent_legs_not_ended": open_legs, "no_interaction": missing, "interaction_not_terminal": not_terminal,
-        "duplicate_interactions": duplicated, "calls_with_several_agent_legs": list(multi_leg),
-        "calls_answered_twice_in_store": answered_twice, "agent_mismatch": agent_mismatch,
-        "answered_and_abandoned": answered_and_abandoned, "accepted_but_no_agent_leg_answered": answered_without_leg,
-        "no_outcome": no_outcome}.items() if v}
+    examples = {
+        k: v[:5]
+        for k, v in {
+            "not_ended_at_carrier": not_ended,
+            "agent_legs_not_ended": open_legs,
+            "no_interaction": missing,
+            "interaction_not_terminal": not_terminal,
+            "duplicate_interactions": duplicated,
+            "calls_with_several_agent_legs": list(multi_leg),
+            "calls_answered_twice_in_store": answered_twice,
+            "agent_mismatch": agent_mismatch,
+            "answered_and_abandoned": answered_and_abandoned,
+            "accepted_but_no_agent_leg_answered": answered_without_leg,
+            "no_outcome": no_outcome,
+        }.items()
+        if v
+    }
     # The story of a few problem calls, for the report: the store's record and the carrier's transcript.
     stories = {}
     for sid in [x for v in examples.values() for x in v[:2]][:8]:
@@ -520,12 +556,32 @@ def _check(url: str, carrier: Any, placed: list[Any], first_new_interaction: int
             continue
         mine = per_sid.get(sid) or []
         stories[sid] = {
-            "interactions": [{k: str(getattr(r, k)) for k in ("status", "outcome", "arrived_at", "queued_at", "offered_at",
-                                                               "answered_at", "ended_at", "agent_id")} for r in mine],
-            "agent_legs": [{"agent": a, "status": c.status, "answered": c.answered_at is not None,
-                            "end_reason": c.end_reason,
-                            "transcript": [f"{e.t:.2f} {e.kind} {e.detail[:160]}" for e in c.transcript][-15:]}
-                           for a, c in legs.get(sid, [])],
+            "interactions": [
+                {
+                    k: str(getattr(r, k))
+                    for k in (
+                        "status",
+                        "outcome",
+                        "arrived_at",
+                        "queued_at",
+                        "offered_at",
+                        "answered_at",
+                        "ended_at",
+                        "agent_id",
+                    )
+                }
+                for r in mine
+            ],
+            "agent_legs": [
+                {
+                    "agent": a,
+                    "status": c.status,
+                    "answered": c.answered_at is not None,
+                    "end_reason": c.end_reason,
+                    "transcript": [f"{e.t:.2f} {e.kind} {e.detail[:160]}" for e in c.transcript][-15:],
+                }
+                for a, c in legs.get(sid, [])
+            ],
             "transcript": [f"{e.t:.2f} {e.kind} {e.detail[:160]}" for e in by_sid[sid].transcript][-40:],
         }
     return {
@@ -566,12 +622,20 @@ def main() -> int:
     parser.add_argument("--talk", type=float, default=8.0, help="agents' mean talk time, s (default 8)")
     parser.add_argument("--wrap", type=int, default=2, help="wrap-up after each call, s (default 2)")
     parser.add_argument("--answer-after", type=float, default=1.0, help="agents answer an offer after, s (default 1)")
-    parser.add_argument("--patience", type=int, default=120, help="callers who wait for an agent hang up this "
-                        "long after calling, s (default 120)")
+    parser.add_argument(
+        "--patience",
+        type=int,
+        default=120,
+        help="callers who wait for an agent hang up this long after calling, s (default 120)",
+    )
     parser.add_argument("--carrier-threads", type=int, default=32, help="webhook delivery threads (default 32)")
     parser.add_argument("--web-threads", type=int, default=16, help="threads per gunicorn worker (default 16)")
-    parser.add_argument("--drain", type=float, default=0, help="longest wait for calls to end after the last "
-                        "arrival, s (default: patience + 40)")
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=0,
+        help="longest wait for calls to end after the last arrival, s (default: patience + 40)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--json-file", type=Path, help="also write the figures as JSON to this file")
     args = parser.parse_args()
@@ -601,8 +665,9 @@ def main() -> int:
     log_files = [logs / "web.log", logs / "worker0.log", logs / "worker1.log"]
     procs: list[subprocess.Popen[bytes]] = []
     transport = TimedTransport()
-    carrier = SimulatedCarrier(transport, account_sid=SIMULATOR_ACCOUNT_SID, auth_token=SIMULATOR_AUTH_TOKEN,
-                               seed=10**9 + args.seed)  # SIDs unlike the demo data's (seeded with 7)
+    carrier = SimulatedCarrier(
+        transport, account_sid=SIMULATOR_ACCOUNT_SID, auth_token=SIMULATOR_AUTH_TOKEN, seed=10**9 + args.seed
+    )  # SIDs unlike the demo data's (seeded with 7)
     scheduler = carrier.scheduler = PooledScheduler(args.carrier_threads)
     api = SimulatorServer(carrier).start()
     stop = threading.Event()
@@ -616,18 +681,48 @@ def main() -> int:
                 log(f"seeded the demo data and {agents} agents in {time.perf_counter() - t_seed:.1f} s; logs in {logs}")
                 port = free_port()
                 base = f"http://127.0.0.1:{port}"
-                env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "CARRIER": "simulator", "SIMULATOR_URL": api.url,
-                       "SECRET_KEY": secrets.token_hex(32), "PUBLIC_BASE_URL": base, "LOG_FORMAT": "json",
-                       # every webhook comes from 127.0.0.1 here; a carrier's come from many addresses
-                       "WEBHOOKS_PER_IP_PER_MINUTE": "0"}
+                env = {
+                    "DATABASE_URL": url,
+                    "REDIS_URL": REDIS_URL,
+                    "CARRIER": "simulator",
+                    "SIMULATOR_URL": api.url,
+                    "SECRET_KEY": secrets.token_hex(32),
+                    "PUBLIC_BASE_URL": base,
+                    "LOG_FORMAT": "json",
+                    # every webhook comes from 127.0.0.1 here; a carrier's come from many addresses
+                    "WEBHOOKS_PER_IP_PER_MINUTE": "0",
+                }
                 # Keep-alive longer than the carrier's idle gaps: with gunicorn's 5 s a reused connection
                 # can be closed by the server just as a webhook goes out on it (no answer at all).
-                procs.append(_spawn([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", str(args.web_threads),
-                                     "-b", f"127.0.0.1:{port}", "--timeout", "60", "--keep-alive", "75",
-                                     "--log-level", "warning", "--no-control-socket", "web.wsgi:app"],
-                                    env, log_files[0]))
+                procs.append(
+                    _spawn(
+                        [
+                            sys.executable,
+                            "-m",
+                            "gunicorn",
+                            "-w",
+                            "2",
+                            "--threads",
+                            str(args.web_threads),
+                            "-b",
+                            f"127.0.0.1:{port}",
+                            "--timeout",
+                            "60",
+                            "--keep-alive",
+                            "75",
+                            "--log-level",
+                            "warning",
+                            "--no-control-socket",
+                            "web.wsgi:app",
+                        ],
+                        env,
+                        log_files[0],
+                    )
+                )
                 for n in range(2):
-                    procs.append(_spawn([sys.executable, "-m", "contactcenter.app.cli", "worker"], env, log_files[1 + n]))
+                    procs.append(
+                        _spawn([sys.executable, "-m", "contactcenter.app.cli", "worker"], env, log_files[1 + n])
+                    )
                 _wait_http(base, procs[0])
 
                 settings = load_settings({**os.environ, **env})
@@ -646,24 +741,39 @@ def main() -> int:
                     carrier.set_callee(f"client:loadagent{n:04d}", Callee(answer="human", ring_s=1.0))
                 shard = 20  # agents per stepping thread (each step is one transaction, as in the demo)
                 for i in range(0, len(agent_ids), shard):
-                    SimulatedAgents(rt, agent_ids[i:i + shard], urls, answer_after_s=args.answer_after,
-                                    mean_talk_s=args.talk, seed=args.seed + i).start(stop)
+                    SimulatedAgents(
+                        rt,
+                        agent_ids[i : i + shard],
+                        urls,
+                        answer_after_s=args.answer_after,
+                        mean_talk_s=args.talk,
+                        seed=args.seed + i,
+                    ).start(stop)
                 deadline = time.monotonic() + 60
                 while sum(1 for a in rt.acd.agents() if a.state == "available") < agents:
                     if time.monotonic() > deadline:
                         raise SystemExit("the simulated agents did not all become available in 60 s")
                     time.sleep(0.5)
-                log(f"web {base} (gunicorn, 2 workers x {args.web_threads} threads), 2 RQ workers "
+                log(
+                    f"web {base} (gunicorn, 2 workers x {args.web_threads} threads), 2 RQ workers "
                     f"(ACD leader {leader.decode() if isinstance(leader, bytes) else leader}), simulator {api.url}, "
-                    f"{agents} agents available")
+                    f"{agents} agents available"
+                )
 
                 carrier.add_number(CENTER_NUMBER, f"{base}/hooks/voice", f"{base}/hooks/status")
                 carrier.start()
                 callers = [number for _, number, _, _ in CUSTOMERS] * 40 + caller_numbers(2000, args.seed)
-                traffic = InboundTraffic(carrier, CENTER_NUMBER, args.rate * 60, script_factory(args.patience),
-                                         seed=args.seed, callers=callers)
-                meter = CpuMeter({"web (gunicorn, 2 processes)": procs[0].pid, "worker 1": procs[1].pid,
-                                  "worker 2": procs[2].pid})
+                traffic = InboundTraffic(
+                    carrier,
+                    CENTER_NUMBER,
+                    args.rate * 60,
+                    script_factory(args.patience),
+                    seed=args.seed,
+                    callers=callers,
+                )
+                meter = CpuMeter(
+                    {"web (gunicorn, 2 processes)": procs[0].pid, "worker 1": procs[1].pid, "worker 2": procs[2].pid}
+                )
                 cpu_before = meter.sample()
                 load_at_start = [round(v, 2) for v in os.getloadavg()]
                 began = time.perf_counter()
@@ -679,13 +789,20 @@ def main() -> int:
                     if now - last_report >= 10 or not arriving:
                         with scheduler._count_lock:  # noqa: SLF001
                             recent = scheduler.lags[-2000:]
-                        sample = {"t": round(now - began, 1), "placed": len(traffic.placed), "active": active,
-                                  "webhooks": transport.count(), "errors": transport.error_count(),
-                                  "lag_p99_ms": round(percentile(recent, 99) * 1000, 1) if recent else 0.0}
+                        sample = {
+                            "t": round(now - began, 1),
+                            "placed": len(traffic.placed),
+                            "active": active,
+                            "webhooks": transport.count(),
+                            "errors": transport.error_count(),
+                            "lag_p99_ms": round(percentile(recent, 99) * 1000, 1) if recent else 0.0,
+                        }
                         samples.append(sample)
-                        log(f"t={sample['t']:6.1f}s placed {sample['placed']:6d}  in progress {active:5d}  "
+                        log(
+                            f"t={sample['t']:6.1f}s placed {sample['placed']:6d}  in progress {active:5d}  "
                             f"webhooks {sample['webhooks']:7d}  errors {sample['errors']:4d}  "
-                            f"carrier lag p99 {sample['lag_p99_ms']:.0f} ms")
+                            f"carrier lag p99 {sample['lag_p99_ms']:.0f} ms"
+                        )
                         last_report = now
                     if not arriving:
                         break
@@ -754,23 +871,48 @@ def main() -> int:
     dup_total = sum(store["duplicated"].values())
     result = {
         "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
-        "rate_per_s": args.rate, "duration_s": args.duration, "seed": args.seed, "agents": agents,
-        "mean_talk_s": args.talk, "wrap_up_s": args.wrap, "patience_s": args.patience,
-        "carrier_threads": args.carrier_threads, "web": f"gunicorn 2 workers x {args.web_threads} threads",
+        "rate_per_s": args.rate,
+        "duration_s": args.duration,
+        "seed": args.seed,
+        "agents": agents,
+        "mean_talk_s": args.talk,
+        "wrap_up_s": args.wrap,
+        "patience_s": args.patience,
+        "carrier_threads": args.carrier_threads,
+        "web": f"gunicorn 2 workers x {args.web_threads} threads",
         "workers": 2,
-        "calls_placed": len(placed), "arrival_rate_achieved_per_s": round(len(placed) / arrivals_s, 2),
-        "peak_calls_in_progress": peak_active, "drain_s": round(drained_s, 1),
-        "cpu_cores_while_arriving": cpu_cores, "cpu_cores_whole_run": cpu_total, "cores": os.cpu_count(),
-        "web_cpu_ms_per_webhook": round(cpu_total.get("web (gunicorn, 2 processes)", 0.0) * (arrivals_s + drained_s)
-                                        * 1000 / max(1, len(all_latencies)), 2),
-        "load_average_at_start": load_at_start, "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
-        "call_duration_s": {"p50": round(percentile(durations, 50), 1), "p99": round(percentile(durations, 99), 1),
-                            "max": round(max(durations or [0.0]), 1)},
-        "carrier_lag": {"p50_ms": round(percentile(scheduler.lags, 50) * 1000, 1),
-                        "p99_ms": round(percentile(scheduler.lags, 99) * 1000, 1),
-                        "max_ms": round(max(scheduler.lags or [0]) * 1000, 1)},
-        "webhooks": {**summary(all_latencies), "per_s": round(len(all_latencies) / (arrivals_s + drained_s), 1),
-                     "errors": sum(transport.errors.values()), "store_unreachable_fallbacks": transport.fallbacks},
+        "calls_placed": len(placed),
+        "arrival_rate_achieved_per_s": round(len(placed) / arrivals_s, 2),
+        "peak_calls_in_progress": peak_active,
+        "drain_s": round(drained_s, 1),
+        "cpu_cores_while_arriving": cpu_cores,
+        "cpu_cores_whole_run": cpu_total,
+        "cores": os.cpu_count(),
+        "web_cpu_ms_per_webhook": round(
+            cpu_total.get("web (gunicorn, 2 processes)", 0.0)
+            * (arrivals_s + drained_s)
+            * 1000
+            / max(1, len(all_latencies)),
+            2,
+        ),
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
+        "call_duration_s": {
+            "p50": round(percentile(durations, 50), 1),
+            "p99": round(percentile(durations, 99), 1),
+            "max": round(max(durations or [0.0]), 1),
+        },
+        "carrier_lag": {
+            "p50_ms": round(percentile(scheduler.lags, 50) * 1000, 1),
+            "p99_ms": round(percentile(scheduler.lags, 99) * 1000, 1),
+            "max_ms": round(max(scheduler.lags or [0]) * 1000, 1),
+        },
+        "webhooks": {
+            **summary(all_latencies),
+            "per_s": round(len(all_latencies) / (arrivals_s + drained_s), 1),
+            "errors": sum(transport.errors.values()),
+            "store_unreachable_fallbacks": transport.fallbacks,
+        },
         "webhooks_after_warm_up": {**summary(steady), "warm_up_s": WARM_UP_S},
         "sustained": {**sustained, "all": all(sustained.values())},
         "webhooks_by_path": {path: summary(values) for path, values in sorted(transport.latencies.items())},
@@ -798,23 +940,37 @@ def main() -> int:
 def _print(r: dict[str, Any]) -> None:
     s = r["store"]
     w = r["webhooks"]
-    print(f"load: {r['calls_placed']} calls at {r['arrival_rate_achieved_per_s']}/s (target {r['rate_per_s']}/s for "
-          f"{r['duration_s']:g} s), {r['agents']} agents (talk {r['mean_talk_s']:g} s, wrap-up {r['wrap_up_s']} s), "
-          f"{r['web']}, {r['workers']} RQ workers")
+    print(
+        f"load: {r['calls_placed']} calls at {r['arrival_rate_achieved_per_s']}/s (target {r['rate_per_s']}/s for "
+        f"{r['duration_s']:g} s), {r['agents']} agents (talk {r['mean_talk_s']:g} s, wrap-up {r['wrap_up_s']} s), "
+        f"{r['web']}, {r['workers']} RQ workers"
+    )
     print(f"load average (1, 5, 15 min) at start {r['load_average_at_start']}, at end {r['load_average_at_end']}")
-    print(f"peak calls in progress {r['peak_calls_in_progress']}; drain {r['drain_s']} s; carrier lag "
-          f"p50 {r['carrier_lag']['p50_ms']} ms, p99 {r['carrier_lag']['p99_ms']} ms, max {r['carrier_lag']['max_ms']} ms")
+    print(
+        f"peak calls in progress {r['peak_calls_in_progress']}; drain {r['drain_s']} s; carrier lag "
+        f"p50 {r['carrier_lag']['p50_ms']} ms, p99 {r['carrier_lag']['p99_ms']} ms, max {r['carrier_lag']['max_ms']} ms"
+    )
     d = r["call_duration_s"]
     print(f"call duration at the carrier: p50 {d['p50']} s, p99 {d['p99']} s, max {d['max']} s")
-    print("CPU while calls arrived (cores of " + str(r["cores"]) + "): "
-          + ", ".join(f"{k} {v}" for k, v in sorted(r["cpu_cores_while_arriving"].items(), key=lambda kv: -kv[1])))
-    print("CPU over the whole run: " + ", ".join(
-        f"{k} {v}" for k, v in sorted(r["cpu_cores_whole_run"].items(), key=lambda kv: -kv[1]))
-        + f"; web CPU per webhook {r['web_cpu_ms_per_webhook']} ms")
-    print(f"webhooks {w['count']} ({w['per_s']}/s): p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms, mean {w['mean_ms']} ms; "
-          f"errors {w['errors']}, store-unreachable fallbacks {w['store_unreachable_fallbacks']}")
+    print(
+        "CPU while calls arrived (cores of "
+        + str(r["cores"])
+        + "): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(r["cpu_cores_while_arriving"].items(), key=lambda kv: -kv[1]))
+    )
+    print(
+        "CPU over the whole run: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(r["cpu_cores_whole_run"].items(), key=lambda kv: -kv[1]))
+        + f"; web CPU per webhook {r['web_cpu_ms_per_webhook']} ms"
+    )
+    print(
+        f"webhooks {w['count']} ({w['per_s']}/s): p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms, mean {w['mean_ms']} ms; "
+        f"errors {w['errors']}, store-unreachable fallbacks {w['store_unreachable_fallbacks']}"
+    )
     ws = r["webhooks_after_warm_up"]
-    print(f"  after the first {ws['warm_up_s']:g} s: {ws['count']} webhooks, p50 {ws['p50_ms']} ms, p99 {ws['p99_ms']} ms")
+    print(
+        f"  after the first {ws['warm_up_s']:g} s: {ws['count']} webhooks, p50 {ws['p50_ms']} ms, p99 {ws['p99_ms']} ms"
+    )
     for path, v in r["webhooks_by_path"].items():
         print(f"  {path:24s} {v['count']:7d}  p50 {v['p50_ms']:8.2f} ms  p99 {v['p99_ms']:8.2f} ms")
     routing = s["routing"]
@@ -831,17 +987,23 @@ def _print(r: dict[str, Any]) -> None:
         for message, count in p["by_message"].items():
             print(f"  {count:6d}  {message}")
     sus = r["sustained"]
-    print(f"rate sustained: {'yes' if sus['all'] else 'NO'} "
-          f"({', '.join(k.replace('_', ' ') + ' ' + ('yes' if v else 'NO') for k, v in sus.items() if k != 'all')})")
+    print(
+        f"rate sustained: {'yes' if sus['all'] else 'NO'} "
+        f"({', '.join(k.replace('_', ' ') + ' ' + ('yes' if v else 'NO') for k, v in sus.items() if k != 'all')})"
+    )
     print(f"lost: {s['lost']}")
     print(f"duplicated: {s['duplicated']}")
-    print(f"inconsistent records: {s['inconsistent']}; accepted but the caller gone before the agent's leg "
-          f"answered: {s['accepted_but_no_agent_leg_answered']}")
+    print(
+        f"inconsistent records: {s['inconsistent']}; accepted but the caller gone before the agent's leg "
+        f"answered: {s['accepted_but_no_agent_leg_answered']}"
+    )
     if s["examples"]:
         print(f"examples: {s['examples']}")
-    print(f"every call ended in a terminal state with exactly one interaction, answered at most once: "
-          f"{'yes' if r['passed'] else 'NO'} (lost {r['lost_calls']}, duplicated {r['duplicated_calls']}); "
-          f"logs {r['logs']}")
+    print(
+        f"every call ended in a terminal state with exactly one interaction, answered at most once: "
+        f"{'yes' if r['passed'] else 'NO'} (lost {r['lost_calls']}, duplicated {r['duplicated_calls']}); "
+        f"logs {r['logs']}"
+    )
 
 
 if __name__ == "__main__":

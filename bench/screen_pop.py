@@ -123,8 +123,12 @@ def _caller(session: Any, rng: random.Random, customers: int, known: bool) -> An
     else:
         number, customer = f"+1999555{rng.randrange(10_000):04d}", None
     call = Interaction(
-        call_sid="CA" + secrets.token_hex(16), direction="inbound", from_number=number,
-        to_number="+18005550100", customer_id=customer.id if customer else None, queued_at=clock.now(),
+        call_sid="CA" + secrets.token_hex(16),
+        direction="inbound",
+        from_number=number,
+        to_number="+18005550100",
+        customer_id=customer.id if customer else None,
+        queued_at=clock.now(),
         intent="billing",
     )
     session.add(call)
@@ -184,9 +188,13 @@ def measure(url: str, base: str, args: argparse.Namespace, known: bool, rng: ran
         return round(percentile([v * 1000 for v in values], q), 1)
 
     return {
-        "calls": len(totals), "wrong_pops": wrong,
-        "p50_ms": ms(totals, 50), "p95_ms": ms(totals, 95), "p99_ms": ms(totals, 99),
-        "offer_event_p95_ms": ms(events, 95), "snapshot_p95_ms": ms(snaps, 95),
+        "calls": len(totals),
+        "wrong_pops": wrong,
+        "p50_ms": ms(totals, 50),
+        "p95_ms": ms(totals, 95),
+        "p99_ms": ms(totals, 99),
+        "offer_event_p95_ms": ms(events, 95),
+        "snapshot_p95_ms": ms(snaps, 95),
     }
 
 
@@ -198,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--comments", type=int, default=0, help="ticket comments to seed too (as bench/store.py)")
-    parser.add_argument("--reuse", action="store_true", help="keep the seeded schema for the next run (shared with bench/store.py)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the seeded schema for the next run (shared with bench/store.py)"
+    )
     parser.add_argument("--drop", action="store_true", help="with --reuse: drop the kept schema at the end")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -209,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     with store._schema(args) as (url, fresh):
         seed_s = 0.0
         if fresh:
-            _, seed_s = store.seed(url, args.customers, args.tickets, random.Random(args.seed), quiet=args.json,
-                                   comments=args.comments)
+            _, seed_s = store.seed(
+                url, args.customers, args.tickets, random.Random(args.seed), quiet=args.json, comments=args.comments
+            )
             store._mark_seeded(url)
         _prepare(url)
         env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-screen-pop", "CARRIER": "simulator"}
@@ -220,20 +231,29 @@ def main(argv: list[str] | None = None) -> int:
             unknown = measure(url, base, args, False, rng)
     redis.Redis.from_url(REDIS_URL).flushdb()
     figures = {
-        "customers": args.customers, "tickets": args.tickets, "seed_s": round(seed_s, 1), "reused_schema": not fresh,
-        "known_caller": known, "unknown_caller_baseline": unknown,
+        "customers": args.customers,
+        "tickets": args.tickets,
+        "seed_s": round(seed_s, 1),
+        "reused_schema": not fresh,
+        "known_caller": known,
+        "unknown_caller_baseline": unknown,
         "cost_of_360_p95_ms": round(known["p95_ms"] - unknown["p95_ms"], 1),
-        "goal_p95_ms": GOAL_P95_MS, "meets_goal": known["p95_ms"] <= GOAL_P95_MS and known["wrong_pops"] == 0,
+        "goal_p95_ms": GOAL_P95_MS,
+        "meets_goal": known["p95_ms"] <= GOAL_P95_MS and known["wrong_pops"] == 0,
     }
     if args.json:
         print(json.dumps(figures))
     else:
-        print(f"screen pop: {args.customers:,} customers, {args.tickets:,} tickets"
-              f"{', reused a seeded schema' if not fresh else f', seeded in {seed_s:.1f}s'}")
+        print(
+            f"screen pop: {args.customers:,} customers, {args.tickets:,} tickets"
+            f"{', reused a seeded schema' if not fresh else f', seeded in {seed_s:.1f}s'}"
+        )
         for label, f in (("known caller (customer 360)", known), ("unknown caller (baseline)", unknown)):
-            print(f"  {label:30s} p50 {f['p50_ms']:7.1f} ms  p95 {f['p95_ms']:7.1f} ms  p99 {f['p99_ms']:7.1f} ms"
-                  f"  (offer event p95 {f['offer_event_p95_ms']} ms, snapshot p95 {f['snapshot_p95_ms']} ms;"
-                  f" {f['calls']} calls, {f['wrong_pops']} wrong pops)")
+            print(
+                f"  {label:30s} p50 {f['p50_ms']:7.1f} ms  p95 {f['p95_ms']:7.1f} ms  p99 {f['p99_ms']:7.1f} ms"
+                f"  (offer event p95 {f['offer_event_p95_ms']} ms, snapshot p95 {f['snapshot_p95_ms']} ms;"
+                f" {f['calls']} calls, {f['wrong_pops']} wrong pops)"
+            )
         verdict = "meets" if figures["meets_goal"] else "MISSES"
         print(f"  goal p95 ≤ {GOAL_P95_MS:.0f} ms: {verdict}; the 360 costs {figures['cost_of_360_p95_ms']} ms at p95")
     return 0

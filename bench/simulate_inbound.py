@@ -86,8 +86,12 @@ def main(argv: list[str] | None = None) -> int:
 
         client = redis.Redis.from_url(args.redis_url)
     config = SimulationConfig(
-        agents=args.agents, calls_per_hour=args.calls_per_hour, aht_s=args.aht, hours=args.hours,
-        patience_s=args.patience, seed=args.seed,
+        agents=args.agents,
+        calls_per_hour=args.calls_per_hour,
+        aht_s=args.aht,
+        hours=args.hours,
+        patience_s=args.patience,
+        seed=args.seed,
     )
     runs = []
     for n in range(1, args.repeat + 1):

@@ -60,8 +60,13 @@ def phone(i: int) -> tuple[str, str, str, str]:
 
 
 def formats(area: str, exchange: str, line: str) -> list[str]:
-    return [f"+1{area}{exchange}{line}", f"({area}) {exchange}-{line}", f"{area}-{exchange}-{line}",
-            f"1 {area} {exchange} {line}", f"{area}.{exchange}.{line}"]
+    return [
+        f"+1{area}{exchange}{line}",
+        f"({area}) {exchange}-{line}",
+        f"{area}-{exchange}-{line}",
+        f"1 {area} {exchange} {line}",
+        f"{area}.{exchange}.{line}",
+    ]
 
 
 def vocabulary(rng: random.Random, size: int = 2000) -> list[str]:
@@ -103,8 +108,9 @@ def _copy(conn: Any, sql: str, rows: Iterator[tuple[Any, ...]], progress: Progre
             progress.advance(progress.total - progress.done)
 
 
-def seed(url: str, customers: int, tickets: int, rng: random.Random, quiet: bool,
-         comments: int = 0) -> tuple[list[str], float]:
+def seed(
+    url: str, customers: int, tickets: int, rng: random.Random, quiet: bool, comments: int = 0
+) -> tuple[list[str], float]:
     from datetime import datetime, timedelta
 
     import psycopg
@@ -115,16 +121,32 @@ def seed(url: str, customers: int, tickets: int, rng: random.Random, quiet: bool
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     started = time.perf_counter()
     with psycopg.connect(dsn) as conn:
+
         def customer_rows() -> Iterator[tuple[Any, ...]]:
             for i in range(1, customers + 1):
                 at = t0 + timedelta(minutes=i)
-                yield (i, f"{rng.choice(words).title()} {rng.choice(words).title()}", f"c{i}@example.com",
-                       "standard", "{}", at, at)
+                yield (
+                    i,
+                    f"{rng.choice(words).title()} {rng.choice(words).title()}",
+                    f"c{i}@example.com",
+                    "standard",
+                    "{}",
+                    at,
+                    at,
+                )
 
-        _copy(conn, "COPY customers (id, name, email, segment, attributes, created_at, updated_at) FROM STDIN",
-              customer_rows(), Progress("customers", customers, quiet))
-        _copy(conn, "COPY customer_phones (id, customer_id, e164, label) FROM STDIN",
-              ((i, i, phone(i)[3], "mobile") for i in range(1, customers + 1)), Progress("phones", customers, quiet))
+        _copy(
+            conn,
+            "COPY customers (id, name, email, segment, attributes, created_at, updated_at) FROM STDIN",
+            customer_rows(),
+            Progress("customers", customers, quiet),
+        )
+        _copy(
+            conn,
+            "COPY customer_phones (id, customer_id, e164, label) FROM STDIN",
+            ((i, i, phone(i)[3], "mobile") for i in range(1, customers + 1)),
+            Progress("phones", customers, quiet),
+        )
 
         def ticket_rows() -> Iterator[tuple[Any, ...]]:
             chunk: list[str] = []
@@ -133,12 +155,26 @@ def seed(url: str, customers: int, tickets: int, rng: random.Random, quiet: bool
                     chunk = rng.choices(words, weights, k=24 * 1000)
                 text_words, chunk = chunk[:24], chunk[24:]
                 at = t0 + timedelta(seconds=30 * i)
-                yield (i, " ".join(text_words[:5]).capitalize(), " ".join(text_words[5:]) + f" ord{i:07d}",
-                       rng.choice(STATUSES), rng.choice(PRIORITIES), "phone", rng.randint(1, customers),
-                       "[]", at, at)
+                yield (
+                    i,
+                    " ".join(text_words[:5]).capitalize(),
+                    " ".join(text_words[5:]) + f" ord{i:07d}",
+                    rng.choice(STATUSES),
+                    rng.choice(PRIORITIES),
+                    "phone",
+                    rng.randint(1, customers),
+                    "[]",
+                    at,
+                    at,
+                )
 
-        _copy(conn, "COPY tickets (id, subject, description, status, priority, channel, customer_id, tags, "
-                    "created_at, updated_at) FROM STDIN", ticket_rows(), Progress("tickets", tickets, quiet))
+        _copy(
+            conn,
+            "COPY tickets (id, subject, description, status, priority, channel, customer_id, tags, "
+            "created_at, updated_at) FROM STDIN",
+            ticket_rows(),
+            Progress("tickets", tickets, quiet),
+        )
         if comments:
             comment_rng = random.Random(rng.random())  # the tickets above stay as without comments
 
@@ -148,18 +184,34 @@ def seed(url: str, customers: int, tickets: int, rng: random.Random, quiet: bool
                     if not chunk:
                         chunk = comment_rng.choices(words, weights, k=12 * 1000)
                     body, chunk = chunk[:12], chunk[12:]
-                    yield (i, comment_rng.randint(1, tickets), "agent", comment_rng.random() < 0.5,
-                           " ".join(body).capitalize(), t0 + timedelta(seconds=30 * i))
+                    yield (
+                        i,
+                        comment_rng.randint(1, tickets),
+                        "agent",
+                        comment_rng.random() < 0.5,
+                        " ".join(body).capitalize(),
+                        t0 + timedelta(seconds=30 * i),
+                    )
 
-            _copy(conn, "COPY ticket_comments (id, ticket_id, author_kind, public, body, created_at) FROM STDIN",
-                  comment_rows(), Progress("comments", comments, quiet))
+            _copy(
+                conn,
+                "COPY ticket_comments (id, ticket_id, author_kind, public, body, created_at) FROM STDIN",
+                comment_rows(),
+                Progress("comments", comments, quiet),
+            )
         conn.commit()
         conn.autocommit = True
         for table in ("customers", "customer_phones", "tickets", "ticket_comments"):
             conn.execute(f"ANALYZE {table}")
-        for table, column in (("customers", "id"), ("customer_phones", "id"), ("tickets", "id"),
-                              ("ticket_comments", "id")):
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT max({column}) FROM {table}))")
+        for table, column in (
+            ("customers", "id"),
+            ("customer_phones", "id"),
+            ("tickets", "id"),
+            ("ticket_comments", "id"),
+        ):
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT max({column}) FROM {table}))"
+            )
     return words, time.perf_counter() - started
 
 
@@ -173,7 +225,9 @@ def _schema(args: argparse.Namespace) -> Iterator[tuple[str, bool]]:
         with scratch_schema(f"bench_store_{os.getpid()}") as url:
             yield url, True
         return
-    name = f"bench_store_c{args.customers}_t{args.tickets}_s{args.seed}" + (f"_m{args.comments}" if args.comments else "")
+    name = f"bench_store_c{args.customers}_t{args.tickets}_s{args.seed}" + (
+        f"_m{args.comments}" if args.comments else ""
+    )
     with kept_schema(name) as (url, fresh):
         if not fresh and not _is_seeded(url):  # an earlier run stopped while seeding
             drop_schema(name)
@@ -231,8 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=500, help="queries per measure")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the seeded schema and reuse it on the next run with the same sizes")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the seeded schema and reuse it on the next run with the same sizes"
+    )
     parser.add_argument("--drop", action="store_true", help="with --reuse: drop the kept schema at the end")
     args = parser.parse_args(argv)
     if args.customers < 1 or args.tickets < 1 or args.queries < 1:
@@ -254,8 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     with _schema(args) as (url, fresh):
         reused = not fresh
         if fresh:
-            words, seed_s = seed(url, args.customers, args.tickets, random.Random(args.seed), quiet=args.json,
-                                 comments=args.comments)
+            words, seed_s = seed(
+                url, args.customers, args.tickets, random.Random(args.seed), quiet=args.json, comments=args.comments
+            )
             _mark_seeded(url)
         else:
             words, seed_s = vocabulary(random.Random(args.seed)), 0.0  # seed() draws it first
@@ -285,12 +341,22 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             engine.dispose()
     figures: dict[str, Any] = {
-        "customers": args.customers, "tickets": args.tickets, "seed_s": round(seed_s, 1),
+        "customers": args.customers,
+        "tickets": args.tickets,
+        "seed_s": round(seed_s, 1),
         "reused_schema": reused,
-        "lookup": {**summary(lookup), "p95_ms": round(percentile([v * 1000 for v in lookup], 95), 2),
-                   "found": lookup_hits, "goal_p95_ms": GOALS_MS["lookup"]},
-        "search": {**summary(search), "p95_ms": round(percentile([v * 1000 for v in search], 95), 2),
-                   "with_results": search_hits, "goal_p95_ms": GOALS_MS["search"]},
+        "lookup": {
+            **summary(lookup),
+            "p95_ms": round(percentile([v * 1000 for v in lookup], 95), 2),
+            "found": lookup_hits,
+            "goal_p95_ms": GOALS_MS["lookup"],
+        },
+        "search": {
+            **summary(search),
+            "p95_ms": round(percentile([v * 1000 for v in search], 95), 2),
+            "with_results": search_hits,
+            "goal_p95_ms": GOALS_MS["search"],
+        },
     }
     for name in ("lookup", "search"):
         figures[name]["meets_goal"] = figures[name]["p95_ms"] <= GOALS_MS[name]
@@ -302,8 +368,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, label in (("lookup", "customer lookup by caller number"), ("search", "full-text ticket search")):
             f = figures[name]
             verdict = "meets" if f["meets_goal"] else "MISSES"
-            print(f"{label:<34} n={f['count']} p50 {f['p50_ms']} ms  p95 {f['p95_ms']} ms  p99 {f['p99_ms']} ms  "
-                  f"({verdict} the {f['goal_p95_ms']:g} ms goal)")
+            print(
+                f"{label:<34} n={f['count']} p50 {f['p50_ms']} ms  p95 {f['p95_ms']} ms  p99 {f['p99_ms']} ms  "
+                f"({verdict} the {f['goal_p95_ms']:g} ms goal)"
+            )
     return 0
 
 

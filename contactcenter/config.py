@@ -156,8 +156,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"CONTACTCENTER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
     whole = {}
-    for name, default in (("TRUSTED_PROXY_HOPS", 0), ("LOGIN_ATTEMPTS_PER_IP", 30), ("LOGIN_FAILURES_PER_ACCOUNT", 10),
-                          ("LOGIN_WINDOW_S", 900), ("WEBHOOKS_PER_IP_PER_MINUTE", 6000)):
+    for name, default in (
+        ("TRUSTED_PROXY_HOPS", 0),
+        ("LOGIN_ATTEMPTS_PER_IP", 30),
+        ("LOGIN_FAILURES_PER_ACCOUNT", 10),
+        ("LOGIN_WINDOW_S", 900),
+        ("WEBHOOKS_PER_IP_PER_MINUTE", 6000),
+    ):
         raw = env.get(name, "").strip() or str(default)
         if not raw.isdigit() or int(raw) > 10**7:
             raise ConfigError(f"{name} must be a whole number")
@@ -165,7 +170,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if whole["TRUSTED_PROXY_HOPS"] > 5:
         raise ConfigError("TRUSTED_PROXY_HOPS must be between 0 and 5")
     log_json = env.get("LOG_FORMAT", "").strip().lower() == "json" or (
-        environment == "production" and env.get("LOG_FORMAT", "").strip().lower() != "text")
+        environment == "production" and env.get("LOG_FORMAT", "").strip().lower() != "text"
+    )
     presence_grace_s = _seconds(env, "PRESENCE_GRACE_S", 10, 0, 3600)
     presence_lease_s = _seconds(env, "PRESENCE_LEASE_S", 15, 1, 300)
     return Settings(

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-Kind = Literal["invalid", "unprocessable", "forbidden", "not_found", "conflict", "dependency_failed",
-               "unavailable"]
+Kind = Literal["invalid", "unprocessable", "forbidden", "not_found", "conflict", "dependency_failed", "unavailable"]
 
 # invalid: the request itself is malformed or names something unusable (a bad query, a bad target).
 # unprocessable: well-formed, but the values cannot be accepted (a ticket or customer field).

@@ -34,12 +34,18 @@ class FailureLog:
         if first:
             self.log.warning("%s failed; retrying every pass", step, exc_info=exc)
         elif remind:
-            self.log.warning("%s still failing for %.0f s (%d attempts): %s", step, now - since, count + 1,
-                             str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            self.log.warning(
+                "%s still failing for %.0f s (%d attempts): %s",
+                step,
+                now - since,
+                count + 1,
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            )
 
     def succeeded(self, step: str) -> None:
         with self._lock:
             state = self._failing.pop(step, None)
         if state is not None:
-            self.log.warning("%s works again after %.0f s (%d failed attempts)", step,
-                             time.monotonic() - state[0], state[2])
+            self.log.warning(
+                "%s works again after %.0f s (%d failed attempts)", step, time.monotonic() - state[0], state[2]
+            )

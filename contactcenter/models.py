@@ -14,6 +14,22 @@ from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets.models import Ticket, TicketEvent, TicketInteraction
 
 __all__ = [
-    "AgentSkill", "AgentStateChange", "Base", "CallbackRequest", "CarrierEvent", "FaqArticle", "Customer", "CustomerPhone", "Interaction", "Queue",
-    "QueueMembership", "QueueSkill", "Role", "Skill", "Ticket", "TicketEvent", "TicketInteraction", "User",
+    "AgentSkill",
+    "AgentStateChange",
+    "Base",
+    "CallbackRequest",
+    "CarrierEvent",
+    "FaqArticle",
+    "Customer",
+    "CustomerPhone",
+    "Interaction",
+    "Queue",
+    "QueueMembership",
+    "QueueSkill",
+    "Role",
+    "Skill",
+    "Ticket",
+    "TicketEvent",
+    "TicketInteraction",
+    "User",
 ]

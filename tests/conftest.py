@@ -112,7 +112,9 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings, engine: Engine, session_factory: sessionmaker[Session], redis_client: redis.Redis) -> Iterator[Runtime]:
+def runtime(
+    settings: Settings, engine: Engine, session_factory: sessionmaker[Session], redis_client: redis.Redis
+) -> Iterator[Runtime]:
     rt = Runtime(settings=settings, engine=engine, session_factory=session_factory, redis=redis_client)
     previous = runtime_mod.install(rt)
     yield rt
@@ -185,8 +187,11 @@ def simulated_carrier(committed_runtime: Runtime):  # type: ignore[no-untyped-de
     transport = HttpTransport()
     carrier = SimulatedCarrier(transport)
     with SimulatorServer(carrier) as api:
-        rt.use_telephony(TwilioTelephony(rt.settings.twilio_account_sid, rt.settings.twilio_auth_token,
-                                         http_client=SimulatorHttpClient(api.url)))
+        rt.use_telephony(
+            TwilioTelephony(
+                rt.settings.twilio_account_sid, rt.settings.twilio_auth_token, http_client=SimulatorHttpClient(api.url)
+            )
+        )
         yield carrier
         for call in carrier.calls():
             if not call.ended:
@@ -205,8 +210,15 @@ def browser():  # type: ignore[no-untyped-def]
         chromium = pw.chromium.launch(
             executable_path=executable,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield chromium
         chromium.close()
@@ -233,8 +245,11 @@ def carrier(app, runtime: Runtime):  # type: ignore[no-untyped-def]
     with virtual_carrier(WsgiTransport(app, raise_app_errors=False), start=BUSINESS_HOURS) as sim:
         sim.add_number(CENTER_NUMBER, "http://cc.test/hooks/voice", "http://cc.test/hooks/status")
         runtime.use_telephony(
-            TwilioTelephony(runtime.settings.twilio_account_sid, runtime.settings.twilio_auth_token,
-                            http_client=SimulatorHttpClient(create_rest_app(sim)))
+            TwilioTelephony(
+                runtime.settings.twilio_account_sid,
+                runtime.settings.twilio_auth_token,
+                http_client=SimulatorHttpClient(create_rest_app(sim)),
+            )
         )
         yield sim
 

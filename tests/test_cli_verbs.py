@@ -46,13 +46,19 @@ class Floor:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.database_url = f"sqlite:///{folder / 'cc.db'}"
-        self.env = {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": TEST_REDIS_URL,
-                    "CARRIER": "simulator", "LOG_FORMAT": "text"}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": TEST_REDIS_URL,
+            "CARRIER": "simulator",
+            "LOG_FORMAT": "text",
+        }
         self.env.pop("CONTACTCENTER_ENV", None)
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([COMMAND, *args], env=self.env, cwd=str(self.folder), capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [COMMAND, *args], env=self.env, cwd=str(self.folder), capture_output=True, text=True, timeout=timeout
+        )
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +71,9 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
     with transaction(make_sessionmaker(engine)) as session:
         gen_campaign(session, "Spring renewals", start=False)
     engine.dispose()
-    (here.folder / "leads.csv").write_text("phone,first_name,last_name\n+12025550143,Ada,Lovelace\n+13125550178,Alan,Turing\n")
+    (here.folder / "leads.csv").write_text(
+        "phone,first_name,last_name\n+12025550143,Ada,Lovelace\n+13125550178,Alan,Turing\n"
+    )
     yield here
 
 
@@ -90,12 +98,21 @@ def _free_port() -> int:
 def _serves(floor: Floor, *args: str, port: int | None = None, then: Callable[[str], None] | None = None) -> None:
     """A server verb: it must come up and answer (and pass `then`), then stop cleanly on SIGTERM."""
     port = port or _free_port()
-    process = subprocess.Popen([COMMAND, *args, "--port", str(port)], env=floor.env, cwd=str(floor.folder),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [COMMAND, *args, "--port", str(port)],
+        env=floor.env,
+        cwd=str(floor.folder),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert process.poll() is None, f"exited {process.returncode}: {process.stdout.read() if process.stdout else ''}"
+            assert process.poll() is None, (
+                f"exited {process.returncode}: {process.stdout.read() if process.stdout else ''}"
+            )
             try:
                 if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).ok:
                     break
@@ -133,8 +150,9 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "web": lambda f: _serves(f, "web", "--host", "127.0.0.1", "--threads", "4"),
     "worker": lambda f: _ok(f.run("worker", "--burst")),
     "demo": lambda f: _ok(f.run("demo", "--port", str(_free_port()), "--duration", "4", "--calls-per-minute", "30")),
-    "erlang": lambda f: _json(f.run("erlang", "--calls-per-hour", "200", "--aht", "180", "--agents", "14",
-                                       "--target-seconds", "20", "--json")),
+    "erlang": lambda f: _json(
+        f.run("erlang", "--calls-per-hour", "200", "--aht", "180", "--agents", "14", "--target-seconds", "20", "--json")
+    ),
     "ivr validate": lambda f: _json(f.run("ivr", "validate", str(FLOW), "--json")),
     "ivr graph": lambda f: _ok(f.run("ivr", "graph", str(FLOW))),
     "report sla": lambda f: _json(f.run("report", "sla", "--json")),
@@ -170,8 +188,15 @@ def _first_call_meets_the_ivr(base: str) -> None:
     from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
 
     url = base + "/hooks/voice"
-    call = {"CallSid": "CA" + "7" * 32, "AccountSid": SIMULATOR_ACCOUNT_SID, "From": "+14155550100",
-            "To": "+18005550100", "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+    call = {
+        "CallSid": "CA" + "7" * 32,
+        "AccountSid": SIMULATOR_ACCOUNT_SID,
+        "From": "+14155550100",
+        "To": "+18005550100",
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
     signature = RequestValidator(SIMULATOR_AUTH_TOKEN).compute_signature(url, call)
     answer = requests.post(url, data=call, headers={"X-Twilio-Signature": signature}, timeout=30)
     assert answer.status_code == 200 and "<Gather" in answer.text, answer.text  # not the outage fallback
@@ -185,9 +210,19 @@ def test_a_fresh_web_process_on_sqlite_answers_its_first_call_with_the_ivr(floor
 def test_every_models_module_is_in_the_registry() -> None:
     """`contactcenter.models` is what the command loads: a model module it misses breaks verbs."""
     registry = subprocess.run(
-        [sys.executable, "-c", "import sys, contactcenter.models; "
-         "print('\\n'.join(m for m in sys.modules if m.startswith('contactcenter.') and m.endswith('.models')))"],
-        capture_output=True, text=True, check=True).stdout.split()
-    modules = {f"contactcenter.{m.name}" for m in pkgutil.walk_packages(contactcenter.__path__, "")
-               if m.name.endswith(".models") or m.name == "models"} - {"contactcenter.models"}
+        [
+            sys.executable,
+            "-c",
+            "import sys, contactcenter.models; "
+            "print('\\n'.join(m for m in sys.modules if m.startswith('contactcenter.') and m.endswith('.models')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    modules = {
+        f"contactcenter.{m.name}"
+        for m in pkgutil.walk_packages(contactcenter.__path__, "")
+        if m.name.endswith(".models") or m.name == "models"
+    } - {"contactcenter.models"}
     assert modules <= set(registry)

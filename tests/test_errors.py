@@ -53,8 +53,11 @@ def _exception_classes() -> list[type[BaseException]]:
 def test_every_domain_exception_is_a_domain_error() -> None:
     classes = _exception_classes()
     assert len(classes) > 20  # the walk did reach the packages
-    outside = sorted(f"{c.__module__}.{c.__qualname__}" for c in classes
-                     if not issubclass(c, DomainError) and f"{c.__module__}.{c.__qualname__}" not in NOT_DOMAIN_ERRORS)
+    outside = sorted(
+        f"{c.__module__}.{c.__qualname__}"
+        for c in classes
+        if not issubclass(c, DomainError) and f"{c.__module__}.{c.__qualname__}" not in NOT_DOMAIN_ERRORS
+    )
     assert outside == []
 
 
@@ -67,33 +70,48 @@ def test_every_default_kind_has_a_status() -> None:
 
 def test_no_domain_error_carries_an_http_status() -> None:
     """Statuses belong to web.errors; a domain error says what kind of refusal it is instead."""
-    carrying = [cls for cls in _exception_classes() if issubclass(cls, DomainError)
-                and any("status" in vars(klass) for klass in cls.__mro__ if klass is not DomainError)]
+    carrying = [
+        cls
+        for cls in _exception_classes()
+        if issubclass(cls, DomainError)
+        and any("status" in vars(klass) for klass in cls.__mro__ if klass is not DomainError)
+    ]
     assert carrying == []
 
 
-@pytest.mark.parametrize(("kind", "status"), [
-    ("invalid", 400), ("unprocessable", 422), ("forbidden", 403), ("not_found", 404), ("conflict", 409),
-    ("dependency_failed", 502), ("unavailable", 503),
-])
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("invalid", 400),
+        ("unprocessable", 422),
+        ("forbidden", 403),
+        ("not_found", 404),
+        ("conflict", 409),
+        ("dependency_failed", 502),
+        ("unavailable", 503),
+    ],
+)
 def test_kind_maps_to_status(kind: Any, status: int) -> None:
     assert errors.status_for(DomainError("no", kind=kind)) == status
 
 
-@pytest.mark.parametrize(("error", "status", "code"), [
-    (CallControlError("already_on_hold", "the caller is already on hold"), 409, "already_on_hold"),
-    (CallNotFound("unknown_call", "no such call"), 404, "unknown_call"),
-    (NotYourCall("not_your_call", "this call is not yours"), 403, "not_your_call"),
-    (BadTarget("bad_target", "name an agent or a number"), 400, "bad_target"),
-    (CarrierFailed("carrier_failed", "the carrier refused"), 502, "carrier_failed"),
-    (WrapUpError("bad_disposition", "pick a disposition"), 400, "bad_disposition"),
-    (WrapUpError("already_wrapped_up", "already wrapped up", "conflict"), 409, "already_wrapped_up"),
-    (DialRefused("not_held", "this lead is no longer held for you"), 409, "not_held"),
-    (TicketError("subject is required"), 422, "validation_failed"),
-    (InvalidTransition("closed", "new"), 409, "invalid_transition"),
-    (TicketNotFound("ticket 7 does not exist"), 404, "not_found"),
-    (SearchError("no words to search for"), 400, "invalid_query"),
-])
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (CallControlError("already_on_hold", "the caller is already on hold"), 409, "already_on_hold"),
+        (CallNotFound("unknown_call", "no such call"), 404, "unknown_call"),
+        (NotYourCall("not_your_call", "this call is not yours"), 403, "not_your_call"),
+        (BadTarget("bad_target", "name an agent or a number"), 400, "bad_target"),
+        (CarrierFailed("carrier_failed", "the carrier refused"), 502, "carrier_failed"),
+        (WrapUpError("bad_disposition", "pick a disposition"), 400, "bad_disposition"),
+        (WrapUpError("already_wrapped_up", "already wrapped up", "conflict"), 409, "already_wrapped_up"),
+        (DialRefused("not_held", "this lead is no longer held for you"), 409, "not_held"),
+        (TicketError("subject is required"), 422, "validation_failed"),
+        (InvalidTransition("closed", "new"), 409, "invalid_transition"),
+        (TicketNotFound("ticket 7 does not exist"), 404, "not_found"),
+        (SearchError("no words to search for"), 400, "invalid_query"),
+    ],
+)
 def test_errors_keep_the_status_and_code_their_views_answered(error: DomainError, status: int, code: str) -> None:
     assert (errors.status_for(error), error.code) == (status, code)
 
@@ -111,16 +129,21 @@ def test_unknown_kind_is_refused() -> None:
 def _raising(error: DomainError) -> Any:
     def view(**_kw: Any) -> Any:
         raise error
+
     return view
 
 
-@pytest.mark.parametrize(("error", "status"), [
-    (InvalidTransition("closed", "new"), 409),
-    (TicketNotFound("ticket 7 does not exist"), 404),
-    (CarrierFailed("carrier_failed", "the carrier refused: busy"), 502),
-])
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (InvalidTransition("closed", "new"), 409),
+        (TicketNotFound("ticket 7 does not exist"), 404),
+        (CarrierFailed("carrier_failed", "the carrier refused: busy"), 502),
+    ],
+)
 def test_api_route_answers_a_domain_error_with_its_status_and_shape(  # type: ignore[no-untyped-def]
-        app, client, db, error, status) -> None:
+    app, client, db, error, status
+) -> None:
     token = issue(db, gen_agent(db, "ada"), "integration").secret
     db.commit()
     app.view_functions["api.tickets_list_tickets"] = _raising(error)
@@ -131,14 +154,17 @@ def test_api_route_answers_a_domain_error_with_its_status_and_shape(  # type: ig
 
 
 def test_page_answers_a_domain_error_with_the_error_page_of_its_status(  # type: ignore[no-untyped-def]
-        app, client) -> None:
+    app, client
+) -> None:
     app.add_url_rule("/refused-for-a-test", "refused_for_a_test", _raising(TicketNotFound("ticket 7 does not exist")))
     page = client.get("/refused-for-a-test", headers={"Accept": "text/html"})
     assert page.status_code == 404 and page.mimetype == "text/html"
     assert "ticket 7 does not exist" in page.get_data(as_text=True)
     fetched = client.get("/refused-for-a-test")
     assert (fetched.status_code, fetched.get_json()) == (
-        404, {"error": {"code": "not_found", "message": "ticket 7 does not exist"}})
+        404,
+        {"error": {"code": "not_found", "message": "ticket 7 does not exist"}},
+    )
 
 
 def test_webhooks_are_left_to_their_own_handlers(app) -> None:  # type: ignore[no-untyped-def]

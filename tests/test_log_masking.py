@@ -45,8 +45,10 @@ MASKED = [
     ("next=%252B14155550123", "next=%252B1********23"),
     # E.164 in JSON and in TwiML
     ('{"to": "+14155550123", "status": "ringing"}', '{"to": "+1********23", "status": "ringing"}'),
-    ('<Dial callerId="+18005550100"><Number>+14155550123</Number></Dial>',
-     '<Dial callerId="+1********00"><Number>+1********23</Number></Dial>'),
+    (
+        '<Dial callerId="+18005550100"><Number>+14155550123</Number></Dial>',
+        '<Dial callerId="+1********00"><Number>+1********23</Number></Dial>',
+    ),
     # card-like digit runs (Luhn-valid): the last four stay
     ("paid with 4111 1111 1111 1111", "paid with **** **** **** 1111"),
     ("Digits=4111111111111111", "Digits=************1111"),
@@ -88,13 +90,17 @@ def test_masking_twice_changes_nothing_more() -> None:
     assert mask_text(once) == once
 
 
-@pytest.mark.parametrize(("key", "value", "expected"), [
-    ("to", "2025550143", "********43"),
-    ("caller", "+1 (202) 555-0143", "+1 (***) ***-**43"),
-    ("from_number", "%2B14155550123", "%2B1********23"),
-    ("to", "client:alice", "client:alice"),
-    ("phone", 2025550143, "********43"),
-], ids=["bare", "formatted", "encoded", "client-identity", "int"])
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("to", "2025550143", "********43"),
+        ("caller", "+1 (202) 555-0143", "+1 (***) ***-**43"),
+        ("from_number", "%2B14155550123", "%2B1********23"),
+        ("to", "client:alice", "client:alice"),
+        ("phone", 2025550143, "********43"),
+    ],
+    ids=["bare", "formatted", "encoded", "client-identity", "int"],
+)
 def test_phone_extras_are_masked_in_every_spelling(key: str, value: object, expected: str) -> None:
     stream = io.StringIO()
     root = logging.getLogger()

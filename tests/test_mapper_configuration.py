@@ -20,7 +20,7 @@ def test_building_the_runtime_configures_every_mapper_in_a_fresh_process(tmp_pat
         from contactcenter.config import load_settings
         from contactcenter.db import Base
 
-        settings = load_settings().with_overrides(database_url="sqlite:///{tmp_path / 'store.db'}")
+        settings = load_settings().with_overrides(database_url="sqlite:///{tmp_path / "store.db"}")
         runtime.build_runtime(settings)
         mappers = list(Base.registry.mappers)
         names = sorted(m.class_.__name__ for m in mappers)
@@ -30,7 +30,12 @@ def test_building_the_runtime_configures_every_mapper_in_a_fresh_process(tmp_pat
         print(len(mappers))
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "REDIS_URL": "redis://127.0.0.1:6379/0"},
+    )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip()) > 20

@@ -60,7 +60,9 @@ def test_helper_modules_live_in_tests_support() -> None:
     strays = [
         str(path.relative_to(TESTS))
         for path in _test_tree_files()
-        if path.suffix == ".py" and support not in path.parents
-        and not path.name.startswith("test_") and path.name != "conftest.py"
+        if path.suffix == ".py"
+        and support not in path.parents
+        and not path.name.startswith("test_")
+        and path.name != "conftest.py"
     ]
     assert not strays, f"move these helpers to tests/support: {strays}"

@@ -49,10 +49,15 @@ def _flows_page(problems: Any = (), text: str = "", status: int = 200) -> tuple[
     registry = database.runtime().flows
     served = [registry.get(name) for name in registry.names()]
     rejected = {path: problems for path, problems in registry.rejected().items()}
-    return render_template("admin_flows.html", flows=served, rejected=rejected,
-                           active=database.runtime().settings.ivr_flow,
-                           drawings={flow.name: to_mermaid(flow) for flow in served},
-                           publish_problems=problems, publish_text=text), status
+    return render_template(
+        "admin_flows.html",
+        flows=served,
+        rejected=rejected,
+        active=database.runtime().settings.ivr_flow,
+        drawings={flow.name: to_mermaid(flow) for flow in served},
+        publish_problems=problems,
+        publish_text=text,
+    ), status
 
 
 @bp.get("/flows")

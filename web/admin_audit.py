@@ -51,7 +51,10 @@ def _page() -> int:
 def _filters() -> AuditFilter:
     since, until = _day("since"), _day("until")
     return AuditFilter(
-        actor=_text("actor"), action=_text("action"), object_type=_text("object_type"), object_id=_text("object_id"),
+        actor=_text("actor"),
+        action=_text("action"),
+        object_type=_text("object_type"),
+        object_id=_text("object_id"),
         since=datetime.combine(since, time(), UTC) if since else None,
         # the end date is included: everything before the next midnight (UTC)
         until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
@@ -70,5 +73,6 @@ def audit_log() -> tuple[str, int]:
         error, status = str(exc), 400
         result = AuditPage([], 0, 1, 1)
     args = {k: v for k, v in request.args.items() if k in FILTERS and k != "page" and len(v) <= MAX_FILTER}
-    return render_template("admin/audit.html", result=result, error=error, args=args,
-                           known_actions=actions(session)), status
+    return render_template(
+        "admin/audit.html", result=result, error=error, args=args, known_actions=actions(session)
+    ), status

@@ -69,14 +69,25 @@ def _script_choices() -> dict[str, Any]:
 
 def _script_form(script: CallScript | None) -> dict[str, str]:
     if script is None:
-        return {"name": "", "title": "", "definition": "", "queue_id": "", "campaign_id": "", "intents": "",
-                "is_default": "", "active": "on"}
+        return {
+            "name": "",
+            "title": "",
+            "definition": "",
+            "queue_id": "",
+            "campaign_id": "",
+            "intents": "",
+            "is_default": "",
+            "active": "on",
+        }
     return {
-        "name": script.name, "title": script.title,
+        "name": script.name,
+        "title": script.title,
         "definition": yaml.safe_dump(script.definition, sort_keys=False, allow_unicode=True, width=100),
-        "queue_id": str(script.queue_id or ""), "campaign_id": str(script.campaign_id or ""),
+        "queue_id": str(script.queue_id or ""),
+        "campaign_id": str(script.campaign_id or ""),
         "intents": ", ".join(map(str, script.intents or [])),
-        "is_default": "on" if script.is_default else "", "active": "on" if script.active else "",
+        "is_default": "on" if script.is_default else "",
+        "active": "on" if script.active else "",
     }
 
 
@@ -86,9 +97,12 @@ def _script_form(script: CallScript | None) -> dict[str, str]:
 def scripts() -> str:
     rows = database.session().scalars(select(CallScript).order_by(CallScript.name))
     choices = _script_choices()
-    return render_template("admin/scripts.html", scripts=list(rows),
-                           queue_names={q.id: q.display_name for q in choices["queues"]},
-                           campaign_names={c.id: c.name for c in choices["campaigns"]})
+    return render_template(
+        "admin/scripts.html",
+        scripts=list(rows),
+        queue_names={q.id: q.display_name for q in choices["queues"]},
+        campaign_names={c.id: c.name for c in choices["campaigns"]},
+    )
 
 
 @bp.route("/scripts/new", methods=["GET", "POST"])
@@ -110,10 +124,13 @@ def script_edit(script_id: int) -> Any:
 
 def _script_edit(script: CallScript | None) -> Any:
     if request.method == "GET":
-        return render_template("admin/script_form.html", script=script, form=_script_form(script), problems=[],
-                               **_script_choices())
-    form = {k: _field(k) for k in ("name", "title", "definition", "queue_id", "campaign_id", "intents",
-                                   "is_default", "active")}
+        return render_template(
+            "admin/script_form.html", script=script, form=_script_form(script), problems=[], **_script_choices()
+        )
+    form = {
+        k: _field(k)
+        for k in ("name", "title", "definition", "queue_id", "campaign_id", "intents", "is_default", "active")
+    }
     problems: list[ScriptProblem] = []
     ids = {k: _optional_id(k) for k in ("queue_id", "campaign_id")}
     problems += [v for v in ids.values() if isinstance(v, ScriptProblem)]
@@ -123,11 +140,18 @@ def _script_edit(script: CallScript | None) -> Any:
         problems += exc.problems
         definition = None
     session = database.session()
+    queue_id, campaign_id = ids["queue_id"], ids["campaign_id"]
     if not problems:
+        assert not isinstance(queue_id, ScriptProblem) and not isinstance(campaign_id, ScriptProblem)  # in problems
         fields = ScriptFields(
-            name=form["name"].strip(), title=form["title"], definition=definition,
-            queue_id=ids["queue_id"], campaign_id=ids["campaign_id"],  # type: ignore[arg-type]
-            intents=parse_intents(form["intents"]), is_default=bool(form["is_default"]), active=bool(form["active"]),
+            name=form["name"].strip(),
+            title=form["title"],
+            definition=definition,
+            queue_id=queue_id,
+            campaign_id=campaign_id,
+            intents=parse_intents(form["intents"]),
+            is_default=bool(form["is_default"]),
+            active=bool(form["active"]),
         )
         try:
             saved = save_script(session, fields, script)
@@ -138,8 +162,9 @@ def _script_edit(script: CallScript | None) -> Any:
             flash(f"Script {saved.name} saved.", "info")
             return redirect(url_for("admin_content.scripts"))
     session.rollback()
-    return render_template("admin/script_form.html", script=script, form=form, problems=problems,
-                           **_script_choices()), 400
+    return render_template(
+        "admin/script_form.html", script=script, form=form, problems=problems, **_script_choices()
+    ), 400
 
 
 @bp.post("/scripts/<int:script_id>/delete")
@@ -163,8 +188,12 @@ def script_delete(script_id: int) -> Response:
 def _faq_form(article: FaqArticle | None) -> dict[str, str]:
     if article is None:
         return {"title": "", "body": "", "tags": "", "published": "on"}
-    return {"title": article.title, "body": article.body, "tags": ", ".join(map(str, article.tags or [])),
-            "published": "on" if article.published else ""}
+    return {
+        "title": article.title,
+        "body": article.body,
+        "tags": ", ".join(map(str, article.tags or [])),
+        "published": "on" if article.published else "",
+    }
 
 
 @bp.get("/faq")
@@ -209,8 +238,9 @@ def _faq_edit(article: FaqArticle | None) -> Any:
     form = {k: _field(k) for k in ("title", "body", "tags", "published")}
     session = database.session()
     try:
-        saved = faq.save_article(session, form["title"], form["body"], faq.parse_tags(form["tags"]),
-                                 bool(form["published"]), article)
+        saved = faq.save_article(
+            session, form["title"], form["body"], faq.parse_tags(form["tags"]), bool(form["published"]), article
+        )
     except ScriptInvalid as exc:
         session.rollback()
         return render_template("admin/faq_form.html", article=article, form=form, problems=exc.problems), 400

@@ -43,7 +43,9 @@ def _campaign(campaign_id: int) -> Campaign:
 
 
 def _lead_counts() -> dict[int, dict[str, int]]:
-    rows = database.session().execute(select(Lead.campaign_id, Lead.status, func.count()).group_by(Lead.campaign_id, Lead.status))
+    rows = database.session().execute(
+        select(Lead.campaign_id, Lead.status, func.count()).group_by(Lead.campaign_id, Lead.status)
+    )
     counts: dict[int, dict[str, int]] = {}
     for campaign_id, status, n in rows:
         counts.setdefault(campaign_id, {})[status] = n
@@ -56,8 +58,14 @@ def _lead_counts() -> dict[int, dict[str, int]]:
 def campaigns() -> str:
     rows = list(database.session().scalars(select(Campaign).order_by(Campaign.id)))
     imports = list(database.session().scalars(select(LeadImport).order_by(LeadImport.id.desc()).limit(RECENT_IMPORTS)))
-    return render_template("admin/dialer_campaigns.html", campaigns=rows, counts=_lead_counts(), imports=imports,
-                           names={c.id: c.name for c in rows}, max_upload_mb=MAX_UPLOAD_BYTES // (1024 * 1024))
+    return render_template(
+        "admin/dialer_campaigns.html",
+        campaigns=rows,
+        counts=_lead_counts(),
+        imports=imports,
+        names={c.id: c.name for c in rows},
+        max_upload_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
 
 
 @bp.post("/<int:campaign_id>/<any(start, pause, stop):action>")
@@ -78,8 +86,9 @@ def lifecycle(campaign_id: int, action: str) -> Response | tuple[str, int]:
 
 
 def _report_page(campaign: Campaign, report: dict[str, Any] | None, error: str | None, status: int) -> tuple[str, int]:
-    return render_template("admin/dialer_import.html", campaign=campaign, report=report, error=error,
-                           reasons=leads_import.REASONS), status
+    return render_template(
+        "admin/dialer_import.html", campaign=campaign, report=report, error=error, reasons=leads_import.REASONS
+    ), status
 
 
 @bp.post("/<int:campaign_id>/leads")
@@ -97,8 +106,12 @@ def upload(campaign_id: int) -> tuple[str, int]:
     try:
         report = leads_import.import_bytes(session, campaign, data, filename=upload.filename[:255], source="web")
     except leads_import.LeadImportError as exc:
-        audit("campaign.leads_import", object_type="campaign", object_id=campaign.id,
-              details={"file": upload.filename, "refused": str(exc)})
+        audit(
+            "campaign.leads_import",
+            object_type="campaign",
+            object_id=campaign.id,
+            details={"file": upload.filename, "refused": str(exc)},
+        )
         session.commit()  # the failed import is recorded too
         return _report_page(campaign, None, f"The file cannot be imported: {exc}", 400)
     audit("campaign.leads_import", object_type="campaign", object_id=campaign.id, details={"file": upload.filename})
@@ -114,5 +127,8 @@ def rejections(import_id: int) -> Response:
     if record is None:
         abort(404)
     body = leads_import.rejections_csv(database.session(), import_id)
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="import-{import_id}-rejected.csv"'})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-rejected.csv"'},
+    )

@@ -92,10 +92,16 @@ def _user(user_id: int) -> User:
 
 # -- users ---------------------------------------------------------------------------------------
 
+
 def _users_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     users = list(database.session().scalars(select(User).order_by(User.username)))
-    return render_template("admin/people_users.html", users=users, roles=[r.value for r in Role],
-                           error=error, form=request.form if error else {}), status
+    return render_template(
+        "admin/people_users.html",
+        users=users,
+        roles=[r.value for r in Role],
+        error=error,
+        form=request.form if error else {},
+    ), status
 
 
 @bp.get("/people")
@@ -116,15 +122,23 @@ def create_user() -> Response | tuple[str, int]:
             raise FormError("role must be agent, supervisor or admin")
         contact = _field("contact_uri")
         user = accounts.create_user(
-            session, _field("username"), request.form.get("password", "")[:MAX_FIELD], role=role,
-            display_name=_field("display_name") or None, skills=_levels("skills"),
+            session,
+            _field("username"),
+            request.form.get("password", "")[:MAX_FIELD],
+            role=role,
+            display_name=_field("display_name") or None,
+            skills=_levels("skills"),
             contact_uri=accounts.check_contact_uri(contact) if contact else None,
         )
     except (FormError, accounts.AccountError) as exc:
         session.rollback()
         return _users_page(str(exc), 400)
-    audit("user.create", object_type="user", object_id=user.id,
-          details={"username": user.username, "role": user.role, "skills": user.skill_levels()})
+    audit(
+        "user.create",
+        object_type="user",
+        object_id=user.id,
+        details={"username": user.username, "role": user.role, "skills": user.skill_levels()},
+    )
     _sync_router()
     session.commit()
     flash(f"User {user.username} created.", "info")
@@ -133,8 +147,9 @@ def create_user() -> Response | tuple[str, int]:
 
 def _user_page(user: User, error: str | None = None, status: int = 200) -> tuple[str, int]:
     skills = ", ".join(f"{name}={level}" for name, level in sorted(user.skill_levels().items()))
-    return render_template("admin/people_user.html", user=user, roles=[r.value for r in Role],
-                           skills=skills, error=error), status
+    return render_template(
+        "admin/people_user.html", user=user, roles=[r.value for r in Role], skills=skills, error=error
+    ), status
 
 
 @bp.get("/people/<int:user_id>")
@@ -152,8 +167,13 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
     user = _user(user_id)
     action = _field("action", "save")
     version = user.session_version
-    before = {"role": user.role, "display_name": user.display_name, "contact_uri": user.contact_uri,
-              "skills": user.skill_levels(), "active": user.active}
+    before = {
+        "role": user.role,
+        "display_name": user.display_name,
+        "contact_uri": user.contact_uri,
+        "skills": user.skill_levels(),
+        "active": user.active,
+    }
     try:
         if action == "password":
             accounts.set_password(session, user, request.form.get("password", "")[:MAX_FIELD])
@@ -174,15 +194,29 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
             role = _field("role")
             if user.id == current_user.id and role != Role.ADMIN.value:
                 raise accounts.AccountError("you cannot remove your own admin role")
-            accounts.update_user(session, user, display_name=_field("display_name"), role=role,
-                                 contact_uri=_field("contact_uri"))
+            accounts.update_user(
+                session, user, display_name=_field("display_name"), role=role, contact_uri=_field("contact_uri")
+            )
             accounts.set_skills(session, user, _levels("skills"))
-            after = {"role": user.role, "display_name": user.display_name, "contact_uri": user.contact_uri,
-                     "skills": user.skill_levels(), "active": user.active}
+            after = {
+                "role": user.role,
+                "display_name": user.display_name,
+                "contact_uri": user.contact_uri,
+                "skills": user.skill_levels(),
+                "active": user.active,
+            }
             changed = sorted(k for k in after if after[k] != before[k])
-            audit("user.update", object_type="user", object_id=user.id,
-                  details={"username": user.username, "changed": changed,
-                           "before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}})
+            audit(
+                "user.update",
+                object_type="user",
+                object_id=user.id,
+                details={
+                    "username": user.username,
+                    "changed": changed,
+                    "before": {k: before[k] for k in changed},
+                    "after": {k: after[k] for k in changed},
+                },
+            )
             message = "Saved."
         else:
             raise FormError("unknown action")
@@ -200,6 +234,7 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
 
 
 # -- skills --------------------------------------------------------------------------------------
+
 
 @bp.get("/skills")
 @login_required
@@ -231,6 +266,7 @@ def create_skill() -> Response | tuple[str, int]:
 
 # -- queues --------------------------------------------------------------------------------------
 
+
 def _queue_values() -> dict[str, Any]:
     hours_text = _field("hours")
     try:
@@ -243,14 +279,23 @@ def _queue_values() -> dict[str, Any]:
     except ValueError:
         raise FormError("service-level target must be a number such as 0.8") from None
     return {
-        "name": _field("name"), "display_name": _field("display_name"), "strategy": _field("strategy"),
-        "priority": _int("priority"), "wrap_up_s": _int("wrap_up_s"), "sl_threshold_s": _int("sl_threshold_s"),
-        "sl_target": sl_target, "max_wait_s": _int("max_wait_s", True), "max_length": _int("max_length", True),
-        "overflow_action": _field("overflow_action"), "overflow_queue_id": _int("overflow_queue_id", True),
-        "hours": hours, "required_skills": _levels("required_skills"),
+        "name": _field("name"),
+        "display_name": _field("display_name"),
+        "strategy": _field("strategy"),
+        "priority": _int("priority"),
+        "wrap_up_s": _int("wrap_up_s"),
+        "sl_threshold_s": _int("sl_threshold_s"),
+        "sl_target": sl_target,
+        "max_wait_s": _int("max_wait_s", True),
+        "max_length": _int("max_length", True),
+        "overflow_action": _field("overflow_action"),
+        "overflow_queue_id": _int("overflow_queue_id", True),
+        "hours": hours,
+        "required_skills": _levels("required_skills"),
         "dispositions": _dispositions("dispositions"),
         "wrap_up_auto_available": _checkbox("wrap_up_auto_available"),
-        "alert_wait_s": _int("alert_wait_s", True), "sl_formula": _field("sl_formula") or None,
+        "alert_wait_s": _int("alert_wait_s", True),
+        "sl_formula": _field("sl_formula") or None,
         "time_zone": _field("time_zone") or None,
     }
 
@@ -283,10 +328,19 @@ def _queue_page(queue: Queue | None, error: str | None = None, status: int = 200
         skills_text = ", ".join(f"{qs.skill.name}={qs.min_level}" for qs in queue.required_skills)
     if queue is not None and queue.id is not None:
         members = list(session.scalars(select(User).join(QueueMembership).where(QueueMembership.queue_id == queue.id)))
-    return render_template("admin/queues_edit.html" if queue is not None else "admin/queues_list.html",
-                           queue=queue, queues=queues, members=members, strategies=STRATEGIES,
-                           overflow_actions=OVERFLOW_ACTIONS, sl_formulas=tuple(FORMULAS), error=error, form=request.form if error else None,
-                           json=json, skills_text=skills_text), status
+    return render_template(
+        "admin/queues_edit.html" if queue is not None else "admin/queues_list.html",
+        queue=queue,
+        queues=queues,
+        members=members,
+        strategies=STRATEGIES,
+        overflow_actions=OVERFLOW_ACTIONS,
+        sl_formulas=tuple(FORMULAS),
+        error=error,
+        form=request.form if error else None,
+        json=json,
+        skills_text=skills_text,
+    ), status
 
 
 @bp.get("/queues")
@@ -332,8 +386,12 @@ def _save(queue: Queue | None) -> Response | tuple[str, int]:
         session.rollback()
         fresh = session.get(Queue, queue.id) if queue is not None else None
         return _queue_page(fresh, str(exc), 400)
-    audit("queue.create" if queue is None else "queue.update", object_type="queue", object_id=saved.id,
-          details={k: v for k, v in values.items() if v is not None and k != "hours"})
+    audit(
+        "queue.create" if queue is None else "queue.update",
+        object_type="queue",
+        object_id=saved.id,
+        details={k: v for k, v in values.items() if v is not None and k != "hours"},
+    )
     _sync_router()
     session.commit()
     flash(f"Queue {saved.name} saved.", "info")

@@ -34,8 +34,9 @@ def _page(error: str | None = None, status: int = 200, issued: api_tokens.Issued
     session = database.session()
     tokens = list(session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())))
     users = {u.id: u for u in session.scalars(select(User).order_by(User.username))}
-    return render_template("admin/tokens.html", tokens=tokens, users=users, error=error, issued=issued,
-                           form=request.form if error else {}), status
+    return render_template(
+        "admin/tokens.html", tokens=tokens, users=users, error=error, issued=issued, form=request.form if error else {}
+    ), status
 
 
 def _user() -> User:
@@ -77,14 +78,23 @@ def create_token() -> tuple[str, int]:
         name = request.form.get("name", "")
         if len(name) > 4 * api_tokens.MAX_NAME:
             raise FormError(f"a token needs a name of 1 to {api_tokens.MAX_NAME} characters")
-        issued = api_tokens.issue(session, _user(), name, read_only=request.form.get("read_only") == "1",
-                                  expires_at=_expiry())
+        issued = api_tokens.issue(
+            session, _user(), name, read_only=request.form.get("read_only") == "1", expires_at=_expiry()
+        )
     except (FormError, api_tokens.TokenError) as exc:
         session.rollback()
         return _page(str(exc), 400)
-    audit("token.create", object_type="api_token", object_id=issued.token.id,
-          details={"name": issued.token.name, "user_id": issued.token.user_id, "read_only": issued.token.read_only,
-                   "via": "web"})
+    audit(
+        "token.create",
+        object_type="api_token",
+        object_id=issued.token.id,
+        details={
+            "name": issued.token.name,
+            "user_id": issued.token.user_id,
+            "read_only": issued.token.read_only,
+            "via": "web",
+        },
+    )
     session.commit()
     # The secret is in this response only: not flashed (that would put it in the cookie).
     return _page(status=201, issued=issued)
@@ -99,8 +109,12 @@ def revoke_token(token_id: int) -> Response:
     if token is None:
         abort(404)
     if api_tokens.revoke(session, token):
-        audit("token.revoke", object_type="api_token", object_id=token.id,
-              details={"name": token.name, "user_id": token.user_id, "via": "web"})
+        audit(
+            "token.revoke",
+            object_type="api_token",
+            object_id=token.id,
+            details={"name": token.name, "user_id": token.user_id, "via": "web"},
+        )
         session.commit()
         flash(f"Token {token.name} is revoked.", "info")
     else:

@@ -84,8 +84,21 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     csrf.exempt(dialer_hooks.bp)  # signed by the carrier too
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
-    for blueprint in (auth.bp, pages.bp, desktop.bp, desktop_calls.bp, admin.bp, knowledge.bp, admin_content.bp,
-                      desktop_preview.bp, admin_dialer.bp, admin_people.bp, admin_audit.bp, admin_tokens.bp, board_bp):
+    for blueprint in (
+        auth.bp,
+        pages.bp,
+        desktop.bp,
+        desktop_calls.bp,
+        admin.bp,
+        knowledge.bp,
+        admin_content.bp,
+        desktop_preview.bp,
+        admin_dialer.bp,
+        admin_people.bp,
+        admin_audit.bp,
+        admin_tokens.bp,
+        board_bp,
+    ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)
     logging.getLogger("contactcenter").setLevel(logging.INFO)
@@ -111,5 +124,6 @@ def _configure_router(runtime: Runtime) -> None:
     except Exception as exc:
         if outage_message(exc) is None:
             raise
-        logging.getLogger("contactcenter.web").warning("router not configured at start (%s): on first use instead",
-                                                      type(exc).__name__)
+        logging.getLogger("contactcenter.web").warning(
+            "router not configured at start (%s): on first use instead", type(exc).__name__
+        )

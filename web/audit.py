@@ -36,5 +36,11 @@ def audit(
     actor_name: str | None = None,
 ) -> None:
     """One entry in the current request's transaction (the view commits)."""
-    record(database.session(), origin(actor, name=actor_name), action, object_type=object_type,
-           object_id=object_id, details=details)
+    record(
+        database.session(),
+        origin(actor, name=actor_name),
+        action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+    )

@@ -64,8 +64,9 @@ def page() -> str:
     if spell is not None:
         agent = database.session().get(User, spell.agent_id) if spell.agent_id else None
         listening = {"mode": spell.mode, "agent": agent.display_name if agent else "an agent"}
-    return render_template("board.html", break_reasons=[r for r in BREAK_REASONS if r != "missed"], modes=MODES,
-                           listening=listening)
+    return render_template(
+        "board.html", break_reasons=[r for r in BREAK_REASONS if r != "missed"], modes=MODES, listening=listening
+    )
 
 
 @bp.get("/snapshot")

@@ -62,8 +62,12 @@ def audit_customer_view(customer_id: int, call_sid: str) -> None:
     since = clock.now() - POP_AUDIT_EVERY
     if viewed_recently(session, current_user.id, "customer", customer_id, since):
         return
-    audit("customer.view", object_type="customer", object_id=customer_id,
-          details={"via": "screen pop", "call_sid": call_sid})
+    audit(
+        "customer.view",
+        object_type="customer",
+        object_id=customer_id,
+        details={"via": "screen pop", "call_sid": call_sid},
+    )
     session.commit()
 
 
@@ -112,7 +116,9 @@ def set_state() -> tuple[Response, int] | Response:
     if state not in ("available", "break", "offline"):
         return jsonify(error={"code": "bad_state", "message": "state must be available, break or offline"}), 400
     if reason is not None and reason not in BREAK_REASONS:
-        return jsonify(error={"code": "bad_reason", "message": "reason must be one of " + ", ".join(BREAK_REASONS)}), 400
+        return jsonify(
+            error={"code": "bad_reason", "message": "reason must be one of " + ", ".join(BREAK_REASONS)}
+        ), 400
     try:
         outcome = acd_service().set_state(current_user.id, state, reason)
     except ACDError as exc:
@@ -128,11 +134,15 @@ def _offer_action(offer_id: str, action: str) -> tuple[Response, int] | Response
     if not OFFER_ID.match(offer_id):
         abort(400, "not an offer id")
     service = acd_service()
-    outcome = service.accept(offer_id, current_user.id) if action == "accept" else service.reject(offer_id, current_user.id)
+    outcome = (
+        service.accept(offer_id, current_user.id) if action == "accept" else service.reject(offer_id, current_user.id)
+    )
     database.session().commit()
     if not outcome.ok:
         status = 403 if outcome.reason == "not_your_offer" else 409
-        return jsonify(error={"code": outcome.reason, "message": f"offer cannot be {action}ed: {outcome.reason}"}), status
+        return jsonify(
+            error={"code": outcome.reason, "message": f"offer cannot be {action}ed: {outcome.reason}"}
+        ), status
     return jsonify(ok=True)
 
 

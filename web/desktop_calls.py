@@ -34,8 +34,21 @@ from web.services import services
 bp = Blueprint("desktop_calls", __name__, url_prefix="/desktop/calls")
 MAX_BODY = 64 * 1024
 MAX_FIELD = 200
-ACTIONS = ("hold", "resume", "mute", "unmute", "hangup", "consult", "consult_complete", "consult_cancel",
-           "transfer", "conference", "wrapup", "wrapup_draft", "wrapup_extend")
+ACTIONS = (
+    "hold",
+    "resume",
+    "mute",
+    "unmute",
+    "hangup",
+    "consult",
+    "consult_complete",
+    "consult_cancel",
+    "transfer",
+    "conference",
+    "wrapup",
+    "wrapup_draft",
+    "wrapup_extend",
+)
 
 
 class BadRequest(DomainError):
@@ -100,8 +113,14 @@ def _wrap_up(data: dict[str, Any]) -> WrapUp:
         if (ticket_id is None) == (subject is None):
             raise BadRequest("bad_ticket", "give either a ticket id or a subject for a new ticket")
         choice = TicketChoice(ticket_id=ticket_id, subject=subject, priority=_text(ticket, "priority", 16) or "normal")
-    return WrapUp(disposition=disposition, notes=notes, ticket=choice, callback_at=_when(data, "callback_at"),
-                  callback_phone=_text(data, "callback_phone", 32), callback_mine=data.get("callback_mine") is True)
+    return WrapUp(
+        disposition=disposition,
+        notes=notes,
+        ticket=choice,
+        callback_at=_when(data, "callback_at"),
+        callback_phone=_text(data, "callback_phone", 32),
+        callback_mine=data.get("callback_mine") is True,
+    )
 
 
 # -- one dispatcher for HTTP and sockets -------------------------------------------------------
@@ -116,8 +135,9 @@ def perform(agent_id: int, call_sid: str, action: str, data: dict[str, Any]) -> 
         database.session().commit()
         return {"ok": True, "wrapup": result.as_dict()}
     if action == "wrapup_draft":
-        draft = _wrapups().save_draft(call_sid, agent_id, _text(data, "disposition", 64),
-                                      _text(data, "notes", MAX_NOTES) or "")
+        draft = _wrapups().save_draft(
+            call_sid, agent_id, _text(data, "disposition", 64), _text(data, "notes", MAX_NOTES) or ""
+        )
         database.session().commit()
         return {"ok": True, "draft": draft}
     if action == "wrapup_extend":
@@ -126,17 +146,28 @@ def perform(agent_id: int, call_sid: str, action: str, data: dict[str, Any]) -> 
         return {"ok": True, "extension": extension}
     controls = _controls()
     if action in ("hold", "resume", "hangup", "consult_complete", "consult_cancel"):
-        method = {"hold": controls.hold, "resume": controls.resume, "hangup": controls.hang_up,
-                  "consult_complete": controls.complete_consult, "consult_cancel": controls.cancel_consult}[action]
+        method = {
+            "hold": controls.hold,
+            "resume": controls.resume,
+            "hangup": controls.hang_up,
+            "consult_complete": controls.complete_consult,
+            "consult_cancel": controls.cancel_consult,
+        }[action]
         state = method(call_sid, agent_id)
     elif action in ("mute", "unmute"):
         state = controls.mute(call_sid, agent_id, action == "mute")
     elif action == "consult":
-        state = controls.start_consult(call_sid, agent_id, to_agent=_id(data, "agent_id"),
-                                       to_number=_text(data, "number", 32))
+        state = controls.start_consult(
+            call_sid, agent_id, to_agent=_id(data, "agent_id"), to_number=_text(data, "number", 32)
+        )
     elif action == "transfer":
-        state = controls.transfer(call_sid, agent_id, to_agent=_id(data, "agent_id"), to_queue=_text(data, "queue", 64),
-                                  to_number=_text(data, "number", 32))
+        state = controls.transfer(
+            call_sid,
+            agent_id,
+            to_agent=_id(data, "agent_id"),
+            to_queue=_text(data, "queue", 64),
+            to_number=_text(data, "number", 32),
+        )
     else:
         number = _text(data, "number", 32)
         if number is None:
@@ -198,23 +229,39 @@ def targets() -> Response:
     session = database.session()
     acd = database.runtime().acd
     free = {a.agent_id for a in acd.agents() if a.state == AVAILABLE}
-    agents: Iterable[User] = [] if not free else session.scalars(
-        select(User).where(User.id.in_([int(a) for a in free if a.isdigit()]), User.id != current_user.id)
-        .order_by(User.display_name)
+    agents: Iterable[User] = (
+        []
+        if not free
+        else session.scalars(
+            select(User)
+            .where(User.id.in_([int(a) for a in free if a.isdigit()]), User.id != current_user.id)
+            .order_by(User.display_name)
+        )
     )
     queues = session.scalars(select(Queue).order_by(Queue.display_name))
-    return jsonify(agents=[{"id": u.id, "name": u.display_name} for u in agents],
-                   queues=[{"name": q.name, "label": q.display_name} for q in queues])
+    return jsonify(
+        agents=[{"id": u.id, "name": u.display_name} for u in agents],
+        queues=[{"name": q.name, "label": q.display_name} for q in queues],
+    )
 
 
 # -- the desktop snapshot -------------------------------------------------------------------------
 def snapshot_extra(user: Any, call_sid: str | None) -> dict[str, Any]:
     """Control state of the agent's live call and the wrap-up they owe, for /desktop/snapshot."""
     out: dict[str, Any] = {"controls": None, "wrapup": None, "consulted": None}
-    consulted = database.session().scalars(
-        select(Interaction).where(Interaction.consult_agent_id == user.id, Interaction.consult_call_sid.is_not(None),
-                                  Interaction.ended_at.is_(None)).limit(1)
-    ).first()
+    consulted = (
+        database.session()
+        .scalars(
+            select(Interaction)
+            .where(
+                Interaction.consult_agent_id == user.id,
+                Interaction.consult_call_sid.is_not(None),
+                Interaction.ended_at.is_(None),
+            )
+            .limit(1)
+        )
+        .first()
+    )
     if consulted is not None:
         who = database.session().get(User, consulted.agent_id) if consulted.agent_id else None
         out["consulted"] = {"call_sid": consulted.call_sid, "by": who.display_name if who else None}

@@ -38,8 +38,9 @@ def _calls() -> OutboundCalls:
         status=external_url("dialer_hooks.status"),
         hold=external_url("dialer_hooks.hold"),
     )
-    return OutboundCalls(database.session(), acd_service(), urls,
-                         default_region=database.runtime().settings.default_region)
+    return OutboundCalls(
+        database.session(), acd_service(), urls, default_region=database.runtime().settings.default_region
+    )
 
 
 def _finish(calls: OutboundCalls) -> None:
@@ -107,10 +108,18 @@ def store_unreachable(exc: Exception) -> Response:
         try:
             kept = outbox.write(client, endpoint, kind, params, request.args.to_dict())
         except redis.exceptions.RedisError:
-            log.error("webhook %s lost: neither the database nor Redis answered", endpoint,
-                      extra={"call_sid": params.get("CallSid")})
-    log.warning("store unreachable (%s): %s answered with the fallback%s", type(exc).__name__, endpoint,
-                ", event kept in the outbox" if kept else "", extra={"call_sid": params.get("CallSid")})
+            log.error(
+                "webhook %s lost: neither the database nor Redis answered",
+                endpoint,
+                extra={"call_sid": params.get("CallSid")},
+            )
+    log.warning(
+        "store unreachable (%s): %s answered with the fallback%s",
+        type(exc).__name__,
+        endpoint,
+        ", event kept in the outbox" if kept else "",
+        extra={"call_sid": params.get("CallSid")},
+    )
     if endpoint == "dialer_status":
         return Response(status=204) if kept else _plain("temporarily unavailable", 503)
     raw = request.args.get("campaign", "")

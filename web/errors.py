@@ -41,8 +41,14 @@ REDIS_MESSAGE = "The live call service is unreachable; try again in a minute."
 # connections), 57P0x the server shutting down or starting up.
 PG_OUTAGE_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03")
 # SQLite: the file cannot be opened or read, the disk is full or gone, another writer holds it.
-SQLITE_OUTAGE_ERRORS = ("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_BUSY", "SQLITE_LOCKED",
-                        "SQLITE_READONLY")
+SQLITE_OUTAGE_ERRORS = (
+    "SQLITE_CANTOPEN",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_READONLY",
+)
 STORE_ERRORS = (sa_exc.DBAPIError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
@@ -119,8 +125,13 @@ def unavailable(exc: BaseException) -> Response | None:
         return None
     database.discard_session()
     # The exception's own text is left out on purpose: SQLAlchemy's carries the statement's parameters.
-    log.warning("%s %s answered 503: %s (%s)", request.method, request.path,
-                "Redis unreachable" if message == REDIS_MESSAGE else "store unreachable", _cause(exc))
+    log.warning(
+        "%s %s answered 503: %s (%s)",
+        request.method,
+        request.path,
+        "Redis unreachable" if message == REDIS_MESSAGE else "store unreachable",
+        _cause(exc),
+    )
     if _wants_html():
         response = Response(_page(message), status=503, mimetype="text/html")
     else:

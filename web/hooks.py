@@ -75,8 +75,13 @@ def _event(kind: str):  # type: ignore[no-untyped-def]
 
 def _called_url() -> str:
     """This request's URL as the carrier signed it: the raw query string, never a re-encoded one."""
-    return called_url(request.scheme, request.host, request.root_path + request.path,
-                      request.environ.get("QUERY_STRING", ""), database.runtime().settings.public_base_url)
+    return called_url(
+        request.scheme,
+        request.host,
+        request.root_path + request.path,
+        request.environ.get("QUERY_STRING", ""),
+        database.runtime().settings.public_base_url,
+    )
 
 
 def _service() -> CallService:
@@ -105,7 +110,14 @@ def _ivr(kind: str) -> Response:
     event = _event("voice")
     step = _step()
     dial_status = event.params.get("DialCallStatus")
-    if dial_status is not None and dial_status not in ("completed", "answered", "busy", "no-answer", "failed", "canceled"):
+    if dial_status is not None and dial_status not in (
+        "completed",
+        "answered",
+        "busy",
+        "no-answer",
+        "failed",
+        "canceled",
+    ):
         abort(_plain("malformed webhook: DialCallStatus is not a known status", 400))
     duration = _small_int(event.params.get("RecordingDuration"), "RecordingDuration")
     try:
@@ -269,8 +281,14 @@ def overflow_recording() -> Response:
 
 # -- the store or Redis unreachable ---------------------------------------------------------------
 
-STORE_AWAY = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout,
-              redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+STORE_AWAY = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 
 
 def store_unreachable(exc: Exception) -> Response:
@@ -294,10 +312,18 @@ def store_unreachable(exc: Exception) -> Response:
         try:
             kept = outbox.write(database.runtime().redis, endpoint, kind, params, request.args.to_dict())
         except redis.exceptions.RedisError:
-            log.error("webhook %s lost: neither the database nor Redis answered", endpoint,
-                      extra={"call_sid": params.get("CallSid")})
-    log.warning("store unreachable (%s): %s answered with the fallback%s", type(exc).__name__, endpoint,
-                ", event kept in the outbox" if kept else "", extra={"call_sid": params.get("CallSid")})
+            log.error(
+                "webhook %s lost: neither the database nor Redis answered",
+                endpoint,
+                extra={"call_sid": params.get("CallSid")},
+            )
+    log.warning(
+        "store unreachable (%s): %s answered with the fallback%s",
+        type(exc).__name__,
+        endpoint,
+        ", event kept in the outbox" if kept else "",
+        extra={"call_sid": params.get("CallSid")},
+    )
     instructions = fallback_instructions(endpoint, _retry_url(min(rounds + 1, MAX_HELD)), rounds)
     if instructions is None:
         return Response(status=204) if kept else _plain("temporarily unavailable", 503)

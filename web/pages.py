@@ -39,8 +39,11 @@ def home() -> str:
     visible = access.interaction_filter(_viewer())
     total = session.scalar(select(func.count(Interaction.id)).where(visible)) or 0
     calls = session.scalars(
-        select(Interaction).where(visible).order_by(Interaction.arrived_at.desc(), Interaction.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        select(Interaction)
+        .where(visible)
+        .order_by(Interaction.arrived_at.desc(), Interaction.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     ).all()
     return render_template("calls.html", calls=calls, total=total, page=page, page_size=PAGE_SIZE)
 

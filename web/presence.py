@@ -34,7 +34,9 @@ def _is_agent() -> bool:
 
 def init_app(app: Flask, runtime: Runtime) -> None:
     """One lease per app (a process): started by its first agent socket."""
-    app.extensions["contactcenter.app.presence"] = presence.ProcessLease(runtime.redis, runtime.settings.presence_lease_s)
+    app.extensions["contactcenter.app.presence"] = presence.ProcessLease(
+        runtime.redis, runtime.settings.presence_lease_s
+    )
 
 
 def _lease() -> presence.ProcessLease:
@@ -50,8 +52,12 @@ def on_connect(auth: Any = None) -> bool:
         lease.ensure_started()
         with _sids_lock:
             _agent_of_sid[request.sid] = current_user.id  # type: ignore[attr-defined]
-        presence.connected(database.runtime().redis, current_user.id, request.sid,  # type: ignore[attr-defined]
-                           lease.process_id)
+        presence.connected(
+            database.runtime().redis,
+            current_user.id,
+            request.sid,  # type: ignore[attr-defined]
+            lease.process_id,
+        )
     return True
 
 
@@ -63,5 +69,10 @@ def on_disconnect(*args: Any) -> None:
         agent_id = _agent_of_sid.pop(request.sid, None)  # type: ignore[attr-defined]
     if agent_id is not None:
         rt = database.runtime()
-        presence.disconnected(rt.redis, agent_id, request.sid,  # type: ignore[attr-defined]
-                              rt.settings.presence_grace_s, _lease().process_id)
+        presence.disconnected(
+            rt.redis,
+            agent_id,
+            request.sid,  # type: ignore[attr-defined]
+            rt.settings.presence_grace_s,
+            _lease().process_id,
+        )

@@ -34,16 +34,21 @@ def carrier_urls() -> CarrierUrls:
     if found is None:
         found = CarrierUrls(
             hooks=HookUrls(
-                voice=external_url("hooks.voice"), status=external_url("hooks.status"), wait=external_url("hooks.wait"),
-                queue_key=external_url("hooks.queue_key"), hold=external_url("hooks.hold"),
+                voice=external_url("hooks.voice"),
+                status=external_url("hooks.status"),
+                wait=external_url("hooks.wait"),
+                queue_key=external_url("hooks.queue_key"),
+                hold=external_url("hooks.hold"),
                 overflow_recording=external_url("hooks.overflow_recording"),
             ),
             ivr=IvrUrls(
-                gather=external_url("hooks.ivr_gather"), recording=external_url("hooks.ivr_recording"),
+                gather=external_url("hooks.ivr_gather"),
+                recording=external_url("hooks.ivr_recording"),
                 dial=external_url("hooks.ivr_dial"),
             ),
             connect=ConnectUrls(
-                connect=external_url("hooks.connect"), agent_status=external_url("hooks.agent_leg"),
+                connect=external_url("hooks.connect"),
+                agent_status=external_url("hooks.agent_leg"),
                 callback_answer=external_url("hooks.callback_answer"),
             ),
             control=ControlUrls(wait=external_url("hooks.wait"), agent_status=external_url("hooks.agent_leg")),

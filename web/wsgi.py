@@ -40,19 +40,22 @@ def serve(app_factory: Callable[[], Flask], *, host: str, port: int, threads: in
     client's session in one process, so processes are added as separate servers, not workers.
 
     Takes a factory, not an app: the app is built in the worker once gunicorn has forked it."""
-    _Gunicorn.run(app_factory, {
-        "bind": f"{host}:{port}",
-        "workers": 1,
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": 60,
-        "graceful_timeout": 20,
-        "keepalive": 5,
-        "accesslog": None,  # requests are logged by the app, masked; not with numbers in URLs
-        "forwarded_allow_ips": "127.0.0.1",
-        "control_socket_disable": True,  # several servers may share a machine (and a home folder)
-        "preload_app": False,  # never build the app in the master (see _Gunicorn.load)
-    })
+    _Gunicorn.run(
+        app_factory,
+        {
+            "bind": f"{host}:{port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": threads,
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "keepalive": 5,
+            "accesslog": None,  # requests are logged by the app, masked; not with numbers in URLs
+            "forwarded_allow_ips": "127.0.0.1",
+            "control_socket_disable": True,  # several servers may share a machine (and a home folder)
+            "preload_app": False,  # never build the app in the master (see _Gunicorn.load)
+        },
+    )
 
 
 def _production_app() -> Flask:

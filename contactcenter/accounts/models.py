@@ -40,9 +40,7 @@ class User(Base):
     skills: Mapped[list[AgentSkill]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    memberships: Mapped[list[QueueMembership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    memberships: Mapped[list[QueueMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_supervisor(self) -> bool:

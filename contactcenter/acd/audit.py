@@ -127,10 +127,14 @@ def find_problems(d: dict[str, Any], now_ms: int, day_offset_ms: int = 0) -> lis
         member_of = [qn for qn in a.get("queues", "").split(",") if qn in queues]
         is_available = state == AVAILABLE
         if is_available != (aid in d["available"]):
-            problems.append(f"agent {aid} is {state} but {'missing from' if is_available else 'in'} the available index")
+            problems.append(
+                f"agent {aid} is {state} but {'missing from' if is_available else 'in'} the available index"
+            )
         for qn in member_of:
             if is_available != (aid in queues[qn]["available"]):
-                problems.append(f"agent {aid} is {state} but {'missing from' if is_available else 'in'} {qn}'s available set")
+                problems.append(
+                    f"agent {aid} is {state} but {'missing from' if is_available else 'in'} {qn}'s available set"
+                )
             if aid not in queues[qn]["members"]:
                 problems.append(f"agent {aid} is missing from {qn}'s members")
         if state == RESERVED:
@@ -150,7 +154,9 @@ def find_problems(d: dict[str, Any], now_ms: int, day_offset_ms: int = 0) -> lis
         elif held:
             problems.append(f"{state} agent {aid} is connected to {held}")
         if (state == WRAP_UP) != (aid in d["wrap"]):
-            problems.append(f"agent {aid} is {state} but {'missing from' if state == WRAP_UP else 'in'} the wrap-up index")
+            problems.append(
+                f"agent {aid} is {state} but {'missing from' if state == WRAP_UP else 'in'} the wrap-up index"
+            )
         if state == WRAP_UP and d["wrap"].get(aid) != float(a.get("wrap_until") or 0):
             problems.append(f"agent {aid} wrap-up index differs from wrap_until")
         if state == AVAILABLE and now_ms < int(a.get("wrap_until") or 0):

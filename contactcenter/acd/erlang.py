@@ -92,9 +92,7 @@ def _check_target_seconds(target_seconds: float) -> None:
         or isinstance(target_seconds, bool)
         or not 0 <= target_seconds < math.inf
     ):
-        raise ValueError(
-            f"target_seconds must be zero or a positive number, got {target_seconds!r}"
-        )
+        raise ValueError(f"target_seconds must be zero or a positive number, got {target_seconds!r}")
 
 
 def traffic_erlangs(calls_per_hour: float, aht_s: float) -> float:
@@ -152,9 +150,7 @@ def _erlang_c_result(
     )
 
 
-def erlang_c(
-    agents: int, calls_per_hour: float, aht_s: float, target_seconds: float
-) -> ErlangCResult:
+def erlang_c(agents: int, calls_per_hour: float, aht_s: float, target_seconds: float) -> ErlangCResult:
     """Erlang C figures for `agents` agents: P(wait), service level within target, ASA, occupancy.
 
     C = N B / (N - A (1 - B)) from Erlang B; SL(T) = 1 - C exp(-(N - A) T / AHT);
@@ -172,9 +168,7 @@ def _integrate_simpson(f: Callable[[float], float], a: float, b: float) -> float
     if b <= a:
         return 0.0
 
-    def panel(
-        a: float, b: float, fa: float, fm: float, fb: float, whole: float, depth: int
-    ) -> float:
+    def panel(a: float, b: float, fa: float, fm: float, fb: float, whole: float, depth: int) -> float:
         m = 0.5 * (a + b)
         lm, rm = 0.5 * (a + m), 0.5 * (m + b)
         flm, frm = f(lm), f(rm)
@@ -183,9 +177,7 @@ def _integrate_simpson(f: Callable[[float], float], a: float, b: float) -> float
         delta = left + right - whole
         if depth == 0 or abs(delta) <= 15.0 * _INTEGRATION_TOLERANCE:
             return left + right + delta / 15.0
-        return panel(a, m, fa, flm, fm, left, depth - 1) + panel(
-            m, b, fm, frm, fb, right, depth - 1
-        )
+        return panel(a, m, fa, flm, fm, left, depth - 1) + panel(m, b, fm, frm, fb, right, depth - 1)
 
     fa, fm, fb = f(a), f(0.5 * (a + b)), f(b)
     return panel(a, b, fa, fm, fb, (b - a) * (fa + 4.0 * fm + fb) / 6.0, 60)
@@ -334,9 +326,7 @@ def agents_for_service_level(
     traffic = traffic_erlangs(calls_per_hour, aht_s)
 
     def meets(result: ErlangCResult | ErlangAResult) -> bool:
-        return result.service_level >= sl_target and (
-            max_occupancy is None or result.occupancy <= max_occupancy
-        )
+        return result.service_level >= sl_target and (max_occupancy is None or result.occupancy <= max_occupancy)
 
     if patience_s is not None:
 

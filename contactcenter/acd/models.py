@@ -60,9 +60,7 @@ class Queue(Base):
     required_skills: Mapped[list[QueueSkill]] = relationship(
         back_populates="queue", cascade="all, delete-orphan", lazy="selectin"
     )
-    members: Mapped[list[QueueMembership]] = relationship(
-        back_populates="queue", cascade="all, delete-orphan"
-    )
+    members: Mapped[list[QueueMembership]] = relationship(back_populates="queue", cascade="all, delete-orphan")
 
 
 class QueueSkill(Base):

@@ -285,7 +285,13 @@ class RealtimeACD:
     def upsert_agent(self, profile: AgentProfile, *, now: float | None = None) -> Outcome:
         """Create an agent (offline) or change its skills and queues, keeping its state."""
         return self._outcome(
-            self._run("upsert_agent", now, profile.agent_id, strategies.encode_skills(profile.skills), ",".join(profile.queues))
+            self._run(
+                "upsert_agent",
+                now,
+                profile.agent_id,
+                strategies.encode_skills(profile.skills),
+                ",".join(profile.queues),
+            )
         )
 
     def remove_agent(self, agent_id: str, *, now: float | None = None) -> Outcome:
@@ -414,8 +420,9 @@ class RealtimeACD:
         if wrap_up_seconds is not None and wrap_up_seconds < 0:
             raise ACDError("wrap_up_seconds cannot be negative")
         wrap_ms = -1 if wrap_up_seconds is None else int(round(wrap_up_seconds * 1000))
-        return self._outcome(self._run("transfer", now, call_sid, str(from_agent),
-                                       check_name("agent id", str(to_agent)), wrap_ms))
+        return self._outcome(
+            self._run("transfer", now, call_sid, str(from_agent), check_name("agent id", str(to_agent)), wrap_ms)
+        )
 
     # -- matching ---------------------------------------------------------------------------------
 
@@ -629,7 +636,15 @@ class RealtimeACD:
             h = {_s(k): _s(v) for k, v in raw.items()}
             if h.get("state") == "pending":
                 out.append(
-                    Offer(oid, h["call"], h["agent"], h["queue"], int(h["created"]) / 1000, int(h["expires"]) / 1000, int(h["prio"]))
+                    Offer(
+                        oid,
+                        h["call"],
+                        h["agent"],
+                        h["queue"],
+                        int(h["created"]) / 1000,
+                        int(h["expires"]) / 1000,
+                        int(h["prio"]),
+                    )
                 )
         return out
 

@@ -22,8 +22,15 @@ class SlFormula:
         }[self.kind]
         return base + (" (short abandons excluded)" if self.exclude_short else " (short abandons included)")
 
-    def compute(self, answered: int, answered_in_t: int, abandoned_in_t: int, abandoned_after_t: int,
-                short_in_t: int, short_after_t: int) -> float | None:
+    def compute(
+        self,
+        answered: int,
+        answered_in_t: int,
+        abandoned_in_t: int,
+        abandoned_after_t: int,
+        short_in_t: int,
+        short_after_t: int,
+    ) -> float | None:
         if self.exclude_short:
             abandoned_in_t -= short_in_t
             abandoned_after_t -= short_after_t

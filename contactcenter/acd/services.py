@@ -73,13 +73,15 @@ def escalation_steps(raw: Iterable[Mapping[str, Any]] | None) -> list[Escalation
     for item in raw or []:
         if not isinstance(item, Mapping) or "after_seconds" not in item:
             raise ACDError("an escalation step is an object with after_seconds")
-        steps.append(EscalationStep(
-            after_seconds=float(item["after_seconds"]),
-            relax_to=item.get("relax_to"),
-            relax=dict(item.get("relax") or {}),
-            drop=tuple(item.get("drop") or ()),
-            widen_to=tuple(item.get("widen_to") or ()),
-        ))
+        steps.append(
+            EscalationStep(
+                after_seconds=float(item["after_seconds"]),
+                relax_to=item.get("relax_to"),
+                relax=dict(item.get("relax") or {}),
+                drop=tuple(item.get("drop") or ()),
+                widen_to=tuple(item.get("widen_to") or ()),
+            )
+        )
     return steps
 
 
@@ -118,7 +120,8 @@ class AcdService:
         for queue in self.session.scalars(select(Queue).options(selectinload(Queue.required_skills))):
             self.acd.register_queue(queue_config(queue))
         agents = self.session.scalars(
-            select(User).where(User.role == Role.AGENT.value, User.active.is_(True))
+            select(User)
+            .where(User.role == Role.AGENT.value, User.active.is_(True))
             .options(selectinload(User.memberships).selectinload(QueueMembership.queue))
         )
         for user in agents:
@@ -129,11 +132,22 @@ class AcdService:
         return self.acd.upsert_agent(profile)
 
     # -- calls ---------------------------------------------------------------------------------
-    def enqueue(self, call: Interaction, queue: Queue, *, priority: int = 0,
-                skills: Mapping[str, int] | None = None, attributes: Mapping[str, Any] | None = None) -> Outcome:
+    def enqueue(
+        self,
+        call: Interaction,
+        queue: Queue,
+        *,
+        priority: int = 0,
+        skills: Mapping[str, int] | None = None,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> Outcome:
         outcome = self.acd.enqueue(
-            call.call_sid, queue.name, priority=min(priority, 899), skills_override=dict(skills) if skills else None,
-            enqueued_at=_ts(call.queued_at), attributes=dict(attributes or {}),
+            call.call_sid,
+            queue.name,
+            priority=min(priority, 899),
+            skills_override=dict(skills) if skills else None,
+            enqueued_at=_ts(call.queued_at),
+            attributes=dict(attributes or {}),
         )
         self.apply(outcome.events)
         return outcome
@@ -215,9 +229,15 @@ class AcdService:
         log.info("agent leg ended: the caller had already hung up", extra={"call_sid": call_sid})
         return True
 
-    def request_callback(self, call: Interaction, default_region: str = "US", *,
-                         queue: Queue | None = None, priority: int | None = None,
-                         intent: str | None = None) -> CallbackRequest | None:
+    def request_callback(
+        self,
+        call: Interaction,
+        default_region: str = "US",
+        *,
+        queue: Queue | None = None,
+        priority: int | None = None,
+        intent: str | None = None,
+    ) -> CallbackRequest | None:
         """Virtual hold: the caller hangs up but keeps their place; we call back in turn.
 
         For a caller waiting in the router the request takes over their place; with `queue`
@@ -247,8 +267,12 @@ class AcdService:
         if priority is None:
             priority = snapshot.priority if snapshot is not None and waiting else (call.priority or 0)
         request = CallbackRequest(
-            interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=queue.id,
-            priority=max(0, min(priority, 899)), place_at=call.queued_at or call.arrived_at,
+            interaction_id=call.id,
+            customer_id=call.customer_id,
+            phone=phone,
+            queue_id=queue.id,
+            priority=max(0, min(priority, 899)),
+            place_at=call.queued_at or call.arrived_at,
             intent=intent if intent is not None else call.intent,
         )
         try:
@@ -273,8 +297,11 @@ class AcdService:
 
     def _enqueue_callback(self, request: CallbackRequest, queue: Queue) -> Outcome:
         outcome = self.acd.enqueue(
-            callback_key(request.id), queue.name, priority=request.priority,
-            enqueued_at=_ts(request.place_at), attributes={"callback": request.id, "phone": request.phone},
+            callback_key(request.id),
+            queue.name,
+            priority=request.priority,
+            enqueued_at=_ts(request.place_at),
+            attributes={"callback": request.id, "phone": request.phone},
         )
         self.apply(outcome.events)
         return outcome
@@ -290,10 +317,15 @@ class AcdService:
         """Callers who have waited longer than their queue's max_wait_s and are still waiting."""
         now = now or clock.now()
         candidates = self.session.execute(
-            select(Interaction, Queue.max_wait_s).join(Queue, Interaction.queue_id == Queue.id)
-            .where(Queue.max_wait_s.is_not(None), Interaction.queued_at.is_not(None),
-                   Interaction.answered_at.is_(None), Interaction.ended_at.is_(None),
-                   Interaction.direction == "inbound")
+            select(Interaction, Queue.max_wait_s)
+            .join(Queue, Interaction.queue_id == Queue.id)
+            .where(
+                Queue.max_wait_s.is_not(None),
+                Interaction.queued_at.is_not(None),
+                Interaction.answered_at.is_(None),
+                Interaction.ended_at.is_(None),
+                Interaction.direction == "inbound",
+            )
         )
         due = []
         for call, max_wait in candidates:
@@ -395,7 +427,7 @@ class AcdService:
             return
         to = agent.contact_uri or f"client:{agent.username}"
         if call_sid.startswith(CALLBACK_PREFIX):
-            self._call_back(int(call_sid[len(CALLBACK_PREFIX):]), agent, to)
+            self._call_back(int(call_sid[len(CALLBACK_PREFIX) :]), agent, to)
             return
         call = self.interaction(call_sid)
         try:
@@ -403,7 +435,9 @@ class AcdService:
             telephony.redirect(call_sid, f"{self.urls.connect}?call={call_sid}")
             # ...and the agent's audio leg is added to it.
             telephony.add_participant(
-                conference_name(call_sid), to, call.to_number if call else self.center_number,
+                conference_name(call_sid),
+                to,
+                call.to_number if call else self.center_number,
                 status_callback=f"{self.urls.agent_status}?call={call_sid}&agent={agent_id}",
                 label=agent_label(agent_id),
             )
@@ -420,11 +454,15 @@ class AcdService:
         asked = self.session.get(Interaction, request.interaction_id) if request.interaction_id else None
         caller_id = (asked.to_number if asked is not None and asked.to_number else "") or self.center_number
         placed = self.telephony.place_call(
-            request.phone, caller_id, f"{self.urls.callback_answer}?request={request_id}",
+            request.phone,
+            caller_id,
+            f"{self.urls.callback_answer}?request={request_id}",
             status_callback=None,
         )
         self.telephony.add_participant(
-            conference_name(placed.call_sid), agent_to, caller_id,
+            conference_name(placed.call_sid),
+            agent_to,
+            caller_id,
             status_callback=f"{self.urls.agent_status}?call={placed.call_sid}&agent={agent.id}",
             label=agent_label(agent.id),
         )
@@ -450,16 +488,23 @@ class AcdService:
             return
         since = _dt(event.get("since")) or clock.now()
         until = _dt(event.get("wrap_until")) if event.get("wrap_until") else None
-        self.session.add(AgentStateChange(
-            agent_id=agent_id, state=str(event.get("state")), previous=event.get("previous"),
-            reason=event.get("reason") or None, call_sid=event.get("call_sid"), at=since, until=until,
-        ))
+        self.session.add(
+            AgentStateChange(
+                agent_id=agent_id,
+                state=str(event.get("state")),
+                previous=event.get("previous"),
+                reason=event.get("reason") or None,
+                call_sid=event.get("call_sid"),
+                at=since,
+                until=until,
+            )
+        )
 
     def _call_updated(self, event: dict[str, Any]) -> None:
         sid = str(event.get("call_sid", ""))
         state = event.get("state")
         if sid.startswith(CALLBACK_PREFIX):
-            request = self.session.get(CallbackRequest, int(sid[len(CALLBACK_PREFIX):]))
+            request = self.session.get(CallbackRequest, int(sid[len(CALLBACK_PREFIX) :]))
             if request is not None and state == "connected":
                 request.status = "connected"
             return
@@ -490,28 +535,41 @@ class AcdService:
             queue = queues.get(call.queue_id) if call.queue_id else None
             if queue is None or (call.answered_at is not None and call.agent_id is None):
                 continue
-            calls.append(CallRecord(
-                call_sid=call.call_sid, queue=queue.name, enqueued_at=_ts(call.queued_at) or 0.0,
-                priority=min(call.priority or 0, 899),
-                agent_id=str(call.agent_id) if call.answered_at is not None else None,
-                connected_at=_ts(call.answered_at),
-            ))
+            calls.append(
+                CallRecord(
+                    call_sid=call.call_sid,
+                    queue=queue.name,
+                    enqueued_at=_ts(call.queued_at) or 0.0,
+                    priority=min(call.priority or 0, 899),
+                    agent_id=str(call.agent_id) if call.answered_at is not None else None,
+                    connected_at=_ts(call.answered_at),
+                )
+            )
         for request in self.session.scalars(select(CallbackRequest).where(CallbackRequest.status == "pending")):
             queue = queues.get(request.queue_id)
             if queue is not None:
-                calls.append(CallRecord(call_sid=callback_key(request.id), queue=queue.name,
-                                        enqueued_at=_ts(request.place_at) or 0.0, priority=request.priority,
-                                        attributes={"callback": request.id, "phone": request.phone}))
+                calls.append(
+                    CallRecord(
+                        call_sid=callback_key(request.id),
+                        queue=queue.name,
+                        enqueued_at=_ts(request.place_at) or 0.0,
+                        priority=request.priority,
+                        attributes={"callback": request.id, "phone": request.phone},
+                    )
+                )
         connected = {c.agent_id for c in calls if c.agent_id}
         agents = []
         users = self.session.scalars(
-            select(User).where(User.role == Role.AGENT.value, User.active.is_(True))
+            select(User)
+            .where(User.role == Role.AGENT.value, User.active.is_(True))
             .options(selectinload(User.memberships).selectinload(QueueMembership.queue))
         )
         for user in users:
             last = self.session.scalar(
-                select(AgentStateChange).where(AgentStateChange.agent_id == user.id)
-                .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc()).limit(1)
+                select(AgentStateChange)
+                .where(AgentStateChange.agent_id == user.id)
+                .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc())
+                .limit(1)
             )
             state = last.state if last is not None else "offline"
             if state == "on_call" and str(user.id) not in connected:
@@ -520,12 +578,15 @@ class AcdService:
                 state = "available"
             if str(user.id) in connected:
                 state = "on_call"
-            agents.append(AgentRecord(
-                profile=AgentProfile.from_user(user), state=state,
-                reason=last.reason if last is not None and state == "break" else None,
-                since=_ts(last.at) if last is not None else None,
-                wrap_until=_ts(last.until) if last is not None and state == "wrap_up" else None,
-            ))
+            agents.append(
+                AgentRecord(
+                    profile=AgentProfile.from_user(user),
+                    state=state,
+                    reason=last.reason if last is not None and state == "break" else None,
+                    since=_ts(last.at) if last is not None else None,
+                    wrap_until=_ts(last.until) if last is not None and state == "wrap_up" else None,
+                )
+            )
         configs = [queue_config(q) for q in queues.values()]
         return self.acd.rebuild(calls, agents, configs)
 

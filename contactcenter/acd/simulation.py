@@ -157,7 +157,7 @@ class SimulationError(DomainError, RuntimeError):
 
 
 def parse_skills_mix(text: str) -> tuple[tuple[str, float], ...]:
-    """"billing:0.3,support:0.7" -> (("billing", 0.3), ("support", 0.7)); shares add up to 1."""
+    """ "billing:0.3,support:0.7" -> (("billing", 0.3), ("support", 0.7)); shares add up to 1."""
     mix: list[tuple[str, float]] = []
     for item in text.split(","):
         item = item.strip()

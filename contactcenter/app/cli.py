@@ -62,8 +62,13 @@ def db_seed(as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=32, show_default=True, type=click.IntRange(1, 1024),
-              help="request threads (Socket.IO connections each hold one while open)")
+@click.option(
+    "--threads",
+    default=32,
+    show_default=True,
+    type=click.IntRange(1, 1024),
+    help="request threads (Socket.IO connections each hold one while open)",
+)
 @click.option("--dev", is_flag=True, help="the development server instead of gunicorn")
 def web(host: str, port: int, threads: int, dev: bool) -> None:
     """Serve the web app, Socket.IO and webhooks.
@@ -155,7 +160,9 @@ def worker(queues: str, burst: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--calls-per-minute", default=6.0, show_default=True, type=click.FloatRange(0, 600))
-@click.option("--duration", default=0.0, type=click.FloatRange(0), help="stop after this many seconds (0: run until Ctrl-C)")
+@click.option(
+    "--duration", default=0.0, type=click.FloatRange(0), help="stop after this many seconds (0: run until Ctrl-C)"
+)
 def demo(host: str, port: int, calls_per_minute: float, duration: float) -> None:
     """Create the database, seed demo data, run web + worker + simulated carrier traffic."""
     from contactcenter.app.demo import run_demo

@@ -71,19 +71,23 @@ def closed_now(queues: Iterable[Queue], flow: Flow | None, at: datetime) -> dict
             calendar = BusinessCalendar.from_dict(queue.hours)
         except (ValueError, TypeError, KeyError, AttributeError):
             # Call routing treats such a queue as open (a typo must not close the line); say so.
-            closed[f"queue {queue.name}"] = (f"queue {queue.name} has opening hours that cannot be read; "
-                                             "it is treated as open")
+            closed[f"queue {queue.name}"] = (
+                f"queue {queue.name} has opening hours that cannot be read; it is treated as open"
+            )
             continue
         if not calendar.is_open(at):
-            closed[f"queue {queue.name}"] = (f"queue {queue.name} is closed now ({_local(calendar, at)}): "
-                                             "callers sent to it reach no agent until it opens")
+            closed[f"queue {queue.name}"] = (
+                f"queue {queue.name} is closed now ({_local(calendar, at)}): "
+                "callers sent to it reach no agent until it opens"
+            )
     if flow is not None:
         for node in flow.nodes.values():
             if isinstance(node, HoursNode) and not node.calendar.is_open(at):
                 branch = node.holiday if node.holiday and node.calendar.is_holiday(at) else node.closed
                 closed[f"IVR {flow.name} {node.id}"] = (
                     f"IVR {flow.name}: outside the hours of '{node.id}' ({_local(node.calendar, at)}), "
-                    f"callers take its '{branch}' branch")
+                    f"callers take its '{branch}' branch"
+                )
     return closed
 
 
@@ -108,7 +112,9 @@ def _seeded(created: dict[str, int]) -> str:
     if not created:
         return "already seeded"
     names = {"interactions": "past calls", "faq": "FAQ articles", "sla_policy": "SLA policy"}
-    return "seeded " + ", ".join(f"{count} {names.get(what, what).replace('_', ' ')}" for what, count in created.items())
+    return "seeded " + ", ".join(
+        f"{count} {names.get(what, what).replace('_', ' ')}" for what, count in created.items()
+    )
 
 
 def _check_hours(rt: runtime_mod.Runtime, notices: HoursNotices) -> None:
@@ -176,8 +182,12 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     upgrade(engine)
     engine.dispose()
 
-    carrier = SimulatedCarrier(HttpTransport(), account_sid=settings.twilio_account_sid,
-                               auth_token=settings.twilio_auth_token, seed=int(time.time()))
+    carrier = SimulatedCarrier(
+        HttpTransport(),
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+        seed=int(time.time()),
+    )
     api = SimulatorServer(carrier).start()
     settings = settings.with_overrides(simulator_url=api.url)
     rt = runtime_mod.build_runtime(settings)
@@ -211,7 +221,9 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     traffic = None
     if calls_per_minute > 0:
         callers = [number for _, number, _, _ in CUSTOMERS] + list(UNKNOWN_CALLERS)
-        traffic = InboundTraffic(carrier, DEMO_NUMBER, calls_per_minute, _script, seed=int(time.time()), callers=callers)
+        traffic = InboundTraffic(
+            carrier, DEMO_NUMBER, calls_per_minute, _script, seed=int(time.time()), callers=callers
+        )
         traffic.start()
 
     try:

@@ -51,26 +51,42 @@ CUSTOMERS = (
 )
 UNKNOWN_CALLERS = ("+14155550180", "+14155550181", "+12125550182")
 FAQ = (
-    ("Where is my order?", "Order status is available by phone (press 1) or on the website under My orders.", ["orders"]),
-    ("How do I get a refund?", "Refunds go back to the original payment method within 5 business days.", ["billing", "refund"]),
+    (
+        "Where is my order?",
+        "Order status is available by phone (press 1) or on the website under My orders.",
+        ["orders"],
+    ),
+    (
+        "How do I get a refund?",
+        "Refunds go back to the original payment method within 5 business days.",
+        ["billing", "refund"],
+    ),
     ("Resetting your router", "Hold the reset button for 10 seconds, wait two minutes, then reconnect.", ["technical"]),
-    ("Business hours",
-     "Our office is open Monday to Friday, 08:00 to 20:00 Eastern time; the night team answers calls "
-     "at any other hour, and callers can leave a message (press 8) or ask for a callback (press 3).",
-     ["general"]),
+    (
+        "Business hours",
+        "Our office is open Monday to Friday, 08:00 to 20:00 Eastern time; the night team answers calls "
+        "at any other hour, and callers can leave a message (press 8) or ask for a callback (press 3).",
+        ["general"],
+    ),
 )
 DISPOSITIONS = ("resolved", "follow-up", "refund-issued", "escalated")
 # Ticket SLAs are measured in office hours: a ticket opened on Friday evening is not late on Monday.
-OFFICE_CALENDAR = ("Acme office hours", {
-    "time_zone": "America/New_York",
-    "hours": {day: ["08:00-20:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
-    "holidays": ["2026-12-25", "2027-01-01"],
-})
+OFFICE_CALENDAR = (
+    "Acme office hours",
+    {
+        "time_zone": "America/New_York",
+        "hours": {day: ["08:00-20:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
+        "holidays": ["2026-12-25", "2027-01-01"],
+    },
+)
 HOUR = 3600
-SLA_POLICY = ("Acme standard support", {
-    "first_response": {"urgent": 1 * HOUR, "high": 2 * HOUR, "*": 8 * HOUR},
-    "resolution": {"urgent": 8 * HOUR, "high": 24 * HOUR, "*": 36 * HOUR},
-})
+SLA_POLICY = (
+    "Acme standard support",
+    {
+        "first_response": {"urgent": 1 * HOUR, "high": 2 * HOUR, "*": 8 * HOUR},
+        "resolution": {"urgent": 8 * HOUR, "high": 24 * HOUR, "*": 36 * HOUR},
+    },
+)
 # Past tickets (subject, priority, hours to the first answer, hours more to solve; None: still
 # waiting), so `contactcenter report sla` has met and breached clocks on a fresh demo.
 TICKET_HISTORY = (
@@ -105,44 +121,70 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
     users: dict[str, User] = {}
     for username, role, display in DEMO_LOGINS:
         users[username] = create_user(
-            session, username, DEMO_PASSWORD, role=Role(role), display_name=display,
-            email=f"{username}@contactcenter.example", skills=AGENT_SKILLS.get(username, {}),
+            session,
+            username,
+            DEMO_PASSWORD,
+            role=Role(role),
+            display_name=display,
+            email=f"{username}@contactcenter.example",
+            skills=AGENT_SKILLS.get(username, {}),
         )
     for username, skills in AGENT_SKILLS.items():
         for name in queues:
             if name in skills or name == "support":
                 session.add(QueueMembership(queue_id=queues[name].id, user_id=users[username].id))
     calendar = sla.create_calendar(session, *OFFICE_CALENDAR)
-    sla.create_policy(session, SLA_POLICY[0], targets=SLA_POLICY[1], calendar_id=calendar.id,
-                      queue_ids=[queue.id for queue in queues.values()])
+    sla.create_policy(
+        session,
+        SLA_POLICY[0],
+        targets=SLA_POLICY[1],
+        calendar_id=calendar.id,
+        queue_ids=[queue.id for queue in queues.values()],
+    )
     now = clock.now()
     calls = tickets = 0
     for index, (name, number, segment, email) in enumerate(CUSTOMERS):
-        customer = create_customer(session, name, [number], email=email, segment=segment,
-                                   attributes={"account_number": f"{100000 + index}"})
+        customer = create_customer(
+            session, name, [number], email=email, segment=segment, attributes={"account_number": f"{100000 + index}"}
+        )
         for n in range(rng.randint(1, 4)):
             arrived = now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
             agent = users[rng.choice(list(AGENT_SKILLS))]
             queue = queues[rng.choice(list(queues))]
             wait, talk = rng.randint(5, 90), rng.randint(60, 900)
             call = Interaction(
-                call_sid=f"CA{rng.getrandbits(128):032x}", direction="inbound", from_number=number,
-                to_number="+18005550199", customer_id=customer.id, status="completed",
-                arrived_at=arrived, queued_at=arrived + timedelta(seconds=20),
+                call_sid=f"CA{rng.getrandbits(128):032x}",
+                direction="inbound",
+                from_number=number,
+                to_number="+18005550199",
+                customer_id=customer.id,
+                status="completed",
+                arrived_at=arrived,
+                queued_at=arrived + timedelta(seconds=20),
                 offered_at=arrived + timedelta(seconds=20 + wait),
                 answered_at=arrived + timedelta(seconds=22 + wait),
-                ended_at=arrived + timedelta(seconds=22 + wait + talk), duration_s=22 + wait + talk,
-                queue_id=queue.id, agent_id=agent.id, ivr_path=["welcome", "main_menu"],
-                disposition=rng.choice(DISPOSITIONS), notes=f"Call {n + 1} with {name.split()[0]}.",
+                ended_at=arrived + timedelta(seconds=22 + wait + talk),
+                duration_s=22 + wait + talk,
+                queue_id=queue.id,
+                agent_id=agent.id,
+                ivr_path=["welcome", "main_menu"],
+                disposition=rng.choice(DISPOSITIONS),
+                notes=f"Call {n + 1} with {name.split()[0]}.",
                 outcome="completed",
             )
             session.add(call)
             calls += 1
         session.flush()
         if index % 2 == 0:
-            open_ticket(session, f"Follow-up for {name}", description="Customer asked for a call back.",
-                        customer_id=customer.id, priority="high" if segment == "vip" else "normal",
-                        queue_id=queues["support"].id, actor_id=users["alice"].id)
+            open_ticket(
+                session,
+                f"Follow-up for {name}",
+                description="Customer asked for a call back.",
+                customer_id=customer.id,
+                priority="high" if segment == "vip" else "normal",
+                queue_id=queues["support"].id,
+                actor_id=users["alice"].id,
+            )
             tickets += 1
     tickets += _ticket_history(session, rng, now, queues, users)
     sla.recompute_open(session, now=now)
@@ -150,13 +192,21 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
         session.add(FaqArticle(title=title, body=body, tags=tags))
     session.flush()
     content = seed_content(session)  # call scripts (by queue and intent) and more articles
-    return {"queues": len(queues), "users": len(users), "customers": len(CUSTOMERS), "interactions": calls,
-            "tickets": tickets, "sla_policy": 1,
-            "faq": len(FAQ) + content["faq"], "scripts": content["scripts"]}
+    return {
+        "queues": len(queues),
+        "users": len(users),
+        "customers": len(CUSTOMERS),
+        "interactions": calls,
+        "tickets": tickets,
+        "sla_policy": 1,
+        "faq": len(FAQ) + content["faq"],
+        "scripts": content["scripts"],
+    }
 
 
-def _ticket_history(session: Session, rng: random.Random, now: datetime, queues: dict[str, Queue],
-                    users: dict[str, User]) -> int:
+def _ticket_history(
+    session: Session, rng: random.Random, now: datetime, queues: dict[str, Queue], users: dict[str, User]
+) -> int:
     """Tickets of the past weeks, worked through under the demo SLA policy; returns how many.
 
     Each ticket's trail (opened, answered, solved) is written on a `ManualClock` set to that
@@ -167,24 +217,45 @@ def _ticket_history(session: Session, rng: random.Random, now: datetime, queues:
     agents = [users[name] for name in AGENT_SKILLS]
     for index, (subject, priority, answer_h, solve_h) in enumerate(TICKET_HISTORY):
         # A weekday morning or afternoon 3 to 20 days ago, in New York.
-        day = (now - timedelta(days=3 + index * 2)).astimezone(NEW_YORK).replace(
-            hour=rng.choice((9, 10, 11, 14, 15)), minute=rng.randint(0, 59), second=0, microsecond=0)
+        day = (
+            (now - timedelta(days=3 + index * 2))
+            .astimezone(NEW_YORK)
+            .replace(hour=rng.choice((9, 10, 11, 14, 15)), minute=rng.randint(0, 59), second=0, microsecond=0)
+        )
         while day.weekday() >= 5:
             day -= timedelta(days=1)
         agent, customer = agents[index % len(agents)], customers[index % len(customers)]
         queue = queues[("support", "billing", "technical", "support")[index % 4]]
         with clock.using(clock.ManualClock(day.astimezone(UTC))) as past:
-            ticket = open_ticket(session, subject, customer_id=customer.id, priority=priority, queue_id=queue.id,
-                                 assignee_id=agent.id, channel="phone", actor_id=agent.id,
-                                 description=f"{customer.name} called about this.")
+            ticket = open_ticket(
+                session,
+                subject,
+                customer_id=customer.id,
+                priority=priority,
+                queue_id=queue.id,
+                assignee_id=agent.id,
+                channel="phone",
+                actor_id=agent.id,
+                description=f"{customer.name} called about this.",
+            )
             change_status(session, ticket, "open", actor_id=agent.id)
             if answer_h is not None:
                 past.advance(answer_h * HOUR)
-                add_comment(session, ticket, "Thanks for your patience, we are looking into it.", public=True,
-                            author_id=agent.id)
+                add_comment(
+                    session,
+                    ticket,
+                    "Thanks for your patience, we are looking into it.",
+                    public=True,
+                    author_id=agent.id,
+                )
             if solve_h is not None:
                 past.advance(solve_h * HOUR)
-                add_comment(session, ticket, "This is sorted now; we will be glad to help again.", public=True,
-                            author_id=agent.id)
+                add_comment(
+                    session,
+                    ticket,
+                    "This is sorted now; we will be glad to help again.",
+                    public=True,
+                    author_id=agent.id,
+                )
                 change_status(session, ticket, "solved", actor_id=agent.id)
     return len(TICKET_HISTORY)

@@ -148,8 +148,15 @@ class WorkerLease:
     business, not ours.
     """
 
-    def __init__(self, connection: Any, worker_name: str, *, lease_s: float = LEASE_S,
-                 renew_s: float = LEASE_RENEW_S, worker: Any = None) -> None:
+    def __init__(
+        self,
+        connection: Any,
+        worker_name: str,
+        *,
+        lease_s: float = LEASE_S,
+        renew_s: float = LEASE_RENEW_S,
+        worker: Any = None,
+    ) -> None:
         self.connection = connection
         self.worker_name = worker_name
         self.worker = worker  # the rq Worker, to take over scheduling from a dead one
@@ -233,8 +240,11 @@ def recover_abandoned(connection: Any, queue_names: Iterable[str] = QUEUES) -> l
                 marked = 0
                 for entry in connection.zrange(registry.key, 0, -1):
                     job_id = registry.parse_job_id(entry)
-                    held_by = Job.fetch(job_id, connection=connection).worker_name if connection.exists(
-                        Job.key_for(job_id)) else None
+                    held_by = (
+                        Job.fetch(job_id, connection=connection).worker_name
+                        if connection.exists(Job.key_for(job_id))
+                        else None
+                    )
                     if held_by in dead:
                         connection.zadd(registry.key, {entry: 0}, xx=True)  # expired now
                         recovered.append(job_id)
@@ -247,8 +257,12 @@ def recover_abandoned(connection: Any, queue_names: Iterable[str] = QUEUES) -> l
             if not _still_holds_jobs(connection, name, queue_names):
                 connection.srem(LEASED_WORKERS, name)
         if recovered:
-            log.warning("recovered %d job(s) from dead worker(s) %s: %s", len(recovered),
-                        ", ".join(sorted(dead)), ", ".join(recovered))
+            log.warning(
+                "recovered %d job(s) from dead worker(s) %s: %s",
+                len(recovered),
+                ", ".join(sorted(dead)),
+                ", ".join(recovered),
+            )
         return recovered
     finally:
         connection.delete(RECOVERY_LOCK)
@@ -280,6 +294,9 @@ def _still_holds_jobs(connection: Any, worker_name: str, queue_names: Iterable[s
         registry = StartedJobRegistry(queue=Queue(name, connection=connection))
         for entry in connection.zrange(registry.key, 0, -1):
             job_id = registry.parse_job_id(entry)
-            if connection.exists(Job.key_for(job_id)) and Job.fetch(job_id, connection=connection).worker_name == worker_name:
+            if (
+                connection.exists(Job.key_for(job_id))
+                and Job.fetch(job_id, connection=connection).worker_name == worker_name
+            ):
                 return True
     return False

@@ -49,9 +49,7 @@ INTERNATIONAL = re.compile(
     r"(?<![\w+%*])(?P<prefix>\+|%(?:25)?2[Bb]|00(?=[1-9]))(?P<number>\d(?:\)?[ .-]?\(?\d){7,14})(?!\w)"
 )
 # North American numbers written nationally: 202-555-0143, (202) 555-0143, 202.555.0143, 1-202-555-0143.
-NANP = re.compile(
-    r"(?<![\w+%*.:/-])(?:1[ .-])?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\w|[.:/-]\d)"
-)
+NANP = re.compile(r"(?<![\w+%*.:/-])(?:1[ .-])?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\w|[.:/-]\d)")
 # Numbers written nationally elsewhere, with the trunk 0 and grouped: 07911 123456, 030 1234-5678.
 TRUNK = re.compile(r"(?<![\w+%*.:/-])0\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}(?!\w|[.:/-]\d)")
 # Bare digits whose key names a phone number: to=2025550143, "from": "2025550143", Caller=1202….
@@ -60,8 +58,19 @@ KEYED_NUMBER = re.compile(
     r"|ani|e164|msisdn|callerid|caller_id|forwardedfrom)(?P<sep>\"?\s*[=:]\s*\"?)"
     r"(?P<prefix>\+|%(?:25)?2[Bb])?(?P<number>\d{6,15})(?!\w)"
 )
-SENSITIVE_FIELDS = {"password", "secret", "secret_key", "token", "auth_token", "api_key", "authorization",
-                    "signature", "x_twilio_signature", "cookie", "session"}
+SENSITIVE_FIELDS = {
+    "password",
+    "secret",
+    "secret_key",
+    "token",
+    "auth_token",
+    "api_key",
+    "authorization",
+    "signature",
+    "x_twilio_signature",
+    "cookie",
+    "session",
+}
 PHONE_FIELDS = {"from", "to", "from_number", "to_number", "phone", "caller", "called", "number", "e164", "ani"}
 
 # Attributes every LogRecord has; anything else on a record came from `extra`.
@@ -192,8 +201,14 @@ _process_name = "contactcenter"
 _HANDLER_NAME = "contactcenter"
 
 
-def configure(process: str, *, json_lines: bool = False, level: int = logging.INFO,
-              stream: Any = None, quiet: Iterable[str] = ("werkzeug", "alembic", "rq.worker", "engineio", "socketio")) -> logging.Handler:
+def configure(
+    process: str,
+    *,
+    json_lines: bool = False,
+    level: int = logging.INFO,
+    stream: Any = None,
+    quiet: Iterable[str] = ("werkzeug", "alembic", "rq.worker", "engineio", "socketio"),
+) -> logging.Handler:
     """Install the one handler on the root logger (again: replaced, never doubled)."""
     global _process_name
     _process_name = process

@@ -46,8 +46,16 @@ class Entry:
     received_at: float = 0.0
 
     def encode(self) -> str:
-        return json.dumps({"endpoint": self.endpoint, "kind": self.kind, "params": dict(self.params),
-                           "args": dict(self.args), "received_at": self.received_at}, separators=(",", ":"))
+        return json.dumps(
+            {
+                "endpoint": self.endpoint,
+                "kind": self.kind,
+                "params": dict(self.params),
+                "args": dict(self.args),
+                "received_at": self.received_at,
+            },
+            separators=(",", ":"),
+        )
 
     @classmethod
     def decode(cls, raw: Any) -> Entry:
@@ -55,8 +63,9 @@ class Entry:
         return cls(data["endpoint"], data["kind"], data["params"], data.get("args") or {}, float(data["received_at"]))
 
 
-def write(client: redis.Redis, endpoint: str, kind: str, params: Mapping[str, str],
-          args: Mapping[str, str] | None = None) -> bool:
+def write(
+    client: redis.Redis, endpoint: str, kind: str, params: Mapping[str, str], args: Mapping[str, str] | None = None
+) -> bool:
     """Keep a verified webhook for later; False when it is not one worth keeping."""
     if endpoint not in ENDPOINTS:
         return False
@@ -128,8 +137,9 @@ def _apply_dialer(runtime: Runtime, session: Any, acd: Any, entry: Entry, event:
     if entry.endpoint == "dialer_status":
         calls.status(event, int(raw), screened=entry.args.get("amd") != "off")  # UnknownAttempt if never made
     else:
-        calls.abandoned_while_store_away(event, int(raw), answered=entry.endpoint == "dialer_answer",
-                                         screened=entry.args.get("amd") != "off")
+        calls.abandoned_while_store_away(
+            event, int(raw), answered=entry.endpoint == "dialer_answer", screened=entry.args.get("amd") != "off"
+        )
     session.flush()
     for pacer_event in calls.events:  # the pacer also reconciles with the records
         try:

@@ -108,8 +108,9 @@ class ProcessLease:
                 return
             self.renew()
             # The thread holds the lease weakly: an app thrown away (tests make many) ends it.
-            self._thread = threading.Thread(target=_keep_renewing, args=(weakref.ref(self), self.lease_s / 3),
-                                            name="presence-lease", daemon=True)
+            self._thread = threading.Thread(
+                target=_keep_renewing, args=(weakref.ref(self), self.lease_s / 3), name="presence-lease", daemon=True
+            )
             self._thread.start()
 
 
@@ -138,8 +139,9 @@ def connected(client: redis.Redis, agent_id: object, sid: str, process: str) -> 
 def disconnected(client: redis.Redis, agent_id: object, sid: str, grace_s: float, process: str) -> bool:
     """A socket closed; True when it was the agent's last one (their grace period starts)."""
     due = clock.timestamp() + grace_s
-    started = client.eval(_DISCONNECT, 2, sockets_key(agent_id), GONE_KEY, _member(process, sid), str(agent_id),
-                          repr(due))
+    started = client.eval(
+        _DISCONNECT, 2, sockets_key(agent_id), GONE_KEY, _member(process, sid), str(agent_id), repr(due)
+    )
     return bool(started)
 
 

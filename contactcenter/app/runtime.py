@@ -86,7 +86,9 @@ class Runtime:
         results = [self._flows.load(path) for path in sorted(folder.glob("*.y*ml"))] if folder.is_dir() else []
         for result in results:
             if not result.accepted:
-                log.error("IVR flow %s refused: %s", result.path, "; ".join(str(p) for p in result.problems if p.is_error))
+                log.error(
+                    "IVR flow %s refused: %s", result.path, "; ".join(str(p) for p in result.problems if p.is_error)
+                )
         return results
 
     def ivr_flow(self) -> Flow | None:

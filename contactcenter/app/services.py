@@ -55,12 +55,20 @@ class CarrierUrls:
         the paths are those of `web.hooks` (a test keeps the two the same)."""
         hooks = base_url.rstrip("/") + "/hooks"
         return cls(
-            hooks=HookUrls(voice=f"{hooks}/voice", status=f"{hooks}/status", wait=f"{hooks}/wait",
-                           queue_key=f"{hooks}/queue/key", hold=f"{hooks}/hold",
-                           overflow_recording=f"{hooks}/overflow/recording"),
+            hooks=HookUrls(
+                voice=f"{hooks}/voice",
+                status=f"{hooks}/status",
+                wait=f"{hooks}/wait",
+                queue_key=f"{hooks}/queue/key",
+                hold=f"{hooks}/hold",
+                overflow_recording=f"{hooks}/overflow/recording",
+            ),
             ivr=IvrUrls(gather=f"{hooks}/ivr", recording=f"{hooks}/ivr/recording", dial=f"{hooks}/ivr/dial"),
-            connect=ConnectUrls(connect=f"{hooks}/connect", agent_status=f"{hooks}/agent-leg",
-                                callback_answer=f"{hooks}/callback-answer"),
+            connect=ConnectUrls(
+                connect=f"{hooks}/connect",
+                agent_status=f"{hooks}/agent-leg",
+                callback_answer=f"{hooks}/callback-answer",
+            ),
             control=ControlUrls(wait=f"{hooks}/wait", agent_status=f"{hooks}/agent-leg"),
         )
 
@@ -94,8 +102,13 @@ def configure_router(runtime: Runtime, session: Session | None = None) -> None:
 class Services:
     """Every service of one unit of work, built on demand from one session."""
 
-    def __init__(self, runtime: Runtime, session: Session, urls: CarrierUrls | None = None,
-                 schedule_callback: Callable[[int, datetime], None] | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        session: Session,
+        urls: CarrierUrls | None = None,
+        schedule_callback: Callable[[int, datetime], None] | None = None,
+    ) -> None:
         self.runtime = runtime
         self.session = session
         self.urls = urls
@@ -107,14 +120,14 @@ class Services:
     @cached_property
     def acd(self) -> AcdService:
         """The router bound to this session (web processes configure it at start: `configure_router`)."""
-        return AcdService(self.session, self.runtime.acd, self._telephony,
-                          self.urls.connect if self.urls else None)
+        return AcdService(self.session, self.runtime.acd, self._telephony, self.urls.connect if self.urls else None)
 
     def ivr(self, flow: Flow) -> IvrService:
         urls = self._require_urls("the IVR")
         settings = self.runtime.settings
-        return IvrService(self.session, SessionStore(self.runtime.redis), flow, urls.ivr,
-                          settings.default_region, acd=self.acd)
+        return IvrService(
+            self.session, SessionStore(self.runtime.redis), flow, urls.ivr, settings.default_region, acd=self.acd
+        )
 
     def calls(self, flow: Flow | None = None) -> CallService:
         """Call lifecycle; with the IVR when a flow is published. Without URLs it only records
@@ -122,21 +135,38 @@ class Services:
         settings = self.runtime.settings
         ivr = self.ivr(flow) if flow is not None else None
         hooks = self.urls.hooks if self.urls else HookUrls("", "", "")
-        return CallService(self.session, hooks, ivr=ivr, acd=self.acd, default_region=settings.default_region,
-                           short_abandon_s=settings.short_abandon_s, ivr_sessions=SessionStore(self.runtime.redis))
+        return CallService(
+            self.session,
+            hooks,
+            ivr=ivr,
+            acd=self.acd,
+            default_region=settings.default_region,
+            short_abandon_s=settings.short_abandon_s,
+            ivr_sessions=SessionStore(self.runtime.redis),
+        )
 
     def controls(self) -> CallControls:
         urls = self._require_urls("call controls")
-        return CallControls(self.session, self.acd, self._telephony, urls.control, redis_client=self.runtime.redis,
-                            default_region=self.runtime.settings.default_region)
+        return CallControls(
+            self.session,
+            self.acd,
+            self._telephony,
+            urls.control,
+            redis_client=self.runtime.redis,
+            default_region=self.runtime.settings.default_region,
+        )
 
     def wrapups(self) -> WrapUpService:
         if self._schedule_callback is None:
             from contactcenter.app.tasks.calls import schedule_callback_release
 
             self._schedule_callback = schedule_callback_release
-        return WrapUpService(self.session, self.acd, default_region=self.runtime.settings.default_region,
-                             schedule_callback=self._schedule_callback)
+        return WrapUpService(
+            self.session,
+            self.acd,
+            default_region=self.runtime.settings.default_region,
+            schedule_callback=self._schedule_callback,
+        )
 
     def supervision(self) -> SupervisionService:
         return SupervisionService(self.session, self.runtime.acd, self._telephony)
@@ -167,8 +197,11 @@ def pacer_worker(runtime: Runtime, base_url: str, *, tick_s: float = 1.0, lock: 
     connector = OutboundConnector(runtime.session_factory, runtime.acd, lambda: runtime.telephony, urls, runtime.redis)
     pool = AcdAgentPool(runtime.acd, runtime.session_factory)
     dialers = CampaignDialers(
-        runtime.session_factory, _RuntimeCarrier(runtime), pool,
-        urls=CallUrls(base_url.rstrip("/")), on_answered=connector.on_answered,
+        runtime.session_factory,
+        _RuntimeCarrier(runtime),
+        pool,
+        urls=CallUrls(base_url.rstrip("/")),
+        on_answered=connector.on_answered,
         on_reload=lambda campaigns: outage.remember(runtime.redis, campaigns),
     )
     return ConnectingPacerWorker(runtime.redis, dialers, connector, tick_s=tick_s, lock=lock)

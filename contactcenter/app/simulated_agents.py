@@ -21,8 +21,16 @@ log = logging.getLogger("contactcenter.simulated_agents")
 
 
 class SimulatedAgents:
-    def __init__(self, runtime: Runtime, agent_ids: Sequence[int], urls: CarrierUrls, *,
-                 answer_after_s: float = 3.0, mean_talk_s: float = 60.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        agent_ids: Sequence[int],
+        urls: CarrierUrls,
+        *,
+        answer_after_s: float = 3.0,
+        mean_talk_s: float = 60.0,
+        seed: int = 0,
+    ) -> None:
         self.runtime = runtime
         self.agent_ids = list(agent_ids)
         self.urls = urls

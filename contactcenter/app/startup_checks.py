@@ -38,8 +38,10 @@ def database_problem(url: str) -> str | None:
     except ArgumentError:
         return f"DATABASE_URL is not a database URL: {_shown(url)!r} (e.g. postgresql://user:pass@host/db)"
     if scheme not in SCHEMES:
-        return (f"DATABASE_URL uses the unknown scheme {scheme!r}: use postgresql://user:pass@host/db, "
-                "or sqlite:///path for one machine")
+        return (
+            f"DATABASE_URL uses the unknown scheme {scheme!r}: use postgresql://user:pass@host/db, "
+            "or sqlite:///path for one machine"
+        )
     try:
         engine = make_engine(url)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:

@@ -93,7 +93,8 @@ def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0, overfl
 def start(runtime: Runtime, stop: threading.Event, overflow_url: str | None = None) -> threading.Thread:
     if overflow_url is None and runtime.settings.public_base_url:
         overflow_url = runtime.settings.public_base_url + "/hooks/overflow"
-    thread = threading.Thread(target=run, args=(runtime, stop), kwargs={"overflow_url": overflow_url},
-                              name="acd-ticker", daemon=True)
+    thread = threading.Thread(
+        target=run, args=(runtime, stop), kwargs={"overflow_url": overflow_url}, name="acd-ticker", daemon=True
+    )
     thread.start()
     return thread

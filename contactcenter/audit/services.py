@@ -169,9 +169,17 @@ def actions(session: Session) -> list[str]:
 def viewed_recently(session: Session, actor_id: int, object_type: str, object_id: object, since: datetime) -> bool:
     """Whether this user's view of this object is already on record since `since` (the desktop
     asks for the same screen pop many times during one call)."""
-    return session.scalar(
-        select(AuditEntry.id).where(
-            AuditEntry.actor_id == actor_id, AuditEntry.action == "customer.view",
-            AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id), AuditEntry.at >= since,
-        ).limit(1)
-    ) is not None
+    return (
+        session.scalar(
+            select(AuditEntry.id)
+            .where(
+                AuditEntry.actor_id == actor_id,
+                AuditEntry.action == "customer.view",
+                AuditEntry.object_type == object_type,
+                AuditEntry.object_id == str(object_id),
+                AuditEntry.at >= since,
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -37,13 +37,27 @@ def for_queue(row: Mapping[str, Any]) -> list[Alert]:
     sl = (row.get("today") or {}).get("service_level")
     target = float(row.get("sl_target") or 0)
     if sl is not None and sl < target:
-        alerts.append(Alert(row["queue"], SERVICE_LEVEL, sl, target,
-                            f"{name}: service level {sl:.0%} is under its {target:.0%} target"))
+        alerts.append(
+            Alert(
+                row["queue"],
+                SERVICE_LEVEL,
+                sl,
+                target,
+                f"{name}: service level {sl:.0%} is under its {target:.0%} target",
+            )
+        )
     wait = float(row.get("longest_wait_s") or 0)
     limit = float(row.get("alert_wait_s") or 0)
     if row.get("waiting") and limit > 0 and wait >= limit:
-        alerts.append(Alert(row["queue"], LONG_WAIT, wait, limit,
-                            f"{name}: a caller has waited {int(wait)} s (threshold {int(limit)} s)"))
+        alerts.append(
+            Alert(
+                row["queue"],
+                LONG_WAIT,
+                wait,
+                limit,
+                f"{name}: a caller has waited {int(wait)} s (threshold {int(limit)} s)",
+            )
+        )
     return alerts
 
 

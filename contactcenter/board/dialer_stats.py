@@ -46,11 +46,15 @@ def _count_between(column: Any, start: datetime, end: datetime, *extra: Any) -> 
     return func.count().filter(and_(column >= start, column < end, *extra))
 
 
-def campaign_stats(session: Session, agents: Iterable[AgentSnapshot], now: datetime | None = None) -> list[dict[str, Any]]:
+def campaign_stats(
+    session: Session, agents: Iterable[AgentSnapshot], now: datetime | None = None
+) -> list[dict[str, Any]]:
     now = now or clock.now()
     states = {a.agent_id: a.state for a in agents}
     out = []
-    for campaign in session.scalars(select(Campaign).where(Campaign.status.in_(SHOWN_STATUSES)).order_by(Campaign.name)):
+    for campaign in session.scalars(
+        select(Campaign).where(Campaign.status.in_(SHOWN_STATUSES)).order_by(Campaign.name)
+    ):
         start, end = _day_bounds(campaign.time_zone, now)
         dialed, answered, connected, abandoned = session.execute(
             select(
@@ -60,30 +64,36 @@ def campaign_stats(session: Session, agents: Iterable[AgentSnapshot], now: datet
                 _count_between(DialAttempt.ended_at, start, end, DialAttempt.abandoned.is_(True)),
             ).where(DialAttempt.campaign_id == campaign.id)
         ).one()
-        leads_left = session.scalar(
-            select(func.count()).select_from(Lead)
-            .where(Lead.campaign_id == campaign.id, Lead.status == LeadStatus.READY.value)
-        ) or 0
+        leads_left = (
+            session.scalar(
+                select(func.count())
+                .select_from(Lead)
+                .where(Lead.campaign_id == campaign.id, Lead.status == LeadStatus.READY.value)
+            )
+            or 0
+        )
         in_flight = len(in_flight_calls(session, campaign, now))
         active = sum(1 for aid in agent_ids(session, campaign) if states.get(str(aid)) in ACTIVE_STATES)
         window = abandonment_report(session, campaign, now)
-        out.append({
-            "campaign_id": campaign.id,
-            "name": campaign.name,
-            "status": campaign.status,
-            "mode": campaign.dial_mode,
-            "dialed": int(dialed or 0),
-            "answered": int(answered or 0),
-            "connected": int(connected or 0),
-            "abandoned": int(abandoned or 0),
-            "abandon_rate_today": round(abandoned / answered, 4) if answered else None,
-            "abandon_rate_window": window["abandon_rate"],
-            "abandon_cap": campaign.abandon_cap,
-            "rule_set": window["rule_set"],
-            "leads_left": int(leads_left),
-            "in_flight": in_flight,
-            "active_agents": active,
-            "dial_ratio": round(in_flight / active, 2) if active else None,
-            "max_dial_ratio": campaign.max_dial_ratio,
-        })
+        out.append(
+            {
+                "campaign_id": campaign.id,
+                "name": campaign.name,
+                "status": campaign.status,
+                "mode": campaign.dial_mode,
+                "dialed": int(dialed or 0),
+                "answered": int(answered or 0),
+                "connected": int(connected or 0),
+                "abandoned": int(abandoned or 0),
+                "abandon_rate_today": round(abandoned / answered, 4) if answered else None,
+                "abandon_rate_window": window["abandon_rate"],
+                "abandon_cap": campaign.abandon_cap,
+                "rule_set": window["rule_set"],
+                "leads_left": int(leads_left),
+                "in_flight": in_flight,
+                "active_agents": active,
+                "dial_ratio": round(in_flight / active, 2) if active else None,
+                "max_dial_ratio": campaign.max_dial_ratio,
+            }
+        )
     return out

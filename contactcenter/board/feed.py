@@ -181,9 +181,15 @@ class BoardSource:
             cache = self.refresh_today(session)
         agents = self.agent_rows(cache)
         queues, current = self.queues(cache)
-        return {"queues": queues, "agents": agents, "alerts": [a.as_dict() for a in current],
-                "dialer": cache.dialer, "totals": stats.agent_totals(agents), "server_time": clock.timestamp(),
-                "today_at": cache.computed_at}
+        return {
+            "queues": queues,
+            "agents": agents,
+            "alerts": [a.as_dict() for a in current],
+            "dialer": cache.dialer,
+            "totals": stats.agent_totals(agents),
+            "server_time": clock.timestamp(),
+            "today_at": cache.computed_at,
+        }
 
 
 class BoardFeed:
@@ -287,8 +293,12 @@ class BoardFeed:
         else:
             changed, removed = self._diff.merge(self.source.agent_rows(cache, dirty or set()))
         queues, current = self.source.queues(cache)
-        board: dict[str, Any] = {"queues": queues, "dialer": cache.dialer, "today_at": cache.computed_at,
-                 "totals": stats.agent_totals(self._diff.rows.values())}
+        board: dict[str, Any] = {
+            "queues": queues,
+            "dialer": cache.dialer,
+            "today_at": cache.computed_at,
+            "totals": stats.agent_totals(self._diff.rows.values()),
+        }
         new_alerts = alerts.started(current, self._alert_keys)
         self._alert_keys = {a.key for a in current}
         figures = json.dumps([board["queues"], board["dialer"]], sort_keys=True, default=str)

@@ -60,8 +60,15 @@ class QueueSettings:
             tz = queue.time_zone or "UTC"
         except ReportError:
             tz = "UTC"  # a bad zone must not blank the board; admin validation reports it
-        return cls(queue.name, queue.display_name, float(queue.sl_target), int(queue.sl_threshold_s),
-                   int(queue.alert_wait_s or 60), formula, tz)
+        return cls(
+            queue.name,
+            queue.display_name,
+            float(queue.sl_target),
+            int(queue.sl_threshold_s),
+            int(queue.alert_wait_s or 60),
+            formula,
+            tz,
+        )
 
 
 def queue_settings(session: Session) -> dict[str, QueueSettings]:
@@ -88,7 +95,9 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def today_figures(session: Session, settings: dict[str, QueueSettings], now: datetime | None = None) -> dict[str, dict[str, Any]]:
+def today_figures(
+    session: Session, settings: dict[str, QueueSettings], now: datetime | None = None
+) -> dict[str, dict[str, Any]]:
     """Per queue name: today's totals and its 15-minute intervals (only those with calls).
 
     One pass over today's calls per (zone, formula) the queues use; the day's totals are the
@@ -103,8 +112,15 @@ def today_figures(session: Session, settings: dict[str, QueueSettings], now: dat
         window, day_start = _today(tz_name, now)
         sl = FORMULAS[formula_name]
         by_queue: dict[str, list[CallInterval]] = {name: [] for name in names}
-        for row in call_intervals(session, window.first, window.last, time_zone=tz_name, sl_formula=formula_name,
-                                  granularity="interval", now=now):
+        for row in call_intervals(
+            session,
+            window.first,
+            window.last,
+            time_zone=tz_name,
+            sl_formula=formula_name,
+            granularity="interval",
+            now=now,
+        ):
             if row.queue in by_queue:
                 by_queue[row.queue].append(row)
         for name, rows in by_queue.items():
@@ -116,19 +132,31 @@ def today_figures(session: Session, settings: dict[str, QueueSettings], now: dat
                 "answered": answered,
                 "abandoned": sum(r.abandoned for r in rows),
                 "short_abandons": sum(r.short_abandons for r in rows),
-                "service_level": _round(sl.compute(
-                    answered, sum(r.answered_in_t for r in rows), sum(r.abandoned_in_t for r in rows),
-                    sum(r.abandoned_after_t for r in rows), sum(r.short_abandons_in_t for r in rows),
-                    sum(r.short_abandons_after_t for r in rows)), 4),
+                "service_level": _round(
+                    sl.compute(
+                        answered,
+                        sum(r.answered_in_t for r in rows),
+                        sum(r.abandoned_in_t for r in rows),
+                        sum(r.abandoned_after_t for r in rows),
+                        sum(r.short_abandons_in_t for r in rows),
+                        sum(r.short_abandons_after_t for r in rows),
+                    ),
+                    4,
+                ),
                 "asa_s": _round(sum(waits) / len(waits) if waits else None),
                 "aht_s": _round(sum(handles) / len(handles) if handles else None),
                 "day_start": day_start.timestamp(),
-                "intervals": [{
-                    "slot": int((r.start - day_start) // INTERVAL),
-                    "label": r.start.astimezone(window.tz).strftime("%H:%M"),
-                    "offered": r.offered, "answered": r.answered, "abandoned": r.abandoned,
-                    "service_level": _round(r.service_level, 4),
-                } for r in rows],
+                "intervals": [
+                    {
+                        "slot": int((r.start - day_start) // INTERVAL),
+                        "label": r.start.astimezone(window.tz).strftime("%H:%M"),
+                        "offered": r.offered,
+                        "answered": r.answered,
+                        "abandoned": r.abandoned,
+                        "service_level": _round(r.service_level, 4),
+                    }
+                    for r in rows
+                ],
             }
     return out
 
@@ -142,9 +170,12 @@ def live_queue(stats: QueueStats) -> dict[str, Any]:
         "offered_now": stats.offered,
         "longest_wait_s": round(stats.longest_wait_seconds, 1),
         "agents": {
-            "available": stats.agents_available, "reserved": stats.agents_reserved,
-            "on_call": stats.agents_on_call, "wrap_up": stats.agents_wrap_up,
-            "break": stats.agents_break, "offline": stats.agents_offline,
+            "available": stats.agents_available,
+            "reserved": stats.agents_reserved,
+            "on_call": stats.agents_on_call,
+            "wrap_up": stats.agents_wrap_up,
+            "break": stats.agents_break,
+            "offline": stats.agents_offline,
         },
     }
 
@@ -163,28 +194,54 @@ def agent_row(agent: AgentSnapshot, names: dict[str, str]) -> dict[str, Any]:
 
 
 def offline_row(agent_id: str, name: str) -> dict[str, Any]:
-    return {"agent_id": agent_id, "name": name, "state": "offline", "reason": None, "since": None,
-            "call_sid": None, "queues": [], "calls_today": 0}
+    return {
+        "agent_id": agent_id,
+        "name": name,
+        "state": "offline",
+        "reason": None,
+        "since": None,
+        "call_sid": None,
+        "queues": [],
+        "calls_today": 0,
+    }
 
 
-def queue_rows(settings: dict[str, QueueSettings], live: Iterable[QueueStats],
-               today: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def queue_rows(
+    settings: dict[str, QueueSettings], live: Iterable[QueueStats], today: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """One row per queue the store knows: its targets, live state and today's figures."""
     by_name = {s.queue: s for s in live}
     rows = []
     for name, s in sorted(settings.items()):
         stats = by_name.get(name)
         row: dict[str, Any] = {
-            "queue": name, "name": s.display_name, "sl_target": s.sl_target, "sl_threshold_s": s.sl_threshold_s,
-            "alert_wait_s": s.alert_wait_s, "sl_formula": s.sl_formula, "time_zone": s.time_zone,
+            "queue": name,
+            "name": s.display_name,
+            "sl_target": s.sl_target,
+            "sl_threshold_s": s.sl_threshold_s,
+            "alert_wait_s": s.alert_wait_s,
+            "sl_formula": s.sl_formula,
+            "time_zone": s.time_zone,
         }
         if stats is not None:
             row.update(live_queue(stats))
         else:
-            row.update(waiting=0, offered_now=0, longest_wait_s=0.0,
-                       agents={k: 0 for k in ("available", "reserved", "on_call", "wrap_up", "break", "offline")})
-        row["today"] = today.get(name) or {"offered": 0, "answered": 0, "abandoned": 0, "short_abandons": 0,
-                                           "service_level": None, "asa_s": None, "aht_s": None, "intervals": []}
+            row.update(
+                waiting=0,
+                offered_now=0,
+                longest_wait_s=0.0,
+                agents={k: 0 for k in ("available", "reserved", "on_call", "wrap_up", "break", "offline")},
+            )
+        row["today"] = today.get(name) or {
+            "offered": 0,
+            "answered": 0,
+            "abandoned": 0,
+            "short_abandons": 0,
+            "service_level": None,
+            "asa_s": None,
+            "aht_s": None,
+            "intervals": [],
+        }
         rows.append(row)
     return rows
 
@@ -196,5 +253,14 @@ def agent_totals(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
     return totals
 
 
-__all__ = ["QueueSettings", "agent_names", "agent_row", "agent_totals", "live_queue", "offline_row", "queue_rows",
-           "queue_settings", "today_figures"]
+__all__ = [
+    "QueueSettings",
+    "agent_names",
+    "agent_row",
+    "agent_totals",
+    "live_queue",
+    "offline_row",
+    "queue_rows",
+    "queue_settings",
+    "today_figures",
+]

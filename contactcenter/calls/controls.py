@@ -148,12 +148,21 @@ class CallControls:
     def state(self, call: Interaction) -> ControlState:
         consult = None
         if call.consult_call_sid:
-            consult = {"call_sid": call.consult_call_sid, "agent_id": call.consult_agent_id,
-                       "target": self._consult_target(call)}
-        guests = [a.detail.get("number", "") for a in self._actions(call, "conference")
-                  if not a.detail.get("removed")]
-        return ControlState(call.call_sid, call.held_since is not None, call.held_since, call.hold_s or 0,
-                            bool(call.muted), consult, guests)
+            consult = {
+                "call_sid": call.consult_call_sid,
+                "agent_id": call.consult_agent_id,
+                "target": self._consult_target(call),
+            }
+        guests = [a.detail.get("number", "") for a in self._actions(call, "conference") if not a.detail.get("removed")]
+        return ControlState(
+            call.call_sid,
+            call.held_since is not None,
+            call.held_since,
+            call.hold_s or 0,
+            bool(call.muted),
+            consult,
+            guests,
+        )
 
     # -- hold and mute --------------------------------------------------------------------------
     def hold(self, call_sid: str, agent_id: int) -> ControlState:
@@ -180,14 +189,16 @@ class CallControls:
         call = self.owned_call(call_sid, agent_id)
         if bool(call.muted) == muted:
             raise CallControlError("unchanged", "already muted" if muted else "not muted")
-        self._carrier(lambda t: t.update_participant(conference_name(call.call_sid), agent_label(agent_id),
-                                                     muted=muted))
+        self._carrier(
+            lambda t: t.update_participant(conference_name(call.call_sid), agent_label(agent_id), muted=muted)
+        )
         call.muted = muted
         return self._done(call, agent_id, "mute" if muted else "unmute")
 
     # -- warm transfer --------------------------------------------------------------------------
-    def start_consult(self, call_sid: str, agent_id: int, *, to_agent: int | None = None,
-                      to_number: str | None = None) -> ControlState:
+    def start_consult(
+        self, call_sid: str, agent_id: int, *, to_agent: int | None = None, to_number: str | None = None
+    ) -> ControlState:
         """Hold the caller and bring the target into the conference to talk first."""
         call = self.owned_call(call_sid, agent_id)
         if call.consult_call_sid:
@@ -204,8 +215,9 @@ class CallControls:
             if target_user is not None:
                 leg = self._add_agent_leg(call, target_user)
             else:
-                leg = self.telephony.add_participant(conference_name(call.call_sid), number or "", self._from(call),
-                                                     label=CONSULT_LABEL)
+                leg = self.telephony.add_participant(
+                    conference_name(call.call_sid), number or "", self._from(call), label=CONSULT_LABEL
+                )
         except (TelephonyError, CarrierFailed) as exc:
             if target_user is not None:
                 self.acd.set_state(target_user.id, AVAILABLE)  # release the consult hold
@@ -265,8 +277,15 @@ class CallControls:
         return state
 
     # -- cold transfer --------------------------------------------------------------------------
-    def transfer(self, call_sid: str, agent_id: int, *, to_agent: int | None = None, to_queue: str | None = None,
-                 to_number: str | None = None) -> ControlState:
+    def transfer(
+        self,
+        call_sid: str,
+        agent_id: int,
+        *,
+        to_agent: int | None = None,
+        to_queue: str | None = None,
+        to_number: str | None = None,
+    ) -> ControlState:
         """Hand the call over at once: to an available agent, back into a queue, or to a number."""
         call = self.owned_call(call_sid, agent_id)
         if call.consult_call_sid:
@@ -280,8 +299,12 @@ class CallControls:
             outcome = self.acd.transfer(call.call_sid, agent_id, target_user.id)
             if not outcome.ok:
                 code = outcome.reason or "transfer_refused"
-                raise CallControlError(code, "that agent is not available" if code == "agent_unavailable"
-                                       else f"the transfer was refused: {code}")
+                raise CallControlError(
+                    code,
+                    "that agent is not available"
+                    if code == "agent_unavailable"
+                    else f"the transfer was refused: {code}",
+                )
             self._unhold_for_handover(call)
             self._carrier(lambda t: self._add_agent_leg(call, target_user))
             self._drop_agent_leg(call, agent_id)
@@ -290,8 +313,11 @@ class CallControls:
             self._announce(call, target_user.id, "transfer")
             return state
         self._unhold_for_handover(call)
-        leg = self._carrier(lambda t: t.add_participant(conference_name(call.call_sid), number or "",
-                                                        self._from(call), label=TRANSFER_LABEL))
+        leg = self._carrier(
+            lambda t: t.add_participant(
+                conference_name(call.call_sid), number or "", self._from(call), label=TRANSFER_LABEL
+            )
+        )
         self.acd.complete(call.call_sid, agent_id)
         self._drop_agent_leg(call, agent_id)
         call.muted = False
@@ -304,10 +330,15 @@ class CallControls:
         self._unhold_for_handover(call)
         # The router first, so the agent-leg callback that follows finds the call no longer theirs.
         self.acd.complete(call.call_sid, agent_id)
-        self._carrier(lambda t: t.update_call_twiml(call.call_sid, [
-            Say("Please hold while we transfer your call."),
-            Enqueue(queue.name, wait_url=self.urls.wait),
-        ]))
+        self._carrier(
+            lambda t: t.update_call_twiml(
+                call.call_sid,
+                [
+                    Say("Please hold while we transfer your call."),
+                    Enqueue(queue.name, wait_url=self.urls.wait),
+                ],
+            )
+        )
         outcome = self.acd.enqueue(call, queue, priority=call.priority or 0)
         if not outcome.ok:
             raise CallControlError(outcome.reason or "queue_refused", f"the queue refused the call: {outcome.reason}")
@@ -322,8 +353,11 @@ class CallControls:
         if len(self.state(call).guests) >= MAX_CONFERENCE_GUESTS:
             raise CallControlError("too_many_guests", f"at most {MAX_CONFERENCE_GUESTS} numbers can be added")
         seq = len(self._actions(call, "conference")) + 1
-        leg = self._carrier(lambda t: t.add_participant(conference_name(call.call_sid), e164 or "", self._from(call),
-                                                        label=f"guest-{seq}"))
+        leg = self._carrier(
+            lambda t: t.add_participant(
+                conference_name(call.call_sid), e164 or "", self._from(call), label=f"guest-{seq}"
+            )
+        )
         return self._done(call, agent_id, "conference", {"number": e164, "leg": leg.call_sid})
 
     def hang_up(self, call_sid: str, agent_id: int) -> ControlState:
@@ -348,24 +382,38 @@ class CallControls:
         self.pending.clear()
 
     # -- helpers --------------------------------------------------------------------------------
-    def _done(self, call: Interaction, agent_id: int, action: str, detail: dict[str, Any] | None = None) -> ControlState:
-        self.session.add(CallAction(interaction_id=call.id, agent_id=agent_id, action=action, detail=detail or {},
-                                    at=clock.now()))
+    def _done(
+        self, call: Interaction, agent_id: int, action: str, detail: dict[str, Any] | None = None
+    ) -> ControlState:
+        self.session.add(
+            CallAction(interaction_id=call.id, agent_id=agent_id, action=action, detail=detail or {}, at=clock.now())
+        )
         self.session.flush()
         state = self.state(call)
-        self.pending.append({"type": "call.updated", "call_sid": call.call_sid, "agent_id": str(agent_id),
-                             "action": action, "controls": state.as_dict()})
+        self.pending.append(
+            {
+                "type": "call.updated",
+                "call_sid": call.call_sid,
+                "agent_id": str(agent_id),
+                "action": action,
+                "controls": state.as_dict(),
+            }
+        )
         return state
 
     def _announce(self, call: Interaction, agent_id: int, action: str) -> None:
-        self.pending.append({"type": "call.updated", "call_sid": call.call_sid, "agent_id": str(agent_id),
-                             "action": action})
+        self.pending.append(
+            {"type": "call.updated", "call_sid": call.call_sid, "agent_id": str(agent_id), "action": action}
+        )
 
     def _actions(self, call: Interaction, action: str) -> list[CallAction]:
-        return list(self.session.scalars(
-            select(CallAction).where(CallAction.interaction_id == call.id, CallAction.action == action)
-            .order_by(CallAction.id)
-        ))
+        return list(
+            self.session.scalars(
+                select(CallAction)
+                .where(CallAction.interaction_id == call.id, CallAction.action == action)
+                .order_by(CallAction.id)
+            )
+        )
 
     def _consult_target(self, call: Interaction) -> str:
         if call.consult_agent_id is not None:
@@ -382,8 +430,12 @@ class CallControls:
 
     def _hold_caller(self, call: Interaction, hold: bool, *, tolerate: bool = False) -> None:
         try:
-            self.telephony.update_participant(conference_name(call.call_sid), call.call_sid, hold=hold,
-                                              hold_url=self.urls.hold_music if hold else None)
+            self.telephony.update_participant(
+                conference_name(call.call_sid),
+                call.call_sid,
+                hold=hold,
+                hold_url=self.urls.hold_music if hold else None,
+            )
         except TelephonyError as exc:
             if not tolerate:
                 raise CarrierFailed("carrier_failed", f"the carrier refused: {exc}") from exc
@@ -395,7 +447,9 @@ class CallControls:
 
     def _add_agent_leg(self, call: Interaction, user: User) -> Any:
         return self.telephony.add_participant(
-            conference_name(call.call_sid), user.contact_uri or f"client:{user.username}", self._from(call),
+            conference_name(call.call_sid),
+            user.contact_uri or f"client:{user.username}",
+            self._from(call),
             status_callback=f"{self.urls.agent_status}?call={call.call_sid}&agent={user.id}",
             label=agent_label(user.id),
         )
@@ -427,6 +481,14 @@ class CallControls:
 
 
 __all__ = [
-    "ACDError", "BadTarget", "CallControlError", "CallControls", "CallNotFound", "CarrierFailed", "ControlState",
-    "ControlUrls", "NotYourCall", "close_hold",
+    "ACDError",
+    "BadTarget",
+    "CallControlError",
+    "CallControls",
+    "CallNotFound",
+    "CarrierFailed",
+    "ControlState",
+    "ControlUrls",
+    "NotYourCall",
+    "close_hold",
 ]

@@ -141,7 +141,9 @@ def build(session: Session, call_sid: str) -> dict[str, Any] | None:
     return pop
 
 
-def create_caller(session: Session, call_sid: str, *, name: str, email: str | None = None, segment: str = "standard") -> Customer:
+def create_caller(
+    session: Session, call_sid: str, *, name: str, email: str | None = None, segment: str = "standard"
+) -> Customer:
     """The quick "create customer" of an unknown caller: a customer with the caller's number,
     linked to this call and to the earlier calls from that number that knew no customer."""
     call = session.scalar(select(Interaction).where(Interaction.call_sid == call_sid))

@@ -98,8 +98,14 @@ class CallService:
             return self._after_turn(call, self.ivr.answer(call, -1, duplicate=True))
         return self._after_turn(call, self.ivr.begin(call))
 
-    def ivr_input(self, event: CallEvent, step: int, kind: str = "gather",
-                  dial_status: str | None = None, recording_duration: int | None = None) -> list[Instruction]:
+    def ivr_input(
+        self,
+        event: CallEvent,
+        step: int,
+        kind: str = "gather",
+        dial_status: str | None = None,
+        recording_duration: int | None = None,
+    ) -> list[Instruction]:
         """The caller answered an IVR prompt (digits, speech, a recording, a transfer result).
 
         A menu answer from a caller still in the IVR takes the hot path: Redis alone, nothing
@@ -108,8 +114,9 @@ class CallService:
         that moves the call forward, a recording or transfer result) goes through the store."""
         key = f"ivr:{event.call_sid}:{kind}:{step}"
         if self.ivr is not None and kind == "gather":
-            answered = self.ivr.answer_live(event, step, interactions.event_values(event, key),
-                                            lambda: self._load(event.call_sid))
+            answered = self.ivr.answer_live(
+                event, step, interactions.event_values(event, key), lambda: self._load(event.call_sid)
+            )
             if answered is not None:
                 if answered.turn.handoff is None:
                     return list(answered.turn.instructions)
@@ -123,8 +130,14 @@ class CallService:
         if self.ivr is None:
             return self._enter_queue(call, self.default_queue, priority=0)
         turn = self.ivr.answer(
-            call, step, duplicate=recorded.duplicate, digits=event.digits, speech=event.speech_result,
-            dial_status=dial_status, recording_url=event.recording_url, recording_duration=recording_duration,
+            call,
+            step,
+            duplicate=recorded.duplicate,
+            digits=event.digits,
+            speech=event.speech_result,
+            dial_status=dial_status,
+            recording_url=event.recording_url,
+            recording_duration=recording_duration,
         )
         return self._after_turn(call, turn)
 
@@ -142,16 +155,32 @@ class CallService:
         position = self.acd.position(call.call_sid) if self.acd is not None else None
         if position is not None and position.position > 0:
             said.append(Say(_place_in_line(position.position, position.ewt_seconds, spanish), language=lang))
-        said.append(Say("Todos nuestros agentes están ocupados. Su llamada es importante para nosotros."
-                        if spanish else
-                        "All of our agents are helping other customers. Your call is important to us.",
-                        language=lang))
+        said.append(
+            Say(
+                "Todos nuestros agentes están ocupados. Su llamada es importante para nosotros."
+                if spanish
+                else "All of our agents are helping other customers. Your call is important to us.",
+                language=lang,
+            )
+        )
         if self.acd is None or not self.urls.queue_key:
             return [*said, Play(self.hold_music_url), Pause(2)]
-        offer = Say("Para que le devolvamos la llamada sin perder su turno, oprima 1." if spanish else
-                    "To keep your place in line and have us call you back, press 1.", language=lang)
-        return [*said, Gather(action=self.urls.queue_key, prompts=(offer, Play(self.hold_music_url)),
-                              num_digits=1, timeout=2, language=lang)]
+        offer = Say(
+            "Para que le devolvamos la llamada sin perder su turno, oprima 1."
+            if spanish
+            else "To keep your place in line and have us call you back, press 1.",
+            language=lang,
+        )
+        return [
+            *said,
+            Gather(
+                action=self.urls.queue_key,
+                prompts=(offer, Play(self.hold_music_url)),
+                num_digits=1,
+                timeout=2,
+                language=lang,
+            ),
+        ]
 
     def callback_answered(self, event: CallEvent, request_id: int) -> list[Instruction]:
         """The customer we called back picked up: greet them and join the agent's conference."""
@@ -186,9 +215,15 @@ class CallService:
             request = self.acd.request_callback(call, self.default_region)
             if request is not None:
                 call.outcome = "callback"
-                return [Say("Gracias. Le llamaremos a este número cuando sea su turno. Adiós." if lang.startswith("es")
-                            else "Thank you. We will call you back at this number when it is your turn. Goodbye.",
-                            language=lang), Hangup()]
+                return [
+                    Say(
+                        "Gracias. Le llamaremos a este número cuando sea su turno. Adiós."
+                        if lang.startswith("es")
+                        else "Thank you. We will call you back at this number when it is your turn. Goodbye.",
+                        language=lang,
+                    ),
+                    Hangup(),
+                ]
         return [Redirect(self.urls.wait)]
 
     def connect(self, call_sid: str) -> list[Instruction]:
@@ -200,8 +235,11 @@ class CallService:
             return [Hangup()]
         if self.acd is not None:
             self.acd.caller_joining(call_sid)
-        return [Conference(name=conference_name(call_sid), wait_url=self.urls.hold or None,
-                           start_on_enter=False, end_on_exit=True)]
+        return [
+            Conference(
+                name=conference_name(call_sid), wait_url=self.urls.hold or None, start_on_enter=False, end_on_exit=True
+            )
+        ]
 
     def status(self, event: CallEvent) -> Recorded:
         recorded = interactions.record_event(self.session, event, short_abandon_s=self.short_abandon_s)
@@ -229,11 +267,19 @@ class CallService:
 
     def _hand_off(self, call: Interaction, handoff: HandOff) -> list[Instruction]:
         attributes = {"intent": handoff.intent, "language": handoff.language, "variables": dict(handoff.variables)}
-        return self._enter_queue(call, handoff.queue, priority=handoff.priority, skills=handoff.skills,
-                                 attributes=attributes)
+        return self._enter_queue(
+            call, handoff.queue, priority=handoff.priority, skills=handoff.skills, attributes=attributes
+        )
 
-    def _enter_queue(self, call: Interaction, queue_name: str, *, priority: int,
-                     skills: Mapping[str, int] | None = None, attributes: dict | None = None) -> list[Instruction]:
+    def _enter_queue(
+        self,
+        call: Interaction,
+        queue_name: str,
+        *,
+        priority: int,
+        skills: Mapping[str, int] | None = None,
+        attributes: dict | None = None,
+    ) -> list[Instruction]:
         queue = self.session.scalar(select(Queue).where(Queue.name == queue_name))
         first_time = call.queued_at is None
         interactions.mark_queued(call, queue.id if queue is not None else None)
@@ -242,8 +288,9 @@ class CallService:
             reason = "closed" if not _is_open(queue) else None
             if reason is None:
                 self.session.flush()
-                outcome = self.acd.enqueue(call, queue, priority=call.priority, skills=skills or None,
-                                           attributes=attributes)
+                outcome = self.acd.enqueue(
+                    call, queue, priority=call.priority, skills=skills or None, attributes=attributes
+                )
                 if not outcome.ok and outcome.reason == "queue_full":
                     reason = "full"
             if reason is not None:
@@ -267,21 +314,39 @@ class CallService:
         if action == "callback" and self.acd is not None:
             if self.acd.request_callback(call, self.default_region, queue=queue) is not None:
                 call.outcome = "callback"
-                return [Say("Le llamaremos a este número en cuanto un agente esté disponible. Adiós." if spanish else
-                            "We will call you back at this number as soon as an agent is free. Goodbye.",
-                            language=lang), Hangup()]
+                return [
+                    Say(
+                        "Le llamaremos a este número en cuanto un agente esté disponible. Adiós."
+                        if spanish
+                        else "We will call you back at this number as soon as an agent is free. Goodbye.",
+                        language=lang,
+                    ),
+                    Hangup(),
+                ]
         if action == "voicemail" and self.urls.overflow_recording:
             call.outcome = "voicemail"
-            return [Say("Deje su nombre, número y mensaje después del tono." if spanish else
-                        "Please leave your name, number and message after the tone.", language=lang),
-                    Record(action=f"{self.urls.overflow_recording}?call={call.call_sid}", max_length=120)]
+            return [
+                Say(
+                    "Deje su nombre, número y mensaje después del tono."
+                    if spanish
+                    else "Please leave your name, number and message after the tone.",
+                    language=lang,
+                ),
+                Record(action=f"{self.urls.overflow_recording}?call={call.call_sid}", max_length=120),
+            ]
         call.outcome = "closed" if reason == "closed" else "overflow"
         if reason == "closed":
-            text = ("Estamos cerrados en este momento. Por favor, llame en horario de atención. Adiós." if spanish else
-                    "We are closed right now. Please call again during our opening hours. Goodbye.")
+            text = (
+                "Estamos cerrados en este momento. Por favor, llame en horario de atención. Adiós."
+                if spanish
+                else "We are closed right now. Please call again during our opening hours. Goodbye."
+            )
         else:
-            text = ("Todos nuestros agentes están ocupados. Por favor, llame más tarde. Adiós." if spanish else
-                    "All of our agents are busy. Please call again later. Goodbye.")
+            text = (
+                "Todos nuestros agentes están ocupados. Por favor, llame más tarde. Adiós."
+                if spanish
+                else "All of our agents are busy. Please call again later. Goodbye."
+            )
         return [Say(text, language=lang), Hangup()]
 
     def overflow_now(self, call_sid: str, reason: str) -> list[Instruction]:
@@ -301,15 +366,24 @@ class CallService:
         call = recorded.interaction
         if not recorded.duplicate and event.recording_url:
             queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
-            voicemail_ticket(self.session, call, event.recording_url, duration_s,
-                             queue_id=call.queue_id, subject=f"Voicemail for {queue.display_name if queue else 'the team'}")
+            voicemail_ticket(
+                self.session,
+                call,
+                event.recording_url,
+                duration_s,
+                queue_id=call.queue_id,
+                subject=f"Voicemail for {queue.display_name if queue else 'the team'}",
+            )
         return [Say("Thank you. Goodbye.", language=call.language or "en-US"), Hangup()]
 
     def _waiting(self, call: Interaction) -> list[Instruction]:
         if self.acd is None:
             # No router in this process: wait in the call's conference for an agent to be added.
-            return [Conference(name=conference_name(call.call_sid), wait_url=self.urls.wait,
-                               start_on_enter=False, end_on_exit=True)]
+            return [
+                Conference(
+                    name=conference_name(call.call_sid), wait_url=self.urls.wait, start_on_enter=False, end_on_exit=True
+                )
+            ]
         queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
         return [Enqueue(queue.name if queue is not None else self.default_queue, wait_url=self.urls.wait)]
 

@@ -51,8 +51,13 @@ class SupervisionView:
     leg_sid: str | None
 
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.supervision_id, "call_sid": self.call_sid, "agent_id": self.agent_id,
-                "mode": self.mode, "leg_sid": self.leg_sid}
+        return {
+            "id": self.supervision_id,
+            "call_sid": self.call_sid,
+            "agent_id": self.agent_id,
+            "mode": self.mode,
+            "leg_sid": self.leg_sid,
+        }
 
 
 def _view(row: Supervision) -> SupervisionView:
@@ -60,8 +65,14 @@ def _view(row: Supervision) -> SupervisionView:
 
 
 class SupervisionService:
-    def __init__(self, session: Session, acd: RealtimeACD, telephony: Telephony | Callable[[], Telephony], *,
-                 center_number: str = "") -> None:
+    def __init__(
+        self,
+        session: Session,
+        acd: RealtimeACD,
+        telephony: Telephony | Callable[[], Telephony],
+        *,
+        center_number: str = "",
+    ) -> None:
         self.session = session
         self.acd = acd
         self._carrier_ref = CarrierRef(telephony)
@@ -76,8 +87,10 @@ class SupervisionService:
     def _open_spell(self, supervisor_id: int) -> tuple[Supervision | None, bool]:
         """The supervisor's open spell and whether its call is still connected."""
         row = self.session.scalar(
-            select(Supervision).where(Supervision.supervisor_id == supervisor_id, Supervision.ended_at.is_(None))
-            .order_by(Supervision.id.desc()).limit(1)
+            select(Supervision)
+            .where(Supervision.supervisor_id == supervisor_id, Supervision.ended_at.is_(None))
+            .order_by(Supervision.id.desc())
+            .limit(1)
         )
         if row is None:
             return None, False
@@ -103,9 +116,11 @@ class SupervisionService:
         """The agent's leg in the call's conference (Twilio coaches by call SID, not label): the
         participant labelled for the agent; failing a label, the one that is neither the caller
         nor a supervisor's leg (nor coaching anyone)."""
-        supervisor_legs = set(self.session.scalars(
-            select(Supervision.leg_sid).where(Supervision.call_sid == call_sid, Supervision.leg_sid.is_not(None))
-        ))
+        supervisor_legs = set(
+            self.session.scalars(
+                select(Supervision.leg_sid).where(Supervision.call_sid == call_sid, Supervision.leg_sid.is_not(None))
+            )
+        )
         try:
             participants = self.telephony.list_participants(conference_name(call_sid))
         except TelephonyError:
@@ -149,15 +164,25 @@ class SupervisionService:
                 return _view(current)
             try:
                 self.telephony.update_participant(
-                    conference, current.leg_sid, muted=(mode == "monitor"),
-                    coaching=(mode == "whisper"), coach_call_sid=coach,
+                    conference,
+                    current.leg_sid,
+                    muted=(mode == "monitor"),
+                    coaching=(mode == "whisper"),
+                    coach_call_sid=coach,
                 )
             except TelephonyError as exc:
                 raise SupervisionError("carrier", f"the carrier refused: {exc}", "dependency_failed") from exc
             now = clock.now()
             current.ended_at = now
-            row = Supervision(supervisor_id=supervisor.id, agent_id=agent_id, call_sid=call_sid, conference=conference,
-                              leg_sid=current.leg_sid, mode=mode, started_at=now)
+            row = Supervision(
+                supervisor_id=supervisor.id,
+                agent_id=agent_id,
+                call_sid=call_sid,
+                conference=conference,
+                leg_sid=current.leg_sid,
+                mode=mode,
+                started_at=now,
+            )
             self.session.add(row)
             self.session.flush()
             return _view(row)
@@ -171,12 +196,23 @@ class SupervisionService:
             raise SupervisionError("no_caller_id", "no number to call the supervisor from")
         try:
             participant = self.telephony.add_participant(
-                conference, to, from_, muted=(mode == "monitor"), coach_call_sid=coach,
+                conference,
+                to,
+                from_,
+                muted=(mode == "monitor"),
+                coach_call_sid=coach,
             )
         except TelephonyError as exc:
             raise SupervisionError("carrier", f"the carrier refused: {exc}", "dependency_failed") from exc
-        row = Supervision(supervisor_id=supervisor.id, agent_id=agent_id, call_sid=call_sid, conference=conference,
-                          leg_sid=participant.call_sid or None, mode=mode, started_at=clock.now())
+        row = Supervision(
+            supervisor_id=supervisor.id,
+            agent_id=agent_id,
+            call_sid=call_sid,
+            conference=conference,
+            leg_sid=participant.call_sid or None,
+            mode=mode,
+            started_at=clock.now(),
+        )
         self.session.add(row)
         self.session.flush()
         return _view(row)

@@ -109,13 +109,25 @@ class WrapUpResult:
     agent_state: str | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"call_sid": self.call_sid, "disposition": self.disposition, "ticket_id": self.ticket_id,
-                "callback_id": self.callback_id, "wrap_s": self.wrap_s, "agent_state": self.agent_state}
+        return {
+            "call_sid": self.call_sid,
+            "disposition": self.disposition,
+            "ticket_id": self.ticket_id,
+            "callback_id": self.callback_id,
+            "wrap_s": self.wrap_s,
+            "agent_state": self.agent_state,
+        }
 
 
 class WrapUpService:
-    def __init__(self, session: Session, acd: AcdService, *, default_region: str = "US",
-                 schedule_callback: Callable[[int, datetime], None]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        acd: AcdService,
+        *,
+        default_region: str = "US",
+        schedule_callback: Callable[[int, datetime], None],
+    ) -> None:
         self.session = session
         self.acd = acd
         self.default_region = default_region
@@ -126,19 +138,28 @@ class WrapUpService:
         """The agent's most recent "put on a call" record (accept or transfer)."""
         return self.session.scalar(
             select(AgentStateChange)
-            .where(AgentStateChange.agent_id == agent_id, AgentStateChange.state == "on_call",
-                   AgentStateChange.call_sid.is_not(None))
-            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc()).limit(1)
+            .where(
+                AgentStateChange.agent_id == agent_id,
+                AgentStateChange.state == "on_call",
+                AgentStateChange.call_sid.is_not(None),
+            )
+            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc())
+            .limit(1)
         )
 
     def dispositions(self, call: Interaction) -> list[dict[str, str]]:
         campaign = self._campaign(call)
         if campaign is not None:
-            return [{"code": str(d.get("code")), "label": str(d.get("label", d.get("code")))}
-                    for d in campaign.dispositions or [] if d.get("code")]
+            return [
+                {"code": str(d.get("code")), "label": str(d.get("label", d.get("code")))}
+                for d in campaign.dispositions or []
+                if d.get("code")
+            ]
         queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
         codes = (queue.dispositions if queue is not None else None) or DEFAULT_DISPOSITIONS
-        return [{"code": str(d.get("code")), "label": str(d.get("label", d.get("code")))} for d in codes if d.get("code")]
+        return [
+            {"code": str(d.get("code")), "label": str(d.get("label", d.get("code")))} for d in codes if d.get("code")
+        ]
 
     def pending(self, agent_id: int) -> dict[str, Any] | None:
         """The wrap-up the agent still owes, for the desktop (None: nothing to wrap up).
@@ -199,10 +220,15 @@ class WrapUpService:
         seconds = self.extension_seconds(call)
         draft = self._draft_row(call, agent_id)
         # An UPDATE's result is a CursorResult, which has the rowcount; Session.execute is typed for any statement.
-        claimed = cast(CursorResult[Any], self.session.execute(
-            update(WrapUpDraft).where(WrapUpDraft.id == draft.id, WrapUpDraft.extended_at.is_(None))
-            .values(extended_at=clock.now(), extended_s=seconds).execution_options(synchronize_session=False)
-        )).rowcount
+        claimed = cast(
+            CursorResult[Any],
+            self.session.execute(
+                update(WrapUpDraft)
+                .where(WrapUpDraft.id == draft.id, WrapUpDraft.extended_at.is_(None))
+                .values(extended_at=clock.now(), extended_s=seconds)
+                .execution_options(synchronize_session=False)
+            ),
+        ).rowcount
         if claimed != 1:
             raise WrapUpError("already_extended", "the wrap-up can be extended only once", "conflict")
         self.session.expire(draft)
@@ -212,8 +238,15 @@ class WrapUpService:
         snapshot = self.acd.agent_snapshot(agent_id)
         deadline = snapshot.wrap_until if snapshot is not None else None
         self._record_deadline(agent_id, deadline)
-        self.session.add(CallAction(interaction_id=call.id, agent_id=agent_id, action="wrap_up_extend",
-                                    at=clock.now(), detail={"seconds": seconds}))
+        self.session.add(
+            CallAction(
+                interaction_id=call.id,
+                agent_id=agent_id,
+                action="wrap_up_extend",
+                at=clock.now(),
+                detail={"seconds": seconds},
+            )
+        )
         self.session.flush()
         return {"call_sid": call.call_sid, "seconds": seconds, "deadline": deadline}
 
@@ -234,9 +267,14 @@ class WrapUpService:
             from contactcenter.dialer.campaigns import CampaignError
 
             try:
-                outcomes.record_disposition(self.session, attempt.id, wrap.disposition, agent_id=agent_id,
-                                            callback_at=wrap.callback_at,
-                                            callback_agent_id=agent_id if wrap.callback_mine and wrap.callback_at else None)
+                outcomes.record_disposition(
+                    self.session,
+                    attempt.id,
+                    wrap.disposition,
+                    agent_id=agent_id,
+                    callback_at=wrap.callback_at,
+                    callback_agent_id=agent_id if wrap.callback_mine and wrap.callback_at else None,
+                )
             except CampaignError as exc:
                 raise WrapUpError("bad_disposition", str(exc)) from exc
         elif wrap.callback_at is not None:
@@ -263,12 +301,23 @@ class WrapUpService:
             call.wrap_started_at, call.wrap_s = wrap_start, mine
             call.notes = notes or call.notes
         call.wrapped_up_at = now
-        self.session.execute(delete(WrapUpDraft).where(WrapUpDraft.interaction_id == call.id,
-                                                       WrapUpDraft.agent_id == agent_id))
-        self.session.add(CallAction(interaction_id=call.id, agent_id=agent_id, action="wrap_up", at=now, detail={
-            "disposition": wrap.disposition, "ticket_id": ticket_id, "callback_id": callback_id,
-            "wrap_s": mine,
-        }))
+        self.session.execute(
+            delete(WrapUpDraft).where(WrapUpDraft.interaction_id == call.id, WrapUpDraft.agent_id == agent_id)
+        )
+        self.session.add(
+            CallAction(
+                interaction_id=call.id,
+                agent_id=agent_id,
+                action="wrap_up",
+                at=now,
+                detail={
+                    "disposition": wrap.disposition,
+                    "ticket_id": ticket_id,
+                    "callback_id": callback_id,
+                    "wrap_s": mine,
+                },
+            )
+        )
         state = agent.state if agent is not None else None
         if wrapping_now:
             outcome = self.acd.end_wrap_up(agent_id, force=True)
@@ -306,8 +355,9 @@ class WrapUpService:
         if self._wrapped(call, agent_id):
             raise WrapUpError("already_wrapped_up", "this call is already wrapped up", "conflict")
         if not allow_live and self._live_with(call, agent_id):
-            raise WrapUpError("call_in_progress", "the call is still in progress: hang up or transfer first",
-                              "conflict")
+            raise WrapUpError(
+                "call_in_progress", "the call is still in progress: hang up or transfer first", "conflict"
+            )
         return call
 
     def _owed_call(self, agent_id: int) -> Interaction | None:
@@ -317,8 +367,10 @@ class WrapUpService:
             return None if self._live_with(call, agent_id) else call
         # The last call is wrapped up (or there is none): a draft left on an earlier call is still owed.
         for draft in self.session.scalars(
-            select(WrapUpDraft).where(WrapUpDraft.agent_id == agent_id)
-            .order_by(WrapUpDraft.saved_at.desc(), WrapUpDraft.id.desc()).limit(5)
+            select(WrapUpDraft)
+            .where(WrapUpDraft.agent_id == agent_id)
+            .order_by(WrapUpDraft.saved_at.desc(), WrapUpDraft.id.desc())
+            .limit(5)
         ):
             older = self.session.get(Interaction, draft.interaction_id)
             if older is not None and not self._wrapped(older, agent_id):
@@ -353,50 +405,79 @@ class WrapUpService:
     def _draft_dict(draft: WrapUpDraft | None) -> dict[str, Any] | None:
         if draft is None:
             return None
-        return {"disposition": draft.disposition, "notes": draft.notes,
-                "saved_at": draft.saved_at.isoformat() if draft.saved_at else None}
+        return {
+            "disposition": draft.disposition,
+            "notes": draft.notes,
+            "saved_at": draft.saved_at.isoformat() if draft.saved_at else None,
+        }
 
     def _record_deadline(self, agent_id: int, deadline: float | None) -> None:
         """The agent's wrap-up row in the trail carries the new end, so a rebuild of the ACD keeps it."""
         if deadline is None:
             return
         row = self.session.scalar(
-            select(AgentStateChange).where(AgentStateChange.agent_id == agent_id, AgentStateChange.state == WRAP_UP)
-            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc()).limit(1)
+            select(AgentStateChange)
+            .where(AgentStateChange.agent_id == agent_id, AgentStateChange.state == WRAP_UP)
+            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc())
+            .limit(1)
         )
         if row is not None:
             row.until = datetime.fromtimestamp(deadline, tz=UTC)
 
     def _took(self, call: Interaction, agent_id: int) -> bool:
-        return self.session.scalar(
-            select(AgentStateChange.id).where(AgentStateChange.agent_id == agent_id,
-                                              AgentStateChange.state == "on_call",
-                                              AgentStateChange.call_sid == call.call_sid).limit(1)
-        ) is not None
+        return (
+            self.session.scalar(
+                select(AgentStateChange.id)
+                .where(
+                    AgentStateChange.agent_id == agent_id,
+                    AgentStateChange.state == "on_call",
+                    AgentStateChange.call_sid == call.call_sid,
+                )
+                .limit(1)
+            )
+            is not None
+        )
 
     def _wrapped(self, call: Interaction, agent_id: int) -> bool:
-        return self.session.scalar(
-            select(CallAction.id).where(CallAction.interaction_id == call.id, CallAction.agent_id == agent_id,
-                                        CallAction.action == "wrap_up").limit(1)
-        ) is not None
+        return (
+            self.session.scalar(
+                select(CallAction.id)
+                .where(
+                    CallAction.interaction_id == call.id,
+                    CallAction.agent_id == agent_id,
+                    CallAction.action == "wrap_up",
+                )
+                .limit(1)
+            )
+            is not None
+        )
 
     def _live_with(self, call: Interaction, agent_id: int) -> bool:
         snapshot = self.acd.call_snapshot(call.call_sid)
-        return (snapshot is not None and snapshot.state == CONNECTED and snapshot.agent_id == str(agent_id)
-                and not call.is_ended)
+        return (
+            snapshot is not None
+            and snapshot.state == CONNECTED
+            and snapshot.agent_id == str(agent_id)
+            and not call.is_ended
+        )
 
     def _wrap_started(self, call: Interaction, agent_id: int) -> datetime:
         taken = self.session.scalar(
-            select(AgentStateChange).where(AgentStateChange.agent_id == agent_id,
-                                           AgentStateChange.state == "on_call",
-                                           AgentStateChange.call_sid == call.call_sid)
-            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc()).limit(1)
+            select(AgentStateChange)
+            .where(
+                AgentStateChange.agent_id == agent_id,
+                AgentStateChange.state == "on_call",
+                AgentStateChange.call_sid == call.call_sid,
+            )
+            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc())
+            .limit(1)
         )
         if taken is not None:
             left = self.session.scalar(
-                select(AgentStateChange).where(AgentStateChange.agent_id == agent_id,
-                                               AgentStateChange.id > taken.id)
-                .order_by(AgentStateChange.id).limit(1)
+                select(AgentStateChange)
+                .where(AgentStateChange.agent_id == agent_id, AgentStateChange.id > taken.id)
+                .order_by(AgentStateChange.id)
+                .limit(1)
             )
             if left is not None:
                 return left.at
@@ -404,9 +485,12 @@ class WrapUpService:
 
     def _wrap_ended(self, agent_id: int, start: datetime) -> datetime | None:
         row = self.session.scalar(
-            select(AgentStateChange).where(AgentStateChange.agent_id == agent_id,
-                                           AgentStateChange.state != "wrap_up", AgentStateChange.at > start)
-            .order_by(AgentStateChange.at, AgentStateChange.id).limit(1)
+            select(AgentStateChange)
+            .where(
+                AgentStateChange.agent_id == agent_id, AgentStateChange.state != "wrap_up", AgentStateChange.at > start
+            )
+            .order_by(AgentStateChange.at, AgentStateChange.id)
+            .limit(1)
         )
         return row.at if row is not None else None
 
@@ -431,8 +515,13 @@ class WrapUpService:
             raise WrapUpError("bad_callback", "the call has no queue to call back from")
         taken = self.session.scalar(select(CallbackRequest.id).where(CallbackRequest.interaction_id == call.id))
         request = CallbackRequest(
-            interaction_id=None if taken is not None else call.id, customer_id=call.customer_id, phone=number,
-            queue_id=call.queue_id, priority=min(call.priority or 0, 899), place_at=at, intent=call.intent,
+            interaction_id=None if taken is not None else call.id,
+            customer_id=call.customer_id,
+            phone=number,
+            queue_id=call.queue_id,
+            priority=min(call.priority or 0, 899),
+            place_at=at,
+            intent=call.intent,
         )
         self.session.add(request)
         self.session.flush()
@@ -455,9 +544,16 @@ class WrapUpService:
                     tickets.add_comment(self.session, ticket, notes, author_id=agent_id)
                 return ticket.id
             ticket = tickets.open_ticket(
-                self.session, choice.subject or "", description=notes, customer_id=call.customer_id,
-                priority=choice.priority, queue_id=call.queue_id, assignee_id=agent_id, channel="phone",
-                actor_id=agent_id, interactions=[call],
+                self.session,
+                choice.subject or "",
+                description=notes,
+                customer_id=call.customer_id,
+                priority=choice.priority,
+                queue_id=call.queue_id,
+                assignee_id=agent_id,
+                channel="phone",
+                actor_id=agent_id,
+                interactions=[call],
             )
             return ticket.id
         except tickets.TicketError as exc:
@@ -483,8 +579,12 @@ def release_callback(session: Session, acd: AcdService, request_id: int) -> str:
     if queue is None:
         request.status = "failed"
         return "no-queue"
-    outcome = acd.acd.enqueue(callback_key(request.id), queue.name, priority=request.priority,
-                              enqueued_at=request.place_at.timestamp(),
-                              attributes={"callback": request.id, "phone": request.phone})
+    outcome = acd.acd.enqueue(
+        callback_key(request.id),
+        queue.name,
+        priority=request.priority,
+        enqueued_at=request.place_at.timestamp(),
+        attributes={"callback": request.id, "phone": request.phone},
+    )
     acd.apply(outcome.events)
     return "queued" if outcome.ok else f"refused: {outcome.reason}"

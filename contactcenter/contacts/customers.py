@@ -46,9 +46,11 @@ def find_by_phone(session: Session, raw_number: str | None, default_region: str 
     if e164 is None:
         return None
     owner = select(CustomerPhone.customer_id).where(CustomerPhone.e164 == e164).scalar_subquery()
-    return session.scalars(
-        select(Customer).where(Customer.id == owner).options(joinedload(Customer.phones))
-    ).unique().one_or_none()
+    return (
+        session.scalars(select(Customer).where(Customer.id == owner).options(joinedload(Customer.phones)))
+        .unique()
+        .one_or_none()
+    )
 
 
 def create_customer(

@@ -116,7 +116,9 @@ def find_for_update(session: Session, call_sid: str) -> Interaction | None:
     writers anyway; PostgreSQL needs the row lock.)
     """
     return session.scalars(
-        select(Interaction).where(Interaction.call_sid == call_sid).with_for_update(of=Interaction)
+        select(Interaction)
+        .where(Interaction.call_sid == call_sid)
+        .with_for_update(of=Interaction)
         .execution_options(populate_existing=True)
     ).first()
 
@@ -154,8 +156,9 @@ def open_call(session: Session, event: CallEvent, default_region: str = "US") ->
     return Recorded(interaction, duplicate=False)
 
 
-def record_event(session: Session, event: CallEvent, key: str | None = None,
-                 short_abandon_s: float = SHORT_ABANDON_S) -> Recorded:
+def record_event(
+    session: Session, event: CallEvent, key: str | None = None, short_abandon_s: float = SHORT_ABANDON_S
+) -> Recorded:
     """A later webhook of a known call: logged once, and status applied if it moves forward.
 
     `key` overrides the dedupe key when the delivery's identity is not in its parameters
@@ -185,8 +188,13 @@ def _apply_status(interaction: Interaction, event: CallEvent, short_abandon_s: f
         end_call(interaction, at, event.call_status, event.duration_s, short_abandon_s)
 
 
-def end_call(interaction: Interaction, at: datetime, carrier_status: str, duration_s: int | None,
-             short_abandon_s: float = SHORT_ABANDON_S) -> None:
+def end_call(
+    interaction: Interaction,
+    at: datetime,
+    carrier_status: str,
+    duration_s: int | None,
+    short_abandon_s: float = SHORT_ABANDON_S,
+) -> None:
     """Close the interaction and name its outcome in contact-center terms."""
     if interaction.is_ended:
         return

@@ -43,7 +43,9 @@ class SqlLeadSource:
             agent = int(agent_id) if agent_id is not None and str(agent_id).isdigit() else None
             return claim_leads(session, campaign, count, at, agent_id=agent)
 
-    def claim_owned(self, campaign_id: int, agent_ids: Iterable[str], count: int, now: float) -> list[tuple[str, LeadClaim]]:
+    def claim_owned(
+        self, campaign_id: int, agent_ids: Iterable[str], count: int, now: float
+    ) -> list[tuple[str, LeadClaim]]:
         """Due callbacks of these free agents, one each (`claim_owned_callbacks`)."""
         owners = [int(a) for a in agent_ids if str(a).isdigit()]
         if not owners:
@@ -125,8 +127,13 @@ class CampaignDialers:
                 pacer = Pacer(config, campaign_id=campaign.id, period_origin=key[1])
                 pacer.restore(ledger_counts(session, campaign), in_flight_calls(session, campaign))
                 dialer = CampaignDialer(
-                    pacer, self.leads, self.telephony, self.pool,
-                    ring_timeout_s=campaign.ring_timeout_s, machine_detection=key[2], urls=self.urls,
+                    pacer,
+                    self.leads,
+                    self.telephony,
+                    self.pool,
+                    ring_timeout_s=campaign.ring_timeout_s,
+                    machine_detection=key[2],
+                    urls=self.urls,
                     on_answered=self.on_answered,
                 )
                 fresh[campaign.id] = (key, dialer)
@@ -145,9 +152,11 @@ def _reconcile(pacer: Pacer, recorded: LedgerCounts) -> None:
     current = pacer.ledger.counts
     if current.period != recorded.period:
         return
-    pacer.ledger.restore(LedgerCounts(
-        current.period,
-        min(current.live_answered, recorded.live_answered),
-        max(current.abandoned, recorded.abandoned),
-        max(current.machine_verdicts, recorded.machine_verdicts),
-    ))
+    pacer.ledger.restore(
+        LedgerCounts(
+            current.period,
+            min(current.live_answered, recorded.live_answered),
+            max(current.abandoned, recorded.abandoned),
+            max(current.machine_verdicts, recorded.machine_verdicts),
+        )
+    )

@@ -52,11 +52,32 @@ PACING_CHOICES = {"amd_when_draining": AMD_WHEN_DRAINING}
 RETRY_KEYS = tuple(DEFAULT_RETRY_DELAYS)
 _REGION = re.compile(r"^([A-Z]{2}|\+\d{1,3})$")
 _SETTABLE = {
-    "description", "dial_mode", "rule_set", "queue_id", "script", "dispositions", "abandon_cap",
-    "ring_timeout_s", "caller_id", "company_name", "callback_number", "safe_harbor_message",
-    "calling_window", "allowed_regions", "time_zone", "amd_enabled", "amd_action", "amd_message",
-    "amd_false_positive_share", "max_attempts", "retry_delays", "lead_order", "max_dial_ratio",
-    "pacing", "default_region", "name",
+    "description",
+    "dial_mode",
+    "rule_set",
+    "queue_id",
+    "script",
+    "dispositions",
+    "abandon_cap",
+    "ring_timeout_s",
+    "caller_id",
+    "company_name",
+    "callback_number",
+    "safe_harbor_message",
+    "calling_window",
+    "allowed_regions",
+    "time_zone",
+    "amd_enabled",
+    "amd_action",
+    "amd_message",
+    "amd_false_positive_share",
+    "max_attempts",
+    "retry_delays",
+    "lead_order",
+    "max_dial_ratio",
+    "pacing",
+    "default_region",
+    "name",
 }
 
 
@@ -147,10 +168,12 @@ def _validate(campaign: Campaign) -> None:
             raise CampaignError(f"disposition code {item['code']!r} is too long or repeated")
         codes.add(item["code"])
     if not any(item.get("dnc") for item in dispositions):
-        raise CampaignError("the dispositions must include a do-not-call one (\"dnc\": true)")
+        raise CampaignError('the dispositions must include a do-not-call one ("dnc": true)')
 
 
-def create_campaign(session: Session, *, name: str, caller_id: str, company_name: str, callback_number: str, **options: Any) -> Campaign:
+def create_campaign(
+    session: Session, *, name: str, caller_id: str, company_name: str, callback_number: str, **options: Any
+) -> Campaign:
     unknown = set(options) - _SETTABLE
     if unknown:
         raise CampaignError(f"unknown campaign setting(s): {', '.join(sorted(unknown))}")
@@ -159,7 +182,9 @@ def create_campaign(session: Session, *, name: str, caller_id: str, company_name
         rules = rule_set(rule)
         options.setdefault("default_region", rules.default_region)
         options.setdefault("time_zone", "Europe/London" if rule == "UK" else "America/New_York")
-    campaign = Campaign(name=name, caller_id=caller_id, company_name=company_name, callback_number=callback_number, **options)
+    campaign = Campaign(
+        name=name, caller_id=caller_id, company_name=company_name, callback_number=callback_number, **options
+    )
     # Column defaults apply at flush; validation needs them now.
     for column in Campaign.__table__.columns:
         if getattr(campaign, column.key) is None and column.default is not None and column.key in _SETTABLE:
@@ -205,7 +230,9 @@ def agent_ids(session: Session, campaign: Campaign) -> list[int]:
 
     ids = {a.user_id for a in campaign.agents}
     if campaign.queue_id is not None:
-        ids |= set(session.scalars(select(QueueMembership.user_id).where(QueueMembership.queue_id == campaign.queue_id)))
+        ids |= set(
+            session.scalars(select(QueueMembership.user_id).where(QueueMembership.queue_id == campaign.queue_id))
+        )
     return sorted(ids)
 
 

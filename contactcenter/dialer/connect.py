@@ -195,8 +195,10 @@ class OutboundCalls:
         self.acd.remove(attempt.call_sid, "abandoned")
         if call is not None:
             call.outcome = "abandoned"
-        log.info("campaign call abandoned: no agent within the connect window",
-                 extra={"call_sid": attempt.call_sid, "campaign_id": campaign.id})
+        log.info(
+            "campaign call abandoned: no agent within the connect window",
+            extra={"call_sid": attempt.call_sid, "campaign_id": campaign.id},
+        )
         return campaigns.safe_harbor_instructions(campaign)
 
     # -- webhooks ----------------------------------------------------------------------------
@@ -207,8 +209,9 @@ class OutboundCalls:
         call = self._interaction(attempt, event)
         campaign = self._campaign(attempt)
         if attempt.answered_at is None and attempt.ended_at is None:
-            _, events = outcomes.record_status(self.session, event.call_sid, "in-progress",
-                                               answered_by=event.answered_by, screened=screened)
+            _, events = outcomes.record_status(
+                self.session, event.call_sid, "in-progress", answered_by=event.answered_by, screened=screened
+            )
             self.events += events
         if attempt.outcome == "machine":
             call.outcome = "machine"
@@ -258,8 +261,9 @@ class OutboundCalls:
         call = self._interaction(attempt, event)
         if event.is_terminal:
             self.sync_connection(attempt)  # a connected call must not end up counted as abandoned
-        _, events = outcomes.record_status(self.session, event.call_sid, event.call_status,
-                                           answered_by=event.answered_by, screened=screened)
+        _, events = outcomes.record_status(
+            self.session, event.call_sid, event.call_status, answered_by=event.answered_by, screened=screened
+        )
         self.events += events
         if event.is_terminal and call.queued_at is not None:
             self.acd.call_ended(call)
@@ -275,8 +279,9 @@ class OutboundCalls:
         at = event.timestamp or clock.now()
         call = self._interaction(attempt, event)
         if answered and attempt.answered_at is None and attempt.ended_at is None:
-            _, events = outcomes.record_status(self.session, event.call_sid, "in-progress", at,
-                                               answered_by=event.answered_by, screened=screened)
+            _, events = outcomes.record_status(
+                self.session, event.call_sid, "in-progress", at, answered_by=event.answered_by, screened=screened
+            )
             self.events += events
         if attempt.answered_at is None or attempt.outcome == "machine" or self.sync_connection(attempt):
             return attempt
@@ -327,7 +332,9 @@ def _screen_pop(campaign: Campaign, attempt: DialAttempt, lead: Lead | None) -> 
         "campaign": campaign.name,
         "attempt_id": attempt.id,
         "script": campaign.script or "",
-        "dispositions": [{"code": d.get("code"), "label": d.get("label", d.get("code"))} for d in campaign.dispositions or []],
+        "dispositions": [
+            {"code": d.get("code"), "label": d.get("label", d.get("code"))} for d in campaign.dispositions or []
+        ],
     }
     if lead is not None:
         pop.update(lead_id=lead.id, lead_name=lead.name, phone=lead.phone, attributes=dict(lead.attributes or {}))
@@ -338,7 +345,12 @@ def _connected_agent(session: Session, acd: Any, attempt: DialAttempt) -> tuple[
     """The agent connected to the attempt's call, and since when (from the ACD, else the store)."""
     assert attempt.call_sid is not None
     snapshot = acd.call_snapshot(attempt.call_sid)
-    if snapshot is not None and snapshot.state == "connected" and snapshot.agent_id and str(snapshot.agent_id).isdigit():
+    if (
+        snapshot is not None
+        and snapshot.state == "connected"
+        and snapshot.agent_id
+        and str(snapshot.agent_id).isdigit()
+    ):
         at = datetime.fromtimestamp(snapshot.connected_at, clock.UTC) if snapshot.connected_at else clock.now()
         return int(snapshot.agent_id), at
     call = session.get(Interaction, attempt.interaction_id) if attempt.interaction_id else None
@@ -353,8 +365,16 @@ def _connected_agent(session: Session, acd: Any, attempt: DialAttempt) -> tuple[
 class OutboundConnector:
     """Runs with the pacer: records desktop connections and closes answered calls left waiting."""
 
-    def __init__(self, session_factory: sessionmaker[Session], acd: Any, telephony: Callable[[], Any] | Any,
-                 urls: DialerHookUrls, redis: Any, *, grace_s: float = 3.0) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        acd: Any,
+        telephony: Callable[[], Any] | Any,
+        urls: DialerHookUrls,
+        redis: Any,
+        *,
+        grace_s: float = 3.0,
+    ) -> None:
         self.session_factory = session_factory
         self.acd = acd
         self._carrier_ref = CarrierRef(telephony, each_use=True)
@@ -376,11 +396,16 @@ class OutboundConnector:
         stale: list[tuple[str, int, int]] = []
         since = datetime.fromtimestamp(now - 3600, clock.UTC)
         with transaction(self.session_factory) as session:
-            waiting = session.scalars(select(DialAttempt).where(
-                DialAttempt.answered_at.is_not(None), DialAttempt.answered_at >= since,
-                DialAttempt.connected_at.is_(None), DialAttempt.abandoned.is_(False),
-                DialAttempt.ended_at.is_(None), DialAttempt.call_sid.is_not(None),
-            ))
+            waiting = session.scalars(
+                select(DialAttempt).where(
+                    DialAttempt.answered_at.is_not(None),
+                    DialAttempt.answered_at >= since,
+                    DialAttempt.connected_at.is_(None),
+                    DialAttempt.abandoned.is_(False),
+                    DialAttempt.ended_at.is_(None),
+                    DialAttempt.call_sid.is_not(None),
+                )
+            )
             for attempt in list(waiting):
                 # The query keeps only answered attempts with a call.
                 assert attempt.call_sid is not None and attempt.answered_at is not None

@@ -62,7 +62,9 @@ def gate(
 ) -> GateResult:
     """May `lead` be dialed at `at`? The reasons, in the order checked, are documented above."""
     if lead.attempts >= campaign.max_attempts:
-        return GateResult(False, "skip", "max_attempts", detail={"attempts": lead.attempts, "max": campaign.max_attempts})
+        return GateResult(
+            False, "skip", "max_attempts", detail={"attempts": lead.attempts, "max": campaign.max_attempts}
+        )
     hit = dnc_hits.get(lead.phone) if dnc_hits is not None else dnc.check(session, lead.phone, campaign.id, at)
     if hit is not None:
         return GateResult(False, "skip", hit.decision_reason, detail={"entry": hit.entry_id, "source": hit.source})
@@ -72,7 +74,9 @@ def gate(
     if guard and lead.last_abandoned_at is not None and not agent_guaranteed:
         until = lead.last_abandoned_at + timedelta(seconds=guard)
         if at < until:
-            return GateResult(False, "defer", "redial_guard", until, {"abandoned_at": lead.last_abandoned_at.isoformat()})
+            return GateResult(
+                False, "defer", "redial_guard", until, {"abandoned_at": lead.last_abandoned_at.isoformat()}
+            )
     windows = windows or windows_of(campaign)
     check: WindowCheck = windows.check(at, tuple(lead.time_zones or ()), lead.region, ring_s=campaign.ring_timeout_s)
     if not check.allowed:
@@ -154,10 +158,15 @@ def claim_leads(
     scanned, seen_last = 0, None
     if agent_id is not None:
         # Preview: the lead this agent has been reading goes first.
-        held = list(session.scalars(
-            select(Lead).where(Lead.campaign_id == campaign.id, Lead.held_by_id == agent_id,
-                               Lead.status == LeadStatus.READY.value).with_for_update(skip_locked=True)
-        ))
+        held = list(
+            session.scalars(
+                select(Lead)
+                .where(
+                    Lead.campaign_id == campaign.id, Lead.held_by_id == agent_id, Lead.status == LeadStatus.READY.value
+                )
+                .with_for_update(skip_locked=True)
+            )
+        )
         if held:
             seen_last = [lead.id for lead in held]
             hits = dnc.check_many(session, [lead.phone for lead in held], campaign.id, at)
@@ -249,15 +258,21 @@ def claim_owned_callbacks(
     owners = sorted(set(agent_ids))
     if count <= 0 or not owners or campaign.status != CampaignStatus.RUNNING.value:
         return []
-    leads = list(session.scalars(
-        select(Lead).where(
-            Lead.campaign_id == campaign.id,
-            Lead.status == LeadStatus.READY.value,
-            Lead.callback_agent_id.in_(owners),
-            Lead.held_by_id.is_(None),
-            (Lead.next_attempt_at.is_(None)) | (Lead.next_attempt_at <= at),
-        ).order_by(Lead.callback_at, Lead.id).limit(max(20, 4 * count)).with_for_update(skip_locked=True)
-    ))
+    leads = list(
+        session.scalars(
+            select(Lead)
+            .where(
+                Lead.campaign_id == campaign.id,
+                Lead.status == LeadStatus.READY.value,
+                Lead.callback_agent_id.in_(owners),
+                Lead.held_by_id.is_(None),
+                (Lead.next_attempt_at.is_(None)) | (Lead.next_attempt_at <= at),
+            )
+            .order_by(Lead.callback_at, Lead.id)
+            .limit(max(20, 4 * count))
+            .with_for_update(skip_locked=True)
+        )
+    )
     if not leads:
         return []
     windows = windows_of(campaign)

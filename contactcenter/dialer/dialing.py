@@ -76,11 +76,13 @@ class CallUrls:
     # for its false-positive charge): its answer carries no verdict and is taken for a person.
     def voice(self, claim: LeadClaim, campaign_id: int, *, unscreened: bool = False) -> str:
         return f"{self.base_url}/hooks/dialer/answer?attempt={claim.attempt_id}&campaign={campaign_id}" + (
-            "&amd=off" if unscreened else "")
+            "&amd=off" if unscreened else ""
+        )
 
     def status(self, claim: LeadClaim, campaign_id: int, *, unscreened: bool = False) -> str:
         return f"{self.base_url}/hooks/dialer/status?attempt={claim.attempt_id}&campaign={campaign_id}" + (
-            "&amd=off" if unscreened else "")
+            "&amd=off" if unscreened else ""
+        )
 
 
 @dataclass
@@ -153,7 +155,9 @@ class CampaignDialer:
             return True
         return False
 
-    def _dial_owned_callbacks(self, agents: Sequence[AgentView], decision: Decision, now: float, report: StepReport) -> int:
+    def _dial_owned_callbacks(
+        self, agents: Sequence[AgentView], decision: Decision, now: float, report: StepReport
+    ) -> int:
         """Agents' own callbacks go first, each only while its agent is free (the documented rule).
 
         A free agent with no call already placed for them may have a due callback of their own:
@@ -191,8 +195,9 @@ class CampaignDialer:
         if not self.pacer.on_live_answer(call_id, now):
             return None
         lead_id, phone, agent_id, _ = self._dialed.pop(call_id, (None, None, None, now))
-        answered = AnsweredCall(self.campaign_id, call_id, now, now + self.pacer.config.connect_within_s,
-                                lead_id, phone, agent_id)
+        answered = AnsweredCall(
+            self.campaign_id, call_id, now, now + self.pacer.config.connect_within_s, lead_id, phone, agent_id
+        )
         if self.on_answered is not None:
             self.on_answered(answered)
         return answered

@@ -93,7 +93,9 @@ def remove(session: Session, phone: str, *, campaign_id: int | None = None, defa
     return bool(entries)
 
 
-def check_many(session: Session, phones: Iterable[str], campaign_id: int | None, at: datetime | None = None) -> dict[str, DncHit]:
+def check_many(
+    session: Session, phones: Iterable[str], campaign_id: int | None, at: datetime | None = None
+) -> dict[str, DncHit]:
     """Hits among E.164 `phones` on the internal list or campaign `campaign_id`'s (internal wins)."""
     at = at or clock.now()
     wanted = sorted(set(phones))
@@ -105,7 +107,9 @@ def check_many(session: Session, phones: Iterable[str], campaign_id: int | None,
             scope = or_(scope, DncEntry.campaign_id == campaign_id)
         rows = session.scalars(select(DncEntry).where(DncEntry.phone.in_(chunk), scope, _active(at)))
         for entry in rows:
-            hit = DncHit(entry.phone, INTERNAL if entry.campaign_id is None else "campaign", entry.id, entry.source, entry.reason)
+            hit = DncHit(
+                entry.phone, INTERNAL if entry.campaign_id is None else "campaign", entry.id, entry.source, entry.reason
+            )
             if entry.phone not in hits or hit.list == INTERNAL:
                 hits[entry.phone] = hit
     return hits

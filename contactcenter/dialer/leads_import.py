@@ -306,10 +306,16 @@ def import_leads(
     def reject(line: int, reason: str, detail: str, raw: str) -> None:
         by_reason[reason] += 1
         cut = len(raw) > MAX_STORED_RAW
-        session.add(LeadImportRejection(
-            import_id=record.id, line=line, reason=reason, detail=detail[:255],
-            raw=raw[:MAX_STORED_RAW], raw_truncated=cut,
-        ))
+        session.add(
+            LeadImportRejection(
+                import_id=record.id,
+                line=line,
+                reason=reason,
+                detail=detail[:255],
+                raw=raw[:MAX_STORED_RAW],
+                raw_truncated=cut,
+            )
+        )
         if len(examples) < 50:
             examples.append({"line": line, "reason": reason, "detail": detail[:255]})
 
@@ -317,7 +323,9 @@ def import_leads(
         if not batch:
             return
         phones = [c.phone for c in batch]
-        existing = set(session.scalars(select(Lead.phone).where(Lead.campaign_id == campaign.id, Lead.phone.in_(phones))))
+        existing = set(
+            session.scalars(select(Lead.phone).where(Lead.campaign_id == campaign.id, Lead.phone.in_(phones)))
+        )
         hits = dnc.check_many(session, phones, campaign.id, now)
         customers = _customers_by_phone(session, phones)
         for c in batch:
@@ -327,13 +335,25 @@ def import_leads(
                 hit = hits[c.phone]
                 reject(c.line, "dnc", f"{c.phone} is on the {hit.list} do-not-call list", c.raw)
             else:
-                session.add(Lead(
-                    campaign_id=campaign.id, phone=c.phone, name=c.name, time_zones=c.zones,
-                    time_zone_source=c.zone_source, region=c.region, country=c.country,
-                    attributes=c.attributes, status=LeadStatus.READY.value, priority=c.priority,
-                    customer_id=customers.get(c.phone), import_id=record.id, line=c.line,
-                    created_at=now, updated_at=now,
-                ))
+                session.add(
+                    Lead(
+                        campaign_id=campaign.id,
+                        phone=c.phone,
+                        name=c.name,
+                        time_zones=c.zones,
+                        time_zone_source=c.zone_source,
+                        region=c.region,
+                        country=c.country,
+                        attributes=c.attributes,
+                        status=LeadStatus.READY.value,
+                        priority=c.priority,
+                        customer_id=customers.get(c.phone),
+                        import_id=record.id,
+                        line=c.line,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
                 report.imported += 1
         session.flush()
         batch.clear()
@@ -370,7 +390,7 @@ def import_leads(
             reject(start_line, "row_too_long", f"the row is longer than {MAX_RECORD_CHARS} characters", raw)
             continue
         if len(row) > len(columns.names):
-            extra = row[len(columns.names):]
+            extra = row[len(columns.names) :]
             if any(cell.strip() for cell in extra):
                 reject(start_line, "too_many_fields", f"{len(row)} values for {len(columns.names)} columns", raw)
                 continue
@@ -380,12 +400,20 @@ def import_leads(
             reject(start_line, "field_too_long", f"a field is longer than {MAX_FIELD_CHARS} characters", raw)
             continue
         row = row + [""] * (len(columns.names) - len(row))
-        key_fields = [i for i in (columns.phone, columns.name, columns.first, columns.last, columns.tz, columns.region) if i is not None]
+        key_fields = [
+            i
+            for i in (columns.phone, columns.name, columns.first, columns.last, columns.tz, columns.region)
+            if i is not None
+        ]
         if lines.line_no > start_line and any("\n" in row[i] or "\r" in row[i] for i in key_fields):
             # A quoted value ran over several lines: most likely a quote left open, which
             # would hide the following rows inside this one. Reject it, with all its lines.
-            reject(start_line, "malformed_row",
-                   f"line break inside a quoted field (lines {start_line}-{lines.line_no}); unbalanced quote?", raw)
+            reject(
+                start_line,
+                "malformed_row",
+                f"line break inside a quoted field (lines {start_line}-{lines.line_no}); unbalanced quote?",
+                raw,
+            )
             continue
         phone_raw = _clean(row[columns.phone])
         if not phone_raw:
@@ -405,7 +433,12 @@ def import_leads(
         seen[phone] = start_line
         country, number_region = region_of(phone)
         if not in_regions(phone, country, allowed):
-            reject(start_line, "outside_region", f"{phone} is in {country or 'an unknown region'}; the campaign calls {', '.join(allowed)}", raw)
+            reject(
+                start_line,
+                "outside_region",
+                f"{phone} is in {country or 'an unknown region'}; the campaign calls {', '.join(allowed)}",
+                raw,
+            )
             continue
         lead_region = number_region
         if columns.region is not None and _clean(row[columns.region]):
@@ -445,9 +478,25 @@ def import_leads(
                 priority = max(-1000, min(1000, int(row[columns.priority].strip())))
             except ValueError:
                 warnings["bad_priority"] += 1
-        used = {i for i in (columns.phone, columns.name, columns.first, columns.last, columns.tz, columns.region, columns.priority) if i is not None}
-        attributes = {columns.names[i]: _clean(row[i]) for i in range(len(columns.names)) if i not in used and row[i].strip()}
-        batch.append(_Candidate(start_line, raw, phone, name, zones, zone_source, lead_region, country, priority, attributes))
+        used = {
+            i
+            for i in (
+                columns.phone,
+                columns.name,
+                columns.first,
+                columns.last,
+                columns.tz,
+                columns.region,
+                columns.priority,
+            )
+            if i is not None
+        }
+        attributes = {
+            columns.names[i]: _clean(row[i]) for i in range(len(columns.names)) if i not in used and row[i].strip()
+        }
+        batch.append(
+            _Candidate(start_line, raw, phone, name, zones, zone_source, lead_region, country, priority, attributes)
+        )
         if len(batch) >= BATCH:
             flush_batch()
     flush_batch()
@@ -458,7 +507,12 @@ def import_leads(
     record.rows_total = report.total_rows
     record.rows_imported = report.imported
     record.rows_rejected = report.rejected
-    record.counts = {"rejected": report.by_reason, "warnings": report.warnings, "encoding": encoding, "truncated": report.truncated}
+    record.counts = {
+        "rejected": report.by_reason,
+        "warnings": report.warnings,
+        "encoding": encoding,
+        "truncated": report.truncated,
+    }
     record.status = "done"
     record.finished_at = clock.now()
     session.flush()
@@ -477,7 +531,9 @@ def _name(row: Sequence[str], columns: _Columns) -> str:
 def _customers_by_phone(session: Session, phones: Sequence[str]) -> dict[str, int]:
     from contactcenter.contacts.models import CustomerPhone
 
-    rows = session.execute(select(CustomerPhone.e164, CustomerPhone.customer_id).where(CustomerPhone.e164.in_(list(phones))))
+    rows = session.execute(
+        select(CustomerPhone.e164, CustomerPhone.customer_id).where(CustomerPhone.e164.in_(list(phones)))
+    )
     return {e164: customer_id for e164, customer_id in rows}
 
 

@@ -28,12 +28,18 @@ def ledger_counts(session: Session, campaign: Campaign, at: datetime | None = No
     end = datetime.fromtimestamp(end_ts, at.tzinfo)
     base = select(func.count()).select_from(DialAttempt).where(DialAttempt.campaign_id == campaign.id)
     live = session.scalar(base.where(DialAttempt.answered_at >= start, DialAttempt.answered_at < end)) or 0
-    abandoned = session.scalar(
-        base.where(DialAttempt.abandoned.is_(True), DialAttempt.ended_at >= start, DialAttempt.ended_at < end)
-    ) or 0
-    machines = session.scalar(
-        base.where(DialAttempt.outcome == "machine", DialAttempt.ended_at >= start, DialAttempt.ended_at < end)
-    ) or 0
+    abandoned = (
+        session.scalar(
+            base.where(DialAttempt.abandoned.is_(True), DialAttempt.ended_at >= start, DialAttempt.ended_at < end)
+        )
+        or 0
+    )
+    machines = (
+        session.scalar(
+            base.where(DialAttempt.outcome == "machine", DialAttempt.ended_at >= start, DialAttempt.ended_at < end)
+        )
+        or 0
+    )
     return LedgerCounts(period_index(origin, at.timestamp(), period_s), live, abandoned, machines)
 
 
@@ -57,7 +63,9 @@ def abandonment_report(session: Session, campaign: Campaign, at: datetime | None
     }
 
 
-def in_flight_calls(session: Session, campaign: Campaign, at: datetime | None = None) -> list[tuple[str, float, float | None]]:
+def in_flight_calls(
+    session: Session, campaign: Campaign, at: datetime | None = None
+) -> list[tuple[str, float, float | None]]:
     """(call sid, placed at, answered at) of calls still in flight, for a new leader's pacer."""
     at = at or clock.now()
     rows = session.execute(

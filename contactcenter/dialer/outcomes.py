@@ -95,10 +95,17 @@ def _finish(session: Session, attempt: DialAttempt, outcome: str, at: datetime) 
         session.flush()
         return
     if lead.attempts >= campaign.max_attempts:
-        session.add(DialDecision(
-            campaign_id=campaign.id, lead_id=lead.id, phone=lead.phone, decided_at=at, action="skip",
-            reason="max_attempts", detail={"attempts": lead.attempts, "last_outcome": attempt.outcome},
-        ))
+        session.add(
+            DialDecision(
+                campaign_id=campaign.id,
+                lead_id=lead.id,
+                phone=lead.phone,
+                decided_at=at,
+                action="skip",
+                reason="max_attempts",
+                detail={"attempts": lead.attempts, "last_outcome": attempt.outcome},
+            )
+        )
         lead.status = LeadStatus.EXHAUSTED.value
     else:
         delays = {**DEFAULT_RETRY_DELAYS, **(campaign.retry_delays or {})}
@@ -171,7 +178,9 @@ def record_status(
     return attempt, events
 
 
-def mark_connected(session: Session, call_sid: str, agent_id: int | None, at: datetime | None = None) -> tuple[DialAttempt | None, list[PacerEvent]]:
+def mark_connected(
+    session: Session, call_sid: str, agent_id: int | None, at: datetime | None = None
+) -> tuple[DialAttempt | None, list[PacerEvent]]:
     at = at or clock.now()
     attempt = attempt_by_sid(session, call_sid)
     if attempt is None or attempt.connected_at is not None or attempt.abandoned:
@@ -190,7 +199,9 @@ def mark_connected(session: Session, call_sid: str, agent_id: int | None, at: da
     return attempt, [PacerEvent("connected", attempt.campaign_id, call_sid, at.timestamp())]
 
 
-def mark_abandoned(session: Session, call_sid: str, at: datetime | None = None) -> tuple[DialAttempt | None, list[PacerEvent]]:
+def mark_abandoned(
+    session: Session, call_sid: str, at: datetime | None = None
+) -> tuple[DialAttempt | None, list[PacerEvent]]:
     """No agent within the connect window: the safe-harbor message plays and the call ends."""
     at = at or clock.now()
     attempt = attempt_by_sid(session, call_sid)
@@ -241,8 +252,14 @@ def record_disposition(
     lead.callback_agent_id = None
     if spec.get("dnc"):
         scope = None if spec.get("dnc") in (True, "internal") else campaign.id
-        dnc.add(session, lead.phone, campaign_id=scope, source="disposition",
-                reason=f"disposition {code} in campaign {campaign.id}", added_by_id=agent_id)
+        dnc.add(
+            session,
+            lead.phone,
+            campaign_id=scope,
+            source="disposition",
+            reason=f"disposition {code} in campaign {campaign.id}",
+            added_by_id=agent_id,
+        )
         lead.status = LeadStatus.DNC.value
     elif spec.get("final", True):
         lead.status = LeadStatus.DONE.value

@@ -335,8 +335,11 @@ class Pacer:
         if cfg.mode == PREVIEW:
             return Decision(0, "preview: agents dial", **base)
         if active == 0:
-            eligible = sorted((c.dialed_at, cid) for cid, c in self.calls.items()
-                              if c.answered_at is None and now - c.dialed_at >= cfg.min_ring_s)
+            eligible = sorted(
+                (c.dialed_at, cid)
+                for cid, c in self.calls.items()
+                if c.answered_at is None and now - c.dialed_at >= cfg.min_ring_s
+            )
             cancel = tuple(cid for _, cid in eligible)
             self._cancel(cancel)
             return Decision(0, "no agents", cancel=cancel, **base)
@@ -356,7 +359,8 @@ class Pacer:
                 amd_off = True  # every call goes out without AMD; over-dialing goes on below
             elif drain >= cfg.abandon_cap:
                 exposed = max(0.0, waiting + ringing - available) + sum(
-                    1 for c in self.calls.values() if c.agent_id is not None)
+                    1 for c in self.calls.values() if c.agent_id is not None
+                )
                 return screen(Decision(progressive, "AMD false positives alone reach the cap", **base), exposed)
 
         # 3. hard ceiling on lines per active agent
@@ -365,9 +369,7 @@ class Pacer:
         allowed = room
         near_period_end = now + cfg.boundary_guard_s >= self.ledger.period_end()
         p_high = self.answers.rate_high
-        ringing_calls = sorted(
-            ((c.dialed_at, cid) for cid, c in self.calls.items() if c.answered_at is None)
-        )
+        ringing_calls = sorted(((c.dialed_at, cid) for cid, c in self.calls.items() if c.answered_at is None))
         q_ring = [self._live_probability(now - d, -1, p_high) for d, _ in ringing_calls]
         # Calls placed for one agent (their own callbacks) can only go to that agent, who may be
         # taken by another call first: each counts as exposed on top of the pooled bound.
@@ -402,8 +404,17 @@ class Pacer:
                 drop += 1
             cancel = tuple(cid for _, cid in ringing_calls[:drop])
             self._cancel(cancel)
-            return screen(Decision(progressive, "exposure above the period's slack", exposure=exposure(0),
-                                   allowed_exposure=allowed, cancel=cancel, **base), math.inf)
+            return screen(
+                Decision(
+                    progressive,
+                    "exposure above the period's slack",
+                    exposure=exposure(0),
+                    allowed_exposure=allowed,
+                    cancel=cancel,
+                    **base,
+                ),
+                math.inf,
+            )
         if near_period_end:
             # The next period starts with no room: add no exposure that could resolve in it
             # (calls already out resolve before the boundary, so they are left to ring).

@@ -26,6 +26,7 @@ EVENTS_KEY = "{dialer}:events"
 LEADER_KEY = "{dialer}:leader"
 MAX_QUEUED_EVENTS = 100_000
 
+
 class LeaderLock(LeaderLease):
     """One pacer leads at a time: a lease on `{dialer}:leader` (see `contactcenter.leases`),
     renewed while alive."""

@@ -43,10 +43,16 @@ PREVIEW_HOLD_S = 30 * 60
 
 def _release_stale_holds(session: Session, campaign: Campaign, at: datetime) -> None:
     """Holds nobody acted on for `PREVIEW_HOLD_S` (the lead's `updated_at` is the hold time)."""
-    stale = session.scalars(select(Lead).where(
-        Lead.campaign_id == campaign.id, Lead.held_by_id.is_not(None), Lead.status == LeadStatus.READY.value,
-        Lead.updated_at < at - timedelta(seconds=PREVIEW_HOLD_S),
-    ).with_for_update(skip_locked=True))
+    stale = session.scalars(
+        select(Lead)
+        .where(
+            Lead.campaign_id == campaign.id,
+            Lead.held_by_id.is_not(None),
+            Lead.status == LeadStatus.READY.value,
+            Lead.updated_at < at - timedelta(seconds=PREVIEW_HOLD_S),
+        )
+        .with_for_update(skip_locked=True)
+    )
     for lead in stale:
         lead.held_by_id = None
 
@@ -55,7 +61,9 @@ def preview_next(session: Session, campaign: Campaign, agent_id: int, at: dateti
     """Preview mode: the next lead this agent may call, held for them while they read it."""
     at = at or clock.now()
     held = session.scalars(
-        select(Lead).where(Lead.campaign_id == campaign.id, Lead.held_by_id == agent_id, Lead.status == LeadStatus.READY.value)
+        select(Lead).where(
+            Lead.campaign_id == campaign.id, Lead.held_by_id == agent_id, Lead.status == LeadStatus.READY.value
+        )
     ).first()
     if held is not None:
         return held
@@ -127,8 +135,9 @@ def _held_lead(session: Session, campaign: Campaign, agent_id: int, lead_id: int
     return lead
 
 
-def claim_held_lead(session: Session, campaign: Campaign, agent_id: int, lead_id: int,
-                    at: datetime | None = None) -> LeadClaim:
+def claim_held_lead(
+    session: Session, campaign: Campaign, agent_id: int, lead_id: int, at: datetime | None = None
+) -> LeadClaim:
     """Preview: the agent dials the lead they are reading, and only that one.
 
     The gate runs again now (a number may have been listed, or the window closed, since the lead
@@ -151,26 +160,42 @@ def claim_held_lead(session: Session, campaign: Campaign, agent_id: int, lead_id
 PREVIEW_SKIP_S = 3600
 
 
-def skip_held_lead(session: Session, campaign: Campaign, agent_id: int, lead_id: int,
-                   at: datetime | None = None) -> DialDecision:
+def skip_held_lead(
+    session: Session, campaign: Campaign, agent_id: int, lead_id: int, at: datetime | None = None
+) -> DialDecision:
     """Preview: the agent passes on the lead; it is released and comes back after an hour.
 
     Recorded as a deferral (reason `agent_skipped`) so the lead's history shows who passed.
     """
     at = at or clock.now()
     lead = _held_lead(session, campaign, agent_id, lead_id)
-    decision = _record_refusal(session, campaign, lead, GateResult(
-        False, "defer", "agent_skipped", at + timedelta(seconds=PREVIEW_SKIP_S), {"agent_id": agent_id},
-    ), at)
+    decision = _record_refusal(
+        session,
+        campaign,
+        lead,
+        GateResult(
+            False,
+            "defer",
+            "agent_skipped",
+            at + timedelta(seconds=PREVIEW_SKIP_S),
+            {"agent_id": agent_id},
+        ),
+        at,
+    )
     session.flush()
     return decision
 
 
 def preview_campaigns(session: Session, agent_id: int) -> list[Campaign]:
     """The running preview campaigns this agent works on (listed, or a member of the queue)."""
-    running = session.scalars(select(Campaign).where(
-        Campaign.status == CampaignStatus.RUNNING.value, Campaign.dial_mode == DialMode.PREVIEW.value,
-    ).order_by(Campaign.id))
+    running = session.scalars(
+        select(Campaign)
+        .where(
+            Campaign.status == CampaignStatus.RUNNING.value,
+            Campaign.dial_mode == DialMode.PREVIEW.value,
+        )
+        .order_by(Campaign.id)
+    )
     return [c for c in running if agent_id in agent_ids(session, c)]
 
 
@@ -236,6 +261,12 @@ def preview_dialer(session: Session, campaign: Campaign, telephony: Dialer, urls
         def agents(self, campaign_id: int) -> list[Any]:
             return []
 
-    return CampaignDialer(pacer, SessionLeadSource(session), telephony, _NoPool(),
-                          ring_timeout_s=campaign.ring_timeout_s, machine_detection=machine_detection(campaign),
-                          urls=urls)
+    return CampaignDialer(
+        pacer,
+        SessionLeadSource(session),
+        telephony,
+        _NoPool(),
+        ring_timeout_s=campaign.ring_timeout_s,
+        machine_detection=machine_detection(campaign),
+        urls=urls,
+    )

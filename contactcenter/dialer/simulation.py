@@ -171,8 +171,21 @@ class SimulationResult:
 
 
 class _Agent:
-    __slots__ = ("id", "state", "since", "view", "talk", "wrap", "login", "logout", "leaving",
-                 "talk_started", "talk_s", "call", "idle_since")
+    __slots__ = (
+        "id",
+        "state",
+        "since",
+        "view",
+        "talk",
+        "wrap",
+        "login",
+        "logout",
+        "leaving",
+        "talk_started",
+        "talk_s",
+        "call",
+        "idle_since",
+    )
 
     def __init__(self, agent_id: str) -> None:
         self.id = agent_id
@@ -246,8 +259,15 @@ class Simulation:
         self.staff = {f"a{i}": _Agent(f"a{i}") for i in range(config.agents)}
         self.calls: dict[str, _Call] = {}
         self.waiting: list[str] = []  # live-answered calls waiting for an agent, oldest first
-        self.result = SimulationResult(config.mode, config.seed, config.agents, config.hours,
-                                       config.answer_rate, config.aht_s, abandon_cap=config.abandon_cap)
+        self.result = SimulationResult(
+            config.mode,
+            config.seed,
+            config.agents,
+            config.hours,
+            config.answer_rate,
+            config.aht_s,
+            abandon_cap=config.abandon_cap,
+        )
         talk_mean = config.aht_s - config.wrap_s
         sigma2 = math.log(1 + config.talk_cv**2)
         self._talk_mu = math.log(talk_mean) - sigma2 / 2
@@ -265,15 +285,17 @@ class Simulation:
             expected_wrap_s=config.wrap_s,
             count_amd_false_positives=rules.count_amd_false_positives,
             amd_false_positive_share=(
-                config.amd_false_positive * config.answer_rate
+                config.amd_false_positive
+                * config.answer_rate
                 / max(1e-9, config.machine_rate + config.amd_false_positive * config.answer_rate)
             ),
         )
         pacing.update(dict(config.pacing))
         self.pacer = Pacer(PacingConfig(**pacing), campaign_id=1, period_origin=self.t0)
         self.leads = _Leads()
-        self.dialer = CampaignDialer(self.pacer, self.leads, self, self, ring_timeout_s=int(config.ring_timeout_s),
-                                     on_answered=self._route)
+        self.dialer = CampaignDialer(
+            self.pacer, self.leads, self, self, ring_timeout_s=int(config.ring_timeout_s), on_answered=self._route
+        )
         self._sids = itertools.count(1)
         self._period_live: dict[int, float] = {}
         self._period_abandoned: dict[int, float] = {}
@@ -283,8 +305,15 @@ class Simulation:
 
     # -- the carrier (Dialer port) ------------------------------------------------------------
 
-    def place_call(self, to: str, from_: str, url: str, status_callback: str | None = None,
-                   machine_detection: str | None = None, timeout_s: int = 30) -> _Placed:
+    def place_call(
+        self,
+        to: str,
+        from_: str,
+        url: str,
+        status_callback: str | None = None,
+        machine_detection: str | None = None,
+        timeout_s: int = 30,
+    ) -> _Placed:
         sid = f"SIM{next(self._sids):08d}"
         r = self.rng_calls
         ring = float(timeout_s)
@@ -466,7 +495,8 @@ class Simulation:
         counts[1] += abandoned
         if abandoned and counts[0] > 0:
             self.result.max_running_reported_abandon_rate = max(
-                self.result.max_running_reported_abandon_rate, counts[1] / counts[0])
+                self.result.max_running_reported_abandon_rate, counts[1] / counts[0]
+            )
 
     def _answered(self, call: _Call) -> None:
         if call.kind == "live":

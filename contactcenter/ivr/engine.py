@@ -56,7 +56,9 @@ class SelfService(Protocol):
 
     def request_callback(self, session: IvrSession, queue: str, priority: int) -> None: ...
 
-    def voicemail(self, session: IvrSession, recording_url: str, duration_s: int | None, queue: str | None, subject: str | None) -> None: ...
+    def voicemail(
+        self, session: IvrSession, recording_url: str, duration_s: int | None, queue: str | None, subject: str | None
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -117,13 +119,16 @@ class IvrEngine:
         self.urls = urls
 
     # -- entry points ---------------------------------------------------------------------
-    def start(self, call_sid: str, *, caller: str, customer_id: int | None, segment: str | None) -> tuple[IvrSession, Turn]:
+    def start(
+        self, call_sid: str, *, caller: str, customer_id: int | None, segment: str | None
+    ) -> tuple[IvrSession, Turn]:
         session = IvrSession(
             call_sid=call_sid,
             flow=self.flow.name,
             version=self.flow.version,
             node=self.flow.start,
-            language=self.flow.default_language or (self.flow.languages[0] if self.flow.languages else DEFAULT_LANGUAGE),
+            language=self.flow.default_language
+            or (self.flow.languages[0] if self.flow.languages else DEFAULT_LANGUAGE),
             customer_id=customer_id,
             segment=segment,
             caller=caller,
@@ -132,9 +137,16 @@ class IvrEngine:
         self._run(session, turn, enter=True)
         return session, turn
 
-    def advance(self, session: IvrSession, *, digits: str | None, speech: str | None = None,
-                dial_status: str | None = None, recording_url: str | None = None,
-                recording_duration: int | None = None) -> Turn:
+    def advance(
+        self,
+        session: IvrSession,
+        *,
+        digits: str | None,
+        speech: str | None = None,
+        dial_status: str | None = None,
+        recording_url: str | None = None,
+        recording_duration: int | None = None,
+    ) -> Turn:
         """Apply the caller's answer to the node they are at, then run on to the next stop."""
         session.step += 1
         turn = Turn()
@@ -223,7 +235,9 @@ class IvrEngine:
         score = int(digits[:1]) if digits[:1].isdigit() else None
         if score is not None and not 1 <= score <= node.scale:
             score = None
-        turn.visited.append(PathEntry(node.id, node.type, _now(), input=digits[:1], result=str(score) if score else "skipped"))
+        turn.visited.append(
+            PathEntry(node.id, node.type, _now(), input=digits[:1], result=str(score) if score else "skipped")
+        )
         if score is not None:
             session.variables[node.variable] = score
             turn.csat = score
@@ -244,7 +258,9 @@ class IvrEngine:
             return
         self._goto(session, turn, node.on_failure)
 
-    def _voicemail_result(self, session: IvrSession, turn: Turn, node: VoicemailNode, url: str | None, duration: int | None) -> None:
+    def _voicemail_result(
+        self, session: IvrSession, turn: Turn, node: VoicemailNode, url: str | None, duration: int | None
+    ) -> None:
         turn.visited.append(PathEntry(node.id, node.type, _now(), result="recorded" if url else "no-recording"))
         if url:
             self.crm.voicemail(session, url, duration, node.queue, node.subject)
@@ -324,8 +340,9 @@ class IvrEngine:
     def _branch(self, session: IvrSession, node: BranchNode) -> str:
         local = clock.now().astimezone(ZoneInfo(node.time_zone)) if node.time_zone else None
         for rule in node.rules:
-            if rule.when.matches(segment=session.segment, language=session.language,
-                                 variables=session.variables, local_now=local):
+            if rule.when.matches(
+                segment=session.segment, language=session.language, variables=session.variables, local_now=local
+            ):
                 return rule.goto
         return node.default
 
@@ -360,18 +377,28 @@ class IvrEngine:
     def _gather(self, session: IvrSession, node: MenuNode | CollectNode | SurveyNode | LanguageNode) -> Gather:
         action = self.urls.for_step("gather", session.step)
         if isinstance(node, LanguageNode):
-            prompts = tuple(
-                Say(text, language=code) for code, text in _per_language(node.prompt, self.flow.languages)
-            )
+            prompts = tuple(Say(text, language=code) for code, text in _per_language(node.prompt, self.flow.languages))
             return Gather(action=action, prompts=prompts, num_digits=1, timeout=node.timeout)
         prompt = self._say(session, node.prompt)
         if isinstance(node, MenuNode):
             hints = ", ".join(node.speech) if node.speech else None
-            return Gather(action=action, prompts=(prompt,), num_digits=1, timeout=node.timeout or 5,
-                          input=node.input, language=session.language, speech_hints=hints)
+            return Gather(
+                action=action,
+                prompts=(prompt,),
+                num_digits=1,
+                timeout=node.timeout or 5,
+                input=node.input,
+                language=session.language,
+                speech_hints=hints,
+            )
         if isinstance(node, CollectNode):
-            return Gather(action=action, prompts=(prompt,), num_digits=node.max_length if not node.finish_on_key else None,
-                          timeout=node.timeout or 5, finish_on_key=node.finish_on_key or "")
+            return Gather(
+                action=action,
+                prompts=(prompt,),
+                num_digits=node.max_length if not node.finish_on_key else None,
+                timeout=node.timeout or 5,
+                finish_on_key=node.finish_on_key or "",
+            )
         return Gather(action=action, prompts=(prompt,), num_digits=1, timeout=node.timeout)
 
 
@@ -393,4 +420,3 @@ def _mask(digits: str) -> str:
 
 def _now() -> str:
     return clock.now().isoformat(timespec="seconds")
-

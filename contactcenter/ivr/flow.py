@@ -65,8 +65,7 @@ class Flow:
         return self.nodes[node_id]
 
 
-TOP_LEVEL_FIELDS = frozenset({"flow", "version", "start", "nodes", "languages", "default_language",
-                              "description"})
+TOP_LEVEL_FIELDS = frozenset({"flow", "version", "start", "nodes", "languages", "default_language", "description"})
 
 
 def load_flow(source: str | os.PathLike[str], *, max_bytes: int = MAX_FLOW_BYTES) -> Flow:
@@ -125,8 +124,11 @@ def _safe_yaml(text: str) -> Any:
 
 def _check_yaml_graph(root: yaml.Node, limit: int = MAX_YAML_NODES) -> None:
     """Count nodes with aliases expanded (iteratively, memoised) and refuse cycles and duplicates."""
-    nodes_map = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "nodes"),
-                     None) if isinstance(root, yaml.MappingNode) else None
+    nodes_map = (
+        next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "nodes"), None)
+        if isinstance(root, yaml.MappingNode)
+        else None
+    )
     sizes: dict[int, int] = {}
     entered: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -137,8 +139,9 @@ def _check_yaml_graph(root: yaml.Node, limit: int = MAX_YAML_NODES) -> None:
         if done:
             sizes[key] = 1 + sum(sizes[id(c)] for c in children)
             if sizes[key] > limit:
-                raise FlowError([FlowProblem(None, f"YAML expands to more than {limit} values "
-                                                   "(alias bomb?); refusing to load")])
+                raise FlowError(
+                    [FlowProblem(None, f"YAML expands to more than {limit} values (alias bomb?); refusing to load")]
+                )
             continue
         if key in sizes:
             continue
@@ -198,6 +201,13 @@ def _build_flow(data: dict[Any, Any], source: str | None) -> Flow:
                 nodes[node.id] = node
     if problems:
         raise FlowError(problems)
-    return Flow(name=name, version=version, start=start, nodes=MappingProxyType(nodes),
-                languages=languages, default_language=default_language, source=source,
-                raw=MappingProxyType(data))
+    return Flow(
+        name=name,
+        version=version,
+        start=start,
+        nodes=MappingProxyType(nodes),
+        languages=languages,
+        default_language=default_language,
+        source=source,
+        raw=MappingProxyType(data),
+    )

@@ -62,8 +62,15 @@ class _Fields:
             return None
         return value
 
-    def integer(self, name: str, *, required: bool = False, default: int | None = None,
-                low: int | None = None, high: int | None = None) -> int | None:
+    def integer(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        default: int | None = None,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> int | None:
         value = self._get(name, required)
         if value is None:
             return default

@@ -52,8 +52,11 @@ Common = dict[str, Any]
 
 def _build_node(node_id: Any, raw: Any, problems: list[FlowProblem]) -> Node | None:
     if not isinstance(node_id, str) or not NODE_ID_RE.fullmatch(node_id):
-        problems.append(FlowProblem(str(node_id), "node id must start with a letter and use only "
-                                                   "letters, digits, '_' and '-' (at most 64)"))
+        problems.append(
+            FlowProblem(
+                str(node_id), "node id must start with a letter and use only letters, digits, '_' and '-' (at most 64)"
+            )
+        )
         return None
     if not isinstance(raw, dict):
         problems.append(FlowProblem(node_id, "node must be a mapping with a 'type'"))
@@ -79,11 +82,19 @@ def _menu(f: _Fields, common: Common) -> Node:
     repeat_key = f.key("repeat_key")
     if repeat_key is not None and repeat_key in options:
         f.problem(f"repeat_key {repeat_key!r} is also an option")
-    return MenuNode(prompt=f.required_prompt(), options=MappingProxyType(options),
-                    timeout=f.integer("timeout", low=1, high=60), retries=f.count("retries", 2, 0, 10),
-                    invalid_prompt=f.prompt("invalid_prompt"), repeat_key=repeat_key,
-                    on_invalid=f.target("on_invalid"), on_timeout=f.target("on_timeout"),
-                    input=input_mode, speech=MappingProxyType(speech), **common)
+    return MenuNode(
+        prompt=f.required_prompt(),
+        options=MappingProxyType(options),
+        timeout=f.integer("timeout", low=1, high=60),
+        retries=f.count("retries", 2, 0, 10),
+        invalid_prompt=f.prompt("invalid_prompt"),
+        repeat_key=repeat_key,
+        on_invalid=f.target("on_invalid"),
+        on_timeout=f.target("on_timeout"),
+        input=input_mode,
+        speech=MappingProxyType(speech),
+        **common,
+    )
 
 
 def _say(f: _Fields, common: Common) -> Node:
@@ -105,12 +116,22 @@ def _collect(f: _Fields, common: Common) -> Node:
     finish = f.key("finish_on_key") if "finish_on_key" in f.raw else "#"
     if finish is None and max_length is None:
         f.problem("give max_length or finish_on_key, or the entry never ends")
-    return CollectNode(prompt=f.required_prompt(), variable=f.variable("variable", required=True) or "",
-                       min_length=min_length, max_length=max_length, pattern=pattern, finish_on_key=finish,
-                       sensitive=f.boolean("sensitive"), timeout=f.integer("timeout", low=1, high=60),
-                       retries=f.count("retries", 2, 0, 10),
-                       invalid_prompt=f.prompt("invalid_prompt"), next=f.required_target(),
-                       on_invalid=f.target("on_invalid"), on_timeout=f.target("on_timeout"), **common)
+    return CollectNode(
+        prompt=f.required_prompt(),
+        variable=f.variable("variable", required=True) or "",
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+        finish_on_key=finish,
+        sensitive=f.boolean("sensitive"),
+        timeout=f.integer("timeout", low=1, high=60),
+        retries=f.count("retries", 2, 0, 10),
+        invalid_prompt=f.prompt("invalid_prompt"),
+        next=f.required_target(),
+        on_invalid=f.target("on_invalid"),
+        on_timeout=f.target("on_timeout"),
+        **common,
+    )
 
 
 def _lookup(f: _Fields, common: Common) -> Node:
@@ -118,14 +139,19 @@ def _lookup(f: _Fields, common: Common) -> Node:
     inputs = f.text_list("input", VARIABLE_RE, "variable names")
     if kind == "ticket_status" and not inputs:
         f.problem("ticket_status lookups need 'input': the variable holding the ticket number")
-    return LookupNode(kind=kind, input=tuple(inputs), result=f.variable("result", required=True) or "",
-                      next=f.required_target(),
-                      on_not_found=f.required_target("on_not_found"), **common)
+    return LookupNode(
+        kind=kind,
+        input=tuple(inputs),
+        result=f.variable("result", required=True) or "",
+        next=f.required_target(),
+        on_not_found=f.required_target("on_not_found"),
+        **common,
+    )
 
 
 def _minutes(f: _Fields, value: Any, what: str, *, allow_24: bool = False) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
-        f.problem(f"{what}: quote times, e.g. \"20:00\" (YAML reads 20:00 as the number {value})")
+        f.problem(f'{what}: quote times, e.g. "20:00" (YAML reads 20:00 as the number {value})')
         return None
     match = re.fullmatch(r"([01][0-9]|2[0-4]):([0-5][0-9])", value) if isinstance(value, str) else None
     minutes = int(match.group(1)) * 60 + int(match.group(2)) if match else None
@@ -158,8 +184,7 @@ def _condition(f: _Fields, raw: Any, where: str) -> Condition:
         return Condition()
     unknown = set(map(str, raw)) - _CONDITION_KEYS
     if unknown:
-        f.problem(f"{where}: unknown condition {', '.join(sorted(unknown))} "
-                  f"(use {', '.join(sorted(_CONDITION_KEYS))})")
+        f.problem(f"{where}: unknown condition {', '.join(sorted(unknown))} (use {', '.join(sorted(_CONDITION_KEYS))})")
 
     def texts(key: str) -> frozenset[str] | None:
         value = raw.get(key)
@@ -182,8 +207,14 @@ def _condition(f: _Fields, raw: Any, where: str) -> Condition:
     days = _days(f, raw["days"], f"{where} days") if "days" in raw else None
     after = _minutes(f, raw["after"], f"{where} after") if "after" in raw else None
     before = _minutes(f, raw["before"], f"{where} before", allow_24=True) if "before" in raw else None
-    return Condition(segment=texts("segment"), language=texts("language"),
-                     variables=MappingProxyType(variables), days=days, after=after, before=before)
+    return Condition(
+        segment=texts("segment"),
+        language=texts("language"),
+        variables=MappingProxyType(variables),
+        days=days,
+        after=after,
+        before=before,
+    )
 
 
 def _branch(f: _Fields, common: Common) -> Node:
@@ -204,8 +235,7 @@ def _branch(f: _Fields, common: Common) -> Node:
     time_zone = f.time_zone("time_zone")
     if time_zone is None and "time_zone" not in f.raw and any(r.when.uses_time for r in rules):
         f.problem("rules use days/after/before, so 'time_zone' is required")
-    return BranchNode(rules=tuple(rules), default=f.required_target("default"),
-                      time_zone=time_zone, **common)
+    return BranchNode(rules=tuple(rules), default=f.required_target("default"), time_zone=time_zone, **common)
 
 
 def _clock_time(minutes: int) -> time:
@@ -228,7 +258,7 @@ def _calendar(f: _Fields) -> BusinessCalendar:
         for span in spans if isinstance(spans, list) else [spans]:
             parts = span.split("-") if isinstance(span, str) else []
             if len(parts) != 2:
-                cal.problem(f"calendar weekly {day_key}: {span!r} is not hours like \"08:00-20:00\"")
+                cal.problem(f'calendar weekly {day_key}: {span!r} is not hours like "08:00-20:00"')
                 continue
             start = _minutes(cal, parts[0].strip(), f"calendar weekly {day_key}")
             end = _minutes(cal, parts[1].strip(), f"calendar weekly {day_key}", allow_24=True)
@@ -251,7 +281,9 @@ def _calendar(f: _Fields) -> BusinessCalendar:
             cal.problem(f"calendar holiday {when!r} is not a date like 2026-12-25")
         else:
             holidays[when] = name
-    spans = {day: tuple((_clock_time(a), _clock_time(b)) for a, b in sorted(day_spans)) for day, day_spans in weekly.items()}
+    spans = {
+        day: tuple((_clock_time(a), _clock_time(b)) for a, b in sorted(day_spans)) for day, day_spans in weekly.items()
+    }
     try:
         return BusinessCalendar(time_zone, spans, frozenset(holidays))
     except ValueError as exc:
@@ -260,8 +292,13 @@ def _calendar(f: _Fields) -> BusinessCalendar:
 
 
 def _hours(f: _Fields, common: Common) -> Node:
-    return HoursNode(calendar=_calendar(f), open=f.required_target("open"),
-                     closed=f.required_target("closed"), holiday=f.target("holiday"), **common)
+    return HoursNode(
+        calendar=_calendar(f),
+        open=f.required_target("open"),
+        closed=f.required_target("closed"),
+        holiday=f.target("holiday"),
+        **common,
+    )
 
 
 def _queue_name(f: _Fields, *, required: bool) -> str | None:
@@ -280,22 +317,35 @@ def _queue(f: _Fields, common: Common) -> Node:
             f.problem(f"skill {skill!r} needs a minimum level 1-10, got {level!r}")
         else:
             skills[skill] = level
-    return QueueNode(queue=_queue_name(f, required=True) or "", skills=MappingProxyType(skills),
-                     priority=f.count("priority", 0, -1000, 1000),
-                     intent=f.text("intent", max_length=100), prompt=f.prompt("prompt"), **common)
+    return QueueNode(
+        queue=_queue_name(f, required=True) or "",
+        skills=MappingProxyType(skills),
+        priority=f.count("priority", 0, -1000, 1000),
+        intent=f.text("intent", max_length=100),
+        prompt=f.prompt("prompt"),
+        **common,
+    )
 
 
 def _callback(f: _Fields, common: Common) -> Node:
-    return CallbackNode(prompt=f.required_prompt(), queue=_queue_name(f, required=True) or "",
-                        priority=f.count("priority", 0, -1000, 1000),
-                        next=f.required_target(), **common)
+    return CallbackNode(
+        prompt=f.required_prompt(),
+        queue=_queue_name(f, required=True) or "",
+        priority=f.count("priority", 0, -1000, 1000),
+        next=f.required_target(),
+        **common,
+    )
 
 
 def _voicemail(f: _Fields, common: Common) -> Node:
-    return VoicemailNode(prompt=f.required_prompt(),
-                         max_length=f.count("max_length", 120, 5, 3600),
-                         queue=_queue_name(f, required=False), subject=f.text("subject", max_length=200),
-                         next=f.target("next"), **common)
+    return VoicemailNode(
+        prompt=f.required_prompt(),
+        max_length=f.count("max_length", 120, 5, 3600),
+        queue=_queue_name(f, required=False),
+        subject=f.text("subject", max_length=200),
+        next=f.target("next"),
+        **common,
+    )
 
 
 def _transfer(f: _Fields, common: Common) -> Node:
@@ -303,15 +353,18 @@ def _transfer(f: _Fields, common: Common) -> Node:
     if number is not None and not E164_RE.fullmatch(number):
         hint = " (quote it: YAML reads an unquoted +1... as a number)" if isinstance(f.raw["number"], int) else ""
         f.problem(f"'number' {number!r} is not in E.164 form like \"+14155550100\"{hint}")
-    return TransferNode(number=number or "", prompt=f.prompt("prompt"), on_failure=f.target("on_failure"),
-                        **common)
+    return TransferNode(number=number or "", prompt=f.prompt("prompt"), on_failure=f.target("on_failure"), **common)
 
 
 def _survey(f: _Fields, common: Common) -> Node:
-    return SurveyNode(prompt=f.required_prompt(), variable=f.variable("variable", required=True) or "",
-                      scale=f.count("scale", 5, 2, 9),
-                      timeout=f.count("timeout", 5, 1, 60),
-                      next=f.required_target(), **common)
+    return SurveyNode(
+        prompt=f.required_prompt(),
+        variable=f.variable("variable", required=True) or "",
+        scale=f.count("scale", 5, 2, 9),
+        timeout=f.count("timeout", 5, 1, 60),
+        next=f.required_target(),
+        **common,
+    )
 
 
 def _language(f: _Fields, common: Common) -> Node:
@@ -319,18 +372,34 @@ def _language(f: _Fields, common: Common) -> Node:
     for key, code in options.items():
         if not LANGUAGE_RE.fullmatch(code):
             f.problem(f"option {key!r} must be a language code like es-ES, got {code!r}")
-    return LanguageNode(prompt=f.required_prompt(), options=MappingProxyType(options),
-                        timeout=f.count("timeout", 5, 1, 60),
-                        next=f.required_target(), **common)
+    return LanguageNode(
+        prompt=f.required_prompt(),
+        options=MappingProxyType(options),
+        timeout=f.count("timeout", 5, 1, 60),
+        next=f.required_target(),
+        **common,
+    )
 
 
 def _hangup(f: _Fields, common: Common) -> Node:
     return HangupNode(prompt=f.prompt("prompt"), **common)
 
 
-_BUILDERS: Mapping[str, Callable[[_Fields, Common], Node]] = MappingProxyType({
-    "menu": _menu, "say": _say, "play": _play, "collect": _collect, "lookup": _lookup,
-    "branch": _branch, "hours": _hours, "queue": _queue, "callback": _callback,
-    "voicemail": _voicemail, "transfer": _transfer, "survey": _survey, "language": _language,
-    "hangup": _hangup,
-})
+_BUILDERS: Mapping[str, Callable[[_Fields, Common], Node]] = MappingProxyType(
+    {
+        "menu": _menu,
+        "say": _say,
+        "play": _play,
+        "collect": _collect,
+        "lookup": _lookup,
+        "branch": _branch,
+        "hours": _hours,
+        "queue": _queue,
+        "callback": _callback,
+        "voicemail": _voicemail,
+        "transfer": _transfer,
+        "survey": _survey,
+        "language": _language,
+        "hangup": _hangup,
+    }
+)

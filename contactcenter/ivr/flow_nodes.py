@@ -77,8 +77,12 @@ class MenuNode(Node):
         keyed = [Edge(key, target, "options") for key, target in self.options.items()]
         spoken = [Edge(f"say {phrase}", target, "speech") for phrase, target in self.speech.items()]
         repeat = _edges((f"{self.repeat_key} repeat", self.id if self.repeat_key else None, "repeat_key"))
-        return (*keyed, *spoken, *repeat, *_edges(("invalid", self.on_invalid, "on_invalid"),
-                                         ("timeout", self.on_timeout, "on_timeout")))
+        return (
+            *keyed,
+            *spoken,
+            *repeat,
+            *_edges(("invalid", self.on_invalid, "on_invalid"), ("timeout", self.on_timeout, "on_timeout")),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,8 +140,11 @@ class CollectNode(Node):
     PROMPT_FIELDS: ClassVar[tuple[str, ...]] = ("prompt", "invalid_prompt")
 
     def edges(self) -> tuple[Edge, ...]:
-        return _edges(("ok", self.next, "next"), ("invalid", self.on_invalid, "on_invalid"),
-                      ("timeout", self.on_timeout, "on_timeout"))
+        return _edges(
+            ("ok", self.next, "next"),
+            ("invalid", self.on_invalid, "on_invalid"),
+            ("timeout", self.on_timeout, "on_timeout"),
+        )
 
     def accepts(self, digits: str) -> bool:
         """Whether an entry (without the finish key) is acceptable."""
@@ -186,8 +193,14 @@ class Condition:
     def uses_time(self) -> bool:
         return self.days is not None or self.after is not None or self.before is not None
 
-    def matches(self, *, segment: str | None, language: str | None,
-                variables: Mapping[str, Any], local_now: datetime | None = None) -> bool:
+    def matches(
+        self,
+        *,
+        segment: str | None,
+        language: str | None,
+        variables: Mapping[str, Any],
+        local_now: datetime | None = None,
+    ) -> bool:
         if self.segment is not None and segment not in self.segment:
             return False
         if self.language is not None and language not in self.language:
@@ -260,8 +273,9 @@ class HoursNode(Node):
     type: ClassVar[str] = "hours"
 
     def edges(self) -> tuple[Edge, ...]:
-        return _edges(("open", self.open, "open"), ("closed", self.closed, "closed"),
-                      ("holiday", self.holiday, "holiday"))
+        return _edges(
+            ("open", self.open, "open"), ("closed", self.closed, "closed"), ("holiday", self.holiday, "holiday")
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -393,16 +407,35 @@ class UnknownNode(Node):
             if isinstance(value, str) and NODE_ID_RE.fullmatch(value) and key != "type":
                 found.append(Edge(str(key), value, str(key)))
             elif isinstance(value, Mapping):
-                found += [Edge(str(k), v, str(key)) for k, v in value.items()
-                          if isinstance(v, str) and NODE_ID_RE.fullmatch(v)]
+                found += [
+                    Edge(str(k), v, str(key))
+                    for k, v in value.items()
+                    if isinstance(v, str) and NODE_ID_RE.fullmatch(v)
+                ]
         return tuple(found)
 
 
-NODE_TYPES: Mapping[str, type[Node]] = MappingProxyType({
-    cls.type: cls for cls in (MenuNode, SayNode, PlayNode, CollectNode, LookupNode, BranchNode,
-                              HoursNode, QueueNode, CallbackNode, VoicemailNode, TransferNode,
-                              SurveyNode, LanguageNode, HangupNode)
-})
+NODE_TYPES: Mapping[str, type[Node]] = MappingProxyType(
+    {
+        cls.type: cls
+        for cls in (
+            MenuNode,
+            SayNode,
+            PlayNode,
+            CollectNode,
+            LookupNode,
+            BranchNode,
+            HoursNode,
+            QueueNode,
+            CallbackNode,
+            VoicemailNode,
+            TransferNode,
+            SurveyNode,
+            LanguageNode,
+            HangupNode,
+        )
+    }
+)
 
 
 def field_names(cls: type[Node]) -> frozenset[str]:

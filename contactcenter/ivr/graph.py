@@ -32,8 +32,15 @@ from contactcenter.ivr.flow_rules import prompt_text
 
 LABEL_TEXT_LENGTH = 48
 _MERMAID_SAFE_PUNCTUATION = frozenset(" .,:!?'-_/()+=@")
-_DOT_SHAPES = {"branch": "diamond", "hours": "diamond", "queue": "house", "transfer": "house",
-               "hangup": "doublecircle", "menu": "box", "collect": "parallelogram"}
+_DOT_SHAPES = {
+    "branch": "diamond",
+    "hours": "diamond",
+    "queue": "house",
+    "transfer": "house",
+    "hangup": "doublecircle",
+    "menu": "box",
+    "collect": "parallelogram",
+}
 
 
 def summary(node: Node, flow: Flow) -> str:
@@ -175,9 +182,11 @@ def dot_quote(text: str) -> str:
 
 def to_dot(flow: Flow) -> str:
     """A Graphviz `digraph`; render with `dot -Tsvg`."""
-    lines = [f"digraph {dot_quote(f'{flow.name} v{flow.version}')} {{",
-             "    graph [rankdir=TB];",
-             '    node [shape=box, fontname="Helvetica"];']
+    lines = [
+        f"digraph {dot_quote(f'{flow.name} v{flow.version}')} {{",
+        "    graph [rankdir=TB];",
+        '    node [shape=box, fontname="Helvetica"];',
+    ]
     for item in _walk(flow):
         if isinstance(item, _Box):
             label = _dot_inner(shorten(item.title)) + ("\\n" + _dot_inner(shorten(item.text)) if item.text else "")

@@ -31,14 +31,22 @@ class Published:
     warnings: tuple[FlowProblem, ...]
 
 
-def publish_flow(registry: FlowRegistry, folder: str | os.PathLike[str], text: str,
-                 known_queues: set[str] | None) -> Published:
+def publish_flow(
+    registry: FlowRegistry, folder: str | os.PathLike[str], text: str, known_queues: set[str] | None
+) -> Published:
     """Validate `text` and serve it; raises FlowError (nothing written) when it is not valid."""
     flow = parse_flow(text)
     valid = ensure_valid(flow, known_queues)
     if not FILE_NAME.match(flow.name):
-        raise FlowError([FlowProblem(None, "flow name must be 1-100 characters of letters, digits, '.', '_' "
-                                           "or '-' to be published (it names the file)")])
+        raise FlowError(
+            [
+                FlowProblem(
+                    None,
+                    "flow name must be 1-100 characters of letters, digits, '.', '_' "
+                    "or '-' to be published (it names the file)",
+                )
+            ]
+        )
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     served_from = registry.path_of(flow.name)

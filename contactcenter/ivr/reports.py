@@ -37,8 +37,9 @@ def containment(session: Session, start: date, end: date, time_zone: str = "UTC"
     lower = datetime.combine(start, time.min, zone)
     upper = datetime.combine(end + timedelta(days=1), time.min, zone)
     rows = session.execute(
-        select(Interaction.ivr_flow, Interaction.arrived_at, Interaction.ivr_exit)
-        .where(Interaction.ivr_flow.is_not(None), Interaction.arrived_at >= lower, Interaction.arrived_at < upper)
+        select(Interaction.ivr_flow, Interaction.arrived_at, Interaction.ivr_exit).where(
+            Interaction.ivr_flow.is_not(None), Interaction.arrived_at >= lower, Interaction.arrived_at < upper
+        )
     )
     table: dict[tuple[str, date], dict[str, int]] = {}
     for flow, arrived_at, exit_reason in rows:

@@ -149,16 +149,27 @@ class CrmSelfService:
             return
         exists = self.session.scalar(select(CallbackRequest.id).where(CallbackRequest.interaction_id == call.id))
         if exists is None:
-            self.session.add(CallbackRequest(
-                interaction_id=call.id, customer_id=call.customer_id, phone=phone, queue_id=queue_row.id,
-                priority=priority, place_at=call.arrived_at, intent=intent,
-            ))
+            self.session.add(
+                CallbackRequest(
+                    interaction_id=call.id,
+                    customer_id=call.customer_id,
+                    phone=phone,
+                    queue_id=queue_row.id,
+                    priority=priority,
+                    place_at=call.arrived_at,
+                    intent=intent,
+                )
+            )
             self.session.flush()
 
-    def voicemail(self, ivr: IvrSession, recording_url: str, duration_s: int | None, queue: str | None, subject: str | None) -> None:
+    def voicemail(
+        self, ivr: IvrSession, recording_url: str, duration_s: int | None, queue: str | None, subject: str | None
+    ) -> None:
         call = find_interaction(self.session, ivr.call_sid)
         if call is not None:
-            voicemail_ticket(self.session, call, recording_url, duration_s, queue_id=self._queue_id(queue), subject=subject)
+            voicemail_ticket(
+                self.session, call, recording_url, duration_s, queue_id=self._queue_id(queue), subject=subject
+            )
 
 
 @dataclass(frozen=True)
@@ -171,9 +182,16 @@ class Answered:
 
 
 class IvrService:
-    def __init__(self, session: Session, store: SessionStore, flow: Flow, urls: IvrUrls,
-                 default_region: str = "US", self_service: CrmSelfService | None = None,
-                 acd: AcdService | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        store: SessionStore,
+        flow: Flow,
+        urls: IvrUrls,
+        default_region: str = "US",
+        self_service: CrmSelfService | None = None,
+        acd: AcdService | None = None,
+    ) -> None:
         self.session = session
         self.store = store
         self.flow = flow
@@ -181,16 +199,26 @@ class IvrService:
 
     def begin(self, call: Interaction, event: dict[str, Any] | None = None) -> Turn:
         segment = call.customer.segment if call.customer is not None else None
-        ivr, turn = self.engine.start(call.call_sid, caller=call.from_number,
-                                      customer_id=call.customer_id, segment=segment)
+        ivr, turn = self.engine.start(
+            call.call_sid, caller=call.from_number, customer_id=call.customer_id, segment=segment
+        )
         call.ivr_flow, call.ivr_flow_version = self.flow.name, self.flow.version
         self._keep(call, ivr, turn, event)
         self._write(call, ivr, turn)
         return turn
 
-    def answer(self, call: Interaction, step: int, *, duplicate: bool, digits: str | None = None,
-               speech: str | None = None, dial_status: str | None = None,
-               recording_url: str | None = None, recording_duration: int | None = None) -> Turn:
+    def answer(
+        self,
+        call: Interaction,
+        step: int,
+        *,
+        duplicate: bool,
+        digits: str | None = None,
+        speech: str | None = None,
+        dial_status: str | None = None,
+        recording_url: str | None = None,
+        recording_duration: int | None = None,
+    ) -> Turn:
         """The caller answered step `step` on a webhook that writes the call anyway (its first,
         a status change, a recording): the turn and everything pending go to the store now.
         Anything but the current step changes nothing."""
@@ -199,14 +227,21 @@ class IvrService:
             return self.begin(call)  # unknown or expired session: start again at the root
         if duplicate or step != ivr.step:
             return self.engine.reprompt(ivr)
-        turn = self.engine.advance(ivr, digits=digits, speech=speech, dial_status=dial_status,
-                                   recording_url=recording_url, recording_duration=recording_duration)
+        turn = self.engine.advance(
+            ivr,
+            digits=digits,
+            speech=speech,
+            dial_status=dial_status,
+            recording_url=recording_url,
+            recording_duration=recording_duration,
+        )
         self._keep(call, ivr, turn, None)
         self._write(call, ivr, turn)
         return turn
 
-    def answer_live(self, event: CallEvent, step: int, delivery: dict[str, Any],
-                    load_call: Callable[[], Interaction]) -> Answered | None:
+    def answer_live(
+        self, event: CallEvent, step: int, delivery: dict[str, Any], load_call: Callable[[], Interaction]
+    ) -> Answered | None:
         """A menu answer from a caller in the IVR, from Redis alone: the delivery deduplicated by
         the session's seen set, the turn kept in the pending list, the store neither read nor
         written unless the caller leaves the IVR or the flow itself wrote (a callback booked).
@@ -275,8 +310,9 @@ def write_pending(session: Session, store: SessionStore, call: Interaction, ivr:
         row = turn.get("event")
         if isinstance(row, dict):
             try:
-                events.append({**{k: row[k] for k in _EVENT_FIELDS},
-                               "received_at": datetime.fromisoformat(row["received_at"])})
+                events.append(
+                    {**{k: row[k] for k in _EVENT_FIELDS}, "received_at": datetime.fromisoformat(row["received_at"])}
+                )
             except (KeyError, TypeError, ValueError):
                 continue  # an unreadable entry is skipped, never the whole path
     if events:

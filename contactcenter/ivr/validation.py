@@ -88,8 +88,9 @@ def _unknown_types(flow: Flow) -> Iterator[FlowProblem]:
     known = ", ".join(sorted(NODE_TYPES))
     for node in flow.nodes.values():
         if isinstance(node, UnknownNode):
-            yield FlowProblem(node.id, f"unknown node type {node.type_name!r} (known types: {known})",
-                              code="unknown-type")
+            yield FlowProblem(
+                node.id, f"unknown node type {node.type_name!r} (known types: {known})", code="unknown-type"
+            )
 
 
 def _missing_targets(flow: Flow) -> Iterator[FlowProblem]:
@@ -101,8 +102,9 @@ def _missing_targets(flow: Flow) -> Iterator[FlowProblem]:
         for edge in node.edges():
             if edge.target not in flow.nodes:
                 what = f"{edge.field} {edge.label!r}" if edge.field in ("options", "speech") else edge.field
-                yield FlowProblem(node.id, f"{what} goes to {edge.target!r}, which is not a node",
-                                  code="missing-target")
+                yield FlowProblem(
+                    node.id, f"{what} goes to {edge.target!r}, which is not a node", code="missing-target"
+                )
 
 
 def _successors(flow: Flow, node: Node) -> list[str]:
@@ -134,14 +136,23 @@ def _missing_handlers(flow: Flow) -> Iterator[FlowProblem]:
         if not isinstance(node, (MenuNode, CollectNode)):
             continue
         if node.timeout is None:
-            yield FlowProblem(node.id, f"{node.type} has no 'timeout': set how many seconds to wait "
-                                       "for input", code="no-timeout-handling")
+            yield FlowProblem(
+                node.id,
+                f"{node.type} has no 'timeout': set how many seconds to wait for input",
+                code="no-timeout-handling",
+            )
         if node.on_timeout is None:
-            yield FlowProblem(node.id, f"{node.type} has no 'on_timeout': say where callers who stay "
-                                       "silent go after the retries", code="no-timeout-handling")
+            yield FlowProblem(
+                node.id,
+                f"{node.type} has no 'on_timeout': say where callers who stay silent go after the retries",
+                code="no-timeout-handling",
+            )
         if node.on_invalid is None:
-            yield FlowProblem(node.id, f"{node.type} has no 'on_invalid': say where callers go after "
-                                       "the retries on invalid input", code="no-invalid-handling")
+            yield FlowProblem(
+                node.id,
+                f"{node.type} has no 'on_invalid': say where callers go after the retries on invalid input",
+                code="no-invalid-handling",
+            )
 
 
 def _no_exit_loops(flow: Flow) -> Iterator[FlowProblem]:
@@ -164,8 +175,11 @@ def _no_exit_loops(flow: Flow) -> Iterator[FlowProblem]:
         is_cycle = len(component) > 1 or first in _successors(flow, flow.nodes[first])
         if is_cycle:
             members = ", ".join(component)
-            yield FlowProblem(first, f"loop with no exit: {members} only lead to each other, "
-                                     "never to a queue, transfer or hangup", code="no-exit-loop")
+            yield FlowProblem(
+                first,
+                f"loop with no exit: {members} only lead to each other, never to a queue, transfer or hangup",
+                code="no-exit-loop",
+            )
 
 
 def _strong_components(flow: Flow, node_ids: list[str]) -> list[list[str]]:
@@ -218,8 +232,9 @@ def _unknown_queues(flow: Flow, known_queues: set[str] | None) -> Iterator[FlowP
         if isinstance(node, (QueueNode, CallbackNode, VoicemailNode)) and node.queue:
             if node.queue not in known_queues:
                 known = ", ".join(sorted(known_queues)) or "none"
-                yield FlowProblem(node.id, f"queue {node.queue!r} does not exist (known queues: {known})",
-                                  code="unknown-queue")
+                yield FlowProblem(
+                    node.id, f"queue {node.queue!r} does not exist (known queues: {known})", code="unknown-queue"
+                )
 
 
 def _bad_patterns(flow: Flow) -> Iterator[FlowProblem]:
@@ -237,24 +252,35 @@ def _languages(flow: Flow) -> Iterator[FlowProblem]:
         if isinstance(node, LanguageNode):
             for key, code in node.options.items():
                 if code not in declared:
-                    yield FlowProblem(node.id, f"option {key!r} picks {code!r}, which is not in the flow's "
-                                               f"languages ({listed})", code="undeclared-language")
+                    yield FlowProblem(
+                        node.id,
+                        f"option {key!r} picks {code!r}, which is not in the flow's languages ({listed})",
+                        code="undeclared-language",
+                    )
         for name in node.PROMPT_FIELDS + node.URL_FIELDS:
             value = getattr(node, name)
             if value is None:
                 continue
             if isinstance(value, str):
                 if len(declared) > 1 and name in node.PROMPT_FIELDS:
-                    yield FlowProblem(node.id, f"'{name}' is plain text but the flow declares {listed}; "
-                                               "give the text for each language", "warning",
-                                      "missing-translation")
+                    yield FlowProblem(
+                        node.id,
+                        f"'{name}' is plain text but the flow declares {listed}; give the text for each language",
+                        "warning",
+                        "missing-translation",
+                    )
                 continue
             for missing in (lang for lang in flow.languages if lang not in value):
-                yield FlowProblem(node.id, f"'{name}' has no text for declared language {missing}",
-                                  "warning", "missing-translation")
+                yield FlowProblem(
+                    node.id, f"'{name}' has no text for declared language {missing}", "warning", "missing-translation"
+                )
             for extra in (lang for lang in value if lang not in declared):
-                yield FlowProblem(node.id, f"'{name}' has text for {extra}, which is not in the flow's "
-                                           f"languages ({listed})", "warning", "undeclared-language")
+                yield FlowProblem(
+                    node.id,
+                    f"'{name}' has text for {extra}, which is not in the flow's languages ({listed})",
+                    "warning",
+                    "undeclared-language",
+                )
 
 
 def _unknown_fields(flow: Flow) -> Iterator[FlowProblem]:
@@ -267,9 +293,12 @@ def _unknown_fields(flow: Flow) -> Iterator[FlowProblem]:
         allowed = field_names(type(node))
         for key in node.raw:
             if key not in allowed:
-                yield FlowProblem(node.id, f"{node.type} has no field {key!r} (it uses: "
-                                           f"{', '.join(sorted(allowed - {'type'}))})", "warning",
-                                  "unknown-field")
+                yield FlowProblem(
+                    node.id,
+                    f"{node.type} has no field {key!r} (it uses: {', '.join(sorted(allowed - {'type'}))})",
+                    "warning",
+                    "unknown-field",
+                )
 
 
 # ----------------------------------------------------------------------------- registry

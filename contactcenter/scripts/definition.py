@@ -39,6 +39,7 @@ all at once and tests can assert on the class of problem:
     unknown-variable   a placeholder outside the whitelist (see `variables`)
     too-many           more steps or options than a script may have
 """
+
 from __future__ import annotations
 
 import re
@@ -102,7 +103,9 @@ def parse_yaml(text: str) -> Any:
         raise
     except yaml.MarkedYAMLError as exc:
         where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""
-        raise ScriptInvalid([ScriptProblem("bad-yaml", f"not valid YAML: {exc.problem or exc.context}{where}")]) from None
+        raise ScriptInvalid(
+            [ScriptProblem("bad-yaml", f"not valid YAML: {exc.problem or exc.context}{where}")]
+        ) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         raise ScriptInvalid([ScriptProblem("bad-yaml", f"not valid YAML: {type(exc).__name__}")]) from None
     finally:
@@ -150,7 +153,9 @@ def validate(data: Any) -> tuple[dict[str, Any], list[ScriptProblem]]:
     """
     problems: list[ScriptProblem] = []
     if not isinstance(data, dict) or not isinstance(data.get("steps"), dict) or not data["steps"]:
-        return {}, [ScriptProblem("not-a-mapping", "a script is a mapping with `start` and a non-empty `steps` mapping")]
+        return {}, [
+            ScriptProblem("not-a-mapping", "a script is a mapping with `start` and a non-empty `steps` mapping")
+        ]
     extra = set(map(str, data)) - {"start", "steps"}
     if extra:
         problems.append(ScriptProblem("bad-field", f"unknown top-level field(s): {', '.join(sorted(extra))}"))
@@ -161,8 +166,13 @@ def validate(data: Any) -> tuple[dict[str, Any], list[ScriptProblem]]:
     for raw_id, raw in raw_steps.items():
         step_id = str(raw_id)
         if not isinstance(raw_id, str) or not STEP_ID.match(raw_id):
-            problems.append(ScriptProblem("bad-step-id", "a step id starts with a letter and has at most 64 "
-                                          "letters, digits, '_' or '-'", step_id[:64]))
+            problems.append(
+                ScriptProblem(
+                    "bad-step-id",
+                    "a step id starts with a letter and has at most 64 letters, digits, '_' or '-'",
+                    step_id[:64],
+                )
+            )
             continue
         step, step_problems = _step(step_id, raw)
         problems += step_problems
@@ -182,8 +192,13 @@ def validate(data: Any) -> tuple[dict[str, Any], list[ScriptProblem]]:
                 problems.append(ScriptProblem("unreachable", "no path from the start leads here", step_id))
         looping = _first_loop(start, steps)
         if looping is not None:
-            problems.append(ScriptProblem("loop", "leads back to an earlier step; a script only moves forward "
-                                          "(answers are kept once per step)", looping))
+            problems.append(
+                ScriptProblem(
+                    "loop",
+                    "leads back to an earlier step; a script only moves forward (answers are kept once per step)",
+                    looping,
+                )
+            )
     return {"start": start if isinstance(start, str) else "", "steps": steps}, problems
 
 
@@ -219,8 +234,9 @@ def _first_loop(start: str, steps: dict[str, dict[str, Any]]) -> str | None:
     return None
 
 
-def _text(step_id: str, raw: dict[str, Any], name: str, limit: int, problems: list[ScriptProblem],
-          *, required: bool) -> str:
+def _text(
+    step_id: str, raw: dict[str, Any], name: str, limit: int, problems: list[ScriptProblem], *, required: bool
+) -> str:
     value = raw.get(name)
     if value is None or value == "":
         if required:
@@ -247,7 +263,10 @@ def _step(step_id: str, raw: Any) -> tuple[dict[str, Any] | None, list[ScriptPro
     extra = set(map(str, raw)) - FIELDS[kind]
     if extra:
         problems.append(ScriptProblem("bad-field", f"{kind} steps do not use {', '.join(sorted(extra))}", step_id))
-    step: dict[str, Any] = {"kind": kind, "say": _text(step_id, raw, "say", MAX_TEXT, problems, required=kind != "choice")}
+    step: dict[str, Any] = {
+        "kind": kind,
+        "say": _text(step_id, raw, "say", MAX_TEXT, problems, required=kind != "choice"),
+    }
     if kind in ("choice", "text"):
         step["question"] = _text(step_id, raw, "question", MAX_TEXT, problems, required=True)
     if kind in ("text", "info"):
@@ -290,7 +309,9 @@ def _options(step_id: str, raw: Any, problems: list[ScriptProblem]) -> list[dict
             problems.append(ScriptProblem("bad-field", f"option {index} `label` must be short text", step_id))
             continue
         for unknown in unknown_variables(str(label)):
-            problems.append(ScriptProblem("unknown-variable", f"option {index} uses unknown variable {{{unknown}}}", step_id))
+            problems.append(
+                ScriptProblem("unknown-variable", f"option {index} uses unknown variable {{{unknown}}}", step_id)
+            )
         if any(o["value"] == str(value) for o in options):
             problems.append(ScriptProblem("duplicate-option", f"two options have the value '{value}'", step_id))
             continue

@@ -10,6 +10,7 @@ Query text is cut into words by `contactcenter.tickets.search.terms` and bound a
 quotes, operators and markup never reach SQL or the full-text syntax. Ranked results page by
 offset (relevance has no stable key to page on), capped so a request cannot ask for the world.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,22 +57,27 @@ class FaqHit:
         return {"id": self.id, "title": self.title, "body": self.body, "tags": self.tags, "published": self.published}
 
 
-def _ranked_ids(session: Session, words: Sequence[str], *, any_word: bool, published_only: bool,
-                limit: int, offset: int) -> list[int]:
+def _ranked_ids(
+    session: Session, words: Sequence[str], *, any_word: bool, published_only: bool, limit: int, offset: int
+) -> list[int]:
     dialect = session.get_bind().dialect.name
     published = "AND faq_articles.published" if published_only else ""
     if dialect == "postgresql":
         query = (" | " if any_word else " & ").join(f"{w}:*" for w in words)
-        sql = (f"SELECT faq_articles.id FROM faq_articles, to_tsquery('simple'::regconfig, :q) AS query "
-               f"WHERE ({_PG_TSVECTOR}) @@ query {published} "
-               f"ORDER BY ts_rank({_PG_TSVECTOR}, query) DESC, faq_articles.id DESC LIMIT :limit OFFSET :offset")
+        sql = (
+            f"SELECT faq_articles.id FROM faq_articles, to_tsquery('simple'::regconfig, :q) AS query "
+            f"WHERE ({_PG_TSVECTOR}) @@ query {published} "
+            f"ORDER BY ts_rank({_PG_TSVECTOR}, query) DESC, faq_articles.id DESC LIMIT :limit OFFSET :offset"
+        )
     elif dialect == "sqlite":
         # A double quote inside a word would end the FTS5 string; terms() yields letters and digits only.
         query = (" OR " if any_word else " ").join(f'"{w}"*' for w in words)
-        sql = ("SELECT faq_articles.id FROM faq_articles_fts "
-               "JOIN faq_articles ON faq_articles.id = faq_articles_fts.rowid "
-               f"WHERE faq_articles_fts MATCH :q {published} "
-               f"ORDER BY bm25(faq_articles_fts, {_SQLITE_WEIGHTS}), faq_articles.id DESC LIMIT :limit OFFSET :offset")
+        sql = (
+            "SELECT faq_articles.id FROM faq_articles_fts "
+            "JOIN faq_articles ON faq_articles.id = faq_articles_fts.rowid "
+            f"WHERE faq_articles_fts MATCH :q {published} "
+            f"ORDER BY bm25(faq_articles_fts, {_SQLITE_WEIGHTS}), faq_articles.id DESC LIMIT :limit OFFSET :offset"
+        )
     else:
         raise SearchError(f"full-text search is not available on {dialect}")
     return list(session.scalars(text(sql), {"q": query, "limit": limit, "offset": offset}))
@@ -86,8 +92,9 @@ def _hit(article: FaqArticle) -> FaqHit:
     return FaqHit(article.id, article.title, article.body, [str(t) for t in article.tags or []], article.published)
 
 
-def search(session: Session, query: str, *, limit: int = 10, offset: int = 0,
-           published_only: bool = True) -> list[FaqHit]:
+def search(
+    session: Session, query: str, *, limit: int = 10, offset: int = 0, published_only: bool = True
+) -> list[FaqHit]:
     """Articles matching every word of `query` (as prefixes), most relevant first.
 
     Raises SearchError for a query with no words or one that is far too long, and ValueError for
@@ -96,8 +103,9 @@ def search(session: Session, query: str, *, limit: int = 10, offset: int = 0,
     if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
         raise ValueError(f"limit is 1-{MAX_LIMIT} and offset 0-{MAX_OFFSET}")
     words = terms(query)
-    return _hits(session, _ranked_ids(session, words, any_word=False, published_only=published_only,
-                                      limit=limit, offset=offset))
+    return _hits(
+        session, _ranked_ids(session, words, any_word=False, published_only=published_only, limit=limit, offset=offset)
+    )
 
 
 def suggestions(session: Session, intent: str | None, *, limit: int = SUGGESTIONS) -> list[FaqHit]:
@@ -119,7 +127,7 @@ def suggestions(session: Session, intent: str | None, *, limit: int = SUGGESTION
 
 
 def _words_key(value: str) -> str:
-    """"Technical support", "technical_support" and "technical-support" compare equal."""
+    """ "Technical support", "technical_support" and "technical-support" compare equal."""
     return " ".join(re.findall(r"[^\W_]+", value)).casefold()
 
 
@@ -139,8 +147,14 @@ def check_article(title: str, body: str, tags: Sequence[str]) -> list[ScriptProb
     return problems
 
 
-def save_article(session: Session, title: str, body: str, tags: Sequence[str], published: bool = True,
-                 article: FaqArticle | None = None) -> FaqArticle:
+def save_article(
+    session: Session,
+    title: str,
+    body: str,
+    tags: Sequence[str],
+    published: bool = True,
+    article: FaqArticle | None = None,
+) -> FaqArticle:
     """Create or update an article; raises ScriptInvalid listing every problem, storing nothing."""
     problems = check_article(title, body, tags)
     if problems:

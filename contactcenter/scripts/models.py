@@ -5,6 +5,7 @@ before it is stored), so an edit replaces the whole script at once and a call th
 started keeps answers keyed by step id. Which calls a script serves is said by its campaign,
 its queue, its IVR intents, or `is_default`; the chooser applies them in that order.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -40,9 +41,7 @@ class CallScript(Base):
     title: Mapped[str] = mapped_column(String(200))
     # {"start": step id, "steps": {id: {"say", "kind", "options" | "next", ...}}}
     definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    campaign_id: Mapped[int | None] = mapped_column(
-        ForeignKey("dialer_campaigns.id", ondelete="SET NULL"), index=True
-    )
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("dialer_campaigns.id", ondelete="SET NULL"), index=True)
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"), index=True)
     # IVR intents (Interaction.intent) the script serves, e.g. ["billing", "refund"].
     intents: Mapped[list[Any]] = mapped_column(default=list)

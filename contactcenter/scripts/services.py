@@ -10,6 +10,7 @@
   the branches after it no longer apply). Written to `Interaction.script_answers`.
 * `save_script` / `delete_script` — what the admin pages call; nothing invalid is stored.
 """
+
 from __future__ import annotations
 
 import re
@@ -64,8 +65,15 @@ class ScriptView:
     current: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "reason": self.reason, "start": self.start,
-                "steps": self.steps, "path": self.path, "current": self.current}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "reason": self.reason,
+            "start": self.start,
+            "steps": self.steps,
+            "path": self.path,
+            "current": self.current,
+        }
 
 
 # ------------------------------------------------------------------------------- choosing
@@ -74,8 +82,10 @@ class ScriptView:
 def campaign_of(session: Session, call: Interaction) -> Campaign | None:
     """The dialer campaign that placed the call, if any."""
     attempt = session.scalar(
-        select(DialAttempt).where(or_(DialAttempt.interaction_id == call.id, DialAttempt.call_sid == call.call_sid))
-        .order_by(DialAttempt.id.desc()).limit(1)
+        select(DialAttempt)
+        .where(or_(DialAttempt.interaction_id == call.id, DialAttempt.call_sid == call.call_sid))
+        .order_by(DialAttempt.id.desc())
+        .limit(1)
     )
     return session.get(Campaign, attempt.campaign_id) if attempt is not None else None
 
@@ -157,8 +167,10 @@ def render_steps(definition: dict[str, Any], context: ScriptContext) -> dict[str
         if step.get("next"):
             out["next"] = step["next"]
         if step.get("kind") == "choice":
-            out["options"] = [{"value": o["value"], "label": render_text(o["label"], context), "next": o["next"]}
-                              for o in step.get("options") or []]
+            out["options"] = [
+                {"value": o["value"], "label": render_text(o["label"], context), "next": o["next"]}
+                for o in step.get("options") or []
+            ]
         rendered[step_id] = out
     return rendered
 
@@ -190,9 +202,12 @@ def script_view(session: Session, call: Interaction, agent: User | None = None) 
     stored = call.script_answers or {}
     answers = stored.get("answers", {}) if stored.get("script") == chosen.name else {}
     path, current = walk(chosen.definition, answers)
-    answered = [{"step": s, "answer": answers[s].get("answer"), "label": _shown_label(steps[s], answers[s])} for s in path]
-    return ScriptView(chosen.name, chosen.title, chosen.reason, str(chosen.definition.get("start") or ""),
-                      steps, answered, current)
+    answered = [
+        {"step": s, "answer": answers[s].get("answer"), "label": _shown_label(steps[s], answers[s])} for s in path
+    ]
+    return ScriptView(
+        chosen.name, chosen.title, chosen.reason, str(chosen.definition.get("start") or ""), steps, answered, current
+    )
 
 
 def _shown_label(step: dict[str, Any], answer: dict[str, Any]) -> str:
@@ -223,8 +238,13 @@ def record_answer(session: Session, call: Interaction, step_id: str, answer: Any
     kept = path[: path.index(step_id)] if step_id in path else path
     answers = {s: answers[s] for s in kept}
     answers[step_id] = {"answer": value, "label": label, "at": clock.now().isoformat(), "agent_id": agent.id}
-    call.script_answers = {"script": chosen.name, "script_id": chosen.script_id, "title": chosen.title,
-                           "reason": chosen.reason, "answers": answers}
+    call.script_answers = {
+        "script": chosen.name,
+        "script_id": chosen.script_id,
+        "title": chosen.title,
+        "reason": chosen.reason,
+        "answers": answers,
+    }
     session.flush()
     view = script_view(session, call, agent)
     assert view is not None
@@ -269,11 +289,15 @@ class ScriptFields:
     active: bool = True
 
 
-def check_fields(session: Session, fields: ScriptFields, script_id: int | None = None) -> tuple[dict[str, Any], list[ScriptProblem]]:
+def check_fields(
+    session: Session, fields: ScriptFields, script_id: int | None = None
+) -> tuple[dict[str, Any], list[ScriptProblem]]:
     definition, problems = validate(fields.definition)
     if not re.match(NAME_PATTERN, fields.name or ""):
         problems.insert(0, ScriptProblem("bad-name", "the name is 1-64 lower-case letters, digits, '-' or '_'"))
-    elif session.scalar(select(CallScript.id).where(CallScript.name == fields.name, CallScript.id != (script_id or -1))):
+    elif session.scalar(
+        select(CallScript.id).where(CallScript.name == fields.name, CallScript.id != (script_id or -1))
+    ):
         problems.insert(0, ScriptProblem("duplicate-name", "another script already has this name"))
     if not fields.title.strip() or len(fields.title) > 200:
         problems.insert(0, ScriptProblem("bad-title", "the title is 1-200 characters"))

@@ -10,6 +10,7 @@ A placeholder is `{group.name}`. Names outside the whitelist are refused when a 
 (`unknown-variable`) and, should one slip through (a campaign's free-text script), render as
 `[unknown: group.name]` so the agent sees the gap instead of a silent blank.
 """
+
 from __future__ import annotations
 
 import re

@@ -25,7 +25,15 @@ MAX_PARTY = 128
 MAX_SPEECH = 2000
 DIRECTIONS = {"inbound": "inbound", "outbound-api": "outbound", "outbound-dial": "outbound"}
 KINDS = ("voice", "status", "wait")
-ANSWERED_BY = {"human", "machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax", "unknown"}
+ANSWERED_BY = {
+    "human",
+    "machine_start",
+    "machine_end_beep",
+    "machine_end_silence",
+    "machine_end_other",
+    "fax",
+    "unknown",
+}
 
 
 class MalformedWebhook(DomainError, ValueError):
@@ -137,6 +145,9 @@ def fallback_instructions(endpoint: str, retry_url: str, held: int) -> list[Inst
         return None
     if endpoint in WAIT_DOCUMENTS:
         return [Say("Thank you for holding."), Pause(FALLBACK_PAUSE_S)]
-    said = (Say("We are sorry, we are having a short technical problem. Please stay on the line.")
-            if held == 0 else Say("Thank you for holding."))
+    said = (
+        Say("We are sorry, we are having a short technical problem. Please stay on the line.")
+        if held == 0
+        else Say("Thank you for holding.")
+    )
     return [said, Pause(FALLBACK_PAUSE_S), Redirect(retry_url)]

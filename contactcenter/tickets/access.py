@@ -60,11 +60,14 @@ def can_see_ticket(session: Session, viewer: Viewer, ticket: Ticket) -> bool:
         return True
     if ticket.queue_id is None:
         return False
-    return session.scalar(
-        select(QueueMembership.id).where(
-            QueueMembership.user_id == viewer.user_id, QueueMembership.queue_id == ticket.queue_id
+    return (
+        session.scalar(
+            select(QueueMembership.id).where(
+                QueueMembership.user_id == viewer.user_id, QueueMembership.queue_id == ticket.queue_id
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def may_file_in(session: Session, viewer: Viewer, queue_id: int | None, assignee_id: int | None) -> bool:
@@ -73,9 +76,14 @@ def may_file_in(session: Session, viewer: Viewer, queue_id: int | None, assignee
         return True
     if queue_id is None:
         return False
-    return session.scalar(
-        select(QueueMembership.id).where(QueueMembership.user_id == viewer.user_id, QueueMembership.queue_id == queue_id)
-    ) is not None
+    return (
+        session.scalar(
+            select(QueueMembership.id).where(
+                QueueMembership.user_id == viewer.user_id, QueueMembership.queue_id == queue_id
+            )
+        )
+        is not None
+    )
 
 
 def interaction_filter(viewer: Viewer) -> ColumnElement[bool]:

@@ -55,7 +55,11 @@ def issue(
         raise TokenError("expires_at must be in the future")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user_id=user.id, name=name, prefix=secret[:12], token_hash=digest(secret), read_only=read_only,
+        user_id=user.id,
+        name=name,
+        prefix=secret[:12],
+        token_hash=digest(secret),
+        read_only=read_only,
         expires_at=expires_at,
     )
     session.add(token)

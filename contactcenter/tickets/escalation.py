@@ -73,7 +73,9 @@ def publish(redis_client: Any, notices: Iterable[SlaNotice]) -> int:
     return sent
 
 
-def _due_warnings(session: Session, now: datetime, ticket_ids: list[int] | None, limit: int) -> list[tuple[int, str, int]]:
+def _due_warnings(
+    session: Session, now: datetime, ticket_ids: list[int] | None, limit: int
+) -> list[tuple[int, str, int]]:
     query = select(TicketSla.ticket_id, TicketSla.metric, TicketSla.cycle).where(
         TicketSla.warn_at <= now,
         TicketSla.deadline_at > now,
@@ -85,7 +87,9 @@ def _due_warnings(session: Session, now: datetime, ticket_ids: list[int] | None,
     return [tuple(r) for r in session.execute(query.order_by(TicketSla.warn_at, TicketSla.id).limit(limit))]  # type: ignore[misc]
 
 
-def _due_breaches(session: Session, now: datetime, ticket_ids: list[int] | None, limit: int) -> list[tuple[int, str, int]]:
+def _due_breaches(
+    session: Session, now: datetime, ticket_ids: list[int] | None, limit: int
+) -> list[tuple[int, str, int]]:
     query = select(TicketSla.ticket_id, TicketSla.metric, TicketSla.cycle).where(
         TicketSla.deadline_at <= now,
         TicketSla.escalated_at.is_(None),
@@ -124,13 +128,22 @@ def process_due(
             continue
         row = _current_row(session, ticket, metric, cycle, now)
         if (
-            row is None or row.state == SlaState.STOPPED.value or row.deadline_at is None or row.warn_at is None
-            or not row.warn_at <= now < row.deadline_at or row.warned_for == row.deadline_at
+            row is None
+            or row.state == SlaState.STOPPED.value
+            or row.deadline_at is None
+            or row.warn_at is None
+            or not row.warn_at <= now < row.deadline_at
+            or row.warned_for == row.deadline_at
         ):
             continue
         deadline = row.deadline_at
         services._event(
-            session, ticket, None, "sla_warning", "sla", {},
+            session,
+            ticket,
+            None,
+            "sla_warning",
+            "sla",
+            {},
             {"metric": metric, "cycle": cycle, "deadline": deadline.isoformat()},
         )
         sla.recompute(session, ticket, now=now)
@@ -155,7 +168,12 @@ def _escalate(session: Session, ticket: Ticket, row: TicketSla, now: datetime) -
             changes["assignee_id"] = policy.on_breach_assignee_id
             actions.append(f"assignee → {policy.on_breach_assignee_id}")
     services._event(
-        session, ticket, None, "sla_breached", "sla", {},
+        session,
+        ticket,
+        None,
+        "sla_breached",
+        "sla",
+        {},
         {"metric": metric, "cycle": cycle, "deadline": deadline.isoformat(), "actions": actions},
     )
     if changes:
@@ -168,11 +186,26 @@ def _escalate(session: Session, ticket: Ticket, row: TicketSla, now: datetime) -
 
 
 def _notice(
-    event: str, ticket: Ticket, metric: str, cycle: int, deadline: datetime, policy_id: int | None,
-    now: datetime, actions: tuple[str, ...] = (),
+    event: str,
+    ticket: Ticket,
+    metric: str,
+    cycle: int,
+    deadline: datetime,
+    policy_id: int | None,
+    now: datetime,
+    actions: tuple[str, ...] = (),
 ) -> SlaNotice:
     return SlaNotice(
-        event=event, ticket_id=ticket.id, subject=ticket.subject, metric=metric, cycle=cycle, deadline=deadline,
-        priority=ticket.priority, queue_id=ticket.queue_id, assignee_id=ticket.assignee_id, policy_id=policy_id,
-        at=now, actions=actions,
+        event=event,
+        ticket_id=ticket.id,
+        subject=ticket.subject,
+        metric=metric,
+        cycle=cycle,
+        deadline=deadline,
+        priority=ticket.priority,
+        queue_id=ticket.queue_id,
+        assignee_id=ticket.assignee_id,
+        policy_id=policy_id,
+        at=now,
+        actions=actions,
     )

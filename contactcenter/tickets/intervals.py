@@ -66,8 +66,6 @@ class ReportError(DomainError, ValueError):
     """The report cannot be computed as asked (unknown formula, zone, bad window...)."""
 
 
-
-
 def formula(name: str) -> SlFormula:
     try:
         return FORMULAS[name]
@@ -141,15 +139,22 @@ class Spell:
     call_sid: str | None
 
 
-def state_spells(session: Session, lower: datetime, upper: datetime, agent_ids: Iterable[int] | None = None,
-                 now: datetime | None = None) -> dict[int, list[Spell]]:
+def state_spells(
+    session: Session,
+    lower: datetime,
+    upper: datetime,
+    agent_ids: Iterable[int] | None = None,
+    now: datetime | None = None,
+) -> dict[int, list[Spell]]:
     """Per agent, the spells of the trail overlapping [lower, upper): each row lasts until the
     agent's next row; the last one until `upper` (or now, if sooner). Spells are not clipped."""
     now = now or clock.now()
     before = aliased(AgentStateChange)
     latest_before = (
-        select(func.max(before.at)).where(before.agent_id == AgentStateChange.agent_id, before.at < lower)
-        .correlate(AgentStateChange).scalar_subquery()
+        select(func.max(before.at))
+        .where(before.agent_id == AgentStateChange.agent_id, before.at < lower)
+        .correlate(AgentStateChange)
+        .scalar_subquery()
     )
     query = select(AgentStateChange).where(
         AgentStateChange.at < upper,
@@ -188,8 +193,11 @@ def _wrap_seconds(call: Any, spells: list[Spell]) -> float:
         if spell.state == "wrap_up" and spell.call_sid == call.call_sid:
             return (spell.end - spell.start).total_seconds()
     for spell in spells:
-        if (spell.state == "wrap_up" and spell.call_sid is None
-                and call.ended_at - timedelta(seconds=1) <= spell.start <= call.ended_at + WRAP_LINK_WINDOW):
+        if (
+            spell.state == "wrap_up"
+            and spell.call_sid is None
+            and call.ended_at - timedelta(seconds=1) <= spell.start <= call.ended_at + WRAP_LINK_WINDOW
+        ):
             return (spell.end - spell.start).total_seconds()
     return 0.0
 
@@ -261,13 +269,26 @@ class CallInterval:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "queue_id": self.queue_id, "queue": self.queue, "start": self.label,
-            "start_utc": self.start.isoformat(), "threshold_s": self.threshold_s, "offered": self.offered,
-            "answered": self.answered, "answered_in_t": self.answered_in_t, "abandoned": self.abandoned,
-            "abandoned_in_t": self.abandoned_in_t, "abandoned_after_t": self.abandoned_after_t,
-            "short_abandons": self.short_abandons, "flowed_out": self.flowed_out,
-            "service_level": self.service_level, "abandon_rate": self.abandon_rate, "asa_s": self.asa_s,
-            "aht_s": self.aht_s, "talk_s": self.talk_s, "hold_s": self.hold_s, "wrap_s": self.wrap_s,
+            "queue_id": self.queue_id,
+            "queue": self.queue,
+            "start": self.label,
+            "start_utc": self.start.isoformat(),
+            "threshold_s": self.threshold_s,
+            "offered": self.offered,
+            "answered": self.answered,
+            "answered_in_t": self.answered_in_t,
+            "abandoned": self.abandoned,
+            "abandoned_in_t": self.abandoned_in_t,
+            "abandoned_after_t": self.abandoned_after_t,
+            "short_abandons": self.short_abandons,
+            "flowed_out": self.flowed_out,
+            "service_level": self.service_level,
+            "abandon_rate": self.abandon_rate,
+            "asa_s": self.asa_s,
+            "aht_s": self.aht_s,
+            "talk_s": self.talk_s,
+            "hold_s": self.hold_s,
+            "wrap_s": self.wrap_s,
             "longest_wait_s": self.longest_wait_s,
         }
 
@@ -277,8 +298,15 @@ def _mean(values: list[float]) -> float | None:
 
 
 def call_intervals(
-    session: Session, first: date, last: date, *, time_zone: str = "UTC", queue: str | None = None,
-    sl_formula: str = DEFAULT_FORMULA, granularity: str = "interval", now: datetime | None = None,
+    session: Session,
+    first: date,
+    last: date,
+    *,
+    time_zone: str = "UTC",
+    queue: str | None = None,
+    sl_formula: str = DEFAULT_FORMULA,
+    granularity: str = "interval",
+    now: datetime | None = None,
 ) -> list[CallInterval]:
     """Per queue and 15-minute interval (or local day) of queued_at, over local days [first, last].
 
@@ -289,12 +317,21 @@ def call_intervals(
     window = Window(first, last, zone(time_zone))
     queues = {q.id: q for q in session.scalars(select(Queue))}
     query = select(
-        Interaction.call_sid, Interaction.queue_id, Interaction.agent_id, Interaction.queued_at,
-        Interaction.answered_at, Interaction.ended_at, Interaction.outcome, Interaction.wait_s,
+        Interaction.call_sid,
+        Interaction.queue_id,
+        Interaction.agent_id,
+        Interaction.queued_at,
+        Interaction.answered_at,
+        Interaction.ended_at,
+        Interaction.outcome,
+        Interaction.wait_s,
         Interaction.short_abandon,
     ).where(
-        Interaction.direction == "inbound", Interaction.queue_id.is_not(None), Interaction.queued_at.is_not(None),
-        Interaction.queued_at >= window.lower, Interaction.queued_at < window.upper,
+        Interaction.direction == "inbound",
+        Interaction.queue_id.is_not(None),
+        Interaction.queued_at.is_not(None),
+        Interaction.queued_at >= window.lower,
+        Interaction.queued_at < window.upper,
     )
     if queue is not None:
         match = [q.id for q in queues.values() if q.name == queue]
@@ -313,8 +350,9 @@ def call_intervals(
         start, _end = window.bucket(call.queued_at, granularity)
         row = table.get((q.id, start))
         if row is None:
-            row = table[(q.id, start)] = CallInterval(q.id, q.name, start, window.label(start, granularity),
-                                                       q.sl_threshold_s)
+            row = table[(q.id, start)] = CallInterval(
+                q.id, q.name, start, window.label(start, granularity), q.sl_threshold_s
+            )
         wait = _wait(call)
         in_t = wait is not None and wait <= q.sl_threshold_s
         if call.answered_at is not None:
@@ -342,8 +380,14 @@ def call_intervals(
             row.flowed_out += 1
     for row in table.values():
         row.offered = row.answered + row.abandoned
-        row.service_level = sl.compute(row.answered, row.answered_in_t, row.abandoned_in_t, row.abandoned_after_t,
-                                       row._short_in_t, row._short_after_t)
+        row.service_level = sl.compute(
+            row.answered,
+            row.answered_in_t,
+            row.abandoned_in_t,
+            row.abandoned_after_t,
+            row._short_in_t,
+            row._short_after_t,
+        )
         row.asa_s = _mean(row._waits)
         if row._handle:
             row.talk_s = _mean([t for t, _ in row._handle])
@@ -381,9 +425,15 @@ class AgentInterval:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "agent_id": self.agent_id, "agent": self.agent, "start": self.label, "start_utc": self.start.isoformat(),
-            "handled": self.handled, "aht_s": self.aht_s, "logged_in_s": self.logged_in_s,
-            "handling_s": self.handling_s, "occupancy": self.occupancy,
+            "agent_id": self.agent_id,
+            "agent": self.agent,
+            "start": self.label,
+            "start_utc": self.start.isoformat(),
+            "handled": self.handled,
+            "aht_s": self.aht_s,
+            "logged_in_s": self.logged_in_s,
+            "handling_s": self.handling_s,
+            "occupancy": self.occupancy,
             "state_s": {state: self.state_s.get(state, 0.0) for state in _states(self.state_s)},
         }
 
@@ -394,8 +444,14 @@ def _states(seen: Iterable[str]) -> list[str]:
 
 
 def agent_intervals(
-    session: Session, first: date, last: date, *, time_zone: str = "UTC", granularity: str = "interval",
-    agent: str | None = None, now: datetime | None = None,
+    session: Session,
+    first: date,
+    last: date,
+    *,
+    time_zone: str = "UTC",
+    granularity: str = "interval",
+    agent: str | None = None,
+    now: datetime | None = None,
 ) -> list[AgentInterval]:
     """Per agent and 15-minute interval (or local day): handled calls, AHT, occupancy and time in
     each state, over local days [first, last]. Buckets with neither calls nor logged-in time are
@@ -417,7 +473,8 @@ def agent_intervals(
         row = table.get((agent_id, start))
         if row is None:
             row = table[(agent_id, start)] = AgentInterval(
-                agent_id, names.get(agent_id, str(agent_id)), start, window.label(start, granularity))
+                agent_id, names.get(agent_id, str(agent_id)), start, window.label(start, granularity)
+            )
         return row
 
     for agent_id, trail in spells.items():
@@ -427,7 +484,8 @@ def agent_intervals(
                 row.state_s[spell.state] = row.state_s.get(spell.state, 0.0) + seconds
 
     query = select(Interaction.call_sid, Interaction.agent_id, Interaction.answered_at, Interaction.ended_at).where(
-        Interaction.agent_id.is_not(None), Interaction.answered_at >= window.lower,
+        Interaction.agent_id.is_not(None),
+        Interaction.answered_at >= window.lower,
         Interaction.answered_at < window.upper,
     )
     if agent_ids is not None:
@@ -463,8 +521,9 @@ def csat_by_day(session: Session, first: date, last: date, *, time_zone: str = "
     window = Window(first, last, zone(time_zone))
     rows = session.execute(
         select(Interaction.arrived_at, Interaction.csat).where(
-            Interaction.csat.is_not(None), and_(Interaction.arrived_at >= window.lower,
-                                                Interaction.arrived_at < window.upper))
+            Interaction.csat.is_not(None),
+            and_(Interaction.arrived_at >= window.lower, Interaction.arrived_at < window.upper),
+        )
     )
     days: dict[date, list[int]] = {}
     for arrived_at, score in rows:

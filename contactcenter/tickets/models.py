@@ -36,9 +36,7 @@ class TicketPriority(str, enum.Enum):
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('new','open','pending','on_hold','solved','closed','merged')", name="status_known"
-        ),
+        CheckConstraint("status IN ('new','open','pending','on_hold','solved','closed','merged')", name="status_known"),
         CheckConstraint("priority IN ('low','normal','high','urgent')", name="priority_known"),
     )
 
@@ -60,9 +58,7 @@ class Ticket(Base):
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
     interactions: Mapped[list[Interaction]] = relationship(secondary="ticket_interactions")
-    merge: Mapped[TicketMerge | None] = relationship(
-        foreign_keys="TicketMerge.source_id", uselist=False, viewonly=True
-    )
+    merge: Mapped[TicketMerge | None] = relationship(foreign_keys="TicketMerge.source_id", uselist=False, viewonly=True)
 
     @property
     def merged_into_id(self) -> int | None:
@@ -106,9 +102,7 @@ class TicketComment(Base):
     """A message on a ticket: public ones reach the customer, internal ones stay among staff."""
 
     __tablename__ = "ticket_comments"
-    __table_args__ = (
-        CheckConstraint("author_kind IN ('agent','customer','system')", name="author_kind_known"),
-    )
+    __table_args__ = (CheckConstraint("author_kind IN ('agent','customer','system')", name="author_kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)

@@ -71,7 +71,9 @@ class SlaReport:
             unanswered = sum(r.unanswered for r in self.rows if r.metric == metric)
             if met or breached or unanswered:
                 out[metric] = {
-                    "met": met, "breached": breached, "unanswered": unanswered,
+                    "met": met,
+                    "breached": breached,
+                    "unanswered": unanswered,
                     "hit_rate": met / (met + breached) if met or breached else None,
                 }
         return out
@@ -88,7 +90,16 @@ class SlaReport:
     def to_csv(self) -> str:
         buffer = io.StringIO()
         fields = [
-            "policy_id", "policy", "priority", "queue_id", "queue", "metric", "met", "breached", "unanswered", "hit_rate",
+            "policy_id",
+            "policy",
+            "priority",
+            "queue_id",
+            "queue",
+            "metric",
+            "met",
+            "breached",
+            "unanswered",
+            "hit_rate",
         ]
         writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
@@ -112,9 +123,7 @@ def sla_hit_rates(
     now = now or clock.now()
     breached = and_(TicketSla.deadline_at.is_not(None), TicketSla.deadline_at <= now)
     met = and_(TicketSla.state == SlaState.STOPPED.value, TicketSla.deadline_at.is_(None))
-    outcome = case(
-        (breached, "breached"), (TicketSla.unanswered.is_(True), "unanswered"), else_="met"
-    ).label("outcome")
+    outcome = case((breached, "breached"), (TicketSla.unanswered.is_(True), "unanswered"), else_="met").label("outcome")
     decided_at = case((breached, TicketSla.deadline_at), else_=TicketSla.stopped_at)
     query = (
         select(TicketSla.policy_id, Ticket.priority, Ticket.queue_id, TicketSla.metric, outcome, func.count())
@@ -135,24 +144,46 @@ def sla_hit_rates(
     queue_names = dict(session.execute(select(Queue.id, Queue.name)).all())
     rows = [
         SlaReportRow(
-            policy_id=policy_id, policy=policy_names.get(policy_id), priority=priority, queue_id=queue_id,
-            queue=queue_names.get(queue_id), metric=metric, met=c["met"], breached=c["breached"],
+            policy_id=policy_id,
+            policy=policy_names.get(policy_id),
+            priority=priority,
+            queue_id=queue_id,
+            queue=queue_names.get(queue_id),
+            metric=metric,
+            met=c["met"],
+            breached=c["breached"],
             unanswered=c["unanswered"],
         )
         for (policy_id, priority, queue_id, metric), c in counts.items()
     ]
-    rows.sort(key=lambda r: (
-        r.policy or "", _PRIORITY_ORDER.get(r.priority, 9), r.queue or "", METRICS.index(r.metric)
-    ))
+    rows.sort(
+        key=lambda r: (r.policy or "", _PRIORITY_ORDER.get(r.priority, 9), r.queue or "", METRICS.index(r.metric))
+    )
     return SlaReport(start, end, now, rows)
 
 
 # -- service-level intervals, agents, daily (see contactcenter.tickets.intervals) ---------------
 
 INTERVAL_FIELDS = [
-    "queue", "start", "threshold_s", "offered", "answered", "answered_in_t", "abandoned", "abandoned_in_t",
-    "abandoned_after_t", "short_abandons", "flowed_out", "service_level", "abandon_rate", "asa_s", "aht_s",
-    "talk_s", "hold_s", "wrap_s", "longest_wait_s",
+    "queue",
+    "start",
+    "threshold_s",
+    "offered",
+    "answered",
+    "answered_in_t",
+    "abandoned",
+    "abandoned_in_t",
+    "abandoned_after_t",
+    "short_abandons",
+    "flowed_out",
+    "service_level",
+    "abandon_rate",
+    "asa_s",
+    "aht_s",
+    "talk_s",
+    "hold_s",
+    "wrap_s",
+    "longest_wait_s",
 ]
 
 
@@ -193,41 +224,59 @@ class IntervalReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "from": self.first.isoformat(), "to": self.last.isoformat(), "time_zone": self.time_zone,
-            "granularity": self.granularity, "formula": self.formula, "formula_label": self.formula_label,
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "time_zone": self.time_zone,
+            "granularity": self.granularity,
+            "formula": self.formula,
+            "formula_label": self.formula_label,
             "hold_note": "hold time is not recorded yet; AHT counts it as 0",
             "rows": [r.to_dict() for r in self.rows],
         }
 
     def to_csv(self) -> str:
         return f"# service level: {self.formula} = {self.formula_label}\n" + _csv(
-            INTERVAL_FIELDS, [r.to_dict() for r in self.rows])
+            INTERVAL_FIELDS, [r.to_dict() for r in self.rows]
+        )
 
     def lines(self) -> list[str]:
-        out = [f"Calls per queue and {self.granularity}, {self.first} to {self.last} ({self.time_zone})",
-               f"service level: {self.formula} = {self.formula_label}; AHT = talk + hold (0, not recorded) + wrap"]
+        out = [
+            f"Calls per queue and {self.granularity}, {self.first} to {self.last} ({self.time_zone})",
+            f"service level: {self.formula} = {self.formula_label}; AHT = talk + hold (0, not recorded) + wrap",
+        ]
         if not self.rows:
             return out + ["no queued calls in this window"]
-        header = (f"{'queue':<16} {'start':<25} {'offer':>5} {'ans':>5} {'in T':>5} {'aband':>5} {'short':>5} "
-                  f"{'flow':>4} {'SL':>7} {'ASA':>7} {'AHT':>7} {'max wait':>8}")
+        header = (
+            f"{'queue':<16} {'start':<25} {'offer':>5} {'ans':>5} {'in T':>5} {'aband':>5} {'short':>5} "
+            f"{'flow':>4} {'SL':>7} {'ASA':>7} {'AHT':>7} {'max wait':>8}"
+        )
         out += [header, "-" * len(header)]
         for r in self.rows:
             out.append(
                 f"{r.queue[:16]:<16} {r.label:<25} {r.offered:>5} {r.answered:>5} {r.answered_in_t:>5} "
                 f"{r.abandoned:>5} {r.short_abandons:>5} {r.flowed_out:>4} {_fmt(r.service_level, '%'):>7} "
-                f"{_fmt(r.asa_s):>7} {_fmt(r.aht_s):>7} {_fmt(r.longest_wait_s):>8}")
+                f"{_fmt(r.asa_s):>7} {_fmt(r.aht_s):>7} {_fmt(r.longest_wait_s):>8}"
+            )
         return out
 
 
 def interval_report(
-    session: Session, first: Any, last: Any, *, time_zone: str = "UTC", queue: str | None = None,
-    sl_formula: str | None = None, granularity: str = "interval", now: datetime | None = None,
+    session: Session,
+    first: Any,
+    last: Any,
+    *,
+    time_zone: str = "UTC",
+    queue: str | None = None,
+    sl_formula: str | None = None,
+    granularity: str = "interval",
+    now: datetime | None = None,
 ) -> IntervalReport:
     from contactcenter.tickets import intervals
 
     sl = intervals.formula(sl_formula or intervals.DEFAULT_FORMULA)
-    rows = intervals.call_intervals(session, first, last, time_zone=time_zone, queue=queue, sl_formula=sl.name,
-                                    granularity=granularity, now=now)
+    rows = intervals.call_intervals(
+        session, first, last, time_zone=time_zone, queue=queue, sl_formula=sl.name, granularity=granularity, now=now
+    )
     return IntervalReport(first, last, time_zone, granularity, sl.name, sl.label, rows)
 
 
@@ -246,7 +295,9 @@ class AgentReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "from": self.first.isoformat(), "to": self.last.isoformat(), "time_zone": self.time_zone,
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "time_zone": self.time_zone,
             "granularity": self.granularity,
             "occupancy": "(on_call + wrap_up) / time logged in (every state but offline)",
             "rows": [r.to_dict() for r in self.rows],
@@ -255,7 +306,8 @@ class AgentReport:
     def to_csv(self) -> str:
         states = self.states()
         fields = ["agent", "start", "handled", "aht_s", "logged_in_s", "handling_s", "occupancy"] + [
-            f"{s}_s" for s in states]
+            f"{s}_s" for s in states
+        ]
         rows = []
         for r in self.rows:
             values = r.to_dict()
@@ -264,28 +316,40 @@ class AgentReport:
         return _csv(fields, rows)
 
     def lines(self) -> list[str]:
-        out = [f"Agents per {self.granularity}, {self.first} to {self.last} ({self.time_zone}); "
-               "occupancy = (on_call + wrap_up) / logged in"]
+        out = [
+            f"Agents per {self.granularity}, {self.first} to {self.last} ({self.time_zone}); "
+            "occupancy = (on_call + wrap_up) / logged in"
+        ]
         if not self.rows:
             return out + ["no agent activity in this window"]
         states = self.states()
         header = f"{'agent':<16} {'start':<25} {'calls':>5} {'AHT':>7} {'occ':>7} " + " ".join(
-            f"{s[:9]:>9}" for s in states)
+            f"{s[:9]:>9}" for s in states
+        )
         out += [header, "-" * len(header)]
         for r in self.rows:
-            out.append(f"{r.agent[:16]:<16} {r.label:<25} {r.handled:>5} {_fmt(r.aht_s):>7} "
-                       f"{_fmt(r.occupancy, '%'):>7} " + " ".join(f"{r.state_s.get(s, 0.0):>9.0f}" for s in states))
+            out.append(
+                f"{r.agent[:16]:<16} {r.label:<25} {r.handled:>5} {_fmt(r.aht_s):>7} "
+                f"{_fmt(r.occupancy, '%'):>7} " + " ".join(f"{r.state_s.get(s, 0.0):>9.0f}" for s in states)
+            )
         return out
 
 
 def agent_report(
-    session: Session, first: Any, last: Any, *, time_zone: str = "UTC", granularity: str = "interval",
-    agent: str | None = None, now: datetime | None = None,
+    session: Session,
+    first: Any,
+    last: Any,
+    *,
+    time_zone: str = "UTC",
+    granularity: str = "interval",
+    agent: str | None = None,
+    now: datetime | None = None,
 ) -> AgentReport:
     from contactcenter.tickets import intervals
 
-    rows = intervals.agent_intervals(session, first, last, time_zone=time_zone, granularity=granularity,
-                                     agent=agent, now=now)
+    rows = intervals.agent_intervals(
+        session, first, last, time_zone=time_zone, granularity=granularity, agent=agent, now=now
+    )
     return AgentReport(first, last, time_zone, granularity, rows)
 
 
@@ -301,10 +365,20 @@ class DailyReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "from": self.first.isoformat(), "to": self.last.isoformat(), "time_zone": self.time_zone,
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "time_zone": self.time_zone,
             "containment": [
-                {"day": r.day.isoformat(), "flow": r.flow, "entered": r.entered, "contained": r.contained,
-                 "rate": r.rate, "exits": r.exits} for r in self.containment],
+                {
+                    "day": r.day.isoformat(),
+                    "flow": r.flow,
+                    "entered": r.entered,
+                    "contained": r.contained,
+                    "rate": r.rate,
+                    "exits": r.exits,
+                }
+                for r in self.containment
+            ],
             "csat": [r.to_dict() for r in self.csat],
         }
 
@@ -312,8 +386,16 @@ class DailyReport:
         """One row per day and flow; CSAT rows have kind "csat" and no flow."""
         rows: list[dict[str, Any]] = []
         for r in self.containment:
-            rows.append({"day": r.day.isoformat(), "kind": "containment", "flow": r.flow, "count": r.entered,
-                         "contained": r.contained, "value": r.rate})
+            rows.append(
+                {
+                    "day": r.day.isoformat(),
+                    "kind": "containment",
+                    "flow": r.flow,
+                    "count": r.entered,
+                    "contained": r.contained,
+                    "value": r.rate,
+                }
+            )
         for c in self.csat:
             rows.append({"day": c.day.isoformat(), "kind": "csat", "flow": "", "count": c.count, "value": c.mean})
         rows.sort(key=lambda r: (r["day"], r["kind"], r["flow"]))
@@ -326,8 +408,9 @@ class DailyReport:
         if self.containment:
             out.append(f"{'day':<10} {'flow':<24} {'entered':>7} {'contained':>9} {'rate':>7}")
             for r in self.containment:
-                out.append(f"{r.day.isoformat():<10} {r.flow[:24]:<24} {r.entered:>7} {r.contained:>9} "
-                           f"{_fmt(r.rate, '%'):>7}")
+                out.append(
+                    f"{r.day.isoformat():<10} {r.flow[:24]:<24} {r.entered:>7} {r.contained:>9} {_fmt(r.rate, '%'):>7}"
+                )
         if self.csat:
             out.append(f"{'day':<10} {'CSAT':>5} {'scores':>7}")
             for c in self.csat:
@@ -335,12 +418,18 @@ class DailyReport:
         return out
 
 
-def daily_report(session: Session, first: Any, last: Any, *, containment: Callable[..., Any],
-                 time_zone: str = "UTC") -> DailyReport:
+def daily_report(
+    session: Session, first: Any, last: Any, *, containment: Callable[..., Any], time_zone: str = "UTC"
+) -> DailyReport:
     """`containment(session, first, last, time_zone)` is the IVR's containment report (the IVR
     sits above the ticket store, so its caller passes it in)."""
     from contactcenter.tickets import intervals
 
     intervals.Window(first, last, intervals.zone(time_zone))  # validates the zone and the order of days
-    return DailyReport(first, last, time_zone, containment(session, first, last, time_zone),
-                       intervals.csat_by_day(session, first, last, time_zone=time_zone))
+    return DailyReport(
+        first,
+        last,
+        time_zone,
+        containment(session, first, last, time_zone),
+        intervals.csat_by_day(session, first, last, time_zone=time_zone),
+    )

@@ -128,13 +128,9 @@ def _dialect(session: Session) -> str:
 def _matching_ids(session: Session, table: str, words: Sequence[str]) -> Any:
     """SELECT of the ids in `table` whose text matches every word (as a prefix)."""
     if _dialect(session) == "postgresql":
-        return select(literal_column(f"{table}.id").label("id")).select_from(text(table)).where(
-            _pg_match(table, words)
-        )
+        return select(literal_column(f"{table}.id").label("id")).select_from(text(table)).where(_pg_match(table, words))
     fts = f"{table}_fts"
-    return select(literal_column(f"{fts}.rowid").label("id")).select_from(text(fts)).where(
-        _fts_match(fts, words)
-    )
+    return select(literal_column(f"{fts}.rowid").label("id")).select_from(text(fts)).where(_fts_match(fts, words))
 
 
 def _substring_words(session: Session, words: Sequence[str]) -> list[str]:
@@ -186,8 +182,13 @@ def _pg_walk_match(document: Any, words: Sequence[str], substrings: Sequence[str
 
 
 def _pg_build(
-    table: str, key: Any, candidates: Callable[..., Select[Any]], words: Sequence[str], substrings: Sequence[str],
-    *, distinct: bool = False,
+    table: str,
+    key: Any,
+    candidates: Callable[..., Select[Any]],
+    words: Sequence[str],
+    substrings: Sequence[str],
+    *,
+    distinct: bool = False,
 ) -> Build:
     """The `build` of `_newest_keys` on PostgreSQL for rows of `table` keyed by `key`.
 
@@ -233,7 +234,6 @@ WALK_ROW_PREFILTERED_US = 4.0
 INDEX_MATCH_US = 8.0
 INDEX_SETUP_US = 20_000.0
 FIRST_SLICE_US = 8000.0  # walked before deciding: 2,000 rows prefiltered, 444 otherwise
-
 
 
 class Build(Protocol):
@@ -298,15 +298,23 @@ def _bounded(stmt: Select[Any], key: Any, lo: int | None, hi: int) -> Select[Any
 def _rows_per_key(session: Session, table: str, keyed_by: str) -> float:
     """Rows of `table` per row of `keyed_by` (comments per ticket), from the planner's statistics:
     a walk down ticket ids over comments tests this many comments per ticket id."""
-    ratio = session.scalar(text(
-        "SELECT greatest(r.reltuples, 0) / greatest(k.reltuples, 1) FROM pg_class r, pg_class k "
-        "WHERE r.oid = to_regclass(:table) AND k.oid = to_regclass(:keyed_by)"
-    ).bindparams(table=table, keyed_by=keyed_by))
+    ratio = session.scalar(
+        text(
+            "SELECT greatest(r.reltuples, 0) / greatest(k.reltuples, 1) FROM pg_class r, pg_class k "
+            "WHERE r.oid = to_regclass(:table) AND k.oid = to_regclass(:keyed_by)"
+        ).bindparams(table=table, keyed_by=keyed_by)
+    )
     return max(1.0, float(ratio or 0.0))
 
 
 def _keys(
-    session: Session, dialect: str, build: Build, key: Any, substrings: Sequence[str], after: int | None, count: int,
+    session: Session,
+    dialect: str,
+    build: Build,
+    key: Any,
+    substrings: Sequence[str],
+    after: int | None,
+    count: int,
     rows_per_key: Callable[[], float] = lambda: 1.0,
 ) -> list[int]:
     if dialect == "sqlite":
@@ -345,6 +353,7 @@ def _ticket_keys(
 ) -> list[int]:
     dialect = _dialect(session)
     if dialect == "sqlite":
+
         def build(lo: int | None, hi: int, walk: bool) -> Select[Any]:
             rowid = _fts_rowid("tickets_fts")
             stmt = select(rowid).select_from(rowid.table).where(_fts_match("tickets_fts", words))
@@ -364,8 +373,12 @@ def _ticket_keys(
 
 
 def _commented_ticket_keys(
-    session: Session, words: Sequence[str], ticket_filter: ColumnElement[bool] | None,
-    comment_filter: ColumnElement[bool] | None, after: int | None, count: int,
+    session: Session,
+    words: Sequence[str],
+    ticket_filter: ColumnElement[bool] | None,
+    comment_filter: ColumnElement[bool] | None,
+    after: int | None,
+    count: int,
 ) -> list[int]:
     """Ids of tickets with a matching comment (that `comment_filter` lets count)."""
     dialect = _dialect(session)
@@ -378,11 +391,15 @@ def _commented_ticket_keys(
         return stmt
 
     if dialect == "sqlite":
+
         def build(lo: int | None, hi: int, walk: bool) -> Select[Any]:
             rowid = _fts_rowid("ticket_comments_fts")
-            stmt = select(TicketComment.ticket_id).select_from(rowid.table).join(
-                TicketComment, TicketComment.id == rowid
-            ).where(_fts_match("ticket_comments_fts", words))
+            stmt = (
+                select(TicketComment.ticket_id)
+                .select_from(rowid.table)
+                .join(TicketComment, TicketComment.id == rowid)
+                .where(_fts_match("ticket_comments_fts", words))
+            )
             return _bounded(scoped(stmt).distinct(), TicketComment.ticket_id, lo, hi)
 
         return _keys(session, dialect, build, TicketComment.ticket_id, (), after, count)
@@ -441,6 +458,7 @@ def search_comments(
 
     substrings: list[str] = []
     if dialect == "sqlite":
+
         def build(lo: int | None, hi: int, walk: bool) -> Select[Any]:
             key = _fts_rowid("ticket_comments_fts")
             stmt = select(key).select_from(key.table).where(_fts_match("ticket_comments_fts", words))
@@ -450,8 +468,11 @@ def search_comments(
     else:
         substrings = _substring_words(session, words)
         build = _pg_build(
-            "ticket_comments", TicketComment.id, lambda *columns: scoped(select(*columns).select_from(TicketComment)),
-            words, substrings,
+            "ticket_comments",
+            TicketComment.id,
+            lambda *columns: scoped(select(*columns).select_from(TicketComment)),
+            words,
+            substrings,
         )
 
     ids = _keys(session, dialect, build, TicketComment.id, substrings, after, limit + 1)
@@ -468,6 +489,7 @@ def search_customers(
     dialect = _dialect(session)
     substrings: list[str] = []
     if dialect == "sqlite":
+
         def build(lo: int | None, hi: int, walk: bool) -> Select[Any]:
             key = _fts_rowid("customers_fts")
             return _bounded(select(key).select_from(key.table).where(_fts_match("customers_fts", words)), key, lo, hi)

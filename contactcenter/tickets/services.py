@@ -215,7 +215,12 @@ def add_comment(
     session.add(comment)
     session.flush()
     _event(
-        session, ticket, actor_id, "comment", "comments", {},
+        session,
+        ticket,
+        actor_id,
+        "comment",
+        "comments",
+        {},
         {"comment_id": comment.id, "public": public, "author": author_kind},
     )
     ticket.updated_at = comment.created_at
@@ -223,7 +228,9 @@ def add_comment(
     return comment
 
 
-def link_interaction(session: Session, ticket: Ticket, interaction: Interaction, *, actor_id: int | None = None) -> bool:
+def link_interaction(
+    session: Session, ticket: Ticket, interaction: Interaction, *, actor_id: int | None = None
+) -> bool:
     """Attach a call to the ticket; False when it was already attached. An answered call counts
     as the agent's response to the customer."""
     _refuse_final(ticket, "linked to calls")
@@ -243,7 +250,12 @@ def _link_call(session: Session, ticket: Ticket, interaction: Interaction, actor
         return False
     session.add(TicketInteraction(ticket_id=ticket.id, interaction_id=interaction.id))
     _event(
-        session, ticket, actor_id, "linked_call", "interactions", {},
+        session,
+        ticket,
+        actor_id,
+        "linked_call",
+        "interactions",
+        {},
         {
             "call_sid": interaction.call_sid,
             "interaction_id": interaction.id,
@@ -320,8 +332,10 @@ def merge_tickets(session: Session, source: Ticket, target: Ticket, *, actor_id:
     _event(session, target, actor_id, "merged_from", "merge", {}, {"ticket_id": source.id})
     moved = 0
     calls = session.scalars(
-        select(Interaction).join(TicketInteraction, TicketInteraction.interaction_id == Interaction.id)
-        .where(TicketInteraction.ticket_id == source.id).order_by(Interaction.id)
+        select(Interaction)
+        .join(TicketInteraction, TicketInteraction.interaction_id == Interaction.id)
+        .where(TicketInteraction.ticket_id == source.id)
+        .order_by(Interaction.id)
     ).all()
     for call in calls:
         moved += _link_call(session, target, call, actor_id)
@@ -329,7 +343,9 @@ def merge_tickets(session: Session, source: Ticket, target: Ticket, *, actor_id:
         (source, f"Merged into ticket #{target.id}."),
         (target, f"Ticket #{source.id} ({source.subject}) was merged into this ticket."),
     ):
-        session.add(TicketComment(ticket_id=ticket.id, author_id=actor_id, author_kind="system", public=False, body=text))
+        session.add(
+            TicketComment(ticket_id=ticket.id, author_id=actor_id, author_kind="system", public=False, body=text)
+        )
     session.flush()
     session.expire(source, ["merge"])
     sla.recompute(session, source)
@@ -347,9 +363,7 @@ def has_tag(session: Session, tag: str) -> ColumnElement[bool]:
 
 
 def ticket_events(session: Session, ticket_id: int) -> list[TicketEvent]:
-    return list(
-        session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
-    )
+    return list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)))
 
 
 # -- internals --------------------------------------------------------------------------------
@@ -469,8 +483,15 @@ def _event(
     return event
 
 
-def voicemail_ticket(session: Session, call: Interaction, recording_url: str, duration_s: int | None,
-                     *, queue_id: int | None, subject: str | None) -> Ticket:
+def voicemail_ticket(
+    session: Session,
+    call: Interaction,
+    recording_url: str,
+    duration_s: int | None,
+    *,
+    queue_id: int | None,
+    subject: str | None,
+) -> Ticket:
     """A caller left a message: the recording goes on the call and a ticket asks for follow-up."""
     call.recording_url = recording_url
     seconds = f" ({duration_s} s)" if duration_s is not None else ""

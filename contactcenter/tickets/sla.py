@@ -89,14 +89,20 @@ class SlaConfigError(DomainError, ValueError):
 
 
 def create_calendar(session: Session, name: str, definition: Mapping[str, Any]) -> BusinessCalendarRecord:
-    record = BusinessCalendarRecord(name=_name(session, BusinessCalendarRecord, name), definition=_calendar_data(definition))
+    record = BusinessCalendarRecord(
+        name=_name(session, BusinessCalendarRecord, name), definition=_calendar_data(definition)
+    )
     session.add(record)
     session.flush()
     return record
 
 
 def update_calendar(
-    session: Session, record: BusinessCalendarRecord, *, name: str | None = None, definition: Mapping[str, Any] | None = None
+    session: Session,
+    record: BusinessCalendarRecord,
+    *,
+    name: str | None = None,
+    definition: Mapping[str, Any] | None = None,
 ) -> BusinessCalendarRecord:
     if name is not None:
         record.name = _name(session, BusinessCalendarRecord, name, record.id)
@@ -116,8 +122,18 @@ def _calendar_data(definition: Mapping[str, Any]) -> dict[str, Any]:
 # -- policies -----------------------------------------------------------------------------------
 
 POLICY_OPTIONS = (
-    "position", "active", "priorities", "queue_ids", "segments", "channels", "calendar_id", "targets",
-    "warn_before_s", "on_breach_raise_priority", "on_breach_assignee_id", "on_breach_queue_id",
+    "position",
+    "active",
+    "priorities",
+    "queue_ids",
+    "segments",
+    "channels",
+    "calendar_id",
+    "targets",
+    "warn_before_s",
+    "on_breach_raise_priority",
+    "on_breach_assignee_id",
+    "on_breach_queue_id",
 )
 
 
@@ -167,8 +183,10 @@ def _apply_policy(session: Session, policy: SlaPolicy, values: Mapping[str, Any]
         policy.on_breach_raise_priority = _bool(values["on_breach_raise_priority"], "on_breach_raise_priority")
     if "calendar_id" in values:
         calendar_id = values["calendar_id"]
-        policy.calendar_record = None if calendar_id is None else _exists(
-            session, BusinessCalendarRecord, _int(calendar_id, "calendar_id", 1, 2**31 - 1), "calendar"
+        policy.calendar_record = (
+            None
+            if calendar_id is None
+            else _exists(session, BusinessCalendarRecord, _int(calendar_id, "calendar_id", 1, 2**31 - 1), "calendar")
         )
     for key, model, label in (("on_breach_assignee_id", User, "user"), ("on_breach_queue_id", Queue, "queue")):
         if key in values:
@@ -203,7 +221,9 @@ def normalize_targets(raw: Any) -> dict[str, dict[str, int]]:
 
 
 def active_policies(session: Session) -> list[SlaPolicy]:
-    return list(session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True)).order_by(SlaPolicy.position, SlaPolicy.id)))
+    return list(
+        session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True)).order_by(SlaPolicy.position, SlaPolicy.id))
+    )
 
 
 @dataclass(frozen=True)
@@ -283,7 +303,10 @@ class _Track:
         return replay(self.events, calendar, metric=SlaMetric(self.metric))
 
     def retarget(
-        self, at: datetime, policy: SlaPolicy | None, target: int | None,
+        self,
+        at: datetime,
+        policy: SlaPolicy | None,
+        target: int | None,
         calendar_of: Callable[[SlaPolicy], BusinessCalendar],
     ) -> None:
         """Take the policy and target now in force, unless stopped or already breached at `at`
@@ -416,7 +439,9 @@ def derive(
         key = (track.metric, track.cycle)
         unanswered = track.unanswered and state.stopped_at is not None and not state.breached_by(state.stopped_at)
         derived.append(
-            DerivedClock(track.metric, track.cycle, track.policy, state, warned.get(key), escalated.get(key), unanswered)
+            DerivedClock(
+                track.metric, track.cycle, track.policy, state, warned.get(key), escalated.get(key), unanswered
+            )
         )
     return derived
 
@@ -469,7 +494,11 @@ def _fill(row: TicketSla, derived: DerivedClock, now: datetime) -> None:
     row.target_s = derived.target_s or 0
     row.business_hours = policy is not None and policy.calendar_id is not None
     row.state = (
-        SlaState.STOPPED.value if state.is_stopped else SlaState.PAUSED.value if state.is_paused else SlaState.RUNNING.value
+        SlaState.STOPPED.value
+        if state.is_stopped
+        else SlaState.PAUSED.value
+        if state.is_paused
+        else SlaState.RUNNING.value
     )
     row.started_at = state.started_at
     row.stopped_at = state.stopped_at
@@ -498,8 +527,10 @@ def recompute_open(session: Session, *, batch: int = 500, now: datetime | None =
     done, last_id = 0, 0
     while True:
         tickets = session.scalars(
-            select(Ticket).where(Ticket.status.not_in(("closed", "merged")), Ticket.id > last_id)
-            .order_by(Ticket.id).limit(batch)
+            select(Ticket)
+            .where(Ticket.status.not_in(("closed", "merged")), Ticket.id > last_id)
+            .order_by(Ticket.id)
+            .limit(batch)
         ).all()
         if not tickets:
             return done
@@ -644,7 +675,11 @@ def _ids(raw: Any, label: str) -> list[int]:
 
 
 def _int(raw: Any, label: str, low: int, high: int) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (isinstance(raw, float) and not math.isfinite(raw)):
+    if (
+        isinstance(raw, bool)
+        or not isinstance(raw, (int, float))
+        or (isinstance(raw, float) and not math.isfinite(raw))
+    ):
         raise SlaConfigError(f"{label} must be a whole number")
     if int(raw) != raw or not low <= int(raw) <= high:
         raise SlaConfigError(f"{label} must be a whole number from {low} to {high}")

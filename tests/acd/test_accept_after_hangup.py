@@ -17,8 +17,14 @@ from tests.support.factories import call_sid, gen_queue
 
 
 def _queued_call(session, queue):  # type: ignore[no-untyped-def]
-    call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100",
-                       to_number="+18005550100", queue_id=queue.id, queued_at=clock.now())
+    call = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+18005550100",
+        queue_id=queue.id,
+        queued_at=clock.now(),
+    )
     session.add(call)
     session.flush()
     return call
@@ -28,8 +34,9 @@ def test_an_accept_after_the_caller_left_keeps_the_call_abandoned(db, runtime):
     call = _queued_call(db, gen_queue(db, "support"))
     interactions.end_call(call, clock.now(), "completed", 30)
     assert call.outcome == "abandoned"
-    AcdService(db, runtime.acd).apply([{"type": "call.updated", "call_sid": call.call_sid, "state": "connected",
-                                        "agent_id": "7"}])
+    AcdService(db, runtime.acd).apply(
+        [{"type": "call.updated", "call_sid": call.call_sid, "state": "connected", "agent_id": "7"}]
+    )
     assert call.answered_at is None and call.agent_id is None and call.outcome == "abandoned"
 
 

@@ -19,7 +19,9 @@ from contactcenter.tickets.models import Ticket
 from tests.support.constants import CENTER_NUMBER
 from tests.support.factories import carrier_params, gen_agent, gen_queue, post_signed
 
-URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+URLS = ConnectUrls(
+    "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+)
 
 
 @pytest.fixture
@@ -42,8 +44,11 @@ def _call(db, sid) -> Interaction:  # type: ignore[no-untyped-def]
 
 def _states(db, agent_id) -> list[str]:  # type: ignore[no-untyped-def]
     db.flush()
-    return list(db.scalars(select(AgentStateChange.state).where(AgentStateChange.agent_id == agent_id)
-                           .order_by(AgentStateChange.id)))
+    return list(
+        db.scalars(
+            select(AgentStateChange.state).where(AgentStateChange.agent_id == agent_id).order_by(AgentStateChange.id)
+        )
+    )
 
 
 def test_offer_accept_connects_caller_and_agent(center, carrier, runtime, db):
@@ -299,19 +304,29 @@ def test_caller_gone_before_joining_the_conference_leaves_no_agent_alone_in_it(c
 def test_agent_leg_answering_after_the_caller_left_is_hung_up(center, carrier, runtime, db, app):
     acd, alice = center
     carrier.set_callee("client:alice", Callee(answer="human", ring_s=1))
-    call = Interaction(call_sid="CA" + "5" * 32, direction="inbound", from_number="+14155550100",
-                       to_number=CENTER_NUMBER, status="completed", outcome="completed", agent_id=alice.id,
-                       answered_at=clock.now(), ended_at=clock.now())
+    call = Interaction(
+        call_sid="CA" + "5" * 32,
+        direction="inbound",
+        from_number="+14155550100",
+        to_number=CENTER_NUMBER,
+        status="completed",
+        outcome="completed",
+        agent_id=alice.id,
+        answered_at=clock.now(),
+        ended_at=clock.now(),
+    )
     db.add(call)
     db.flush()
-    runtime.telephony.add_participant(conference_name(call.call_sid), "client:alice", CENTER_NUMBER,
-                                      label=agent_label(alice.id))
+    runtime.telephony.add_participant(
+        conference_name(call.call_sid), "client:alice", CENTER_NUMBER, label=agent_label(alice.id)
+    )
     carrier.run_for(3)
     [leg] = _agent_legs(carrier)
     assert not leg.ended  # alone in a conference nobody will join
 
-    params = carrier_params(leg.sid, status="in-progress", from_=CENTER_NUMBER, to="client:alice",
-                            Direction="outbound-api")
+    params = carrier_params(
+        leg.sid, status="in-progress", from_=CENTER_NUMBER, to="client:alice", Direction="outbound-api"
+    )
     answer = post_signed(app.test_client(), f"/hooks/agent-leg?call={call.call_sid}&agent={alice.id}", params)
     assert answer.status_code == 204
     carrier.run_for(1)

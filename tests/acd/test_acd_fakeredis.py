@@ -25,7 +25,9 @@ def fake() -> RealtimeACD:
 
 def test_basic_flow_on_fakeredis(fake: RealtimeACD) -> None:
     acd = fake
-    assert acd.register_queue(QueueConfig("support", required_skills={"en": 5}, escalation=(EscalationStep(30, relax_to=3),)), now=T).ok
+    assert acd.register_queue(
+        QueueConfig("support", required_skills={"en": 5}, escalation=(EscalationStep(30, relax_to=3),)), now=T
+    ).ok
     acd.upsert_agent(AgentProfile("a1", {"en": 6}, ("support",)), now=T)
     acd.upsert_agent(AgentProfile("a2", {"en": 3}, ("support",)), now=T)
     acd.set_state("a1", "available", now=T)

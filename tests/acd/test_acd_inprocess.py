@@ -47,7 +47,9 @@ def _matches(config: SimulationConfig, client: Any) -> tuple[list[tuple[Any, ...
 
     def record(event: dict[str, Any]) -> None:
         offer = str(event.get("offer_id") or "").split("-")[0]
-        seen.append((sim.now_ms, event["type"], event.get("call_sid"), event.get("agent_id"), event.get("state"), offer))
+        seen.append(
+            (sim.now_ms, event["type"], event.get("call_sid"), event.get("agent_id"), event.get("state"), offer)
+        )
 
     sim.acd.listeners.append(record)
     figures = sim.run().to_dict()
@@ -57,8 +59,17 @@ def _matches(config: SimulationConfig, client: Any) -> tuple[list[tuple[Any, ...
 
 def test_a_simulation_makes_the_same_matches_in_process_on_redis_and_on_fakeredis(redis_client: redis.Redis) -> None:
     config = SimulationConfig(
-        agents=7, calls_per_hour=130, aht_s=180, hours=1, warmup_hours=0.25, seed=9, patience_s=120, wrap_s=10,
-        answer_delay_s=1, skills_mix=(("billing", 0.3), ("support", 0.7)), strategy="round-robin",
+        agents=7,
+        calls_per_hour=130,
+        aht_s=180,
+        hours=1,
+        warmup_hours=0.25,
+        seed=9,
+        patience_s=120,
+        wrap_s=10,
+        answer_delay_s=1,
+        skills_mix=(("billing", 0.3), ("support", 0.7)),
+        strategy="round-robin",
     )
     inprocess_events, inprocess_figures = _matches(config, None)
     assert sum(1 for e in inprocess_events if e[1] == "offer.created") > 100
@@ -151,8 +162,16 @@ def test_a_script_reply_converts_as_redis_converts_it() -> None:
 
 def test_cjson_round_trips_what_python_writes_and_reads() -> None:
     store = InProcessRedis()
-    document = {"name": "q/1", "prio": 3, "ratio": 0.25, "on": True, "off": False, "none": None,
-                "tiers": [{"after": 0, "caps": {}, "req": [["en", 5]]}], "text": "tab\t \"quote\" é 😀"}
+    document = {
+        "name": "q/1",
+        "prio": 3,
+        "ratio": 0.25,
+        "on": True,
+        "off": False,
+        "none": None,
+        "tiers": [{"after": 0, "caps": {}, "req": [["en", 5]]}],
+        "text": 'tab\t "quote" é 😀',
+    }
     echoed = store.register_script("return cjson.encode(cjson.decode(ARGV[1]))")(args=[json.dumps(document)])
     assert json.loads(echoed) == document
     event = store.register_script("return cjson.encode({type = 'x', at = 1767603600.123, n = 3, list = {1, 'a'}})")()

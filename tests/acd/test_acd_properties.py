@@ -200,10 +200,22 @@ class ACDMachine(RuleBasedStateMachine):
     # The menu of events, weighted so that calls really flow: arrive, get offered, answered,
     # finished, wrapped up, while agents come and go, offers time out and time passes.
     MENU = (
-        ["enqueue"] * 4 + ["burst"] + ["available"] * 3 + ["take_break", "offline"]
-        + ["match_agent"] * 2 + ["match_call"] * 2 + ["dispatch"]
-        + ["accept"] * 4 + ["answer_all"] * 2 + ["reject"] + ["hang_up"] * 2
-        + ["complete"] * 3 + ["end_calls", "end_wrap"] + ["advance"] * 3 + ["tick"] * 2 + ["expire"]
+        ["enqueue"] * 4
+        + ["burst"]
+        + ["available"] * 3
+        + ["take_break", "offline"]
+        + ["match_agent"] * 2
+        + ["match_call"] * 2
+        + ["dispatch"]
+        + ["accept"] * 4
+        + ["answer_all"] * 2
+        + ["reject"]
+        + ["hang_up"] * 2
+        + ["complete"] * 3
+        + ["end_calls", "end_wrap"]
+        + ["advance"] * 3
+        + ["tick"] * 2
+        + ["expire"]
         + ["reconfigure", "reprofile"]
     )
 
@@ -351,7 +363,9 @@ class ACDMachine(RuleBasedStateMachine):
             if hang_up:
                 out = self.step(lambda sid=sid: self.acd.remove(sid, "hangup", now=self.now))
             else:
-                out = self.step(lambda sid=sid, agent=record["agent"]: self.acd.complete(sid, agent, wrap, now=self.now))
+                out = self.step(
+                    lambda sid=sid, agent=record["agent"]: self.acd.complete(sid, agent, wrap, now=self.now)
+                )
             assert out.ok
             assert self.call_record(sid)["state"] == "completed"
 

@@ -32,7 +32,9 @@ def acd(redis_client: redis.Redis) -> RealtimeACD:
     return RealtimeACD(redis_client, "t" + secrets.token_hex(3), auto_match=False)
 
 
-def add_agent(acd: RealtimeACD, aid: str, skills: dict[str, int], queues: tuple[str, ...], available_at: float | None = None) -> None:
+def add_agent(
+    acd: RealtimeACD, aid: str, skills: dict[str, int], queues: tuple[str, ...], available_at: float | None = None
+) -> None:
     assert acd.upsert_agent(AgentProfile(aid, skills, queues), now=T - 3600).ok
     if available_at is not None:
         assert acd.set_state(aid, "available", now=available_at).ok
@@ -56,7 +58,9 @@ def types(events: tuple[dict, ...]) -> list[str]:
 
 
 def test_every_key_shares_the_acd_hash_tag(acd: RealtimeACD, redis_client: redis.Redis) -> None:
-    acd.register_queue(QueueConfig("support", required_skills={"en": 3}, escalation=(EscalationStep(10, widen_to=("sales",)),)), now=T)
+    acd.register_queue(
+        QueueConfig("support", required_skills={"en": 3}, escalation=(EscalationStep(10, widen_to=("sales",)),)), now=T
+    )
     acd.register_queue(QueueConfig("sales"), now=T)
     add_agent(acd, "a1", {"en": 5}, ("support", "sales"), available_at=T)
     acd.enqueue("CA1", "support", now=T)
@@ -109,7 +113,9 @@ def test_a_lower_band_never_jumps_ahead_when_a_higher_one_is_too_young(acd: Real
     """The agent qualifies for queue b's calls only once they have waited 30 s. b's best band is
     too young; its next band is old enough but ranks below queue a's call, which must win."""
     acd.register_queue(QueueConfig("a"), now=T)
-    acd.register_queue(QueueConfig("b", required_skills={"tech": 8}, escalation=(EscalationStep(30, relax_to=3),)), now=T)
+    acd.register_queue(
+        QueueConfig("b", required_skills={"tech": 8}, escalation=(EscalationStep(30, relax_to=3),)), now=T
+    )
     add_agent(acd, "generalist", {"tech": 4}, ("a", "b"))
     acd.enqueue("a-mid", "a", priority=1, now=T)
     acd.enqueue("b-low-old", "b", priority=0, now=T)
@@ -197,7 +203,11 @@ def test_escalation_relaxes_the_minimum_level(acd: RealtimeACD) -> None:
 def test_escalation_by_tick_with_auto_match(redis_client: redis.Redis) -> None:
     acd = RealtimeACD(redis_client, "auto" + secrets.token_hex(3))
     acd.register_queue(
-        QueueConfig("tier2", required_skills={"tech": 7, "en": 5}, escalation=(EscalationStep(20, relax={"tech": 5}), EscalationStep(40, drop=("en",)))),
+        QueueConfig(
+            "tier2",
+            required_skills={"tech": 7, "en": 5},
+            escalation=(EscalationStep(20, relax={"tech": 5}), EscalationStep(40, drop=("en",))),
+        ),
         now=T,
     )
     add_agent(acd, "junior", {"tech": 5}, ("tier2",), available_at=T)
@@ -454,8 +464,12 @@ def test_extended_wrap_up_ends_later(acd: RealtimeACD) -> None:
     acd.accept(acd.match_for_call("CA1", now=T).offer_id, "a1", now=T)
     acd.complete("CA1", "a1", 30, now=T + 10)
     out = acd.extend_wrap_up("a1", 30, now=T + 20)
-    assert out.ok and out.events[-1] == {"type": "agent.wrap_extended", "agent_id": "a1", "wrap_until": T + 70,
-                                         "at": T + 20}
+    assert out.ok and out.events[-1] == {
+        "type": "agent.wrap_extended",
+        "agent_id": "a1",
+        "wrap_until": T + 70,
+        "at": T + 20,
+    }
     assert acd.tick(T + 40).wrap_ups_ended == ()
     assert acd.tick(T + 70).wrap_ups_ended == ("a1",)
     assert acd.audit(now=T + 70) == []
@@ -645,7 +659,14 @@ def test_queue_stats_for_the_board(acd: RealtimeACD) -> None:
     empty, q = acd.queue_stats(now=T + 40)
     assert empty.waiting == 0 and empty.longest_wait_seconds == 0
     assert (q.waiting, q.offered, q.longest_wait_seconds) == (2, 1, 30)
-    counts = (q.agents_available, q.agents_reserved, q.agents_on_call, q.agents_wrap_up, q.agents_break, q.agents_offline)
+    counts = (
+        q.agents_available,
+        q.agents_reserved,
+        q.agents_on_call,
+        q.agents_wrap_up,
+        q.agents_break,
+        q.agents_offline,
+    )
     assert counts == (0, 1, 1, 1, 1, 1)
 
 
@@ -668,7 +689,9 @@ def test_events_are_published_for_the_web_layer(acd: RealtimeACD, redis_client: 
     assert [e["type"] for e in received] == [e["type"] for e in heard]
     created = next(e for e in received if e["type"] == "offer.created")
     assert created["agent_id"] == "a1" and created["call_sid"] == "CA1" and created["expires_at"] == T + 15
-    assert {"queue.updated", "agent.updated", "agent.state", "call.updated", "offer.created"} <= {e["type"] for e in received}
+    assert {"queue.updated", "agent.updated", "agent.state", "call.updated", "offer.created"} <= {
+        e["type"] for e in received
+    }
 
 
 def test_time_defaults_to_the_one_clock(acd: RealtimeACD) -> None:
@@ -692,9 +715,17 @@ def test_many_calls_keep_audit_clean(acd: RealtimeACD) -> None:
     """A busy morning in fast-forward: random arrivals, answers, hang-ups and wrap-ups."""
     rng = random.Random(11)
     acd.register_queue(QueueConfig("a", required_skills={"en": 3}), now=T)
-    acd.register_queue(QueueConfig("b", priority=1, strategy="most-skilled", required_skills={"en": 5, "tech": 4}), now=T)
+    acd.register_queue(
+        QueueConfig("b", priority=1, strategy="most-skilled", required_skills={"en": 5, "tech": 4}), now=T
+    )
     for i in range(12):
-        add_agent(acd, f"ag{i}", {"en": rng.randint(1, 10), "tech": rng.randint(1, 10)}, tuple(rng.sample(["a", "b"], rng.randint(1, 2))), available_at=T)
+        add_agent(
+            acd,
+            f"ag{i}",
+            {"en": rng.randint(1, 10), "tech": rng.randint(1, 10)},
+            tuple(rng.sample(["a", "b"], rng.randint(1, 2))),
+            available_at=T,
+        )
     now = T
     for i in range(300):
         now += rng.random() * 3
@@ -723,13 +754,20 @@ def test_configuration_read_from_the_sql_store(db, acd: RealtimeACD) -> None:  #
     from contactcenter.acd.models import QueueMembership
     from tests.support.factories import gen_agent, gen_queue
 
-    queue = gen_queue(db, "billing", skills={"en": 4, "billing": 6}, priority=2, strategy="most-skilled", wrap_up_s=45, max_length=50)
+    queue = gen_queue(
+        db, "billing", skills={"en": 4, "billing": 6}, priority=2, strategy="most-skilled", wrap_up_s=45, max_length=50
+    )
     user = gen_agent(db, skills={"en": 7, "billing": 8})
     db.add(QueueMembership(queue=queue, user=user))
     db.flush()
     db.refresh(user)
     config = QueueConfig.from_model(queue, escalation=(EscalationStep(30, relax={"billing": 4}),))
-    assert (config.priority, config.strategy, config.wrap_up_seconds, config.max_length) == (2, "most-skilled", 45.0, 50)
+    assert (config.priority, config.strategy, config.wrap_up_seconds, config.max_length) == (
+        2,
+        "most-skilled",
+        45.0,
+        50,
+    )
     assert dict(config.required_skills) == {"en": 4, "billing": 6}
     profile = AgentProfile.from_user(user)
     assert profile.agent_id == str(user.id) and profile.queues == ("billing",)

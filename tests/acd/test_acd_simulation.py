@@ -75,8 +75,14 @@ def assert_agrees(figures: dict[str, Any], metrics: tuple[str, ...]) -> None:
         dict(agents=10, calls_per_hour=160, hours=1.5),  # rho 0.8
         dict(agents=20, calls_per_hour=380, hours=0.75),  # rho 0.95
         dict(agents=10, calls_per_hour=200, hours=1.5, patience_s=60, wrap_s=20, answer_delay_s=2),
-        dict(agents=7, calls_per_hour=130, hours=1.5, skills_mix=(("billing", 0.3), ("support", 0.7)),
-             strategy="round-robin", patience_s=120),
+        dict(
+            agents=7,
+            calls_per_hour=130,
+            hours=1.5,
+            skills_mix=(("billing", 0.3), ("support", 0.7)),
+            strategy="round-robin",
+            patience_s=120,
+        ),
     ],
     ids=["rho-0.6", "rho-0.8", "rho-0.95", "patience-wrap-answer-delay", "skills-mix"],
 )
@@ -301,8 +307,21 @@ def _invoke(*args: str) -> Any:
 
 
 def test_the_command_prints_the_figures_as_json() -> None:
-    result = _invoke("--agents", "6", "--calls-per-hour", "100", "--aht", "180", "--hours", "1",
-                     "--patience", "120", "--seed", "3", "--json")
+    result = _invoke(
+        "--agents",
+        "6",
+        "--calls-per-hour",
+        "100",
+        "--aht",
+        "180",
+        "--hours",
+        "1",
+        "--patience",
+        "120",
+        "--seed",
+        "3",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     for key in REQUIRED_KEYS + ("erlang_c", "erlang_a", "standard_errors", "comparison", "reference", "wall_seconds"):
@@ -310,14 +329,41 @@ def test_the_command_prints_the_figures_as_json() -> None:
     assert figures["agents"] == 6 and figures["seed"] == 3 and figures["patience_s"] == 120
     assert 0 <= figures["service_level"] <= 1 and 0 < figures["occupancy"] <= 1
     assert figures["erlang_c"]["service_level"] == pytest.approx(erlang_c(6, 100, AHT, 20).service_level, abs=1e-6)
-    again = json.loads(_invoke("--agents", "6", "--calls-per-hour", "100", "--aht", "180", "--hours", "1",
-                               "--patience", "120", "--seed", "3", "--json").stdout)
+    again = json.loads(
+        _invoke(
+            "--agents",
+            "6",
+            "--calls-per-hour",
+            "100",
+            "--aht",
+            "180",
+            "--hours",
+            "1",
+            "--patience",
+            "120",
+            "--seed",
+            "3",
+            "--json",
+        ).stdout
+    )
     assert _without_wall_time(again) == _without_wall_time(figures)
 
 
 def test_the_command_prints_a_table_without_json() -> None:
-    result = _invoke("--agents", "6", "--calls-per-hour", "100", "--hours", "0.5",
-                     "--skills-mix", "billing:0.5,support:0.5", "--wrap", "10", "--answer-delay", "1")
+    result = _invoke(
+        "--agents",
+        "6",
+        "--calls-per-hour",
+        "100",
+        "--hours",
+        "0.5",
+        "--skills-mix",
+        "billing:0.5,support:0.5",
+        "--wrap",
+        "10",
+        "--answer-delay",
+        "1",
+    )
     assert result.exit_code == 0, result.output
     for text in ("service_level", "asa_seconds", "Erlang C", "queue billing", "reference queue", "approximate"):
         assert text in result.output

@@ -45,8 +45,14 @@ def test_a_tick_times_out_offers_and_records_the_missed_break(runtime, db):
     support = gen_queue(db, "support")
     alice = gen_agent(db, "alice", skills={"support": 5})
     db.add(QueueMembership(queue_id=support.id, user_id=alice.id))
-    call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100",
-                       to_number="+18005550100", queue_id=support.id, queued_at=clock.now())
+    call = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+18005550100",
+        queue_id=support.id,
+        queued_at=clock.now(),
+    )
     db.add(call)
     db.flush()
     service = AcdService(db, runtime.acd)

@@ -171,10 +171,10 @@ def test_erlang_a_single_agent_against_exact_chain():
     assert result.service_level == pytest.approx((1 + u) * math.exp(-u) - math.exp(-1), rel=1e-10)
     # ASA of answered calls: (aht * integral_0^1 (-ln u) u e^-u du) / P(answered), by midpoints.
     steps = 200_000
-    integral = sum(
-        -math.log((i + 0.5) / steps) * ((i + 0.5) / steps) * math.exp(-(i + 0.5) / steps)
-        for i in range(steps)
-    ) / steps
+    integral = (
+        sum(-math.log((i + 0.5) / steps) * ((i + 0.5) / steps) * math.exp(-(i + 0.5) / steps) for i in range(steps))
+        / steps
+    )
     assert result.asa_seconds == pytest.approx(aht * integral / (1 - math.exp(-1)), rel=1e-6)
 
 

@@ -13,17 +13,37 @@ from contactcenter.tickets.services import add_comment, open_ticket
 from tests.support.api import api, error_of, org  # noqa: F401  (fixtures)
 
 PROTECTED = [
-    ("get", "/api/me"), ("get", "/api/tickets"), ("post", "/api/tickets"), ("get", "/api/tickets/1"),
-    ("patch", "/api/tickets/1"), ("get", "/api/customers"), ("post", "/api/customers"), ("get", "/api/interactions"),
-    ("get", "/api/search?q=x"), ("get", "/api/sla/due"), ("get", "/api/sla/policies"), ("get", "/api/reports/sla"),
-    ("get", "/api/tokens"), ("post", "/api/tokens"), ("get", "/api/users"),
+    ("get", "/api/me"),
+    ("get", "/api/tickets"),
+    ("post", "/api/tickets"),
+    ("get", "/api/tickets/1"),
+    ("patch", "/api/tickets/1"),
+    ("get", "/api/customers"),
+    ("post", "/api/customers"),
+    ("get", "/api/interactions"),
+    ("get", "/api/search?q=x"),
+    ("get", "/api/sla/due"),
+    ("get", "/api/sla/policies"),
+    ("get", "/api/reports/sla"),
+    ("get", "/api/tokens"),
+    ("post", "/api/tokens"),
+    ("get", "/api/users"),
 ]
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
 @pytest.mark.parametrize(
     "header",
-    [None, "", "Bearer", "Bearer ", "Basic YWRhOnB3", "Token cct_x", "Bearer cct_not-a-real-token", "Bearer " + "x" * 500],
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic YWRhOnB3",
+        "Token cct_x",
+        "Bearer cct_not-a-real-token",
+        "Bearer " + "x" * 500,
+    ],
 )
 def test_every_endpoint_requires_a_valid_token(client, method, path, header):
     headers = {} if header is None else {"Authorization": header}
@@ -110,7 +130,10 @@ def test_tokens_of_others(api, org):
     bob_token = api.get("/api/me", as_="bob").get_json()["token"]["id"]
     assert error_of(api.get(f"/api/tokens?user_id={org.bob.id}", as_="alice")) == (403, "forbidden")
     assert error_of(api.delete(f"/api/tokens/{bob_token}", as_="alice")) == (404, "not_found")
-    assert error_of(api.post("/api/tokens", {"name": "as bob", "user_id": org.bob.id}, as_="alice")) == (403, "forbidden")
+    assert error_of(api.post("/api/tokens", {"name": "as bob", "user_id": org.bob.id}, as_="alice")) == (
+        403,
+        "forbidden",
+    )
     assert api.get(f"/api/tokens?user_id={org.bob.id}", as_="ada").status_code == 200
     made = api.post("/api/tokens", {"name": "for bob", "user_id": org.bob.id}, as_="ada").get_json()
     assert made["user_id"] == org.bob.id

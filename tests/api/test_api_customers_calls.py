@@ -14,16 +14,28 @@ from tests.support.factories import call_sid
 
 
 def test_create_find_by_any_phone_format_and_change(api, org):
-    created = api.post("/api/customers", {"name": "Grace Hopper", "phones": ["(415) 555-0100"], "email": "grace@navy.example",
-                                          "segment": "vip", "attributes": {"account": "1001"}}, as_="alice")
+    created = api.post(
+        "/api/customers",
+        {
+            "name": "Grace Hopper",
+            "phones": ["(415) 555-0100"],
+            "email": "grace@navy.example",
+            "segment": "vip",
+            "attributes": {"account": "1001"},
+        },
+        as_="alice",
+    )
     assert created.status_code == 201
     grace = created.get_json()
     assert grace["phones"] == ["+14155550100"] and grace["segment"] == "vip"
     for number in ("+1 415 555 0100", "415.555.0100", "14155550100"):
         found = api.get(f"/api/customers?phone={number}", as_="bob").get_json()["data"]
         assert [c["id"] for c in found] == [grace["id"]], number
-    changed = api.patch(f"/api/customers/{grace['id']}", {"segment": "gold", "phones": ["+1 415 555 0100", "+44 20 7946 0000"]},
-                        as_="alice").get_json()
+    changed = api.patch(
+        f"/api/customers/{grace['id']}",
+        {"segment": "gold", "phones": ["+1 415 555 0100", "+44 20 7946 0000"]},
+        as_="alice",
+    ).get_json()
     assert changed["segment"] == "gold" and changed["phones"] == ["+14155550100", "+442079460000"]
     assert [c["id"] for c in api.get("/api/customers?q=hopper", as_="alice").get_json()["data"]] == [grace["id"]]
     assert [c["id"] for c in api.get("/api/customers?segment=gold,vip").get_json()["data"]] == [grace["id"]]
@@ -49,7 +61,10 @@ def test_bad_customers_are_422(api, org, body):
 
 def test_same_number_cannot_belong_to_two_customers(api, org):
     api.post("/api/customers", {"name": "Grace", "phones": ["+14155550100"]})
-    assert error_of(api.post("/api/customers", {"name": "Imposter", "phones": ["415-555-0100"]})) == (422, "validation_failed")
+    assert error_of(api.post("/api/customers", {"name": "Imposter", "phones": ["415-555-0100"]})) == (
+        422,
+        "validation_failed",
+    )
 
 
 def test_customer_pages(api, org):
@@ -86,13 +101,22 @@ def test_agents_see_their_calls_their_queues_and_their_tickets(api, org, db):
     detail = api.get(f"/api/interactions/{ticketed.id}", as_="alice").get_json()
     assert len(detail["ticket_ids"]) == 1
     assert len(api.get("/api/interactions", as_="sam").get_json()["data"]) == 4
-    assert [c["id"] for c in api.get(f"/api/interactions?agent_id={org.bob.id}", as_="sam").get_json()["data"]] == [hidden.id]
+    assert [c["id"] for c in api.get(f"/api/interactions?agent_id={org.bob.id}", as_="sam").get_json()["data"]] == [
+        hidden.id
+    ]
 
 
 def test_interaction_pages_and_filters(api, org, db):
     start = clock.now() - timedelta(hours=1)
-    calls = [call(db, queue_id=org.support.id, arrived_at=start + timedelta(minutes=n // 2), direction="outbound" if n % 3 == 0 else "inbound")
-             for n in range(11)]  # pairs share an arrival time: the id breaks the tie
+    calls = [
+        call(
+            db,
+            queue_id=org.support.id,
+            arrived_at=start + timedelta(minutes=n // 2),
+            direction="outbound" if n % 3 == 0 else "inbound",
+        )
+        for n in range(11)
+    ]  # pairs share an arrival time: the id breaks the tie
     db.commit()
     seen, cursor = [], None
     while True:

@@ -34,5 +34,8 @@ def test_every_reference_resolves_and_every_operation_has_errors(client):
             if path != "/api/openapi.json":
                 assert "401" in op["responses"], (method, path)
             for name in re.findall(r"{(\w+)}", path):
-                assert any(p.get("name") == name and p.get("in") == "path" for p in op.get("parameters", [])), (method, path)
+                assert any(p.get("name") == name and p.get("in") == "path" for p in op.get("parameters", [])), (
+                    method,
+                    path,
+                )
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

@@ -51,7 +51,7 @@ def test_search_tickets_comments_customers_within_scope(api, org, db):
     [
         "'; DROP TABLE tickets; --",
         "router' OR '1'='1",
-        "\" OR \"\"=\"",
+        '" OR ""="',
         "router) OR (1=1",
         "NEAR(router invoice) OR *",
         "!router | (refund & <->)",
@@ -64,15 +64,21 @@ def test_injection_in_search_is_harmless(api, org, db, query, kind):
     open_ticket(db, "Router", queue_id=org.billing.id)
     gen_customer(db)
     db.commit()
-    before = (db.scalar(select(func.count(Ticket.id))), db.scalar(select(func.count(Customer.id))),
-              db.scalar(select(func.count(TicketComment.id))))
+    before = (
+        db.scalar(select(func.count(Ticket.id))),
+        db.scalar(select(func.count(Customer.id))),
+        db.scalar(select(func.count(TicketComment.id))),
+    )
     response = api.get(f"/api/search?type={kind}&q={quote(query)}", as_="alice")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     if kind != "customers":
         assert response.get_json()["data"] == []  # the billing ticket stays out of the agent's reach
-    after = (db.scalar(select(func.count(Ticket.id))), db.scalar(select(func.count(Customer.id))),
-             db.scalar(select(func.count(TicketComment.id))))
+    after = (
+        db.scalar(select(func.count(Ticket.id))),
+        db.scalar(select(func.count(Customer.id))),
+        db.scalar(select(func.count(TicketComment.id))),
+    )
     assert after == before
 
 
@@ -122,21 +128,37 @@ def test_search_pages_mix_subject_and_comment_matches_within_scope(api, org, db)
 
 
 def test_policies_calendars_clocks_due_and_report(api, org, db):
-    calendar = api.post("/api/sla/calendars", {"name": "NY office", "definition": {
-        "time_zone": "America/New_York", "hours": {d: ["09:00-12:00", "13:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-    }})
+    calendar = api.post(
+        "/api/sla/calendars",
+        {
+            "name": "NY office",
+            "definition": {
+                "time_zone": "America/New_York",
+                "hours": {d: ["09:00-12:00", "13:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            },
+        },
+    )
     assert calendar.status_code == 201
-    policy = api.post("/api/sla/policies", {
-        "name": "Support", "calendar_id": calendar.get_json()["id"], "queue_ids": [org.support.id], "warn_before_s": 900,
-        "targets": {"first_response": {"urgent": HOUR, "*": 2 * HOUR}, "resolution": 8 * HOUR},
-    })
+    policy = api.post(
+        "/api/sla/policies",
+        {
+            "name": "Support",
+            "calendar_id": calendar.get_json()["id"],
+            "queue_ids": [org.support.id],
+            "warn_before_s": 900,
+            "targets": {"first_response": {"urgent": HOUR, "*": 2 * HOUR}, "resolution": 8 * HOUR},
+        },
+    )
     assert policy.status_code == 201, policy.get_json()
     bad = api.post("/api/sla/policies", {"name": "Bad", "targets": {"resolution": -5}})
     assert error_of(bad) == (422, "validation_failed")
     with freeze_time(ny(15, 11)) as frozen:  # Monday 11:00
-        ticket = api.post("/api/tickets", {"subject": "Router down", "queue_id": org.support.id}, as_="alice").get_json()
+        ticket = api.post(
+            "/api/tickets", {"subject": "Router down", "queue_id": org.support.id}, as_="alice"
+        ).get_json()
         assert {c["metric"]: datetime.fromisoformat(c["deadline"]) for c in ticket["sla"]} == {
-            "first_response": ny(15, 14), "resolution": ny(16, 12),  # 8 h: 11-12, 13-17, then 9-12 on Tuesday
+            "first_response": ny(15, 14),
+            "resolution": ny(16, 12),  # 8 h: 11-12, 13-17, then 9-12 on Tuesday
         }
         detail = api.get(f"/api/tickets/{ticket['id']}", as_="alice").get_json()
         first = next(c for c in detail["sla"] if c["metric"] == "first_response")
@@ -146,15 +168,22 @@ def test_policies_calendars_clocks_due_and_report(api, org, db):
         due = api.get("/api/sla/due?within=3600", as_="alice").get_json()["data"]
         assert [(d["ticket_id"], d["metric"]) for d in due] == [(ticket["id"], "first_response")]
         assert api.get("/api/sla/due?within=3600", as_="bob").get_json()["data"] == []
-        due_tickets = api.get("/api/tickets?sla_due_before=" + quote(ny(15, 14).isoformat()), as_="alice").get_json()["data"]
+        due_tickets = api.get("/api/tickets?sla_due_before=" + quote(ny(15, 14).isoformat()), as_="alice").get_json()[
+            "data"
+        ]
         assert [t["id"] for t in due_tickets] == [ticket["id"]]
         api.patch(f"/api/tickets/{ticket['id']}", {"priority": "urgent"}, as_="alice")  # 1 h: breached at 12:00
         frozen.move_to(ny(15, 14))
         overdue = api.get("/api/sla/due?within=60&include_breached=true", as_="alice").get_json()["data"]
-        assert [(d["metric"], datetime.fromisoformat(d["deadline"])) for d in overdue] == [("first_response", ny(15, 12))]
+        assert [(d["metric"], datetime.fromisoformat(d["deadline"])) for d in overdue] == [
+            ("first_response", ny(15, 12))
+        ]
         report = api.get("/api/reports/sla", as_="sam").get_json()
     assert report["rows"][0]["breached"] == 1 and report["rows"][0]["policy"] == "Support"
-    assert error_of(api.get("/api/reports/sla?from=2026-06-02T00:00:00Z&to=2026-06-01T00:00:00Z", as_="sam")) == (400, "invalid_filter")
+    assert error_of(api.get("/api/reports/sla?from=2026-06-02T00:00:00Z&to=2026-06-01T00:00:00Z", as_="sam")) == (
+        400,
+        "invalid_filter",
+    )
     changed = api.patch(f"/api/sla/policies/{policy.get_json()['id']}", {"active": False})
     assert changed.status_code == 200 and changed.get_json()["active"] is False
 

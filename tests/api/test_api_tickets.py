@@ -26,14 +26,21 @@ def test_create_read_change_and_audit(api, org, db):
     grace = gen_customer(db)
     db.commit()
     ticket = make(api, queue_id=org.support.id, customer_id=grace.id, priority="high", tags=["Printer", "fire"])
-    assert (ticket["status"], ticket["priority"], ticket["channel"], ticket["tags"]) == ("new", "high", "api", ["fire", "printer"])
+    assert (ticket["status"], ticket["priority"], ticket["channel"], ticket["tags"]) == (
+        "new",
+        "high",
+        "api",
+        ["fire", "printer"],
+    )
     changed = api.patch(f"/api/tickets/{ticket['id']}", {"status": "open", "assignee_id": org.alice.id}, as_="alice")
     assert changed.status_code == 200
     body = changed.get_json()
     assert body["status"] == "open" and body["assignee_id"] == org.alice.id and body["merged_into_id"] is None
     events = api.get(f"/api/tickets/{ticket['id']}/events", as_="alice").get_json()["data"]
     assert [(e["kind"], e["field"], e["actor_id"]) for e in events] == [
-        ("created", None, org.alice.id), ("updated", "assignee_id", org.alice.id), ("status", "status", org.alice.id),
+        ("created", None, org.alice.id),
+        ("updated", "assignee_id", org.alice.id),
+        ("status", "status", org.alice.id),
     ]
     assert events[2]["before"] == {"status": "new"} and events[2]["after"] == {"status": "open"}
 
@@ -41,7 +48,10 @@ def test_create_read_change_and_audit(api, org, db):
 def test_agent_ticket_without_queue_is_assigned_to_them(api, org):
     ticket = make(api)
     assert ticket["assignee_id"] == org.alice.id
-    assert error_of(api.post("/api/tickets", {"subject": "x", "queue_id": org.billing.id}, as_="alice")) == (403, "forbidden")
+    assert error_of(api.post("/api/tickets", {"subject": "x", "queue_id": org.billing.id}, as_="alice")) == (
+        403,
+        "forbidden",
+    )
     assert make(api, as_="sam", queue_id=org.billing.id)["assignee_id"] is None
 
 
@@ -91,15 +101,24 @@ def test_malformed_oversized_and_mistyped_bodies(api, client, org):
         (dict(data="[" * 100_000 + "]" * 100_000, content_type="application/json"), (400, "malformed_json")),
         (dict(data=b"\xff\xfe\x00{", content_type="application/json"), (400, "malformed_json")),
         (dict(data="subject=x", content_type="application/x-www-form-urlencoded"), (415, "unsupported_media_type")),
-        (dict(data=json.dumps({"subject": "x" * 300_000}), content_type="application/json"), (413, "payload_too_large")),
+        (
+            dict(data=json.dumps({"subject": "x" * 300_000}), content_type="application/json"),
+            (413, "payload_too_large"),
+        ),
     ]
     for kwargs, expected in cases:
         assert error_of(client.post("/api/tickets", headers=headers, **kwargs)) == expected, kwargs.get("content_type")
 
 
 def test_unknown_ids_and_routes(api, org):
-    for path in ("/api/tickets/999999", "/api/tickets/99999999999999999999", "/api/customers/424242",
-                 "/api/interactions/1", "/api/tickets/999999/comments", "/api/nothing-here"):
+    for path in (
+        "/api/tickets/999999",
+        "/api/tickets/99999999999999999999",
+        "/api/customers/424242",
+        "/api/interactions/1",
+        "/api/tickets/999999/comments",
+        "/api/nothing-here",
+    ):
         assert error_of(api.get(path)) == (404, "not_found"), path
     assert error_of(api.delete("/api/tickets")) == (405, "method_not_allowed")
     assert error_of(api.post("/api/tickets/999999/merge", {"into": 1})) == (404, "not_found")
@@ -115,11 +134,16 @@ def test_comments_and_customer_replies(api, org):
         api.patch(f"/api/tickets/{tid}", {"status": status}, as_="alice")
     relayed = api.post(f"/api/tickets/{tid}/comments", {"body": "Still broken", "author": "customer"}, as_="alice")
     assert relayed.get_json()["author_kind"] == "customer" and relayed.get_json()["author_id"] is None
-    assert api.get(f"/api/tickets/{tid}", as_="alice").get_json()["status"] == "open"  # the customer's reply reopened it
+    assert (
+        api.get(f"/api/tickets/{tid}", as_="alice").get_json()["status"] == "open"
+    )  # the customer's reply reopened it
     public = api.get(f"/api/tickets/{tid}/comments?public=true", as_="alice").get_json()["data"]
     assert [c["body"] for c in public] == ["Hello!", "Still broken"]
     assert error_of(api.post(f"/api/tickets/{tid}/comments", {"body": "  "}, as_="alice")) == (422, "validation_failed")
-    assert error_of(api.post(f"/api/tickets/{tid}/comments", {"body": "x", "author": "system"}, as_="alice")) == (422, "validation_failed")
+    assert error_of(api.post(f"/api/tickets/{tid}/comments", {"body": "x", "author": "system"}, as_="alice")) == (
+        422,
+        "validation_failed",
+    )
 
 
 def test_html_is_stored_verbatim_and_served_as_json(api, org):
@@ -132,13 +156,21 @@ def test_html_is_stored_verbatim_and_served_as_json(api, org):
 
 def test_links_merges_and_calls(api, org, db):
     a, b = make(api, queue_id=org.support.id), make(api, queue_id=org.support.id)
-    call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100", to_number="+18005550199",
-                       queue_id=org.support.id, answered_at=clock.now())
+    call = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+18005550199",
+        queue_id=org.support.id,
+        answered_at=clock.now(),
+    )
     db.add(call)
     db.commit()
     linked = api.post(f"/api/tickets/{a['id']}/links", {"ticket_id": b["id"], "kind": "related"}, as_="alice")
     assert linked.status_code == 201
-    assert api.get(f"/api/tickets/{b['id']}", as_="alice").get_json()["links"] == [{"ticket_id": a["id"], "kind": "related"}]
+    assert api.get(f"/api/tickets/{b['id']}", as_="alice").get_json()["links"] == [
+        {"ticket_id": a["id"], "kind": "related"}
+    ]
     assert api.post(f"/api/tickets/{a['id']}/interactions", {"interaction_id": call.id}, as_="alice").status_code == 201
     assert api.post(f"/api/tickets/{a['id']}/interactions", {"interaction_id": call.id}, as_="alice").status_code == 200
     merged = api.post(f"/api/tickets/{a['id']}/merge", {"into": b["id"]}, as_="alice")
@@ -146,7 +178,10 @@ def test_links_merges_and_calls(api, org, db):
     source = api.get(f"/api/tickets/{a['id']}", as_="alice").get_json()
     assert source["status"] == "merged" and source["merged_into_id"] == b["id"]
     assert api.get(f"/api/tickets/{b['id']}", as_="alice").get_json()["interaction_ids"] == [call.id]
-    assert error_of(api.patch(f"/api/tickets/{a['id']}", {"status": "open"}, as_="alice")) == (409, "invalid_transition")
+    assert error_of(api.patch(f"/api/tickets/{a['id']}", {"status": "open"}, as_="alice")) == (
+        409,
+        "invalid_transition",
+    )
     assert api.delete(f"/api/tickets/{a['id']}/links/{b['id']}", as_="alice").status_code == 204
     assert error_of(api.delete(f"/api/tickets/{a['id']}/links/{b['id']}", as_="alice")) == (404, "not_found")
     theirs = open_ticket(db, "Billing", queue_id=org.billing.id)
@@ -215,10 +250,23 @@ def test_filters(api, org, db):
 @pytest.mark.parametrize(
     "query",
     [
-        "status=bogus", "status=open' OR '1'='1", "priority=urgent;DROP TABLE tickets", "queue_id=abc",
-        "queue_id=1 OR 1=1", "queue_id=-1", "queue_id=99999999999", "assignee_id=everyone",
-        "created_after=yesterday", "created_after=2026-06-01T00:00:00", "limit=0", "limit=1000", "limit=ten",
-        "sort=subject", "colour=blue", "status=open&status=new", "tag=" + "x" * 41,
+        "status=bogus",
+        "status=open' OR '1'='1",
+        "priority=urgent;DROP TABLE tickets",
+        "queue_id=abc",
+        "queue_id=1 OR 1=1",
+        "queue_id=-1",
+        "queue_id=99999999999",
+        "assignee_id=everyone",
+        "created_after=yesterday",
+        "created_after=2026-06-01T00:00:00",
+        "limit=0",
+        "limit=1000",
+        "limit=ten",
+        "sort=subject",
+        "colour=blue",
+        "status=open&status=new",
+        "tag=" + "x" * 41,
     ],
 )
 def test_bad_filters_are_400_and_harmless(api, org, db, query):
@@ -250,7 +298,9 @@ def _row(db, ticket_id):  # type: ignore[no-untyped-def]
 def test_agent_cannot_move_a_ticket_to_a_foreign_queue(api, org, db):
     ticket = make(api, queue_id=org.support.id)
     before = _row(db, ticket["id"])
-    response = api.patch(f"/api/tickets/{ticket['id']}", {"queue_id": org.billing.id, "priority": "urgent"}, as_="alice")
+    response = api.patch(
+        f"/api/tickets/{ticket['id']}", {"queue_id": org.billing.id, "priority": "urgent"}, as_="alice"
+    )
     assert error_of(response) == (403, "forbidden")
     assert "queue" in response.get_json()["error"]["message"]
     assert _row(db, ticket["id"]) == before

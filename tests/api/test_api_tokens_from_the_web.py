@@ -102,16 +102,19 @@ def test_a_cookie_from_an_ended_session_is_refused(app, people):
     assert error_of(replay.post("/api/tokens", json={"name": "late"})) == (401, "unauthorized")
 
 
-@pytest.mark.parametrize("body,kw,expected", [
-    (None, {"data": "{not json", "content_type": "application/json"}, (400, "malformed_json")),
-    ({"name": "x" * 81}, {}, (422, "validation_failed")),
-    ({"name": ""}, {}, (422, "validation_failed")),
-    ({"name": "ok", "user_id": "1 OR 1=1"}, {}, (422, "validation_failed")),
-    ({"name": "ok", "user_id": 2**40}, {}, (422, "validation_failed")),
-    ({"name": "ok", "read_only": "yes"}, {}, (422, "validation_failed")),
-    ({"name": "ok", "is_admin": True}, {}, (422, "validation_failed")),
-    (None, {"data": "x" * (300 * 1024), "content_type": "application/json"}, (413, "payload_too_large")),
-])
+@pytest.mark.parametrize(
+    "body,kw,expected",
+    [
+        (None, {"data": "{not json", "content_type": "application/json"}, (400, "malformed_json")),
+        ({"name": "x" * 81}, {}, (422, "validation_failed")),
+        ({"name": ""}, {}, (422, "validation_failed")),
+        ({"name": "ok", "user_id": "1 OR 1=1"}, {}, (422, "validation_failed")),
+        ({"name": "ok", "user_id": 2**40}, {}, (422, "validation_failed")),
+        ({"name": "ok", "read_only": "yes"}, {}, (422, "validation_failed")),
+        ({"name": "ok", "is_admin": True}, {}, (422, "validation_failed")),
+        (None, {"data": "x" * (300 * 1024), "content_type": "application/json"}, (413, "payload_too_large")),
+    ],
+)
 def test_bad_bodies_are_refused_and_nothing_is_created(app, people, db, body, kw, expected):
     admin = logged_in(app, "ann")
     before = _count(db)

@@ -21,11 +21,16 @@ NOW = datetime(2026, 6, 15, 16, 0, tzinfo=UTC)  # 12:00 in New York
 def _attempt(db, campaign, minutes_ago, *, answered=False, connected=False, abandoned=False, ended=True):  # type: ignore[no-untyped-def]
     placed = NOW - timedelta(minutes=minutes_ago)
     attempt = DialAttempt(
-        campaign_id=campaign.id, phone="+12125550147", caller_id="+12025550100", mode="predictive",
-        call_sid="CA" + format(abs(hash((campaign.id, minutes_ago))) % 16**32, "032x"), placed_at=placed,
+        campaign_id=campaign.id,
+        phone="+12125550147",
+        caller_id="+12025550100",
+        mode="predictive",
+        call_sid="CA" + format(abs(hash((campaign.id, minutes_ago))) % 16**32, "032x"),
+        placed_at=placed,
         answered_at=placed + timedelta(seconds=10) if answered else None,
         connected_at=placed + timedelta(seconds=11) if connected else None,
-        ended_at=placed + timedelta(seconds=60) if ended else None, abandoned=abandoned,
+        ended_at=placed + timedelta(seconds=60) if ended else None,
+        abandoned=abandoned,
         outcome="abandoned" if abandoned else ("connected" if connected else None),
     )
     db.add(attempt)
@@ -34,8 +39,14 @@ def _attempt(db, campaign, minutes_ago, *, answered=False, connected=False, aban
 
 
 def gen_campaign(db, name, *, start=True):  # type: ignore[no-untyped-def]
-    campaign = campaigns.create_campaign(db, name=name, caller_id="+12025550100", company_name="Acme Energy",
-                                         callback_number="+18005550123", dial_mode="predictive")
+    campaign = campaigns.create_campaign(
+        db,
+        name=name,
+        caller_id="+12025550100",
+        company_name="Acme Energy",
+        callback_number="+18005550123",
+        dial_mode="predictive",
+    )
     return campaigns.start_campaign(db, campaign) if start else campaign
 
 

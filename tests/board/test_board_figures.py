@@ -15,13 +15,25 @@ NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 def add_call(db, queue, queued_at, wait, outcome, *, talk=None, agent=None, short=False):  # type: ignore[no-untyped-def]
     answered_at = queued_at + timedelta(seconds=wait) if outcome == "completed" else None
-    ended_at = (answered_at + timedelta(seconds=talk)) if answered_at and talk is not None else (
-        queued_at + timedelta(seconds=wait) if outcome != "completed" else None)
+    ended_at = (
+        (answered_at + timedelta(seconds=talk))
+        if answered_at and talk is not None
+        else (queued_at + timedelta(seconds=wait) if outcome != "completed" else None)
+    )
     call = Interaction(
-        call_sid=call_sid(), direction="inbound", from_number="+14155550100", to_number="+18005550100",
-        arrived_at=queued_at - timedelta(seconds=5), queued_at=queued_at, answered_at=answered_at, ended_at=ended_at,
-        queue_id=queue.id, agent_id=agent.id if agent else None, outcome=outcome if ended_at else None,
-        wait_s=wait if ended_at else None, short_abandon=short,
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+18005550100",
+        arrived_at=queued_at - timedelta(seconds=5),
+        queued_at=queued_at,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        queue_id=queue.id,
+        agent_id=agent.id if agent else None,
+        outcome=outcome if ended_at else None,
+        wait_s=wait if ended_at else None,
+        short_abandon=short,
     )
     db.add(call)
     db.flush()
@@ -77,9 +89,19 @@ def test_a_bad_zone_or_formula_falls_back_instead_of_blanking_the_board(db):
 
 
 def _row(**kw):  # type: ignore[no-untyped-def]
-    live = QueueStats(queue="support", waiting=kw.pop("waiting", 0), offered=0,
-                      longest_wait_seconds=kw.pop("wait", 0.0), agents_available=1, agents_reserved=0,
-                      agents_on_call=2, agents_wrap_up=0, agents_break=1, agents_offline=0, average_handle_seconds=0)
+    live = QueueStats(
+        queue="support",
+        waiting=kw.pop("waiting", 0),
+        offered=0,
+        longest_wait_seconds=kw.pop("wait", 0.0),
+        agents_available=1,
+        agents_reserved=0,
+        agents_on_call=2,
+        agents_wrap_up=0,
+        agents_break=1,
+        agents_offline=0,
+        average_handle_seconds=0,
+    )
     settings = {"support": stats.QueueSettings("support", "Support <b>", 0.8, 20, 60, "offered", "UTC")}
     today = {"support": {"service_level": kw.pop("sl", None), "offered": 0, "answered": 0, "abandoned": 0}}
     return stats.queue_rows(settings, [live], today)[0]

@@ -15,7 +15,9 @@ from contactcenter.calls.supervision import SupervisionError, SupervisionService
 from tests.support.constants import CENTER_NUMBER
 from tests.support.factories import gen_agent, gen_queue
 
-URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+URLS = ConnectUrls(
+    "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+)
 
 
 @pytest.fixture

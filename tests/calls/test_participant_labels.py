@@ -18,16 +18,18 @@ def floor(db, runtime, carrier) -> Floor:  # type: ignore[no-untyped-def]
 
 def test_the_agents_leg_carries_its_label(floor, runtime):
     handle = floor.connect(floor.alice)
-    participant = runtime.telephony.update_participant(conference_name(handle.sid), agent_label(floor.alice.id),
-                                                       muted=True)
+    participant = runtime.telephony.update_participant(
+        conference_name(handle.sid), agent_label(floor.alice.id), muted=True
+    )
     assert participant.label == agent_label(floor.alice.id) and participant.muted is True
 
 
 def test_a_label_already_in_the_conference_is_refused(floor, runtime):
     handle = floor.connect(floor.alice)
     with pytest.raises(TelephonyError) as err:
-        runtime.telephony.add_participant(conference_name(handle.sid), "client:bob", CENTER_NUMBER,
-                                          label=agent_label(floor.alice.id))
+        runtime.telephony.add_participant(
+            conference_name(handle.sid), "client:bob", CENTER_NUMBER, label=agent_label(floor.alice.id)
+        )
     assert err.value.status == 400
 
 

@@ -113,8 +113,11 @@ def test_wrap_up_during_the_call_is_refused(floor):
 
 def test_new_ticket_is_linked_to_the_call(floor, db):
     handle = _finished_call(floor)
-    result = floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp(
-        "follow_up", "Replace the modem.", ticket=TicketChoice(subject="Modem replacement", priority="high")))
+    result = floor.wrapups().submit(
+        handle.sid,
+        floor.alice.id,
+        WrapUp("follow_up", "Replace the modem.", ticket=TicketChoice(subject="Modem replacement", priority="high")),
+    )
     ticket = tickets.get_ticket(db, result.ticket_id)
     assert ticket.subject == "Modem replacement" and ticket.priority == "high"
     assert ticket.assignee_id == floor.alice.id and ticket.customer_id == floor.call(handle.sid).customer_id
@@ -125,8 +128,9 @@ def test_existing_ticket_of_the_customer_gets_the_call_and_the_notes(floor, db):
     handle = _finished_call(floor)
     call = floor.call(handle.sid)
     ticket = tickets.open_ticket(db, "Slow internet", customer_id=call.customer_id)
-    floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved", "Line fixed.",
-                                                               ticket=TicketChoice(ticket_id=ticket.id)))
+    floor.wrapups().submit(
+        handle.sid, floor.alice.id, WrapUp("resolved", "Line fixed.", ticket=TicketChoice(ticket_id=ticket.id))
+    )
     linked = db.scalars(select(TicketInteraction.interaction_id).where(TicketInteraction.ticket_id == ticket.id)).all()
     assert linked == [call.id]
     assert db.scalars(select(TicketComment.body).where(TicketComment.ticket_id == ticket.id)).all() == ["Line fixed."]
@@ -136,7 +140,9 @@ def test_someone_elses_ticket_is_not_found(floor, db):
     handle = _finished_call(floor)
     stranger = tickets.open_ticket(db, "Not yours")
     with pytest.raises(WrapUpError) as err:
-        floor.wrapups().submit(handle.sid, floor.alice.id, WrapUp("resolved", ticket=TicketChoice(ticket_id=stranger.id)))
+        floor.wrapups().submit(
+            handle.sid, floor.alice.id, WrapUp("resolved", ticket=TicketChoice(ticket_id=stranger.id))
+        )
     assert status_for(err.value) == 404
 
 
@@ -161,8 +167,9 @@ def test_released_callback_joins_its_queue(floor, db, runtime):
 def test_callback_in_the_past_is_refused(floor):
     handle = _finished_call(floor)
     with pytest.raises(WrapUpError) as err:
-        floor.wrapups().submit(handle.sid, floor.alice.id,
-                               WrapUp("callback", callback_at=clock.now() - timedelta(days=1)))
+        floor.wrapups().submit(
+            handle.sid, floor.alice.id, WrapUp("callback", callback_at=clock.now() - timedelta(days=1))
+        )
     assert err.value.code == "bad_callback"
 
 
@@ -211,18 +218,40 @@ def test_campaign_disposition_applies_the_dialer_rules(db, runtime):
     agent = gen_agent(db, "dora")
     from contactcenter.dialer import campaigns
 
-    campaign = campaigns.create_campaign(db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy",
-                                         callback_number="+18005550123")
-    lead = Lead(campaign_id=campaign.id, phone="+12125550147", name="Ada Lovelace", time_zones=["America/New_York"],
-                region="US-NY", country="US")
+    campaign = campaigns.create_campaign(
+        db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy", callback_number="+18005550123"
+    )
+    lead = Lead(
+        campaign_id=campaign.id,
+        phone="+12125550147",
+        name="Ada Lovelace",
+        time_zones=["America/New_York"],
+        region="US-NY",
+        country="US",
+    )
     db.add(lead)
     db.flush()
-    call = Interaction(call_sid="CA" + "d" * 32, direction="outbound", from_number="+12025550100",
-                       to_number=lead.phone, answered_at=clock.now(), ended_at=clock.now())
+    call = Interaction(
+        call_sid="CA" + "d" * 32,
+        direction="outbound",
+        from_number="+12025550100",
+        to_number=lead.phone,
+        answered_at=clock.now(),
+        ended_at=clock.now(),
+    )
     db.add(call)
     db.flush()
-    db.add(DialAttempt(campaign_id=campaign.id, lead_id=lead.id, phone=lead.phone, caller_id="+12025550100",
-                       mode="predictive", call_sid=call.call_sid, interaction_id=call.id))
+    db.add(
+        DialAttempt(
+            campaign_id=campaign.id,
+            lead_id=lead.id,
+            phone=lead.phone,
+            caller_id="+12025550100",
+            mode="predictive",
+            call_sid=call.call_sid,
+            interaction_id=call.id,
+        )
+    )
     db.add(AgentStateChange(agent_id=agent.id, state="on_call", call_sid=call.call_sid, at=clock.now()))
     db.flush()
     service = Services(runtime, db).wrapups()
@@ -234,26 +263,48 @@ def test_campaign_disposition_applies_the_dialer_rules(db, runtime):
 
 
 def test_campaign_callback_kept_by_the_agent_is_theirs(db, runtime):
-    """"I call back myself": the lead comes back at the promised time, for this agent alone."""
+    """ "I call back myself": the lead comes back at the promised time, for this agent alone."""
     from datetime import timedelta
 
     from contactcenter.dialer import campaigns
     from tests.support.factories import gen_agent
 
     agent = gen_agent(db, "dora")
-    campaign = campaigns.create_campaign(db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy",
-                                         callback_number="+18005550123")
+    campaign = campaigns.create_campaign(
+        db, name="Renewals", caller_id="+12025550100", company_name="Acme Energy", callback_number="+18005550123"
+    )
     campaigns.set_agents(db, campaign, [agent.id])
-    lead = Lead(campaign_id=campaign.id, phone="+12125550147", name="Ada Lovelace", time_zones=["America/New_York"],
-                region="US-NY", country="US")
+    lead = Lead(
+        campaign_id=campaign.id,
+        phone="+12125550147",
+        name="Ada Lovelace",
+        time_zones=["America/New_York"],
+        region="US-NY",
+        country="US",
+    )
     db.add(lead)
     db.flush()
-    call = Interaction(call_sid="CA" + "e" * 32, direction="outbound", from_number="+12025550100",
-                       to_number=lead.phone, answered_at=clock.now(), ended_at=clock.now())
+    call = Interaction(
+        call_sid="CA" + "e" * 32,
+        direction="outbound",
+        from_number="+12025550100",
+        to_number=lead.phone,
+        answered_at=clock.now(),
+        ended_at=clock.now(),
+    )
     db.add(call)
     db.flush()
-    db.add(DialAttempt(campaign_id=campaign.id, lead_id=lead.id, phone=lead.phone, caller_id="+12025550100",
-                       mode="predictive", call_sid=call.call_sid, interaction_id=call.id))
+    db.add(
+        DialAttempt(
+            campaign_id=campaign.id,
+            lead_id=lead.id,
+            phone=lead.phone,
+            caller_id="+12025550100",
+            mode="predictive",
+            call_sid=call.call_sid,
+            interaction_id=call.id,
+        )
+    )
     db.add(AgentStateChange(agent_id=agent.id, state="on_call", call_sid=call.call_sid, at=clock.now()))
     db.flush()
     promised = clock.now() + timedelta(days=1)
@@ -324,7 +375,10 @@ def test_a_later_save_replaces_the_draft(floor):
     floor.wrapups().save_draft(handle.sid, floor.alice.id, None, "Cust")
     floor.wrapups().save_draft(handle.sid, floor.alice.id, "resolved", "Customer happy ")
     assert floor.wrapups().pending(floor.alice.id)["draft"] | {"saved_at": None} == {
-        "disposition": "resolved", "notes": "Customer happy ", "saved_at": None}
+        "disposition": "resolved",
+        "notes": "Customer happy ",
+        "saved_at": None,
+    }
 
 
 def test_submit_removes_the_draft(floor, db):

@@ -33,8 +33,9 @@ CAP = 0.03
 
 
 def uk(**kw) -> PacingConfig:  # type: ignore[no-untyped-def]
-    return PacingConfig(count_amd_false_positives=True, amd_false_positive_share=kw.pop("share", 0.1),
-                        period_s=86_400.0, **kw)
+    return PacingConfig(
+        count_amd_false_positives=True, amd_false_positive_share=kw.pop("share", 0.1), period_s=86_400.0, **kw
+    )
 
 
 def free(n: int) -> list[AgentView]:
@@ -96,12 +97,18 @@ class AdversarialUkCampaign(RuleBasedStateMachine):
     machines (each charged the false-positive estimate) and when agents come free. Whatever it
     does, the period's rate with the estimate never exceeds the cap, at any step."""
 
-    @initialize(n_agents=st.integers(1, 30), live=st.integers(0, 400), seed=st.integers(0, 10**6),
-                share=st.sampled_from([0.02, 0.1, 0.3, 0.8]), mode=st.sampled_from(["predictive", "progressive"]))
+    @initialize(
+        n_agents=st.integers(1, 30),
+        live=st.integers(0, 400),
+        seed=st.integers(0, 10**6),
+        share=st.sampled_from([0.02, 0.1, 0.3, 0.8]),
+        mode=st.sampled_from(["predictive", "progressive"]),
+    )
     def setup(self, n_agents, live, seed, share, mode):  # type: ignore[no-untyped-def]
         self.now = T0
-        config = PacingConfig(mode=mode, period_s=10 * 86_400.0, count_amd_false_positives=True,
-                              amd_false_positive_share=share)
+        config = PacingConfig(
+            mode=mode, period_s=10 * 86_400.0, count_amd_false_positives=True, amd_false_positive_share=share
+        )
         self.pacer = Pacer(config, period_origin=T0 - 60)
         abandoned = int(0.03 * live * random.Random(seed).random())
         self.pacer.restore(LedgerCounts(0, live, abandoned, 0))
@@ -179,16 +186,21 @@ class AdversarialUkCampaign(RuleBasedStateMachine):
 def test_no_adversary_can_push_the_uk_rate_with_amd_false_positives_over_the_cap():
     run_state_machine_as_test(
         AdversarialUkCampaign,
-        settings=settings(max_examples=150, stateful_step_count=60, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+        settings=settings(
+            max_examples=150,
+            stateful_step_count=60,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
     )
 
 
 def test_uk_60_agents_with_5_percent_amd_false_positives_stay_under_the_cap_at_every_moment():
     # The reported case: 60 agents, AMD hangs up on 5 % of live people (Ofcom counts each as an
     # abandoned call by the campaign's estimate); the rate went to about 5 % before.
-    sim = Simulation(SimulationConfig(agents=60, answer_rate=0.25, hours=2, seed=1, rule_set="UK",
-                                      amd_false_positive=0.05))
+    sim = Simulation(
+        SimulationConfig(agents=60, answer_rate=0.25, hours=2, seed=1, rule_set="UK", amd_false_positive=0.05)
+    )
     result = sim.run()
     assert result.machine_verdicts > 0 and result.unscreened_calls > 0
     assert result.max_running_reported_abandon_rate <= CAP, result
@@ -205,17 +217,30 @@ def test_with_amd_off_when_draining_the_60_agent_uk_campaign_keeps_over_dialing_
     assert result.agent_occupancy > stopping.agent_occupancy + 0.1
 
 
-@pytest.mark.parametrize("value", ["sometimes", "off'; DROP TABLE campaigns; --", "<script>off</script>",
-                                   "off" * 5000, 1, None, ["off"]])
+@pytest.mark.parametrize(
+    "value", ["sometimes", "off'; DROP TABLE campaigns; --", "<script>off</script>", "off" * 5000, 1, None, ["off"]]
+)
 def test_a_campaign_refuses_a_bad_amd_when_draining_setting(db, value):
     with pytest.raises(CampaignError, match="amd_when_draining must be one of progressive, off"):
-        gen_campaign(db, start=False, rule_set="UK", caller_id="+442079460100", callback_number="+442079460123",
-                     pacing={"amd_when_draining": value})
+        gen_campaign(
+            db,
+            start=False,
+            rule_set="UK",
+            caller_id="+442079460100",
+            callback_number="+442079460123",
+            pacing={"amd_when_draining": value},
+        )
     assert db.scalar(select(func.count()).select_from(Campaign)) == 0
 
 
 def test_a_campaign_passes_amd_when_draining_to_its_pacer(db):
-    campaign = gen_campaign(db, start=False, rule_set="UK", caller_id="+442079460100",
-                            callback_number="+442079460123", pacing={"amd_when_draining": "off", "target_share": 0.5})
+    campaign = gen_campaign(
+        db,
+        start=False,
+        rule_set="UK",
+        caller_id="+442079460100",
+        callback_number="+442079460123",
+        pacing={"amd_when_draining": "off", "target_share": 0.5},
+    )
     config = campaigns.pacing_config(campaign)
     assert (config.amd_when_draining, config.target_share, config.count_amd_false_positives) == ("off", 0.5, True)

@@ -86,8 +86,9 @@ def test_a_callback_disposition_stores_when_and_whose(db):
         lead = gen_lead(db, campaign, number())
         attempt_id = reached(db, campaign, lead, "CAcb1")
         when = clock.now() + timedelta(hours=3)
-        outcomes.record_disposition(db, attempt_id, "callback", agent_id=bob.id, callback_at=when,
-                                    callback_agent_id=bob.id)
+        outcomes.record_disposition(
+            db, attempt_id, "callback", agent_id=bob.id, callback_at=when, callback_agent_id=bob.id
+        )
     assert (lead.status, lead.callback_at, lead.callback_agent_id) == ("ready", when, bob.id)
     assert lead.next_attempt_at == when
 
@@ -146,8 +147,9 @@ def test_a_final_disposition_cancels_a_pending_callback(db):
 
 
 def owned_callback(db, campaign, owner):  # type: ignore[no-untyped-def]
-    return gen_lead(db, campaign, number(), callback_at=MONDAY_10_NY, next_attempt_at=MONDAY_10_NY,
-                    callback_agent_id=owner.id)
+    return gen_lead(
+        db, campaign, number(), callback_at=MONDAY_10_NY, next_attempt_at=MONDAY_10_NY, callback_agent_id=owner.id
+    )
 
 
 def test_an_agents_own_callback_is_never_claimed_for_the_floor(db):
@@ -190,7 +192,9 @@ def test_owned_callbacks_are_claimed_only_for_free_owners_one_each(db):
 
 # ------------------------------------------------------------------------------- through the carrier
 
-URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+URLS = ConnectUrls(
+    "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+)
 
 
 @pytest.fixture

@@ -27,7 +27,9 @@ from tests.support.constants import CENTER_NUMBER
 from tests.support.dialer import gen_campaign, import_text
 from tests.support.factories import PASSWORD, gen_agent, gen_queue
 
-URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+URLS = ConnectUrls(
+    "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+)
 BUSY, NO_ANSWER, HUMAN = "+12125550101", "+12125550102", "+12125550103"
 RETRY = {"busy": 600, "no-answer": 5400}
 
@@ -35,8 +37,9 @@ RETRY = {"busy": 600, "no-answer": 5400}
 @pytest.fixture
 def floor(db, runtime, carrier):  # type: ignore[no-untyped-def]
     """A sales queue with one agent, a progressive campaign on it, and the pacer worker."""
-    return _sales_floor(db, runtime, "sales", retry_delays=RETRY,
-                        script="Hello {name}, this is Acme Energy about your renewal.")
+    return _sales_floor(
+        db, runtime, "sales", retry_delays=RETRY, script="Hello {name}, this is Acme Energy about your renewal."
+    )
 
 
 def _sales_floor(db, runtime, queue: str, name: str = "Spring renewals", **campaign):  # type: ignore[no-untyped-def]
@@ -128,7 +131,9 @@ def test_campaign_dials_connects_records_and_reschedules(floor, carrier, runtime
     assert desk.post("/login", data={"username": "alice", "password": PASSWORD}).status_code == 302
     owed = desk.get("/desktop/snapshot").json["wrapup"]
     assert owed["call_sid"] == placed and "sale" in [d["code"] for d in owed["dispositions"]]
-    wrapped = desk.post(f"/desktop/calls/{placed}/wrapup", json={"disposition": "sale", "notes": "Renewed for two years."})
+    wrapped = desk.post(
+        f"/desktop/calls/{placed}/wrapup", json={"disposition": "sale", "notes": "Renewed for two years."}
+    )
     assert wrapped.status_code == 200, wrapped.json
     attempt = _attempt(db, HUMAN)
     assert attempt.disposition == "sale" and attempt.outcome == "connected" and not attempt.abandoned
@@ -216,8 +221,16 @@ UK_PERSON = "+447911123456"
 @pytest.fixture
 def uk_floor(db, runtime, carrier):  # type: ignore[no-untyped-def]
     """The same floor with a UK campaign (AMD on, false positives counted by their estimate)."""
-    return _sales_floor(db, runtime, "sales-uk", "UK renewals", rule_set="UK", caller_id="+442079460100",
-                        callback_number="+442079460123", amd_false_positive_share=0.1)
+    return _sales_floor(
+        db,
+        runtime,
+        "sales-uk",
+        "UK renewals",
+        rule_set="UK",
+        caller_id="+442079460100",
+        callback_number="+442079460123",
+        amd_false_positive_share=0.1,
+    )
 
 
 def test_a_uk_call_without_room_for_amd_goes_out_without_it_and_reaches_the_agent(uk_floor, carrier, runtime, db):
@@ -250,4 +263,3 @@ def test_only_an_exact_amd_off_marks_a_call_sent_without_detection(app, amd):
         assert _screened() is True  # anything else: the campaign's AMD answers for the call
     with app.test_request_context("/hooks/dialer/answer", query_string={"attempt": "1", "amd": "off"}):
         assert _screened() is False
-

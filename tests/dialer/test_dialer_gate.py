@@ -148,8 +148,13 @@ def test_outcomes_schedule_retries_and_the_last_attempt_is_recorded(db):
 
 def test_a_live_answer_then_abandon_plays_safe_harbor_and_uk_guards_72_hours(db):
     with freeze_time("2026-01-05 12:00:00"):
-        campaign = gen_campaign(db, rule_set="UK", caller_id="+442071838750", callback_number="+442071838751",
-                                retry_delays={"abandoned": 60})
+        campaign = gen_campaign(
+            db,
+            rule_set="UK",
+            caller_id="+442071838750",
+            callback_number="+442071838751",
+            retry_delays={"abandoned": 60},
+        )
         lead = gen_lead(db, campaign, "+442071838799")
         (claim,) = dial_gate.claim_leads(db, campaign, 1)
         now = clock.now()
@@ -173,8 +178,9 @@ def test_a_live_answer_then_abandon_plays_safe_harbor_and_uk_guards_72_hours(db)
 
 def test_machines_count_for_the_uk_false_positive_estimate(db):
     with freeze_time("2026-01-05 12:00:00"):
-        campaign = gen_campaign(db, rule_set="UK", caller_id="+442071838750", callback_number="+442071838751",
-                                amd_false_positive_share=0.1)
+        campaign = gen_campaign(
+            db, rule_set="UK", caller_id="+442071838750", callback_number="+442071838751", amd_false_positive_share=0.1
+        )
         numbers = [f"+4420718387{i:02d}" for i in range(20)]
         for n in numbers:
             gen_lead(db, campaign, n)

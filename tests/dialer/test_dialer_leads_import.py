@@ -24,7 +24,11 @@ from tests.support.factories import gen_customer
 
 
 def rejections(db, report):
-    rows = db.scalars(select(LeadImportRejection).where(LeadImportRejection.import_id == report.import_id).order_by(LeadImportRejection.line))
+    rows = db.scalars(
+        select(LeadImportRejection)
+        .where(LeadImportRejection.import_id == report.import_id)
+        .order_by(LeadImportRejection.line)
+    )
     return [(r.line, r.reason) for r in rows]
 
 
@@ -35,12 +39,16 @@ def leads_of(db, campaign):
 def test_a_clean_file_imports_with_zones_regions_and_attributes(db):
     campaign = gen_campaign(db)
     customer = gen_customer(db, "Grace Hopper", ("+12125550147",))
-    report = import_text(db, campaign, (
-        "Phone,First Name,Last Name,State,Priority,Plan\n"
-        "(212) 555-0147,Grace,Hopper,NY,5,gold\n"
-        "415-555-0147,Alan,Turing,,,\n"
-        "+1 602 555 0147,Ada,Lovelace,AZ,x,silver\n"
-    ))
+    report = import_text(
+        db,
+        campaign,
+        (
+            "Phone,First Name,Last Name,State,Priority,Plan\n"
+            "(212) 555-0147,Grace,Hopper,NY,5,gold\n"
+            "415-555-0147,Alan,Turing,,,\n"
+            "+1 602 555 0147,Ada,Lovelace,AZ,x,silver\n"
+        ),
+    )
     assert (report.total_rows, report.imported, report.rejected) == (3, 3, 0)
     assert report.accounted and report.warnings == {"bad_priority": 1}
     leads = leads_of(db, campaign)
@@ -80,8 +88,15 @@ def test_every_problem_row_is_reported_with_its_reason_and_nothing_is_lost(db):
     report = import_text(db, campaign, text)
     assert report.total_rows == 14 and report.accounted
     assert rejections(db, report) == [
-        (3, "bad_number"), (4, "missing_phone"), (5, "duplicate_in_file"), (6, "duplicate_in_campaign"),
-        (7, "dnc"), (8, "dnc"), (10, "outside_region"), (11, "bad_time_zone"), (13, "too_many_fields"),
+        (3, "bad_number"),
+        (4, "missing_phone"),
+        (5, "duplicate_in_file"),
+        (6, "duplicate_in_campaign"),
+        (7, "dnc"),
+        (8, "dnc"),
+        (10, "outside_region"),
+        (11, "bad_time_zone"),
+        (13, "too_many_fields"),
         (15, "bad_number"),
     ]
     leads = leads_of(db, campaign)
@@ -99,7 +114,7 @@ def test_every_problem_row_is_reported_with_its_reason_and_nothing_is_lost(db):
         "Robert'); DROP TABLE dialer_leads;--",
         "<script>alert('x')</script>",
         '"><img src=x onerror=alert(1)>',
-        "=HYPERLINK(\"http://evil\",\"click\")",
+        '=HYPERLINK("http://evil","click")',
         "O'Brien \u202e\u200b Zoë 李",
     ],
 )
@@ -192,12 +207,16 @@ def test_cli_import_with_report_and_rejections_file(tmp_path: Path, runtime, db)
         campaign = gen_campaign(db, "CLI list")
         db.commit()
     path = tmp_path / "leads.csv"
-    rows = ["phone,name"] + [f"+1212555{1000 + i},Lead {i}" for i in range(250)] + ["bogus,Nobody", "+12125551000,Again"]
+    rows = (
+        ["phone,name"] + [f"+1212555{1000 + i},Lead {i}" for i in range(250)] + ["bogus,Nobody", "+12125551000,Again"]
+    )
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "rejected.csv"
     from contactcenter.app.cli import main
 
-    result = CliRunner().invoke(main, ["leads", "import", str(path), "--campaign", "CLI list", "--json", "--rejections", str(out)])
+    result = CliRunner().invoke(
+        main, ["leads", "import", str(path), "--campaign", "CLI list", "--json", "--rejections", str(out)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert (report["total_rows"], report["imported"], report["rejected"]) == (252, 250, 2)

@@ -138,8 +138,10 @@ def test_sample_window_release_probability_is_conditional():
 @given(n=st.integers(0, 80), q=st.floats(0.0, 1.0), alpha=st.sampled_from([0.5, 0.1, 1e-3, 1e-6]))
 def test_binomial_upper_quantile_matches_the_definition(n, q, alpha):
     k = binomial_upper_quantile(n, q, alpha)
+
     def tail(j):  # P(X > j)
         return sum(math.comb(n, i) * q**i * (1 - q) ** (n - i) for i in range(j + 1, n + 1))
+
     assert 0 <= k <= n
     assert tail(k) <= alpha + 1e-12
     if k > 0 and 0 < q < 1:
@@ -154,8 +156,12 @@ class AdversarialCampaign(RuleBasedStateMachine):
     cancel rule is for), and the pacer launches what it decides.
     """
 
-    @initialize(n_agents=st.integers(1, 30), live=st.integers(0, 400), seed=st.integers(0, 10**6),
-                share=st.sampled_from([0.5, 0.75, 1.0]))
+    @initialize(
+        n_agents=st.integers(1, 30),
+        live=st.integers(0, 400),
+        seed=st.integers(0, 10**6),
+        share=st.sampled_from([0.5, 0.75, 1.0]),
+    )
     def setup(self, n_agents, live, seed, share):
         self.now = T0
         self.pacer = Pacer(PacingConfig(target_share=share, period_s=10 * 86400), period_origin=T0 - 60)
@@ -221,8 +227,12 @@ class AdversarialCampaign(RuleBasedStateMachine):
 def test_no_adversary_can_push_the_abandon_rate_over_the_cap():
     run_state_machine_as_test(
         AdversarialCampaign,
-        settings=settings(max_examples=150, stateful_step_count=60, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+        settings=settings(
+            max_examples=150,
+            stateful_step_count=60,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
     )
 
 

@@ -18,7 +18,9 @@ from tests.support.constants import CENTER_NUMBER
 from tests.support.dialer import gen_campaign, gen_lead
 from tests.support.factories import PASSWORD, gen_agent, gen_queue
 
-URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+URLS = ConnectUrls(
+    "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+)
 ADA, BEA = "+12125550191", "+12125550192"
 
 
@@ -104,7 +106,9 @@ def test_a_number_listed_after_it_was_shown_is_refused_with_the_reason(floor, cl
     assert error["code"] == "dnc_internal" and "do-not-call" in error["message"]
     db.expire_all()
     assert db.scalars(select(DialAttempt)).all() == []
-    assert [d.reason for d in db.scalars(select(DialDecision).where(DialDecision.lead_id == ada.id))] == ["dnc_internal"]
+    assert [d.reason for d in db.scalars(select(DialDecision).where(DialDecision.lead_id == ada.id))] == [
+        "dnc_internal"
+    ]
 
 
 def test_only_the_lead_held_for_the_agent_can_be_dialed(floor, client):
@@ -157,14 +161,17 @@ def test_supervisors_do_not_dial(floor, client, db):
     assert login(client, "sam").get("/desktop/preview").status_code == 403
 
 
-@pytest.mark.parametrize("body", [
-    {"campaign_id": "1; DROP TABLE dialer_leads", "lead_id": 1},
-    {"campaign_id": 1, "lead_id": "<script>alert(1)</script>"},
-    {"campaign_id": -1, "lead_id": 1},
-    {"campaign_id": 1, "lead_id": 10**30},
-    {"campaign_id": True, "lead_id": 1},
-    {},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"campaign_id": "1; DROP TABLE dialer_leads", "lead_id": 1},
+        {"campaign_id": 1, "lead_id": "<script>alert(1)</script>"},
+        {"campaign_id": -1, "lead_id": 1},
+        {"campaign_id": 1, "lead_id": 10**30},
+        {"campaign_id": True, "lead_id": 1},
+        {},
+    ],
+)
 def test_malformed_and_hostile_ids_are_refused(floor, client, body, db):
     login(client, "alice")
     for action in ("dial", "skip"):

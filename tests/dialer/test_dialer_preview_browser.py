@@ -26,10 +26,26 @@ def _midday_zone() -> str:
     from zoneinfo import ZoneInfo
 
     now = datetime.now(UTC)
-    zones = ["Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver", "America/Chicago",
-             "America/New_York", "America/Halifax", "Atlantic/Azores", "Europe/London", "Europe/Berlin",
-             "Europe/Moscow", "Asia/Dubai", "Asia/Kolkata", "Asia/Bangkok", "Asia/Shanghai", "Asia/Tokyo",
-             "Australia/Sydney", "Pacific/Auckland"]
+    zones = [
+        "Pacific/Honolulu",
+        "America/Anchorage",
+        "America/Los_Angeles",
+        "America/Denver",
+        "America/Chicago",
+        "America/New_York",
+        "America/Halifax",
+        "Atlantic/Azores",
+        "Europe/London",
+        "Europe/Berlin",
+        "Europe/Moscow",
+        "Asia/Dubai",
+        "Asia/Kolkata",
+        "Asia/Bangkok",
+        "Asia/Shanghai",
+        "Asia/Tokyo",
+        "Australia/Sydney",
+        "Pacific/Auckland",
+    ]
     return min(zones, key=lambda z: abs(now.astimezone(ZoneInfo(z)).hour + now.minute / 60 - 14))
 
 
@@ -43,8 +59,9 @@ def floor(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
         session.flush()
         campaign = gen_campaign(session, "Browser preview", dial_mode="preview", queue_id=sales.id)
         # The page runs on the wall clock: the lead lives where it is mid-day now.
-        gen_lead(session, campaign, ADA, name=HOSTILE, attributes={"notes": "prefers mornings"},
-                 time_zones=[_midday_zone()])
+        gen_lead(
+            session, campaign, ADA, name=HOSTILE, attributes={"notes": "prefers mornings"}, time_zones=[_midday_zone()]
+        )
     return rt
 
 

@@ -22,8 +22,14 @@ def _dialer_only(obj, name, type_, reflected, compare_to):  # type: ignore[no-un
 
 def test_the_dialer_tables_match_the_models(engine):
     assert DIALER_TABLES == {
-        "dialer_campaigns", "dialer_campaign_agents", "dialer_leads", "dialer_dnc_entries", "dialer_lead_imports",
-        "dialer_lead_import_rejections", "dialer_attempts", "dialer_decisions",
+        "dialer_campaigns",
+        "dialer_campaign_agents",
+        "dialer_leads",
+        "dialer_dnc_entries",
+        "dialer_lead_imports",
+        "dialer_lead_import_rejections",
+        "dialer_attempts",
+        "dialer_decisions",
     }
     assert dialer_models.Campaign.__tablename__ in DIALER_TABLES
     opts = {"compare_type": False, "include_name": include_name, "include_object": _dialer_only}

@@ -27,8 +27,9 @@ def hours_for(agents: int) -> float:
 def run(agents, rate, shock_kinds=(), seed=0, mode="predictive", **kw):
     hours = kw.pop("hours", hours_for(agents))
     shocks = tuple(Shock(hours * 0.6, kind) for kind in shock_kinds)
-    return simulate(SimulationConfig(agents=agents, answer_rate=rate, hours=hours, mode=mode, seed=seed,
-                                     shocks=shocks, **kw))
+    return simulate(
+        SimulationConfig(agents=agents, answer_rate=rate, hours=hours, mode=mode, seed=seed, shocks=shocks, **kw)
+    )
 
 
 def assert_cap_held(result):
@@ -66,7 +67,9 @@ def test_the_cap_holds_over_random_seeds_and_settings(seed, agents, rate, aht, s
 def test_uk_rules_count_the_amd_false_positive_estimate_and_still_hold(seed):
     # AMD hangs up on 1 % of live people: about 1 % of live calls are charged as abandoned
     # before the pacer over-dials at all.
-    sim = Simulation(SimulationConfig(agents=20, answer_rate=0.3, hours=2, seed=seed, rule_set="UK", amd_false_positive=0.01))
+    sim = Simulation(
+        SimulationConfig(agents=20, answer_rate=0.3, hours=2, seed=seed, rule_set="UK", amd_false_positive=0.01)
+    )
     result = sim.run()
     ledger = sim.pacer.ledger
     assert ledger.count_fp and ledger.estimated_false_positives > 0
@@ -76,7 +79,9 @@ def test_uk_rules_count_the_amd_false_positive_estimate_and_still_hold(seed):
 
 def test_when_amd_errors_alone_break_the_cap_the_pacer_stops_over_dialing():
     # 4 % of live people taken for machines is more than the whole 3 % budget.
-    sim = Simulation(SimulationConfig(agents=20, answer_rate=0.3, hours=1, seed=3, rule_set="UK", amd_false_positive=0.04))
+    sim = Simulation(
+        SimulationConfig(agents=20, answer_rate=0.3, hours=1, seed=3, rule_set="UK", amd_false_positive=0.04)
+    )
     decisions = []
     original = sim.pacer.decide
     sim.pacer.decide = lambda now, pool, **kw: decisions.append(original(now, pool, **kw)) or decisions[-1]
@@ -108,8 +113,9 @@ def test_a_logout_shock_is_met_at_once():
     """Half the agents leave: the very next decision sees the smaller pool, and any exposure the
     period cannot absorb is cut (calls past the minimum ring hung up) in that same decision."""
     shock_at = 0.6 * 3600
-    sim = Simulation(SimulationConfig(agents=100, answer_rate=0.3, hours=1.0, seed=5,
-                                      shocks=(Shock(0.6, "half-agents-logout"),)))
+    sim = Simulation(
+        SimulationConfig(agents=100, answer_rate=0.3, hours=1.0, seed=5, shocks=(Shock(0.6, "half-agents-logout"),))
+    )
     seen = []
     original = sim.pacer.decide
 
@@ -124,7 +130,11 @@ def test_a_logout_shock_is_met_at_once():
     after = next(d for t, d in seen if t >= shock_at)
     assert after.available + after.busy < before.available + before.busy
     for _, decision in seen:
-        assert decision.exposure <= decision.allowed_exposure + 1e-9 or decision.cancel or decision.launch <= max(0, decision.available - decision.in_flight)
+        assert (
+            decision.exposure <= decision.allowed_exposure + 1e-9
+            or decision.cancel
+            or decision.launch <= max(0, decision.available - decision.in_flight)
+        )
     assert_cap_held(result)
 
 
@@ -148,12 +158,37 @@ def test_the_simulated_clock_is_the_process_clock_during_a_run():
 def test_the_cli_prints_the_figures_as_json():
     from contactcenter.app.cli import main
 
-    result = CliRunner().invoke(main, ["simulate", "dialer", "--agents", "5", "--answer-rate", "0.3", "--aht", "120",
-                                       "--hours", "0.2", "--mode", "progressive", "--seed", "4", "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "simulate",
+            "dialer",
+            "--agents",
+            "5",
+            "--answer-rate",
+            "0.3",
+            "--aht",
+            "120",
+            "--hours",
+            "0.2",
+            "--mode",
+            "progressive",
+            "--seed",
+            "4",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
-    for key in ("calls_placed", "answered", "connected", "abandoned", "abandon_rate", "agent_occupancy",
-                "talk_minutes_per_agent_hour"):
+    for key in (
+        "calls_placed",
+        "answered",
+        "connected",
+        "abandoned",
+        "abandon_rate",
+        "agent_occupancy",
+        "talk_minutes_per_agent_hour",
+    ):
         assert key in figures
     assert figures["mode"] == "progressive" and figures["abandoned"] == 0
     table = CliRunner().invoke(main, ["simulate", "dialer", "--hours", "0.05", "--shock", "half-agents-logout@0.01"])

@@ -11,8 +11,17 @@ from hypothesis import given, settings, strategies as st
 from contactcenter.dialer.compliance import UK, US
 from contactcenter.dialer.windows import CallingWindows, WindowRule, normalize_region, region_of
 
-ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-         "America/Anchorage", "Pacific/Honolulu", "Europe/London", "Australia/Lord_Howe")
+ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "Europe/London",
+    "Australia/Lord_Howe",
+)
 US_WINDOWS = CallingWindows.from_config({}, US)
 
 
@@ -103,8 +112,10 @@ def test_numbers_in_zones_with_no_common_window_can_never_be_called():
 
 def test_a_state_window_narrows_the_campaigns_and_cannot_widen_it():
     windows = CallingWindows.from_config(
-        {"days": ["mon", "tue", "wed", "thu", "fri", "sat"],
-         "regions": {"FL": {"start": "07:00", "end": "20:00"}, "US-TX": {"days": ["mon"]}}},
+        {
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat"],
+            "regions": {"FL": {"start": "07:00", "end": "20:00"}, "US-TX": {"days": ["mon"]}},
+        },
         US,
     )
     fl = windows.rule_for("US-FL")

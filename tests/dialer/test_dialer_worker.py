@@ -32,8 +32,18 @@ class RecordingCarrier:
             self.fail_next = False
             raise RuntimeError("carrier said no")
         sid = f"CA{len(self.placed):032d}"
-        self.placed.append(dict(to=to, from_=from_, url=url, status_callback=status_callback,
-                                machine_detection=machine_detection, timeout_s=timeout_s, sid=sid, at=clock.now()))
+        self.placed.append(
+            dict(
+                to=to,
+                from_=from_,
+                url=url,
+                status_callback=status_callback,
+                machine_detection=machine_detection,
+                timeout_s=timeout_s,
+                sid=sid,
+                at=clock.now(),
+            )
+        )
         return PlacedCall(sid, "queued")
 
     def hangup(self, call_sid):
@@ -98,12 +108,18 @@ def test_the_worker_dials_within_the_rules_and_hears_outcomes(db, session_factor
     assert {a.call_sid for a in attempts} == {p["sid"] for p in carrier.placed}
     assert all(a.placed_at is not None for a in attempts)
     assert blocked.phone not in {p["to"] for p in carrier.placed}
-    assert [d.reason for d in db.scalars(select(DialDecision).where(DialDecision.lead_id == blocked.id))] == ["dnc_internal"]
+    assert [d.reason for d in db.scalars(select(DialDecision).where(DialDecision.lead_id == blocked.id))] == [
+        "dnc_internal"
+    ]
 
     # Outcomes arrive (status callbacks -> services -> events -> the leader's pacer).
     with freeze_time("2026-01-05 16:00:20"):
-        for placed, status, answered_by in zip(carrier.placed, ["busy", "no-answer", "in-progress", "in-progress"],
-                                               [None, None, "human", "machine_start"], strict=False):
+        for placed, status, answered_by in zip(
+            carrier.placed,
+            ["busy", "no-answer", "in-progress", "in-progress"],
+            [None, None, "human", "machine_start"],
+            strict=False,
+        ):
             _, events = outcomes.record_status(db, placed["sid"], status, answered_by=answered_by)
             for event in events:
                 publish_event(redis_client, **event.as_dict())
@@ -166,8 +182,9 @@ def test_a_running_worker_loop_stops_on_request(db, session_factory, redis_clien
     import threading
 
     stop = threading.Event()
-    worker = PacerWorker(redis_client, campaign_dialers.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([])),
-                         tick_s=1)
+    worker = PacerWorker(
+        redis_client, campaign_dialers.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([])), tick_s=1
+    )
     thread = threading.Thread(target=worker.run, kwargs={"stop": stop, "max_steps": 3})
     thread.start()
     publish_event(redis_client, "agent_state", 1)
@@ -185,7 +202,9 @@ def test_the_ledger_is_reconciled_with_the_records_on_the_cautious_side(db, sess
         for i, claim in enumerate(claims):
             outcomes.mark_placed(db, claim.attempt_id, f"CAq{i}")
         db.commit()
-        dialers = campaign_dialers.CampaignDialers(session_factory, RecordingCarrier(), FixedPool([]), reload_s=0, reconcile_s=0)
+        dialers = campaign_dialers.CampaignDialers(
+            session_factory, RecordingCarrier(), FixedPool([]), reload_s=0, reconcile_s=0
+        )
         pacer = dialers()[campaign.id].pacer
         # Memory heard of two live answers; the records only hold one, plus an abandonment
         # whose event was lost.

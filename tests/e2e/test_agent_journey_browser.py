@@ -38,8 +38,10 @@ SCRIPT: dict[str, Any] = {
             "say": "Hello {customer.first_name}, thanks for calling.",
             "kind": "choice",
             "question": "Is this about the open ticket?",
-            "options": [{"value": "yes", "label": "Yes", "next": "close"},
-                        {"value": "no", "label": "No", "next": "close"}],
+            "options": [
+                {"value": "yes", "label": "Yes", "next": "close"},
+                {"value": "no", "label": "No", "next": "close"},
+            ],
         },
         "close": {"say": "Thank you, {customer.name}!", "kind": "end"},
     },
@@ -82,8 +84,10 @@ def test_an_agent_handles_a_call_from_offer_to_wrap_up(center, live_server, page
     assert "Grace Hopper (vip)" in offer_pop and "Router keeps dropping" in offer_pop
     page.click("#accept")
     page.wait_for_selector("#call-controls:not([hidden])")
-    until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
-           "caller and agent in the conference")
+    until(
+        lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
+        "caller and agent in the conference",
+    )
     assert "Router keeps dropping" in page.inner_text("#call-pop")
 
     page.wait_for_selector("#script:not([hidden]) li.current[data-step=greet]")
@@ -132,8 +136,10 @@ def _take_and_hang_up(page, live_server, carrier):  # type: ignore[no-untyped-de
     page.wait_for_selector("#offer:not([hidden])")
     page.click("#accept")
     page.wait_for_selector("#call-controls:not([hidden])")
-    until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
-           "caller and agent in the conference")
+    until(
+        lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
+        "caller and agent in the conference",
+    )
     page.click("#cc-hangup")
     page.wait_for_selector("#wrapup:not([hidden])")
     until(lambda: handle.ended, "the call ended")
@@ -141,7 +147,8 @@ def _take_and_hang_up(page, live_server, carrier):  # type: ignore[no-untyped-de
 
 
 def test_wrap_up_typed_before_the_timer_ends_is_kept_and_submitted_with_its_ticket_number(
-        short_wrap_center, live_server, page, tmp_path):
+    short_wrap_center, live_server, page, tmp_path
+):
     rt, carrier = short_wrap_center
     page.set_viewport_size({"width": 1400, "height": 900})
     handle = _take_and_hang_up(page, live_server, carrier)

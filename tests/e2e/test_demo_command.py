@@ -45,8 +45,15 @@ def _run_demo(folder: Path, *args: str, at: str | None = None, timeout: float = 
     returns everything it printed."""
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(folder)}
     command = [sys.executable, "-m", "contactcenter.app.cli"] if at is None else [sys.executable, "-c", _AT_TIME, at]
-    proc = subprocess.run([*command, "demo", "--port", str(_free_port()), *args], cwd=folder, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [*command, "demo", "--port", str(_free_port()), *args],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, proc.stdout
     assert "Traceback" not in proc.stdout, proc.stdout
     return proc.stdout
@@ -56,9 +63,23 @@ def test_demo_serves_pages_and_records_simulated_calls(tmp_path: Path):
     port = _free_port()
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "contactcenter.app.cli", "demo", "--port", str(port), "--calls-per-minute", "60",
-         "--duration", "30"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "contactcenter.app.cli",
+            "demo",
+            "--port",
+            str(port),
+            "--calls-per-minute",
+            "60",
+            "--duration",
+            "30",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -72,7 +93,11 @@ def test_demo_serves_pages_and_records_simulated_calls(tmp_path: Path):
         login_page = web.get(base + "/login", timeout=5)
         assert login_page.status_code == 200
         token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)
-        resp = web.post(base + "/login", data={"csrf_token": token, "username": "supervisor", "password": "demo-password"}, timeout=5)
+        resp = web.post(
+            base + "/login",
+            data={"csrf_token": token, "username": "supervisor", "password": "demo-password"},
+            timeout=5,
+        )
         assert resp.status_code == 200 and "Calls" in resp.text
         assert "Sam Supervisor" in resp.text
         assert web.get(base + "/customers", timeout=5).status_code == 200
@@ -104,14 +129,22 @@ def test_demo_callers_reach_agents_on_a_saturday_night(tmp_path: Path):
     assert answered >= 1, output
 
 
-NEW_YORK_OFFICE = {"time_zone": "America/New_York", "hours": {d: ["08:00-20:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}
+NEW_YORK_OFFICE = {
+    "time_zone": "America/New_York",
+    "hours": {d: ["08:00-20:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+}
 
 
 def test_demo_says_at_start_which_queue_is_closed(tmp_path: Path):
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
     for step in ("upgrade", "seed"):
-        subprocess.run([sys.executable, "-m", "contactcenter.app.cli", "db", step], cwd=tmp_path, env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "contactcenter.app.cli", "db", step],
+            cwd=tmp_path,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     db = sqlite3.connect(tmp_path / "var" / "contactcenter.db")
     db.execute("update queues set hours = ? where name = 'billing'", (json.dumps(NEW_YORK_OFFICE),))
     db.commit()
@@ -131,8 +164,9 @@ def test_hours_notices_say_when_a_queue_closes_and_opens_again():
     assert notices.update(closed_now([billing, support], None, friday_evening)) == ["every queue is open now"]
     assert notices.update(closed_now([billing, support], None, friday_evening)) == []
     closing = notices.update(closed_now([billing, support], None, datetime(2026, 12, 5, 1, 0, tzinfo=UTC)))
-    assert closing == ["queue billing is closed now (Fri 20:00 America/New_York): "
-                       "callers sent to it reach no agent until it opens"]
+    assert closing == [
+        "queue billing is closed now (Fri 20:00 America/New_York): callers sent to it reach no agent until it opens"
+    ]
     monday = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Mon 08:00 in New York
     assert notices.update(closed_now([billing, support], None, monday)) == ["queue billing is open again"]
 
@@ -166,13 +200,22 @@ def test_demo_seed_gives_the_sla_report_met_and_breached_clocks(db):
 def test_report_sla_has_data_right_after_the_demo_ran(tmp_path: Path):
     _run_demo(tmp_path, "--calls-per-minute", "0", "--duration", "2")
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
-    report = subprocess.run([sys.executable, "-m", "contactcenter.app.cli", "report", "sla"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60)
+    report = subprocess.run(
+        [sys.executable, "-m", "contactcenter.app.cli", "report", "sla"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert report.returncode == 0, report.stderr
     assert "Acme standard support" in report.stdout and "total first_response" in report.stdout, report.stdout
 
 
-@pytest.mark.parametrize("hours", [{"time_zone": "Mars/Olympus"}, {"hours": "24x7"}, ["<script>"], {"time_zone": "UTC", "hours": {"mon": "9-5"}}])
+@pytest.mark.parametrize(
+    "hours",
+    [{"time_zone": "Mars/Olympus"}, {"hours": "24x7"}, ["<script>"], {"time_zone": "UTC", "hours": {"mon": "9-5"}}],
+)
 def test_unreadable_queue_hours_are_reported_not_fatal(hours):
     from contactcenter.app.demo import closed_now
 

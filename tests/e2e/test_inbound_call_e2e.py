@@ -62,8 +62,9 @@ def test_duplicated_status_callbacks_change_nothing_twice(no_ivr, app, runtime, 
         sim.run_until_idle()
     call = _call(db, handle.sid)
     assert call.duration_s == 25
-    statuses = db.scalars(select(func.count(CarrierEvent.id)).where(CarrierEvent.interaction_id == call.id,
-                                                                   CarrierEvent.kind == "status")).one()
+    statuses = db.scalars(
+        select(func.count(CarrierEvent.id)).where(CarrierEvent.interaction_id == call.id, CarrierEvent.kind == "status")
+    ).one()
     assert statuses == 1
     assert handle.webhooks()
     assert all(w.rsplit("-> ", 1)[1].startswith("2") for w in handle.webhooks())

@@ -54,8 +54,14 @@ class Server:
     def __init__(self, name: str, args: list[str], env: dict[str, str], logs: Path) -> None:
         self.name = name
         self.log_path = logs / f"{name}.log"
-        self.process = subprocess.Popen(args, env=env, cwd=str(logs), stdout=open(self.log_path, "ab"),
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            args,
+            env=env,
+            cwd=str(logs),
+            stdout=open(self.log_path, "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
@@ -96,12 +102,22 @@ def center(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Center]:
         database_url = f"{base_url}{'&' if '?' in base_url else '?'}options=-csearch_path%3D{schema}"
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_server.url,
-               "CARRIER": "simulator", "SIMULATOR_URL": api.url, "SECRET_KEY": secrets.token_hex(32),
-               "PUBLIC_BASE_URL": base, "LOG_FORMAT": "json", "TRUSTED_PROXY_HOPS": "1", "IVR_FLOW": ""}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_server.url,
+            "CARRIER": "simulator",
+            "SIMULATOR_URL": api.url,
+            "SECRET_KEY": secrets.token_hex(32),
+            "PUBLIC_BASE_URL": base,
+            "LOG_FORMAT": "json",
+            "TRUSTED_PROXY_HOPS": "1",
+            "IVR_FLOW": "",
+        }
         env.pop("CONTACTCENTER_ENV", None)  # production also demands https and real Twilio secrets
-        migrate = subprocess.run(compose_command("migrate", port), env=env, cwd=str(logs),
-                                 capture_output=True, text=True, timeout=120)
+        migrate = subprocess.run(
+            compose_command("migrate", port), env=env, cwd=str(logs), capture_output=True, text=True, timeout=120
+        )
         assert migrate.returncode == 0, migrate.stdout + migrate.stderr
 
         engine = make_engine(database_url)
@@ -173,8 +189,11 @@ class Browserless:
 
 
 def _alice_on_the_board(supervisor: Browserless, state: str) -> bool:
-    return any(row["name"] == "Alice" and row["state"] == state
-               for update in supervisor.heard("board.update") for row in update["agents"])
+    return any(
+        row["name"] == "Alice" and row["state"] == state
+        for update in supervisor.heard("board.update")
+        for row in update["agents"]
+    )
 
 
 def test_a_signed_call_pops_an_offer_on_the_agents_socket_and_moves_the_board(center: Center) -> None:
@@ -186,16 +205,23 @@ def test_a_signed_call_pops_an_offer_on_the_agents_socket_and_moves_the_board(ce
 
         handle = center.carrier.place_inbound_call("+14155550100", CENTER, "hang up after 60")
 
-        offers = wait_for(lambda: agent.heard("offer.created"), timeout=20,
-                          what=f"the offer on alice's socket\n{center.logs()}")
+        offers = wait_for(
+            lambda: agent.heard("offer.created"), timeout=20, what=f"the offer on alice's socket\n{center.logs()}"
+        )
         assert offers[0]["call_sid"] == handle.sid
-        wait_for(lambda: _alice_on_the_board(supervisor, "reserved"), timeout=10,
-                 what=f"the board to show alice holding the offer\n{center.logs()}")
+        wait_for(
+            lambda: _alice_on_the_board(supervisor, "reserved"),
+            timeout=10,
+            what=f"the board to show alice holding the offer\n{center.logs()}",
+        )
 
         accepted = agent.post_json(f"/desktop/offers/{offers[0]['offer_id']}/accept", {})
         assert accepted.status_code == 200, accepted.text
-        wait_for(lambda: _alice_on_the_board(supervisor, "on_call"), timeout=20,
-                 what=f"the board to show alice on the call\n{center.logs()}")
+        wait_for(
+            lambda: _alice_on_the_board(supervisor, "on_call"),
+            timeout=20,
+            what=f"the board to show alice on the call\n{center.logs()}",
+        )
         engine = make_engine(center.database_url)
         try:
             with make_sessionmaker(engine)() as session:
@@ -204,8 +230,11 @@ def test_a_signed_call_pops_an_offer_on_the_agents_socket_and_moves_the_board(ce
         finally:
             engine.dispose()
         handle.hang_up()
-        wait_for(lambda: _alice_on_the_board(supervisor, "wrap_up"), timeout=20,
-                 what=f"the board to show alice in wrap-up once the caller hung up\n{center.logs()}")
+        wait_for(
+            lambda: _alice_on_the_board(supervisor, "wrap_up"),
+            timeout=20,
+            what=f"the board to show alice in wrap-up once the caller hung up\n{center.logs()}",
+        )
         wrapped = agent.post_json(f"/desktop/calls/{handle.sid}/wrapup", {"disposition": "resolved", "notes": "ok"})
         assert wrapped.status_code == 200, wrapped.text
         assert agent.post_json("/desktop/state", {"state": "offline"}).status_code == 200  # end of shift
@@ -226,9 +255,11 @@ def test_an_agent_in_chromium_takes_the_call_while_the_board_follows(center: Cen
     board = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
     for page in (desk, board):
         page.set_default_timeout(20_000)
-    alice_state = ("[...document.querySelectorAll('#agents tr')].some(r => r.textContent.includes('Alice')"
-                   " && r.querySelector('td.state') && r.querySelector('td.state').dataset.state === '{}')")
-    answered = "document.querySelector('[data-queue=\"support\"] [data-field=\"answered\"]')"
+    alice_state = (
+        "[...document.querySelectorAll('#agents tr')].some(r => r.textContent.includes('Alice')"
+        " && r.querySelector('td.state') && r.querySelector('td.state').dataset.state === '{}')"
+    )
+    answered = 'document.querySelector(\'[data-queue="support"] [data-field="answered"]\')'
     try:
         log_in(board, center.base, "sam")
         board.goto(center.base + "/board")

@@ -63,8 +63,12 @@ def proxied_engine(proxy: TcpProxy) -> Iterator[Engine]:
 @pytest.fixture
 def runtime(settings, proxied_engine, redis_client) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
     """The app's database is the proxied PostgreSQL, committing for real."""
-    rt = Runtime(settings=settings.with_overrides(ivr_flow=""), engine=proxied_engine,
-                 session_factory=make_sessionmaker(proxied_engine), redis=redis_client)
+    rt = Runtime(
+        settings=settings.with_overrides(ivr_flow=""),
+        engine=proxied_engine,
+        session_factory=make_sessionmaker(proxied_engine),
+        redis=redis_client,
+    )
     previous = runtime_mod.install(rt)
     with rt.session_factory.begin() as session:
         gen_queue(session, "support")
@@ -97,7 +101,9 @@ def test_caller_arriving_during_an_outage_is_asked_to_hold_then_served(carrier, 
     [call] = _calls(runtime)
     assert call.call_sid == caller.sid
     with runtime.session_factory() as session:
-        starts = session.scalar(select(func.count(CarrierEvent.id)).where(CarrierEvent.dedupe_key == f"voice:{caller.sid}:start"))
+        starts = session.scalar(
+            select(func.count(CarrierEvent.id)).where(CarrierEvent.dedupe_key == f"voice:{caller.sid}:start")
+        )
     assert starts == 1
 
 
@@ -137,8 +143,7 @@ def test_status_callback_for_an_unknown_call_is_kept_aside_not_retried_forever(r
 HUMAN = "+12125550103"
 
 
-def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_counts_as_abandoned(
-        carrier, runtime, proxy):  # type: ignore[no-untyped-def]
+def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_counts_as_abandoned(carrier, runtime, proxy):  # type: ignore[no-untyped-def]
     import io
 
     from contactcenter.acd.models import QueueMembership
@@ -156,9 +161,15 @@ def test_campaign_call_answered_during_an_outage_hears_the_safe_harbor_and_count
         alice = gen_agent(session, "alice")
         session.flush()
         session.add(QueueMembership(queue_id=sales.id, user_id=alice.id))
-        campaign = campaigns.create_campaign(session, name="Spring renewals", dial_mode="progressive",
-                                             queue_id=sales.id, caller_id="+12025550100", company_name="Acme Energy",
-                                             callback_number="+18005550123")
+        campaign = campaigns.create_campaign(
+            session,
+            name="Spring renewals",
+            dial_mode="progressive",
+            queue_id=sales.id,
+            caller_id="+12025550100",
+            company_name="Acme Energy",
+            callback_number="+18005550123",
+        )
         campaigns.start_campaign(session, campaign)
         import_leads(session, campaign, io.StringIO(f"name,phone\nHuman Hal,{HUMAN}\n", newline=""))
         campaign_id, alice_id = campaign.id, alice.id

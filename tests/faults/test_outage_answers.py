@@ -38,8 +38,10 @@ def _proxied(base: str, port: int) -> str:
     parts = urlsplit(base)
     netloc = parts.netloc.rsplit("@", 1)
     host = f"127.0.0.1:{port}"
-    return f"{parts.scheme}://{netloc[0] + '@' if len(netloc) == 2 else ''}{host}{parts.path}" \
-           f"?options=-csearch_path%3D{SCHEMA}"
+    return (
+        f"{parts.scheme}://{netloc[0] + '@' if len(netloc) == 2 else ''}{host}{parts.path}"
+        f"?options=-csearch_path%3D{SCHEMA}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +75,12 @@ class Store:
 
 
 def _runtime(settings, engine: Engine, redis_client, **overrides: object) -> Runtime:  # type: ignore[no-untyped-def]
-    return Runtime(settings=settings.with_overrides(**overrides), engine=engine,
-                   session_factory=make_sessionmaker(engine), redis=redis_client)
+    return Runtime(
+        settings=settings.with_overrides(**overrides),
+        engine=engine,
+        session_factory=make_sessionmaker(engine),
+        redis=redis_client,
+    )
 
 
 @pytest.fixture(params=["postgresql-cut", "sqlite-path-gone"])
@@ -147,8 +153,9 @@ def test_hostile_login_during_an_outage_is_neither_echoed_nor_logged(store, capl
     hostile_password = "hunter2-'; DROP TABLE users; --"
     client = _app(store.runtime).test_client()
     store.cut()
-    resp = client.post("/login", data={"username": hostile_user, "password": hostile_password},
-                       headers={"Accept": BROWSER})
+    resp = client.post(
+        "/login", data={"username": hostile_user, "password": hostile_password}, headers={"Accept": BROWSER}
+    )
     assert resp.status_code == 503
     assert b"<script>alert(1)" not in resp.data and b"DROP TABLE" not in resp.data
     assert "DROP TABLE" not in caplog.text and "<script>" not in caplog.text
@@ -180,8 +187,11 @@ def test_api_write_while_the_store_is_away_answers_503(store):  # type: ignore[n
     token = _seed_alice(store.runtime)
     client = _app(store.runtime).test_client()
     store.cut()
-    resp = client.post("/api/customers", json={"name": "Grace Hopper", "phones": ["+14155550100"]},
-                       headers={"Authorization": f"Bearer {token}"})
+    resp = client.post(
+        "/api/customers",
+        json={"name": "Grace Hopper", "phones": ["+14155550100"]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert resp.status_code == 503
     assert resp.get_json()["error"]["code"] == "unavailable"
 
@@ -203,8 +213,12 @@ def test_a_store_without_its_tables_is_a_fault_not_an_outage(settings, redis_cli
 def redis_away_app(settings, engine, session_factory, db) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     """The app over the test's store, its Redis a port nothing listens on."""
     url = closed_redis_url()
-    rt = Runtime(settings=settings.with_overrides(redis_url=url), engine=engine, session_factory=session_factory,
-                 redis=redis_conn.connect(url))
+    rt = Runtime(
+        settings=settings.with_overrides(redis_url=url),
+        engine=engine,
+        session_factory=session_factory,
+        redis=redis_conn.connect(url),
+    )
     previous = runtime_mod.install(rt)
     yield _app(rt)
     runtime_mod.install(previous)

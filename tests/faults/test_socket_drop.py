@@ -47,8 +47,14 @@ def _desktop(app, username):  # type: ignore[no-untyped-def]
 
 def _offered_call(db, service, support, alice):  # type: ignore[no-untyped-def]
     service.set_state(alice.id, "available")
-    call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100",
-                       to_number="+18005550100", queue_id=support.id, queued_at=clock.now())
+    call = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+18005550100",
+        queue_id=support.id,
+        queued_at=clock.now(),
+    )
     db.add(call)
     db.flush()
     service.enqueue(call, support)
@@ -74,8 +80,9 @@ def test_dropped_desktop_goes_offline_after_grace_and_the_call_goes_to_the_next_
     [again] = runtime.acd.pending_offers()
     assert (again.call_sid, again.agent_id) == (call.call_sid, str(bob.id))
     db.expire_all()
-    last = db.scalars(select(AgentStateChange).where(AgentStateChange.agent_id == alice.id)
-                      .order_by(AgentStateChange.id.desc())).first()
+    last = db.scalars(
+        select(AgentStateChange).where(AgentStateChange.agent_id == alice.id).order_by(AgentStateChange.id.desc())
+    ).first()
     assert last.state == "offline"
 
 

@@ -42,7 +42,9 @@ def _database(kind: str, pg_base: str, folder: Path) -> str:
 
 @pytest.mark.parametrize("server", sorted(SERVERS))
 @pytest.mark.parametrize("kind", ["closed port", "missing database", "unknown scheme", "not a URL", "no schema"])
-def test_a_server_with_an_unusable_database_stops_with_one_line(server: str, kind: str, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_with_an_unusable_database_stops_with_one_line(
+    server: str, kind: str, settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     from tests.support.faults import postgres_base_url
 
     done = _start(SERVERS[server], _database(kind, postgres_base_url(), tmp_path), settings.redis_url, tmp_path)
@@ -68,8 +70,11 @@ def test_a_worker_whose_database_goes_away_logs_no_traceback_storm(pg_url: str, 
     log = tmp_path / "worker.log"
     worker = WorkerProcess(proxied, redis_server.url, log_path=log)
     try:
-        wait_for(lambda: "ACD state rebuilt" in log.read_text(errors="replace"), timeout=60,
-                 what="the worker to lead the ACD heartbeat")
+        wait_for(
+            lambda: "ACD state rebuilt" in log.read_text(errors="replace"),
+            timeout=60,
+            what="the worker to lead the ACD heartbeat",
+        )
         proxy.down()
         redis_server.restart()  # Redis lost its state too: every heartbeat tries to rebuild from the store
         time.sleep(3.0)  # the first failures are told in full
@@ -80,8 +85,11 @@ def test_a_worker_whose_database_goes_away_logs_no_traceback_storm(pg_url: str, 
         assert again == 0, log.read_text(errors="replace")[-3000:]
         assert worker.process.poll() is None  # still beating, ready for the database's return
         proxy.up()
-        wait_for(lambda: "works again" in log.read_text(errors="replace"), timeout=30,
-                 what="the worker to say the failing step works again")
+        wait_for(
+            lambda: "works again" in log.read_text(errors="replace"),
+            timeout=30,
+            what="the worker to say the failing step works again",
+        )
     finally:
         worker.stop()
         proxy.close()

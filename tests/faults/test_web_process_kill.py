@@ -48,8 +48,9 @@ def floor(pg_runtime: Runtime):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def web(pg_url: str, settings, tmp_path: Path):  # type: ignore[no-untyped-def]
-    process = WebProcess(pg_url, settings.redis_url, env={"PRESENCE_LEASE_S": str(LEASE_S)},
-                         log_path=tmp_path / "web.log").wait_ready()
+    process = WebProcess(
+        pg_url, settings.redis_url, env={"PRESENCE_LEASE_S": str(LEASE_S)}, log_path=tmp_path / "web.log"
+    ).wait_ready()
     yield process
     process.stop()
 
@@ -64,8 +65,14 @@ def _offer_to_alice(rt: Runtime, floor) -> str:  # type: ignore[no-untyped-def]
     with rt.session_factory() as session:
         service = AcdService(session, rt.acd)
         service.set_state(alice_id, "available")
-        call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100",
-                           to_number="+18005550100", queue_id=support_id, queued_at=clock.now())
+        call = Interaction(
+            call_sid=call_sid(),
+            direction="inbound",
+            from_number="+14155550100",
+            to_number="+18005550100",
+            queue_id=support_id,
+            queued_at=clock.now(),
+        )
         session.add(call)
         session.commit()
         service.enqueue(call, session.get(Queue, support_id))
@@ -74,8 +81,7 @@ def _offer_to_alice(rt: Runtime, floor) -> str:  # type: ignore[no-untyped-def]
         return call.call_sid
 
 
-def test_killed_web_process_takes_its_desktops_offline_and_the_call_goes_to_the_next_agent(
-        pg_runtime, floor, web):  # type: ignore[no-untyped-def]
+def test_killed_web_process_takes_its_desktops_offline_and_the_call_goes_to_the_next_agent(pg_runtime, floor, web):  # type: ignore[no-untyped-def]
     rt = pg_runtime
     _, alice_id, bob_id = floor
     sock = _desktop(web.url, "alice")
@@ -89,8 +95,11 @@ def test_killed_web_process_takes_its_desktops_offline_and_the_call_goes_to_the_
     assert rt.acd.agent_snapshot(str(alice_id)).state == "reserved"  # the lease has not run out yet
 
     process = _process_holding(rt, alice_id)
-    wait_for(lambda: not rt.redis.exists(presence.ALIVE_PREFIX + process), timeout=LEASE_S * 5,
-             what="the dead process's lease to run out")
+    wait_for(
+        lambda: not rt.redis.exists(presence.ALIVE_PREFIX + process),
+        timeout=LEASE_S * 5,
+        what="the dead process's lease to run out",
+    )
     ticker.tick_once(rt)  # well before the offer's own 15 s timeout
     assert rt.acd.agent_snapshot(str(alice_id)).state == "offline"
     [again] = rt.acd.pending_offers()

@@ -79,7 +79,7 @@ def dot_tokens(line: str) -> list[str]:
                     break
                 else:
                     j += 1
-            tokens.append(line[i:j + 1])
+            tokens.append(line[i : j + 1])
             i = j + 1
         elif line.startswith("->", i):
             tokens.append("->")
@@ -113,8 +113,9 @@ def check_dot(text: str) -> tuple[set[str], int]:
             assert is_string(tokens[0]) and is_string(tokens[2])
             assert tokens[0] in defined and tokens[2] in defined, f"undefined endpoint in {line!r}"
             rest = tokens[3:]
-            assert rest == [";"] or (rest[:3] == ["[", "label", "="] and is_string(rest[3])
-                                     and rest[4:] == ["]", ";"]), line
+            assert rest == [";"] or (
+                rest[:3] == ["[", "label", "="] and is_string(rest[3]) and rest[4:] == ["]", ";"]
+            ), line
             edges += 1
         else:
             assert is_string(tokens[0]) and tokens[1:4] == ["[", "label", "="] and is_string(tokens[4])
@@ -171,7 +172,7 @@ def test_hostile_prompts_stay_inside_dot_labels() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
-@example('ends in a backslash \\')
+@example("ends in a backslash \\")
 @example('"] --> x["')
 def test_any_prompt_text_yields_valid_diagrams(prompt: str) -> None:
     flow = flow_with_prompt(prompt or "x")
@@ -190,8 +191,9 @@ def test_escapes_leave_no_syntax(text: str) -> None:
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
 def test_graphviz_renders_the_dot_output() -> None:
     for path in (DEMO, FLOWS / "hostile_prompts.yaml"):
-        done = subprocess.run(["dot", "-Tsvg"], input=to_dot(load_flow(path)), capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run(
+            ["dot", "-Tsvg"], input=to_dot(load_flow(path)), capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0 and not done.stderr, done.stderr
         assert done.stdout.count('class="node"') == len(load_flow(path).nodes) + (path != DEMO)
 

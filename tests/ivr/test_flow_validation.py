@@ -155,7 +155,9 @@ def test_menu_without_invalid_handling() -> None:
 def test_collect_without_handlers() -> None:
     problems = errors(validate(load_flow(FLOWS / "collect_without_handlers.yaml")))
     assert {(p.node_id, p.code) for p in problems} == {
-        ("account", "no-timeout-handling"), ("account", "no-invalid-handling")}
+        ("account", "no-timeout-handling"),
+        ("account", "no-invalid-handling"),
+    }
 
 
 def test_loop_with_no_exit() -> None:
@@ -223,10 +225,15 @@ def test_missing_translation_is_a_warning() -> None:
 
 
 def test_plain_text_prompt_in_a_bilingual_flow_is_a_warning() -> None:
-    text = (FLOWS / "missing_translation.yaml").read_text().replace(
-        "    invalid_prompt:\n      en-US: \"Sorry, that is not an option.\"\n", "")
-    text = text.replace("prompt:\n      en-US: \"Press 1 for support.\"\n      es-ES: \"Oprima 1 para soporte.\"",
-                        "prompt: \"Press 1 for support.\"")
+    text = (
+        (FLOWS / "missing_translation.yaml")
+        .read_text()
+        .replace('    invalid_prompt:\n      en-US: "Sorry, that is not an option."\n', "")
+    )
+    text = text.replace(
+        'prompt:\n      en-US: "Press 1 for support."\n      es-ES: "Oprima 1 para soporte."',
+        'prompt: "Press 1 for support."',
+    )
     [problem] = validate(parse_flow(text))
     assert problem.code == "missing-translation" and "plain text" in problem.message
 
@@ -282,11 +289,14 @@ def test_oversized_text_is_refused() -> None:
     assert "1 MB" in problem.message
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("- a\n- b\n", "a list"),
-    ("just a string\n", "a str"),
-    ("# only a comment\n", "empty"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("- a\n- b\n", "a list"),
+        ("just a string\n", "a str"),
+        ("# only a comment\n", "empty"),
+    ],
+)
 def test_non_mapping_yaml_is_refused(text: str, kind: str) -> None:
     [problem] = load_error(text).problems
     assert problem.message == f"flow file must be a YAML mapping, got {kind}"
@@ -427,8 +437,7 @@ def test_cli_validate_ok() -> None:
 def test_cli_validate_reports_errors() -> None:
     code, out = run("validate", str(FLOWS / "minimal.yaml"), "--queues", "billing, sales,")
     assert code == 1
-    assert out.splitlines() == [
-        "ERROR node 'support': queue 'support' does not exist (known queues: billing, sales)"]
+    assert out.splitlines() == ["ERROR node 'support': queue 'support' does not exist (known queues: billing, sales)"]
 
 
 def test_cli_validate_one_line_per_problem() -> None:
@@ -454,8 +463,7 @@ def test_cli_validate_json() -> None:
     code, out = run("validate", str(FLOWS / "loop_no_exit.yaml"), "--json")
     report = json.loads(out)
     assert code == 1 and report["valid"] is False and report["flow"] == "loop-no-exit"
-    assert [(p["code"], p["node"], p["severity"]) for p in report["problems"]] == [
-        ("no-exit-loop", "main", "error")]
+    assert [(p["code"], p["node"], p["severity"]) for p in report["problems"]] == [("no-exit-loop", "main", "error")]
     code, out = run("validate", str(DEMO), "--json")
     assert code == 0 and json.loads(out)["valid"] is True and json.loads(out)["nodes"] == 22
 

@@ -15,7 +15,9 @@ from contactcenter.ivr.session import SessionStore
 from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
 from tests.support.factories import call_sid, carrier_params, gen_agent, gen_queue, post_signed
 
-URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+URLS = ConnectUrls(
+    "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+)
 
 
 @pytest.fixture

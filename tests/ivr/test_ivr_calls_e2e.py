@@ -42,7 +42,9 @@ def test_order_status_is_served_in_the_ivr(center, carrier, db):
     ticket = Ticket(id=12345, subject="Order 12345 delayed", status="open", customer_id=grace.id)
     db.add(ticket)
     db.flush()
-    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 1, enter 12345#, press 2, press 5")
+    handle = carrier.place_inbound_call(
+        "+14155550100", CENTER_NUMBER, "press 1, press 1, enter 12345#, press 2, press 5"
+    )
     carrier.run_until_idle()
     heard = handle.heard_text()
     assert "The status of number 1 2 3 4 5 is: open, and our team is working on it." in heard
@@ -66,7 +68,9 @@ def test_unknown_order_number_is_said_not_found(center, carrier, db):
 
 
 def test_three_invalid_keys_follow_the_invalid_path(center, carrier, db):
-    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1, press 7, press 7, press 7, hang up after 300")
+    handle = carrier.place_inbound_call(
+        "+14155550100", CENTER_NUMBER, "press 1, press 7, press 7, press 7, hang up after 300"
+    )
     carrier.run_until_idle()
     assert handle.heard_text().count("Sorry, that is not one of the options.") == 2
     assert "Please hold for the next available agent." in handle.heard_text()

@@ -93,8 +93,13 @@ def _menu_inputs(call: Interaction) -> list[str]:
 
 
 def _ivr_events(db, sid) -> list[str]:  # type: ignore[no-untyped-def]
-    return list(db.scalars(select(CarrierEvent.dedupe_key).where(CarrierEvent.dedupe_key.like(f"ivr:{sid}:%"))
-                           .order_by(CarrierEvent.id)))
+    return list(
+        db.scalars(
+            select(CarrierEvent.dedupe_key)
+            .where(CarrierEvent.dedupe_key.like(f"ivr:{sid}:%"))
+            .order_by(CarrierEvent.id)
+        )
+    )
 
 
 def test_a_menu_answer_inside_the_ivr_writes_nothing_to_the_store(line, client, db):
@@ -202,8 +207,9 @@ def test_hostile_speech_on_a_menu_answer_is_kept_as_text(line, client, db, speec
     sid = call_sid()
     _start(client, sid)
     _press(client, sid, 0, "9")
-    resp = post_signed(client, "/hooks/ivr?step=1",
-                       carrier_params(sid, status="in-progress", from_=CALLER, SpeechResult=speech))
+    resp = post_signed(
+        client, "/hooks/ivr?step=1", carrier_params(sid, status="in-progress", from_=CALLER, SpeechResult=speech)
+    )
     if len(speech) > MAX_SPEECH:
         assert resp.status_code == 400  # oversized: refused before anything is kept
     else:
@@ -235,7 +241,10 @@ def test_pending_turns_stay_in_redis_until_the_store_has_them(line, client, db):
 
 def test_the_ivr_answers_with_urls_of_the_host_it_was_called_on(line, client, db):
     sid = call_sid()
-    assert post_signed(client, "/hooks/voice", carrier_params(sid, from_=CALLER), base="http://a.example").status_code == 200
+    assert (
+        post_signed(client, "/hooks/voice", carrier_params(sid, from_=CALLER), base="http://a.example").status_code
+        == 200
+    )
     params = carrier_params(sid, status="in-progress", from_=CALLER, Digits="9")
     resp = post_signed(client, "/hooks/ivr?step=0", params, base="http://b.example")
     assert resp.status_code == 200
@@ -266,9 +275,19 @@ def test_an_unreadable_pending_entry_is_skipped_and_the_rest_is_written(line, cl
     _press(client, sid, 0, "9")
     _press(client, sid, 1, "9")
     pending = f"ivr:pending:{sid}"
-    extra_field = json.dumps({"event": {"dedupe_key": f"ivr:{sid}:gather:1", "kind": "voice", "call_status": None,
-                                        "params": {}, "received_at": "2026-01-01T00:00:00+00:00",
-                                        "interaction_id": 1, "evil": "'); DROP TABLE interactions; --"}})
+    extra_field = json.dumps(
+        {
+            "event": {
+                "dedupe_key": f"ivr:{sid}:gather:1",
+                "kind": "voice",
+                "call_status": None,
+                "params": {},
+                "received_at": "2026-01-01T00:00:00+00:00",
+                "interaction_id": 1,
+                "evil": "'); DROP TABLE interactions; --",
+            }
+        }
+    )
     line.redis.rpush(pending, "not json", "[1, 2]", '{"event": {"dedupe_key": "x"}}', extra_field)
     _hang_up(client, sid)
     call = _call(db, sid)

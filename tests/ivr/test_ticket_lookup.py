@@ -27,8 +27,12 @@ def center(db, runtime):  # type: ignore[no-untyped-def]
     assert all(r.accepted for r in runtime.reload_flows())
     grace = gen_customer(db, "Grace Hopper", ("+14155550100",))
     alan = gen_customer(db, "Alan Turing", ("+14155550177",))
-    db.add_all([Ticket(id=4242, subject="Grace's order", status="open", customer_id=grace.id),
-                Ticket(id=9191, subject="Alan's order", status="pending", customer_id=alan.id)])
+    db.add_all(
+        [
+            Ticket(id=4242, subject="Grace's order", status="open", customer_id=grace.id),
+            Ticket(id=9191, subject="Alan's order", status="pending", customer_id=alan.id),
+        ]
+    )
     db.flush()
 
 

@@ -11,9 +11,15 @@ from contactcenter.scripts.definition import ScriptInvalid
 @pytest.fixture
 def articles(db):  # type: ignore[no-untyped-def]
     made = {
-        "refund": faq.save_article(db, "How refunds work", "Refunds reach the card within 5 days.", ["billing", "refund"]),
-        "invoice": faq.save_article(db, "Download an invoice", "Invoices are under Account; refunds appear there too.", ["billing"]),
-        "track": faq.save_article(db, "Track your order", "Use the order number from the e-mail.", ["order_status", "delivery"]),
+        "refund": faq.save_article(
+            db, "How refunds work", "Refunds reach the card within 5 days.", ["billing", "refund"]
+        ),
+        "invoice": faq.save_article(
+            db, "Download an invoice", "Invoices are under Account; refunds appear there too.", ["billing"]
+        ),
+        "track": faq.save_article(
+            db, "Track your order", "Use the order number from the e-mail.", ["order_status", "delivery"]
+        ),
         "draft": faq.save_article(db, "Refund policy draft", "Not ready yet.", ["refund"], published=False),
     }
     return made

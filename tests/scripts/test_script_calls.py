@@ -114,7 +114,8 @@ def test_a_template_cannot_reach_model_attributes(db):
     campaign = gen_campaign(db, script="{customer.password_hash} {call.__class__} {agent.password_hash}")
     view = script_view(db, gen_dialed_call(db, campaign, customer_id=gen_customer(db).id))
     assert view.steps[view.start]["say"] == (
-        "[unknown: customer.password_hash] [unknown: call.__class__] [unknown: agent.password_hash]")
+        "[unknown: customer.password_hash] [unknown: call.__class__] [unknown: agent.password_hash]"
+    )
 
 
 # ------------------------------------------------------------------------------- answering
@@ -197,8 +198,14 @@ def test_an_oversized_text_answer_is_refused(db, on_call):
 
 def test_an_invalid_script_is_not_saved(db):
     with pytest.raises(ScriptInvalid) as err:
-        save_script(db, ScriptFields(name="broken", title="Broken",
-                                     definition=definition(general={"say": "x", "kind": "info", "next": "void"})))
+        save_script(
+            db,
+            ScriptFields(
+                name="broken",
+                title="Broken",
+                definition=definition(general={"say": "x", "kind": "info", "next": "void"}),
+            ),
+        )
     assert [p.code for p in err.value.problems] == ["dangling"]
 
 
@@ -217,10 +224,15 @@ def test_a_hostile_name_is_refused(db):
 
 def test_an_answered_choice_shows_its_label_filled_in(db):
     agent = gen_agent(db)
-    greet = {"say": "Hi", "kind": "choice", "question": "Who?",
-             "options": [{"value": "self", "label": "{customer.first_name} in person", "next": "close"},
-                         {"value": "other", "label": "Someone else", "next": "close"}]}
-    gen_script(db, "welcome", is_default=True,
-               definition=definition(greet=greet, order=None, general=None))
+    greet = {
+        "say": "Hi",
+        "kind": "choice",
+        "question": "Who?",
+        "options": [
+            {"value": "self", "label": "{customer.first_name} in person", "next": "close"},
+            {"value": "other", "label": "Someone else", "next": "close"},
+        ],
+    }
+    gen_script(db, "welcome", is_default=True, definition=definition(greet=greet, order=None, general=None))
     call = gen_call(db, agent_id=agent.id, customer_id=gen_customer(db).id)
     assert record_answer(db, call, "greet", "self", agent).path[0]["label"] == "Grace in person"

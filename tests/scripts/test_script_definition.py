@@ -22,8 +22,14 @@ def test_a_dangling_target_is_named_with_its_step():
 
 
 def test_an_option_pointing_nowhere_is_dangling():
-    data = definition(greet={"say": "Hi", "kind": "choice", "question": "?",
-                             "options": [{"value": "a", "next": "order"}, {"value": "b", "next": "gone"}]})
+    data = definition(
+        greet={
+            "say": "Hi",
+            "kind": "choice",
+            "question": "?",
+            "options": [{"value": "a", "next": "order"}, {"value": "b", "next": "gone"}],
+        }
+    )
     assert ("dangling", "greet") in codes(data)
 
 
@@ -58,13 +64,21 @@ def test_an_unknown_kind_is_reported():
 
 
 def test_a_choice_needs_two_options():
-    data = definition(greet={"say": "", "kind": "choice", "question": "?", "options": [{"value": "a", "next": "close"}]})
+    data = definition(
+        greet={"say": "", "kind": "choice", "question": "?", "options": [{"value": "a", "next": "close"}]}
+    )
     assert ("missing-field", "greet") in codes(data)
 
 
 def test_duplicate_option_values_are_refused():
-    data = definition(greet={"say": "", "kind": "choice", "question": "?",
-                             "options": [{"value": "a", "next": "order"}, {"value": "a", "next": "general"}]})
+    data = definition(
+        greet={
+            "say": "",
+            "kind": "choice",
+            "question": "?",
+            "options": [{"value": "a", "next": "order"}, {"value": "a", "next": "general"}],
+        }
+    )
     assert ("duplicate-option", "greet") in codes(data)
 
 
@@ -89,7 +103,8 @@ def test_yaml_with_python_tags_is_refused():
 
 def test_a_yaml_alias_bomb_is_refused():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(6))
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(6)
+    )
     with pytest.raises(ScriptInvalid) as err:
         parse_yaml(bomb)
     assert "too many values" in err.value.problems[0].message
@@ -101,8 +116,10 @@ def test_oversized_yaml_is_refused_before_parsing():
 
 
 def test_yes_and_no_option_values_survive_yaml():
-    data = parse_yaml("start: q\nsteps:\n  q: {kind: choice, question: '?', options: "
-                      "[{value: yes, next: e}, {value: no, next: e}]}\n  e: {kind: end, say: bye}\n")
+    data = parse_yaml(
+        "start: q\nsteps:\n  q: {kind: choice, question: '?', options: "
+        "[{value: yes, next: e}, {value: no, next: e}]}\n  e: {kind: end, say: bye}\n"
+    )
     normalised, problems = validate(data)
     assert problems == []
     assert [o["value"] for o in normalised["steps"]["q"]["options"]] == ["yes", "no"]

@@ -42,8 +42,15 @@ def test_worker_without_redis_url_explains_itself(monkeypatch):
 
 def test_every_command_has_help():
     runner = CliRunner()
-    for args in (["--help"], ["demo", "--help"], ["web", "--help"], ["worker", "--help"], ["db", "upgrade", "--help"],
-                 ["ivr", "validate", "--help"], ["erlang", "--help"]):
+    for args in (
+        ["--help"],
+        ["demo", "--help"],
+        ["web", "--help"],
+        ["worker", "--help"],
+        ["db", "upgrade", "--help"],
+        ["ivr", "validate", "--help"],
+        ["erlang", "--help"],
+    ):
         result = runner.invoke(main, args)
         assert result.exit_code == 0, (args, result.output)
 

@@ -22,8 +22,14 @@ def test_twilio_carrier_requires_credentials_and_public_url():
         load_settings({"CARRIER": "twilio"})
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         load_settings({"CARRIER": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "a" * 32, "TWILIO_AUTH_TOKEN": "t"})
-    s = load_settings({"CARRIER": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "a" * 32, "TWILIO_AUTH_TOKEN": "t",
-                       "PUBLIC_BASE_URL": "https://cc.example.com/"})
+    s = load_settings(
+        {
+            "CARRIER": "twilio",
+            "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
+            "TWILIO_AUTH_TOKEN": "t",
+            "PUBLIC_BASE_URL": "https://cc.example.com/",
+        }
+    )
     assert s.public_base_url == "https://cc.example.com"
 
 

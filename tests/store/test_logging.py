@@ -32,8 +32,10 @@ def _lines(stream: io.StringIO) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_numbers_and_secrets_are_masked_in_text():
-    text = mask_text("caller +14155550123 to +442071838750; auth_token=abc123secret password: hunter2 "
-                     "Authorization: Bearer eyJhbGciOi.payload.sig call CA0123456789abcdef0123456789abcdef")
+    text = mask_text(
+        "caller +14155550123 to +442071838750; auth_token=abc123secret password: hunter2 "
+        "Authorization: Bearer eyJhbGciOi.payload.sig call CA0123456789abcdef0123456789abcdef"
+    )
     assert "4155550123" not in text and "2071838750" not in text
     assert "+1********23" in text and "+4*********50" in text
     assert "abc123secret" not in text and "hunter2" not in text and "eyJhbGciOi" not in text
@@ -52,7 +54,11 @@ def test_a_webhook_logs_json_lines_with_the_call_id_and_no_number(client, db, ca
 
 def test_extras_exceptions_and_arguments_are_masked(captured):
     log = logging.getLogger("contactcenter.test")
-    log.info("lookup for %s", "+14155550188", extra={"phone": "+14155550188", "token": "tok-123", "call_sid": "CA" + "1" * 32})
+    log.info(
+        "lookup for %s",
+        "+14155550188",
+        extra={"phone": "+14155550188", "token": "tok-123", "call_sid": "CA" + "1" * 32},
+    )
     try:
         raise ValueError("no customer with +14155550188")
     except ValueError:

@@ -35,5 +35,7 @@ def test_search_objects_exist_for_the_database(engine):
     if engine.dialect.name == "sqlite":
         assert {"tickets_fts", "ticket_comments_fts", "customers_fts"} <= set(inspector.get_table_names())
     else:
-        names = {ix["name"] for table in ("tickets", "ticket_comments", "customers") for ix in inspector.get_indexes(table)}
+        names = {
+            ix["name"] for table in ("tickets", "ticket_comments", "customers") for ix in inspector.get_indexes(table)
+        }
         assert {"ix_tickets_fts", "ix_ticket_comments_fts", "ix_customers_fts"} <= names

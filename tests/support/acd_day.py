@@ -24,10 +24,16 @@ def random_day(acd: RealtimeACD, seed: int) -> list[str]:
     rng = random.Random(seed)
     log: list[Any] = []
     acd.register_queue(QueueConfig("a", required_skills={"en": 4}, escalation=(EscalationStep(20, relax_to=2),)), now=T)
-    acd.register_queue(QueueConfig("b", priority=1, strategy="round-robin", escalation=(EscalationStep(30, widen_to=("a",)),)), now=T)
+    acd.register_queue(
+        QueueConfig("b", priority=1, strategy="round-robin", escalation=(EscalationStep(30, widen_to=("a",)),)), now=T
+    )
     acd.register_queue(QueueConfig("c", strategy="least-talk-time", required_skills={"tech": 3}), now=T)
     for i in range(8):
-        profile = AgentProfile(f"ag{i}", {"en": rng.randint(1, 10), "tech": rng.randint(1, 10)}, tuple(rng.sample("abc", rng.randint(1, 2))))
+        profile = AgentProfile(
+            f"ag{i}",
+            {"en": rng.randint(1, 10), "tech": rng.randint(1, 10)},
+            tuple(rng.sample("abc", rng.randint(1, 2))),
+        )
         log.append(acd.upsert_agent(profile, now=T))
         log.append(acd.set_state(profile.agent_id, "available", now=T))
     now = T
@@ -37,7 +43,9 @@ def random_day(acd: RealtimeACD, seed: int) -> list[str]:
         if roll < 0.3:
             log.append(acd.enqueue(f"c{i}", rng.choice("abc"), priority=rng.randint(0, 2), now=now))
         elif roll < 0.45:
-            log.append(acd.set_state(f"ag{rng.randrange(8)}", rng.choice(["available"] * 5 + ["break", "offline"]), now=now))
+            log.append(
+                acd.set_state(f"ag{rng.randrange(8)}", rng.choice(["available"] * 5 + ["break", "offline"]), now=now)
+            )
         elif roll < 0.6:
             for offer in acd.pending_offers():
                 if rng.random() < 0.85:

@@ -35,9 +35,13 @@ def org(db) -> Org:  # type: ignore[no-untyped-def]
     alice, bob = gen_agent(db, "alice"), gen_agent(db, "bob")
     sam = gen_agent(db, "sam", role=Role.SUPERVISOR)
     ada = gen_agent(db, "ada", role=Role.ADMIN)
-    db.add_all([QueueMembership(queue_id=support.id, user_id=alice.id), QueueMembership(queue_id=billing.id, user_id=bob.id)])
-    tokens = {name: issue(db, user, f"{name} integration").secret for name, user in
-              (("alice", alice), ("bob", bob), ("sam", sam), ("ada", ada))}
+    db.add_all(
+        [QueueMembership(queue_id=support.id, user_id=alice.id), QueueMembership(queue_id=billing.id, user_id=bob.id)]
+    )
+    tokens = {
+        name: issue(db, user, f"{name} integration").secret
+        for name, user in (("alice", alice), ("bob", bob), ("sam", sam), ("ada", ada))
+    }
     tokens["alice_ro"] = issue(db, alice, "alice read-only", read_only=True).secret
     db.commit()
     return Org(support, billing, alice, bob, sam, ada, tokens)

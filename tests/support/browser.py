@@ -60,6 +60,10 @@ def open_socket(http: requests.Session, base: str, on_any: Callable[..., None] |
     if on_any is not None:
         sock.on("*", on_any)
     cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
-    sock.connect(base, headers={"Cookie": cookie, "User-Agent": http.headers["User-Agent"]},
-                 transports=["websocket"], wait_timeout=10)
+    sock.connect(
+        base,
+        headers={"Cookie": cookie, "User-Agent": http.headers["User-Agent"]},
+        transports=["websocket"],
+        wait_timeout=10,
+    )
     return sock

@@ -34,8 +34,14 @@ class Floor:
     scheduled: list[tuple[int, Any]]
 
     def controls(self) -> CallControls:
-        return CallControls(self.db, self.acd, self.runtime.telephony, CONTROL_URLS,
-                            redis_client=self.runtime.redis, center_number=CENTER_NUMBER)
+        return CallControls(
+            self.db,
+            self.acd,
+            self.runtime.telephony,
+            CONTROL_URLS,
+            redis_client=self.runtime.redis,
+            center_number=CENTER_NUMBER,
+        )
 
     def wrapups(self) -> WrapUpService:
         return WrapUpService(self.db, self.acd, schedule_callback=lambda rid, at: self.scheduled.append((rid, at)))

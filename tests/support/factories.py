@@ -25,7 +25,9 @@ def call_sid() -> str:
     return "CA" + secrets.token_hex(16)
 
 
-def gen_customer(session: Session, name: str = "Grace Hopper", phones: tuple[str, ...] = ("+14155550100",), **kw: Any) -> Customer:
+def gen_customer(
+    session: Session, name: str = "Grace Hopper", phones: tuple[str, ...] = ("+14155550100",), **kw: Any
+) -> Customer:
     return create_customer(session, name, phones, **kw)
 
 
@@ -35,8 +37,11 @@ def gen_agent(session: Session, username: str | None = None, role: Role = Role.A
 
 def gen_staff(session: Session) -> dict[str, User]:
     """A small office: ann the admin, alice the agent, sam the supervisor (committed)."""
-    staff = {"ann": gen_agent(session, "ann", role=Role.ADMIN), "alice": gen_agent(session, "alice"),
-             "sam": gen_agent(session, "sam", role=Role.SUPERVISOR)}
+    staff = {
+        "ann": gen_agent(session, "ann", role=Role.ADMIN),
+        "alice": gen_agent(session, "alice"),
+        "sam": gen_agent(session, "sam", role=Role.SUPERVISOR),
+    }
     session.commit()
     return staff
 
@@ -50,7 +55,14 @@ def gen_queue(session: Session, name: str = "support", skills: Mapping[str, int]
     return queue
 
 
-def carrier_params(sid: str | None = None, *, status: str = "ringing", from_: str = "+14155550100", to: str = "+18005550199", **extra: str) -> dict[str, str]:
+def carrier_params(
+    sid: str | None = None,
+    *,
+    status: str = "ringing",
+    from_: str = "+14155550100",
+    to: str = "+18005550199",
+    **extra: str,
+) -> dict[str, str]:
     """What Twilio posts for a voice webhook (and, with CallStatus etc., a status callback)."""
     params = {
         "CallSid": sid or call_sid(),
@@ -71,7 +83,14 @@ def sign(url: str, params: Mapping[str, str], token: str = SIMULATOR_AUTH_TOKEN)
     return SignatureChecker(token).sign(url, params)
 
 
-def post_signed(client: Any, path: str, params: Mapping[str, str], *, base: str = "http://localhost", headers: Mapping[str, str] | None = None) -> Any:
+def post_signed(
+    client: Any,
+    path: str,
+    params: Mapping[str, str],
+    *,
+    base: str = "http://localhost",
+    headers: Mapping[str, str] | None = None,
+) -> Any:
     """POST as the carrier would: form-encoded and signed over the full URL."""
     all_headers = {"X-Twilio-Signature": sign(base + path, params)}
     all_headers.update(headers or {})

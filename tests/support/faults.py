@@ -57,9 +57,21 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         probe = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         wait_for(lambda: _pings(probe), timeout=30, what="redis-server to start")
@@ -181,7 +193,11 @@ class CommandProcess:
         out = open(log_path, "ab") if log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [sys.executable, "-m", "contactcenter.app.cli", *args],
-            env=full, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env=full,
+            cwd=str(ROOT),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def kill9(self) -> None:
@@ -204,11 +220,16 @@ class CommandProcess:
 class WorkerProcess(CommandProcess):
     """`contactcenter worker`; its work-horse (the job's process) dies with it on kill -9."""
 
-    def __init__(self, database_url: str, redis_url: str, queues: str = "default", log_path: Path | None = None) -> None:
+    def __init__(
+        self, database_url: str, redis_url: str, queues: str = "default", log_path: Path | None = None
+    ) -> None:
         # the project root, so the worker finds the test jobs (tests.support.fault_jobs) by name
         pythonpath = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-        super().__init__(["worker", "--queues", queues],
-                         {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "PYTHONPATH": pythonpath}, log_path)
+        super().__init__(
+            ["worker", "--queues", queues],
+            {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "PYTHONPATH": pythonpath},
+            log_path,
+        )
 
 
 class WebProcess(CommandProcess):
@@ -216,13 +237,18 @@ class WebProcess(CommandProcess):
 
     STOP_WAIT_S = 10.0
 
-    def __init__(self, database_url: str, redis_url: str, env: dict[str, str] | None = None,
-                 log_path: Path | None = None) -> None:
+    def __init__(
+        self, database_url: str, redis_url: str, env: dict[str, str] | None = None, log_path: Path | None = None
+    ) -> None:
         self.port = free_port()
         super().__init__(
             ["web", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "8"],
-            {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
-             "SECRET_KEY": "fault-tests-secret-key-of-32-chars!", **(env or {})},
+            {
+                "DATABASE_URL": database_url,
+                "REDIS_URL": redis_url,
+                "SECRET_KEY": "fault-tests-secret-key-of-32-chars!",
+                **(env or {}),
+            },
             log_path,
         )
 
@@ -308,12 +334,15 @@ def pg_runtime(pg_url, settings, redis_client):  # type: ignore[no-untyped-def]
 
     engine = make_engine(pg_url)
     delete_all_rows(engine)
-    rt = Runtime(settings=settings.with_overrides(database_url=pg_url), engine=engine,
-                 session_factory=make_sessionmaker(engine), redis=redis_client)
+    rt = Runtime(
+        settings=settings.with_overrides(database_url=pg_url),
+        engine=engine,
+        session_factory=make_sessionmaker(engine),
+        redis=redis_client,
+    )
     yield rt
     delete_all_rows(engine)
     engine.dispose()
-
 
 
 @pytest.fixture
@@ -331,8 +360,9 @@ def spawn_worker(database_url: str, settings, tmp_path: Path):  # type: ignore[n
 
     def spawn(redis_url: str | None = None, queues: str = "default") -> WorkerProcess:
         logs = Path(os.environ.get("FAULT_LOG_DIR") or tmp_path)
-        worker = WorkerProcess(database_url, redis_url or settings.redis_url, queues,
-                               log_path=logs / f"worker{len(started)}.log")
+        worker = WorkerProcess(
+            database_url, redis_url or settings.redis_url, queues, log_path=logs / f"worker{len(started)}.log"
+        )
         started.append(worker)
         return worker
 
@@ -364,4 +394,3 @@ class SqliteStore:
 def closed_redis_url() -> str:
     """A Redis URL nothing listens on: every command is refused at once."""
     return f"redis://127.0.0.1:{free_port()}/0"
-

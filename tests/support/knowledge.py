@@ -19,8 +19,10 @@ WELCOME: dict[str, Any] = {
             "say": "Hello {customer.first_name}, thanks for calling.",
             "kind": "choice",
             "question": "Is this about an existing order?",
-            "options": [{"value": "yes", "label": "Yes", "next": "order"},
-                        {"value": "no", "label": "No", "next": "general"}],
+            "options": [
+                {"value": "yes", "label": "Yes", "next": "order"},
+                {"value": "no", "label": "No", "next": "general"},
+            ],
         },
         "order": {"say": "Let me find it.", "kind": "text", "question": "What is the order number?", "next": "close"},
         "general": {"say": "How can I help today?", "kind": "info", "next": "close"},
@@ -44,13 +46,23 @@ steps:
 
 def gen_welcome_script(session: Session, **kw: Any) -> CallScript:
     kw.setdefault("is_default", True)
-    return save_script(session, ScriptFields(name=kw.pop("name", "welcome"), title=kw.pop("title", "Welcome"),
-                                             definition=copy.deepcopy(WELCOME), **kw))
+    return save_script(
+        session,
+        ScriptFields(
+            name=kw.pop("name", "welcome"), title=kw.pop("title", "Welcome"), definition=copy.deepcopy(WELCOME), **kw
+        ),
+    )
 
 
 def gen_call_for(session: Session, agent_id: int | None, **kw: Any) -> Interaction:
-    call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100",
-                       to_number="+18005550100", agent_id=agent_id, **kw)
+    call = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+18005550100",
+        agent_id=agent_id,
+        **kw,
+    )
     session.add(call)
     session.flush()
     return call

@@ -24,8 +24,12 @@ ORDER_SCRIPT: dict[str, Any] = {
                 {"value": "no", "label": "No", "next": "general"},
             ],
         },
-        "order": {"say": "Account {ivr.account_number} on file.", "kind": "text",
-                  "question": "What is the order number?", "next": "close"},
+        "order": {
+            "say": "Account {ivr.account_number} on file.",
+            "kind": "text",
+            "question": "What is the order number?",
+            "next": "close",
+        },
         "general": {"say": "How can I help today?", "kind": "info", "next": "close"},
         "close": {"say": "Thank you, {customer.name}!", "kind": "end"},
     },
@@ -62,8 +66,9 @@ def gen_call(session: Session, **kw: Any) -> Interaction:
 def gen_campaign(session: Session, name: str = "Spring renewals", **kw: Any) -> Any:
     from contactcenter.dialer import campaigns
 
-    return campaigns.create_campaign(session, name=name, caller_id="+12025550100", company_name="Acme Energy",
-                                     callback_number="+18005550123", **kw)
+    return campaigns.create_campaign(
+        session, name=name, caller_id="+12025550100", company_name="Acme Energy", callback_number="+18005550123", **kw
+    )
 
 
 def gen_dialed_call(session: Session, campaign: Any, **kw: Any) -> Interaction:
@@ -71,7 +76,15 @@ def gen_dialed_call(session: Session, campaign: Any, **kw: Any) -> Interaction:
     from contactcenter.dialer.models import DialAttempt
 
     call = gen_call(session, direction="outbound", **kw)
-    session.add(DialAttempt(campaign_id=campaign.id, phone=call.to_number, caller_id="+12025550100",
-                            mode="progressive", call_sid=call.call_sid, interaction_id=call.id))
+    session.add(
+        DialAttempt(
+            campaign_id=campaign.id,
+            phone=call.to_number,
+            caller_id="+12025550100",
+            mode="progressive",
+            call_sid=call.call_sid,
+            interaction_id=call.id,
+        )
+    )
     session.flush()
     return call

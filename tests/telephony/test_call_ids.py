@@ -36,8 +36,11 @@ IDS = {
 
 def test_each_pattern_accepts_what_its_name_says():
     accepted = {
-        sid: (bool(call_ids.TWILIO_CALL_SID.match(sid)), bool(call_ids.CALL_ID.match(sid)),
-              bool(call_ids.CALL_ID_DOTTED.match(sid)))
+        sid: (
+            bool(call_ids.TWILIO_CALL_SID.match(sid)),
+            bool(call_ids.CALL_ID.match(sid)),
+            bool(call_ids.CALL_ID_DOTTED.match(sid)),
+        )
         for sid in IDS
     }
     assert accepted == IDS
@@ -70,10 +73,16 @@ def agent_client(db, client):  # type: ignore[no-untyped-def]
 def test_desktop_call_controls_take_any_call_id(agent_client):
     statuses = {sid: agent_client.get(f"/desktop/calls/{quote(sid, safe='')}/controls").status_code for sid in IDS}
     assert 400 not in {statuses[sid] for sid, kinds in IDS.items() if kinds[1]}
-    assert {sid for sid, status in statuses.items() if status == 400} == {sid for sid, kinds in IDS.items() if not kinds[1]}
+    assert {sid for sid, status in statuses.items() if status == 400} == {
+        sid for sid, kinds in IDS.items() if not kinds[1]
+    }
 
 
 def test_the_knowledge_panel_takes_call_ids_with_dots_and_colons(agent_client):
-    statuses = {sid: agent_client.get(f"/desktop/knowledge/calls/{quote(sid, safe='')}/script").status_code for sid in IDS}
-    assert {sid for sid, status in statuses.items() if status == 400} == {sid for sid, kinds in IDS.items() if not kinds[2]}
+    statuses = {
+        sid: agent_client.get(f"/desktop/knowledge/calls/{quote(sid, safe='')}/script").status_code for sid in IDS
+    }
+    assert {sid for sid, status in statuses.items() if status == 400} == {
+        sid for sid, kinds in IDS.items() if not kinds[2]
+    }
     assert {statuses[sid] for sid, kinds in IDS.items() if kinds[2]} == {404}

@@ -11,8 +11,12 @@ from contactcenter.telephony.twilio_adapter import TwilioTelephony
 def test_simulator_url_setting_points_the_twilio_client_at_the_simulator():
     carrier = SimulatedCarrier(HttpTransport())
     with SimulatorServer(carrier) as api:
-        settings = Settings(carrier="simulator", simulator_url=api.url,
-                            twilio_account_sid=SIMULATOR_ACCOUNT_SID, twilio_auth_token=SIMULATOR_AUTH_TOKEN)
+        settings = Settings(
+            carrier="simulator",
+            simulator_url=api.url,
+            twilio_account_sid=SIMULATOR_ACCOUNT_SID,
+            twilio_auth_token=SIMULATOR_AUTH_TOKEN,
+        )
         telephony = build_telephony(settings)
         assert isinstance(telephony, TwilioTelephony)
         placed = telephony.place_call("+14155550100", "+18005550100", "http://127.0.0.1:9/hooks/voice")
@@ -20,7 +24,11 @@ def test_simulator_url_setting_points_the_twilio_client_at_the_simulator():
 
 
 def test_twilio_carrier_uses_the_real_client():
-    settings = Settings(carrier="twilio", twilio_account_sid="AC" + "a" * 32, twilio_auth_token="token",
-                        public_base_url="https://cc.example.com")
+    settings = Settings(
+        carrier="twilio",
+        twilio_account_sid="AC" + "a" * 32,
+        twilio_auth_token="token",
+        public_base_url="https://cc.example.com",
+    )
     telephony = build_telephony(settings)
     assert isinstance(telephony, TwilioTelephony) and telephony.account_sid == "AC" + "a" * 32

@@ -47,7 +47,6 @@ CALLER = "+14155550100"
 VOICE_PARAMS = {"CallSid", "AccountSid", "From", "To", "CallStatus", "Direction", "ApiVersion", "Called", "Caller"}
 
 
-
 @pytest.fixture
 def manual() -> Iterator[ManualClock]:
     with clock.using(ManualClock()) as c:

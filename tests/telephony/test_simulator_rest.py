@@ -28,7 +28,6 @@ CENTER = "+18005550100"
 CUSTOMER = "+14155550142"
 
 
-
 @pytest.fixture
 def manual() -> Iterator[ManualClock]:
     with clock.using(ManualClock()) as c:

@@ -48,10 +48,16 @@ REFUSED = [
     ("unknown Number attribute", '<Dial><Number delay="1">+14155550199</Number></Dial>', 12200),
     ("unknown Conference attribute", '<Dial><Conference moderator="true">room</Conference></Dial>', 12200),
     ("hostile attribute", '<Say onload="alert(1)">Hello</Say>', 12200),
-    ("unknown conference event", '<Dial><Conference statusCallback="/c" statusCallbackEvent="start explode">'
-                                  'room</Conference></Dial>', 12200),
-    ("comma-separated conference events", '<Dial><Conference statusCallbackEvent="start,end">room</Conference>'
-                                          '</Dial>', 12200),
+    (
+        "unknown conference event",
+        '<Dial><Conference statusCallback="/c" statusCallbackEvent="start explode">room</Conference></Dial>',
+        12200,
+    ),
+    (
+        "comma-separated conference events",
+        '<Dial><Conference statusCallbackEvent="start,end">room</Conference></Dial>',
+        12200,
+    ),
     ("empty conference event list", '<Dial><Conference statusCallbackEvent="">room</Conference></Dial>', 12200),
     ("unknown number event", '<Dial><Number statusCallbackEvent="picked-up">+14155550199</Number></Dial>', 12200),
     ("unknown recording event", '<Record action="/r" recordingStatusCallbackEvent="done"/>', 12200),
@@ -59,8 +65,11 @@ REFUSED = [
     ("beep on-enter", '<Dial><Conference beep="on-enter">room</Conference></Dial>', 13235),
     ("beep empty", '<Dial><Conference beep="">room</Conference></Dial>', 13235),
     ("maxParticipants over 250", '<Dial><Conference maxParticipants="251">room</Conference></Dial>', 12200),
-    ("maxParticipants huge", '<Dial><Conference maxParticipants="99999999999999999999">room</Conference></Dial>',
-     12200),
+    (
+        "maxParticipants huge",
+        '<Dial><Conference maxParticipants="99999999999999999999">room</Conference></Dial>',
+        12200,
+    ),
     ("maxParticipants below 2", '<Dial><Conference maxParticipants="1">room</Conference></Dial>', 12200),
     ("Dial timeout over 600", '<Dial timeout="601">+14155550199</Dial>', 13212),
     ("Dial timeout of an hour", '<Dial timeout="3600">+14155550199</Dial>', 13212),
@@ -87,8 +96,7 @@ ACCEPTED = [
     '<Dial><Number statusCallbackEvent="initiated ringing answered completed">+14155550199</Number></Dial>',
     '<Record action="/r" trim="do-not-trim"/>',
     '<Record action="/r" trim="trim-silence" recordingStatusCallbackEvent="in-progress completed absent"/>',
-    '<Gather action="/g" input="dtmf speech" hints="billing" speechTimeout="auto" numDigits="1"><Say>Hi</Say>'
-    "</Gather>",
+    '<Gather action="/g" input="dtmf speech" hints="billing" speechTimeout="auto" numDigits="1"><Say>Hi</Say></Gather>',
 ]
 
 
@@ -110,24 +118,43 @@ def test_a_beep_on_enter_is_kept() -> None:
 
 
 def test_everything_the_app_renders_is_accepted() -> None:
-    xml = render([
-        i.Say("Welcome", language="es-ES", voice="Polly.Lucia", loop=2),
-        i.Play("https://cdn.example.com/hold.mp3", loop=3),
-        i.Pause(2),
-        i.Gather(action="/hooks/ivr?step=1", prompts=(i.Say("Press 1"), i.Play("https://cdn.example.com/a.mp3"),
-                                                      i.Pause(1)),
-                 num_digits=1, timeout=5, input="dtmf speech", language="en-US", speech_hints="billing, agent",
-                 finish_on_key=""),
-        i.Redirect("/hooks/wait"),
-        i.Enqueue("support", wait_url="/hooks/wait", action="/hooks/left"),
-        i.Conference("call-CA1", wait_url="/hooks/hold", start_on_enter=False, end_on_exit=True, muted=True,
-                     beep=True, status_callback="/hooks/conf", action="/hooks/after"),
-        i.Conference("call-CA2"),
-        i.Dial("+14155550199", caller_id="+18005550100", timeout=600, action="/hooks/ivr/dial?step=2"),
-        i.Record(action="/hooks/overflow/recording?call=CA1", max_length=120,
-                 recording_status_callback="/hooks/recording"),
-        i.Hangup(),
-    ])
+    xml = render(
+        [
+            i.Say("Welcome", language="es-ES", voice="Polly.Lucia", loop=2),
+            i.Play("https://cdn.example.com/hold.mp3", loop=3),
+            i.Pause(2),
+            i.Gather(
+                action="/hooks/ivr?step=1",
+                prompts=(i.Say("Press 1"), i.Play("https://cdn.example.com/a.mp3"), i.Pause(1)),
+                num_digits=1,
+                timeout=5,
+                input="dtmf speech",
+                language="en-US",
+                speech_hints="billing, agent",
+                finish_on_key="",
+            ),
+            i.Redirect("/hooks/wait"),
+            i.Enqueue("support", wait_url="/hooks/wait", action="/hooks/left"),
+            i.Conference(
+                "call-CA1",
+                wait_url="/hooks/hold",
+                start_on_enter=False,
+                end_on_exit=True,
+                muted=True,
+                beep=True,
+                status_callback="/hooks/conf",
+                action="/hooks/after",
+            ),
+            i.Conference("call-CA2"),
+            i.Dial("+14155550199", caller_id="+18005550100", timeout=600, action="/hooks/ivr/dial?step=2"),
+            i.Record(
+                action="/hooks/overflow/recording?call=CA1",
+                max_length=120,
+                recording_status_callback="/hooks/recording",
+            ),
+            i.Hangup(),
+        ]
+    )
     assert len(parse_twiml(xml, f"{BASE}/hooks/voice").verbs) == 11
 
 
@@ -168,9 +195,15 @@ def test_a_refused_document_ends_the_call_as_an_application_error(
     assert standin.posted("/status")[0]["CallStatus"] == "completed"
 
 
-@pytest.mark.parametrize("body, code", [("<Say/>", "13520"), ('<Dial timeout="900">+14155550199</Dial>', "13212"),
-                                        ('<Dial><Conference beep="loud">room</Conference></Dial>', "13235"),
-                                        ('<Say rate="fast">Hi</Say>', "12200")])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ("<Say/>", "13520"),
+        ('<Dial timeout="900">+14155550199</Dial>', "13212"),
+        ('<Dial><Conference beep="loud">room</Conference></Dial>', "13235"),
+        ('<Say rate="fast">Hi</Say>', "12200"),
+    ],
+)
 def test_the_fallback_url_is_sent_the_twilio_error_code(
     standin: StandInApp, carrier: SimulatedCarrier, body: str, code: str
 ) -> None:
@@ -190,8 +223,14 @@ def test_rest_twiml_twilio_refuses_is_a_400_with_its_code(carrier: SimulatedCarr
 
 
 def test_the_app_leaves_out_a_say_with_nothing_to_say() -> None:
-    xml = render([i.Say(""), i.Gather(action="/hooks/ivr?step=1", prompts=(i.Say("  "), i.Say("Press 1"))),
-                  i.Say("Goodbye"), i.Hangup()])
+    xml = render(
+        [
+            i.Say(""),
+            i.Gather(action="/hooks/ivr?step=1", prompts=(i.Say("  "), i.Say("Press 1"))),
+            i.Say("Goodbye"),
+            i.Hangup(),
+        ]
+    )
     gather, goodbye, hangup = parse_twiml(xml, f"{BASE}/hooks/voice").verbs
     assert isinstance(gather, tw.Gather) and gather.prompts == (tw.Say(text="Press 1", language="en-US"),)
     assert goodbye == tw.Say(text="Goodbye", language="en-US") and hangup == tw.Hangup()

@@ -26,8 +26,9 @@ START = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 DELIVERIES = {
     "ringing": dict(status="ringing", SequenceNumber="0", Timestamp="Wed, 25 Nov 2026 12:00:00 +0000"),
     "in-progress": dict(status="in-progress", SequenceNumber="1", Timestamp="Wed, 25 Nov 2026 12:00:02 +0000"),
-    "completed": dict(status="completed", SequenceNumber="2", CallDuration="40",
-                      Timestamp="Wed, 25 Nov 2026 12:00:42 +0000"),
+    "completed": dict(
+        status="completed", SequenceNumber="2", CallDuration="40", Timestamp="Wed, 25 Nov 2026 12:00:42 +0000"
+    ),
 }
 
 
@@ -37,8 +38,11 @@ def _interaction(db, sid):  # type: ignore[no-untyped-def]
 
 
 @hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(order=st.lists(st.sampled_from(sorted(DELIVERIES)), min_size=1, max_size=7).map(
-    lambda picked: picked + [name for name in sorted(DELIVERIES) if name not in picked]).flatmap(st.permutations))
+@given(
+    order=st.lists(st.sampled_from(sorted(DELIVERIES)), min_size=1, max_size=7)
+    .map(lambda picked: picked + [name for name in sorted(DELIVERIES) if name not in picked])
+    .flatmap(st.permutations)
+)
 def test_any_order_and_any_repeats_of_status_callbacks_end_in_the_same_state(client, db, order):
     sid = call_sid()
     arrived = carrier_params(sid, Timestamp="Wed, 25 Nov 2026 11:59:58 +0000")
@@ -51,8 +55,9 @@ def test_any_order_and_any_repeats_of_status_callbacks_end_in_the_same_state(cli
     assert call.status == "completed"
     assert call.duration_s == 40
     assert call.ended_at == datetime(2026, 11, 25, 12, 0, 42, tzinfo=UTC)
-    logged = db.scalar(select(func.count(CarrierEvent.id)).where(CarrierEvent.interaction_id == call.id,
-                                                               CarrierEvent.kind == "status"))
+    logged = db.scalar(
+        select(func.count(CarrierEvent.id)).where(CarrierEvent.interaction_id == call.id, CarrierEvent.kind == "status")
+    )
     assert logged == 3  # each distinct delivery once, however often it came
 
 
@@ -62,7 +67,10 @@ def test_status_callback_before_the_call_is_known_is_refused_without_writing(cli
     assert resp.status_code == 404  # the carrier's retry after the voice webhook will apply it
     assert db.scalar(select(func.count(Interaction.id))) == 0
     post_signed(client, "/hooks/voice", carrier_params(sid))
-    assert post_signed(client, "/hooks/status", carrier_params(sid, status="completed", CallDuration="3")).status_code == 204
+    assert (
+        post_signed(client, "/hooks/status", carrier_params(sid, status="completed", CallDuration="3")).status_code
+        == 204
+    )
     assert _interaction(db, sid).is_ended
 
 
@@ -81,7 +89,9 @@ def test_callback_key_pressed_twice_keeps_one_request(client, db, runtime):
     assert _interaction(db, sid).queue_id == support.id
 
 
-URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+URLS = ConnectUrls(
+    "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+)
 
 
 def test_whole_call_with_every_status_callback_delivered_twice(app, db, runtime):
@@ -93,11 +103,17 @@ def test_whole_call_with_every_status_callback_delivered_twice(app, db, runtime)
     alice = gen_agent(db, "alice", skills={"support": 5})
     db.add(QueueMembership(queue_id=support.id, user_id=alice.id))
     db.flush()
-    with virtual_carrier(WsgiTransport(app, raise_app_errors=False), start=BUSINESS_HOURS,
-                         duplicate_status_callbacks=True) as sim:
+    with virtual_carrier(
+        WsgiTransport(app, raise_app_errors=False), start=BUSINESS_HOURS, duplicate_status_callbacks=True
+    ) as sim:
         sim.add_number(CENTER_NUMBER, "http://cc.test/hooks/voice", "http://cc.test/hooks/status")
-        runtime.use_telephony(TwilioTelephony(runtime.settings.twilio_account_sid, runtime.settings.twilio_auth_token,
-                                              http_client=SimulatorHttpClient(create_rest_app(sim))))
+        runtime.use_telephony(
+            TwilioTelephony(
+                runtime.settings.twilio_account_sid,
+                runtime.settings.twilio_auth_token,
+                http_client=SimulatorHttpClient(create_rest_app(sim)),
+            )
+        )
         acd = AcdService(db, runtime.acd, runtime.telephony, URLS, center_number=CENTER_NUMBER)
         acd.sync_configuration()
         runtime.acd_configured = True
@@ -111,8 +127,11 @@ def test_whole_call_with_every_status_callback_delivered_twice(app, db, runtime)
     calls = db.scalars(select(Interaction).where(Interaction.direction == "inbound")).all()
     assert [c.call_sid for c in calls] == [handle.sid]
     assert calls[0].outcome == "completed" and calls[0].agent_id == alice.id
-    states = list(db.scalars(select(AgentStateChange.state).where(AgentStateChange.agent_id == alice.id)
-                             .order_by(AgentStateChange.id)))
+    states = list(
+        db.scalars(
+            select(AgentStateChange.state).where(AgentStateChange.agent_id == alice.id).order_by(AgentStateChange.id)
+        )
+    )
     assert states == ["available", "reserved", "on_call", "wrap_up"]  # nothing applied twice
     keys = list(db.scalars(select(CarrierEvent.dedupe_key)))
     assert len(keys) == len(set(keys))

@@ -29,8 +29,13 @@ def test_replayed_incoming_call_creates_one_interaction_and_same_twiml(client, d
 def test_replayed_status_callback_is_applied_once(client, db):
     params = carrier_params()
     post_signed(client, "/hooks/voice", params)
-    done = carrier_params(params["CallSid"], status="completed", CallDuration="42", SequenceNumber="3",
-                          Timestamp="Wed, 25 Nov 2026 12:00:42 +0000")
+    done = carrier_params(
+        params["CallSid"],
+        status="completed",
+        CallDuration="42",
+        SequenceNumber="3",
+        Timestamp="Wed, 25 Nov 2026 12:00:42 +0000",
+    )
     assert post_signed(client, "/hooks/status", done).status_code == 204
     ended = _interaction(db, params["CallSid"]).ended_at
     assert post_signed(client, "/hooks/status", done).status_code == 204
@@ -43,7 +48,11 @@ def test_replayed_status_callback_is_applied_once(client, db):
 def test_late_ringing_after_completed_does_not_reopen_the_call(client, db):
     params = carrier_params()
     post_signed(client, "/hooks/voice", params)
-    post_signed(client, "/hooks/status", carrier_params(params["CallSid"], status="completed", CallDuration="30", SequenceNumber="2"))
+    post_signed(
+        client,
+        "/hooks/status",
+        carrier_params(params["CallSid"], status="completed", CallDuration="30", SequenceNumber="2"),
+    )
     post_signed(client, "/hooks/status", carrier_params(params["CallSid"], status="ringing", SequenceNumber="0"))
     call = _interaction(db, params["CallSid"])
     assert call.status == "completed"

@@ -49,8 +49,9 @@ def test_signature_for_public_url_accepted_behind_proxy(app, client, db):
     params = carrier_params()
     # Twilio signed the public https URL; the proxy forwards to us over plain http on another host.
     signature = sign("https://cc.example.com/hooks/voice", params)
-    resp = client.post("/hooks/voice", data=params, headers={"X-Twilio-Signature": signature},
-                       base_url="http://10.0.0.5:8000")
+    resp = client.post(
+        "/hooks/voice", data=params, headers={"X-Twilio-Signature": signature}, base_url="http://10.0.0.5:8000"
+    )
     assert resp.status_code == 200
     assert b"https://cc.example.com/hooks/wait" in resp.data
     assert _rows(db) == (1, 1)
@@ -117,8 +118,12 @@ def test_repeated_parameter_is_refused(client, db):
     params = carrier_params()
     signature = sign("http://localhost/hooks/voice", params)
     body = "&".join(f"{k}={v}" for k, v in params.items()) + "&From=%2B19005550000"
-    resp = client.post("/hooks/voice", data=body, content_type="application/x-www-form-urlencoded",
-                       headers={"X-Twilio-Signature": signature})
+    resp = client.post(
+        "/hooks/voice",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Twilio-Signature": signature},
+    )
     assert resp.status_code in (400, 403)
     assert _rows(db) == (0, 0)
 

@@ -41,8 +41,9 @@ def _public(app, base: str) -> None:  # type: ignore[no-untyped-def]
 def test_signature_over_the_raw_query_string_is_accepted(client, db, query):
     params = carrier_params()
     url = f"http://localhost/hooks/voice?{query}"
-    resp = client.post(f"/hooks/voice?{query}", data=params,
-                       headers={"X-Twilio-Signature": _twilio_signature(url, params)})
+    resp = client.post(
+        f"/hooks/voice?{query}", data=params, headers={"X-Twilio-Signature": _twilio_signature(url, params)}
+    )
     assert resp.status_code == 200
     assert _calls(db) == 1
 
@@ -52,8 +53,12 @@ def test_signature_over_the_raw_query_string_is_accepted_behind_a_proxy(app, cli
     _public(app, "https://cc.example.com/contact")
     params = carrier_params()
     url = f"https://cc.example.com/contact/hooks/voice?{query}"
-    resp = client.post(f"/hooks/voice?{query}", data=params, base_url="http://10.0.0.5:8000",
-                       headers={"X-Twilio-Signature": _twilio_signature(url, params)})
+    resp = client.post(
+        f"/hooks/voice?{query}",
+        data=params,
+        base_url="http://10.0.0.5:8000",
+        headers={"X-Twilio-Signature": _twilio_signature(url, params)},
+    )
     assert resp.status_code == 200
     assert _calls(db) == 1
 
@@ -61,8 +66,7 @@ def test_signature_over_the_raw_query_string_is_accepted_behind_a_proxy(app, cli
 def test_signature_over_a_decoded_copy_of_the_query_is_refused(client, db):
     params = carrier_params()
     signed_decoded = _twilio_signature("http://localhost/hooks/voice?name=René&x=~", params)
-    resp = client.post("/hooks/voice?name=Ren%C3%A9&x=%7E", data=params,
-                       headers={"X-Twilio-Signature": signed_decoded})
+    resp = client.post("/hooks/voice?name=Ren%C3%A9&x=%7E", data=params, headers={"X-Twilio-Signature": signed_decoded})
     assert resp.status_code == 403
     assert _calls(db) == 0
 
@@ -87,8 +91,11 @@ def test_signature_for_another_query_is_refused(client, db):
 @pytest.mark.parametrize("query", ["x=%ZZ", "x=%C3", "x=%00%27%3Cscript%3E", "x=" + "%41" * 4000])
 def test_malformed_or_hostile_query_with_a_bad_signature_is_refused(client, db, query):
     params = carrier_params()
-    resp = client.post(f"/hooks/voice?{query}", data=params,
-                       headers={"X-Twilio-Signature": _twilio_signature("http://localhost/hooks/voice", params)})
+    resp = client.post(
+        f"/hooks/voice?{query}",
+        data=params,
+        headers={"X-Twilio-Signature": _twilio_signature("http://localhost/hooks/voice", params)},
+    )
     assert resp.status_code == 403
     assert b"<script>" not in resp.data
     assert _calls(db) == 0
@@ -98,7 +105,8 @@ def test_malformed_or_hostile_query_with_a_bad_signature_is_refused(client, db, 
 def test_malformed_query_signed_as_sent_is_checked_as_sent(client, db, query):
     params = carrier_params()
     url = f"http://localhost/hooks/voice?{query}"
-    resp = client.post(f"/hooks/voice?{query}", data=params,
-                       headers={"X-Twilio-Signature": _twilio_signature(url, params)})
+    resp = client.post(
+        f"/hooks/voice?{query}", data=params, headers={"X-Twilio-Signature": _twilio_signature(url, params)}
+    )
     assert resp.status_code == 200
     assert _calls(db) == 1

@@ -134,8 +134,12 @@ def test_nine_to_five_is_eight_hours_on_dst_days(day: date) -> None:
     start, end = datetime.combine(day, time(0), NY), datetime.combine(day + timedelta(days=1), time(0), NY)
     assert calendar.business_seconds_between(start, end) == 8 * HOUR
     spans = list(calendar.open_intervals(start, end))
-    assert spans == [(local(NY, day.year, day.month, day.day, 9).astimezone(UTC),
-                      local(NY, day.year, day.month, day.day, 17).astimezone(UTC))]
+    assert spans == [
+        (
+            local(NY, day.year, day.month, day.day, 9).astimezone(UTC),
+            local(NY, day.year, day.month, day.day, 17).astimezone(UTC),
+        )
+    ]
 
 
 @pytest.mark.parametrize(("day", "hours"), [(date(2026, 3, 8), 23), (date(2026, 11, 1), 25), (date(2026, 3, 9), 24)])
@@ -197,7 +201,9 @@ def test_holiday_is_skipped() -> None:
     )
     # Thursday 24 Dec 16:00 + 2 h: 1 h on Thursday, Friday is a holiday, 1 h on Monday 28 Dec.
     assert calendar.add_business_seconds(local(BERLIN, 2026, 12, 24, 16), 2 * HOUR) == local(BERLIN, 2026, 12, 28, 10)
-    assert calendar.business_seconds_between(local(BERLIN, 2026, 12, 24, 0), local(BERLIN, 2026, 12, 29, 0)) == 16 * HOUR
+    assert (
+        calendar.business_seconds_between(local(BERLIN, 2026, 12, 24, 0), local(BERLIN, 2026, 12, 29, 0)) == 16 * HOUR
+    )
     assert not calendar.is_open(local(BERLIN, 2026, 12, 25, 10))
 
 

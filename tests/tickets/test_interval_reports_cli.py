@@ -29,7 +29,11 @@ def test_intervals_json_names_the_formula(runtime):
     assert data["formula_label"] == "(answered_in_t + abandoned_in_t) / offered (short abandons excluded)"
     first = data["rows"][0]
     assert (first["queue"], first["start"], first["offered"], first["short_abandons"]) == (
-        "support", "2026-06-15T10:00:00+00:00", 6, 1)
+        "support",
+        "2026-06-15T10:00:00+00:00",
+        6,
+        1,
+    )
     assert first["service_level"] == pytest.approx(0.6)
 
 
@@ -40,7 +44,9 @@ def test_intervals_csv_and_table(runtime):
     assert comment == "# service level: offered = answered_in_t / offered (short abandons included)"
     rows = list(csv.DictReader(io.StringIO(body)))
     assert [(r["start"], r["offered"], r["answered_in_t"], r["service_level"]) for r in rows] == [
-        ("2026-06-15T10:00:00+00:00", "6", "2", "0.3333"), ("2026-06-15T10:15:00+00:00", "1", "1", "1.0")]
+        ("2026-06-15T10:00:00+00:00", "6", "2", "0.3333"),
+        ("2026-06-15T10:15:00+00:00", "1", "1", "1.0"),
+    ]
     table = run("intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--tz", "Europe/Paris", "--daily")
     assert table.exit_code == 0, table.output
     assert "service level: offered = answered_in_t / offered" in table.output
@@ -58,7 +64,11 @@ def test_agents_json_csv(runtime):
     parsed = list(csv.DictReader(io.StringIO(as_csv.output)))
     first = parsed[0]
     assert (first["agent"], first["start"], first["on_call_s"], first["break_s"]) == (
-        "alice", "2026-06-15T09:45:00+00:00", "0.0", "0.0")
+        "alice",
+        "2026-06-15T09:45:00+00:00",
+        "0.0",
+        "0.0",
+    )
     assert parsed[1]["occupancy"] == "0.1667"
     table = run("agents", "--from", "2026-06-15", "--to", "2026-06-15")
     assert table.exit_code == 0 and "occupancy" in table.output
@@ -79,18 +89,21 @@ def test_daily_json_and_csv(runtime):
     assert "CSAT" in run("daily", "--from", "2026-06-15", "--to", "2026-06-15").output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["intervals", "--from", "2026-13-01", "--to", "2026-06-15"], "is not a date"),
-    (["intervals", "--from", "yesterday", "--to", "2026-06-15"], "is not a date"),
-    (["intervals", "--from", "2026-06-15", "--to", "2026-06-14"], "--to must be on or after --from"),
-    (["intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--formula", "best"], "unknown formula 'best'"),
-    (["intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--tz", "Mars/Olympus"], "unknown time zone"),
-    (["intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--queue", "nowhere"], "no queue named"),
-    (["intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--json", "--csv"], "choose one of"),
-    (["agents", "--from", "2026-06-15", "--to", "2026-06-15", "--agent", "nobody"], "no agent named"),
-    (["agents", "--to", "2026-06-15"], "--from"),
-    (["daily", "--from", "2026-06-15", "--to", "15/06/2026"], "is not a date"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["intervals", "--from", "2026-13-01", "--to", "2026-06-15"], "is not a date"),
+        (["intervals", "--from", "yesterday", "--to", "2026-06-15"], "is not a date"),
+        (["intervals", "--from", "2026-06-15", "--to", "2026-06-14"], "--to must be on or after --from"),
+        (["intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--formula", "best"], "unknown formula 'best'"),
+        (["intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--tz", "Mars/Olympus"], "unknown time zone"),
+        (["intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--queue", "nowhere"], "no queue named"),
+        (["intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--json", "--csv"], "choose one of"),
+        (["agents", "--from", "2026-06-15", "--to", "2026-06-15", "--agent", "nobody"], "no agent named"),
+        (["agents", "--to", "2026-06-15"], "--from"),
+        (["daily", "--from", "2026-06-15", "--to", "15/06/2026"], "is not a date"),
+    ],
+)
 def test_bad_input_gives_a_clear_error(runtime, args, message):
     result = run(*args)
     assert result.exit_code == 2

@@ -29,8 +29,16 @@ def test_interval_counts_asa_aht_and_longest_wait(db, scenario):
     rows = by_start(call_intervals(db, DAY, DAY, now=NOW))
     assert set(rows) == {"2026-06-15T10:00:00+00:00", "2026-06-15T10:15:00+00:00"}
     r = rows["2026-06-15T10:00:00+00:00"]
-    assert (r.offered, r.answered, r.answered_in_t, r.abandoned, r.abandoned_in_t, r.abandoned_after_t,
-            r.short_abandons, r.flowed_out) == (6, 3, 2, 3, 2, 1, 1, 1)
+    assert (
+        r.offered,
+        r.answered,
+        r.answered_in_t,
+        r.abandoned,
+        r.abandoned_in_t,
+        r.abandoned_after_t,
+        r.short_abandons,
+        r.flowed_out,
+    ) == (6, 3, 2, 3, 2, 1, 1, 1)
     assert r.asa_s == pytest.approx((10 + 30 + 5) / 3)
     assert r.longest_wait_s == 40
     # talk + wrap: alice 120 + 30 (wrap linked by call_sid), bob 120 + 60 (linked by time), 60 + 0.
@@ -42,11 +50,17 @@ def test_interval_counts_asa_aht_and_longest_wait(db, scenario):
     assert (late.offered, late.answered, late.answered_in_t, late.asa_s, late.aht_s) == (1, 1, 1, 0, 30)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("offered", 2 / 6), ("offered-no-short", 2 / 5),
-    ("late-abandons", 2 / 4), ("late-abandons-no-short", 2 / 4),
-    ("in-t", 4 / 6), ("in-t-no-short", 3 / 5),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("offered", 2 / 6),
+        ("offered-no-short", 2 / 5),
+        ("late-abandons", 2 / 4),
+        ("late-abandons-no-short", 2 / 4),
+        ("in-t", 4 / 6),
+        ("in-t-no-short", 3 / 5),
+    ],
+)
 def test_each_service_level_formula(db, scenario, name, expected):
     report = interval_report(db, DAY, DAY, sl_formula=name, now=NOW)
     assert report.rows[0].service_level == pytest.approx(expected)
@@ -73,7 +87,9 @@ def test_interval_boundaries_follow_the_local_zone(db):
     support = gen_queue(db, "support")
     add_call(db, support, t(23, 30), 5, "completed", talk=10)
     # 23:30 UTC is 19:30 in New York (same day) and 01:30 the next day in Paris.
-    assert [r.label for r in call_intervals(db, DAY, DAY, time_zone="America/New_York", granularity="day")] == ["2026-06-15"]
+    assert [r.label for r in call_intervals(db, DAY, DAY, time_zone="America/New_York", granularity="day")] == [
+        "2026-06-15"
+    ]
     assert call_intervals(db, DAY, DAY, time_zone="Europe/Paris") == []
     [paris] = call_intervals(db, date(2026, 6, 16), date(2026, 6, 16), time_zone="Europe/Paris")
     assert paris.label == "2026-06-16T01:30:00+02:00"

@@ -38,7 +38,11 @@ def two_tier(db):  # type: ignore[no-untyped-def]
     """Normal tickets: first response in 1 h, raised one step on breach; a catch-all 8 h policy
     takes over once the priority is high."""
     standard = sla.create_policy(
-        db, "Standard", position=1, priorities=["low", "normal"], on_breach_raise_priority=True,
+        db,
+        "Standard",
+        position=1,
+        priorities=["low", "normal"],
+        on_breach_raise_priority=True,
         targets={"first_response": HOUR, "resolution": 8 * HOUR},
     )
     sla.create_policy(db, "Catch-all", position=2, targets={"first_response": 8 * HOUR, "resolution": 24 * HOUR})

@@ -253,8 +253,11 @@ def test_replay_uses_default_target_and_metric() -> None:
     state = replay(trail, OFFICE, metric=SlaMetric.FIRST_RESPONSE, target_seconds=HOUR)
     assert state.metric is SlaMetric.FIRST_RESPONSE
     assert state.status(ny(15, 10)) is SlaStatus.MET
-    assert replay([(ny(15, 9), "start"), (ny(15, 9, 20), "stop"), (ny(15, 9, 30), "reopen")], OFFICE,
-                  metric=SlaMetric.FIRST_RESPONSE).is_stopped
+    assert replay(
+        [(ny(15, 9), "start"), (ny(15, 9, 20), "stop"), (ny(15, 9, 30), "reopen")],
+        OFFICE,
+        metric=SlaMetric.FIRST_RESPONSE,
+    ).is_stopped
 
 
 @pytest.mark.parametrize(
@@ -319,7 +322,9 @@ def test_adding_a_pause_never_makes_the_deadline_earlier(sla: SlaClockState, dat
     if not sla.pauses:
         return
     dropped = data.draw(st.integers(0, len(sla.pauses) - 1), label="dropped pause")
-    fewer = SlaClockState(sla.calendar, sla.started_at, sla.target_seconds, sla.pauses[:dropped] + sla.pauses[dropped + 1:])
+    fewer = SlaClockState(
+        sla.calendar, sla.started_at, sla.target_seconds, sla.pauses[:dropped] + sla.pauses[dropped + 1 :]
+    )
     assert sla.deadline is not None and fewer.deadline is not None
     assert sla.deadline >= fewer.deadline
 

@@ -95,9 +95,16 @@ def test_every_change_is_audited_with_who_and_before_after(db):
     grace = gen_customer(db)
     ticket = open_ticket(db, "Refund", customer_id=grace.id, queue_id=support.id, actor_id=alice.id)
     events = update_ticket(
-        db, ticket,
-        {"priority": "urgent", "queue_id": billing.id, "assignee_id": bob.id, "tags": ["Refund", "vip", "refund"],
-         "subject": "Refund for order 12345", "status": "open"},
+        db,
+        ticket,
+        {
+            "priority": "urgent",
+            "queue_id": billing.id,
+            "assignee_id": bob.id,
+            "tags": ["Refund", "vip", "refund"],
+            "subject": "Refund for order 12345",
+            "status": "open",
+        },
         actor_id=alice.id,
     )
     changes = {(e.kind, e.field): (e.before, e.after) for e in events}
@@ -176,7 +183,12 @@ def test_linking_calls_is_idempotent_and_audited(db):
     db.expire(ticket, ["interactions"])
     assert [i.id for i in ticket.interactions] == [call.id]
     [event] = [e for e in ticket_events(db, ticket.id) if e.kind == "linked_call"]
-    assert event.after == {"call_sid": call.call_sid, "interaction_id": call.id, "direction": "inbound", "answered": False}
+    assert event.after == {
+        "call_sid": call.call_sid,
+        "interaction_id": call.id,
+        "direction": "inbound",
+        "answered": False,
+    }
 
 
 def test_link_and_unlink_tickets(db):
@@ -196,8 +208,13 @@ def test_link_and_unlink_tickets(db):
 def test_merge_moves_calls_and_is_terminal(db):
     alice = gen_agent(db, "alice")
     source, target = ticket_in(db, "open"), ticket_in(db, "pending")
-    call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100",
-                       to_number="+18005550199", answered_at=clock.now())
+    call = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+18005550199",
+        answered_at=clock.now(),
+    )
     db.add(call)
     db.flush()
     link_interaction(db, source, call)

@@ -18,7 +18,7 @@ from tests.support.factories import gen_agent, gen_customer, gen_queue
 
 HOSTILE = [
     "'; DROP TABLE tickets; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "refund' OR '1'='1",
     "NEAR(refund order) AND * OR subject:refund",
     "!(refund | order) & <-> :* \\",
@@ -145,8 +145,11 @@ def test_postgresql_uses_the_gin_indexes(db):
     db.execute(text("SET LOCAL enable_seqscan = off"))
     from contactcenter.tickets.search import _matching_ids
 
-    for table, index in (("tickets", "ix_tickets_fts"), ("ticket_comments", "ix_ticket_comments_fts"),
-                         ("customers", "ix_customers_fts")):
+    for table, index in (
+        ("tickets", "ix_tickets_fts"),
+        ("ticket_comments", "ix_ticket_comments_fts"),
+        ("customers", "ix_customers_fts"),
+    ):
         query = _matching_ids(db, table, ["refund"])
         sql = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
         plan = "\n".join(r[0] for r in db.execute(text("EXPLAIN " + sql)))
@@ -205,8 +208,11 @@ def test_pages_merge_ticket_and_comment_matches_newest_first_without_repeats(db)
 TUNINGS = {
     "defaults": {},
     "walk in small slices": {"FIRST_SLICE_US": 3 * search_module.WALK_ROW_US, "INDEX_SETUP_US": 1e12},
-    "index after one slice": {"FIRST_SLICE_US": 2 * search_module.WALK_ROW_US, "INDEX_SETUP_US": 0.0,
-                              "INDEX_MATCH_US": 0.0},
+    "index after one slice": {
+        "FIRST_SLICE_US": 2 * search_module.WALK_ROW_US,
+        "INDEX_SETUP_US": 0.0,
+        "INDEX_MATCH_US": 0.0,
+    },
 }
 
 
@@ -226,8 +232,18 @@ def test_every_way_of_finding_matches_gives_the_same_pages(db, monkeypatch, tuni
             add_comment(db, ticket, body)
             texts[ticket.id].append(body)
     db.flush()
-    queries = ["alpha", "alp", "Alpine DELTA", "india", "hotel golf", "echo ord0007", "ord0042", "ord", "zulu",
-               "india hotel golf foxtrot"]
+    queries = [
+        "alpha",
+        "alp",
+        "Alpine DELTA",
+        "india",
+        "hotel golf",
+        "echo ord0007",
+        "ord0042",
+        "ord",
+        "zulu",
+        "india hotel golf foxtrot",
+    ]
     for query in queries:
         words = terms(query)
         expected = sorted((i for i, docs in texts.items() if any(_has_words(d, words) for d in docs)), reverse=True)

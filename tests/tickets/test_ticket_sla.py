@@ -44,7 +44,10 @@ def rows(db, ticket) -> dict[tuple[str, int], TicketSla]:  # type: ignore[no-unt
 def office(db):  # type: ignore[no-untyped-def]
     calendar = sla.create_calendar(db, "NY office", {**OFFICE_WITH_LUNCH, "holidays": ["2026-06-19"]})
     return sla.create_policy(
-        db, "Standard", calendar_id=calendar.id, warn_before_s=1800,
+        db,
+        "Standard",
+        calendar_id=calendar.id,
+        warn_before_s=1800,
         targets={
             "first_response": {"urgent": HOUR, "*": 2 * HOUR},
             "next_reply": 2 * HOUR,
@@ -75,7 +78,9 @@ def test_holiday_is_skipped(db, office):
 
 
 def test_deadline_across_spring_forward(db):
-    calendar = sla.create_calendar(db, "NY 9-5", {"time_zone": "America/New_York", "hours": {d: ["09:00-17:00"] for d in WEEKDAYS}})
+    calendar = sla.create_calendar(
+        db, "NY 9-5", {"time_zone": "America/New_York", "hours": {d: ["09:00-17:00"] for d in WEEKDAYS}}
+    )
     sla.create_policy(db, "Business", calendar_id=calendar.id, targets={"resolution": 2 * HOUR})
     with freeze_time(ny(3, 6, 16)):  # Friday, EST; clocks go forward on Sunday 8 March
         ticket = open_ticket(db, "Billing question")
@@ -180,7 +185,12 @@ def test_closed_and_invalid_moves_leave_clocks_alone(db, office):
 def test_policy_conditions_choose_the_policy(db, office):
     vip_queue = gen_queue(db, "vip-line")
     vip = sla.create_policy(
-        db, "VIP phone", position=1, segments=["vip"], channels=["phone"], queue_ids=[vip_queue.id],
+        db,
+        "VIP phone",
+        position=1,
+        segments=["vip"],
+        channels=["phone"],
+        queue_ids=[vip_queue.id],
         targets={"first_response": 600},
     )
     grace = gen_customer(db, segment="vip")
@@ -209,7 +219,8 @@ def test_breaching_in_the_next_hour_is_an_indexed_range_query(db, office):
     assert [(r.ticket_id, r.metric) for r in due] == [(soon.id, "first_response")]
     assert later.id not in {r.ticket_id for r in due}
     assert [(r.ticket_id, r.metric) for r in sla.due_before(db, now + timedelta(hours=3), now=now)] == [
-        (soon.id, "first_response"), (later.id, "first_response")
+        (soon.id, "first_response"),
+        (later.id, "first_response"),
     ]
 
 
@@ -248,13 +259,31 @@ LONG_DAYS: Weekly = {d: [(90, 150), (8 * 60, 20 * 60)] for d in range(7)}  # 01:
 ALL_DAY: Weekly = {d: [(0, 1440)] for d in range(7)}
 # (zone, weekly hours, holidays, days the scenario starts on (near a DST change), business hours?)
 CALENDARS: list[tuple[str, Weekly, set[date], list[date], bool]] = [
-    ("America/New_York", LUNCH_WEEK, {date(2026, 3, 9), date(2026, 11, 3)}, [date(2026, 3, 5), date(2026, 10, 29)], True),
+    (
+        "America/New_York",
+        LUNCH_WEEK,
+        {date(2026, 3, 9), date(2026, 11, 3)},
+        [date(2026, 3, 5), date(2026, 10, 29)],
+        True,
+    ),
     ("Europe/Berlin", LONG_DAYS, {date(2026, 3, 30)}, [date(2026, 3, 27), date(2026, 10, 23)], True),
     ("Australia/Sydney", ALL_DAY, {date(2026, 4, 6)}, [date(2026, 4, 3)], True),
     ("UTC", ALL_DAY, set(), [date(2026, 3, 7)], False),  # calendar hours
 ]
-ACTIONS = ["open", "pending", "on_hold", "solved", "closed", "agent", "customer", "internal",
-           "low", "normal", "high", "urgent"]
+ACTIONS = [
+    "open",
+    "pending",
+    "on_hold",
+    "solved",
+    "closed",
+    "agent",
+    "customer",
+    "internal",
+    "low",
+    "normal",
+    "high",
+    "urgent",
+]
 PRIORITY_NAMES = ("low", "normal", "high", "urgent")
 
 
@@ -309,8 +338,14 @@ def reference_clocks(
     first = ReferenceClock("first_response", 0, start, priority)
     resolution = ReferenceClock("resolution", 0, start, priority)
     replies: list[ReferenceClock] = []
-    allowed = {"new": {"open"}, "open": {"pending", "on_hold", "solved"}, "pending": {"open", "on_hold", "solved"},
-               "on_hold": {"open", "pending", "solved"}, "solved": {"open", "closed"}, "closed": set()}
+    allowed = {
+        "new": {"open"},
+        "open": {"pending", "on_hold", "solved"},
+        "pending": {"open", "on_hold", "solved"},
+        "on_hold": {"open", "pending", "solved"},
+        "solved": {"open", "closed"},
+        "closed": set(),
+    }
 
     def every() -> list[ReferenceClock]:
         return [first, resolution, *replies]
@@ -371,8 +406,14 @@ def apply(db, ticket, action: str) -> None:  # type: ignore[no-untyped-def]
 TARGET_MINUTES = st.integers(1, 1500)
 
 
-NEXT_STATUS = {"new": ["open"], "open": ["pending", "on_hold", "solved"], "pending": ["open", "on_hold", "solved"],
-               "on_hold": ["open", "pending", "solved"], "solved": ["open", "closed"], "closed": []}
+NEXT_STATUS = {
+    "new": ["open"],
+    "open": ["pending", "on_hold", "solved"],
+    "pending": ["open", "on_hold", "solved"],
+    "on_hold": ["open", "pending", "solved"],
+    "solved": ["open", "closed"],
+    "closed": [],
+}
 GAPS = st.one_of(st.integers(0, 240), st.integers(0, 3 * 1440))
 
 
@@ -382,7 +423,9 @@ def scenario_steps(draw: st.DrawFn) -> list[tuple[int, str]]:
     status, steps = "new", []
     for _ in range(draw(st.integers(2, 14), label="steps")):
         choices = 3 * NEXT_STATUS[status] + 2 * ["agent", "customer"] + ["internal", "low", "high", "urgent"]
-        action = draw(st.one_of(st.sampled_from(choices), st.sampled_from(ACTIONS)) if choices else st.sampled_from(ACTIONS))
+        action = draw(
+            st.one_of(st.sampled_from(choices), st.sampled_from(ACTIONS)) if choices else st.sampled_from(ACTIONS)
+        )
         if action in NEXT_STATUS[status]:
             status = action
         elif action == "customer" and status in ("pending", "on_hold", "solved"):
@@ -391,13 +434,17 @@ def scenario_steps(draw: st.DrawFn) -> list[tuple[int, str]]:
     return steps
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(
     calendar=st.sampled_from(CALENDARS),
     data=st.data(),
     targets=st.fixed_dictionaries(
-        {m: st.fixed_dictionaries({p: TARGET_MINUTES for p in PRIORITY_NAMES})
-         for m in ("first_response", "next_reply", "resolution")}
+        {
+            m: st.fixed_dictionaries({p: TARGET_MINUTES for p in PRIORITY_NAMES})
+            for m in ("first_response", "next_reply", "resolution")
+        }
     ),
     steps=scenario_steps(),
 )
@@ -419,7 +466,8 @@ def test_service_clocks_match_minute_reference(db, calendar, data, targets, step
         if business:
             calendar_id = sla.create_calendar(db, "Reference", _definition(zone, weekly, holidays)).id
         policy = sla.create_policy(
-            db, "Reference",
+            db,
+            "Reference",
             calendar_id=calendar_id,
             warn_before_s=0,
             targets={m: {p: t * 60 for p, t in per.items()} for m, per in targets.items()},
@@ -432,6 +480,7 @@ def test_service_clocks_match_minute_reference(db, calendar, data, targets, step
             frozen.move_to(from_minutes(end))
             sla.recompute(db, ticket)
         got = rows(db, ticket)
+
         def breached(ref: ReferenceClock, minute: int) -> bool:
             return reference_counted(reference, ref, minute) >= targets[ref.metric][ref.priority]
 
@@ -441,8 +490,12 @@ def test_service_clocks_match_minute_reference(db, calendar, data, targets, step
             row = got[(ref.metric, ref.cycle)]
             target = targets[ref.metric][ref.priority]
             assert row.target_s == target * 60 and row.policy_id == policy.id
-            assert row.state == {"before": "running", "running": "running", "paused": "paused",
-                                 "stopped": "stopped"}[ref.phase_at(end)]
+            assert (
+                row.state
+                == {"before": "running", "running": "running", "paused": "paused", "stopped": "stopped"}[
+                    ref.phase_at(end)
+                ]
+            )
             counted, deadline = reference_outcome(reference, ref, target, end)
             assert row.elapsed_s == counted * 60, (ref.metric, ref.cycle)
             assert row.deadline_at == (None if deadline is None else from_minutes(deadline)), (ref.metric, ref.cycle)

@@ -32,11 +32,18 @@ def escalating(db):  # type: ignore[no-untyped-def]
     lead = gen_agent(db, "lead")
     tier2 = gen_queue(db, "tier2")
     calendar = sla.create_calendar(
-        db, "NY office", {"time_zone": "America/New_York", "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}
+        db,
+        "NY office",
+        {"time_zone": "America/New_York", "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}},
     )
     policy = sla.create_policy(
-        db, "Escalating", calendar_id=calendar.id, warn_before_s=1800, on_breach_raise_priority=True,
-        on_breach_assignee_id=lead.id, on_breach_queue_id=tier2.id,
+        db,
+        "Escalating",
+        calendar_id=calendar.id,
+        warn_before_s=1800,
+        on_breach_raise_priority=True,
+        on_breach_assignee_id=lead.id,
+        on_breach_queue_id=tier2.id,
         targets={"first_response": {"*": 2 * HOUR, "high": HOUR}, "resolution": 8 * HOUR},
     )
     return policy, lead, tier2
@@ -61,7 +68,11 @@ def test_warning_then_breach_with_escalation(db, escalating):
         assert escalation.process_due(db) == []  # escalated once
     assert breach.event == "sla.breached" and breach.metric == "first_response"
     assert (ticket.priority, ticket.assignee_id, ticket.queue_id) == ("high", lead.id, tier2.id)
-    assert breach.priority == "high" and breach.actions == ("priority normal → high", f"queue → {tier2.id}", f"assignee → {lead.id}")
+    assert breach.priority == "high" and breach.actions == (
+        "priority normal → high",
+        f"queue → {tier2.id}",
+        f"assignee → {lead.id}",
+    )
     assert kinds(db, ticket)[-5:] == ["sla_warning", "sla_breached", "updated", "updated", "updated"]
     changes = {e.field: (e.before, e.after, e.actor_id) for e in ticket_events(db, ticket.id) if e.kind == "updated"}
     assert changes["priority"] == ({"priority": "normal"}, {"priority": "high"}, None)

@@ -31,8 +31,11 @@ def login(client, username="sam"):  # type: ignore[no-untyped-def]
 
 
 def upload(client, campaign, data: bytes, name: str = "leads.csv"):  # type: ignore[no-untyped-def]
-    return client.post(f"/admin/dialer/{campaign.id}/leads", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/admin/dialer/{campaign.id}/leads",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_the_campaign_list_escapes_names_and_offers_start(campaign, client):
@@ -111,7 +114,10 @@ def test_a_malformed_file_is_refused_with_the_reason(campaign, client, db):
 def test_an_empty_or_missing_file_is_refused(campaign, client):
     login(client)
     assert upload(client, campaign, b"").status_code == 400
-    assert client.post(f"/admin/dialer/{campaign.id}/leads", data={}, content_type="multipart/form-data").status_code == 400
+    assert (
+        client.post(f"/admin/dialer/{campaign.id}/leads", data={}, content_type="multipart/form-data").status_code
+        == 400
+    )
 
 
 def test_a_binary_file_is_refused_or_fully_reported(campaign, client, db):

@@ -46,7 +46,9 @@ def test_unknown_flow_is_404(staff, name):
 
 
 def test_refused_flow_is_listed_with_its_problems(staff, runtime, tmp_path):
-    (tmp_path / "broken.yaml").write_text("flow: broken\nversion: 1\nstart: a\nnodes:\n  a: {type: say, prompt: hi, next: b}\n")
+    (tmp_path / "broken.yaml").write_text(
+        "flow: broken\nversion: 1\nstart: a\nnodes:\n  a: {type: say, prompt: hi, next: b}\n"
+    )
     runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
     runtime.reload_flows()
     _login(staff, "sam")
@@ -96,13 +98,16 @@ def test_publishing_replaces_the_file_the_flow_came_from(staff, db, runtime, tmp
     assert runtime.flows.get("small").version == 3
 
 
-@pytest.mark.parametrize("text,problem", [
-    (SMALL_FLOW.replace("next: agent", "next: nowhere"), b"nowhere"),
-    (SMALL_FLOW.replace("queue: support", "queue: no_such_queue"), b"no_such_queue"),
-    ("a: &a [*a]", b"YAML"),
-    ("<script>alert(1)</script>", b"YAML mapping"),
-    ("flow: '../../etc/passwd'\nversion: 1\nstart: h\nnodes:\n  h: {type: hangup}\n", b"flow name"),
-])
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        (SMALL_FLOW.replace("next: agent", "next: nowhere"), b"nowhere"),
+        (SMALL_FLOW.replace("queue: support", "queue: no_such_queue"), b"no_such_queue"),
+        ("a: &a [*a]", b"YAML"),
+        ("<script>alert(1)</script>", b"YAML mapping"),
+        ("flow: '../../etc/passwd'\nversion: 1\nstart: h\nnodes:\n  h: {type: hangup}\n", b"flow name"),
+    ],
+)
 def test_a_flow_with_problems_is_refused_and_nothing_changes(staff, db, runtime, tmp_path, text, problem):
     runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
     runtime.reload_flows()
@@ -119,8 +124,11 @@ def test_a_flow_file_can_be_uploaded(staff, db, runtime, tmp_path):
     runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
     runtime.reload_flows()
     client = _admin(staff, db)
-    resp = client.post("/admin/flows", data={"file": (io.BytesIO(SMALL_FLOW.encode()), "small.yaml")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/admin/flows",
+        data={"file": (io.BytesIO(SMALL_FLOW.encode()), "small.yaml")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 303 and runtime.flows.get("small").version == 2
 
 
@@ -152,8 +160,12 @@ def sqlite_runtime(settings, redis_client, tmp_path_factory):  # type: ignore[no
     url = f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'contactcenter.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    yield Runtime(settings=settings.with_overrides(database_url=url), engine=engine,
-                  session_factory=make_sessionmaker(engine), redis=redis_client)
+    yield Runtime(
+        settings=settings.with_overrides(database_url=url),
+        engine=engine,
+        session_factory=make_sessionmaker(engine),
+        redis=redis_client,
+    )
     engine.dispose()
 
 

@@ -25,9 +25,21 @@ def admin(db, client):  # type: ignore[no-untyped-def]
 
 
 def queue_form(**changes: str) -> dict[str, str]:
-    form = {"name": "billing", "display_name": "Billing", "strategy": "longest-idle", "required_skills": "billing=4",
-            "priority": "5", "wrap_up_s": "45", "sl_threshold_s": "20", "sl_target": "0.8", "max_wait_s": "300",
-            "max_length": "", "overflow_action": "voicemail", "overflow_queue_id": "", "hours": json.dumps(HOURS)}
+    form = {
+        "name": "billing",
+        "display_name": "Billing",
+        "strategy": "longest-idle",
+        "required_skills": "billing=4",
+        "priority": "5",
+        "wrap_up_s": "45",
+        "sl_threshold_s": "20",
+        "sl_target": "0.8",
+        "max_wait_s": "300",
+        "max_length": "",
+        "overflow_action": "voicemail",
+        "overflow_queue_id": "",
+        "hours": json.dumps(HOURS),
+    }
     form.update(changes)
     return form
 
@@ -41,8 +53,17 @@ def user(db, username):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR])
-@pytest.mark.parametrize("method,path", [("get", "/admin/people"), ("post", "/admin/people"), ("get", "/admin/queues"),
-                                         ("post", "/admin/queues"), ("get", "/admin/skills"), ("post", "/admin/skills")])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/admin/people"),
+        ("post", "/admin/people"),
+        ("get", "/admin/queues"),
+        ("post", "/admin/queues"),
+        ("get", "/admin/skills"),
+        ("post", "/admin/skills"),
+    ],
+)
 def test_agents_and_supervisors_get_403(db, client, role, method, path):
     gen_agent(db, "pat", role=role)
     db.commit()
@@ -59,25 +80,36 @@ def test_forms_need_the_csrf_token(admin, app):
 
 
 def test_an_admin_creates_a_user_with_skills_and_contact(admin, db):
-    resp = admin.post("/admin/people", data={"username": "dora", "display_name": "Dora M", "password": "long-enough-1",
-                                             "role": "agent", "skills": "billing=7, spanish=3",
-                                             "contact_uri": "+14155550177"})
+    resp = admin.post(
+        "/admin/people",
+        data={
+            "username": "dora",
+            "display_name": "Dora M",
+            "password": "long-enough-1",
+            "role": "agent",
+            "skills": "billing=7, spanish=3",
+            "contact_uri": "+14155550177",
+        },
+    )
     assert resp.status_code == 303
     dora = user(db, "dora")
     assert (dora.display_name, dora.role, dora.contact_uri) == ("Dora M", "agent", "+14155550177")
     assert dora.skill_levels() == {"billing": 7, "spanish": 3}
 
 
-@pytest.mark.parametrize("form,message", [
-    ({"username": "x", "password": "long-enough-1"}, b"username"),
-    ({"username": "eve", "password": "short"}, b"at least 8"),
-    ({"username": "eve", "password": "long-enough-1", "role": "root"}, b"role must be"),
-    ({"username": "eve", "password": "long-enough-1", "skills": "billing=11"}, b"1 to 10"),
-    ({"username": "eve", "password": "long-enough-1", "skills": "billing"}, b"name=level"),
-    ({"username": "eve", "password": "long-enough-1", "contact_uri": "javascript:alert(1)"}, b"contact URI"),
-    ({"username": "eve'; DROP TABLE users;--", "password": "long-enough-1"}, b"username"),
-    ({"username": "eve", "password": "long-enough-1", "display_name": "x" * 5000}, b"too long"),
-])
+@pytest.mark.parametrize(
+    "form,message",
+    [
+        ({"username": "x", "password": "long-enough-1"}, b"username"),
+        ({"username": "eve", "password": "short"}, b"at least 8"),
+        ({"username": "eve", "password": "long-enough-1", "role": "root"}, b"role must be"),
+        ({"username": "eve", "password": "long-enough-1", "skills": "billing=11"}, b"1 to 10"),
+        ({"username": "eve", "password": "long-enough-1", "skills": "billing"}, b"name=level"),
+        ({"username": "eve", "password": "long-enough-1", "contact_uri": "javascript:alert(1)"}, b"contact URI"),
+        ({"username": "eve'; DROP TABLE users;--", "password": "long-enough-1"}, b"username"),
+        ({"username": "eve", "password": "long-enough-1", "display_name": "x" * 5000}, b"too long"),
+    ],
+)
 def test_bad_user_input_is_refused_with_the_reason(admin, db, form, message):
     resp = admin.post("/admin/people", data=form)
     assert resp.status_code == 400 and message in resp.data
@@ -99,8 +131,16 @@ def test_user_data_is_escaped(admin, db):
 def test_an_admin_changes_role_name_skills_and_contact(admin, db):
     bob = gen_agent(db, "bob", skills={"billing": 2})
     db.commit()
-    resp = admin.post(f"/admin/people/{bob.id}", data={"action": "save", "display_name": "Bob B", "role": "supervisor",
-                                                       "skills": "billing=6\nsales=2", "contact_uri": "client:bob-desk"})
+    resp = admin.post(
+        f"/admin/people/{bob.id}",
+        data={
+            "action": "save",
+            "display_name": "Bob B",
+            "role": "supervisor",
+            "skills": "billing=6\nsales=2",
+            "contact_uri": "client:bob-desk",
+        },
+    )
     assert resp.status_code == 303
     bob = user(db, "bob")
     assert (bob.display_name, bob.role, bob.contact_uri) == ("Bob B", "supervisor", "client:bob-desk")
@@ -112,8 +152,16 @@ def test_new_skills_reach_the_router(admin, db, runtime):
     bob = gen_agent(db, "bob", skills={"billing": 2})
     db.add(QueueMembership(queue_id=billing.id, user_id=bob.id))
     db.commit()
-    admin.post(f"/admin/people/{bob.id}", data={"action": "save", "display_name": "Bob", "role": "agent",
-                                               "skills": "billing=6", "contact_uri": "client:bob"})
+    admin.post(
+        f"/admin/people/{bob.id}",
+        data={
+            "action": "save",
+            "display_name": "Bob",
+            "role": "agent",
+            "skills": "billing=6",
+            "contact_uri": "client:bob",
+        },
+    )
     runtime.acd.set_state(str(bob.id), "available")
     runtime.acd.enqueue("CAadmin1", "billing")
     assert runtime.acd.call_snapshot("CAadmin1").agent_id == str(bob.id)
@@ -122,7 +170,10 @@ def test_new_skills_reach_the_router(admin, db, runtime):
 def test_reset_password(admin, db):
     bob = gen_agent(db, "bob")
     db.commit()
-    assert admin.post(f"/admin/people/{bob.id}", data={"action": "password", "password": "a-new-password"}).status_code == 303
+    assert (
+        admin.post(f"/admin/people/{bob.id}", data={"action": "password", "password": "a-new-password"}).status_code
+        == 303
+    )
     assert check_password_hash(user(db, "bob").password_hash, "a-new-password")
     resp = admin.post(f"/admin/people/{bob.id}", data={"action": "password", "password": "short"})
     assert resp.status_code == 400 and b"at least 8" in resp.data
@@ -140,8 +191,10 @@ def test_deactivated_users_cannot_log_in(admin, db, app):
 def test_an_admin_cannot_lock_themselves_out(admin, db):
     ann = user(db, "ann")
     assert admin.post(f"/admin/people/{ann.id}", data={"action": "deactivate"}).status_code == 400
-    resp = admin.post(f"/admin/people/{ann.id}", data={"action": "save", "display_name": "Ann", "role": "agent",
-                                                       "skills": "", "contact_uri": "client:ann"})
+    resp = admin.post(
+        f"/admin/people/{ann.id}",
+        data={"action": "save", "display_name": "Ann", "role": "agent", "skills": "", "contact_uri": "client:ann"},
+    )
     assert resp.status_code == 400 and user(db, "ann").role == "admin"
 
 
@@ -180,33 +233,48 @@ def test_an_admin_edits_a_queue(admin, db):
     queue = gen_queue(db, "billing", skills={"billing": 4, "en": 2})
     spill = gen_queue(db, "spill")
     db.commit()
-    resp = admin.post(f"/admin/queues/{queue.id}", data=queue_form(strategy="most-skilled", required_skills="billing=6",
-                                                                     overflow_action="queue", overflow_queue_id=str(spill.id),
-                                                                     hours=""))
+    resp = admin.post(
+        f"/admin/queues/{queue.id}",
+        data=queue_form(
+            strategy="most-skilled",
+            required_skills="billing=6",
+            overflow_action="queue",
+            overflow_queue_id=str(spill.id),
+            hours="",
+        ),
+    )
     assert resp.status_code == 303
     db.expire_all()
     queue = db.get(Queue, queue.id)
-    assert (queue.strategy, queue.overflow_action, queue.overflow_queue_id, queue.hours) == ("most-skilled", "queue", spill.id, None)
+    assert (queue.strategy, queue.overflow_action, queue.overflow_queue_id, queue.hours) == (
+        "most-skilled",
+        "queue",
+        spill.id,
+        None,
+    )
     assert {qs.skill.name: qs.min_level for qs in queue.required_skills} == {"billing": 6}
     page = admin.get(f"/admin/queues/{queue.id}").data
     assert b'value="billing=6"' in page
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({"name": "Bad Name!"}, b"name"),
-    ({"strategy": "random"}, b"strategy must be"),
-    ({"priority": "900"}, b"priority must be"),
-    ({"priority": "1; DROP TABLE queues"}, b"whole number"),
-    ({"wrap_up_s": "-1"}, b"wrap up s must be"),
-    ({"sl_target": "1.5"}, b"service-level target"),
-    ({"sl_target": "lots"}, b"service-level target"),
-    ({"overflow_action": "teleport"}, b"overflow must be"),
-    ({"overflow_action": "queue", "overflow_queue_id": "999999"}, b"another existing queue"),
-    ({"hours": "{not json"}, b"opening hours"),
-    ({"hours": json.dumps({"time_zone": "Mars/Olympus", "hours": {}})}, b"opening hours"),
-    ({"required_skills": "billing=0"}, b"1 to 10"),
-    ({"display_name": "x" * 5000}, b"too long"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"name": "Bad Name!"}, b"name"),
+        ({"strategy": "random"}, b"strategy must be"),
+        ({"priority": "900"}, b"priority must be"),
+        ({"priority": "1; DROP TABLE queues"}, b"whole number"),
+        ({"wrap_up_s": "-1"}, b"wrap up s must be"),
+        ({"sl_target": "1.5"}, b"service-level target"),
+        ({"sl_target": "lots"}, b"service-level target"),
+        ({"overflow_action": "teleport"}, b"overflow must be"),
+        ({"overflow_action": "queue", "overflow_queue_id": "999999"}, b"another existing queue"),
+        ({"hours": "{not json"}, b"opening hours"),
+        ({"hours": json.dumps({"time_zone": "Mars/Olympus", "hours": {}})}, b"opening hours"),
+        ({"required_skills": "billing=0"}, b"1 to 10"),
+        ({"display_name": "x" * 5000}, b"too long"),
+    ],
+)
 def test_bad_queue_input_is_refused_with_the_reason(admin, db, changes, message):
     resp = admin.post("/admin/queues", data=queue_form(**changes))
     assert resp.status_code == 400 and message in resp.data, resp.data[-600:]
@@ -214,8 +282,13 @@ def test_bad_queue_input_is_refused_with_the_reason(admin, db, changes, message)
 
 
 def test_an_admin_sets_wrap_up_and_board_settings(admin, db):
-    form = {**queue_form(), "dispositions": "sold=Sale made, no_sale=No sale", "alert_wait_s": "90",
-            "sl_formula": "late-abandons-no-short", "time_zone": "America/New_York"}
+    form = {
+        **queue_form(),
+        "dispositions": "sold=Sale made, no_sale=No sale",
+        "alert_wait_s": "90",
+        "sl_formula": "late-abandons-no-short",
+        "time_zone": "America/New_York",
+    }
     from werkzeug.datastructures import MultiDict
 
     form_items = MultiDict(list(form.items()) + [("wrap_up_auto_available", "0")])  # box left unticked
@@ -229,14 +302,17 @@ def test_an_admin_sets_wrap_up_and_board_settings(admin, db):
     assert b"sold=Sale made, no_sale=No sale" in page
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({"dispositions": "Bad Code!=x"}, b"disposition codes"),
-    ({"dispositions": "a=A, a=Again"}, b"given twice"),
-    ({"alert_wait_s": "0"}, b"longest-wait alert"),
-    ({"sl_formula": "made_up"}, b"service-level formula"),
-    ({"time_zone": "Mars/Olympus"}, b"unknown time zone"),
-    ({"time_zone": "<script>alert(1)</script>"}, b"unknown time zone"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"dispositions": "Bad Code!=x"}, b"disposition codes"),
+        ({"dispositions": "a=A, a=Again"}, b"given twice"),
+        ({"alert_wait_s": "0"}, b"longest-wait alert"),
+        ({"sl_formula": "made_up"}, b"service-level formula"),
+        ({"time_zone": "Mars/Olympus"}, b"unknown time zone"),
+        ({"time_zone": "<script>alert(1)</script>"}, b"unknown time zone"),
+    ],
+)
 def test_bad_wrap_up_and_board_settings_are_refused(admin, db, changes, message):
     resp = admin.post("/admin/queues", data=queue_form(**changes))
     assert resp.status_code == 400 and message in resp.data, resp.data[-600:]

@@ -49,14 +49,19 @@ def test_a_created_token_is_shown_once_and_works(admin, app, people, db):
     assert resp.status_code == 201
     secret = _secret(resp.data.decode())
     assert secret and secret.startswith("cct_")
-    assert app.test_client().get("/api/me", headers={"Authorization": f"Bearer {secret}"}).get_json()["username"] == "alice"
+    assert (
+        app.test_client().get("/api/me", headers={"Authorization": f"Bearer {secret}"}).get_json()["username"]
+        == "alice"
+    )
     assert secret not in admin.get("/admin/tokens").data.decode()
     assert all(secret not in (c.value or "") for c in [admin.get_cookie("session")] if c)
 
 
 def test_a_read_only_token_with_an_expiry(admin, people, db):
-    resp = admin.post("/admin/tokens", data={"name": "Reports", "user_id": str(people["sam"].id), "read_only": "1",
-                                             "expires_on": "2099-01-31"})
+    resp = admin.post(
+        "/admin/tokens",
+        data={"name": "Reports", "user_id": str(people["sam"].id), "read_only": "1", "expires_on": "2099-01-31"},
+    )
     assert resp.status_code == 201
     token = db.scalars(select(ApiToken).where(ApiToken.name == "Reports")).one()
     assert token.read_only and token.expires_at.date().isoformat() == "2099-01-31"
@@ -77,7 +82,9 @@ def test_revoking_an_unknown_token_is_404(admin):
 
 
 @pytest.mark.parametrize("role", ["alice", "sam"])
-@pytest.mark.parametrize("method,path", [("get", "/admin/tokens"), ("post", "/admin/tokens"), ("post", "/admin/tokens/1/revoke")])
+@pytest.mark.parametrize(
+    "method,path", [("get", "/admin/tokens"), ("post", "/admin/tokens"), ("post", "/admin/tokens/1/revoke")]
+)
 def test_only_admins(app, people, role, method, path):
     client = app.test_client()
     client.post("/login", data={"username": role, "password": PASSWORD})
@@ -90,16 +97,19 @@ def test_the_forms_need_the_csrf_token(admin, app, people, db):
     assert _count(db) == 0
 
 
-@pytest.mark.parametrize("form,message", [
-    ({"name": "x"}, "choose the user"),
-    ({"name": "x", "user_id": "1 OR 1=1"}, "choose the user"),
-    ({"name": "x", "user_id": "999999"}, "does not exist"),
-    ({"name": "x", "user_id": "99999999999999999999"}, "choose the user"),
-    ({"name": "", "user_id": "USER"}, "needs a name"),
-    ({"name": "y" * 5000, "user_id": "USER"}, "needs a name"),
-    ({"name": "x", "user_id": "USER", "expires_on": "tomorrow"}, "YYYY-MM-DD"),
-    ({"name": "x", "user_id": "USER", "expires_on": "2001-01-01"}, "in the future"),
-])
+@pytest.mark.parametrize(
+    "form,message",
+    [
+        ({"name": "x"}, "choose the user"),
+        ({"name": "x", "user_id": "1 OR 1=1"}, "choose the user"),
+        ({"name": "x", "user_id": "999999"}, "does not exist"),
+        ({"name": "x", "user_id": "99999999999999999999"}, "choose the user"),
+        ({"name": "", "user_id": "USER"}, "needs a name"),
+        ({"name": "y" * 5000, "user_id": "USER"}, "needs a name"),
+        ({"name": "x", "user_id": "USER", "expires_on": "tomorrow"}, "YYYY-MM-DD"),
+        ({"name": "x", "user_id": "USER", "expires_on": "2001-01-01"}, "in the future"),
+    ],
+)
 def test_bad_forms_are_refused_and_nothing_is_created(admin, people, db, form, message):
     form = {k: (str(people["alice"].id) if v == "USER" else v) for k, v in form.items()}
     resp = admin.post("/admin/tokens", data=form)

@@ -45,8 +45,9 @@ def _entries(db, action=None):  # type: ignore[no-untyped-def]
 
 def _everything(db) -> str:  # type: ignore[no-untyped-def]
     """Every stored value of the log as one text, to look for secrets in."""
-    return json.dumps([[e.actor_name, e.action, e.object_type, e.object_id, e.ip, e.user_agent, e.details]
-                       for e in _entries(db)])
+    return json.dumps(
+        [[e.actor_name, e.action, e.object_type, e.object_id, e.ip, e.user_agent, e.details] for e in _entries(db)]
+    )
 
 
 # -- logins -------------------------------------------------------------------------------------
@@ -55,11 +56,18 @@ def _everything(db) -> str:  # type: ignore[no-untyped-def]
 def test_a_login_is_recorded_with_ip_and_browser(app, people, db):
     _signed_in(app, "alice")
     [entry] = _entries(db, "login.success")
-    assert (entry.actor_id, entry.actor_name, entry.ip, entry.user_agent) == (people["alice"].id, "alice", "203.0.113.7", BROWSER)
+    assert (entry.actor_id, entry.actor_name, entry.ip, entry.user_agent) == (
+        people["alice"].id,
+        "alice",
+        "203.0.113.7",
+        BROWSER,
+    )
 
 
 def test_a_failed_login_is_recorded_with_the_username_tried_never_the_password(client, people, db):
-    resp = client.post("/login", data={"username": "Alice", "password": "guess-Swordfish-42"}, headers={"User-Agent": BROWSER})
+    resp = client.post(
+        "/login", data={"username": "Alice", "password": "guess-Swordfish-42"}, headers={"User-Agent": BROWSER}
+    )
     assert resp.status_code == 401
     [entry] = _entries(db, "login.failure")
     assert entry.actor_id is None and entry.actor_name == "alice" and entry.details == {"username": "alice"}
@@ -91,8 +99,10 @@ def test_logout_is_recorded(app, people, db):
 
 def test_creating_a_user_is_recorded_without_the_password(app, people, db):
     admin = _signed_in(app)
-    admin.post("/admin/people", data={"username": "dora", "password": "Secret-Sauce-99", "role": "agent",
-                                      "skills": "billing=7"})
+    admin.post(
+        "/admin/people",
+        data={"username": "dora", "password": "Secret-Sauce-99", "role": "agent", "skills": "billing=7"},
+    )
     [entry] = _entries(db, "user.create")
     assert entry.actor_name == "ann" and entry.object_type == "user"
     assert entry.details == {"username": "dora", "role": "agent", "skills": {"billing": 7}}
@@ -100,15 +110,25 @@ def test_creating_a_user_is_recorded_without_the_password(app, people, db):
 
 
 def test_a_password_reset_is_recorded_without_the_password(app, people, db):
-    _signed_in(app).post(f"/admin/people/{people['alice'].id}", data={"action": "password", "password": "Hunter2-Hunter2"})
+    _signed_in(app).post(
+        f"/admin/people/{people['alice'].id}", data={"action": "password", "password": "Hunter2-Hunter2"}
+    )
     [entry] = _entries(db, "user.password_reset")
     assert entry.object_id == str(people["alice"].id)
     assert "Hunter2" not in _everything(db)
 
 
 def test_a_role_change_is_recorded_with_before_and_after(app, people, db):
-    _signed_in(app).post(f"/admin/people/{people['alice'].id}", data={
-        "action": "save", "role": "supervisor", "display_name": "Alice", "contact_uri": "client:alice", "skills": "billing=3"})
+    _signed_in(app).post(
+        f"/admin/people/{people['alice'].id}",
+        data={
+            "action": "save",
+            "role": "supervisor",
+            "display_name": "Alice",
+            "contact_uri": "client:alice",
+            "skills": "billing=3",
+        },
+    )
     [entry] = _entries(db, "user.update")
     assert entry.details["changed"] == ["display_name", "role", "skills"]
     assert entry.details["before"]["role"] == "agent" and entry.details["after"]["role"] == "supervisor"
@@ -127,10 +147,24 @@ def test_a_refused_change_records_nothing(app, people, db):
 def test_skills_and_queues_are_recorded(app, people, db):
     admin = _signed_in(app)
     admin.post("/admin/skills", data={"name": "french"})
-    admin.post("/admin/queues", data={"name": "billing", "display_name": "Billing", "strategy": "longest-idle",
-                                      "required_skills": "", "priority": "5", "wrap_up_s": "45", "sl_threshold_s": "20",
-                                      "sl_target": "0.8", "max_wait_s": "", "max_length": "", "overflow_action": "voicemail",
-                                      "overflow_queue_id": "", "hours": ""})
+    admin.post(
+        "/admin/queues",
+        data={
+            "name": "billing",
+            "display_name": "Billing",
+            "strategy": "longest-idle",
+            "required_skills": "",
+            "priority": "5",
+            "wrap_up_s": "45",
+            "sl_threshold_s": "20",
+            "sl_target": "0.8",
+            "max_wait_s": "",
+            "max_length": "",
+            "overflow_action": "voicemail",
+            "overflow_queue_id": "",
+            "hours": "",
+        },
+    )
     assert [e.details["name"] for e in _entries(db, "skill.create")] == ["french"]
     [queue] = _entries(db, "queue.create")
     assert queue.details["name"] == "billing" and queue.object_type == "queue"
@@ -141,8 +175,10 @@ def test_publishing_a_flow_is_recorded(app, people, db, runtime, tmp_path):
     db.commit()
     runtime.settings = runtime.settings.with_overrides(ivr_flows_dir=str(tmp_path))
     runtime.reload_flows()
-    flow = ("flow: small\nversion: 2\nstart: hello\nnodes:\n  hello: {type: say, prompt: Hi, next: agent}\n"
-            "  agent: {type: queue, queue: support}\n")
+    flow = (
+        "flow: small\nversion: 2\nstart: hello\nnodes:\n  hello: {type: say, prompt: Hi, next: agent}\n"
+        "  agent: {type: queue, queue: support}\n"
+    )
     assert _signed_in(app).post("/admin/flows", data={"yaml": flow}).status_code == 303
     [entry] = _entries(db, "flow.publish")
     assert (entry.object_type, entry.object_id, entry.details) == ("flow", "small", {"version": 2})
@@ -188,7 +224,11 @@ def test_a_customer_read_over_the_api_is_recorded(app, people, db):
     resp = app.test_client().get(f"/api/customers/{grace.id}", headers={"Authorization": f"Bearer {token.secret}"})
     assert resp.status_code == 200
     [entry] = _entries(db, "customer.view")
-    assert (entry.actor_id, entry.object_id, entry.details) == (people["sam"].id, str(grace.id), {"via": "api", "token_id": token.token.id})
+    assert (entry.actor_id, entry.object_id, entry.details) == (
+        people["sam"].id,
+        str(grace.id),
+        {"via": "api", "token_id": token.token.id},
+    )
     assert token.secret not in _everything(db)
 
 
@@ -196,8 +236,15 @@ def test_a_screen_pop_is_recorded_once_per_agent_and_customer(app, people, db, r
     support = gen_queue(db, "support")
     db.add(QueueMembership(queue_id=support.id, user_id=people["alice"].id))
     grace = gen_customer(db, "Grace Hopper", ("+14155550100",))
-    call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100", to_number="+18005550100",
-                       customer_id=grace.id, queue_id=support.id, queued_at=clock.now())
+    call = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+18005550100",
+        customer_id=grace.id,
+        queue_id=support.id,
+        queued_at=clock.now(),
+    )
     db.add(call)
     db.commit()
     alice = _signed_in(app, "alice")
@@ -207,7 +254,11 @@ def test_a_screen_pop_is_recorded_once_per_agent_and_customer(app, people, db, r
     for _ in range(3):
         assert alice.get("/desktop/snapshot").get_json()["offer_pop"]["customer"]["id"] == grace.id
     [entry] = _entries(db, "customer.view")
-    assert (entry.actor_name, entry.object_id, entry.details) == ("alice", str(grace.id), {"via": "screen pop", "call_sid": call.call_sid})
+    assert (entry.actor_name, entry.object_id, entry.details) == (
+        "alice",
+        str(grace.id),
+        {"via": "screen pop", "call_sid": call.call_sid},
+    )
 
 
 # -- the log itself -----------------------------------------------------------------------------
@@ -226,9 +277,21 @@ def test_entries_cannot_be_changed_or_deleted(db):
 
 
 def test_details_that_look_like_credentials_are_never_stored(db):
-    entry = record(db, Origin(), "user.create", details={
-        "password": "p", "new_password": "p", "token": "t", "api_key": "k", "token_hash": "h",
-        "nested": {"secret": "s", "kept": 1}, "username": "dora", "token_id": 7})
+    entry = record(
+        db,
+        Origin(),
+        "user.create",
+        details={
+            "password": "p",
+            "new_password": "p",
+            "token": "t",
+            "api_key": "k",
+            "token_hash": "h",
+            "nested": {"secret": "s", "kept": 1},
+            "username": "dora",
+            "token_id": 7,
+        },
+    )
     assert entry.details == {"nested": {"kept": 1}, "username": "dora", "token_id": 7}
 
 
@@ -250,7 +313,7 @@ def test_the_page_lists_entries_newest_first(app, people, db):
     admin = _signed_in(app)
     admin.post("/admin/skills", data={"name": "french"})
     page = admin.get("/admin/audit").data.decode()
-    table = page[page.index('id="audit"'):]
+    table = page[page.index('id="audit"') :]
     assert table.index("skill.create") < table.index("login.success")
     assert "203.0.113.7" in page
 
@@ -273,18 +336,21 @@ def _rows(admin, query):  # type: ignore[no-untyped-def]
     return resp.data.decode().count("<tr data-action=")
 
 
-@pytest.mark.parametrize("query,count", [
-    ("actor=alice", 2),
-    ("actor=ALICE", 2),
-    ("actor=mallory", 1),
-    ("action=login.", 3),  # ann's own sign-in of today, alice's, mallory's failure
-    ("action=customer.view", 1),
-    ("object_type=customer&object_id=42", 1),
-    ("since=2026-03-02&until=2026-03-09", 3),
-    ("since=2026-03-10&until=2026-03-10", 0),
-    ("until=2026-03-01", 1),
-    ("actor=alice&action=login.&until=2026-03-31", 1),
-])
+@pytest.mark.parametrize(
+    "query,count",
+    [
+        ("actor=alice", 2),
+        ("actor=ALICE", 2),
+        ("actor=mallory", 1),
+        ("action=login.", 3),  # ann's own sign-in of today, alice's, mallory's failure
+        ("action=customer.view", 1),
+        ("object_type=customer&object_id=42", 1),
+        ("since=2026-03-02&until=2026-03-09", 3),
+        ("since=2026-03-10&until=2026-03-10", 0),
+        ("until=2026-03-01", 1),
+        ("actor=alice&action=login.&until=2026-03-31", 1),
+    ],
+)
 def test_filters(app, people, db, query, count):
     admin = _signed_in(app)
     _seed(db, people)
@@ -303,16 +369,19 @@ def test_paging(app, people, db):
     assert 'id="newer"' in second and 'id="older"' not in second
 
 
-@pytest.mark.parametrize("query,message", [
-    ("since=yesterday", "YYYY-MM-DD"),
-    ("until=2026-13-45", "YYYY-MM-DD"),
-    ("since=2026-03-09&until=2026-03-01", "before its end"),
-    ("page=0", "page must be"),
-    ("page=-3", "page must be"),
-    ("page=abc", "page must be"),
-    ("actor=" + "a" * 65, "at most 64"),
-    ("object_id=" + "9" * 500, "at most 64"),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("since=yesterday", "YYYY-MM-DD"),
+        ("until=2026-13-45", "YYYY-MM-DD"),
+        ("since=2026-03-09&until=2026-03-01", "before its end"),
+        ("page=0", "page must be"),
+        ("page=-3", "page must be"),
+        ("page=abc", "page must be"),
+        ("actor=" + "a" * 65, "at most 64"),
+        ("object_id=" + "9" * 500, "at most 64"),
+    ],
+)
 def test_bad_filters_are_400_with_the_reason(app, people, query, message):
     resp = _signed_in(app).get("/admin/audit?" + query)
     assert resp.status_code == 400 and message in resp.data.decode()
@@ -329,8 +398,12 @@ def test_hostile_filters_are_escaped_and_match_nothing(app, people, db):
 
 def test_hostile_values_in_entries_are_escaped(app, people, db):
     admin = _signed_in(app)
-    record(db, Origin(None, "<img src=x onerror=alert(1)>", user_agent="<script>ua</script>"), "login.failure",
-           details={"username": "<b>bold</b>"})
+    record(
+        db,
+        Origin(None, "<img src=x onerror=alert(1)>", user_agent="<script>ua</script>"),
+        "login.failure",
+        details={"username": "<b>bold</b>"},
+    )
     db.commit()
     page = admin.get("/admin/audit").data
     assert b"<img src=x" not in page and b"<script>ua" not in page and b"<b>bold" not in page

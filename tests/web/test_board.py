@@ -27,10 +27,16 @@ def test_board_link_shows_for_supervisors_only(app, floor):
     assert b'href="/board"' not in logged_in(app, "alice").get("/").data
 
 
-@pytest.mark.parametrize("method,path", [
-    ("get", "/board"), ("get", "/board/snapshot"), ("post", "/board/agents/1/state"),
-    ("post", "/board/agents/1/supervise"), ("post", "/board/supervision/stop"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/board"),
+        ("get", "/board/snapshot"),
+        ("post", "/board/agents/1/state"),
+        ("post", "/board/agents/1/supervise"),
+        ("post", "/board/supervision/stop"),
+    ],
+)
 def test_agents_cannot_open_the_board_or_its_actions(app, floor, method, path):
     client = logged_in(app, "alice")
     resp = getattr(client, method)(path, json={"state": "offline", "mode": "monitor"})
@@ -60,10 +66,16 @@ def test_supervisor_puts_an_agent_on_break(app, floor, runtime):
     assert (snapshot.state, snapshot.reason) == ("break", "meeting")
 
 
-@pytest.mark.parametrize("body", [
-    {"state": "on_call"}, {"state": "break", "reason": "<script>alert(1)</script>"},
-    {"state": "x" * 3000}, {"state": ["available"]}, {"state": "available' OR 1=1 --"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"state": "on_call"},
+        {"state": "break", "reason": "<script>alert(1)</script>"},
+        {"state": "x" * 3000},
+        {"state": ["available"]},
+        {"state": "available' OR 1=1 --"},
+    ],
+)
 def test_bad_state_changes_are_refused(app, floor, body):
     resp = logged_in(app, "sam").post(f"/board/agents/{floor['alice'].id}/state", json=body)
     assert resp.status_code == 400
@@ -72,14 +84,16 @@ def test_bad_state_changes_are_refused(app, floor, body):
 
 @pytest.mark.parametrize("payload", ["[1, 2]", "not json", '"available"'])
 def test_a_body_that_is_not_an_object_is_refused(app, floor, payload):
-    resp = logged_in(app, "sam").post(f"/board/agents/{floor['alice'].id}/state", data=payload,
-                                      content_type="application/json")
+    resp = logged_in(app, "sam").post(
+        f"/board/agents/{floor['alice'].id}/state", data=payload, content_type="application/json"
+    )
     assert resp.status_code == 400
 
 
 def test_an_oversized_body_is_refused(app, floor):
-    resp = logged_in(app, "sam").post(f"/board/agents/{floor['alice'].id}/state",
-                                      json={"state": "available", "pad": "x" * 10_000})
+    resp = logged_in(app, "sam").post(
+        f"/board/agents/{floor['alice'].id}/state", json={"state": "available", "pad": "x" * 10_000}
+    )
     assert resp.status_code == 413
 
 
@@ -93,7 +107,9 @@ def test_a_supervisor_is_not_an_agent_to_set(app, floor):
     assert resp.status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/board/agents/1%20OR%201=1/state", "/board/agents/-1/state", "/board/agents/..%2F1/state"])
+@pytest.mark.parametrize(
+    "path", ["/board/agents/1%20OR%201=1/state", "/board/agents/-1/state", "/board/agents/..%2F1/state"]
+)
 def test_hostile_agent_ids_never_reach_the_store(app, floor, path):
     assert logged_in(app, "sam").post(path, json={"state": "available"}).status_code == 404
 
@@ -123,8 +139,9 @@ def test_actions_need_the_csrf_token(runtime, floor):
     token = page.data.split(b'name="csrf_token" value="')[1].split(b'"')[0].decode()
     client.post("/login", data={"username": "sam", "password": "correct-horse-battery", "csrf_token": token})
     assert client.post(f"/board/agents/{floor['alice'].id}/state", json={"state": "offline"}).status_code == 400
-    ok = client.post(f"/board/agents/{floor['alice'].id}/state", json={"state": "offline"},
-                     headers={"X-CSRFToken": token})
+    ok = client.post(
+        f"/board/agents/{floor['alice'].id}/state", json={"state": "offline"}, headers={"X-CSRFToken": token}
+    )
     assert ok.status_code == 200
 
 
@@ -135,7 +152,9 @@ def call_in_progress(db, runtime, carrier, floor):  # type: ignore[no-untyped-de
 
     runtime.settings = runtime.settings.with_overrides(ivr_flow="")
     floor["alice"].display_name = "<b>Alice</b>"
-    urls = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+    urls = ConnectUrls(
+        "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+    )
     acd = AcdService(db, runtime.acd, runtime.telephony, urls, center_number=CENTER_NUMBER)
     acd.set_state(floor["alice"].id, "available")
     carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 300")
@@ -152,7 +171,10 @@ def test_supervisor_monitors_a_call_from_the_board(app, call_in_progress, carrie
     assert resp.status_code == 200 and resp.json["supervision"]["mode"] == "monitor"
     carrier.run_for(5)
     page = sam.get("/board").data
-    assert b"monitor on &lt;b&gt;Alice&lt;/b&gt;&#39;s call" in page or b"monitor on &lt;b&gt;Alice&lt;/b&gt;'s call" in page
+    assert (
+        b"monitor on &lt;b&gt;Alice&lt;/b&gt;&#39;s call" in page
+        or b"monitor on &lt;b&gt;Alice&lt;/b&gt;'s call" in page
+    )
     assert sam.post("/board/supervision/stop", json={}).json["supervision"]["mode"] == "monitor"
     assert b"Not listening to any call." in sam.get("/board").data
 
@@ -160,8 +182,14 @@ def test_supervisor_monitors_a_call_from_the_board(app, call_in_progress, carrie
 def test_running_campaigns_are_on_the_board(app, floor, db):
     from contactcenter.dialer import campaigns
 
-    campaign = campaigns.create_campaign(db, name="Renewals <i>", caller_id="+12025550100", company_name="Acme",
-                                         callback_number="+18005550123", dial_mode="progressive")
+    campaign = campaigns.create_campaign(
+        db,
+        name="Renewals <i>",
+        caller_id="+12025550100",
+        company_name="Acme",
+        callback_number="+18005550123",
+        dial_mode="progressive",
+    )
     campaigns.start_campaign(db, campaign)
     [row] = logged_in(app, "sam").get("/board/snapshot").json["dialer"]
     assert row["name"] == "Renewals <i>" and row["status"] == "running" and row["dialed"] == 0

@@ -33,7 +33,7 @@ def center(committed_runtime, live_server, simulated_carrier):  # type: ignore[n
 
 
 def _figure(field):  # type: ignore[no-untyped-def]
-    return f"document.querySelector('[data-queue=\"support\"] [data-field=\"{field}\"]')"
+    return f'document.querySelector(\'[data-queue="support"] [data-field="{field}"]\')'
 
 
 def _wait_figure(page, field, value):  # type: ignore[no-untyped-def]
@@ -66,7 +66,8 @@ def test_board_shows_the_call_waiting_then_answered(center, page, browser):
     _wait_figure(page, "on_call", "1")
     page.wait_for_function(
         "[...document.querySelectorAll('#agents tr')].some(r => r.textContent.includes('Alice')"
-        " && r.querySelector('td.state') && r.querySelector('td.state').dataset.state === 'on_call')")
+        " && r.querySelector('td.state') && r.querySelector('td.state').dataset.state === 'on_call')"
+    )
     assert page.url.endswith("/board")  # no reload, no navigation: the numbers came over the socket
     desk.context.close()
 
@@ -104,5 +105,6 @@ def test_supervisor_puts_an_agent_on_break_from_the_board(center, page):
     page.click(f"{row} button.set-state")
     page.wait_for_function(
         "[...document.querySelectorAll('#agents tbody tr')].some(r => r.cells[0].textContent === 'Alice'"
-        " && r.cells[1].textContent === 'break (lunch)')")
+        " && r.cells[1].textContent === 'break (lunch)')"
+    )
     assert page.is_hidden("#action-error")

@@ -50,8 +50,9 @@ def test_a_state_change_is_pushed_to_the_board(live_app, floor):
     board = socketio.test_client(live_app, flask_test_client=logged_in(live_app, "sam"))
     board.emit("snapshot.request", {}, callback=True)
     service.set_state(people["bob"].id, "break", "training")
-    updates = received(board, "board.update",
-                       until=lambda u: (_agent_row(u, people["bob"]) or {}).get("state") == "break")
+    updates = received(
+        board, "board.update", until=lambda u: (_agent_row(u, people["bob"]) or {}).get("state") == "break"
+    )
     row = _last_row(updates, people["bob"])
     assert (row["state"], row["reason"]) == ("break", "training")
 
@@ -79,8 +80,7 @@ def test_a_burst_of_events_is_coalesced(live_app, floor):
     for i in range(events):
         service.set_state(alice.id, "break" if i % 2 == 0 else "available", "lunch" if i % 2 == 0 else None)
     service.set_state(alice.id, "break", "meeting")  # the last word
-    updates = received(board, "board.update",
-                       until=lambda u: (_agent_row(u, alice) or {}).get("reason") == "meeting")
+    updates = received(board, "board.update", until=lambda u: (_agent_row(u, alice) or {}).get("reason") == "meeting")
     assert _last_row(updates, alice).get("reason") == "meeting"
     assert len(updates) < events / 4
 

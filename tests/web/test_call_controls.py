@@ -15,7 +15,9 @@ from tests.support.constants import CENTER_NUMBER
 from tests.support.factories import PASSWORD, gen_agent, gen_customer, gen_queue
 from web.extensions import socketio
 
-URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+URLS = ConnectUrls(
+    "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+)
 
 
 @pytest.fixture
@@ -123,20 +125,23 @@ def test_unknown_action_is_404(app, call):
 
 
 def test_body_that_is_not_an_object_is_400(app, call):
-    resp = _login(app, "alice").post(f"/desktop/calls/{call.sid}/transfer", data="[1, 2",
-                                     content_type="application/json")
+    resp = _login(app, "alice").post(
+        f"/desktop/calls/{call.sid}/transfer", data="[1, 2", content_type="application/json"
+    )
     assert resp.status_code == 400
 
 
 def test_oversized_body_is_413(app, call):
-    resp = _login(app, "alice").post(f"/desktop/calls/{call.sid}/wrapup",
-                                     json={"disposition": "resolved", "notes": "x" * 70_000})
+    resp = _login(app, "alice").post(
+        f"/desktop/calls/{call.sid}/wrapup", json={"disposition": "resolved", "notes": "x" * 70_000}
+    )
     assert resp.status_code == 413
 
 
 def test_hostile_number_is_400(app, call):
-    resp = _login(app, "alice").post(f"/desktop/calls/{call.sid}/transfer",
-                                     json={"number": "<script>alert(1)</script>"})
+    resp = _login(app, "alice").post(
+        f"/desktop/calls/{call.sid}/transfer", json={"number": "<script>alert(1)</script>"}
+    )
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_number"
 
 
@@ -147,8 +152,9 @@ def test_agent_id_of_the_wrong_type_is_400(app, call):
 
 def test_two_targets_at_once_is_400(app, call, floor):
     _, agents = floor
-    resp = _login(app, "alice").post(f"/desktop/calls/{call.sid}/transfer",
-                                     json={"agent_id": agents["bob"].id, "queue": "support"})
+    resp = _login(app, "alice").post(
+        f"/desktop/calls/{call.sid}/transfer", json={"agent_id": agents["bob"].id, "queue": "support"}
+    )
     assert resp.status_code == 400
 
 
@@ -197,8 +203,9 @@ def test_wrapup_with_both_ticket_id_and_subject_is_400(app, call, carrier):
     alice = _login(app, "alice")
     alice.post(f"/desktop/calls/{call.sid}/hangup", json={})
     carrier.run_for(3)
-    resp = alice.post(f"/desktop/calls/{call.sid}/wrapup",
-                      json={"disposition": "resolved", "ticket": {"id": 1, "subject": "x"}})
+    resp = alice.post(
+        f"/desktop/calls/{call.sid}/wrapup", json={"disposition": "resolved", "ticket": {"id": 1, "subject": "x"}}
+    )
     assert resp.status_code == 400
 
 
@@ -263,8 +270,7 @@ def test_notes_longer_than_allowed_are_400(app, call, carrier):
 
 
 def test_hostile_queue_name_is_400(app, call):
-    resp = _login(app, "alice").post(f"/desktop/calls/{call.sid}/transfer",
-                                     json={"queue": "support' OR '1'='1"})
+    resp = _login(app, "alice").post(f"/desktop/calls/{call.sid}/transfer", json={"queue": "support' OR '1'='1"})
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "unknown_queue"
 
 

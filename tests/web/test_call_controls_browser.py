@@ -50,8 +50,10 @@ def _take_a_call(carrier, live_server, page):  # type: ignore[no-untyped-def]
 def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_server, page):
     rt, carrier = carrier_floor
     handle = _take_a_call(carrier, live_server, page)
-    until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
-           "caller and agent in the conference")
+    until(
+        lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
+        "caller and agent in the conference",
+    )
 
     page.click("#cc-hold")
     page.wait_for_function("document.getElementById('cc-hold').textContent === 'Resume'")
@@ -76,9 +78,12 @@ def test_agent_holds_resumes_and_wraps_up_a_simulated_call(carrier_floor, live_s
 
     with transaction(rt.session_factory) as session:
         call = session.scalars(select(Interaction).where(Interaction.call_sid == handle.sid)).one()
-        held, resumed = (session.scalars(select(CallAction.at).where(CallAction.interaction_id == call.id,
-                                                                     CallAction.action == action)).one()
-                         for action in ("hold", "resume"))
+        held, resumed = (
+            session.scalars(
+                select(CallAction.at).where(CallAction.interaction_id == call.id, CallAction.action == action)
+            ).one()
+            for action in ("hold", "resume")
+        )
         assert call.disposition == "follow_up"
         assert call.notes == "Modem <b>replaced</b>; customer happy."
         assert call.hold_s == int(round((resumed - held).total_seconds()))

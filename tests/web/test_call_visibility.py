@@ -17,12 +17,24 @@ def calls(db):  # type: ignore[no-untyped-def]
     support, billing = gen_queue(db, "support"), gen_queue(db, "billing")
     alice, bob = gen_agent(db, "alice"), gen_agent(db, "bob")
     gen_agent(db, "sam", role=Role.SUPERVISOR)
-    db.add_all([QueueMembership(queue_id=support.id, user_id=alice.id),
-                QueueMembership(queue_id=billing.id, user_id=bob.id)])
-    mine = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550101",
-                       to_number="+18005550100", queue_id=support.id)
-    theirs = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550202",
-                         to_number="+18005550100", queue_id=billing.id, agent_id=bob.id)
+    db.add_all(
+        [QueueMembership(queue_id=support.id, user_id=alice.id), QueueMembership(queue_id=billing.id, user_id=bob.id)]
+    )
+    mine = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550101",
+        to_number="+18005550100",
+        queue_id=support.id,
+    )
+    theirs = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550202",
+        to_number="+18005550100",
+        queue_id=billing.id,
+        agent_id=bob.id,
+    )
     db.add_all([mine, theirs])
     db.commit()
     return mine, theirs

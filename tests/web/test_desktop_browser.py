@@ -36,9 +36,16 @@ def test_agent_sees_the_offer_and_accepts_it(floor, live_server, page):
 
         support = session.scalars(select(Queue)).one()
         grace = session.scalars(select(Customer)).one()
-        call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100",
-                           to_number="+18005550100", customer_id=grace.id, queue_id=support.id,
-                           queued_at=clock.now(), intent="billing")
+        call = Interaction(
+            call_sid=call_sid(),
+            direction="inbound",
+            from_number="+14155550100",
+            to_number="+18005550100",
+            customer_id=grace.id,
+            queue_id=support.id,
+            queued_at=clock.now(),
+            intent="billing",
+        )
         session.add(call)
         session.flush()
         AcdService(session, floor.acd).enqueue(call, support)

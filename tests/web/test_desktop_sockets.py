@@ -46,9 +46,16 @@ def _received(sock, name, timeout=3.0):  # type: ignore[no-untyped-def]
 def _waiting_call(db, runtime, queue, customer=None):  # type: ignore[no-untyped-def]
     from contactcenter import clock
 
-    call = Interaction(call_sid=call_sid(), direction="inbound", from_number="+14155550100", to_number="+18005550100",
-                       customer_id=customer.id if customer else None, queue_id=queue.id, queued_at=clock.now(),
-                       intent="billing")
+    call = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+18005550100",
+        customer_id=customer.id if customer else None,
+        queue_id=queue.id,
+        queued_at=clock.now(),
+        intent="billing",
+    )
     db.add(call)
     db.flush()
     return call
@@ -111,7 +118,9 @@ def test_reconnecting_desktop_gets_the_true_state(live_app, team, db, runtime):
     assert snapshot["agent"]["state"] == "break" and snapshot["agent"]["reason"] == "lunch"
 
 
-@pytest.mark.parametrize("body", [{"state": "on_call"}, {"state": "break", "reason": "<script>"}, {"state": "x" * 5000}, []])
+@pytest.mark.parametrize(
+    "body", [{"state": "on_call"}, {"state": "break", "reason": "<script>"}, {"state": "x" * 5000}, []]
+)
 def test_bad_state_requests_are_refused(live_app, team, body):
     alice_web = _logged_in(live_app, "alice")
     resp = alice_web.post("/desktop/state", json=body)

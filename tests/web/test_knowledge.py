@@ -94,12 +94,24 @@ def test_answering_another_agents_call_is_403_and_stores_nothing(db, desk):
     assert theirs.script_answers == {}
 
 
-@pytest.mark.parametrize("body", [None, [], "text", {"answer": "yes"}, {"step": 7, "answer": "yes"},
-                                  {"step": "greet'; DROP TABLE interactions; --", "answer": "yes"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        "text",
+        {"answer": "yes"},
+        {"step": 7, "answer": "yes"},
+        {"step": "greet'; DROP TABLE interactions; --", "answer": "yes"},
+    ],
+)
 def test_a_malformed_answer_is_400(desk, body):
     client, mine, _ = desk
-    resp = client.post(url(mine, "answers"), json=body) if body is not None else \
-        client.post(url(mine, "answers"), data="{not json", content_type="application/json")
+    resp = (
+        client.post(url(mine, "answers"), json=body)
+        if body is not None
+        else client.post(url(mine, "answers"), data="{not json", content_type="application/json")
+    )
     assert resp.status_code == 400
 
 
@@ -181,8 +193,19 @@ def test_faq_search_with_sql_finds_nothing(desk, articles):
     assert resp.status_code == 200 and resp.get_json()["items"] == []
 
 
-@pytest.mark.parametrize("query", ["q=", "q=%21%21%21", "q=" + "a" * 201, "q=refund&limit=0", "q=refund&limit=26",
-                                   "q=refund&limit=-1", "q=refund&offset=abc", "q=refund&offset=100000"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=",
+        "q=%21%21%21",
+        "q=" + "a" * 201,
+        "q=refund&limit=0",
+        "q=refund&limit=26",
+        "q=refund&limit=-1",
+        "q=refund&offset=abc",
+        "q=refund&offset=100000",
+    ],
+)
 def test_a_bad_faq_search_is_400(desk, articles, query):
     client, _, _ = desk
     assert client.get(f"/desktop/knowledge/faq?{query}").status_code == 400

@@ -20,8 +20,15 @@ def admin(db, client):  # type: ignore[no-untyped-def]
 
 
 def script_form(**changes: str) -> dict[str, str]:
-    form = {"name": "welcome", "title": "Welcome", "definition": WELCOME_YAML, "queue_id": "", "campaign_id": "",
-            "intents": "billing, refund", "active": "on"}
+    form = {
+        "name": "welcome",
+        "title": "Welcome",
+        "definition": WELCOME_YAML,
+        "queue_id": "",
+        "campaign_id": "",
+        "intents": "billing, refund",
+        "active": "on",
+    }
     form.update(changes)
     return form
 
@@ -55,8 +62,11 @@ def test_an_admin_creates_a_script(db, admin):
     resp = admin.post("/admin/scripts/new", data=script_form(queue_id=str(support.id)))
     assert resp.status_code == 302
     (script,) = scripts(db)
-    assert (script.queue_id, script.intents, script.definition["steps"]["greet"]["kind"]) == \
-        (support.id, ["billing", "refund"], "choice")
+    assert (script.queue_id, script.intents, script.definition["steps"]["greet"]["kind"]) == (
+        support.id,
+        ["billing", "refund"],
+        "choice",
+    )
 
 
 def test_the_script_list_shows_the_script(db, admin):
@@ -66,14 +76,19 @@ def test_the_script_list_shows_the_script(db, admin):
 
 
 def test_a_dangling_step_is_shown_and_nothing_saved(db, admin):
-    resp = admin.post("/admin/scripts/new", data=script_form(definition=WELCOME_YAML.replace("next: close}", "next: nowhere}")))
+    resp = admin.post(
+        "/admin/scripts/new", data=script_form(definition=WELCOME_YAML.replace("next: close}", "next: nowhere}"))
+    )
     assert resp.status_code == 400
     assert b"does not exist" in resp.data and b'data-code="dangling"' in resp.data
     assert scripts(db) == []
 
 
 def test_an_unknown_variable_is_shown(db, admin):
-    resp = admin.post("/admin/scripts/new", data=script_form(definition=WELCOME_YAML.replace("{customer.first_name}", "{customer.password_hash}")))
+    resp = admin.post(
+        "/admin/scripts/new",
+        data=script_form(definition=WELCOME_YAML.replace("{customer.first_name}", "{customer.password_hash}")),
+    )
     assert resp.status_code == 400 and b'data-code="unknown-variable"' in resp.data
 
 
@@ -150,8 +165,9 @@ def articles(db):  # type: ignore[no-untyped-def]
 
 
 def test_an_admin_creates_an_article(db, admin):
-    resp = admin.post("/admin/faq/new", data={"title": "Refunds", "body": "Five days.", "tags": "billing refund",
-                                              "published": "on"})
+    resp = admin.post(
+        "/admin/faq/new", data={"title": "Refunds", "body": "Five days.", "tags": "billing refund", "published": "on"}
+    )
     assert resp.status_code == 302
     (article,) = articles(db)
     assert (article.title, article.tags, article.published) == ("Refunds", ["billing", "refund"], True)
@@ -172,7 +188,9 @@ def test_an_admin_edits_and_unpublishes_an_article(db, admin):
     from contactcenter.scripts import faq
 
     article = faq.save_article(db, "Refunds", "Five days.", ["billing"])
-    resp = admin.post(f"/admin/faq/{article.id}", data={"title": "Refunds, explained", "body": "Five days.", "tags": ""})
+    resp = admin.post(
+        f"/admin/faq/{article.id}", data={"title": "Refunds, explained", "body": "Five days.", "tags": ""}
+    )
     assert resp.status_code == 302
     db.refresh(article)
     assert (article.title, article.published) == ("Refunds, explained", False)

@@ -46,8 +46,16 @@ def accept_a_call(rt: Any, live_server: str, page: Any) -> str:
     with transaction(rt.session_factory) as session:
         support = session.scalars(select(Queue)).one()
         customer = session.scalars(select(Customer)).one()
-        call = Interaction(call_sid=sid, direction="inbound", from_number="+14155550100", to_number="+18005550100",
-                           customer_id=customer.id, queue_id=support.id, queued_at=clock.now(), intent="billing")
+        call = Interaction(
+            call_sid=sid,
+            direction="inbound",
+            from_number="+14155550100",
+            to_number="+18005550100",
+            customer_id=customer.id,
+            queue_id=support.id,
+            queued_at=clock.now(),
+            intent="billing",
+        )
         session.add(call)
         session.flush()
         AcdService(session, rt.acd).enqueue(call, support)
@@ -79,7 +87,10 @@ def test_the_script_follows_the_answers_and_the_faq_finds_an_article(carrier_api
 
     with transaction(carrier_api.session_factory) as session:
         call = session.scalars(select(Interaction).where(Interaction.call_sid == sid)).one()
-        assert {k: v["answer"] for k, v in call.script_answers["answers"].items()} == {"greet": "yes", "order": "SO-1234"}
+        assert {k: v["answer"] for k, v in call.script_answers["answers"].items()} == {
+            "greet": "yes",
+            "order": "SO-1234",
+        }
 
 
 def test_markup_in_a_customer_name_and_an_article_renders_as_text(carrier_api, live_server, page):

@@ -22,13 +22,19 @@ from web.ratelimit import Limit, RateLimiter
 
 @pytest.fixture
 def settings(settings):  # type: ignore[no-untyped-def]
-    return settings.with_overrides(login_attempts_per_ip=5, login_failures_per_account=3, login_window_s=600,
-                                   webhooks_per_ip_per_minute=4, ivr_flow="")
+    return settings.with_overrides(
+        login_attempts_per_ip=5,
+        login_failures_per_account=3,
+        login_window_s=600,
+        webhooks_per_ip_per_minute=4,
+        ivr_flow="",
+    )
 
 
 def _login(client, username, password, ip="10.0.0.1", **headers):  # type: ignore[no-untyped-def]
-    return client.post("/login", data={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": ip}, headers=headers)
+    return client.post(
+        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": ip}, headers=headers
+    )
 
 
 def test_login_attempts_from_one_address_are_limited(client, db):
@@ -118,16 +124,25 @@ def test_signature_is_checked_over_the_forwarded_scheme_and_host(proxied_app, db
     ok = client.post("/hooks/voice", data=params, headers={"X-Twilio-Signature": sign(public, params), **forwarded})
     assert ok.status_code == 200
     # Signed for the internal URL instead: refused.
-    internal = client.post("/hooks/voice", data=params,
-                           headers={"X-Twilio-Signature": sign("http://localhost/hooks/voice", params), **forwarded})
+    internal = client.post(
+        "/hooks/voice",
+        data=params,
+        headers={"X-Twilio-Signature": sign("http://localhost/hooks/voice", params), **forwarded},
+    )
     assert internal.status_code == 403
 
 
 def test_forwarded_headers_are_not_believed_without_trusted_proxies(client, db):
     params = carrier_params()
-    forged = client.post("/hooks/voice", data=params, headers={
-        "X-Twilio-Signature": sign("https://cc.example.com/hooks/voice", params),
-        "X-Forwarded-Proto": "https", "X-Forwarded-Host": "cc.example.com"})
+    forged = client.post(
+        "/hooks/voice",
+        data=params,
+        headers={
+            "X-Twilio-Signature": sign("https://cc.example.com/hooks/voice", params),
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "cc.example.com",
+        },
+    )
     assert forged.status_code == 403
 
 
@@ -137,8 +152,9 @@ def test_signature_is_checked_over_public_base_url_with_a_path_prefix(runtime, d
     runtime.settings = runtime.settings.with_overrides(public_base_url="https://example.org/cc")
     client = create_app(runtime, testing=True, relay_events=False).test_client()
     params = carrier_params()
-    resp = client.post("/hooks/voice", data=params,
-                       headers={"X-Twilio-Signature": sign("https://example.org/cc/hooks/voice", params)})
+    resp = client.post(
+        "/hooks/voice", data=params, headers={"X-Twilio-Signature": sign("https://example.org/cc/hooks/voice", params)}
+    )
     assert resp.status_code == 200
 
 
@@ -168,9 +184,14 @@ def test_cookies_are_secure_behind_https(runtime, db):
 
 
 PRODUCTION = {
-    "CONTACTCENTER_ENV": "production", "CARRIER": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "a1" * 16,
-    "TWILIO_AUTH_TOKEN": "f" * 32, "PUBLIC_BASE_URL": "https://cc.example.com", "SECRET_KEY": "k" * 48,
-    "DATABASE_URL": "postgresql://cc@db/cc", "REDIS_URL": "redis://redis:6379/0",
+    "CONTACTCENTER_ENV": "production",
+    "CARRIER": "twilio",
+    "TWILIO_ACCOUNT_SID": "AC" + "a1" * 16,
+    "TWILIO_AUTH_TOKEN": "f" * 32,
+    "PUBLIC_BASE_URL": "https://cc.example.com",
+    "SECRET_KEY": "k" * 48,
+    "DATABASE_URL": "postgresql://cc@db/cc",
+    "REDIS_URL": "redis://redis:6379/0",
 }
 
 
@@ -178,15 +199,25 @@ def test_production_settings_from_the_environment_pass():
     assert production_problems(load_settings(PRODUCTION)) == []
 
 
-@pytest.mark.parametrize("change, problem", [
-    ({"SECRET_KEY": ""}, "SECRET_KEY"),
-    ({"SECRET_KEY": "changeme"}, "SECRET_KEY"),
-    ({"SECRET_KEY": "short-key"}, "at least 32"),
-    ({"CARRIER": "simulator", "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""}, "TWILIO_"),
-    ({"CARRIER": "simulator", "TWILIO_ACCOUNT_SID": SIMULATOR_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": SIMULATOR_AUTH_TOKEN}, "TWILIO_"),
-    ({"REDIS_URL": ""}, "REDIS_URL"),
-    ({"DATABASE_URL": ""}, "DATABASE_URL"),
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "changeme"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short-key"}, "at least 32"),
+        ({"CARRIER": "simulator", "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""}, "TWILIO_"),
+        (
+            {
+                "CARRIER": "simulator",
+                "TWILIO_ACCOUNT_SID": SIMULATOR_ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": SIMULATOR_AUTH_TOKEN,
+            },
+            "TWILIO_",
+        ),
+        ({"REDIS_URL": ""}, "REDIS_URL"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+    ],
+)
 def test_production_refuses_defaulted_secrets_and_embedded_servers(change, problem):
     settings = load_settings({**PRODUCTION, **change})
     with pytest.raises(ConfigError, match=problem):

@@ -24,8 +24,14 @@ NOON = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
 
 def _call(db, customer=None, number=CALLER, **kw):  # type: ignore[no-untyped-def]
-    call = Interaction(call_sid=call_sid(), direction="inbound", from_number=number, to_number="+18005550100",
-                       customer_id=customer.id if customer else None, **kw)
+    call = Interaction(
+        call_sid=call_sid(),
+        direction="inbound",
+        from_number=number,
+        to_number="+18005550100",
+        customer_id=customer.id if customer else None,
+        **kw,
+    )
     db.add(call)
     db.flush()
     return call
@@ -131,7 +137,9 @@ def desk(runtime, db):  # type: ignore[no-untyped-def]
 
 def test_offered_agent_creates_the_customer_from_the_pop(desk, db):
     clients, call = desk
-    resp = clients["alice"].post(f"/desktop/calls/{call.call_sid}/customer", json={"name": "Ada Lovelace", "segment": "vip"})
+    resp = clients["alice"].post(
+        f"/desktop/calls/{call.call_sid}/customer", json={"name": "Ada Lovelace", "segment": "vip"}
+    )
     assert resp.status_code == 201
     assert resp.json["pop"]["customer"]["name"] == "Ada Lovelace" and resp.json["pop"]["customer"]["segment"] == "vip"
     assert db.scalar(select(Customer).where(Customer.name == "Ada Lovelace")) is not None
@@ -144,8 +152,18 @@ def test_another_agent_cannot_create_a_customer_on_the_call(desk, db):
     assert db.scalar(select(Customer).where(Customer.name == "Mallory")) is None
 
 
-@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "x" * 201}, {"name": 42}, {"name": "Ada", "segment": "platinum"},
-                                  {"name": "Ada", "email": "x" * 300}, ["not", "an", "object"]])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"name": ""},
+        {"name": "x" * 201},
+        {"name": 42},
+        {"name": "Ada", "segment": "platinum"},
+        {"name": "Ada", "email": "x" * 300},
+        ["not", "an", "object"],
+    ],
+)
 def test_bad_customer_forms_are_refused_with_a_reason(desk, db, body):
     clients, call = desk
     resp = clients["alice"].post(f"/desktop/calls/{call.call_sid}/customer", json=body)

@@ -57,11 +57,14 @@ def test_other_users_stay_signed_in_after_a_logout(app, people):
     assert not _signed_out(ann)
 
 
-@pytest.mark.parametrize("form", [
-    {"action": "password", "password": "a-brand-new-one"},
-    {"action": "deactivate"},
-    {"action": "save", "role": "supervisor", "display_name": "Alice", "contact_uri": "client:alice", "skills": ""},
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"action": "password", "password": "a-brand-new-one"},
+        {"action": "deactivate"},
+        {"action": "save", "role": "supervisor", "display_name": "Alice", "contact_uri": "client:alice", "skills": ""},
+    ],
+)
 def test_admin_changes_end_the_users_sessions(app, people, form):
     alice, admin = _signed_in(app, "alice"), _signed_in(app, "ann")
     assert admin.post(f"/admin/people/{people.id}", data=form).status_code == 303
@@ -119,8 +122,6 @@ def test_a_password_reset_leaves_api_tokens_alone(app, people, db):
 # -- sockets ------------------------------------------------------------------------------------
 
 
-
-
 def _until(predicate, timeout=3.0) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -164,7 +165,7 @@ def test_an_announcement_from_another_process_ends_this_processs_sockets(live_ap
     assert _until(lambda: not presence.is_connected(redis_client, people.id))  # its presence goes too
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"{\"user_id\": \"1 OR 1=1\"}", b"[1]", b"{\"user_id\": true}", b"x" * 100_000])
+@pytest.mark.parametrize("raw", [b"not json", b'{"user_id": "1 OR 1=1"}', b"[1]", b'{"user_id": true}', b"x" * 100_000])
 def test_malformed_announcements_are_ignored(live_app, people, redis_client, raw):
     alice = _signed_in(live_app, "alice")
     sock = socketio.test_client(live_app, flask_test_client=alice)

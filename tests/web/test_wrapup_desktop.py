@@ -17,7 +17,9 @@ from tests.support.factories import gen_agent, gen_customer, gen_queue
 from tests.support.web_client import logged_in
 from web.extensions import socketio
 
-URLS = ConnectUrls("http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer")
+URLS = ConnectUrls(
+    "http://cc.test/hooks/connect", "http://cc.test/hooks/agent-leg", "http://cc.test/hooks/callback-answer"
+)
 
 
 @pytest.fixture
@@ -62,8 +64,9 @@ def _timer_ends(acd, carrier):  # type: ignore[no-untyped-def]
 
 
 def test_draft_is_in_the_snapshot_after_the_timer_ends(app, call, alice, acd, carrier):
-    resp = alice.post(f"/desktop/calls/{call.sid}/wrapup-draft",
-                      json={"disposition": "follow_up", "notes": "Wants a new modem"})
+    resp = alice.post(
+        f"/desktop/calls/{call.sid}/wrapup-draft", json={"disposition": "follow_up", "notes": "Wants a new modem"}
+    )
     assert resp.status_code == 200 and resp.get_json()["draft"]["notes"] == "Wants a new modem"
     _timer_ends(acd, carrier)
     snap = alice.get("/desktop/snapshot").get_json()
@@ -75,8 +78,11 @@ def test_draft_is_in_the_snapshot_after_the_timer_ends(app, call, alice, acd, ca
 def test_draft_survives_a_new_browser_session(app, call, alice):
     alice.post(f"/desktop/calls/{call.sid}/wrapup-draft", json={"notes": "Typed before the reload"})
     snap = logged_in(app, "alice").get("/desktop/snapshot").get_json()
-    assert snap["wrapup"]["draft"] == {"disposition": None, "notes": "Typed before the reload",
-                                       "saved_at": snap["wrapup"]["draft"]["saved_at"]}
+    assert snap["wrapup"]["draft"] == {
+        "disposition": None,
+        "notes": "Typed before the reload",
+        "saved_at": snap["wrapup"]["draft"]["saved_at"],
+    }
 
 
 def test_draft_can_be_submitted_after_the_timer_ends(app, call, alice, acd, carrier, db):
@@ -89,8 +95,10 @@ def test_draft_can_be_submitted_after_the_timer_ends(app, call, alice, acd, carr
 
 
 def test_submit_answers_with_the_new_tickets_number(app, call, alice, db):
-    resp = alice.post(f"/desktop/calls/{call.sid}/wrapup",
-                      json={"disposition": "follow_up", "notes": "Send a modem", "ticket": {"subject": "Modem"}})
+    resp = alice.post(
+        f"/desktop/calls/{call.sid}/wrapup",
+        json={"disposition": "follow_up", "notes": "Send a modem", "ticket": {"subject": "Modem"}},
+    )
     ticket_id = resp.get_json()["wrapup"]["ticket_id"]
     assert resp.status_code == 200 and tickets.get_ticket(db, ticket_id).subject == "Modem"
 
@@ -120,8 +128,9 @@ def test_draft_with_a_hostile_call_id_is_400(app, call, alice):
 
 
 def test_draft_with_a_hostile_disposition_is_400(app, call, alice, db):
-    resp = alice.post(f"/desktop/calls/{call.sid}/wrapup-draft",
-                      json={"disposition": "resolved' OR '1'='1", "notes": "x"})
+    resp = alice.post(
+        f"/desktop/calls/{call.sid}/wrapup-draft", json={"disposition": "resolved' OR '1'='1", "notes": "x"}
+    )
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_disposition"
     assert db.scalars(select(WrapUpDraft)).all() == []
 

@@ -21,8 +21,15 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 log = logging.getLogger("contactcenter.api")
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    406: "not_acceptable", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
     429: "too_many_requests",
 }
 
@@ -35,7 +42,9 @@ bp.add_url_rule("/openapi.json", endpoint="openapi", view_func=openapi_json, met
 
 for module in (accounts, customers, interactions, tickets, search, sla):
     for path, view, methods in module.ROUTES:
-        bp.add_url_rule(path, endpoint=f"{module.__name__.rsplit('.', 1)[-1]}_{view.__name__}", view_func=view, methods=methods)
+        bp.add_url_rule(
+            path, endpoint=f"{module.__name__.rsplit('.', 1)[-1]}_{view.__name__}", view_func=view, methods=methods
+        )
 
 
 @bp.before_request

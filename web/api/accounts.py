@@ -30,9 +30,18 @@ from web.audit import audit
 
 def audit_token(action: str, token: ApiToken) -> None:
     """A token created or revoked, on the audit log: which one and for whom, never its secret."""
-    audit(action, object_type="api_token", object_id=token.id, actor=principal().user,
-          details={"name": token.name, "user_id": token.user_id, "read_only": token.read_only,
-                   "via": "api" if principal().token is not None else "web"})
+    audit(
+        action,
+        object_type="api_token",
+        object_id=token.id,
+        actor=principal().user,
+        details={
+            "name": token.name,
+            "user_id": token.user_id,
+            "read_only": token.read_only,
+            "via": "api" if principal().token is not None else "web",
+        },
+    )
 
 
 def me() -> Response:

@@ -83,8 +83,9 @@ def _session_principal() -> Response | None:
     if not current_user.is_authenticated:
         return error_response(401, "unauthorized", "send an API token as 'Authorization: Bearer <token>'")
     if current_user.role != "admin":
-        return error_response(403, "forbidden", "only admins manage API tokens from the web pages; "
-                                                "others send an API token")
+        return error_response(
+            403, "forbidden", "only admins manage API tokens from the web pages; others send an API token"
+        )
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         try:
             csrf.protect()

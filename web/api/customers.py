@@ -84,8 +84,13 @@ def create_customer() -> tuple[Response, int]:
     if email is not None and not isinstance(email, str):
         fail(422, "validation_failed", "email must be text")
     customer = customers.create_customer(
-        session, data["name"], phones, email=email, segment=data.get("segment", "standard"),
-        attributes=attributes, default_region=_region(),
+        session,
+        data["name"],
+        phones,
+        email=email,
+        segment=data.get("segment", "standard"),
+        attributes=attributes,
+        default_region=_region(),
     )
     session.commit()
     return created(render.customer(customer))
@@ -95,8 +100,13 @@ def get_customer(customer_id: int) -> Response:
     """One customer record; the read is written to the audit log (who looked at whom)."""
     customer = load_customer(customer_id)
     token = principal().token
-    audit("customer.view", object_type="customer", object_id=customer.id, actor=principal().user,
-          details={"via": "api", "token_id": token.id if token is not None else None})
+    audit(
+        "customer.view",
+        object_type="customer",
+        object_id=customer.id,
+        actor=principal().user,
+        details={"via": "api", "token_id": token.id if token is not None else None},
+    )
     database.session().commit()
     return jsonify(render.customer(customer))
 

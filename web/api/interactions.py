@@ -14,7 +14,17 @@ from web.api import render
 from web.api.core import MAX_ID, Query, cursor_instant_id, encode_cursor, not_found, page, viewer
 
 FILTERS = ("direction", "status", "outcome", "customer_id", "queue_id", "agent_id", "arrived_after", "arrived_before")
-CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled")
+CALL_STATUSES = (
+    "queued",
+    "initiated",
+    "ringing",
+    "in-progress",
+    "completed",
+    "busy",
+    "failed",
+    "no-answer",
+    "canceled",
+)
 OUTCOMES = ("completed", "abandoned", "ended-in-ivr", "busy", "no-answer", "failed", "canceled")
 
 
@@ -32,7 +42,9 @@ def list_interactions() -> Response:
     if outcomes:
         stmt = stmt.where(Interaction.outcome.in_(outcomes))
     for key, column in (
-        ("customer_id", Interaction.customer_id), ("queue_id", Interaction.queue_id), ("agent_id", Interaction.agent_id)
+        ("customer_id", Interaction.customer_id),
+        ("queue_id", Interaction.queue_id),
+        ("agent_id", Interaction.agent_id),
     ):
         value = q.ident(key)
         if value is not None:
@@ -64,11 +76,14 @@ def get_interaction(interaction_id: int) -> Response:
     if call is None:
         not_found("interaction", interaction_id)
     body = render.interaction(call)
-    body["ticket_ids"] = list(session.scalars(
-        select(TicketInteraction.ticket_id).join(Ticket, Ticket.id == TicketInteraction.ticket_id)
-        .where(TicketInteraction.interaction_id == call.id, access.ticket_filter(viewer()))
-        .order_by(TicketInteraction.ticket_id)
-    ))
+    body["ticket_ids"] = list(
+        session.scalars(
+            select(TicketInteraction.ticket_id)
+            .join(Ticket, Ticket.id == TicketInteraction.ticket_id)
+            .where(TicketInteraction.interaction_id == call.id, access.ticket_filter(viewer()))
+            .order_by(TicketInteraction.ticket_id)
+        )
+    )
     return jsonify(body)
 
 

@@ -33,14 +33,16 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 
 def _list_of(name: str) -> dict[str, Any]:
-    return _json({
-        "type": "object",
-        "required": ["data", "next_cursor"],
-        "properties": {
-            "data": {"type": "array", "items": _ref(name)},
-            "next_cursor": {"type": ["string", "null"], "description": "pass as `cursor` for the next page"},
-        },
-    })
+    return _json(
+        {
+            "type": "object",
+            "required": ["data", "next_cursor"],
+            "properties": {
+                "data": {"type": "array", "items": _ref(name)},
+                "next_cursor": {"type": ["string", "null"], "description": "pass as `cursor` for the next page"},
+            },
+        }
+    )
 
 
 def _body(name: str) -> dict[str, Any]:
@@ -52,7 +54,13 @@ def _path_id(name: str) -> dict[str, Any]:
 
 
 def _q(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema or {"type": "string"}}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
 
 
 PAGING = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/cursor"}]
@@ -75,128 +83,314 @@ def _obj(props: dict[str, Any], required: list[str] | None = None, *, extra: boo
 
 SCHEMAS: dict[str, Any] = {
     "Error": _obj({"error": _obj({"code": _STR, "message": _STR}, ["code", "message"])}, ["error"]),
-    "SlaRow": _obj({
-        "id": _INT, "ticket_id": _INT, "metric": {"enum": ["first_response", "next_reply", "resolution"]},
-        "cycle": _INT, "policy_id": _NINT, "target_s": _INT, "business_hours": {"type": "boolean"},
-        "unanswered": {"type": "boolean"}, "state": {"enum": ["running", "paused", "stopped"]}, "started_at": _TIME, "stopped_at": _NTIME,
-        "deadline": _NTIME, "elapsed_s": {"type": ["number", "null"]}, "computed_at": _TIME,
-    }),
-    "SlaClock": _obj({
-        "metric": _STR, "cycle": _INT, "policy_id": _NINT, "target_s": _INT, "business_hours": {"type": "boolean"},
-        "status": {"enum": ["running", "paused", "met", "breached", "unanswered"]}, "started_at": _TIME, "stopped_at": _NTIME,
-        "deadline": _NTIME, "elapsed_s": {"type": "number"}, "remaining_s": {"type": "number"},
-    }),
-    "Ticket": _obj({
-        "id": _INT, "subject": _STR, "description": _STR, "status": {"enum": list(STATUSES)},
-        "priority": {"enum": list(PRIORITIES)}, "channel": {"enum": list(CHANNELS)}, "queue_id": _NINT,
-        "assignee_id": _NINT, "customer_id": _NINT, "tags": {"type": "array", "items": _STR},
-        "created_at": _TIME, "updated_at": _TIME, "sla": {"type": "array", "items": _ref("SlaRow")},
-    }),
-    "TicketDetail": _obj({
-        "id": _INT, "subject": _STR, "description": _STR, "status": {"enum": list(STATUSES)},
-        "priority": {"enum": list(PRIORITIES)}, "channel": {"enum": list(CHANNELS)}, "queue_id": _NINT,
-        "assignee_id": _NINT, "customer_id": _NINT, "tags": {"type": "array", "items": _STR},
-        "created_at": _TIME, "updated_at": _TIME, "sla": {"type": "array", "items": _ref("SlaClock")},
-        "merged_into_id": _NINT, "interaction_ids": {"type": "array", "items": _INT},
-        "links": {"type": "array", "items": _obj({"ticket_id": _INT, "kind": {"enum": list(LINK_KINDS)}})},
-    }),
-    "TicketInput": _obj({
-        "subject": {"type": "string", "minLength": 1, "maxLength": 255}, "description": _STR,
-        "priority": {"enum": list(PRIORITIES)}, "channel": {"enum": list(CHANNELS)}, "queue_id": _NINT,
-        "assignee_id": _NINT, "customer_id": _NINT, "tags": {"type": "array", "items": _STR, "maxItems": 20},
-        "interaction_ids": {"type": "array", "items": _INT, "maxItems": 50},
-    }, ["subject"]),
-    "TicketPatch": _obj({
-        "subject": {"type": "string", "minLength": 1, "maxLength": 255}, "description": _STR,
-        "priority": {"enum": list(PRIORITIES)}, "channel": {"enum": list(CHANNELS)}, "queue_id": _NINT,
-        "assignee_id": _NINT, "customer_id": _NINT, "tags": {"type": "array", "items": _STR},
-        "status": {"enum": [s for s in STATUSES if s != "merged"],
-                   "description": "new → open ↔ pending / on_hold → solved → closed; solved → open reopens"},
-    }),
-    "Comment": _obj({
-        "id": _INT, "ticket_id": _INT, "author_id": _NINT, "author_kind": {"enum": ["agent", "customer", "system"]},
-        "public": {"type": "boolean"}, "body": _STR, "created_at": _TIME,
-    }),
-    "CommentInput": _obj({
-        "body": {"type": "string", "minLength": 1, "maxLength": 20000}, "public": {"type": "boolean", "default": False},
-        "author": {"enum": ["agent", "customer"], "default": "agent",
-                   "description": "customer: relay the customer's own message (always public)"},
-    }, ["body"]),
-    "Event": _obj({
-        "id": _INT, "ticket_id": _INT, "actor_id": _NINT, "at": _TIME, "kind": _STR, "field": _NSTR,
-        "before": {"type": "object"}, "after": {"type": "object"},
-    }),
-    "Customer": _obj({
-        "id": _INT, "name": _STR, "email": _NSTR, "segment": _STR, "phones": {"type": "array", "items": _STR},
-        "attributes": {"type": "object"}, "created_at": _TIME, "updated_at": _TIME,
-    }),
-    "CustomerInput": _obj({
-        "name": {"type": "string", "minLength": 1, "maxLength": 200}, "email": _NSTR,
-        "segment": {"enum": ["standard", "silver", "gold", "vip"]}, "attributes": {"type": "object"},
-        "phones": {"type": "array", "items": _STR, "description": "any format; stored as E.164"},
-    }),
-    "Interaction": _obj({
-        "id": _INT, "call_sid": _STR, "direction": {"enum": ["inbound", "outbound"]}, "from_number": _STR,
-        "to_number": _STR, "customer_id": _NINT, "status": _STR, "outcome": _NSTR, "queue_id": _NINT,
-        "agent_id": _NINT, "arrived_at": _TIME, "queued_at": _NTIME, "answered_at": _NTIME, "ended_at": _NTIME,
-        "duration_s": _NINT, "disposition": _NSTR, "notes": _NSTR, "ivr_path": {"type": "array"},
-        "ticket_ids": {"type": "array", "items": _INT},
-    }),
-    "SlaPolicy": _obj({
-        "id": _INT, "name": _STR, "position": _INT, "active": {"type": "boolean"},
-        "priorities": {"type": "array", "items": {"enum": list(PRIORITIES)}},
-        "queue_ids": {"type": "array", "items": _INT},
-        "segments": {"type": "array", "items": _STR}, "channels": {"type": "array", "items": {"enum": list(CHANNELS)}},
-        "calendar_id": {"type": ["integer", "null"], "description": "null: calendar hours (24x7)"},
-        "targets": {"type": "object", "description": "{metric: seconds} or {metric: {priority or '*': seconds}}"},
-        "warn_before_s": _INT, "on_breach_raise_priority": {"type": "boolean"},
-        "on_breach_assignee_id": _NINT, "on_breach_queue_id": _NINT, "created_at": _TIME, "updated_at": _TIME,
-    }),
-    "SlaPolicyInput": _obj({
-        "name": _STR, "position": _INT, "active": {"type": "boolean"}, "priorities": {"type": "array"},
-        "queue_ids": {"type": "array"}, "segments": {"type": "array"}, "channels": {"type": "array"},
-        "calendar_id": _NINT, "targets": {"type": "object"}, "warn_before_s": _INT,
-        "on_breach_raise_priority": {"type": "boolean"}, "on_breach_assignee_id": _NINT, "on_breach_queue_id": _NINT,
-    }),
-    "Calendar": _obj({"id": _INT, "name": _STR, "definition": _ref("CalendarDefinition"), "created_at": _TIME,
-                      "updated_at": _TIME}),
+    "SlaRow": _obj(
+        {
+            "id": _INT,
+            "ticket_id": _INT,
+            "metric": {"enum": ["first_response", "next_reply", "resolution"]},
+            "cycle": _INT,
+            "policy_id": _NINT,
+            "target_s": _INT,
+            "business_hours": {"type": "boolean"},
+            "unanswered": {"type": "boolean"},
+            "state": {"enum": ["running", "paused", "stopped"]},
+            "started_at": _TIME,
+            "stopped_at": _NTIME,
+            "deadline": _NTIME,
+            "elapsed_s": {"type": ["number", "null"]},
+            "computed_at": _TIME,
+        }
+    ),
+    "SlaClock": _obj(
+        {
+            "metric": _STR,
+            "cycle": _INT,
+            "policy_id": _NINT,
+            "target_s": _INT,
+            "business_hours": {"type": "boolean"},
+            "status": {"enum": ["running", "paused", "met", "breached", "unanswered"]},
+            "started_at": _TIME,
+            "stopped_at": _NTIME,
+            "deadline": _NTIME,
+            "elapsed_s": {"type": "number"},
+            "remaining_s": {"type": "number"},
+        }
+    ),
+    "Ticket": _obj(
+        {
+            "id": _INT,
+            "subject": _STR,
+            "description": _STR,
+            "status": {"enum": list(STATUSES)},
+            "priority": {"enum": list(PRIORITIES)},
+            "channel": {"enum": list(CHANNELS)},
+            "queue_id": _NINT,
+            "assignee_id": _NINT,
+            "customer_id": _NINT,
+            "tags": {"type": "array", "items": _STR},
+            "created_at": _TIME,
+            "updated_at": _TIME,
+            "sla": {"type": "array", "items": _ref("SlaRow")},
+        }
+    ),
+    "TicketDetail": _obj(
+        {
+            "id": _INT,
+            "subject": _STR,
+            "description": _STR,
+            "status": {"enum": list(STATUSES)},
+            "priority": {"enum": list(PRIORITIES)},
+            "channel": {"enum": list(CHANNELS)},
+            "queue_id": _NINT,
+            "assignee_id": _NINT,
+            "customer_id": _NINT,
+            "tags": {"type": "array", "items": _STR},
+            "created_at": _TIME,
+            "updated_at": _TIME,
+            "sla": {"type": "array", "items": _ref("SlaClock")},
+            "merged_into_id": _NINT,
+            "interaction_ids": {"type": "array", "items": _INT},
+            "links": {"type": "array", "items": _obj({"ticket_id": _INT, "kind": {"enum": list(LINK_KINDS)}})},
+        }
+    ),
+    "TicketInput": _obj(
+        {
+            "subject": {"type": "string", "minLength": 1, "maxLength": 255},
+            "description": _STR,
+            "priority": {"enum": list(PRIORITIES)},
+            "channel": {"enum": list(CHANNELS)},
+            "queue_id": _NINT,
+            "assignee_id": _NINT,
+            "customer_id": _NINT,
+            "tags": {"type": "array", "items": _STR, "maxItems": 20},
+            "interaction_ids": {"type": "array", "items": _INT, "maxItems": 50},
+        },
+        ["subject"],
+    ),
+    "TicketPatch": _obj(
+        {
+            "subject": {"type": "string", "minLength": 1, "maxLength": 255},
+            "description": _STR,
+            "priority": {"enum": list(PRIORITIES)},
+            "channel": {"enum": list(CHANNELS)},
+            "queue_id": _NINT,
+            "assignee_id": _NINT,
+            "customer_id": _NINT,
+            "tags": {"type": "array", "items": _STR},
+            "status": {
+                "enum": [s for s in STATUSES if s != "merged"],
+                "description": "new → open ↔ pending / on_hold → solved → closed; solved → open reopens",
+            },
+        }
+    ),
+    "Comment": _obj(
+        {
+            "id": _INT,
+            "ticket_id": _INT,
+            "author_id": _NINT,
+            "author_kind": {"enum": ["agent", "customer", "system"]},
+            "public": {"type": "boolean"},
+            "body": _STR,
+            "created_at": _TIME,
+        }
+    ),
+    "CommentInput": _obj(
+        {
+            "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+            "public": {"type": "boolean", "default": False},
+            "author": {
+                "enum": ["agent", "customer"],
+                "default": "agent",
+                "description": "customer: relay the customer's own message (always public)",
+            },
+        },
+        ["body"],
+    ),
+    "Event": _obj(
+        {
+            "id": _INT,
+            "ticket_id": _INT,
+            "actor_id": _NINT,
+            "at": _TIME,
+            "kind": _STR,
+            "field": _NSTR,
+            "before": {"type": "object"},
+            "after": {"type": "object"},
+        }
+    ),
+    "Customer": _obj(
+        {
+            "id": _INT,
+            "name": _STR,
+            "email": _NSTR,
+            "segment": _STR,
+            "phones": {"type": "array", "items": _STR},
+            "attributes": {"type": "object"},
+            "created_at": _TIME,
+            "updated_at": _TIME,
+        }
+    ),
+    "CustomerInput": _obj(
+        {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "email": _NSTR,
+            "segment": {"enum": ["standard", "silver", "gold", "vip"]},
+            "attributes": {"type": "object"},
+            "phones": {"type": "array", "items": _STR, "description": "any format; stored as E.164"},
+        }
+    ),
+    "Interaction": _obj(
+        {
+            "id": _INT,
+            "call_sid": _STR,
+            "direction": {"enum": ["inbound", "outbound"]},
+            "from_number": _STR,
+            "to_number": _STR,
+            "customer_id": _NINT,
+            "status": _STR,
+            "outcome": _NSTR,
+            "queue_id": _NINT,
+            "agent_id": _NINT,
+            "arrived_at": _TIME,
+            "queued_at": _NTIME,
+            "answered_at": _NTIME,
+            "ended_at": _NTIME,
+            "duration_s": _NINT,
+            "disposition": _NSTR,
+            "notes": _NSTR,
+            "ivr_path": {"type": "array"},
+            "ticket_ids": {"type": "array", "items": _INT},
+        }
+    ),
+    "SlaPolicy": _obj(
+        {
+            "id": _INT,
+            "name": _STR,
+            "position": _INT,
+            "active": {"type": "boolean"},
+            "priorities": {"type": "array", "items": {"enum": list(PRIORITIES)}},
+            "queue_ids": {"type": "array", "items": _INT},
+            "segments": {"type": "array", "items": _STR},
+            "channels": {"type": "array", "items": {"enum": list(CHANNELS)}},
+            "calendar_id": {"type": ["integer", "null"], "description": "null: calendar hours (24x7)"},
+            "targets": {"type": "object", "description": "{metric: seconds} or {metric: {priority or '*': seconds}}"},
+            "warn_before_s": _INT,
+            "on_breach_raise_priority": {"type": "boolean"},
+            "on_breach_assignee_id": _NINT,
+            "on_breach_queue_id": _NINT,
+            "created_at": _TIME,
+            "updated_at": _TIME,
+        }
+    ),
+    "SlaPolicyInput": _obj(
+        {
+            "name": _STR,
+            "position": _INT,
+            "active": {"type": "boolean"},
+            "priorities": {"type": "array"},
+            "queue_ids": {"type": "array"},
+            "segments": {"type": "array"},
+            "channels": {"type": "array"},
+            "calendar_id": _NINT,
+            "targets": {"type": "object"},
+            "warn_before_s": _INT,
+            "on_breach_raise_priority": {"type": "boolean"},
+            "on_breach_assignee_id": _NINT,
+            "on_breach_queue_id": _NINT,
+        }
+    ),
+    "Calendar": _obj(
+        {"id": _INT, "name": _STR, "definition": _ref("CalendarDefinition"), "created_at": _TIME, "updated_at": _TIME}
+    ),
     "CalendarInput": _obj({"name": _STR, "definition": _ref("CalendarDefinition")}),
-    "CalendarDefinition": _obj({
-        "time_zone": {"type": "string", "example": "Europe/Berlin"},
-        "hours": {"description": "{'mon': ['09:00-12:00', '13:00-17:00'], ...} or '24x7'"},
-        "holidays": {"type": "array", "items": {"type": "string", "format": "date"}},
-    }, ["time_zone"]),
-    "SlaReport": _obj({
-        "from": _NTIME, "to": _NTIME, "generated_at": _TIME,
-        "rows": {"type": "array", "items": _obj({
-            "policy_id": _NINT, "policy": _NSTR, "priority": _STR, "queue_id": _NINT, "queue": _NSTR, "metric": _STR,
-            "met": _INT, "breached": _INT, "unanswered": _INT, "hit_rate": {"type": ["number", "null"]},
-        })},
-        "totals": {"type": "object"},
-    }),
-    "Token": _obj({
-        "id": _INT, "user_id": _INT, "name": _STR, "prefix": _STR, "read_only": {"type": "boolean"},
-        "created_at": _TIME, "expires_at": _NTIME, "last_used_at": _NTIME, "revoked_at": _NTIME,
-        "token": {"type": "string", "description": "only in the response that creates it"},
-    }),
-    "TokenInput": _obj({"name": _STR, "read_only": {"type": "boolean"}, "expires_at": _NTIME, "user_id": _INT}, ["name"]),
-    "User": _obj({"id": _INT, "username": _STR, "display_name": _STR, "role": {"enum": ["agent", "supervisor", "admin"]},
-                  "active": {"type": "boolean"}, "token": _ref("Token")}),
+    "CalendarDefinition": _obj(
+        {
+            "time_zone": {"type": "string", "example": "Europe/Berlin"},
+            "hours": {"description": "{'mon': ['09:00-12:00', '13:00-17:00'], ...} or '24x7'"},
+            "holidays": {"type": "array", "items": {"type": "string", "format": "date"}},
+        },
+        ["time_zone"],
+    ),
+    "SlaReport": _obj(
+        {
+            "from": _NTIME,
+            "to": _NTIME,
+            "generated_at": _TIME,
+            "rows": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "policy_id": _NINT,
+                        "policy": _NSTR,
+                        "priority": _STR,
+                        "queue_id": _NINT,
+                        "queue": _NSTR,
+                        "metric": _STR,
+                        "met": _INT,
+                        "breached": _INT,
+                        "unanswered": _INT,
+                        "hit_rate": {"type": ["number", "null"]},
+                    }
+                ),
+            },
+            "totals": {"type": "object"},
+        }
+    ),
+    "Token": _obj(
+        {
+            "id": _INT,
+            "user_id": _INT,
+            "name": _STR,
+            "prefix": _STR,
+            "read_only": {"type": "boolean"},
+            "created_at": _TIME,
+            "expires_at": _NTIME,
+            "last_used_at": _NTIME,
+            "revoked_at": _NTIME,
+            "token": {"type": "string", "description": "only in the response that creates it"},
+        }
+    ),
+    "TokenInput": _obj(
+        {"name": _STR, "read_only": {"type": "boolean"}, "expires_at": _NTIME, "user_id": _INT}, ["name"]
+    ),
+    "User": _obj(
+        {
+            "id": _INT,
+            "username": _STR,
+            "display_name": _STR,
+            "role": {"enum": ["agent", "supervisor", "admin"]},
+            "active": {"type": "boolean"},
+            "token": _ref("Token"),
+        }
+    ),
 }
 
 _TICKET_FILTERS = [
-    _q("status", "comma-separated statuses"), _q("priority", "comma-separated priorities"),
-    _q("channel", "comma-separated channels"), _q("queue_id", "queue id", _INT), _q("customer_id", "customer id", _INT),
-    _q("assignee_id", "user id, 'me' or 'none'"), _q("tag", "one tag"),
-    _q("created_after", "ISO 8601 with offset", _TIME), _q("created_before", "ISO 8601 with offset", _TIME),
-    _q("updated_after", "ISO 8601 with offset", _TIME), _q("updated_before", "ISO 8601 with offset", _TIME),
+    _q("status", "comma-separated statuses"),
+    _q("priority", "comma-separated priorities"),
+    _q("channel", "comma-separated channels"),
+    _q("queue_id", "queue id", _INT),
+    _q("customer_id", "customer id", _INT),
+    _q("assignee_id", "user id, 'me' or 'none'"),
+    _q("tag", "one tag"),
+    _q("created_after", "ISO 8601 with offset", _TIME),
+    _q("created_before", "ISO 8601 with offset", _TIME),
+    _q("updated_after", "ISO 8601 with offset", _TIME),
+    _q("updated_before", "ISO 8601 with offset", _TIME),
     _q("sla_due_before", "an SLA clock is due (or overdue) by then", _TIME),
     _q("sort", "order of the pages", {"enum": ["-id", "id", "-updated_at", "updated_at"], "default": "-id"}),
 ]
 
 
-def _op(summary: str, responses: dict[str, Any], *, params: list[Any] | None = None, body: str | None = None,
-        errors: tuple[str, ...] = (), public: bool = False) -> dict[str, Any]:
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    params: list[Any] | None = None,
+    body: str | None = None,
+    errors: tuple[str, ...] = (),
+    public: bool = False,
+) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": {**responses, **({} if public else _errors(*errors))}}
     if params:
         op["parameters"] = params
@@ -213,103 +407,240 @@ PATHS: dict[str, Any] = {
     "/api/me": {"get": _op("The token's user and the token", {"200": _json(_ref("User"))})},
     "/api/users": {"get": _op("Users (supervisors, admins)", {"200": _list_of("User")}, errors=("403",))},
     "/api/tokens": {
-        "get": _op("Your tokens (admins: anyone's, with user_id)", {"200": _list_of("Token")},
-                   params=[_q("user_id", "admins only", _INT)], errors=("400", "403")),
-        "post": _op("Create a token; the response holds it, once. An admin signed in to the web pages may "
-                    "send the sign-in cookie and the CSRF token (X-CSRFToken) instead of a token",
-                    {"201": _json(_ref("Token"), "Created")},
-                    body="TokenInput", errors=("400", "403", "413", "415", "422")),
+        "get": _op(
+            "Your tokens (admins: anyone's, with user_id)",
+            {"200": _list_of("Token")},
+            params=[_q("user_id", "admins only", _INT)],
+            errors=("400", "403"),
+        ),
+        "post": _op(
+            "Create a token; the response holds it, once. An admin signed in to the web pages may "
+            "send the sign-in cookie and the CSRF token (X-CSRFToken) instead of a token",
+            {"201": _json(_ref("Token"), "Created")},
+            body="TokenInput",
+            errors=("400", "403", "413", "415", "422"),
+        ),
     },
-    "/api/tokens/{token_id}": {"delete": _op("Revoke a token", {"204": {"description": "Revoked"}},
-                                             params=[_path_id("token_id")], errors=("403", "404"))},
+    "/api/tokens/{token_id}": {
+        "delete": _op(
+            "Revoke a token", {"204": {"description": "Revoked"}}, params=[_path_id("token_id")], errors=("403", "404")
+        )
+    },
     "/api/customers": {
-        "get": _op("Customers, newest first", {"200": _list_of("Customer")}, params=[
-            _q("phone", "any format; exact owner of the number"), _q("email", "exact, any case"),
-            _q("segment", "comma-separated segments"), _q("q", "full-text on name and e-mail"), *PAGING,
-        ], errors=("400",)),
-        "post": _op("Create a customer", {"201": _json(_ref("Customer"), "Created")}, body="CustomerInput",
-                    errors=("400", "403", "413", "415", "422")),
+        "get": _op(
+            "Customers, newest first",
+            {"200": _list_of("Customer")},
+            params=[
+                _q("phone", "any format; exact owner of the number"),
+                _q("email", "exact, any case"),
+                _q("segment", "comma-separated segments"),
+                _q("q", "full-text on name and e-mail"),
+                *PAGING,
+            ],
+            errors=("400",),
+        ),
+        "post": _op(
+            "Create a customer",
+            {"201": _json(_ref("Customer"), "Created")},
+            body="CustomerInput",
+            errors=("400", "403", "413", "415", "422"),
+        ),
     },
     "/api/customers/{customer_id}": {
         "get": _op("A customer", {"200": _json(_ref("Customer"))}, params=[_path_id("customer_id")], errors=("404",)),
-        "patch": _op("Change a customer (phones replaces the list)", {"200": _json(_ref("Customer"))},
-                     params=[_path_id("customer_id")], body="CustomerInput", errors=("400", "403", "404", "413", "415", "422")),
+        "patch": _op(
+            "Change a customer (phones replaces the list)",
+            {"200": _json(_ref("Customer"))},
+            params=[_path_id("customer_id")],
+            body="CustomerInput",
+            errors=("400", "403", "404", "413", "415", "422"),
+        ),
     },
-    "/api/interactions": {"get": _op("Calls, latest first", {"200": _list_of("Interaction")}, params=[
-        _q("direction", "inbound or outbound"), _q("status", "comma-separated call statuses"),
-        _q("outcome", "comma-separated outcomes"), _q("customer_id", "", _INT), _q("queue_id", "", _INT),
-        _q("agent_id", "", _INT), _q("arrived_after", "", _TIME), _q("arrived_before", "", _TIME), *PAGING,
-    ], errors=("400",))},
-    "/api/interactions/{interaction_id}": {"get": _op("A call", {"200": _json(_ref("Interaction"))},
-                                                      params=[_path_id("interaction_id")], errors=("404",))},
+    "/api/interactions": {
+        "get": _op(
+            "Calls, latest first",
+            {"200": _list_of("Interaction")},
+            params=[
+                _q("direction", "inbound or outbound"),
+                _q("status", "comma-separated call statuses"),
+                _q("outcome", "comma-separated outcomes"),
+                _q("customer_id", "", _INT),
+                _q("queue_id", "", _INT),
+                _q("agent_id", "", _INT),
+                _q("arrived_after", "", _TIME),
+                _q("arrived_before", "", _TIME),
+                *PAGING,
+            ],
+            errors=("400",),
+        )
+    },
+    "/api/interactions/{interaction_id}": {
+        "get": _op("A call", {"200": _json(_ref("Interaction"))}, params=[_path_id("interaction_id")], errors=("404",))
+    },
     "/api/tickets": {
-        "get": _op("Tickets you may see", {"200": _list_of("Ticket")}, params=[*_TICKET_FILTERS, *PAGING], errors=("400",)),
-        "post": _op("Open a ticket (status new)", {"201": _json(_ref("Ticket"), "Created")}, body="TicketInput",
-                    errors=("400", "403", "413", "415", "422")),
+        "get": _op(
+            "Tickets you may see", {"200": _list_of("Ticket")}, params=[*_TICKET_FILTERS, *PAGING], errors=("400",)
+        ),
+        "post": _op(
+            "Open a ticket (status new)",
+            {"201": _json(_ref("Ticket"), "Created")},
+            body="TicketInput",
+            errors=("400", "403", "413", "415", "422"),
+        ),
     },
     "/api/tickets/{ticket_id}": {
-        "get": _op("A ticket with live SLA clocks, links and calls", {"200": _json(_ref("TicketDetail"))}, params=T,
-                   errors=("404",)),
-        "patch": _op("Change fields and/or status", {"200": _json(_ref("TicketDetail"))}, params=T, body="TicketPatch",
-                     errors=("400", "403", "404", "409", "413", "415", "422")),
+        "get": _op(
+            "A ticket with live SLA clocks, links and calls",
+            {"200": _json(_ref("TicketDetail"))},
+            params=T,
+            errors=("404",),
+        ),
+        "patch": _op(
+            "Change fields and/or status",
+            {"200": _json(_ref("TicketDetail"))},
+            params=T,
+            body="TicketPatch",
+            errors=("400", "403", "404", "409", "413", "415", "422"),
+        ),
     },
     "/api/tickets/{ticket_id}/comments": {
-        "get": _op("Comments, oldest first", {"200": _list_of("Comment")},
-                   params=[*T, _q("public", "true or false"), *PAGING], errors=("400", "404")),
-        "post": _op("Add a comment", {"201": _json(_ref("Comment"), "Created")}, params=T, body="CommentInput",
-                    errors=("400", "403", "404", "413", "415", "422")),
+        "get": _op(
+            "Comments, oldest first",
+            {"200": _list_of("Comment")},
+            params=[*T, _q("public", "true or false"), *PAGING],
+            errors=("400", "404"),
+        ),
+        "post": _op(
+            "Add a comment",
+            {"201": _json(_ref("Comment"), "Created")},
+            params=T,
+            body="CommentInput",
+            errors=("400", "403", "404", "413", "415", "422"),
+        ),
     },
-    "/api/tickets/{ticket_id}/events": {"get": _op("The audit trail, oldest first", {"200": _list_of("Event")},
-                                                   params=[*T, *PAGING], errors=("400", "404"))},
-    "/api/tickets/{ticket_id}/merge": {"post": _op(
-        "Merge this ticket into another (final)", {"200": _json({"type": "object"})}, params=T,
-        body="MergeInput", errors=("400", "403", "404", "413", "415", "422"))},
-    "/api/tickets/{ticket_id}/links": {"post": _op(
-        "Link to another ticket", {"201": _json({"type": "object"}, "Created")}, params=T, body="LinkInput",
-        errors=("400", "403", "404", "413", "415", "422"))},
-    "/api/tickets/{ticket_id}/links/{other_id}": {"delete": _op(
-        "Remove a link", {"204": {"description": "Removed"}}, params=[*T, _path_id("other_id")], errors=("403", "404"))},
-    "/api/tickets/{ticket_id}/interactions": {"post": _op(
-        "Link a call (an answered call counts as a response)",
-        {"201": _json({"type": "object"}, "Linked"), "200": _json({"type": "object"}, "Already linked")},
-        params=T, body="CallLinkInput", errors=("400", "403", "404", "413", "415", "422"))},
-    "/api/search": {"get": _op("Full-text search, newest first", {"200": _json({"type": "object"})}, params=[
-        _q("q", "words (each a prefix, all must match)"),
-        _q("type", "what to search", {"enum": ["tickets", "comments", "customers"], "default": "tickets"}), *PAGING,
-    ], errors=("400",))},
-    "/api/sla/due": {"get": _op("SLA clocks due soon, soonest first", {"200": _list_of("SlaRow")}, params=[
-        _q("within", "seconds from now (default 3600)", _INT), _q("include_breached", "true: overdue ones too"), *PAGING,
-    ], errors=("400",))},
+    "/api/tickets/{ticket_id}/events": {
+        "get": _op(
+            "The audit trail, oldest first", {"200": _list_of("Event")}, params=[*T, *PAGING], errors=("400", "404")
+        )
+    },
+    "/api/tickets/{ticket_id}/merge": {
+        "post": _op(
+            "Merge this ticket into another (final)",
+            {"200": _json({"type": "object"})},
+            params=T,
+            body="MergeInput",
+            errors=("400", "403", "404", "413", "415", "422"),
+        )
+    },
+    "/api/tickets/{ticket_id}/links": {
+        "post": _op(
+            "Link to another ticket",
+            {"201": _json({"type": "object"}, "Created")},
+            params=T,
+            body="LinkInput",
+            errors=("400", "403", "404", "413", "415", "422"),
+        )
+    },
+    "/api/tickets/{ticket_id}/links/{other_id}": {
+        "delete": _op(
+            "Remove a link",
+            {"204": {"description": "Removed"}},
+            params=[*T, _path_id("other_id")],
+            errors=("403", "404"),
+        )
+    },
+    "/api/tickets/{ticket_id}/interactions": {
+        "post": _op(
+            "Link a call (an answered call counts as a response)",
+            {"201": _json({"type": "object"}, "Linked"), "200": _json({"type": "object"}, "Already linked")},
+            params=T,
+            body="CallLinkInput",
+            errors=("400", "403", "404", "413", "415", "422"),
+        )
+    },
+    "/api/search": {
+        "get": _op(
+            "Full-text search, newest first",
+            {"200": _json({"type": "object"})},
+            params=[
+                _q("q", "words (each a prefix, all must match)"),
+                _q("type", "what to search", {"enum": ["tickets", "comments", "customers"], "default": "tickets"}),
+                *PAGING,
+            ],
+            errors=("400",),
+        )
+    },
+    "/api/sla/due": {
+        "get": _op(
+            "SLA clocks due soon, soonest first",
+            {"200": _list_of("SlaRow")},
+            params=[
+                _q("within", "seconds from now (default 3600)", _INT),
+                _q("include_breached", "true: overdue ones too"),
+                *PAGING,
+            ],
+            errors=("400",),
+        )
+    },
     "/api/sla/policies": {
         "get": _op("SLA policies (supervisors, admins)", {"200": _list_of("SlaPolicy")}, errors=("403",)),
-        "post": _op("Create a policy (admins)", {"201": _json(_ref("SlaPolicy"), "Created")}, body="SlaPolicyInput",
-                    errors=("400", "403", "413", "415", "422")),
+        "post": _op(
+            "Create a policy (admins)",
+            {"201": _json(_ref("SlaPolicy"), "Created")},
+            body="SlaPolicyInput",
+            errors=("400", "403", "413", "415", "422"),
+        ),
     },
     "/api/sla/policies/{policy_id}": {
-        "get": _op("A policy", {"200": _json(_ref("SlaPolicy"))}, params=[_path_id("policy_id")], errors=("403", "404")),
-        "patch": _op("Change a policy (admins)", {"200": _json(_ref("SlaPolicy"))}, params=[_path_id("policy_id")],
-                     body="SlaPolicyInput", errors=("400", "403", "404", "413", "415", "422")),
+        "get": _op(
+            "A policy", {"200": _json(_ref("SlaPolicy"))}, params=[_path_id("policy_id")], errors=("403", "404")
+        ),
+        "patch": _op(
+            "Change a policy (admins)",
+            {"200": _json(_ref("SlaPolicy"))},
+            params=[_path_id("policy_id")],
+            body="SlaPolicyInput",
+            errors=("400", "403", "404", "413", "415", "422"),
+        ),
     },
     "/api/sla/calendars": {
         "get": _op("Business calendars (supervisors, admins)", {"200": _list_of("Calendar")}, errors=("403",)),
-        "post": _op("Create a calendar (admins)", {"201": _json(_ref("Calendar"), "Created")}, body="CalendarInput",
-                    errors=("400", "403", "413", "415", "422")),
+        "post": _op(
+            "Create a calendar (admins)",
+            {"201": _json(_ref("Calendar"), "Created")},
+            body="CalendarInput",
+            errors=("400", "403", "413", "415", "422"),
+        ),
     },
     "/api/sla/calendars/{calendar_id}": {
-        "get": _op("A calendar", {"200": _json(_ref("Calendar"))}, params=[_path_id("calendar_id")], errors=("403", "404")),
-        "patch": _op("Change a calendar (admins)", {"200": _json(_ref("Calendar"))}, params=[_path_id("calendar_id")],
-                     body="CalendarInput", errors=("400", "403", "404", "413", "415", "422")),
+        "get": _op(
+            "A calendar", {"200": _json(_ref("Calendar"))}, params=[_path_id("calendar_id")], errors=("403", "404")
+        ),
+        "patch": _op(
+            "Change a calendar (admins)",
+            {"200": _json(_ref("Calendar"))},
+            params=[_path_id("calendar_id")],
+            body="CalendarInput",
+            errors=("400", "403", "404", "413", "415", "422"),
+        ),
     },
-    "/api/reports/sla": {"get": _op("Ticket SLA hit rates (supervisors, admins)", {"200": _json(_ref("SlaReport"))},
-                                    params=[_q("from", "decided on or after", _TIME), _q("to", "decided before", _TIME)],
-                                    errors=("400", "403"))},
+    "/api/reports/sla": {
+        "get": _op(
+            "Ticket SLA hit rates (supervisors, admins)",
+            {"200": _json(_ref("SlaReport"))},
+            params=[_q("from", "decided on or after", _TIME), _q("to", "decided before", _TIME)],
+            errors=("400", "403"),
+        )
+    },
 }
 
-SCHEMAS.update({
-    "MergeInput": _obj({"into": _INT}, ["into"]),
-    "LinkInput": _obj({"ticket_id": _INT, "kind": {"enum": list(LINK_KINDS), "default": "related"}}, ["ticket_id"]),
-    "CallLinkInput": _obj({"interaction_id": _INT}, ["interaction_id"]),
-})
+SCHEMAS.update(
+    {
+        "MergeInput": _obj({"into": _INT}, ["into"]),
+        "LinkInput": _obj({"ticket_id": _INT, "kind": {"enum": list(LINK_KINDS), "default": "related"}}, ["ticket_id"]),
+        "CallLinkInput": _obj({"interaction_id": _INT}, ["interaction_id"]),
+    }
+)
 
 
 def document() -> dict[str, Any]:
@@ -323,7 +654,7 @@ def document() -> dict[str, Any]:
                 "token (`Authorization: Bearer <token>`); the token acts as its user, whose role limits "
                 "what it sees: agents see the tickets of their queues and those assigned to them. Lists "
                 "are paged with opaque cursors (`next_cursor`). Errors are "
-                "`{\"error\": {\"code\": ..., \"message\": ...}}`."
+                '`{"error": {"code": ..., "message": ...}}`.'
             ),
         },
         "servers": [{"url": "/"}],
@@ -333,9 +664,17 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "an API token"}},
             "schemas": SCHEMAS,
             "parameters": {
-                "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
-                "cursor": {"name": "cursor", "in": "query", "schema": {"type": "string"},
-                           "description": "the next_cursor of the previous page"},
+                "limit": {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+                },
+                "cursor": {
+                    "name": "cursor",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "the next_cursor of the previous page",
+                },
             },
             "responses": {
                 f"E{code}": {"description": text, "content": {"application/json": {"schema": _ref("Error")}}}

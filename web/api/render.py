@@ -46,15 +46,20 @@ def interaction(i: Interaction) -> dict[str, Any]:
 
 def sla_row(r: TicketSla) -> dict[str, Any]:
     return {
-        **_row(r, "id ticket_id metric cycle policy_id target_s business_hours state unanswered",
-               times="started_at stopped_at computed_at"),
+        **_row(
+            r,
+            "id ticket_id metric cycle policy_id target_s business_hours state unanswered",
+            times="started_at stopped_at computed_at",
+        ),
         "deadline": iso(r.deadline_at),
         "elapsed_s": finite(r.elapsed_s),
     }
 
 
 def ticket(t: Ticket, *, clocks: list[TicketSla] | None = None) -> dict[str, Any]:
-    body = _row(t, "id subject description status priority channel queue_id assignee_id customer_id", times=STAMPS, lists="tags")
+    body = _row(
+        t, "id subject description status priority channel queue_id assignee_id customer_id", times=STAMPS, lists="tags"
+    )
     if clocks is not None:
         body["sla"] = [sla_row(r) for r in clocks]
     return body

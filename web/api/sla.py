@@ -45,8 +45,13 @@ def due() -> Response:
     after = q.cursor("sla-due", cursor_instant_id)
     now = clock.now()
     rows = sla.due_before(
-        session, now + timedelta(seconds=within), now=now, include_breached=include_breached,
-        ticket_filter=access.ticket_filter(viewer()), after=after, limit=limit + 1,
+        session,
+        now + timedelta(seconds=within),
+        now=now,
+        include_breached=include_breached,
+        ticket_filter=access.ticket_filter(viewer()),
+        after=after,
+        limit=limit + 1,
     )
     more, rows = len(rows) > limit, rows[:limit]
     cursor = encode_cursor("sla-due", [rows[-1].deadline_at, rows[-1].id]) if more else None

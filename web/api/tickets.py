@@ -48,8 +48,19 @@ STATUSES = tuple(s.value for s in TicketStatus)
 PRIORITIES = tuple(p.value for p in TicketPriority)
 SORTS = ("-id", "id", "-updated_at", "updated_at")
 TICKET_FILTERS = (
-    "status", "priority", "channel", "queue_id", "assignee_id", "customer_id", "tag",
-    "created_after", "created_before", "updated_after", "updated_before", "sla_due_before", "sort",
+    "status",
+    "priority",
+    "channel",
+    "queue_id",
+    "assignee_id",
+    "customer_id",
+    "tag",
+    "created_after",
+    "created_before",
+    "updated_after",
+    "updated_before",
+    "sla_due_before",
+    "sort",
 )
 
 
@@ -98,17 +109,19 @@ def list_tickets() -> Response:
     if tag is not None:
         stmt = stmt.where(services.has_tag(session, tag))
     for key, at_column, op in (
-        ("created_after", Ticket.created_at, "ge"), ("created_before", Ticket.created_at, "lt"),
-        ("updated_after", Ticket.updated_at, "ge"), ("updated_before", Ticket.updated_at, "lt"),
+        ("created_after", Ticket.created_at, "ge"),
+        ("created_before", Ticket.created_at, "lt"),
+        ("updated_after", Ticket.updated_at, "ge"),
+        ("updated_before", Ticket.updated_at, "lt"),
     ):
         instant = q.instant(key)
         if instant is not None:
             stmt = stmt.where(at_column >= instant if op == "ge" else at_column < instant)
     due = q.instant("sla_due_before")
     if due is not None:
-        stmt = stmt.where(Ticket.id.in_(
-            select(TicketSla.ticket_id).where(TicketSla.deadline_at <= due, TicketSla.state != "stopped")
-        ))
+        stmt = stmt.where(
+            Ticket.id.in_(select(TicketSla.ticket_id).where(TicketSla.deadline_at <= due, TicketSla.state != "stopped"))
+        )
     limit = q.limit()
     assert sort is not None
     if sort.endswith("id"):
@@ -124,9 +137,9 @@ def list_tickets() -> Response:
                 stmt = stmt.where(or_(Ticket.updated_at < at, and_(Ticket.updated_at == at, Ticket.id < ident)))
             else:
                 stmt = stmt.where(or_(Ticket.updated_at > at, and_(Ticket.updated_at == at, Ticket.id > ident)))
-        stmt = stmt.order_by(*(
-            (Ticket.updated_at.desc(), Ticket.id.desc()) if sort == "-updated_at" else (Ticket.updated_at, Ticket.id)
-        ))
+        stmt = stmt.order_by(
+            *((Ticket.updated_at.desc(), Ticket.id.desc()) if sort == "-updated_at" else (Ticket.updated_at, Ticket.id))
+        )
     rows = list(session.scalars(stmt.limit(limit + 1)))
     more, rows = len(rows) > limit, rows[:limit]
     next_cursor = None
@@ -198,9 +211,13 @@ def get_ticket(ticket_id: int) -> Response:
     body["sla"] = [view.to_dict() for view in sla.clocks(session, ticket)]
     body["merged_into_id"] = ticket.merged_into_id
     body["links"] = [{"ticket_id": other, "kind": kind} for other, kind in services.linked_tickets(session, ticket.id)]
-    body["interaction_ids"] = list(session.scalars(
-        select(TicketInteraction.interaction_id).where(TicketInteraction.ticket_id == ticket.id).order_by(TicketInteraction.id)
-    ))
+    body["interaction_ids"] = list(
+        session.scalars(
+            select(TicketInteraction.interaction_id)
+            .where(TicketInteraction.ticket_id == ticket.id)
+            .order_by(TicketInteraction.id)
+        )
+    )
     return jsonify(body)
 
 
@@ -230,8 +247,12 @@ def _check_move(session: Session, ticket: Ticket, data: dict[str, Any]) -> None:
     queue_id = data["queue_id"] if "queue_id" in data else ticket.queue_id
     assignee_id = data["assignee_id"] if "assignee_id" in data else ticket.assignee_id
     if not access.may_file_in(session, viewer(), queue_id, assignee_id):
-        fail(403, "forbidden", "agents may move a ticket only to their own queues or assign it within them "
-                               "(or to themselves); this change would put it out of your reach")
+        fail(
+            403,
+            "forbidden",
+            "agents may move a ticket only to their own queues or assign it within them "
+            "(or to themselves); this change would put it out of your reach",
+        )
 
 
 def list_comments(ticket_id: int) -> Response:
@@ -264,8 +285,13 @@ def add_comment(ticket_id: int) -> tuple[Response, int]:
         fail(422, "validation_failed", "author must be agent or customer")
     me = principal().user.id
     comment = services.add_comment(
-        session, ticket, data["body"], public=public or author == "customer",
-        author_id=me if author == "agent" else None, author_kind=author, actor_id=me,
+        session,
+        ticket,
+        data["body"],
+        public=public or author == "customer",
+        author_id=me if author == "agent" else None,
+        author_kind=author,
+        actor_id=me,
     )
     session.commit()
     schedule_checks(session, [ticket.id])
@@ -297,8 +323,14 @@ def merge_ticket(ticket_id: int) -> Response:
     result = services.merge_tickets(session, source, target, actor_id=principal().user.id)
     session.commit()
     schedule_checks(session, [target.id])
-    return jsonify({"source": render.ticket(result.source), "target": render.ticket(result.target),
-                    "moved_calls": result.moved_calls, "merged_into_id": target.id})
+    return jsonify(
+        {
+            "source": render.ticket(result.source),
+            "target": render.ticket(result.target),
+            "moved_calls": result.moved_calls,
+            "merged_into_id": target.id,
+        }
+    )
 
 
 def link_ticket(ticket_id: int) -> tuple[Response, int]:

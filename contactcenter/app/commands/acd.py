@@ -28,9 +28,7 @@ _POSITIVE = click.FloatRange(min=0, min_open=True)
 def _as_json(result: ErlangCResult | ErlangAResult, sl_target: float | None) -> str:
     figures = dataclasses.asdict(result)
     # JSON has no infinity: an unstable queue's ASA is reported as null (see "stable").
-    figures = {
-        k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in figures.items()
-    }
+    figures = {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in figures.items()}
     figures["model"] = "erlang_a" if isinstance(result, ErlangAResult) else "erlang_c"
     if sl_target is not None:
         figures["sl_target"] = sl_target
@@ -95,9 +93,7 @@ def erlang(
         raise click.UsageError("Give exactly one of --agents or --sl-target.")
     try:
         if sl_target is not None:
-            result = agents_for_service_level(
-                calls_per_hour, aht, target_seconds, sl_target, patience_s=patience
-            )
+            result = agents_for_service_level(calls_per_hour, aht, target_seconds, sl_target, patience_s=patience)
         elif agents is None:  # never: exactly one of --agents and --sl-target is given (checked above)
             raise click.UsageError("Give exactly one of --agents or --sl-target.")
         elif patience is not None:

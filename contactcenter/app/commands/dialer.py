@@ -1,7 +1,7 @@
 """`contactcenter leads import` and `contactcenter simulate dialer`.
 
-    contactcenter leads import leads.csv --campaign "Spring renewals" [--json] [--rejections rejected.csv]
-    contactcenter simulate dialer --agents 50 --answer-rate 0.25 --aht 180 --hours 8 --mode predictive --seed 1 --json
+contactcenter leads import leads.csv --campaign "Spring renewals" [--json] [--rejections rejected.csv]
+contactcenter simulate dialer --agents 50 --answer-rate 0.25 --aht 180 --hours 8 --mode predictive --seed 1 --json
 """
 
 from __future__ import annotations
@@ -49,10 +49,16 @@ def _sniff_encoding(path: Path) -> str:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--campaign", "campaign_ref", required=True, help="campaign name or id")
 @click.option("--encoding", default="auto", show_default=True, help="file encoding (auto: UTF-8, else Windows-1252)")
-@click.option("--rejections", "rejections_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="write the rejected rows (line, reason, raw text) to this CSV file")
+@click.option(
+    "--rejections",
+    "rejections_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the rejected rows (line, reason, raw text) to this CSV file",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-def import_command(csv_file: Path, campaign_ref: str, encoding: str, rejections_out: Path | None, as_json: bool) -> None:
+def import_command(
+    csv_file: Path, campaign_ref: str, encoding: str, rejections_out: Path | None, as_json: bool
+) -> None:
     """Import leads from a CSV file, with a validation report (nothing is dropped silently)."""
     from sqlalchemy import select
 
@@ -76,9 +82,10 @@ def import_command(csv_file: Path, campaign_ref: str, encoding: str, rejections_
         if campaign is None:
             raise click.ClickException(f"no campaign named {campaign_ref!r}")
         campaign_name = campaign.name
-        with csv_file.open("r", encoding=encoding, newline="") as stream, click.progressbar(
-            length=total_lines, label="Importing leads", file=sys.stderr
-        ) as bar:
+        with (
+            csv_file.open("r", encoding=encoding, newline="") as stream,
+            click.progressbar(length=total_lines, label="Importing leads", file=sys.stderr) as bar,
+        ):
             done = [0]
 
             def progress(rows: int) -> None:
@@ -86,8 +93,15 @@ def import_command(csv_file: Path, campaign_ref: str, encoding: str, rejections_
                 done[0] = rows
 
             try:
-                report = import_leads(session, campaign, stream, filename=csv_file.name, source="cli",
-                                      encoding=encoding, progress=progress)
+                report = import_leads(
+                    session,
+                    campaign,
+                    stream,
+                    filename=csv_file.name,
+                    source="cli",
+                    encoding=encoding,
+                    progress=progress,
+                )
             except LeadImportError as exc:
                 session.commit()  # keep the failed import's record
                 raise click.ClickException(f"{csv_file.name}: {exc}") from None
@@ -110,51 +124,145 @@ def import_command(csv_file: Path, campaign_ref: str, encoding: str, rejections_
 
 
 SUMMARY_KEYS = (
-    "mode", "seed", "agents", "hours", "answer_rate", "aht_s", "calls_placed", "answered", "connected",
-    "abandoned", "abandon_rate", "max_period_abandon_rate", "max_running_abandon_rate", "abandon_cap",
-    "agent_occupancy", "talk_minutes_per_agent_hour", "machines", "busy", "no_answer", "failed",
-    "canceled", "amd_false_positives", "machine_verdicts", "unscreened_calls", "machines_to_agents",
-    "reported_abandon_rate", "max_running_reported_abandon_rate", "mean_wait_for_answer_s", "decisions",
+    "mode",
+    "seed",
+    "agents",
+    "hours",
+    "answer_rate",
+    "aht_s",
+    "calls_placed",
+    "answered",
+    "connected",
+    "abandoned",
+    "abandon_rate",
+    "max_period_abandon_rate",
+    "max_running_abandon_rate",
+    "abandon_cap",
+    "agent_occupancy",
+    "talk_minutes_per_agent_hour",
+    "machines",
+    "busy",
+    "no_answer",
+    "failed",
+    "canceled",
+    "amd_false_positives",
+    "machine_verdicts",
+    "unscreened_calls",
+    "machines_to_agents",
+    "reported_abandon_rate",
+    "max_running_reported_abandon_rate",
+    "mean_wait_for_answer_s",
+    "decisions",
 )
 
 
 @click.command("dialer")
 @click.option("--agents", default=20, show_default=True, type=click.IntRange(1, 2000))
-@click.option("--answer-rate", default=0.25, show_default=True, type=_SHARE, help="share of dials a live person answers")
-@click.option("--aht", default=180.0, show_default=True, type=click.FloatRange(10, 7200), help="average handle time (talk + wrap), seconds")
-@click.option("--wrap", default=20.0, show_default=True, type=click.FloatRange(0, 3600), help="mean wrap-up, seconds (part of AHT)")
+@click.option(
+    "--answer-rate", default=0.25, show_default=True, type=_SHARE, help="share of dials a live person answers"
+)
+@click.option(
+    "--aht",
+    default=180.0,
+    show_default=True,
+    type=click.FloatRange(10, 7200),
+    help="average handle time (talk + wrap), seconds",
+)
+@click.option(
+    "--wrap",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="mean wrap-up, seconds (part of AHT)",
+)
 @click.option("--hours", default=1.0, show_default=True, type=click.FloatRange(0.01, 24 * 31))
-@click.option("--mode", default="predictive", show_default=True, type=click.Choice(["predictive", "progressive", "preview"]))
+@click.option(
+    "--mode", default="predictive", show_default=True, type=click.Choice(["predictive", "progressive", "preview"])
+)
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--machine-rate", default=0.10, show_default=True, type=click.FloatRange(0, 1), help="share of dials a machine answers")
-@click.option("--amd-false-positive", default=0.0, show_default=True, type=click.FloatRange(0, 1), help="share of live people AMD calls machines")
+@click.option(
+    "--machine-rate",
+    default=0.10,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="share of dials a machine answers",
+)
+@click.option(
+    "--amd-false-positive",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="share of live people AMD calls machines",
+)
 @click.option("--ring-timeout", default=25, show_default=True, type=click.IntRange(15, 120))
 @click.option("--rule-set", default="US", show_default=True, type=click.Choice(["US", "UK"]))
 @click.option("--cap", "abandon_cap", default=0.03, show_default=True, type=click.FloatRange(0, 0.03))
-@click.option("--shock", "shocks", multiple=True, metavar="KIND@HOURS",
-              help="answer-rate-halves, answer-rate-doubles or half-agents-logout, at an hour of the run")
-@click.option("--target-share", default=None, type=_SHARE, help="pacer: marginal abandonment target as a share of the cap")
-@click.option("--exposure-confidence", default=None, type=click.FloatRange(0.5, 1), help="pacer: 1 = worst-case exposure bound")
-@click.option("--amd-when-draining", default=None, type=click.Choice(["progressive", "off"]),
-              help="pacer (UK): when AMD's false positives alone reach the cap, stop over-dialing or turn AMD off")
+@click.option(
+    "--shock",
+    "shocks",
+    multiple=True,
+    metavar="KIND@HOURS",
+    help="answer-rate-halves, answer-rate-doubles or half-agents-logout, at an hour of the run",
+)
+@click.option(
+    "--target-share", default=None, type=_SHARE, help="pacer: marginal abandonment target as a share of the cap"
+)
+@click.option(
+    "--exposure-confidence", default=None, type=click.FloatRange(0.5, 1), help="pacer: 1 = worst-case exposure bound"
+)
+@click.option(
+    "--amd-when-draining",
+    default=None,
+    type=click.Choice(["progressive", "off"]),
+    help="pacer (UK): when AMD's false positives alone reach the cap, stop over-dialing or turn AMD off",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
-def simulate_dialer(agents: int, answer_rate: float, aht: float, wrap: float, hours: float, mode: str, seed: int,
-                    machine_rate: float, amd_false_positive: float, ring_timeout: int, rule_set: str,
-                    abandon_cap: float, shocks: tuple[str, ...], target_share: float | None,
-                    exposure_confidence: float | None, amd_when_draining: str | None, as_json: bool) -> None:
+def simulate_dialer(
+    agents: int,
+    answer_rate: float,
+    aht: float,
+    wrap: float,
+    hours: float,
+    mode: str,
+    seed: int,
+    machine_rate: float,
+    amd_false_positive: float,
+    ring_timeout: int,
+    rule_set: str,
+    abandon_cap: float,
+    shocks: tuple[str, ...],
+    target_share: float | None,
+    exposure_confidence: float | None,
+    amd_when_draining: str | None,
+    as_json: bool,
+) -> None:
     """Run the real pacer against a simulated campaign (call model: docs/dialer.md)."""
     from contactcenter.dialer.simulation import Shock, SimulationConfig, simulate as run
 
-    options = (("target_share", target_share), ("exposure_confidence", exposure_confidence),
-               ("amd_when_draining", amd_when_draining))
+    options = (
+        ("target_share", target_share),
+        ("exposure_confidence", exposure_confidence),
+        ("amd_when_draining", amd_when_draining),
+    )
     pacing = tuple((k, v) for k, v in options if v is not None)
     try:
         config = SimulationConfig(
-            agents=agents, answer_rate=answer_rate, aht_s=aht, wrap_s=min(wrap, aht / 2), hours=hours, mode=mode,
-            seed=seed, machine_rate=machine_rate, busy_rate=min(0.06, max(0.0, 1 - answer_rate - machine_rate)),
+            agents=agents,
+            answer_rate=answer_rate,
+            aht_s=aht,
+            wrap_s=min(wrap, aht / 2),
+            hours=hours,
+            mode=mode,
+            seed=seed,
+            machine_rate=machine_rate,
+            busy_rate=min(0.06, max(0.0, 1 - answer_rate - machine_rate)),
             failed_rate=min(0.02, max(0.0, 1 - answer_rate - machine_rate - 0.06)),
-            amd_false_positive=amd_false_positive, ring_timeout_s=ring_timeout, rule_set=rule_set,
-            abandon_cap=abandon_cap, shocks=tuple(Shock.parse(s) for s in shocks), pacing=pacing,
+            amd_false_positive=amd_false_positive,
+            ring_timeout_s=ring_timeout,
+            rule_set=rule_set,
+            abandon_cap=abandon_cap,
+            shocks=tuple(Shock.parse(s) for s in shocks),
+            pacing=pacing,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -168,9 +276,17 @@ def simulate_dialer(agents: int, answer_rate: float, aht: float, wrap: float, ho
 
 
 @click.command("pacer")
-@click.option("--base-url", default="", help="public URL of the web app, for the carrier's webhooks (default: PUBLIC_BASE_URL)")
-@click.option("--tick", "tick_s", default=1.0, show_default=True, type=click.FloatRange(0.1, 10),
-              help="seconds between decisions when nothing happens")
+@click.option(
+    "--base-url", default="", help="public URL of the web app, for the carrier's webhooks (default: PUBLIC_BASE_URL)"
+)
+@click.option(
+    "--tick",
+    "tick_s",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 10),
+    help="seconds between decisions when nothing happens",
+)
 @click.option("--max-steps", type=click.IntRange(1), default=None, help="stop after this many passes")
 def pacer_command(base_url: str, tick_s: float, max_steps: int | None) -> None:
     """Run the outbound pacer: one leader (a Redis lock) dials every running campaign."""

@@ -33,8 +33,9 @@ def _parse_queues(raw: str | None) -> set[str] | None:
 
 @ivr.command("validate")
 @click.argument("file", type=_FILE)
-@click.option("--queues", metavar="A,B,C", help="Comma-separated queue names that exist; "
-              "without it queue names are not checked.")
+@click.option(
+    "--queues", metavar="A,B,C", help="Comma-separated queue names that exist; without it queue names are not checked."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of text.")
 def validate_command(file: Path, queues: str | None, as_json: bool) -> None:
     """Check FILE; print one line per problem and exit 1 if any is an error."""

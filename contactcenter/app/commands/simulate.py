@@ -95,28 +95,72 @@ def _table(figures: dict[str, Any]) -> str:
 @simulate.command("inbound")
 @click.option("--agents", default=10, show_default=True, type=click.IntRange(min=1), help="agents logged in")
 @click.option("--calls-per-hour", default=160.0, show_default=True, type=_POSITIVE, help="Poisson arrival rate")
-@click.option("--aht", default=180.0, show_default=True, type=_POSITIVE,
-              help="average handle time (talk + wrap-up), seconds; talk is exponential")
-@click.option("--hours", default=8.0, show_default=True, type=click.FloatRange(min=0, min_open=True, max=24 * 31),
-              help="hours of traffic measured (after the warm-up)")
-@click.option("--warmup", default=0.5, show_default=True, type=click.FloatRange(min=0, max=24 * 31),
-              help="hours simulated first and left out of the figures")
-@click.option("--patience", default=None, type=_POSITIVE,
-              help="mean caller patience, seconds (exponential); callers then abandon, compared with Erlang A")
-@click.option("--skills-mix", default=None, callback=_skills_mix, metavar="SKILL:SHARE,...",
-              help="one queue per skill, calls and agents split by share (e.g. billing:0.3,support:0.7)")
-@click.option("--target-seconds", default=20.0, show_default=True, type=_NON_NEGATIVE,
-              help="service level threshold: answered within this many seconds")
-@click.option("--wrap", default=0.0, show_default=True, type=_NON_NEGATIVE, help="wrap-up after each call, seconds (part of AHT)")
-@click.option("--answer-delay", default=0.0, show_default=True, type=click.FloatRange(min=0, max=15, max_open=True),
-              help="seconds an agent takes to accept an offer (below the 15 s offer timeout)")
+@click.option(
+    "--aht",
+    default=180.0,
+    show_default=True,
+    type=_POSITIVE,
+    help="average handle time (talk + wrap-up), seconds; talk is exponential",
+)
+@click.option(
+    "--hours",
+    default=8.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True, max=24 * 31),
+    help="hours of traffic measured (after the warm-up)",
+)
+@click.option(
+    "--warmup",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(min=0, max=24 * 31),
+    help="hours simulated first and left out of the figures",
+)
+@click.option(
+    "--patience",
+    default=None,
+    type=_POSITIVE,
+    help="mean caller patience, seconds (exponential); callers then abandon, compared with Erlang A",
+)
+@click.option(
+    "--skills-mix",
+    default=None,
+    callback=_skills_mix,
+    metavar="SKILL:SHARE,...",
+    help="one queue per skill, calls and agents split by share (e.g. billing:0.3,support:0.7)",
+)
+@click.option(
+    "--target-seconds",
+    default=20.0,
+    show_default=True,
+    type=_NON_NEGATIVE,
+    help="service level threshold: answered within this many seconds",
+)
+@click.option(
+    "--wrap", default=0.0, show_default=True, type=_NON_NEGATIVE, help="wrap-up after each call, seconds (part of AHT)"
+)
+@click.option(
+    "--answer-delay",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0, max=15, max_open=True),
+    help="seconds an agent takes to accept an offer (below the 15 s offer timeout)",
+)
 @click.option("--strategy", default=DEFAULT_STRATEGY, show_default=True, type=click.Choice(STRATEGIES))
-@click.option("--batches", default=20, show_default=True, type=click.IntRange(min=20, max=10_000),
-              help="batches for the standard errors (batch means)")
+@click.option(
+    "--batches",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=20, max=10_000),
+    help="batches for the standard errors (batch means)",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--redis-url", default=None, metavar="URL",
-              help="run on this Redis server (own namespace, removed afterwards) instead of a private "
-              "in-memory one")
+@click.option(
+    "--redis-url",
+    default=None,
+    metavar="URL",
+    help="run on this Redis server (own namespace, removed afterwards) instead of a private in-memory one",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
 def simulate_inbound(
     agents: int,
@@ -139,8 +183,9 @@ def simulate_inbound(
     from contactcenter.acd.simulation import SimulationConfig, SimulationError, simulate as run
 
     if wrap >= aht:
-        raise click.BadParameter(f"{wrap:g} must be below --aht ({aht:g}): wrap-up is part of the handle time",
-                                 param_hint="'--wrap'")
+        raise click.BadParameter(
+            f"{wrap:g} must be below --aht ({aht:g}): wrap-up is part of the handle time", param_hint="'--wrap'"
+        )
     options: dict[str, Any] = {}
     if skills_mix is not None:
         options["skills_mix"] = skills_mix

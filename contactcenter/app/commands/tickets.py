@@ -1,10 +1,10 @@
 """`contactcenter report …` and `contactcenter api-token …`.
 
-    contactcenter report sla --from 2026-06-01 --to 2026-07-01 --json
-    contactcenter report intervals --from 2026-06-01 --to 2026-06-07 --tz Europe/Paris --formula in-t --csv
-    contactcenter report agents --from 2026-06-01 --to 2026-06-01 --daily
-    contactcenter report daily --from 2026-06-01 --to 2026-06-30 --json
-    contactcenter api-token create --user alice --name "CRM sync" --read-only
+contactcenter report sla --from 2026-06-01 --to 2026-07-01 --json
+contactcenter report intervals --from 2026-06-01 --to 2026-06-07 --tz Europe/Paris --formula in-t --csv
+contactcenter report agents --from 2026-06-01 --to 2026-06-01 --daily
+contactcenter report daily --from 2026-06-01 --to 2026-06-30 --json
+contactcenter api-token create --user alice --name "CRM sync" --read-only
 """
 
 from __future__ import annotations
@@ -125,7 +125,9 @@ def _emit(result, as_json: bool, as_csv: bool) -> None:  # type: ignore[no-untyp
 def _window_options(func):  # type: ignore[no-untyped-def]
     func = click.option("--csv", "as_csv", is_flag=True, help="print CSV")(func)
     func = click.option("--json", "as_json", is_flag=True, help="print JSON")(func)
-    func = click.option("--tz", "time_zone", default="UTC", show_default=True, help="time zone days and intervals are cut in")(func)
+    func = click.option(
+        "--tz", "time_zone", default="UTC", show_default=True, help="time zone days and intervals are cut in"
+    )(func)
     func = click.option("--to", "end", metavar="DATE", required=True, help="last local day included (YYYY-MM-DD)")(func)
     func = click.option("--from", "start", metavar="DATE", required=True, help="first local day (YYYY-MM-DD)")(func)
     return func
@@ -150,11 +152,17 @@ def _run(build, as_json: bool, as_csv: bool) -> None:  # type: ignore[no-untyped
 @report.command("intervals")
 @_window_options
 @click.option("--queue", help="only this queue (its name)")
-@click.option("--formula", default="offered", show_default=True, metavar="NAME",
-              help="service-level formula: offered, late-abandons, in-t, each optionally with -no-short")
+@click.option(
+    "--formula",
+    default="offered",
+    show_default=True,
+    metavar="NAME",
+    help="service-level formula: offered, late-abandons, in-t, each optionally with -no-short",
+)
 @click.option("--daily", is_flag=True, help="one row per local day instead of per 15 minutes")
-def report_intervals(start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, queue: str | None,
-                     formula: str, daily: bool) -> None:
+def report_intervals(
+    start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, queue: str | None, formula: str, daily: bool
+) -> None:
     """Calls per queue per 15 minutes: offered, answered, SL, abandons, ASA, AHT, longest wait."""
     from contactcenter.tickets.intervals import FORMULAS
     from contactcenter.tickets.reports import interval_report
@@ -163,23 +171,32 @@ def report_intervals(start: str, end: str, time_zone: str, as_json: bool, as_csv
     if formula not in FORMULAS:
         raise click.BadParameter(f"unknown formula {formula!r}; one of {', '.join(FORMULAS)}", param_hint="--formula")
     tz = _zone(time_zone)
-    _run(lambda s: interval_report(s, first, last, time_zone=tz, queue=queue, sl_formula=formula,
-                                   granularity="day" if daily else "interval"), as_json, as_csv)
+    _run(
+        lambda s: interval_report(
+            s, first, last, time_zone=tz, queue=queue, sl_formula=formula, granularity="day" if daily else "interval"
+        ),
+        as_json,
+        as_csv,
+    )
 
 
 @report.command("agents")
 @_window_options
 @click.option("--agent", help="only this agent (username)")
 @click.option("--daily", is_flag=True, help="one row per local day instead of per 15 minutes")
-def report_agents(start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, agent: str | None,
-                  daily: bool) -> None:
+def report_agents(
+    start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, agent: str | None, daily: bool
+) -> None:
     """Agents per 15 minutes (or day): handled calls, AHT, occupancy, time in each state."""
     from contactcenter.tickets.reports import agent_report
 
     first, last = _days(start, end)
     tz = _zone(time_zone)
-    _run(lambda s: agent_report(s, first, last, time_zone=tz, agent=agent,
-                                granularity="day" if daily else "interval"), as_json, as_csv)
+    _run(
+        lambda s: agent_report(s, first, last, time_zone=tz, agent=agent, granularity="day" if daily else "interval"),
+        as_json,
+        as_csv,
+    )
 
 
 @report.command("daily")

@@ -77,9 +77,7 @@ def _pending_checks(session: Any, ticket_ids: Iterable[int] | None) -> list[tupl
     warning or breach already due but not yet handled (never one that was handled, so a check
     does not queue itself again)."""
     now = clock.now()
-    query = select(
-        TicketSla.ticket_id, TicketSla.warn_at, TicketSla.deadline_at, TicketSla.warned_for
-    ).where(
+    query = select(TicketSla.ticket_id, TicketSla.warn_at, TicketSla.deadline_at, TicketSla.warned_for).where(
         TicketSla.state != SlaState.STOPPED.value,
         TicketSla.deadline_at.is_not(None),
         TicketSla.escalated_at.is_(None),

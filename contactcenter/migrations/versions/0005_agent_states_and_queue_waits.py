@@ -3,6 +3,7 @@
 Revision ID: 0005
 Revises: 0004
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -27,7 +28,9 @@ def upgrade() -> None:
         sa.Column("call_sid", sa.String(length=64), nullable=True),
         sa.Column("at", contactcenter.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("until", contactcenter.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["agent_id"], ["users.id"], name=op.f("fk_agent_state_changes_agent_id_users"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["users.id"], name=op.f("fk_agent_state_changes_agent_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_state_changes")),
     )
     with op.batch_alter_table("agent_state_changes", schema=None) as batch_op:

@@ -6,6 +6,7 @@ Revises: 0005
 Plain ADD COLUMNs (no batch rebuild): on SQLite a rebuild of `queues` with foreign keys enforced
 would cascade-delete its skills, memberships and callbacks.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

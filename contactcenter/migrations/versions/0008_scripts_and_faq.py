@@ -14,6 +14,7 @@ full-text search over FAQ articles. The search objects live outside the models, 
 `interactions` only gains a column through a plain ALTER TABLE: a batch rebuild would, with
 foreign keys enforced, cascade the implicit DELETE of the old table into `carrier_events`.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -54,10 +55,15 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("updated_at", UTC, nullable=False),
-        sa.ForeignKeyConstraint(["campaign_id"], ["dialer_campaigns.id"],
-                                name=op.f("fk_call_scripts_campaign_id_dialer_campaigns"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["queue_id"], ["queues.id"], name=op.f("fk_call_scripts_queue_id_queues"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["dialer_campaigns.id"],
+            name=op.f("fk_call_scripts_campaign_id_dialer_campaigns"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["queue_id"], ["queues.id"], name=op.f("fk_call_scripts_queue_id_queues"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_call_scripts")),
         sa.UniqueConstraint("name", name=op.f("uq_call_scripts_name")),
     )
@@ -82,13 +88,19 @@ def _sqlite_faq_up() -> None:
         f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', content_rowid='id', "
         "tokenize='unicode61 remove_diacritics 2')"
     )
-    op.execute(f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
-               f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END")
-    op.execute(f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
-               f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END")
-    op.execute(f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN "
-               f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
-               f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END")
+    op.execute(
+        f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
+    )
+    op.execute(
+        f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
+    )
+    op.execute(
+        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
+    )
     op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
 
 

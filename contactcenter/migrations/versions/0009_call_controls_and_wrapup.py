@@ -7,6 +7,7 @@ timer returns the agent to available; every control action is kept in `call_acti
 Revision ID: 0009
 Revises: 0008
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -35,9 +36,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("consult_agent_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("queues", schema=None) as batch_op:
         batch_op.add_column(sa.Column("dispositions", json_type, nullable=False, server_default=sa.text("'[]'")))
-        batch_op.add_column(
-            sa.Column("wrap_up_auto_available", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
+        batch_op.add_column(sa.Column("wrap_up_auto_available", sa.Boolean(), nullable=False, server_default=sa.true()))
     op.create_table(
         "call_actions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -46,10 +45,15 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("detail", json_type, nullable=False),
         sa.Column("at", stamp, nullable=False),
-        sa.ForeignKeyConstraint(["interaction_id"], ["interactions.id"],
-                                name=op.f("fk_call_actions_interaction_id_interactions"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["agent_id"], ["users.id"], name=op.f("fk_call_actions_agent_id_users"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["interaction_id"],
+            ["interactions.id"],
+            name=op.f("fk_call_actions_interaction_id_interactions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["users.id"], name=op.f("fk_call_actions_agent_id_users"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_call_actions")),
     )
     with op.batch_alter_table("call_actions", schema=None) as batch_op:
@@ -64,6 +68,15 @@ def downgrade() -> None:
         batch_op.drop_column("wrap_up_auto_available")
         batch_op.drop_column("dispositions")
     with op.batch_alter_table("interactions", schema=None) as batch_op:
-        for column in ("consult_agent_id", "consult_call_sid", "wrapped_up_at", "wrap_s", "wrap_started_at",
-                       "talk_s", "muted", "held_since", "hold_s"):
+        for column in (
+            "consult_agent_id",
+            "consult_call_sid",
+            "wrapped_up_at",
+            "wrap_s",
+            "wrap_started_at",
+            "talk_s",
+            "muted",
+            "held_since",
+            "hold_s",
+        ):
             batch_op.drop_column(column)

@@ -17,6 +17,7 @@ A stored tsvector column was considered and left out: it would make walking chea
 on SQLite adding it means rebuilding `tickets` (see the notes of migration 0003), and the
 substring test in front of the tsvector already takes most of that cost away.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa  # noqa: F401

@@ -6,6 +6,7 @@ Revises: 0010
 Scheduled callbacks on leads: when they are due and, for an agent's own callback, whose they are.
 Plain ADD COLUMNs (no batch rebuild, no foreign key), so SQLite never rebuilds `dialer_leads`.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa  # noqa: F401

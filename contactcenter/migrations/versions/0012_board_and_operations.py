@@ -6,6 +6,7 @@ Revises: 0011
 Plain ADD COLUMNs on `queues` (no batch rebuild): on SQLite a rebuild of `queues` with foreign
 keys enforced would cascade-delete its skills, memberships and callbacks.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -35,8 +36,12 @@ def upgrade() -> None:
         sa.Column("started_at", contactcenter.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ended_at", contactcenter.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("mode IN ('monitor','whisper','barge')", name=op.f("ck_supervisions_mode_known")),
-        sa.ForeignKeyConstraint(["supervisor_id"], ["users.id"], name=op.f("fk_supervisions_supervisor_id_users"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["agent_id"], ["users.id"], name=op.f("fk_supervisions_agent_id_users"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["supervisor_id"], ["users.id"], name=op.f("fk_supervisions_supervisor_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["users.id"], name=op.f("fk_supervisions_agent_id_users"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_supervisions")),
     )
     op.create_index("ix_supervisions_call_sid", "supervisions", ["call_sid"])

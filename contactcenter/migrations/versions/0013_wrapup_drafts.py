@@ -3,6 +3,7 @@
 Revision ID: 0013_wrapup_drafts
 Revises: 0012
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -28,10 +29,15 @@ def upgrade() -> None:
         sa.Column("saved_at", stamp, nullable=False),
         sa.Column("extended_at", stamp, nullable=True),
         sa.Column("extended_s", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["interaction_id"], ["interactions.id"],
-                                name=op.f("fk_wrap_up_drafts_interaction_id_interactions"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["agent_id"], ["users.id"], name=op.f("fk_wrap_up_drafts_agent_id_users"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["interaction_id"],
+            ["interactions.id"],
+            name=op.f("fk_wrap_up_drafts_interaction_id_interactions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["users.id"], name=op.f("fk_wrap_up_drafts_agent_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_wrap_up_drafts")),
         sa.UniqueConstraint("interaction_id", "agent_id", name=op.f("uq_wrap_up_drafts_interaction_id")),
     )

@@ -7,6 +7,7 @@ Revises: 0013_wrapup_drafts
 A plain ADD COLUMN on `users` (no batch rebuild): on SQLite a rebuild of `users` with foreign
 keys enforced would cascade-delete skills, memberships and tokens.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -34,8 +35,9 @@ def upgrade() -> None:
         sa.Column("object_id", sa.String(length=64), nullable=True),
         sa.Column("ip", sa.String(length=64), nullable=True),
         sa.Column("user_agent", sa.String(length=255), nullable=True),
-        sa.Column("details", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                  nullable=False),
+        sa.Column(
+            "details", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])

@@ -6,6 +6,7 @@ Revises: 0014_auth_audit
 A plain ADD COLUMN with a server default (no batch rebuild of `ticket_slas`); rows written before
 it read false until their ticket is next recomputed (`contactcenter.tickets.sla.recompute_open`).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -132,6 +132,7 @@ class EngineCore:
         return lambda: not call.ended and (call.program is prog or call.music is prog)
 
     if TYPE_CHECKING:
+
         def _call_params(self, call: SimCall) -> dict[str, str]: ...
         def _webhook(
             self,

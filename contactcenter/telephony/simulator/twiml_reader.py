@@ -260,39 +260,106 @@ class _Attrs:
 
 _STATUS = ("statusCallback", "statusCallbackEvent", "statusCallbackMethod")
 _RECORDING_STATUS = ("recordingStatusCallback", "recordingStatusCallbackEvent", "recordingStatusCallbackMethod")
-_AMD = ("machineDetection", "machineDetectionTimeout", "machineDetectionSpeechThreshold",
-        "machineDetectionSpeechEndThreshold", "machineDetectionSilenceTimeout",
-        "amdStatusCallback", "amdStatusCallbackMethod")
+_AMD = (
+    "machineDetection",
+    "machineDetectionTimeout",
+    "machineDetectionSpeechThreshold",
+    "machineDetectionSpeechEndThreshold",
+    "machineDetectionSilenceTimeout",
+    "amdStatusCallback",
+    "amdStatusCallbackMethod",
+)
 
 # Attributes each verb and noun has in Twilio's TwiML; any other is a schema error (12200).
 ATTRIBUTES: dict[str, frozenset[str]] = {
     "Say": frozenset({"voice", "language", "loop"}),
     "Play": frozenset({"loop", "digits"}),
     "Pause": frozenset({"length"}),
-    "Gather": frozenset({
-        "action", "method", "timeout", "finishOnKey", "numDigits", "input", "actionOnEmptyResult", "language",
-        "hints", "speechTimeout", "speechModel", "maxSpeechTime", "profanityFilter", "enhanced", "bargeIn",
-        "debug", "partialResultCallback", "partialResultCallbackMethod",
-    }),
+    "Gather": frozenset(
+        {
+            "action",
+            "method",
+            "timeout",
+            "finishOnKey",
+            "numDigits",
+            "input",
+            "actionOnEmptyResult",
+            "language",
+            "hints",
+            "speechTimeout",
+            "speechModel",
+            "maxSpeechTime",
+            "profanityFilter",
+            "enhanced",
+            "bargeIn",
+            "debug",
+            "partialResultCallback",
+            "partialResultCallbackMethod",
+        }
+    ),
     "Redirect": frozenset({"method"}),
     "Enqueue": frozenset({"action", "method", "waitUrl", "waitUrlMethod", "workflowSid", "maxQueueSize"}),
     "Leave": frozenset(),
     "Hangup": frozenset(),
     "Reject": frozenset({"reason"}),
-    "Dial": frozenset({
-        "action", "method", "timeout", "callerId", "timeLimit", "hangupOnStar", "record", "trim",
-        "answerOnBridge", "ringTone", "recordingTrack", "sequential", "referUrl", "referMethod", "callReason",
-        "events", *_RECORDING_STATUS,
-    }),
-    "Record": frozenset({
-        "action", "method", "timeout", "maxLength", "finishOnKey", "playBeep", "trim", "transcribe",
-        "transcribeCallback", "storageUrl", "storageUrlMethod", *_RECORDING_STATUS,
-    }),
-    "Conference": frozenset({
-        "muted", "beep", "startConferenceOnEnter", "endConferenceOnExit", "waitUrl", "waitMethod",
-        "maxParticipants", "record", "region", "coach", "callSidToCoach", "trim", "participantLabel",
-        "jitterBufferSize", "eventCallbackUrl", *_STATUS, *_RECORDING_STATUS,
-    }),
+    "Dial": frozenset(
+        {
+            "action",
+            "method",
+            "timeout",
+            "callerId",
+            "timeLimit",
+            "hangupOnStar",
+            "record",
+            "trim",
+            "answerOnBridge",
+            "ringTone",
+            "recordingTrack",
+            "sequential",
+            "referUrl",
+            "referMethod",
+            "callReason",
+            "events",
+            *_RECORDING_STATUS,
+        }
+    ),
+    "Record": frozenset(
+        {
+            "action",
+            "method",
+            "timeout",
+            "maxLength",
+            "finishOnKey",
+            "playBeep",
+            "trim",
+            "transcribe",
+            "transcribeCallback",
+            "storageUrl",
+            "storageUrlMethod",
+            *_RECORDING_STATUS,
+        }
+    ),
+    "Conference": frozenset(
+        {
+            "muted",
+            "beep",
+            "startConferenceOnEnter",
+            "endConferenceOnExit",
+            "waitUrl",
+            "waitMethod",
+            "maxParticipants",
+            "record",
+            "region",
+            "coach",
+            "callSidToCoach",
+            "trim",
+            "participantLabel",
+            "jitterBufferSize",
+            "eventCallbackUrl",
+            *_STATUS,
+            *_RECORDING_STATUS,
+        }
+    ),
     "Number": frozenset({"sendDigits", "url", "method", "byoc", *_STATUS, *_AMD}),
     "Client": frozenset({"url", "method", *_STATUS}),
     "Queue": frozenset({"url", "method", "reservationSid", "postWorkActivitySid"}),
@@ -318,7 +385,8 @@ def _events(element: ET.Element, name: str, allowed: frozenset[str], default: st
     if unknown or (raw is not None and not events):
         raise TwimlError(
             f"<{element.tag}> {name} has an unknown event {unknown[0] if unknown else raw!r} "
-            f"(known: {', '.join(sorted(allowed))})", SCHEMA_VALIDATION,
+            f"(known: {', '.join(sorted(allowed))})",
+            SCHEMA_VALIDATION,
         )
     return frozenset(events)
 
@@ -429,12 +497,15 @@ def _conference(el: ET.Element, base: str) -> ConferenceNoun:
     _events(el, "recordingStatusCallbackEvent", RECORDING_EVENTS, "completed")
     beep = a.text("beep", "true") or ""
     if beep not in BEEP_VALUES and beep.lower() not in ("true", "false"):
-        raise TwimlError(f"<Conference> beep must be true, false, onEnter or onExit, not {beep!r}",
-                         CONFERENCE_INVALID_BEEP)
+        raise TwimlError(
+            f"<Conference> beep must be true, false, onEnter or onExit, not {beep!r}", CONFERENCE_INVALID_BEEP
+        )
     max_participants = a.integer("maxParticipants", MAX_CONFERENCE_PARTICIPANTS, minimum=2)
     if max_participants > MAX_CONFERENCE_PARTICIPANTS:
-        raise TwimlError(f"<Conference> maxParticipants is at most {MAX_CONFERENCE_PARTICIPANTS}, "
-                         f"not {max_participants}", SCHEMA_VALIDATION)
+        raise TwimlError(
+            f"<Conference> maxParticipants is at most {MAX_CONFERENCE_PARTICIPANTS}, not {max_participants}",
+            SCHEMA_VALIDATION,
+        )
     return ConferenceNoun(
         name=name,
         wait_url=a.url("waitUrl"),
@@ -504,8 +575,10 @@ def _dial_timeout(el: ET.Element) -> int:
     if not raw:
         return 30
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_DIAL_TIMEOUT:
-        raise TwimlError(f"<Dial> timeout must be a whole number of seconds from 1 to {MAX_DIAL_TIMEOUT}, "
-                         f"not {raw[:32]!r}", DIAL_INVALID_TIMEOUT)
+        raise TwimlError(
+            f"<Dial> timeout must be a whole number of seconds from 1 to {MAX_DIAL_TIMEOUT}, not {raw[:32]!r}",
+            DIAL_INVALID_TIMEOUT,
+        )
     return int(raw)
 
 
