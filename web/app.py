@@ -56,7 +56,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
 
     from web import (admin, admin_audit, admin_content, admin_dialer, admin_people, admin_tokens, api, auth, desktop,
-                     desktop_calls, desktop_preview, dialer_hooks, hooks, knowledge, pages, sockets)
+                     desktop_calls, desktop_preview, dialer_hooks, hooks, knowledge, pages, sockets, ticket_pages)
     from web.board import bp as board_bp
 
     app.register_blueprint(hooks.bp)
@@ -66,7 +66,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     for blueprint in (auth.bp, pages.bp, desktop.bp, desktop_calls.bp, admin.bp, knowledge.bp, admin_content.bp,
-                      desktop_preview.bp, admin_dialer.bp, admin_people.bp, admin_audit.bp, admin_tokens.bp, board_bp):
+                      desktop_preview.bp, admin_dialer.bp, admin_people.bp, admin_audit.bp, admin_tokens.bp, board_bp, ticket_pages.bp):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)
     logging.getLogger("contactcenter").setLevel(logging.INFO)

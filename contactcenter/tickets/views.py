@@ -60,6 +60,8 @@ VIEWS: tuple[ViewDef, ...] = (
     ViewDef("breaching", "SLA breaching soon", ordered_by_deadline=True),
     ViewDef("pending", "Pending"),
     ViewDef("solved", "Recently solved"),
+    # Everything in the viewer's reach, for the filters alone (e.g. one customer's tickets).
+    ViewDef("all", "All tickets"),
 )
 VIEW_KEYS = tuple(v.key for v in VIEWS)
 FILTER_KEYS = (
@@ -205,6 +207,8 @@ def view_condition(key: str, viewer: Viewer, now: datetime) -> ColumnElement[boo
         return Ticket.status == TicketStatus.PENDING.value
     if key == "solved":
         return and_(Ticket.status.in_(DONE), Ticket.updated_at >= now - SOLVED_WINDOW)
+    if key == "all":
+        return true()
     raise FilterError(f"view must be one of {', '.join(VIEW_KEYS)}")
 
 

@@ -52,8 +52,9 @@ def test_an_agent_sees_their_queues_and_their_assignments_only(db, office):
     assert subjects(db, alice, "pending") == {"A waiting"}
     assert subjects(db, alice, "solved") == set()  # B's solved ticket is not hers to see
     assert views.counts(db, alice, now=NOW) == {
-        "mine": 2, "my_queues": 3, "unassigned": 2, "breaching": 0, "pending": 1, "solved": 0,
+        "mine": 2, "my_queues": 3, "unassigned": 2, "breaching": 0, "pending": 1, "solved": 0, "all": 3 + 1,
     }
+    assert subjects(db, alice, "all") == {"A unassigned", "A for alice", "A waiting", "B but alice's"}
 
 
 def test_a_supervisor_sees_every_ticket(db, office):
