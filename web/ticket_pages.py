@@ -110,10 +110,13 @@ def ticket_list() -> tuple[str, int]:
         next_url = url_for("ticket_pages.ticket_list", **args)
     clocks = sla.rows_for(session, [row.ticket.id for row in result.rows])
     breached = {tid for tid, rows in clocks.items() if any(r.breached(now) and r.state == "running" for r in rows)}
+    # After a refusal the form shows what was typed (within reason), so it can be corrected.
+    typed = {k: v.strip() for k in views.FILTER_KEYS
+             if (v := request.args.get(k, "")).strip() and len(v) <= views.MAX_TEXT}
     return render_template(
         "tickets/list.html", views=views.VIEWS, current=definition, counts=counts, rows=result.rows,
-        filters=filters.given, error=error, next_url=next_url, first_page=not request.args.get("cursor"),
-        breached=breached, now=now, **_choices(session),
+        filters=filters.given, typed=typed if error else filters.given, error=error, next_url=next_url,
+        first_page=not request.args.get("cursor"), breached=breached, now=now, **_choices(session),
     ), status
 
 

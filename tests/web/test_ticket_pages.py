@@ -350,3 +350,11 @@ def test_bad_property_values_are_refused(client, db, office, field, value, messa
     assert resp.status_code == 400 and message in text(resp)
     assert "<script>" not in text(resp)
     assert [e.kind for e in trail(db, ticket)] == ["created"]
+
+
+def test_a_refused_filter_stays_in_the_form_to_be_corrected(client, office):
+    log_in(client, "sam")
+    resp = client.get("/tickets?view=all&tag=" + "t" * 41 + "&priority=high")
+    assert resp.status_code == 400 and "tag: at most 40 characters" in text(resp)
+    assert f'value="{"t" * 41}"' in text(resp) and 'value="high" selected' in text(resp)
+    assert "Correct the filter above" in text(resp)
