@@ -178,7 +178,14 @@ def _field(name: str) -> str:
     value = request.form.get(name, "")
     if len(value) > MAX_FIELD:
         raise FormError(f"{name.replace('_', ' ')}: at most {MAX_FIELD} characters")
+    _storable(name, value)
     return value.strip()
+
+
+def _storable(name: str, value: str) -> None:
+    """PostgreSQL cannot store a NUL character in text; refuse it rather than fail on commit."""
+    if "\x00" in value:
+        raise FormError(f"{name.replace('_', ' ')} contains a character that cannot be stored (NUL)")
 
 
 def _optional_id(name: str, label: str) -> int | None:
@@ -217,6 +224,7 @@ def add_comment(ticket_id: int) -> Response | tuple[str, int]:
     try:
         if visibility not in ("internal", "public"):
             raise FormError("choose an internal note or a public reply")
+        _storable("comment", body)
         if len(body) > services.MAX_TEXT:
             raise FormError(f"a comment holds at most {services.MAX_TEXT:,} characters; this one has {len(body):,}")
         services.add_comment(session, ticket, body, public=visibility == "public", author_id=current_user.id)
@@ -240,6 +248,7 @@ def update_properties(ticket_id: int) -> Response | tuple[str, int]:
             "assignee_id": _optional_id("assignee_id", "assignee"),
             "tags": [t for t in (part.strip() for part in _field("tags").split(",")) if t],
         }
+        _storable("subject", wanted["subject"])
         if len(wanted["subject"]) > 255:
             raise FormError(f"a subject holds at most 255 characters; this one has {len(wanted['subject']):,}")
         current = {"subject": ticket.subject, "status": ticket.status, "priority": ticket.priority,

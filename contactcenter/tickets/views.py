@@ -111,6 +111,8 @@ def parse_filters(args: Mapping[str, str]) -> TicketFilters:
     for key, value in given.items():
         if len(value) > MAX_TEXT:
             raise FilterError(f"{_label(key)}: at most {MAX_TEXT} characters")
+        if any(ord(ch) < 32 for ch in value):
+            raise FilterError(f"{_label(key)}: control characters are not allowed")
     given = {k: v for k, v in given.items() if v}
     created_to, updated_to = _day(given, "created_to"), _day(given, "updated_to")
     filters = TicketFilters(

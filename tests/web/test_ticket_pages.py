@@ -108,6 +108,7 @@ def test_views_page_with_cursors(client, db, office):
     ("created_from=31/12/2026", "created from: a date"),
     ("cursor=not-a-cursor", "page link is out of date"),
     ("tag=" + "x" * 10_000, "at most"),
+    ("tag=a%00b", "control characters are not allowed"),
 ])
 def test_bad_filters_give_a_message_not_an_error(client, office, query, message):
     log_in(client, "sam")
@@ -313,6 +314,8 @@ def test_an_empty_comment_or_unknown_visibility_is_refused(client, db, office):
     assert resp.status_code == 400 and "a comment needs a body" in text(resp)
     resp = client.post(f"/tickets/{office['ours'].id}/comments", data={"body": "hi", "visibility": "everyone"})
     assert resp.status_code == 400 and "choose an internal note or a public reply" in text(resp)
+    resp = client.post(f"/tickets/{office['ours'].id}/comments", data={"body": "a\x00b", "visibility": "internal"})
+    assert resp.status_code == 400 and "cannot be stored" in text(resp)
     assert db.scalar(select(TicketComment)) is None
 
 
