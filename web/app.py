@@ -75,6 +75,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         knowledge,
         pages,
         sockets,
+        ticket_pages,
     )
     from web.board import bp as board_bp
 
@@ -98,6 +99,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         admin_audit.bp,
         admin_tokens.bp,
         board_bp,
+        ticket_pages.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

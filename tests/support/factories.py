@@ -95,3 +95,54 @@ def post_signed(
     all_headers = {"X-Twilio-Signature": sign(base + path, params)}
     all_headers.update(headers or {})
     return client.post(path, data=dict(params), headers=all_headers, base_url=base)
+
+
+def gen_member(session: Session, user: User, queue: Queue) -> None:
+    """Put `user` in `queue` (agents see the tickets of the queues they belong to)."""
+    from contactcenter.acd.models import QueueMembership
+
+    session.add(QueueMembership(user_id=user.id, queue_id=queue.id))
+    session.flush()
+
+
+def gen_ticket(session: Session, subject: str = "Printer on fire", *, status: str = "new", **kw: Any) -> Any:
+    """A ticket opened through the domain service (so its trail and SLA clocks exist), then moved
+    to `status` along allowed transitions."""
+    from contactcenter.tickets.services import change_status, open_ticket
+
+    ticket = open_ticket(session, subject, **kw)
+    path = {
+        "new": [],
+        "open": ["open"],
+        "pending": ["open", "pending"],
+        "on_hold": ["open", "on_hold"],
+        "solved": ["open", "solved"],
+        "closed": ["open", "solved", "closed"],
+    }[status]
+    for step in path:
+        change_status(session, ticket, step, actor_id=kw.get("actor_id"))
+    return ticket
+
+
+def gen_call(session: Session, **kw: Any) -> Any:
+    """A finished inbound call, as the webhooks would have left it."""
+    from contactcenter import clock
+    from contactcenter.contacts.models import Interaction
+
+    now = clock.now()
+    values: dict[str, Any] = {
+        "call_sid": call_sid(),
+        "direction": "inbound",
+        "from_number": "+14155550100",
+        "to_number": "+18005550199",
+        "status": "completed",
+        "arrived_at": now,
+        "answered_at": now,
+        "ended_at": now,
+        "duration_s": 95,
+    }
+    values.update(kw)
+    call = Interaction(**values)
+    session.add(call)
+    session.flush()
+    return call
