@@ -13,13 +13,13 @@ from flask import Blueprint, Response, abort, g, request
 
 from contactcenter.app import outbox
 from contactcenter.contacts.interactions import UnknownCall
-from contactcenter.dialer.connect import DialerHookUrls, OutboundCalls, UnknownAttempt
+from contactcenter.dialer.connect import OutboundCalls, UnknownAttempt
 from contactcenter.dialer.outage import safe_harbor_while_store_away
 from contactcenter.dialer.pacer_worker import publish_event
 from contactcenter.telephony.twiml import render
 from web import database
 from web.hooks import STORE_AWAY, _event, _plain, _twiml
-from web.services import acd_service, external_url
+from web.services import services
 
 bp = Blueprint("dialer_hooks", __name__, url_prefix="/hooks/dialer")
 log = logging.getLogger("contactcenter.hooks.dialer")
@@ -33,14 +33,7 @@ def _attempt() -> int:
 
 
 def _calls() -> OutboundCalls:
-    urls = DialerHookUrls(
-        answer=external_url("dialer_hooks.answer"),
-        status=external_url("dialer_hooks.status"),
-        hold=external_url("dialer_hooks.hold"),
-    )
-    return OutboundCalls(
-        database.session(), acd_service(), urls, default_region=database.runtime().settings.default_region
-    )
+    return services().outbound_calls()
 
 
 def _finish(calls: OutboundCalls) -> None:

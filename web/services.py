@@ -12,6 +12,7 @@ from contactcenter.acd.services import AcdService, ConnectUrls
 from contactcenter.app.services import CarrierUrls, Services, configure_router
 from contactcenter.calls.controls import ControlUrls
 from contactcenter.calls.services import HookUrls
+from contactcenter.dialer.connect import DialerHookUrls
 from contactcenter.ivr.engine import IvrUrls
 from web import database
 
@@ -52,6 +53,11 @@ def carrier_urls() -> CarrierUrls:
                 callback_answer=external_url("hooks.callback_answer"),
             ),
             control=ControlUrls(wait=external_url("hooks.wait"), agent_status=external_url("hooks.agent_leg")),
+            dialer=DialerHookUrls(
+                answer=external_url("dialer_hooks.answer"),
+                status=external_url("dialer_hooks.status"),
+                hold=external_url("dialer_hooks.hold"),
+            ),
         )
         if len(kept) >= _URL_SETS_KEPT:
             kept.clear()

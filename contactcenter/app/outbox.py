@@ -127,13 +127,13 @@ def _apply(runtime: Runtime, session: Any, entry: Entry) -> None:
 
 
 def _apply_dialer(runtime: Runtime, session: Any, acd: Any, entry: Entry, event: Any) -> None:
-    from contactcenter.dialer.connect import DialerHookUrls, OutboundCalls
+    from contactcenter.app.services import Services
     from contactcenter.dialer.pacer_worker import publish_event
 
     raw = entry.args.get("attempt", "")
     if not raw.isdigit():
         raise ValueError("a campaign call's webhook without its attempt")
-    calls = OutboundCalls(session, acd, DialerHookUrls("", "", ""), default_region=runtime.settings.default_region)
+    calls = Services(runtime, session).outbound_calls()  # replays what the carrier reported
     if entry.endpoint == "dialer_status":
         calls.status(event, int(raw), screened=entry.args.get("amd") != "off")  # UnknownAttempt if never made
     else:

@@ -30,7 +30,13 @@ from contactcenter.calls.supervision import SupervisionService
 from contactcenter.calls.wrapup import WrapUpService
 from contactcenter.dialer import outage
 from contactcenter.dialer.campaign_dialers import CampaignDialers
-from contactcenter.dialer.connect import AcdAgentPool, ConnectingPacerWorker, DialerHookUrls, OutboundConnector
+from contactcenter.dialer.connect import (
+    AcdAgentPool,
+    ConnectingPacerWorker,
+    DialerHookUrls,
+    OutboundCalls,
+    OutboundConnector,
+)
 from contactcenter.dialer.dialing import CallUrls
 from contactcenter.ivr.engine import IvrUrls
 from contactcenter.ivr.flow import Flow
@@ -48,6 +54,7 @@ class CarrierUrls:
     ivr: IvrUrls
     connect: ConnectUrls
     control: ControlUrls
+    dialer: DialerHookUrls
 
     @classmethod
     def under(cls, base_url: str) -> CarrierUrls:
@@ -70,6 +77,7 @@ class CarrierUrls:
                 callback_answer=f"{hooks}/callback-answer",
             ),
             control=ControlUrls(wait=f"{hooks}/wait", agent_status=f"{hooks}/agent-leg"),
+            dialer=DialerHookUrls.under(base_url),
         )
 
 
@@ -167,6 +175,11 @@ class Services:
             default_region=self.runtime.settings.default_region,
             schedule_callback=self._schedule_callback,
         )
+
+    def outbound_calls(self) -> OutboundCalls:
+        """Campaign calls' webhooks; without URLs it only records what the carrier reported."""
+        urls = self.urls.dialer if self.urls else DialerHookUrls("", "", "")
+        return OutboundCalls(self.session, self.acd, urls, default_region=self.runtime.settings.default_region)
 
     def supervision(self) -> SupervisionService:
         return SupervisionService(self.session, self.runtime.acd, self._telephony)

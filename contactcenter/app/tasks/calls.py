@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.acd.services import AcdService
 from contactcenter.app import runtime
 from contactcenter.app.jobs import job, queue
+from contactcenter.app.services import Services
 from contactcenter.calls import wrapup
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
@@ -63,7 +63,7 @@ def release_callback(request_id: int) -> str:
     """A scheduled callback is due: it joins its queue for an agent."""
     rt = runtime.current()
     with transaction(rt.session_factory) as session:
-        return wrapup.release_callback(session, AcdService(session, rt.acd), request_id)
+        return wrapup.release_callback(session, Services(rt, session).acd, request_id)
 
 
 def schedule_callback_release(request_id: int, at: datetime) -> None:
