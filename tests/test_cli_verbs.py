@@ -144,6 +144,39 @@ def _leads_import(floor: Floor) -> None:
     assert isinstance(report, dict) and report["imported"] == 2
 
 
+def _campaigns_create(floor: Floor) -> None:
+    created = _json(
+        floor.run(
+            *("campaigns", "create", "--name", "Autumn offers", "--caller-id", "202-555-0100", "--mode", "preview"),
+            *("--company-name", "Acme Energy", "--callback-number", "800-555-0123", "--json"),
+        )
+    )
+    assert isinstance(created, dict) and created["status"] == "draft"
+
+
+def _campaigns_lifecycle(floor: Floor, step: str) -> None:
+    name = f"Lifecycle {step}"
+    floor.run(
+        *("campaigns", "create", "--name", name, "--caller-id", "202-555-0100", "--mode", "progressive"),
+        *("--company-name", "Acme Energy", "--callback-number", "800-555-0123"),
+    )
+    if step != "start":
+        _ok(floor.run("campaigns", "start", name))
+    assert "is " in _ok(floor.run("campaigns", step, name, *(("--yes",) if step == "stop" else ())))
+
+
+def _dnc_check(floor: Floor) -> None:
+    _ok(floor.run("dnc", "add", "212-555-0199"))
+    blocked = floor.run("dnc", "check", "(212) 555-0199")
+    assert blocked.returncode == 1 and "is blocked" in blocked.stdout, blocked.stdout + blocked.stderr
+
+
+def _dnc_import(floor: Floor) -> None:
+    (floor.folder / "dnc.csv").write_text("phone\n+12025550188\nbogus\n")
+    report = _json(floor.run("dnc", "import", "dnc.csv", "--campaign", "Spring renewals", "--json"))
+    assert isinstance(report, dict) and report["imported"] == 1 and len(report["rejected"]) == 1
+
+
 VERBS: dict[str, Callable[[Floor], None]] = {
     "db upgrade": lambda f: _ok(f.run("db", "upgrade")),
     "db seed": lambda f: _ok(f.run("db", "seed")),
@@ -162,6 +195,15 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "api-token create": _api_token_create,
     "api-token revoke": _api_token_revoke,
     "leads import": _leads_import,
+    "campaigns list": lambda f: _json(f.run("campaigns", "list", "--json")),
+    "campaigns create": _campaigns_create,
+    "campaigns start": lambda f: _campaigns_lifecycle(f, "start"),
+    "campaigns pause": lambda f: _campaigns_lifecycle(f, "pause"),
+    "campaigns stop": lambda f: _campaigns_lifecycle(f, "stop"),
+    "dnc add": lambda f: _ok(f.run("dnc", "add", "202-555-0111", "--reason", "asked")),
+    "dnc remove": lambda f: _ok(f.run("dnc", "remove", "202-555-0111")),
+    "dnc check": _dnc_check,
+    "dnc import": _dnc_import,
     "pacer": lambda f: _ok(f.run("pacer", "--base-url", "http://127.0.0.1:9", "--max-steps", "2", "--tick", "0.1")),
     "simulate inbound": lambda f: _json(f.run("simulate", "inbound", "--hours", "0.2", "--json")),
     "simulate dialer": lambda f: _json(f.run("simulate", "dialer", "--hours", "0.2", "--json")),

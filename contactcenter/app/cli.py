@@ -175,6 +175,7 @@ def _register_domain_commands() -> None:
     from contactcenter.app.commands.acd import erlang
     from contactcenter.app.commands.dialer import leads, pacer_command, simulate_dialer
     from contactcenter.app.commands.ivr import ivr
+    from contactcenter.app.commands.outbound import campaigns, dnc
     from contactcenter.app.commands.simulate import simulate
     from contactcenter.app.commands.tickets import api_token, report
 
@@ -184,6 +185,8 @@ def _register_domain_commands() -> None:
     main.add_command(api_token)
     main.add_command(leads)
     main.add_command(pacer_command)
+    main.add_command(campaigns)
+    main.add_command(dnc)
     # one `simulate` group: `simulate inbound` (ACD) and `simulate dialer` (outbound pacing)
     simulate.add_command(simulate_dialer)
     main.add_command(simulate)

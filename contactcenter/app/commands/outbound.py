@@ -1,0 +1,468 @@
+"""`contactcenter campaigns …` and `contactcenter dnc …`: outbound administration from a shell.
+
+contactcenter campaigns list [--json]
+contactcenter campaigns create --name "Spring renewals" --caller-id 202-555-0100 --mode predictive \
+    --company-name "Acme Energy" --callback-number 800-555-0123 [--queue sales] [--rules US|UK] [--json]
+contactcenter campaigns start|pause|stop <id-or-name> [--yes]
+contactcenter dnc add|remove|check <number> [--campaign …] [--reason …]
+contactcenter dnc import numbers.csv [--campaign …] [--json]
+
+Every verb is one unit of work: a refusal (bad number, unknown campaign, a setting the campaign
+rules forbid) rolls everything back, so a failed command never leaves half its change behind.
+Bad input is a usage error (exit 2); `dnc check` exits 1 when the number is blocked, so scripts
+can tell "blocked" from "could not ask".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from contactcenter.dialer.models import Campaign
+
+# A do-not-call file is a list of numbers: a few megabytes holds hundreds of thousands of them.
+MAX_DNC_FILE_BYTES = 10 * 1024 * 1024
+MAX_DNC_ROWS = 500_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_PHONE_HEADERS = ("phone", "number", "phone_number", "telephone", "msisdn")
+
+
+class _Text(click.ParamType):
+    """Free text for names and reasons: stored as data, but one line and of bounded length."""
+
+    name = "text"
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if _CONTROL.search(text) or "\n" in text:
+            self.fail("control characters and line breaks are not accepted", param, ctx)
+        if len(text) > self.max_length:
+            self.fail(f"at most {self.max_length} characters", param, ctx)
+        return text
+
+
+@contextmanager
+def _store() -> Iterator[Session]:
+    """The runtime's store as one transaction, the way `leads import` opens it."""
+    from contactcenter.app import runtime
+    from contactcenter.db import transaction
+
+    with transaction(runtime.current().session_factory) as session:
+        yield session
+
+
+def _campaign(session: Session, ref: str, hint: str) -> Campaign:
+    """A campaign by exact name, else by id; an unknown one is a bad parameter."""
+    from sqlalchemy import select
+
+    from contactcenter.dialer.models import Campaign
+
+    found = session.scalars(select(Campaign).where(Campaign.name == ref)).first()
+    if found is None and ref.isdigit() and len(ref) < 12:
+        found = session.get(Campaign, int(ref))
+    if found is None:
+        raise click.BadParameter(f"no campaign named {ref!r}", param_hint=hint)
+    return found
+
+
+def _optional_campaign(session: Session, ref: str | None) -> Campaign | None:
+    return None if ref is None else _campaign(session, ref, "'--campaign'")
+
+
+def _e164(raw: str, region: str) -> str:
+    from contactcenter.phones import InvalidPhoneNumber, normalize
+
+    try:
+        return normalize(raw, region)
+    except InvalidPhoneNumber as exc:
+        raise click.BadParameter(f"{raw!r}: {exc}", param_hint="'NUMBER'") from None
+
+
+def _list_name(campaign: Campaign | None) -> str:
+    return "the internal list" if campaign is None else f"campaign {campaign.name!r}'s list"
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+@click.group()
+def campaigns() -> None:
+    """Outbound campaigns: list, create, and start, pause or stop them."""
+
+
+def _campaign_row(campaign: Campaign, queue_name: str | None, leads: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "mode": campaign.dial_mode,
+        "status": campaign.status,
+        "rules": campaign.rule_set,
+        "queue": queue_name,
+        "caller_id": campaign.caller_id,
+        "leads": leads,
+    }
+
+
+@campaigns.command("list")
+@click.option("--json", "as_json", is_flag=True, help="print the campaigns as JSON")
+def list_command(as_json: bool) -> None:
+    """Every campaign with its mode, status, queue, caller ID and leads by status."""
+    from sqlalchemy import func, select
+
+    from contactcenter.acd.models import Queue
+    from contactcenter.dialer.models import Campaign, Lead
+
+    with _store() as session:
+        counts: dict[int, dict[str, int]] = {}
+        grouped = select(Lead.campaign_id, Lead.status, func.count()).group_by(Lead.campaign_id, Lead.status)
+        for campaign_id, status, count in session.execute(grouped):
+            counts.setdefault(campaign_id, {})[status] = count
+        queues = {queue_id: name for queue_id, name in session.execute(select(Queue.id, Queue.name))}
+        rows = [
+            _campaign_row(c, queues.get(c.queue_id) if c.queue_id else None, counts.get(c.id, {}))
+            for c in session.scalars(select(Campaign).order_by(Campaign.id))
+        ]
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    if not rows:
+        click.echo("no campaigns")
+        return
+    for row in rows:
+        leads = ", ".join(f"{k} {v}" for k, v in sorted(row["leads"].items())) or "no leads"
+        click.echo(
+            f"{row['id']:>4}  {row['name']}  {row['mode']}  {row['status']}  rules {row['rules']}  "
+            f"queue {row['queue'] or '-'}  caller ID {row['caller_id']}  leads: {leads}"
+        )
+
+
+@campaigns.command("create")
+@click.option("--name", required=True, type=_Text(120), help="unique campaign name")
+@click.option("--caller-id", required=True, help="number the called party sees (any format)")
+@click.option(
+    "--mode",
+    "dial_mode",
+    required=True,
+    type=click.Choice(["preview", "progressive", "predictive"]),
+    help="dial mode",
+)
+@click.option("--company-name", required=True, type=_Text(120), help="the company the safe-harbor message names")
+@click.option("--callback-number", required=True, help="number the safe-harbor message gives to call back")
+@click.option("--queue", "queue_name", default=None, help="queue whose members are the campaign's agents")
+@click.option("--rules", "rule_set", default="US", show_default=True, type=click.Choice(["US", "UK"]))
+@click.option("--description", default=None, type=_Text(2000))
+@click.option("--abandon-cap", type=click.FloatRange(0, 0.03), default=None, help="share of live answers (max 0.03)")
+@click.option("--ring-timeout", "ring_timeout_s", type=click.IntRange(15, 120), default=None, help="seconds")
+@click.option("--max-attempts", type=click.IntRange(1, 100), default=None)
+@click.option("--lead-order", type=click.Choice(["fifo", "lifo", "priority", "fewest_attempts"]), default=None)
+@click.option("--time-zone", default=None, help="time zone the campaign reports in (default: the rules')")
+@click.option("--json", "as_json", is_flag=True, help="print the new campaign as JSON")
+def create_command(
+    name: str,
+    caller_id: str,
+    dial_mode: str,
+    company_name: str,
+    callback_number: str,
+    queue_name: str | None,
+    rule_set: str,
+    description: str | None,
+    abandon_cap: float | None,
+    ring_timeout_s: int | None,
+    max_attempts: int | None,
+    lead_order: str | None,
+    time_zone: str | None,
+    as_json: bool,
+) -> None:
+    """Create a campaign (a draft: `campaigns start` begins dialing), checked against its rules."""
+    from sqlalchemy import select
+
+    from contactcenter.acd.models import Queue
+    from contactcenter.dialer.campaigns import CampaignError, create_campaign
+    from contactcenter.dialer.models import Campaign
+
+    options: dict[str, Any] = {"dial_mode": dial_mode, "rule_set": rule_set}
+    extras = {
+        "description": description,
+        "abandon_cap": abandon_cap,
+        "ring_timeout_s": ring_timeout_s,
+        "max_attempts": max_attempts,
+        "lead_order": lead_order,
+        "time_zone": time_zone,
+    }
+    options.update({k: v for k, v in extras.items() if v is not None})
+    with _store() as session:
+        if session.scalars(select(Campaign.id).where(Campaign.name == name)).first() is not None:
+            raise click.BadParameter(f"a campaign named {name!r} already exists", param_hint="'--name'")
+        if queue_name is not None:
+            queue = session.scalars(select(Queue).where(Queue.name == queue_name)).first()
+            if queue is None:
+                raise click.BadParameter(f"no queue named {queue_name!r}", param_hint="'--queue'")
+            options["queue_id"] = queue.id
+        try:
+            campaign = create_campaign(
+                session,
+                name=name,
+                caller_id=caller_id,
+                company_name=company_name,
+                callback_number=callback_number,
+                **options,
+            )
+        except CampaignError as exc:
+            raise click.ClickException(str(exc)) from None
+        row = _campaign_row(campaign, queue_name, {})
+    if as_json:
+        click.echo(json.dumps(row))
+    else:
+        click.echo(f"created campaign {row['id']} {row['name']!r} ({row['mode']}, {row['status']})")
+
+
+def _lifecycle(ref: str, step: str) -> None:
+    from contactcenter.dialer import campaigns as domain
+
+    steps = {"start": domain.start_campaign, "pause": domain.pause_campaign, "stop": domain.stop_campaign}
+    with _store() as session:
+        campaign = _campaign(session, ref, "'CAMPAIGN'")
+        try:
+            steps[step](session, campaign)
+        except domain.CampaignError as exc:
+            raise click.ClickException(f"{campaign.name!r}: {exc}") from None
+        done = f"campaign {campaign.id} {campaign.name!r} is {campaign.status}"
+    click.echo(done)
+
+
+@campaigns.command("start")
+@click.argument("campaign_ref", metavar="CAMPAIGN")
+def start_command(campaign_ref: str) -> None:
+    """Start (or resume) dialing a campaign, given by name or id."""
+    _lifecycle(campaign_ref, "start")
+
+
+@campaigns.command("pause")
+@click.argument("campaign_ref", metavar="CAMPAIGN")
+def pause_command(campaign_ref: str) -> None:
+    """Pause a running campaign; calls in flight end normally."""
+    _lifecycle(campaign_ref, "pause")
+
+
+@campaigns.command("stop")
+@click.argument("campaign_ref", metavar="CAMPAIGN")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def stop_command(campaign_ref: str, yes: bool) -> None:
+    """Stop a campaign for good (it cannot start again); asks first, since it cannot be undone."""
+    if not yes:
+        click.confirm(f"Stop campaign {campaign_ref!r} for good?", abort=True)
+    _lifecycle(campaign_ref, "stop")
+
+
+# ---------------------------------------------------------------- do-not-call
+
+
+@click.group()
+def dnc() -> None:
+    """Do-not-call lists: the internal list (every campaign) or one campaign's."""
+
+
+_CAMPAIGN_OPTION = click.option(
+    "--campaign", "campaign_ref", default=None, help="campaign name or id (default: the internal list)"
+)
+
+
+@dnc.command("add")
+@click.argument("number")
+@_CAMPAIGN_OPTION
+@click.option("--reason", default="", type=_Text(255), help="why the number must not be called")
+def dnc_add(number: str, campaign_ref: str | None, reason: str) -> None:
+    """Put a number on a do-not-call list (already listed: kept, any expiry lifted)."""
+    from contactcenter.dialer import dnc as domain
+
+    with _store() as session:
+        campaign = _optional_campaign(session, campaign_ref)
+        region = campaign.default_region if campaign else "US"
+        e164 = _e164(number, region)
+        domain.add(
+            session,
+            e164,
+            campaign_id=campaign.id if campaign else None,
+            source="manual",
+            reason=reason,
+            default_region=region,
+        )
+        done = f"{e164} is on {_list_name(campaign)}"
+    click.echo(done)
+
+
+@dnc.command("remove")
+@click.argument("number")
+@_CAMPAIGN_OPTION
+def dnc_remove(number: str, campaign_ref: str | None) -> None:
+    """Take a number off a do-not-call list."""
+    from contactcenter.dialer import dnc as domain
+
+    with _store() as session:
+        campaign = _optional_campaign(session, campaign_ref)
+        region = campaign.default_region if campaign else "US"
+        e164 = _e164(number, region)
+        removed = domain.remove(session, e164, campaign_id=campaign.id if campaign else None, default_region=region)
+        done = f"{e164} {'removed from' if removed else 'was not on'} {_list_name(campaign)}"
+    click.echo(done)
+
+
+@dnc.command("check")
+@click.argument("number")
+@_CAMPAIGN_OPTION
+@click.pass_context
+def dnc_check(ctx: click.Context, number: str, campaign_ref: str | None) -> None:
+    """Whether a number may be called now, and which list forbids it (exit 1 when blocked)."""
+    from contactcenter.dialer import dnc as domain
+
+    with _store() as session:
+        campaign = _optional_campaign(session, campaign_ref)
+        e164 = _e164(number, campaign.default_region if campaign else "US")
+        hit = domain.check(session, e164, campaign.id if campaign else None)
+        scope = f" for campaign {campaign.name!r}" if campaign else ""
+        if hit is None:
+            click.echo(f"{e164} is not blocked{scope}")
+            return
+        where = "the internal list" if hit.list == domain.INTERNAL else "the campaign's list"
+        why = f", reason: {hit.reason}" if hit.reason else ""
+        click.echo(f"{e164} is blocked{scope}: on {where} (source {hit.source}{why})")
+    ctx.exit(1)
+
+
+@dataclass
+class DncImportReport:
+    """What happened to every row of a do-not-call file: nothing is dropped without a line number."""
+
+    rows: int = 0
+    imported: int = 0
+    already_listed: int = 0
+    duplicates_in_file: int = 0
+    rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (line, raw, reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "already_listed": self.already_listed,
+            "duplicates_in_file": self.duplicates_in_file,
+            "rejected": [{"line": line, "value": raw, "reason": why} for line, raw, why in self.rejected],
+        }
+
+
+def _read_dnc_file(path: Path) -> str:
+    """The file's text, or a clear refusal for one too big, binary or not text at all."""
+    size = path.stat().st_size
+    if size > MAX_DNC_FILE_BYTES:
+        raise click.BadParameter(
+            f"{path.name} is {size} bytes; at most {MAX_DNC_FILE_BYTES} are accepted", param_hint="'CSV_FILE'"
+        )
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise click.BadParameter(f"{path.name} is not a text file (it holds NUL bytes)", param_hint="'CSV_FILE'")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise click.BadParameter(f"{path.name} is neither UTF-8 nor Windows-1252 text", param_hint="'CSV_FILE'")
+
+
+def _numbers_with_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, raw value) of the phone column: the one a header names, else the first."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    column = 0
+    first = True
+    for record in reader:
+        line = reader.line_num
+        if not record or not any(cell.strip() for cell in record):
+            continue
+        if first:
+            first = False
+            lowered = [cell.strip().lower() for cell in record]
+            named = [i for i, cell in enumerate(lowered) if cell in _PHONE_HEADERS]
+            if named:
+                column = named[0]
+                continue
+        yield line, (record[column] if column < len(record) else "").strip()
+
+
+def _import_dnc(session: Session, text: str, campaign: Campaign | None) -> DncImportReport:
+    from sqlalchemy import select
+
+    from contactcenter.dialer import dnc as domain
+    from contactcenter.dialer.models import DncEntry
+    from contactcenter.phones import InvalidPhoneNumber, normalize
+
+    region = campaign.default_region if campaign else "US"
+    campaign_id = campaign.id if campaign else None
+    report = DncImportReport()
+    seen: set[str] = set()
+    fresh: list[str] = []
+    try:
+        for line, raw in _numbers_with_lines(text):
+            report.rows += 1
+            if report.rows > MAX_DNC_ROWS:
+                raise click.BadParameter(f"more than {MAX_DNC_ROWS} rows; split the file", param_hint="'CSV_FILE'")
+            try:
+                e164 = normalize(raw, region)
+            except InvalidPhoneNumber as exc:
+                report.rejected.append((line, raw[:100], str(exc)))
+                continue
+            if e164 in seen:
+                report.duplicates_in_file += 1
+                continue
+            seen.add(e164)
+            fresh.append(e164)
+    except csv.Error as exc:
+        raise click.BadParameter(f"not a readable CSV file: {exc}", param_hint="'CSV_FILE'") from None
+    scope = DncEntry.campaign_id.is_(None) if campaign_id is None else DncEntry.campaign_id == campaign_id
+    listed: set[str] = set()
+    for i in range(0, len(fresh), 500):
+        chunk = fresh[i : i + 500]
+        listed |= set(session.scalars(select(DncEntry.phone).where(DncEntry.phone.in_(chunk), scope)))
+    report.already_listed = len(listed)
+    new = [n for n in fresh if n not in listed]
+    added, bad = domain.import_numbers(
+        session, new, campaign_id=campaign_id, source="import", reason="CSV import", default_region=region
+    )
+    report.imported = added
+    report.rejected.extend((0, raw, why) for raw, why in bad)  # normalised above: never expected
+    return report
+
+
+@dnc.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_CAMPAIGN_OPTION
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+def dnc_import(csv_file: Path, campaign_ref: str | None, as_json: bool) -> None:
+    """Add the numbers of a CSV file (a `phone` column, else the first) with a validation report."""
+    text = _read_dnc_file(csv_file)
+    with _store() as session:
+        campaign = _optional_campaign(session, campaign_ref)
+        report = _import_dnc(session, text, campaign)
+        target = _list_name(campaign)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    click.echo(f"{csv_file.name} into {target}: {report.rows} rows")
+    click.echo(f"  imported: {report.imported}")
+    click.echo(f"  already listed: {report.already_listed}")
+    click.echo(f"  duplicates in the file: {report.duplicates_in_file}")
+    click.echo(f"  rejected: {len(report.rejected)}")
+    for line, raw, why in report.rejected:
+        click.echo(f"    line {line}: {raw!r}: {why}")
