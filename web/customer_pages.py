@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from contactcenter.calls import customer_view
 from contactcenter.contacts import search
 from contactcenter.contacts.customers import CustomerError, update_customer
+from contactcenter.contacts.models import Customer
 from contactcenter.contacts.search import SearchError
 from contactcenter.tickets.access import Viewer
 from web import database
@@ -136,10 +137,9 @@ def _changes() -> dict[str, Any]:
 @login_required
 def update(customer_id: int) -> Response | tuple[str, int]:
     session = database.session()
-    view = customer_view.build(session, customer_id, _viewer()) if 0 < customer_id <= MAX_ID else None
-    if view is None:
+    customer = session.get(Customer, customer_id) if 0 < customer_id <= MAX_ID else None
+    if customer is None:
         abort(404)
-    customer = view.customer
     try:
         changes = _changes()
         update_customer(session, customer, changes, database.runtime().settings.default_region)
