@@ -67,6 +67,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         admin_tokens,
         api,
         auth,
+        customer_pages,
         desktop,
         desktop_calls,
         desktop_preview,
@@ -100,6 +101,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         admin_tokens.bp,
         board_bp,
         ticket_pages.bp,
+        customer_pages.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

@@ -1,4 +1,4 @@
-"""Pages for people: call log, customers, health."""
+"""Pages for people: call log and health (customers are in web.customer_pages)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response
 
-from contactcenter.contacts import customers
-from contactcenter.contacts.models import Customer, Interaction
+from contactcenter.contacts.models import Interaction
 from contactcenter.tickets import access
 from contactcenter.tickets.access import Viewer
 from web import database
-from web.audit import audit
 
 bp = Blueprint("pages", __name__)
 PAGE_SIZE = 50
@@ -60,26 +58,6 @@ def call_detail(interaction_id: int) -> str:
     if call is None:
         abort(404)
     return render_template("call_detail.html", call=call)
-
-
-@bp.get("/customers")
-@login_required
-def customer_list() -> str:
-    session = database.session()
-    query = request.args.get("phone", "")[:64]
-    region = database.runtime().settings.default_region
-    if query:
-        found = customers.find_by_phone(session, query, region)
-        rows = [found] if found else []
-    else:
-        rows = list(session.scalars(select(Customer).order_by(Customer.name).limit(PAGE_SIZE)))
-    if rows:  # who saw which customer records, on the audit log
-        details: dict[str, object] = {"via": "customers page", "customer_ids": [c.id for c in rows]}
-        if query:
-            details["phone_query"] = query
-        audit("customer.view", object_type="customer", object_id=rows[0].id if query else None, details=details)
-        session.commit()
-    return render_template("customers.html", customers=rows, query=query)
 
 
 @bp.get("/healthz")

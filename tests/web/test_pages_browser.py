@@ -34,7 +34,7 @@ def test_customer_found_by_phone_in_local_format(seeded, live_server, page):
     log_in(page, live_server, "alice", DEMO_PASSWORD)
     page.wait_for_selector("table#calls")
     page.goto(live_server + "/customers")
-    page.fill("input[name=phone]", "(415) 555-0100")
+    page.fill("input[name=q]", "(415) 555-0100")
     page.click("form.search button")
     page.wait_for_selector("table#customers")
     assert "Grace Hopper" in page.locator("table#customers").inner_text()
