@@ -131,6 +131,14 @@ def test_customer_card_links_their_other_tickets(client, office):
     assert set(listed) == {office["ours"].id, office["theirs"].id}
 
 
+def test_customer_card_links_the_customer_page(client, office):
+    log_in(client, "sam")
+    page = text(client.get(f"/tickets/{office['ours'].id}"))
+    link = re.search(r'href="([^"]+)" id="customer-link"', page)
+    assert link is not None
+    assert "Grace Hopper" in text(client.get(link.group(1)))
+
+
 def test_the_ticket_page_shows_the_timeline(client, db, office):
     from contactcenter.tickets.services import add_comment, link_interaction
 
