@@ -108,3 +108,32 @@ def test_supervisor_puts_an_agent_on_break_from_the_board(center, page):
         " && r.cells[1].textContent === 'break (lunch)')"
     )
     assert page.is_hidden("#action-error")
+
+
+def test_a_state_picked_on_the_board_survives_an_update_of_that_agents_row(center, page, committed_runtime):
+    """The supervisor picks "break: lunch" for Alice; before they press Set, Alice's row changes (she
+    goes available on her desktop). The pick must survive the redraw, or Set would set another state."""
+    from sqlalchemy import select
+
+    from contactcenter.accounts.models import User
+    from contactcenter.app.services import Services
+
+    carrier, base = center
+    log_in(page, base, "sam")
+    page.goto(base + "/board")
+    page.wait_for_function("document.querySelectorAll('#agents tbody tr').length === 2")
+    row = "#agents tbody tr:has(td:text-is('Alice'))"
+    page.select_option(f"{row} select.state-choice", "break:lunch")
+    with transaction(committed_runtime.session_factory) as session:
+        alice = session.scalar(select(User.id).where(User.username == "alice"))
+        assert Services(committed_runtime, session).acd.set_state(alice, "available").ok
+    page.wait_for_function(
+        "[...document.querySelectorAll('#agents tbody tr')].some(r => r.cells[0].textContent === 'Alice'"
+        " && r.cells[1].textContent === 'available')"
+    )
+    assert page.input_value(f"{row} select.state-choice") == "break:lunch"
+    page.click(f"{row} button.set-state")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#agents tbody tr')].some(r => r.cells[0].textContent === 'Alice'"
+        " && r.cells[1].textContent === 'break (lunch)')"
+    )

@@ -193,13 +193,22 @@
     renderTotals();
   }
 
-  // Redraw only the rows that changed, so a supervisor's half-made choice elsewhere survives.
+  // Redraw only the rows that changed, so a supervisor's half-made choice elsewhere survives; in a
+  // row that changed, the state they picked (and the focus on it) is carried over, so an update
+  // arriving between picking "break: lunch" and pressing Set never sets another state.
   function renderChangedAgents(changed) {
     const body = $("agents").querySelector("tbody");
     for (const agent of changed) {
       const old = body.querySelector(`tr[data-agent="${CSS.escape(agent.agent_id)}"]`);
       if (!old) { renderAgents(); return; }
-      old.replaceWith(agentRow(agent));
+      const fresh = agentRow(agent);
+      const picked = old.querySelector(".state-choice");
+      const choice = fresh.querySelector(".state-choice");
+      if (picked && choice) {
+        choice.value = picked.value;
+        if (document.activeElement === picked) { old.replaceWith(fresh); choice.focus(); continue; }
+      }
+      old.replaceWith(fresh);
     }
     renderTotals();
   }
