@@ -7,16 +7,11 @@ listener hook and this module connects the two.
 
 from __future__ import annotations
 
-_connected = False
-
 
 def connect_domains() -> None:
-    """Idempotent; called whenever a runtime is made, so every process (and test) has the wiring."""
-    global _connected
-    if _connected:
-        return
+    """Called whenever a runtime is made, so every process (and test) has the wiring; connecting
+    twice does nothing (each hook keeps a listener once)."""
     from contactcenter.contacts import customers
     from contactcenter.tickets import sla
 
     customers.on_segment_changed(sla.recompute_for_customer)
-    _connected = True
