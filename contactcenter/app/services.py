@@ -12,7 +12,6 @@ say so by passing no URLs.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,8 +41,6 @@ from contactcenter.ivr.engine import IvrUrls
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.services import IvrService
 from contactcenter.ivr.session import SessionStore
-
-log = logging.getLogger("contactcenter.app.services")
 
 
 @dataclass(frozen=True)
@@ -165,15 +162,13 @@ class Services:
         )
 
     def wrapups(self) -> WrapUpService:
-        if self._schedule_callback is None:
-            from contactcenter.app.tasks.calls import schedule_callback_release
+        from contactcenter.app.tasks.calls import schedule_callback_release  # the job imports this module
 
-            self._schedule_callback = schedule_callback_release
         return WrapUpService(
             self.session,
             self.acd,
             default_region=self.runtime.settings.default_region,
-            schedule_callback=self._schedule_callback,
+            schedule_callback=self._schedule_callback or schedule_callback_release,
         )
 
     def outbound_calls(self) -> OutboundCalls:
