@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -67,3 +68,16 @@ def open_socket(http: requests.Session, base: str, on_any: Callable[..., None] |
         wait_timeout=10,
     )
     return sock
+
+
+SCREEN_SIZES = ((1400, 900), (1024, 768))
+
+
+def screenshots(page, folder: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The page at each of SCREEN_SIZES, full length, into `folder` (to be looked at), then back
+    at the first size."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for width, height in SCREEN_SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(folder / f"{name}-{width}x{height}.png"), full_page=True)
+    page.set_viewport_size({"width": SCREEN_SIZES[0][0], "height": SCREEN_SIZES[0][1]})

@@ -11,13 +11,12 @@ from contactcenter.accounts.models import Role
 from contactcenter.db import transaction
 from contactcenter.dialer import dnc
 from contactcenter.tickets import sla
-from tests.support.browser import log_in
+from tests.support.browser import log_in, screenshots
 from tests.support.dialer import gen_campaign, gen_lead
 from tests.support.factories import gen_agent, gen_call, gen_customer, gen_queue, gen_ticket
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/customer-shots")
-SIZES = ((1400, 900), (1024, 768))
 
 
 @pytest.fixture
@@ -45,11 +44,7 @@ def customers(committed_runtime):  # type: ignore[no-untyped-def]
 
 
 def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"), full_page=True)
-    page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
+    screenshots(page, SHOTS, name)
 
 
 def test_supervisor_finds_a_customer_by_phone_and_edits_the_segment(customers, live_server, page):

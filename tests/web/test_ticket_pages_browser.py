@@ -10,12 +10,11 @@ from contactcenter.accounts.models import Role
 from contactcenter.db import transaction
 from contactcenter.tickets import sla
 from contactcenter.tickets.services import add_comment, link_interaction
-from tests.support.browser import log_in
+from tests.support.browser import log_in, screenshots
 from tests.support.factories import gen_agent, gen_call, gen_customer, gen_member, gen_queue, gen_ticket
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/ticketui-shots")
-SIZES = ((1400, 900), (1024, 768))
 
 
 @pytest.fixture
@@ -55,11 +54,7 @@ def workspace(committed_runtime):  # type: ignore[no-untyped-def]
 
 
 def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"), full_page=True)
-    page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
+    screenshots(page, SHOTS, name)
 
 
 def test_supervisor_works_a_ticket_from_a_view(workspace, live_server, page):
