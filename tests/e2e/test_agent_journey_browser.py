@@ -79,7 +79,7 @@ def test_an_agent_handles_a_call_from_offer_to_wrap_up(center, live_server, page
     open_desktop(page, live_server)
 
     handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
-    page.wait_for_selector("#offer:not([hidden])")
+    page.wait_for_selector("#offer:not([hidden]) #offer-pop .customer-name")
     offer_pop = page.inner_text("#offer-pop")
     assert "Grace Hopper (vip)" in offer_pop and "Router keeps dropping" in offer_pop
     page.click("#accept")
@@ -88,6 +88,7 @@ def test_an_agent_handles_a_call_from_offer_to_wrap_up(center, live_server, page
         lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2,
         "caller and agent in the conference",
     )
+    page.wait_for_selector("#call-pop .customer-name")
     assert "Router keeps dropping" in page.inner_text("#call-pop")
 
     page.wait_for_selector("#script:not([hidden]) li.current[data-step=greet]")

@@ -49,7 +49,7 @@ def test_agent_sees_the_offer_and_accepts_it(floor, live_server, page):
         session.add(call)
         session.flush()
         AcdService(session, floor.acd).enqueue(call, support)
-    page.wait_for_selector("#offer:not([hidden])")
+    page.wait_for_selector("#offer:not([hidden]) #offer-pop .customer-name")
     assert "Grace Hopper (vip)" in page.inner_text("#offer-pop")
     assert "Intent: billing" in page.inner_text("#offer-pop")
     page.click("#accept")

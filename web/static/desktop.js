@@ -46,9 +46,13 @@
     return form;
   }
 
-  function renderPop(target, pop, editable) {
+  function renderPop(target, pop, editable, pending) {
     target.replaceChildren();
-    if (!pop) { return; }
+    if (!pop) {
+      // The call's record can land a moment after its offer; say so rather than show a blank card.
+      if (pending) { const wait = el("p", "Looking up the caller…"); wait.className = "pop-pending"; target.append(wait); }
+      return;
+    }
     const who = pop.customer ? `${pop.customer.name} (${pop.customer.segment})` : `Unknown caller ${text(pop.from)}`;
     const heading = el("h3", who);
     heading.className = "customer-name";
@@ -93,7 +97,7 @@
     clearInterval(timer);
     if (!offer) { $("offer").hidden = true; return; }
     $("offer").hidden = false;
-    renderPop($("offer-pop"), pop);
+    renderPop($("offer-pop"), pop, false, true);
     const tick = () => {
       const left = Math.max(0, Math.round(offer.expires_at - Date.now() / 1000));
       $("countdown").textContent = String(left);
@@ -105,7 +109,7 @@
 
   function showCall(pop) {
     $("call").hidden = !pop;
-    renderPop($("call-pop"), pop, true);
+    renderPop($("call-pop"), pop, true, false);
   }
 
   const post = window.postJson;
@@ -119,11 +123,12 @@
     showState(snap.agent);
     showOffer(snap.offer, snap.offer_pop);
     showCall(snap.call);
-    // The offer can reach the socket a moment before the call's record is committed: ask again.
+    // The offer can reach the socket a moment before the call's record is committed: ask again,
+    // backing off to once a second, for as long as the offer or call stands (a busy server can take seconds).
     const popMissing = (snap.offer && !snap.offer_pop) || (snap.agent && snap.agent.call_sid && !snap.call);
-    if (popMissing && popRetries < 5) {
+    if (popMissing && popRetries < 30) {
       popRetries += 1;
-      setTimeout(refresh, 200 * popRetries);
+      setTimeout(refresh, Math.min(1000, 200 * popRetries));
     } else if (!popMissing) {
       popRetries = 0;
     }
