@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +25,12 @@ from contactcenter.migrate import upgrade
 from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
 from tests.support.redis_db import TEST_REDIS_URL, release_redis_database
 from tests.support.store import delete_all_rows
+
+
+# Property tests check invariants, not speed: on a busy 2-core machine one example can take longer
+# than Hypothesis's default 200 ms deadline, which failed runs that were otherwise correct.
+hypothesis_settings.register_profile("contactcenter", deadline=None)
+hypothesis_settings.load_profile("contactcenter")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

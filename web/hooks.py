@@ -124,7 +124,9 @@ def _ivr(kind: str) -> Response:
         instructions = _service().ivr_input(event, step, kind, dial_status=dial_status, recording_duration=duration)
     except UnknownCall:
         abort(_plain("unknown call", 404))
-    database.session().commit()
+    db = database.session()
+    if db.in_transaction() or db.new or db.dirty or db.deleted:  # a menu answer from Redis wrote nothing
+        db.commit()
     return _twiml(render(instructions))
 
 

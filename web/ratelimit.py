@@ -8,8 +8,10 @@ saying when the window ends.
 - Login, per client address: every attempt counts (guessing many accounts from one place).
 - Login, per account: failed attempts count (guessing one password from many places); a
   correct password does not reset it early, so a guesser gains nothing from one success.
-- Webhooks, per client address: generous (the carrier's real traffic must never hit it), it
-  only keeps a flood of forged requests from using the signature check as a CPU sink.
+- Webhooks, per client address and per web process: generous (the carrier's real traffic must
+  never hit it), it only keeps a flood of forged requests from using the signature check as a CPU
+  sink. CPU is spent per process, so the count is kept in the process's memory: a Redis round trip
+  per webhook would cost more CPU than the signature check it guards.
 
 When Redis does not answer the limiter lets requests through: refusing every login and every
 call because the limiter is away would be the worse failure.
@@ -19,6 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -86,6 +92,41 @@ class RateLimiter:
         return Verdict(count < limit.count, max(1, -(-max(int(ttl_ms), 0) // 1000)))
 
 
+class ProcessLimiter:
+    """Fixed windows counted in this process's memory (see the module docstring for why).
+
+    Memory stays bounded: counts are dropped when their window ends, and past `max_keys` distinct
+    clients in one window the newcomers share one count (a flood from many addresses is then
+    limited as one client)."""
+
+    OVERFLOW = "\x00overflow"
+
+    def __init__(self, max_keys: int = 65_536, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.max_keys = max_keys
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._windows: dict[str, int] = {}
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def hit(self, limit: Limit, who: str) -> Verdict:
+        if limit.count <= 0:
+            return Verdict(True, 0)
+        now = self._monotonic()
+        window = int(now // limit.window_s)
+        with self._lock:
+            if self._windows.get(limit.name) != window:
+                self._windows[limit.name] = window
+                for key in [k for k in self._counts if k[0] == limit.name]:
+                    del self._counts[key]
+            key = (limit.name, who)
+            if key not in self._counts and len(self._counts) >= self.max_keys:
+                key = (limit.name, self.OVERFLOW)
+            count = self._counts.get(key, 0) + 1
+            self._counts[key] = count
+        retry = max(1, math.ceil((window + 1) * limit.window_s - now))
+        return Verdict(count <= limit.count, retry)
+
+
 def too_many(verdict: Verdict, what: str) -> Response:
     resp = Response(f"too many {what}; try again in {verdict.retry_after_s} s\n", status=429, mimetype="text/plain")
     resp.headers["Retry-After"] = str(verdict.retry_after_s)
@@ -100,6 +141,7 @@ def client_address() -> str:
 def init_app(app: Flask, runtime: Runtime) -> None:
     settings = runtime.settings
     limiter = RateLimiter(runtime.redis)
+    process_limiter = ProcessLimiter()
     login_ip = Limit("login-ip", settings.login_attempts_per_ip, settings.login_window_s)
     login_account = Limit("login-account", settings.login_failures_per_account, settings.login_window_s)
     webhooks_ip = Limit("webhooks-ip", settings.webhooks_per_ip_per_minute, 60)
@@ -121,7 +163,7 @@ def init_app(app: Flask, runtime: Runtime) -> None:
                 log.warning("login refused: too many failed attempts for one account")
                 return too_many(verdict, "failed logins for this account")
         elif endpoint.startswith(("hooks.", "dialer_hooks.")):
-            verdict = limiter.hit(webhooks_ip, client_address())
+            verdict = process_limiter.hit(webhooks_ip, client_address())
             if not verdict.allowed:
                 log.warning("webhook refused: too many requests from one address")
                 return too_many(verdict, "requests")

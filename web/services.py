@@ -29,8 +29,14 @@ def external_url(endpoint: str) -> str:
 
 
 def carrier_urls() -> CarrierUrls:
-    kept: dict[tuple[str, str, str], CarrierUrls] = current_app.extensions.setdefault("contactcenter.hook_urls", {})
-    key = (database.runtime().settings.public_base_url, request.host_url, request.script_root)
+    kept: dict[tuple[str, str, str, str], CarrierUrls] = current_app.extensions.setdefault("contactcenter.hook_urls", {})
+    environ = request.environ  # read raw: request.host_url builds and re-quotes a URL per call
+    key = (
+        database.runtime().settings.public_base_url,
+        request.scheme,
+        environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+        environ.get("SCRIPT_NAME", ""),
+    )
     found = kept.get(key)
     if found is None:
         found = CarrierUrls(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -49,6 +49,11 @@ class IvrSession:
     # caller is in the IVR and the answer would not move the call's status forward.
     status: str = ""
     left: bool = False
+
+    def to_json(self) -> str:
+        """The session as stored. Its fields are JSON values already, so the instance's own dict is
+        encoded as it is (`dataclasses.asdict` deep-copies every nested value first, on every turn)."""
+        return json.dumps(vars(self))
 
     def public_variables(self) -> dict[str, Any]:
         """Variables safe to show an agent or store: sensitive entries are left out."""
@@ -98,11 +103,13 @@ class SessionStore:
         """Store the session and, in the same round trip, append one turn's record to the
         call's pending list (see the module docstring)."""
         if pending is None:
-            self.redis.set(self._key(session.call_sid), json.dumps(asdict(session)), ex=self.ttl_s)
+            self.redis.set(self._key(session.call_sid), session.to_json(), ex=self.ttl_s)
             return
         key = self._pending_key(session.call_sid)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.set(self._key(session.call_sid), json.dumps(asdict(session)), ex=self.ttl_s)
+        # No MULTI: the three commands reach Redis in one write and only this call's webhook (one
+        # at a time, serialised by the seen set) touches these keys.
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(self._key(session.call_sid), session.to_json(), ex=self.ttl_s)
         pipe.rpush(key, json.dumps(pending))
         pipe.expire(key, self.ttl_s)
         pipe.execute()

@@ -110,3 +110,25 @@ def test_malformed_query_signed_as_sent_is_checked_as_sent(client, db, query):
     )
     assert resp.status_code == 200
     assert _calls(db) == 1
+
+
+def test_checker_accepts_a_signature_over_the_url_with_the_default_port_added():
+    from contactcenter.telephony.signatures import SignatureChecker
+
+    params = {"CallSid": "CA" + "1" * 32, "Digits": "1"}
+    signed_with_port = _twilio_signature("https://cc.example.com:443/hooks/ivr?step=2", params)
+    checker = SignatureChecker(SIMULATOR_AUTH_TOKEN)
+    assert checker.is_valid("https://cc.example.com/hooks/ivr?step=2", params, signed_with_port)
+    assert checker.is_valid(
+        "https://cc.example.com/hooks/ivr?step=2",
+        params,
+        _twilio_signature("https://cc.example.com/hooks/ivr?step=2", params),
+    )
+
+
+@pytest.mark.parametrize("signature", ["", "x" * 257, "not-it=", "Zm9v\u00e9"])
+def test_checker_refuses_missing_oversized_wrong_and_non_ascii_signatures(signature: str):
+    from contactcenter.telephony.signatures import SignatureChecker
+
+    params = {"CallSid": "CA" + "1" * 32}
+    assert not SignatureChecker(SIMULATOR_AUTH_TOKEN).is_valid("https://cc.example.com/hooks/voice", params, signature)

@@ -17,7 +17,7 @@ from contactcenter.config import (
     production_problems,
 )
 from tests.support.factories import PASSWORD, carrier_params, gen_agent, sign
-from web.ratelimit import Limit, RateLimiter
+from web.ratelimit import Limit, ProcessLimiter, RateLimiter
 
 
 @pytest.fixture
@@ -88,6 +88,34 @@ def test_limits_are_shared_by_every_process(runtime, redis_client):
     one, two = RateLimiter(redis_client), RateLimiter(redis.Redis.from_url(runtime.settings.redis_url))
     assert one.hit(limit, "x").allowed and two.hit(limit, "x").allowed
     assert not one.hit(limit, "x").allowed
+
+
+class _Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_webhook_limit_is_counted_in_the_process_and_ends_with_its_window():
+    ticks = _Ticks()
+    limiter, limit = ProcessLimiter(monotonic=ticks), Limit("webhooks-ip", 2, 60)
+    assert limiter.hit(limit, "10.0.0.1").allowed and limiter.hit(limit, "10.0.0.1").allowed
+    refused = limiter.hit(limit, "10.0.0.1")
+    assert not refused.allowed and refused.retry_after_s == 20  # the window is [960, 1020)
+    assert limiter.hit(limit, "10.0.0.2").allowed
+    ticks.now = 1020.0
+    assert limiter.hit(limit, "10.0.0.1").allowed
+
+
+def test_process_limiter_memory_is_bounded_under_a_flood_from_many_addresses():
+    limiter, limit = ProcessLimiter(max_keys=3, monotonic=_Ticks()), Limit("webhooks-ip", 2, 60)
+    verdicts = [limiter.hit(limit, f"10.0.{n}.1") for n in range(10)]
+    assert len(limiter._counts) == 4  # three addresses and the count the newcomers share
+    assert [v.allowed for v in verdicts] == [True] * 5 + [False] * 5
 
 
 def test_limiter_lets_requests_through_when_redis_is_away():
