@@ -26,7 +26,6 @@ from tests.support.constants import BUSINESS_HOURS, CENTER_NUMBER
 from tests.support.redis_db import TEST_REDIS_URL, release_redis_database
 from tests.support.store import delete_all_rows
 
-
 # Property tests check invariants, not speed: on a busy 2-core machine one example can take longer
 # than Hypothesis's default 200 ms deadline, which failed runs that were otherwise correct.
 hypothesis_settings.register_profile("contactcenter", deadline=None)

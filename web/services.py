@@ -29,7 +29,7 @@ def external_url(endpoint: str) -> str:
 
 
 def carrier_urls() -> CarrierUrls:
-    kept: dict[tuple[str, str, str, str], CarrierUrls] = current_app.extensions.setdefault("contactcenter.hook_urls", {})
+    kept: dict[tuple[str, ...], CarrierUrls] = current_app.extensions.setdefault("contactcenter.hook_urls", {})
     environ = request.environ  # read raw: request.host_url builds and re-quotes a URL per call
     key = (
         database.runtime().settings.public_base_url,
