@@ -185,20 +185,6 @@ class Services:
         return self.urls
 
 
-class _RuntimeCarrier:
-    """The runtime's carrier, looked up at each use: the pacer lives as long as its process, and
-    tests attach their carrier after building it."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-
-    def place_call(self, *args: Any, **kwargs: Any) -> Any:
-        return self.runtime.telephony.place_call(*args, **kwargs)
-
-    def hangup(self, call_sid: str) -> None:
-        self.runtime.telephony.hangup(call_sid)
-
-
 def pacer_worker(runtime: Runtime, base_url: str, *, tick_s: float = 1.0, lock: Any = None) -> ConnectingPacerWorker:
     """The pacer of `contactcenter pacer`: the ACD's agents, the carrier, dialer webhooks under `base_url`."""
     urls = DialerHookUrls.under(base_url)
@@ -206,7 +192,7 @@ def pacer_worker(runtime: Runtime, base_url: str, *, tick_s: float = 1.0, lock: 
     pool = AcdAgentPool(runtime.acd, runtime.session_factory)
     dialers = CampaignDialers(
         runtime.session_factory,
-        _RuntimeCarrier(runtime),
+        lambda: runtime.telephony,  # looked up at each use: tests attach their carrier after building
         pool,
         urls=CallUrls(base_url.rstrip("/")),
         on_answered=connector.on_answered,

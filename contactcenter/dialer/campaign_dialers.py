@@ -76,7 +76,7 @@ class CampaignDialers:
     def __init__(
         self,
         session_factory: sessionmaker[Session],
-        telephony: Dialer,
+        telephony: Dialer | Callable[[], Dialer],
         pool: AgentPool,
         *,
         urls: CallUrls | None = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ from contactcenter.dialer.pacing_vocabulary import (
     OnAnswered,
     agent_state,
 )
+from contactcenter.telephony.interfaces import CarrierRef
 
 log = logging.getLogger("contactcenter.dialer.pacer")
 
@@ -99,7 +100,7 @@ class CampaignDialer:
         self,
         pacer: Pacer,
         leads: LeadSource,
-        telephony: Dialer,
+        telephony: Dialer | Callable[[], Dialer],
         pool: AgentPool,
         *,
         ring_timeout_s: int,
@@ -109,7 +110,8 @@ class CampaignDialer:
     ) -> None:
         self.pacer = pacer
         self.leads = leads
-        self.telephony = telephony
+        # Looked up at each use when given as a callable: a pacer lives as long as its process.
+        self._carrier = CarrierRef(telephony, each_use=True)  # type: ignore[arg-type]
         self.pool = pool
         self.ring_timeout_s = int(ring_timeout_s)
         self.machine_detection = machine_detection
@@ -119,6 +121,10 @@ class CampaignDialer:
         self._dialed: dict[str, tuple[int, str, str | None, float]] = {}
         self._pruned_at = 0.0
         self._screen_left = 0
+
+    @property
+    def telephony(self) -> Dialer:
+        return self._carrier.require()
 
     @property
     def campaign_id(self) -> int:
