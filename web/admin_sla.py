@@ -201,7 +201,7 @@ def build_preview(
             row = PreviewRow(
                 due.metric,
                 METRIC_LABELS[due.metric],
-                format_duration(due.target_s) + (" business time" if due.business_hours else " calendar time"),
+                format_duration(due.target_s),
                 _wall(due.due, zone),
                 due.due.isoformat(),
                 _span(span),
@@ -214,7 +214,7 @@ def _span(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    text = f"{hours} h {mins:02d} min"
+    text = f"{hours} h {mins:02d} m"
     return f"{days} d {text}" if days else text
 
 
@@ -305,7 +305,11 @@ def _calendar_preview(
         chosen = next((p for p in policies if p.calendar_id == record.id), None)
     chosen = chosen or (policies[0] if policies else None)
     targets = chosen.targets if chosen is not None else EXAMPLE_TARGETS
-    basis = f"the targets of policy {chosen.name}" if chosen is not None else "example targets (no policy yet)"
+    basis = (
+        f"Targets of policy {chosen.name}, counted in this calendar's open hours."
+        if chosen is not None
+        else "Example targets (there is no policy yet), counted in this calendar's open hours."
+    )
     if any(not k.startswith("preview_") and k != "name" for k in errors):
         return Preview(priority=priority, basis=basis, problem="Fix the calendar to see when tickets would be due.")
     if definition is None:
@@ -565,9 +569,9 @@ def _policy_preview(policy: SlaPolicy | None, values: Mapping[str, Any] | None, 
         if calendar_id is not None and calendar_record is None:
             return Preview(priority=priority, problem="That calendar does not exist.")
     basis = (
-        f"business time on calendar {calendar_record.name}"
+        f"Targets counted in the open hours of calendar {calendar_record.name}."
         if calendar_record is not None
-        else "calendar time (24x7, UTC)"
+        else "Targets counted in calendar hours (24x7)."
     )
     calendar = None if calendar_record is None else calendar_record.calendar()
     return build_preview(targets, calendar, priority, raw_at, basis, errors)
@@ -610,7 +614,7 @@ def new_policy() -> tuple[str, int]:
         None,
         "normal",
         "",
-        "calendar time (24x7, UTC)",
+        "Targets counted in calendar hours (24x7).",
         errors,
     )
     return _policy_page(None, form, errors, preview)
