@@ -308,7 +308,5 @@ def test_the_policy_preview_follows_the_priority(admin, office):
 def test_the_policy_page_shows_targets_as_durations(admin, office, db):
     policy = db.scalars(select(SlaPolicy)).one()
     page = admin.get(f"/admin/sla/policies/{policy.id}").data.decode()
-    assert (
-        'name="target_first_response_any" aria-label="First response target, any priority" size="7" maxlength="40" value="4h"'
-        in page
-    )
+    cell = re.search(r'<input name="target_first_response_any"[^>]*value="([^"]*)"', page)
+    assert cell is not None and cell.group(1) == "4h"
