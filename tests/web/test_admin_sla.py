@@ -87,6 +87,11 @@ def test_agents_are_kept_out(app, people, url):
     assert logged_in(app, "alice").get(url).status_code == 403
 
 
+@pytest.mark.parametrize("url", ["/admin/sla/calendars/preview", "/admin/sla/policies/preview"])
+def test_agents_cannot_use_the_previews(app, people, url):
+    assert logged_in(app, "alice").post(url, data=FRIDAY_3PM).status_code == 403
+
+
 def test_a_supervisor_sees_a_calendar_read_only(supervisor, office):
     page = supervisor.get(f"/admin/sla/calendars/{office.id}").data.decode()
     assert "<fieldset disabled" in page and 'id="save-button"' not in page and 'id="preview-button"' in page
