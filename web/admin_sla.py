@@ -53,6 +53,8 @@ WEEKDAY_LABELS = dict(
 EXAMPLE_TARGETS = {"first_response": {"*": 4 * 3600}, "next_reply": {"*": 8 * 3600}, "resolution": {"*": 24 * 3600}}
 # What a new calendar's form starts with: a Monday-to-Friday office.
 NEW_CALENDAR: dict[str, Any] = {"time_zone": "UTC", "hours": {d: ["09:00-17:00"] for d in WEEKDAYS[:5]}, "holidays": []}
+# What a new policy's targets start with.
+NEW_POLICY_TARGETS: dict[str, dict[str, int]] = {"first_response": {"*": 4 * 3600}, "resolution": {"*": 24 * 3600}}
 _DURATION_PART = re.compile(r"(\d{1,7})([dhms])")
 
 
@@ -424,11 +426,11 @@ def calendar_preview() -> str:
     errors = FormErrors()
     record_id = _record_id(request.form.get("calendar_id", "")[:12], errors, "calendar_id")
     record = None if record_id is None else _calendar_record(record_id)
-    if _admin() or record is None:
+    if record is not None and not _admin():
+        preview = _calendar_preview(record, None, errors)
+    else:
         _require_admin()
         preview = _calendar_preview(record, _calendar_definition(errors), errors)
-    else:
-        preview = _calendar_preview(record, None, errors)
     return render_template("admin/sla_preview.html", preview=preview)
 
 
@@ -465,7 +467,7 @@ def _policy_form(policy: SlaPolicy | None) -> PolicyForm:
         "on_breach_assignee_id": str(policy.on_breach_assignee_id or "") if policy else "",
         "on_breach_queue_id": str(policy.on_breach_queue_id or "") if policy else "",
     }
-    targets = policy.targets if policy else {"first_response": {"*": 4 * 3600}, "resolution": {"*": 24 * 3600}}
+    targets = policy.targets if policy else NEW_POLICY_TARGETS
     for metric in sla.METRICS:
         for priority in PRIORITY_COLUMNS:
             seconds = (targets.get(metric) or {}).get(priority)
@@ -609,14 +611,7 @@ def new_policy() -> tuple[str, int]:
     _require_admin()
     form = _policy_form(None)
     errors = FormErrors()
-    preview = build_preview(
-        {m: {"*": int(s)} for m, s in (("first_response", 4 * 3600), ("resolution", 24 * 3600))},
-        None,
-        "normal",
-        "",
-        "Targets counted in calendar hours (24x7).",
-        errors,
-    )
+    preview = build_preview(NEW_POLICY_TARGETS, None, "normal", "", "Targets counted in calendar hours (24x7).", errors)
     return _policy_page(None, form, errors, preview)
 
 
@@ -692,9 +687,9 @@ def policy_preview() -> str:
     errors = FormErrors()
     policy_id = _record_id(request.form.get("policy_id", "")[:12], errors, "policy_id")
     record = None if policy_id is None else _policy_record(policy_id)
-    if _admin() or record is None:
+    if record is not None and not _admin():
+        preview = _policy_preview(record, None, errors)
+    else:
         _require_admin()
         preview = _policy_preview(record, _policy_values(errors), errors)
-    else:
-        preview = _policy_preview(record, None, errors)
     return render_template("admin/sla_preview.html", preview=preview)

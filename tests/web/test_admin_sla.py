@@ -315,3 +315,16 @@ def test_the_policy_page_shows_targets_as_durations(admin, office, db):
     page = admin.get(f"/admin/sla/policies/{policy.id}").data.decode()
     cell = re.search(r'<input name="target_first_response_any"[^>]*value="([^"]*)"', page)
     assert cell is not None and cell.group(1) == "4h"
+
+
+def test_a_new_calendar_previews_example_targets_while_there_is_no_policy(admin):
+    page = admin.get("/admin/sla/calendars/new").data.decode()
+    assert "Example targets (there is no policy yet)" in page and 'value="09:00-17:00"' in page
+
+
+def test_the_no_script_preview_of_a_new_calendar_writes_nothing(admin, db):
+    form = {**calendar_form(time_zone="Europe/Berlin"), **FRIDAY_3PM, "action": "preview"}
+    resp = admin.post("/admin/sla/calendars/new", data=form)
+    cells = due_cells(resp.data.decode())
+    assert resp.status_code == 200 and count(db, BusinessCalendarRecord) == 0
+    assert cells["first_response"] == datetime(2026, 12, 14, 11, tzinfo=ZoneInfo("Europe/Berlin"))
