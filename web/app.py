@@ -64,6 +64,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         admin_content,
         admin_dialer,
         admin_people,
+        admin_sla,
         admin_tokens,
         api,
         auth,
@@ -76,6 +77,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         knowledge,
         pages,
         sockets,
+        staffing,
         ticket_pages,
     )
     from web.board import bp as board_bp
@@ -102,6 +104,8 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         board_bp,
         ticket_pages.bp,
         customer_pages.bp,
+        admin_sla.bp,
+        staffing.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

@@ -53,7 +53,7 @@ from sqlalchemy.orm import Session
 from contactcenter import clock
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
-from contactcenter.calendars import CALENDAR_HOURS, BusinessCalendar
+from contactcenter.calendars import CALENDAR_HOURS, WEEKDAYS, BusinessCalendar, NoBusinessHoursError
 from contactcenter.contacts.customers import SEGMENTS
 from contactcenter.contacts.models import Customer
 from contactcenter.errors import DomainError, Kind
@@ -83,6 +83,12 @@ class SlaConfigError(DomainError, ValueError):
 
     kind: Kind = "unprocessable"
     code = "validation_failed"
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        # The input the message is about ("name", "position", "targets.resolution.high", …), so a
+        # form can show it next to that input; None when it is about the whole thing.
+        self.field = field
 
 
 # -- calendars ----------------------------------------------------------------------------------
@@ -117,6 +123,35 @@ def _calendar_data(definition: Mapping[str, Any]) -> dict[str, Any]:
         return BusinessCalendar.from_dict(definition).to_dict()
     except (TypeError, ValueError) as exc:
         raise SlaConfigError(f"calendar: {exc}") from exc
+
+
+CALENDAR_PARTS = ("time_zone", *WEEKDAYS, "holidays")
+
+
+def calendar_problems(definition: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with each part of a calendar definition, keyed by part (`CALENDAR_PARTS`:
+    the time zone, each weekday's hours, the holidays); empty when it can be saved.
+
+    Each part is checked on its own with the same rules as `BusinessCalendar.from_dict`, so an
+    editor can show every problem next to its input at once instead of the first one only.
+    """
+    problems: dict[str, str] = {}
+    checks: list[tuple[str, dict[str, Any]]] = [("time_zone", {"time_zone": definition.get("time_zone")})]
+    hours = definition.get("hours") or {}
+    if isinstance(hours, Mapping):
+        checks += [(day, {"time_zone": "UTC", "hours": {day: hours[day]}}) for day in WEEKDAYS if day in hours]
+    checks.append(("holidays", {"time_zone": "UTC", "holidays": definition.get("holidays") or []}))
+    for part, data in checks:
+        try:
+            BusinessCalendar.from_dict(data)
+        except (TypeError, ValueError) as exc:
+            problems[part] = str(exc).removeprefix(f"{part}: ")
+    if not problems:
+        try:
+            BusinessCalendar.from_dict(definition)
+        except (TypeError, ValueError) as exc:
+            problems["time_zone"] = str(exc)
+    return problems
 
 
 # -- policies -----------------------------------------------------------------------------------
@@ -171,7 +206,7 @@ def _apply_policy(session: Session, policy: SlaPolicy, values: Mapping[str, Any]
     if "queue_ids" in values:
         ids = _ids(values["queue_ids"], "queue_ids")
         for queue_id in ids:
-            _exists(session, Queue, queue_id, "queue")
+            _exists(session, Queue, queue_id, "queue", "queue_ids")
         policy.queue_ids = ids
     if "position" in values:
         policy.position = _int(values["position"], "position", 0, 1_000_000)
@@ -186,35 +221,43 @@ def _apply_policy(session: Session, policy: SlaPolicy, values: Mapping[str, Any]
         policy.calendar_record = (
             None
             if calendar_id is None
-            else _exists(session, BusinessCalendarRecord, _int(calendar_id, "calendar_id", 1, 2**31 - 1), "calendar")
+            else _exists(
+                session,
+                BusinessCalendarRecord,
+                _int(calendar_id, "calendar_id", 1, 2**31 - 1),
+                "calendar",
+                "calendar_id",
+            )
         )
     for key, model, label in (("on_breach_assignee_id", User, "user"), ("on_breach_queue_id", Queue, "queue")):
         if key in values:
             ref = values[key]
             if ref is not None:
-                record = _exists(session, model, _int(ref, key, 1, 2**31 - 1), label)
+                record = _exists(session, model, _int(ref, key, 1, 2**31 - 1), label, key)
                 if model is User and not record.active:
-                    raise SlaConfigError(f"user {ref} is not active")
+                    raise SlaConfigError(f"user {ref} is not active", field=key)
             setattr(policy, key, ref)
     if not policy.targets:
-        raise SlaConfigError("a policy needs at least one target")
+        raise SlaConfigError("a policy needs at least one target", field="targets")
 
 
 def normalize_targets(raw: Any) -> dict[str, dict[str, int]]:
     """{metric: seconds} or {metric: {priority or "*": seconds}} → the latter form."""
     if not isinstance(raw, Mapping) or not raw:
-        raise SlaConfigError(f"targets must map metrics ({', '.join(METRICS)}) to seconds")
+        raise SlaConfigError(f"targets must map metrics ({', '.join(METRICS)}) to seconds", field="targets")
     out: dict[str, dict[str, int]] = {}
     for metric, value in raw.items():
         if metric not in METRICS:
-            raise SlaConfigError(f"unknown SLA metric {metric!r} (expected one of {', '.join(METRICS)})")
+            raise SlaConfigError(
+                f"unknown SLA metric {metric!r} (expected one of {', '.join(METRICS)})", field="targets"
+            )
         per_priority = value if isinstance(value, Mapping) else {ANY_PRIORITY: value}
         if not per_priority:
-            raise SlaConfigError(f"targets.{metric} is empty")
+            raise SlaConfigError(f"targets.{metric} is empty", field=f"targets.{metric}")
         normalized: dict[str, int] = {}
         for priority, seconds in per_priority.items():
             if priority != ANY_PRIORITY and priority not in PRIORITIES:
-                raise SlaConfigError(f"targets.{metric}: unknown priority {priority!r}")
+                raise SlaConfigError(f"targets.{metric}: unknown priority {priority!r}", field=f"targets.{metric}")
             normalized[priority] = _int(seconds, f"targets.{metric}.{priority}", 1, MAX_TARGET_S)
         out[metric] = normalized
     return out
@@ -252,9 +295,56 @@ def choose_policy(policies: Sequence[SlaPolicy], facts: TicketFacts) -> SlaPolic
 def target_for(policy: SlaPolicy | None, metric: str, priority: str) -> int | None:
     if policy is None:
         return None
-    per_priority = (policy.targets or {}).get(metric) or {}
+    return target_in(policy.targets or {}, metric, priority)
+
+
+def target_in(targets: Mapping[str, Any], metric: str, priority: str) -> int | None:
+    """The target seconds for `metric` at `priority` in normalized targets (`normalize_targets`)."""
+    per_priority = targets.get(metric) or {}
     value = per_priority.get(priority, per_priority.get(ANY_PRIORITY))
     return None if value is None else int(value)
+
+
+# -- preview ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueTime:
+    """When one clock of a ticket would be due: what an SLA editor shows before saving."""
+
+    metric: str
+    target_s: int | None  # None: no target for this metric at that priority, so never due
+    due: datetime | None
+    business_hours: bool
+
+
+def preview_due(
+    targets: Mapping[str, Any],
+    calendar: BusinessCalendar | None,
+    created_at: datetime,
+    priority: str,
+) -> list[DueTime]:
+    """The due time of each clock of a ticket created at `created_at` with `priority`, under
+    `targets` (normalized) measured on `calendar` (None: calendar hours, 24x7).
+
+    The clocks are built by `replay` exactly as a real ticket's are, so the preview and the
+    ticket agree; next_reply is the clock a customer message at `created_at` would start.
+    Raises NoBusinessHoursError when the calendar never opens.
+    """
+    if priority not in PRIORITIES:
+        raise SlaConfigError(f"unknown priority {priority!r}", field="priority")
+    measured_on = CALENDAR_HOURS if calendar is None else calendar
+    if calendar is not None and not calendar.has_hours:
+        raise NoBusinessHoursError("the calendar never opens, so nothing would ever be due")
+    out: list[DueTime] = []
+    for metric in METRICS:
+        target = target_in(targets, metric, priority)
+        due = None
+        if target is not None:
+            state = replay([(created_at, SlaEvent(SlaEventKind.START, target))], measured_on, metric=SlaMetric(metric))
+            due = state.deadline
+        out.append(DueTime(metric, target, due, calendar is not None))
+    return out
 
 
 # -- derivation ---------------------------------------------------------------------------------
@@ -651,26 +741,28 @@ def rows_for(session: Session, ticket_ids: Iterable[int]) -> dict[int, list[Tick
 def _name(session: Session, model: type, raw: Any, own_id: int | None = None) -> str:
     name = raw.strip() if isinstance(raw, str) else ""
     if not name or len(name) > 80:
-        raise SlaConfigError("name must be 1 to 80 characters")
+        raise SlaConfigError("name must be 1 to 80 characters", field="name")
     clash = session.scalar(select(model.id).where(model.name == name))  # type: ignore[attr-defined]
     if clash is not None and clash != own_id:
-        raise SlaConfigError(f"name {name!r} is taken")
+        raise SlaConfigError(f"name {name!r} is taken", field="name")
     return name
 
 
 def _choices(raw: Any, allowed: Sequence[str], label: str) -> list[str]:
     if isinstance(raw, str) or not isinstance(raw, Iterable):
-        raise SlaConfigError(f"{label} must be a list")
+        raise SlaConfigError(f"{label} must be a list", field=label)
     values = list(raw)
     bad = [v for v in values if v not in allowed]
     if bad:
-        raise SlaConfigError(f"{label}: unknown value(s) {', '.join(map(repr, bad))} (allowed: {', '.join(allowed)})")
+        raise SlaConfigError(
+            f"{label}: unknown value(s) {', '.join(map(repr, bad))} (allowed: {', '.join(allowed)})", field=label
+        )
     return sorted(set(values), key=list(allowed).index)
 
 
 def _ids(raw: Any, label: str) -> list[int]:
     if isinstance(raw, str) or not isinstance(raw, Iterable):
-        raise SlaConfigError(f"{label} must be a list of ids")
+        raise SlaConfigError(f"{label} must be a list of ids", field=label)
     return sorted({_int(v, label, 1, 2**31 - 1) for v in raw})
 
 
@@ -680,20 +772,20 @@ def _int(raw: Any, label: str, low: int, high: int) -> int:
         or not isinstance(raw, (int, float))
         or (isinstance(raw, float) and not math.isfinite(raw))
     ):
-        raise SlaConfigError(f"{label} must be a whole number")
+        raise SlaConfigError(f"{label} must be a whole number", field=label)
     if int(raw) != raw or not low <= int(raw) <= high:
-        raise SlaConfigError(f"{label} must be a whole number from {low} to {high}")
+        raise SlaConfigError(f"{label} must be a whole number from {low} to {high}", field=label)
     return int(raw)
 
 
 def _bool(raw: Any, label: str) -> bool:
     if not isinstance(raw, bool):
-        raise SlaConfigError(f"{label} must be true or false")
+        raise SlaConfigError(f"{label} must be true or false", field=label)
     return raw
 
 
-def _exists(session: Session, model: type, ident: int, label: str) -> Any:
+def _exists(session: Session, model: type, ident: int, label: str, field: str | None = None) -> Any:
     record = session.get(model, ident)
     if record is None:
-        raise SlaConfigError(f"{label} {ident} does not exist")
+        raise SlaConfigError(f"{label} {ident} does not exist", field=field)
     return record
