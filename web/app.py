@@ -75,6 +75,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         hooks,
         knowledge,
         pages,
+        reports,
         sockets,
         ticket_pages,
     )
@@ -102,6 +103,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         board_bp,
         ticket_pages.bp,
         customer_pages.bp,
+        reports.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)
