@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 PALETTE = ("#2563eb", "#16a34a", "#dc2626", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
-WIDTH, HEIGHT = 860, 300
+WIDTH, HEIGHT = 760, 290
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 40, 56
-CHAR_PX = 6.5  # average width of a character of the 11px labels, to space them out
+CHAR_PX = 7.0  # average width of a character of the 12px labels, to space them out
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,39 @@ def _label_step(categories: Sequence[str], plot_w: float) -> int:
     return max(1, math.ceil(widest / per))
 
 
+LEGEND_ROW = 18
+
+
+def _legend_layout(
+    entries: Sequence[tuple[str, str, bool]],
+) -> list[tuple[tuple[str, str, bool], float, int]]:
+    """Each legend entry with its x and row: entries go left to right and wrap before the edge."""
+    out = []
+    x, row = float(LEFT), 0
+    for entry in entries:
+        width = 18 + len(entry[0]) * CHAR_PX + 18
+        if x > LEFT and x + width > WIDTH - RIGHT:
+            x, row = float(LEFT), row + 1
+        out.append((entry, x, row))
+        x += width
+    return out
+
+
 class _Canvas:
-    def __init__(self, title: str, categories: Sequence[str], top_value: float, percent: bool) -> None:
+    def __init__(
+        self,
+        title: str,
+        categories: Sequence[str],
+        top_value: float,
+        percent: bool,
+        legend: Sequence[tuple[str, str, bool]],
+    ) -> None:
         self.parts: list[str] = []
+        self.legend_items = _legend_layout(legend)
+        rows = max((row for _, _, row in self.legend_items), default=0) + 1
+        # A legend of several rows makes the chart taller rather than the plot shorter.
+        self.top_px = TOP + LEGEND_ROW * (rows - 1)
+        self.height = HEIGHT + LEGEND_ROW * (rows - 1)
         self.categories = list(categories)
         self.percent = percent
         self.top = _nice_max(top_value, percent)
@@ -72,7 +102,7 @@ class _Canvas:
         self.title = title
 
     def y(self, value: float) -> float:
-        return TOP + self.plot_h - (value / self.top) * self.plot_h
+        return self.top_px + self.plot_h - (value / self.top) * self.plot_h
 
     def slot(self) -> float:
         return self.plot_w / max(1, len(self.categories))
@@ -88,10 +118,10 @@ class _Canvas:
                 f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e5e7eb"/>'
                 f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(fmt(tick))}</text>'
             )
-        base = TOP + self.plot_h
+        base = self.top_px + self.plot_h
         self.parts.append(
             f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="#6b7280"/>'
-            f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="#6b7280"/>'
+            f'<line class="axis" x1="{LEFT}" y1="{self.top_px}" x2="{LEFT}" y2="{base}" stroke="#6b7280"/>'
         )
         step = _label_step(self.categories, self.plot_w)
         for i, category in enumerate(self.categories):
@@ -102,27 +132,24 @@ class _Canvas:
                 f"{escape(category)}</text>"
             )
         self.parts.append(
-            f'<text class="axis-label x" x="{LEFT + self.plot_w / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
+            f'<text class="axis-label x" x="{LEFT + self.plot_w / 2:.1f}" y="{self.height - 8}" text-anchor="middle">'
             f"{escape(x_label)}</text>"
-            f'<text class="axis-label y" x="14" y="{TOP + self.plot_h / 2:.1f}" text-anchor="middle" '
-            f'transform="rotate(-90 14 {TOP + self.plot_h / 2:.1f})">{escape(y_label)}</text>'
+            f'<text class="axis-label y" x="14" y="{self.top_px + self.plot_h / 2:.1f}" text-anchor="middle" '
+            f'transform="rotate(-90 14 {self.top_px + self.plot_h / 2:.1f})">{escape(y_label)}</text>'
         )
 
-    def legend(self, entries: Sequence[tuple[str, str, bool]]) -> None:
-        """(name, colour, dashed) entries in a row above the plot, from the left."""
-        x = float(LEFT)
+    def legend(self) -> None:
+        """Swatches and names above the plot, in rows from the left."""
         items = []
-        for name, colour, dashed in entries:
+        for (name, colour, dashed), x, row in self.legend_items:
+            y = 14 + LEGEND_ROW * row
             mark = (
-                f'<line x1="{x:.1f}" y1="14" x2="{x + 14:.1f}" y2="14" stroke="{colour}" stroke-width="2" '
+                f'<line x1="{x:.1f}" y1="{y}" x2="{x + 14:.1f}" y2="{y}" stroke="{colour}" stroke-width="2" '
                 'stroke-dasharray="4 3"/>'
                 if dashed
-                else f'<rect x="{x:.1f}" y="8" width="12" height="12" rx="2" fill="{colour}"/>'
+                else f'<rect x="{x:.1f}" y="{y - 6}" width="12" height="12" rx="2" fill="{colour}"/>'
             )
-            items.append(
-                f'<g class="legend-item">{mark}<text x="{x + 18:.1f}" y="18">{escape(name)}</text></g>'
-            )
-            x += 18 + len(name) * CHAR_PX + 18
+            items.append(f'<g class="legend-item">{mark}<text x="{x + 18:.1f}" y="{y + 4}">{escape(name)}</text></g>')
         self.parts.append(f'<g class="legend">{"".join(items)}</g>')
 
     def reference(self, name: str, value: float) -> None:
@@ -135,7 +162,7 @@ class _Canvas:
 
     def render(self, chart_id: str, summary: str) -> Markup:
         return Markup(
-            f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+            f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {self.height}" role="img" '
             f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
             'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{escape(chart_id)}-title">{escape(self.title)}</title>'
@@ -148,6 +175,14 @@ def _top(series: Sequence[Series], reference: float | None) -> float:
     if reference is not None:
         values.append(reference)
     return max(values, default=0.0)
+
+
+def _legend(series: Sequence[Series], reference: tuple[str, float] | None) -> list[tuple[str, str, bool]]:
+    """(name, colour, dashed) per series, and the reference line last."""
+    entries = [(s.name, PALETTE[i % len(PALETTE)], False) for i, s in enumerate(series)]
+    if reference is not None:
+        entries.append((reference[0], "#111827", True))
+    return entries
 
 
 def _tip(series: Series, category: str, value: float, percent: bool) -> str:
@@ -168,19 +203,22 @@ def bar_chart(
 ) -> Markup:
     """Grouped bars: one group per category, one bar per series. `tooltips` (one per category)
     names the category in full where the axis shows it shortened."""
-    canvas = _Canvas(title, categories, _top(series, reference[1] if reference else None), percent)
+    canvas = _Canvas(
+        title, categories, _top(series, reference[1] if reference else None), percent, _legend(series, reference)
+    )
     canvas.axes(x_label, y_label)
     slot = canvas.slot()
-    width = max(1.0, slot * 0.8 / max(1, len(series)))
+    width = min(56.0, max(1.0, slot * 0.8 / max(1, len(series))))
+    inset = (slot - width * len(series)) / 2
     for s_index, s in enumerate(series):
         colour = PALETTE[s_index % len(PALETTE)]
         bars = []
         for i, value in enumerate(s.values):
             if value is None:
                 continue
-            x = LEFT + slot * i + slot * 0.1 + width * s_index
+            x = LEFT + slot * i + inset + width * s_index
             y = canvas.y(value)
-            height = max(0.0, TOP + canvas.plot_h - y)
+            height = max(0.0, canvas.top_px + canvas.plot_h - y)
             name = tooltips[i] if tooltips else categories[i]
             bars.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{colour}">'
@@ -189,10 +227,7 @@ def bar_chart(
         canvas.parts.append(f'<g class="series" data-series="{escape(s.name)}">{"".join(bars)}</g>')
     if reference is not None:
         canvas.reference(*reference)
-    legend = [(s.name, PALETTE[i % len(PALETTE)], False) for i, s in enumerate(series)]
-    if reference is not None:
-        legend.append((reference[0], "#111827", True))
-    canvas.legend(legend)
+    canvas.legend()
     return canvas.render(chart_id, f"{title}: bars per {x_label.lower()}, one colour per series as the legend says")
 
 
@@ -209,7 +244,9 @@ def line_chart(
     tooltips: Sequence[str] | None = None,
 ) -> Markup:
     """One line per series over the categories; a missing value breaks the line."""
-    canvas = _Canvas(title, categories, _top(series, reference[1] if reference else None), percent)
+    canvas = _Canvas(
+        title, categories, _top(series, reference[1] if reference else None), percent, _legend(series, reference)
+    )
     canvas.axes(x_label, y_label)
     for s_index, s in enumerate(series):
         colour = PALETTE[s_index % len(PALETTE)]
@@ -234,8 +271,5 @@ def line_chart(
         canvas.parts.append(f'<g class="series" data-series="{escape(s.name)}">{lines}{"".join(points)}</g>')
     if reference is not None:
         canvas.reference(*reference)
-    legend = [(s.name, PALETTE[i % len(PALETTE)], False) for i, s in enumerate(series)]
-    if reference is not None:
-        legend.append((reference[0], "#111827", True))
-    canvas.legend(legend)
+    canvas.legend()
     return canvas.render(chart_id, f"{title}: one line per series as the legend says, over {x_label.lower()}")

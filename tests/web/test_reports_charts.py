@@ -88,3 +88,12 @@ def test_every_text_is_escaped():
                           reference=(hostile, 1)))
     assert "<script>" not in chart and "&lt;script&gt;" in chart
     assert re.search(r"<title>&lt;script&gt;alert\(1\)&lt;/script&gt; · ", chart)
+
+
+def test_a_long_legend_wraps_and_the_chart_grows_to_hold_it():
+    many = [Series(f"queue number {n}", [n]) for n in range(12)]
+    short = parse(bar_chart("c", "Calls", ["a"], many[:1], x_label="X", y_label="Y"))
+    tall = parse(bar_chart("c", "Calls", ["a"], many, x_label="X", y_label="Y"))
+    rows = {el.get("y") for el in tall.find(f".//{SVG}g[@class='legend']").iter(f"{SVG}text")}
+    assert len(rows) >= 2
+    assert float(tall.get("viewBox").split()[3]) > float(short.get("viewBox").split()[3])
