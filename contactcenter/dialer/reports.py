@@ -121,6 +121,27 @@ class DialerReport:
     def to_csv(self) -> str:
         return csv_text(DIALER_FIELDS, [r.to_dict() for r in self.rows])
 
+    def lines(self) -> list[str]:
+        out = [
+            f"Dialer campaigns, {self.first} to {self.last} ({self.time_zone}); "
+            f"regulatory period as of {self.period_at.isoformat()}"
+        ]
+        if not self.rows:
+            return out + ["no campaign dialed in this window"]
+        header = (
+            f"{'campaign':<24} {'rules':<5} {'dials':>6} {'live':>6} {'conn':>6} {'aband':>6} {'mach':>6} "
+            f"{'aband %':>8} {'period %':>8} {'cap':>6}"
+        )
+        out += [header, "-" * len(header)]
+        for r in self.rows:
+            rate = "-" if r.abandon_rate is None else f"{r.abandon_rate:.1%}"
+            flag = " over cap" if r.over_cap else ""
+            out.append(
+                f"{r.campaign[:24]:<24} {r.rule_set:<5} {r.dials:>6} {r.live_answered:>6} {r.connects:>6} "
+                f"{r.abandoned:>6} {r.machines:>6} {rate:>8} {r.period_abandon_rate:>8.1%} {r.cap:>6.1%}{flag}"
+            )
+        return out
+
 
 def _count_by_campaign(session: Session, column: Any, lower: datetime, upper: datetime, *extra: Any) -> dict[int, int]:
     query = (

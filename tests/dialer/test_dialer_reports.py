@@ -85,3 +85,21 @@ def test_csv_has_the_figures_and_makes_names_inert(db):
     header, line = text.splitlines()
     assert header.startswith("campaign,rule_set,status,dials,live_answered,connects")
     assert line.startswith("'=SUM(A1),US,running,1,1,1,0,0,1.0,0.0,0,1,0,0.0,0.03")
+
+
+def test_cli_prints_the_table_and_the_csv(db, runtime):
+    from click.testing import CliRunner
+
+    from contactcenter.app.cli import main
+
+    with freeze_time(NOW - timedelta(days=2)):
+        campaign = gen_campaign(db, "Renewals")
+    gen_attempt(db, campaign, NOW - timedelta(hours=1), answered=True, abandoned=True)
+    db.commit()
+    with freeze_time(NOW):
+        table = CliRunner().invoke(main, ["report", "dialer", "--from", "2026-06-15", "--to", "2026-06-15"])
+        text = CliRunner().invoke(main, ["report", "dialer", "--from", "2026-06-15", "--to", "2026-06-15", "--csv"])
+    assert table.exit_code == 0, table.output
+    assert "Renewals" in table.output and "100.0%" in table.output and "over cap" in table.output
+    with freeze_time(NOW):
+        assert text.output == dialer_report(db, DAY, DAY).to_csv()

@@ -73,3 +73,31 @@ def test_centre_zone_is_utc_without_queues_or_valid_zones(db):
 def test_day_boundary_follows_the_zone():
     window = Window(date(2026, 6, 15), date(2026, 6, 15), zone("Europe/Paris"))
     assert window.lower == datetime(2026, 6, 14, 22, 0, tzinfo=UTC)
+
+
+@pytest.mark.usefixtures("scenario")
+def test_cli_intervals_of_30_minutes_match_the_api_granularity(runtime):
+    import json
+
+    from click.testing import CliRunner
+
+    from contactcenter.app.cli import main
+
+    with freeze_time(NOW):
+        result = CliRunner().invoke(
+            main, ["report", "intervals", "--from", "2026-06-15", "--to", "2026-06-15", "--minutes", "30", "--json"]
+        )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["granularity"] == "30min" and [r["offered"] for r in data["rows"]] == [7]
+
+
+def test_cli_refuses_daily_with_minutes(runtime):
+    from click.testing import CliRunner
+
+    from contactcenter.app.cli import main
+
+    result = CliRunner().invoke(
+        main, ["report", "agents", "--from", "2026-06-15", "--to", "2026-06-15", "--daily", "--minutes", "60"]
+    )
+    assert result.exit_code == 2 and "choose one of --daily and --minutes" in result.output
