@@ -332,6 +332,10 @@ def _daily(report: Any, query: ReportQuery) -> Page:
     return Page(panels, [table, csat])
 
 
+def _hit_rate(met: int, breached: int) -> float | None:
+    return met / (met + breached) if met + breached else None
+
+
 def _sla(report: Any, query: ReportQuery) -> Page:
     metrics: list[str] = []
     by_queue: dict[str, dict[str, list[int]]] = {}
@@ -344,7 +348,7 @@ def _sla(report: Any, query: ReportQuery) -> Page:
     series = [
         Series(
             queue,
-            [sums[m][0] / (sums[m][0] + sums[m][1]) if m in sums and sums[m][0] + sums[m][1] else None for m in metrics],
+            [_hit_rate(*sums[m]) if m in sums else None for m in metrics],
         )
         for queue, sums in sorted(by_queue.items())
     ]
@@ -469,7 +473,8 @@ NOTES = {
     "intervals": "A call counts in the interval it was queued in. Offered = answered + abandoned; "
     "AHT = talk + wrap-up (hold time is not recorded yet).",
     "agents": "Occupancy = (on call + wrap-up) ÷ logged in. Handled calls count in the interval they were answered in.",
-    "daily": "Containment = calls fully served in the IVR ÷ calls that entered it. CSAT counts on the day the call arrived.",
+    "daily": "Containment = calls fully served in the IVR ÷ calls that entered it. "
+    "CSAT counts on the day the call arrived.",
     "sla": "A clock counts on the day it was decided: met when stopped in time, breached at its deadline.",
     "dialer": "Counts are for the range. The period's abandon rate is the one the pacer is held to: "
     "the campaign's current regulatory period (30 days US, 24 hours UK) as of the range's end.",

@@ -21,12 +21,29 @@ DAY_RANGE = "from=2026-06-15&to=2026-06-15&tz=UTC"
 @pytest.fixture
 def calls(db, org):  # type: ignore[no-untyped-def]
     """Three calls to support around 10:00 and half an hour of Alice's trail."""
-    first = add_call(db, org.support, t(10, 0), 10, "completed", talk=120, agent=org.alice, csat=4, ivr_flow="main",
-                     ivr_exit="completed")
+    first = add_call(
+        db,
+        org.support,
+        t(10, 0),
+        10,
+        "completed",
+        talk=120,
+        agent=org.alice,
+        csat=4,
+        ivr_flow="main",
+        ivr_exit="completed",
+    )
     add_call(db, org.support, t(10, 20), 30, "abandoned", ivr_flow="main", ivr_exit="transferred")
     add_call(db, org.support, t(10, 40), 5, "completed", talk=60, csat=2)
-    trail(db, org.alice, (t(9, 50), "available"), (t(10, 0, 10), "on_call", first.call_sid),
-          (t(10, 2, 10), "wrap_up", first.call_sid), (t(10, 3), "available"), (t(10, 30), "offline"))
+    trail(
+        db,
+        org.alice,
+        (t(9, 50), "available"),
+        (t(10, 0, 10), "on_call", first.call_sid),
+        (t(10, 2, 10), "wrap_up", first.call_sid),
+        (t(10, 3), "available"),
+        (t(10, 30), "offline"),
+    )
     db.commit()
 
 

@@ -206,8 +206,14 @@ def test_dialer_page_shows_dials_connects_and_the_period_rate_against_the_cap(ap
     with freeze_time(NOW - timedelta(hours=3)):
         campaign = gen_campaign(db, "Renewals")
     for minutes in range(10):
-        gen_attempt(db, campaign, NOW - timedelta(minutes=30 + minutes), answered=minutes < 8, connected=minutes < 7,
-                    abandoned=minutes == 7)
+        gen_attempt(
+            db,
+            campaign,
+            NOW - timedelta(minutes=30 + minutes),
+            answered=minutes < 8,
+            connected=minutes < 7,
+            abandoned=minutes == 7,
+        )
     db.commit()
     page = text(get(app, "/reports/dialer", **ON_THE_DAY))
     assert "<title>Dials · Renewals: 10</title>" in page and "<title>Connects · Renewals: 7</title>" in page
@@ -239,11 +245,11 @@ def test_page_links_its_csv_with_the_same_range(app, staff, scenario):
 
 def test_csv_makes_formulas_inert(app, staff, db):
     queue = gen_queue(db, "support")
-    add_call(db, queue, t(10, 0), 5, "completed", talk=30, ivr_flow="=HYPERLINK(\"http://x\")", ivr_exit="completed")
+    add_call(db, queue, t(10, 0), 5, "completed", talk=30, ivr_flow='=HYPERLINK("http://x")', ivr_exit="completed")
     db.commit()
     rows = list(csv.DictReader(io.StringIO(text(get(app, "/reports/daily.csv", **ON_THE_DAY)))))
     flows = [r["flow"] for r in rows if r["kind"] == "containment"]
-    assert flows == ["'=HYPERLINK(\"http://x\")"]
+    assert flows == ['\'=HYPERLINK("http://x")']
 
 
 def test_dialer_csv_has_a_row_per_campaign(app, staff, db):

@@ -20,8 +20,14 @@ def titles(markup: str) -> list[str]:
 
 
 def test_bar_chart_has_a_tooltip_per_bar():
-    chart = bar_chart("c", "Calls", ["10:00", "10:15"], [Series("Offered", [4, 2]), Series("Answered", [3, 2])],
-                      x_label="Interval", y_label="Calls")
+    chart = bar_chart(
+        "c",
+        "Calls",
+        ["10:00", "10:15"],
+        [Series("Offered", [4, 2]), Series("Answered", [3, 2])],
+        x_label="Interval",
+        y_label="Calls",
+    )
     assert len(parse(chart).findall(f".//{SVG}rect")) == 4 + 2  # four bars, two legend swatches
     assert "Offered · 10:00: 4" in titles(chart) and "Answered · 10:15: 2" in titles(chart)
 
@@ -51,22 +57,25 @@ def test_percent_axis_runs_to_100_percent():
 
 
 def test_legend_names_every_series_and_the_reference_line():
-    chart = bar_chart("c", "Abandon", ["a"], [Series("Rate", [0.01])], x_label="X", y_label="Y", percent=True,
-                      reference=("Cap", 0.03))
+    chart = bar_chart(
+        "c", "Abandon", ["a"], [Series("Rate", [0.01])], x_label="X", y_label="Y", percent=True, reference=("Cap", 0.03)
+    )
     legend = parse(chart).find(f".//{SVG}g[@class='legend']")
     assert [el.text for el in legend.iter(f"{SVG}text")] == ["Rate", "Cap"]
     assert "Cap: 3.0%" in titles(chart)
 
 
 def test_line_breaks_where_a_value_is_missing():
-    chart = line_chart("c", "SL", list("abcde"), [Series("q", [0.5, 0.6, None, 0.7, 0.8])], x_label="X", y_label="Y",
-                       percent=True)
+    chart = line_chart(
+        "c", "SL", list("abcde"), [Series("q", [0.5, 0.6, None, 0.7, 0.8])], x_label="X", y_label="Y", percent=True
+    )
     assert len(parse(chart).findall(f".//{SVG}polyline")) == 2 and len(parse(chart).findall(f".//{SVG}circle")) == 4
 
 
 def test_tooltips_name_the_category_in_full():
-    chart = bar_chart("c", "Calls", ["06-15"], [Series("Offered", [1])], x_label="Day", y_label="Calls",
-                      tooltips=["2026-06-15"])
+    chart = bar_chart(
+        "c", "Calls", ["06-15"], [Series("Offered", [1])], x_label="Day", y_label="Calls", tooltips=["2026-06-15"]
+    )
     assert "Offered · 2026-06-15: 1" in titles(chart)
 
 
@@ -84,8 +93,11 @@ def test_no_data_still_draws_the_axes():
 
 def test_every_text_is_escaped():
     hostile = "<script>alert(1)</script>"
-    chart = str(bar_chart("c", hostile, [hostile], [Series(hostile, [1])], x_label=hostile, y_label=hostile,
-                          reference=(hostile, 1)))
+    chart = str(
+        bar_chart(
+            "c", hostile, [hostile], [Series(hostile, [1])], x_label=hostile, y_label=hostile, reference=(hostile, 1)
+        )
+    )
     assert "<script>" not in chart and "&lt;script&gt;" in chart
     assert re.search(r"<title>&lt;script&gt;alert\(1\)&lt;/script&gt; · ", chart)
 

@@ -824,6 +824,7 @@ PATHS.update(
     }
 )
 
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
