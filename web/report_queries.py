@@ -37,6 +37,8 @@ INTERVALS = {"15": "interval", "30": "30min", "60": "hour", "day": "day"}
 DEFAULT_INTERVAL = {"intervals": "60", "agents": "day"}
 DEFAULT_DAYS = 7
 MAX_DAYS = 92
+# Intervals shorter than a day over more days than this make tables and charts nobody can read.
+MAX_INTERVAL_DAYS = 31
 MAX_VALUE = 100  # characters: every value here is a date, a name or a short code
 FIELDS = ("from", "to", "tz", "interval", "queue", "agent", "formula")
 
@@ -71,6 +73,12 @@ class ReportQuery:
             "formula": self.formula,
         }
         return {k: v for k, v in values.items() if v}
+
+    def range_params(self) -> dict[str, str]:
+        """The range alone, for links to the other reports (nothing when it could not be used)."""
+        if self.errors:
+            return {}
+        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "tz": self.time_zone}
 
     def csv_filename(self) -> str:
         return f"{self.kind}-{self.first.isoformat()}-{self.last.isoformat()}.csv"
@@ -119,6 +127,8 @@ def parse(session: Session, kind: str, args: Mapping[str, str]) -> ReportQuery:
         query.interval = typed["interval"] or DEFAULT_INTERVAL[kind]
         if query.interval not in INTERVALS and "interval" not in errors:
             errors["interval"] = "one of 15, 30, 60 (minutes) or day"
+        elif query.interval != "day" and not errors and (query.last - query.first).days + 1 > MAX_INTERVAL_DAYS:
+            errors["interval"] = f"minutes for at most {MAX_INTERVAL_DAYS} days; choose day for a longer range"
     if kind == "intervals":
         query.formula = typed["formula"]
         if query.formula and query.formula not in intervals.FORMULAS and "formula" not in errors:

@@ -73,6 +73,11 @@ def test_reports_link_shows_for_staff_only(app, staff):
     assert b'href="/reports"' not in get(app, "/", "carl").data
 
 
+def test_report_tabs_keep_the_range(app, staff):
+    page = text(get(app, "/reports/daily", **ON_THE_DAY))
+    assert 'href="/reports/dialer?from=2026-06-15&amp;to=2026-06-15&amp;tz=UTC" data-kind="dialer"' in page
+
+
 def test_reports_index_opens_the_intervals(app, staff):
     resp = get(app, "/reports")
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/reports/intervals")
@@ -103,7 +108,14 @@ def test_more_than_92_days_is_refused(app, staff):
 
 
 def test_92_days_are_accepted(app, staff):
-    assert get(app, "/reports/agents", **{"from": "2026-01-01", "to": "2026-04-02"}).status_code == 200
+    assert get(app, "/reports/agents", interval="day", **{"from": "2026-01-01", "to": "2026-04-02"}).status_code == 200
+
+
+def test_intervals_of_minutes_are_limited_to_31_days(app, staff):
+    month = get(app, "/reports/intervals", interval="60", **{"from": "2026-01-01", "to": "2026-01-31"})
+    assert month.status_code == 200
+    resp = get(app, "/reports/intervals", interval="60", **{"from": "2026-01-01", "to": "2026-02-01"})
+    assert resp.status_code == 400 and "choose day for a longer range" in text(resp)
 
 
 def test_a_date_that_is_not_a_date_is_refused(app, staff):
@@ -141,7 +153,8 @@ def test_hostile_text_in_every_field_is_refused_and_shown_escaped(app, staff, ki
     assert "<script>alert(1)</script>" not in page
     assert 'id="from-error"' in page and 'id="to-error"' in page and 'id="tz-error"' in page
     assert 'id="interval-error"' in page
-    assert ("&lt;script&gt;alert(1)&lt;/script&gt;" in page) or ("&#39; OR 1=1 --" in page)
+    escaped = {HOSTILE[0]: "&lt;script&gt;alert(1)&lt;/script&gt;", HOSTILE[1]: "&#39; OR 1=1 --"}[value]
+    assert f'<option value="{escaped}" selected>' in page  # what was typed, shown back escaped
 
 
 def test_hostile_csv_request_answers_the_page_with_its_errors(app, staff):

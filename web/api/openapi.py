@@ -651,7 +651,9 @@ _REPORT_PARAMS = {
     "from": _q("from", "first local day (default: 6 days before `to`)", _DAY),
     "to": _q("to", "last local day, at most 92 days after `from` (default: today)", _DAY),
     "tz": _q("tz", "IANA time zone the days are cut in (default: the zone most queues use, else UTC)"),
-    "interval": _q("interval", "minutes per row, or one row per day", {"enum": ["15", "30", "60", "day"]}),
+    "interval": _q(
+        "interval", "minutes per row (at most 31 days), or one row per day", {"enum": ["15", "30", "60", "day"]}
+    ),
     "queue": _q("queue", "only this queue (its name)"),
     "agent": _q("agent", "only this agent (username)"),
     "formula": _q("formula", "service-level formula (default offered)", {"enum": list(FORMULAS)}),
