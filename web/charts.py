@@ -218,7 +218,9 @@ def bar_chart(
                 continue
             x = LEFT + slot * i + inset + width * s_index
             y = canvas.y(value)
-            height = max(0.0, canvas.top_px + canvas.plot_h - y)
+            # A zero gets a sliver on the axis, so it can be seen and hovered rather than missing.
+            height = max(2.0, canvas.top_px + canvas.plot_h - y)
+            y = min(y, canvas.top_px + canvas.plot_h - height)
             name = tooltips[i] if tooltips else categories[i]
             bars.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{colour}">'

@@ -109,3 +109,9 @@ def test_a_long_legend_wraps_and_the_chart_grows_to_hold_it():
     rows = {el.get("y") for el in tall.find(f".//{SVG}g[@class='legend']").iter(f"{SVG}text")}
     assert len(rows) >= 2
     assert float(tall.get("viewBox").split()[3]) > float(short.get("viewBox").split()[3])
+
+
+def test_a_zero_bar_is_a_sliver_on_the_axis():
+    chart = parse(bar_chart("c", "Rate", ["a", "b"], [Series("x", [0, 1])], x_label="X", y_label="Y"))
+    zero = next(r for r in chart.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None)
+    assert float(zero.get("height")) == 2.0 and zero.find(f"{SVG}title").text == "x · a: 0"
