@@ -76,6 +76,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         hooks,
         knowledge,
         pages,
+        reports,
         sockets,
         staffing,
         ticket_pages,
@@ -106,6 +107,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         customer_pages.bp,
         admin_sla.bp,
         staffing.bp,
+        reports.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

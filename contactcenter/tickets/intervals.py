@@ -53,7 +53,9 @@ from contactcenter.contacts.models import Interaction
 from contactcenter.errors import DomainError
 
 INTERVAL = timedelta(minutes=15)
-GRANULARITIES = ("interval", "day")
+# Minutes per bucket of the sub-day granularities: "interval" is the 15-minute reporting interval.
+INTERVAL_MINUTES = {"interval": 15, "30min": 30, "hour": 60}
+GRANULARITIES = (*INTERVAL_MINUTES, "day")
 STATES = ("available", "reserved", "on_call", "wrap_up", "break", "offline")
 HANDLING_STATES = ("on_call", "wrap_up")
 # How long after a call's end a wrap_up row without call_sid is taken to belong to it.
@@ -104,7 +106,8 @@ class Window:
         return datetime.combine(self.last + timedelta(days=1), time.min, self.tz).astimezone(UTC)
 
     def bucket(self, at: datetime, granularity: str) -> tuple[datetime, datetime]:
-        """The UTC [start, end) of the 15-minute interval or local day holding `at`."""
+        """The UTC [start, end) of the 15-, 30- or 60-minute interval or local day holding `at`
+        (intervals start on the local wall clock's quarter, half or whole hour)."""
         at = at.astimezone(UTC)
         local = at.astimezone(self.tz)
         if granularity == "day":
@@ -113,9 +116,10 @@ class Window:
             return start, end
         offset = local.utcoffset() or timedelta(0)
         wall = at.replace(tzinfo=None) + offset
-        into = timedelta(minutes=wall.minute % 15, seconds=wall.second, microseconds=wall.microsecond)
+        minutes = INTERVAL_MINUTES[granularity]
+        into = timedelta(minutes=wall.minute % minutes, seconds=wall.second, microseconds=wall.microsecond)
         start = at - into
-        return start, start + INTERVAL
+        return start, start + timedelta(minutes=minutes)
 
     def label(self, start: datetime, granularity: str) -> str:
         local = start.astimezone(self.tz)

@@ -204,6 +204,12 @@ def _csv(fields: list[str], rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def csv_text(fields: list[str], rows: list[dict[str, Any]]) -> str:
+    """The reports' CSV (floats to 4 places, text that could be a formula made inert), for
+    reports kept elsewhere (the dialer's) that must read the same."""
+    return _csv(fields, rows)
+
+
 def _fmt(value: float | None, kind: str = "s") -> str:
     if value is None:
         return "-"
@@ -433,3 +439,22 @@ def daily_report(
         containment(session, first, last, time_zone),
         intervals.csat_by_day(session, first, last, time_zone=time_zone),
     )
+
+
+def centre_time_zone(session: Session) -> str:
+    """The zone reports cut days in by default: the one most queues keep their hours in (ties go
+    to the alphabetically first), UTC when there are no queues or none names a valid zone."""
+    from contactcenter.tickets import intervals
+
+    counts: dict[str, int] = {}
+    for name in session.scalars(select(Queue.time_zone)):
+        if not name:
+            continue
+        try:
+            intervals.zone(name)
+        except intervals.ReportError:
+            continue
+        counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return "UTC"
+    return min(counts, key=lambda name: (-counts[name], name))

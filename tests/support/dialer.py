@@ -57,3 +57,41 @@ def gen_lead(session: Session, campaign: Campaign, phone: str, **kw: Any) -> Lea
 
 def import_text(session: Session, campaign: Campaign, text: str, **kw: Any):  # type: ignore[no-untyped-def]
     return import_leads(session, campaign, io.StringIO(text, newline=""), **kw)
+
+
+def gen_attempt(  # type: ignore[no-untyped-def]
+    session: Session,
+    campaign: Campaign,
+    placed_at,
+    *,
+    answered: bool = False,
+    connected: bool = False,
+    abandoned: bool = False,
+    machine: bool = False,
+):
+    """One finished dial attempt placed at `placed_at`: answered 10 s later by a person (or a
+    machine), connected to an agent a second after, or abandoned; it ends a minute after placing."""
+    from datetime import timedelta
+    from uuid import uuid4
+
+    from contactcenter.dialer.models import DialAttempt
+
+    outcome = "machine" if machine else "abandoned" if abandoned else "connected" if connected else "no-answer"
+    attempt = DialAttempt(
+        campaign_id=campaign.id,
+        phone="+12125550147",
+        caller_id="+12025550100",
+        mode="predictive",
+        call_sid="CA" + uuid4().hex,
+        placed_at=placed_at,
+        answered_at=placed_at + timedelta(seconds=10) if answered and not machine else None,
+        connected_at=placed_at + timedelta(seconds=11) if connected else None,
+        ended_at=placed_at + timedelta(seconds=60),
+        abandoned=abandoned,
+        answered_by="machine_start" if machine else ("human" if answered else None),
+        outcome=outcome,
+        status="completed",
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt

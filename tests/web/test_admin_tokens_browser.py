@@ -22,6 +22,7 @@ def people(committed_runtime):  # type: ignore[no-untyped-def]
 def test_create_shows_the_token_once_then_revoke(people, live_server, page):
     log_in(page, live_server, "ann")
     page.wait_for_selector("header nav")
+    page.click("header nav details.menu summary")
     page.click("header nav >> text=API tokens")
     page.wait_for_selector("form#token-form")
     page.fill("form#token-form input[name=name]", "CRM <sync>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contactcenter import __version__
+from contactcenter.acd.service_level import FORMULAS
 from contactcenter.tickets.models import CHANNELS
 from contactcenter.tickets.services import LINK_KINDS, PRIORITIES, STATUSES
 
@@ -639,6 +640,189 @@ SCHEMAS.update(
         "MergeInput": _obj({"into": _INT}, ["into"]),
         "LinkInput": _obj({"ticket_id": _INT, "kind": {"enum": list(LINK_KINDS), "default": "related"}}, ["ticket_id"]),
         "CallLinkInput": _obj({"interaction_id": _INT}, ["interaction_id"]),
+    }
+)
+
+
+# -- /api/reports/{intervals,agents,daily,dialer}: local days in a time zone, JSON or CSV --------
+_NUM = {"type": ["number", "null"]}
+_DAY = {"type": "string", "format": "date"}
+_REPORT_PARAMS = {
+    "from": _q("from", "first local day (default: 6 days before `to`)", _DAY),
+    "to": _q("to", "last local day, at most 92 days after `from` (default: today)", _DAY),
+    "tz": _q("tz", "IANA time zone the days are cut in (default: the zone most queues use, else UTC)"),
+    "interval": _q(
+        "interval", "minutes per row (at most 31 days), or one row per day", {"enum": ["15", "30", "60", "day"]}
+    ),
+    "queue": _q("queue", "only this queue (its name)"),
+    "agent": _q("agent", "only this agent (username)"),
+    "formula": _q("formula", "service-level formula (default offered)", {"enum": list(FORMULAS)}),
+    "format": _q("format", "json (default) or csv (the report pages' CSV download)", {"enum": ["json", "csv"]}),
+}
+
+
+def _report_op(summary: str, schema: str, params: tuple[str, ...]) -> dict[str, Any]:
+    op = _op(
+        summary + " (supervisors, admins)",
+        {"200": _json(_ref(schema))},
+        params=[_REPORT_PARAMS[name] for name in (*params, "format")],
+        errors=("400", "403"),
+    )
+    op["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+    return op
+
+
+_WINDOW = {"from": _DAY, "to": _DAY, "time_zone": _STR}
+SCHEMAS.update(
+    {
+        "IntervalReport": _obj(
+            {
+                **_WINDOW,
+                "granularity": {"enum": ["interval", "30min", "hour", "day"], "description": "interval = 15 minutes"},
+                "formula": _STR,
+                "formula_label": _STR,
+                "hold_note": _STR,
+                "rows": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "queue_id": _INT,
+                            "queue": _STR,
+                            "start": {"type": "string", "description": "local start (or local date)"},
+                            "start_utc": _TIME,
+                            "threshold_s": _INT,
+                            **{
+                                k: _INT
+                                for k in (
+                                    "offered",
+                                    "answered",
+                                    "answered_in_t",
+                                    "abandoned",
+                                    "abandoned_in_t",
+                                    "abandoned_after_t",
+                                    "short_abandons",
+                                    "flowed_out",
+                                )
+                            },
+                            **{
+                                k: _NUM
+                                for k in (
+                                    "service_level",
+                                    "abandon_rate",
+                                    "asa_s",
+                                    "aht_s",
+                                    "talk_s",
+                                    "hold_s",
+                                    "wrap_s",
+                                    "longest_wait_s",
+                                )
+                            },
+                        }
+                    ),
+                },
+            }
+        ),
+        "AgentReport": _obj(
+            {
+                **_WINDOW,
+                "granularity": {"enum": ["interval", "30min", "hour", "day"]},
+                "occupancy": _STR,
+                "rows": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "agent_id": _INT,
+                            "agent": _STR,
+                            "start": _STR,
+                            "start_utc": _TIME,
+                            "handled": _INT,
+                            "aht_s": _NUM,
+                            "logged_in_s": {"type": "number"},
+                            "handling_s": {"type": "number"},
+                            "occupancy": _NUM,
+                            "state_s": {"type": "object", "additionalProperties": {"type": "number"}},
+                        }
+                    ),
+                },
+            }
+        ),
+        "DailyReport": _obj(
+            {
+                **_WINDOW,
+                "containment": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "day": _DAY,
+                            "flow": _STR,
+                            "entered": _INT,
+                            "contained": _INT,
+                            "rate": _NUM,
+                            "exits": {"type": "object", "additionalProperties": _INT},
+                        }
+                    ),
+                },
+                "csat": {"type": "array", "items": _obj({"day": _DAY, "count": _INT, "mean": _NUM})},
+            }
+        ),
+        "DialerReport": _obj(
+            {
+                **_WINDOW,
+                "period_at": {**_TIME, "description": "the instant the regulatory period is taken at"},
+                "rows": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "campaign_id": _INT,
+                            "campaign": _STR,
+                            "rule_set": {"enum": ["US", "UK"]},
+                            "status": _STR,
+                            **{
+                                k: _INT
+                                for k in ("dials", "live_answered", "connects", "abandoned", "machines", "period")
+                            },
+                            "connect_rate": _NUM,
+                            "abandon_rate": {**_NUM, "description": "abandoned ÷ live answers over the range"},
+                            "period_live_answered": _INT,
+                            "period_abandoned": _INT,
+                            "period_abandon_rate": {
+                                "type": "number",
+                                "description": "the current regulatory period's rate, as compliance counts it",
+                            },
+                            "cap": {"type": "number"},
+                        }
+                    ),
+                },
+            }
+        ),
+    }
+)
+PATHS.update(
+    {
+        "/api/reports/intervals": {
+            "get": _report_op(
+                "Calls per queue and 15/30/60-minute interval or day",
+                "IntervalReport",
+                ("from", "to", "tz", "interval", "queue", "formula"),
+            )
+        },
+        "/api/reports/agents": {
+            "get": _report_op(
+                "Agents per interval or day: handled, AHT, occupancy, time in each state",
+                "AgentReport",
+                ("from", "to", "tz", "interval", "agent"),
+            )
+        },
+        "/api/reports/daily": {
+            "get": _report_op("IVR containment per flow and CSAT per day", "DailyReport", ("from", "to", "tz"))
+        },
+        "/api/reports/dialer": {
+            "get": _report_op(
+                "Per campaign: dials, connects, abandons and the regulatory period's abandon rate",
+                "DialerReport",
+                ("from", "to", "tz"),
+            )
+        },
     }
 )
 

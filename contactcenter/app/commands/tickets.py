@@ -4,6 +4,8 @@ contactcenter report sla --from 2026-06-01 --to 2026-07-01 --json
 contactcenter report intervals --from 2026-06-01 --to 2026-06-07 --tz Europe/Paris --formula in-t --csv
 contactcenter report agents --from 2026-06-01 --to 2026-06-01 --daily
 contactcenter report daily --from 2026-06-01 --to 2026-06-30 --json
+contactcenter report intervals --from 2026-06-01 --to 2026-06-01 --minutes 30
+contactcenter report dialer --from 2026-06-01 --to 2026-06-07 --csv
 contactcenter api-token create --user alice --name "CRM sync" --read-only
 """
 
@@ -133,6 +135,15 @@ def _window_options(func):  # type: ignore[no-untyped-def]
     return func
 
 
+_MINUTES = {"15": "interval", "30": "30min", "60": "hour"}
+
+
+def _granularity(daily: bool, minutes: str) -> str:
+    if daily and minutes != "15":
+        raise click.UsageError("choose one of --daily and --minutes")
+    return "day" if daily else _MINUTES[minutes]
+
+
 def _run(build, as_json: bool, as_csv: bool) -> None:  # type: ignore[no-untyped-def]
     from contactcenter.app import runtime
     from contactcenter.db import transaction
@@ -160,8 +171,17 @@ def _run(build, as_json: bool, as_csv: bool) -> None:  # type: ignore[no-untyped
     help="service-level formula: offered, late-abandons, in-t, each optionally with -no-short",
 )
 @click.option("--daily", is_flag=True, help="one row per local day instead of per 15 minutes")
+@click.option("--minutes", type=click.Choice(list(_MINUTES)), default="15", show_default=True, help="interval length")
 def report_intervals(
-    start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, queue: str | None, formula: str, daily: bool
+    start: str,
+    end: str,
+    time_zone: str,
+    as_json: bool,
+    as_csv: bool,
+    queue: str | None,
+    formula: str,
+    daily: bool,
+    minutes: str,
 ) -> None:
     """Calls per queue per 15 minutes: offered, answered, SL, abandons, ASA, AHT, longest wait."""
     from contactcenter.tickets.intervals import FORMULAS
@@ -173,7 +193,7 @@ def report_intervals(
     tz = _zone(time_zone)
     _run(
         lambda s: interval_report(
-            s, first, last, time_zone=tz, queue=queue, sl_formula=formula, granularity="day" if daily else "interval"
+            s, first, last, time_zone=tz, queue=queue, sl_formula=formula, granularity=_granularity(daily, minutes)
         ),
         as_json,
         as_csv,
@@ -184,8 +204,9 @@ def report_intervals(
 @_window_options
 @click.option("--agent", help="only this agent (username)")
 @click.option("--daily", is_flag=True, help="one row per local day instead of per 15 minutes")
+@click.option("--minutes", type=click.Choice(list(_MINUTES)), default="15", show_default=True, help="interval length")
 def report_agents(
-    start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, agent: str | None, daily: bool
+    start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, agent: str | None, daily: bool, minutes: str
 ) -> None:
     """Agents per 15 minutes (or day): handled calls, AHT, occupancy, time in each state."""
     from contactcenter.tickets.reports import agent_report
@@ -193,7 +214,7 @@ def report_agents(
     first, last = _days(start, end)
     tz = _zone(time_zone)
     _run(
-        lambda s: agent_report(s, first, last, time_zone=tz, agent=agent, granularity="day" if daily else "interval"),
+        lambda s: agent_report(s, first, last, time_zone=tz, agent=agent, granularity=_granularity(daily, minutes)),
         as_json,
         as_csv,
     )
@@ -209,6 +230,17 @@ def report_daily(start: str, end: str, time_zone: str, as_json: bool, as_csv: bo
     first, last = _days(start, end)
     tz = _zone(time_zone)
     _run(lambda s: daily_report(s, first, last, containment=containment, time_zone=tz), as_json, as_csv)
+
+
+@report.command("dialer")
+@_window_options
+def report_dialer(start: str, end: str, time_zone: str, as_json: bool, as_csv: bool) -> None:
+    """Per campaign: dials, live answers, connects, abandons, and the regulatory period's abandon rate."""
+    from contactcenter.dialer.reports import dialer_report
+
+    first, last = _days(start, end)
+    tz = _zone(time_zone)
+    _run(lambda s: dialer_report(s, first, last, time_zone=tz), as_json, as_csv)
 
 
 @click.group("api-token")
