@@ -60,6 +60,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
 
     from web import (
         admin,
+        admin_macros,
         admin_audit,
         admin_content,
         admin_dialer,
@@ -102,6 +103,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         board_bp,
         ticket_pages.bp,
         customer_pages.bp,
+        admin_macros.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)
