@@ -60,10 +60,10 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
 
     from web import (
         admin,
-        admin_macros,
         admin_audit,
         admin_content,
         admin_dialer,
+        admin_macros,
         admin_people,
         admin_tokens,
         api,

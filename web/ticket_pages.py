@@ -138,15 +138,12 @@ def _list_page(
         if key not in views.VIEW_KEYS:
             key = _default_view()
         definition = views.view(key)
-    counts = views.counts(session, viewer, filters, now=now)
-    keep = {
-        **filters.given,
-        "view": key,
-        **({"saved": str(saved.id)} if saved else {}),
-        **({"q": query} if query else {}),
-    }
-    if saved is not None:
-        keep = {"saved": str(saved.id), **({"q": query} if query else {})}
+    # The views' links (and so their counts) carry the filters typed, not a saved filter's.
+    counts = views.counts(session, viewer, filters if saved is None else views.TicketFilters(), now=now)
+    # What the links of this page keep: the saved filter, or the view and its filters; the search.
+    keep: dict[str, str] = {"saved": str(saved.id)} if saved is not None else {**filters.given, "view": key}
+    if query:
+        keep["q"] = query
     next_url = None
     if result.next_key is not None:
         cursor = encode_cursor(_cursor_kind(key), list(result.next_key))
