@@ -127,18 +127,21 @@ def on_snapshot(_data: Any = None) -> dict[str, Any]:
     return snapshot_for(current_user)
 
 
-# Open ticket views (/tickets) listen here for a bare "tickets changed" nudge, then fetch their
-# own counts; the relay sends at most one nudge per TICKETS_NUDGE_GAP_S however busy the center.
+# Open ticket views (/tickets) listen for a bare "tickets changed" nudge, then fetch their own
+# counts; the relay sends at most one nudge per TICKETS_NUDGE_GAP_S however busy the center. They
+# connect to a namespace of their own, so an agent's open views never count as a desktop socket
+# (presence) nor receive the desktop's events.
+TICKETS_NAMESPACE = "/tickets"
 TICKETS_ROOM = "tickets"
 TICKETS_NUDGE_GAP_S = 1.0
 
 
-@socketio.on("tickets.watch")
-def on_tickets_watch(_data: Any = None) -> dict[str, Any]:
+@socketio.on("connect", namespace=TICKETS_NAMESPACE)
+def on_tickets_connect(auth: Any = None) -> bool:
     if not current_user.is_authenticated:
-        return {"error": "not signed in"}
+        return False
     join_room(TICKETS_ROOM)
-    return {"ok": True}
+    return True
 
 
 def _announce_ticket_changes(session: Session) -> None:
@@ -198,6 +201,9 @@ class EventRelay:
             self._thread.join(timeout=5)
             self._thread = None
 
+    def _nudge_ticket_views(self) -> None:
+        socketio.emit("tickets.changed", {"type": "tickets.changed"}, to=TICKETS_ROOM, namespace=TICKETS_NAMESPACE)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             pubsub = self.runtime.redis.pubsub(ignore_subscribe_messages=True)
@@ -207,7 +213,7 @@ class EventRelay:
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
                     if self.tickets.due(time.monotonic()):
-                        socketio.emit("tickets.changed", {"type": "tickets.changed"}, to=TICKETS_ROOM)
+                        self._nudge_ticket_views()
                     if message is None or message.get("type") != "message":
                         continue
                     channel = message["channel"]
@@ -215,7 +221,7 @@ class EventRelay:
                     if channel == ticket_views.TICKETS_CHANGED_CHANNEL:
                         self.tickets.heard()
                         if self.tickets.due(time.monotonic()):
-                            socketio.emit("tickets.changed", {"type": "tickets.changed"}, to=TICKETS_ROOM)
+                            self._nudge_ticket_views()
                         continue
                     if channel == SESSIONS_ENDED_CHANNEL:
                         user_id = decode_ended(message["data"])

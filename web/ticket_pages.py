@@ -114,7 +114,7 @@ def _list_page(
     try:
         if saved is not None:
             key = saved_filters.BASE_VIEW
-            args = {**saved.given, "view": key, "saved": str(saved.id), **({"q": query} if query else {})}
+            args = {**saved.given, "view": key, "saved": str(saved.id), "cursor": args.get("cursor", ""), "q": query}
         definition = views.view(key)
         filters = views.parse_filters(args)
         if query:
@@ -124,7 +124,8 @@ def _list_page(
             found = search.search_tickets(
                 session,
                 query,
-                ticket_filter=views.scoped(session, key, viewer, filters, now),
+                # across every ticket in the person's reach (the filters still narrow it)
+                ticket_filter=views.scoped(session, saved_filters.BASE_VIEW, viewer, filters, now),
                 after=_decode_search_cursor(args.get("cursor")),
                 limit=PAGE_SIZE,
             )

@@ -77,6 +77,20 @@ def test_a_shared_filter_shows_an_agent_only_their_tickets(client, app, db, offi
     assert listed(agent.get(f"/tickets?saved={saved.id}")) == [office["a_billing"].id]
 
 
+def test_a_saved_filters_pages_follow_one_another(client, db, office):
+    for i in range(52):
+        gen_ticket(db, f"Billing question {i}", queue_id=office["a"].id, tags=["billing"])
+    db.commit()
+    log_in(client, "alice")
+    _save(client, "Billing")
+    saved = db.scalar(select(SavedTicketFilter))
+    first = client.get(f"/tickets?saved={saved.id}")
+    link = re.search(r'href="([^"]+)" id="next-page"', text(first))
+    assert link is not None and f"saved={saved.id}" in link.group(1)
+    more = listed(client.get(link.group(1).replace("&amp;", "&")))
+    assert len(listed(first)) == 50 and len(more) == 3 and not set(listed(first)) & set(more)
+
+
 def test_an_agent_cannot_share_a_filter(client, db, office):
     log_in(client, "alice")
     resp = _save(client, "Mine", shared="on")
@@ -136,6 +150,11 @@ def test_search_finds_a_ticket_by_a_comment(client, db, office):
     db.commit()
     log_in(client, "alice")
     assert listed(client.get("/tickets?view=all&q=toner")) == [office["a_new"].id]
+
+
+def test_search_looks_beyond_the_view_it_was_typed_in(client, db, office):
+    log_in(client, "alice")
+    assert listed(client.get("/tickets?view=mine&q=printer")) == [office["a_new"].id]
 
 
 def test_search_keeps_to_the_tickets_the_agent_may_see(client, db, office):

@@ -72,10 +72,9 @@
     timer = window.setTimeout(refresh, Math.max(0, last + MIN_GAP_MS - Date.now()));
   }
 
-  var socket = window.io({ transports: ["websocket"] });
+  var socket = window.io({ namespace: "/tickets" });
   socket.on("connect", function () {
     nav.setAttribute("data-live", "yes");
-    socket.emit("tickets.watch");
     if (last !== 0) { schedule(); } // back after a break: changes may have been missed
   });
   socket.on("disconnect", function () { nav.setAttribute("data-live", "no"); });
