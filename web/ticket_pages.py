@@ -263,6 +263,10 @@ def save_filter() -> Response | tuple[str, int]:
         session.rollback()
         return _list_page(back, saved_error=f"a name holds at most {saved_filters.MAX_NAME} characters", status=400)
     values = {k: v for k, v in back.items() if k in views.FILTER_KEYS}
+    # Saved again from a saved filter's own page (a new name, or shared now): its filters.
+    again = _saved_choice(saved_filters.listed(session, _viewer()), back.get("saved", ""))
+    if again is not None:
+        values = dict(again.given)
     try:
         if "\x00" in name:
             raise saved_filters.SavedFilterError("the name contains a character that cannot be stored (NUL)")

@@ -91,6 +91,18 @@ def test_a_saved_filters_pages_follow_one_another(client, db, office):
     assert len(listed(first)) == 50 and len(more) == 3 and not set(listed(first)) & set(more)
 
 
+def test_a_supervisor_shares_a_filter_from_its_own_page(client, db, office):
+    log_in(client, "sam")
+    _save(client, "Billing")
+    saved = db.scalar(select(SavedTicketFilter))
+    resp = client.post(
+        "/tickets/filters", data={"name": "Billing", "shared": "on", "return_to": f"/tickets?saved={saved.id}"}
+    )
+    assert resp.status_code == 302
+    db.expire_all()
+    assert (saved.shared, saved.filters) == (True, {"tag": "billing"})
+
+
 def test_an_agent_cannot_share_a_filter(client, db, office):
     log_in(client, "alice")
     resp = _save(client, "Mine", shared="on")
