@@ -92,7 +92,7 @@ def validate(session: Session, fields: MacroFields, *, macro_id: int | None = No
         problems.setdefault("name", "give the macro a name")
     elif len(name) > MAX_NAME:
         problems.setdefault("name", f"at most {MAX_NAME} characters; this one has {len(name):,}")
-    else:
+    elif "name" not in problems:  # a NUL cannot even be sent to PostgreSQL in a query
         same = session.scalar(select(TicketMacro.id).where(func.lower(TicketMacro.name) == name.lower()))
         if same is not None and same != macro_id:
             problems["name"] = "another macro has this name"

@@ -118,6 +118,13 @@ def test_saving_without_a_name_shows_the_message_and_stores_nothing(client, db, 
     assert db.scalar(select(func.count(SavedTicketFilter.id))) == 0
 
 
+def test_a_name_with_a_nul_is_refused_with_a_message(client, db, office):
+    log_in(client, "alice")
+    resp = _save(client, "a\x00b")
+    assert resp.status_code == 400 and "cannot be stored (NUL)" in text(resp)
+    assert db.scalar(select(func.count(SavedTicketFilter.id))) == 0
+
+
 def test_an_oversized_name_is_refused_with_a_message(client, db, office):
     log_in(client, "alice")
     resp = _save(client, "x" * 10_000)
@@ -268,7 +275,7 @@ def test_bulk_merge_folds_the_picked_into_one(client, db, office):
     assert other.status == "merged" and other.merged_into_id == target.id
 
 
-@pytest.mark.parametrize("value", [HOSTILE, SQL, "x" * 10_000])
+@pytest.mark.parametrize("value", [HOSTILE, SQL, "x" * 10_000, "a\x00b"])
 def test_hostile_or_oversized_bulk_values_are_refused_and_shown_as_text(client, db, office, value):
     log_in(client, "sam")
     resp = _bulk(client, [office["a_new"].id], "assign", bulk_assignee=value)
