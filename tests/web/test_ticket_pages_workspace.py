@@ -283,6 +283,32 @@ def test_hostile_or_oversized_bulk_values_are_refused_and_shown_as_text(client, 
     assert [e.kind for e in trail(db, office["a_new"])] == ["created"]
 
 
+@pytest.mark.parametrize("value", [HOSTILE, SQL])
+@pytest.mark.parametrize(
+    "action, field",
+    [
+        ("assign", "bulk_assignee"),
+        ("status", "bulk_status"),
+        ("priority", "bulk_priority"),
+        ("merge", "bulk_merge_into"),
+        (HOSTILE, "bulk_status"),
+    ],
+)
+def test_html_and_sql_in_every_bulk_field_change_nothing(client, db, office, action, field, value):
+    log_in(client, "sam")
+    resp = _bulk(client, [office["a_new"].id, office["a_open"].id], action, **{field: value})
+    assert resp.status_code == 400 and "<script>alert(1)</script>" not in text(resp)
+    assert [e.kind for e in trail(db, office["a_new"])] == ["created"]
+
+
+@pytest.mark.parametrize("value", [HOSTILE, SQL, "9" * 5000])
+def test_picked_rows_that_are_not_ticket_numbers_are_refused(client, db, office, value):
+    log_in(client, "sam")
+    resp = _bulk(client, [office["a_new"].id, value], "priority", bulk_priority="high")
+    assert resp.status_code == 400 and "the picked tickets are not ticket numbers" in text(resp)
+    assert [e.kind for e in trail(db, office["a_new"])] == ["created"]
+
+
 def test_a_hostile_tag_added_in_bulk_is_shown_as_text(client, db, office):
     log_in(client, "sam")
     assert _bulk(client, [office["a_new"].id], "tag", bulk_tag="<b>x</b>").status_code == 302
