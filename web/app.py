@@ -63,6 +63,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         admin_audit,
         admin_content,
         admin_dialer,
+        admin_macros,
         admin_people,
         admin_sla,
         admin_tokens,
@@ -108,6 +109,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         admin_sla.bp,
         staffing.bp,
         reports.bp,
+        admin_macros.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

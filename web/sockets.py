@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_app_context, request
 from flask_login import current_user
 from flask_socketio import join_room
+from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from contactcenter import events
 from contactcenter.accounts.sessions import SESSIONS_ENDED_CHANNEL, decode_ended
 from contactcenter.app.runtime import Runtime
 from contactcenter.board.feed import BoardFeed, BoardSource
+from contactcenter.tickets import views as ticket_views
 from web.extensions import socketio
 
 log = logging.getLogger("contactcenter.sockets")
@@ -123,6 +127,55 @@ def on_snapshot(_data: Any = None) -> dict[str, Any]:
     return snapshot_for(current_user)
 
 
+# Open ticket views (/tickets) listen for a bare "tickets changed" nudge, then fetch their own
+# counts; the relay sends at most one nudge per TICKETS_NUDGE_GAP_S however busy the center. They
+# connect to a namespace of their own, so an agent's open views never count as a desktop socket
+# (presence) nor receive the desktop's events.
+TICKETS_NAMESPACE = "/tickets"
+TICKETS_ROOM = "tickets"
+TICKETS_NUDGE_GAP_S = 1.0
+
+
+@socketio.on("connect", namespace=TICKETS_NAMESPACE)
+def on_tickets_connect(auth: Any = None) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    join_room(TICKETS_ROOM)
+    return True
+
+
+def _announce_ticket_changes(session: Session) -> None:
+    """After a commit that changed tickets, tell every web process (cheap: one PUBLISH)."""
+    if not ticket_views.take_changed(session) or not has_app_context():
+        return
+    runtime = current_app.extensions.get("contactcenter.app.runtime")
+    if runtime is None:
+        return
+    try:
+        runtime.redis.publish(ticket_views.TICKETS_CHANGED_CHANNEL, "1")
+    except Exception:  # noqa: BLE001 - counts catch up on the next change or reload
+        log.warning("could not announce a ticket change", exc_info=True)
+
+
+class TicketNudge:
+    """Coalesces the "tickets changed" announcements this process hears into spaced-out nudges."""
+
+    def __init__(self, gap_s: float = TICKETS_NUDGE_GAP_S) -> None:
+        self.gap_s = gap_s
+        self.pending = False
+        self.last = 0.0
+
+    def heard(self) -> None:
+        self.pending = True
+
+    def due(self, now: float) -> bool:
+        """True (once) when a nudge should go out now."""
+        if not self.pending or now - self.last < self.gap_s:
+            return False
+        self.pending, self.last = False, now
+        return True
+
+
 class EventRelay:
     """Listens on Redis pub/sub and emits each event to its Socket.IO rooms (one per process)."""
 
@@ -132,6 +185,7 @@ class EventRelay:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()
+        self.tickets = TicketNudge()
 
     def start(self) -> EventRelay:
         if self._thread is None:
@@ -147,18 +201,28 @@ class EventRelay:
             self._thread.join(timeout=5)
             self._thread = None
 
+    def _nudge_ticket_views(self) -> None:
+        socketio.emit("tickets.changed", {"type": "tickets.changed"}, to=TICKETS_ROOM, namespace=TICKETS_NAMESPACE)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             pubsub = self.runtime.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub.subscribe(*events.CHANNELS, SESSIONS_ENDED_CHANNEL)
+                pubsub.subscribe(*events.CHANNELS, SESSIONS_ENDED_CHANNEL, ticket_views.TICKETS_CHANGED_CHANNEL)
                 self.ready.set()
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
+                    if self.tickets.due(time.monotonic()):
+                        self._nudge_ticket_views()
                     if message is None or message.get("type") != "message":
                         continue
                     channel = message["channel"]
                     channel = channel.decode() if isinstance(channel, bytes) else channel
+                    if channel == ticket_views.TICKETS_CHANGED_CHANNEL:
+                        self.tickets.heard()
+                        if self.tickets.due(time.monotonic()):
+                            self._nudge_ticket_views()
+                        continue
                     if channel == SESSIONS_ENDED_CHANNEL:
                         user_id = decode_ended(message["data"])
                         if user_id is not None:
@@ -184,6 +248,8 @@ class EventRelay:
 
 
 def init_app(app: Flask, runtime: Runtime, *, relay: bool = True) -> None:
+    if not sa_event.contains(Session, "after_commit", _announce_ticket_changes):
+        sa_event.listen(Session, "after_commit", _announce_ticket_changes)
     board = Board(runtime)
     app.extensions["contactcenter.board"] = board
     if relay:

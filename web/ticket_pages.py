@@ -20,8 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,7 +32,7 @@ from contactcenter import clock
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
 from contactcenter.app.tasks import tickets as tasks
-from contactcenter.tickets import access, services, sla, timeline, views
+from contactcenter.tickets import access, bulk, macros, saved_filters, search, services, sla, timeline, views
 from contactcenter.tickets.access import Viewer
 from contactcenter.tickets.models import Ticket
 from contactcenter.tickets.services import TicketError
@@ -92,49 +93,249 @@ def _decode_cursor(raw: str | None, key: str) -> tuple[datetime, int] | None:
 @bp.get("/tickets")
 @login_required
 def ticket_list() -> tuple[str, int]:
+    return _list_page(request.args)
+
+
+def _list_page(
+    args: Mapping[str, str], *, bulk_error: str | None = None, saved_error: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The views page for these query-string values: a view, a saved filter or a search, filtered."""
     session = database.session()
     viewer = _viewer()
     now = clock.now()
-    key = request.args.get("view", "") or _default_view()
-    error, status = None, 200
+    key = args.get("view", "") or _default_view()
+    error = None
     filters = views.TicketFilters()
     result = views.ViewPage([], None)
+    saved_list = saved_filters.listed(session, viewer)
+    saved = _saved_choice(saved_list, args.get("saved", ""))
+    query = args.get("q", "").strip()
+    search_next: int | None = None
     try:
+        if saved is not None:
+            key = saved_filters.BASE_VIEW
+            args = {**saved.given, "view": key, "saved": str(saved.id), "cursor": args.get("cursor", ""), "q": query}
         definition = views.view(key)
-        filters = views.parse_filters(request.args)
-        after = _decode_cursor(request.args.get("cursor"), key)
-        result = views.page(session, viewer, key, filters, after=after, limit=PAGE_SIZE, now=now)
-    except FilterError as exc:
+        filters = views.parse_filters(args)
+        if query:
+            if len(query) > search.MAX_QUERY_LENGTH:
+                raise FilterError(f"search: at most {search.MAX_QUERY_LENGTH} characters")
+            _storable_query(query)
+            found = search.search_tickets(
+                session,
+                query,
+                # across every ticket in the person's reach (the filters still narrow it)
+                ticket_filter=views.scoped(session, saved_filters.BASE_VIEW, viewer, filters, now),
+                after=_decode_search_cursor(args.get("cursor")),
+                limit=PAGE_SIZE,
+            )
+            result = views.ViewPage([views.ViewRow(t) for t in found.items], None)
+            search_next = found.next_after
+        else:
+            after = _decode_cursor(args.get("cursor"), key)
+            result = views.page(session, viewer, key, filters, after=after, limit=PAGE_SIZE, now=now)
+    except (FilterError, search.SearchError) as exc:
         error, status = str(exc), 400
         if key not in views.VIEW_KEYS:
             key = _default_view()
         definition = views.view(key)
-    counts = views.counts(session, viewer, filters, now=now)
+    # The views' links (and so their counts) carry the filters typed, not a saved filter's.
+    counts = views.counts(session, viewer, filters if saved is None else views.TicketFilters(), now=now)
+    # What the links of this page keep: the saved filter, or the view and its filters; the search.
+    keep: dict[str, str] = {"saved": str(saved.id)} if saved is not None else {**filters.given, "view": key}
+    if query:
+        keep["q"] = query
     next_url = None
     if result.next_key is not None:
-        args = {**filters.given, "view": key, "cursor": encode_cursor(_cursor_kind(key), list(result.next_key))}
-        next_url = url_for("ticket_pages.ticket_list", **args)  # type: ignore[arg-type]  # query parameters
+        cursor = encode_cursor(_cursor_kind(key), list(result.next_key))
+        next_url = url_for("ticket_pages.ticket_list", **keep, cursor=cursor)  # type: ignore[arg-type]
+    elif search_next is not None:
+        cursor = encode_cursor(SEARCH_CURSOR, [search_next])
+        next_url = url_for("ticket_pages.ticket_list", **keep, cursor=cursor)  # type: ignore[arg-type]
     clocks = sla.rows_for(session, [row.ticket.id for row in result.rows])
     breached = {tid for tid, rows in clocks.items() if any(r.breached(now) and r.state == "running" for r in rows)}
     # After a refusal the form shows what was typed (within reason), so it can be corrected.
-    typed = {
-        k: v.strip() for k in views.FILTER_KEYS if (v := request.args.get(k, "")).strip() and len(v) <= views.MAX_TEXT
-    }
+    typed = {k: v.strip() for k in views.FILTER_KEYS if (v := args.get(k, "")).strip() and len(v) <= views.MAX_TEXT}
     return render_template(
         "tickets/list.html",
         views=views.VIEWS,
         current=definition,
         counts=counts,
+        saved_views=saved_list,
+        saved_counts=saved_filters.counts(session, viewer, saved_list, now=now),
+        saved=saved,
+        saved_error=saved_error,
+        query=query[: search.MAX_QUERY_LENGTH],
         rows=result.rows,
         filters=filters.given,
         typed=typed if error else filters.given,
+        keep=keep,
+        clear_search={k: v for k, v in keep.items() if k != "q"},
         error=error,
+        bulk_error=bulk_error,
         next_url=next_url,
-        first_page=not request.args.get("cursor"),
+        first_page=not args.get("cursor"),
         breached=breached,
         now=now,
+        may_share=viewer.sees_all,
+        return_to=url_for("ticket_pages.ticket_list", **keep),  # type: ignore[arg-type]
+        bulk_statuses=[s for s in views.STATUSES if s != "merged"],
         **_choices(session),
     ), status
+
+
+SEARCH_CURSOR = "ticket-search"
+
+
+def _decode_search_cursor(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    try:
+        if len(raw) > 300:
+            raise ValueError("too long")
+        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if not isinstance(data, list) or len(data) != 2 or data[0] != SEARCH_CURSOR:
+            raise ValueError("cursor for another listing")
+        if isinstance(data[1], bool) or not isinstance(data[1], int) or not 0 < data[1] <= MAX_ID:
+            raise ValueError("not an id")
+        return int(data[1])
+    except (ValueError, TypeError, binascii.Error, RecursionError, UnicodeDecodeError):
+        raise FilterError("that page link is out of date; start again from the first page") from None
+
+
+def _storable_query(query: str) -> None:
+    if any(ord(ch) < 32 for ch in query):
+        raise FilterError("search: control characters are not allowed")
+
+
+def _saved_choice(saved_list: list[saved_filters.SavedView], raw: str) -> saved_filters.SavedView | None:
+    """The saved filter asked for; one that is gone (or someone else's) is no filter, not an error."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    return next((s for s in saved_list if s.id == int(raw)), None)
+
+
+@bp.get("/tickets/counts")
+@login_required
+def ticket_counts() -> Response:
+    """The numbers next to the views, for pages that heard "tickets changed" and refresh them."""
+    session = database.session()
+    viewer = _viewer()
+    now = clock.now()
+    try:
+        filters = views.parse_filters(request.args)
+    except FilterError as exc:
+        failed = jsonify({"error": str(exc)})
+        failed.status_code = 400
+        return failed
+    saved_list = saved_filters.listed(session, viewer)
+    body = {
+        "views": views.counts(session, viewer, filters, now=now),
+        "saved": {str(k): v for k, v in saved_filters.counts(session, viewer, saved_list, now=now).items()},
+    }
+    resp = jsonify(body)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _return_args() -> dict[str, str]:
+    """The list page the form was posted from (its query string), to come back to it."""
+    raw = request.form.get("return_to", "")
+    if len(raw) > 4096 or not raw.startswith("/tickets"):
+        return {}
+    parts = urlsplit(raw)
+    if parts.path != "/tickets" or parts.netloc:
+        return {}
+    return {k: v for k, v in parse_qsl(parts.query)}
+
+
+def _back_to_list(args: Mapping[str, str]) -> Response:
+    return redirect(url_for("ticket_pages.ticket_list", **args))  # type: ignore[arg-type]
+
+
+@bp.post("/tickets/filters")
+@login_required
+def save_filter() -> Response | tuple[str, int]:
+    session = database.session()
+    back = _return_args()
+    name = request.form.get("name", "")
+    if len(name) > MAX_FIELD:
+        session.rollback()
+        return _list_page(back, saved_error=f"a name holds at most {saved_filters.MAX_NAME} characters", status=400)
+    values = {k: v for k, v in back.items() if k in views.FILTER_KEYS}
+    # Saved again from a saved filter's own page (a new name, or shared now): its filters.
+    again = _saved_choice(saved_filters.listed(session, _viewer()), back.get("saved", ""))
+    if again is not None:
+        values = dict(again.given)
+    try:
+        if "\x00" in name:
+            raise saved_filters.SavedFilterError("the name contains a character that cannot be stored (NUL)")
+        record = saved_filters.save(session, _viewer(), name, values, shared=request.form.get("shared") == "on")
+    except saved_filters.SavedFilterError as exc:
+        session.rollback()
+        return _list_page(back, saved_error=str(exc), status=400)
+    session.commit()
+    flash(f"Filter “{record.name}” saved{' and shared with everyone' if record.shared else ''}.", "ok")
+    return _back_to_list({"saved": str(record.id)})
+
+
+@bp.post("/tickets/filters/<int:filter_id>/delete")
+@login_required
+def delete_filter(filter_id: int) -> Response | tuple[str, int]:
+    session = database.session()
+    try:
+        name = saved_filters.delete(session, _viewer(), filter_id)
+    except saved_filters.SavedFilterError as exc:
+        session.rollback()
+        return _list_page(_return_args(), saved_error=str(exc), status=400)
+    session.commit()
+    flash(f"Filter “{name}” deleted.", "ok")
+    return _back_to_list({})
+
+
+@bp.post("/tickets/bulk")
+@login_required
+def bulk_action() -> Response | tuple[str, int]:
+    """One action on the picked rows; a refusal of the whole request changes nothing."""
+    session = database.session()
+    back = _return_args()
+    action = request.form.get("action", "")
+    raw_ids = request.form.getlist("ticket")
+    try:
+        if len(raw_ids) > bulk.MAX_TICKETS:
+            raise bulk.BulkError(f"at most {bulk.MAX_TICKETS} tickets at once")
+        ids = []
+        for raw in raw_ids:
+            if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+                raise bulk.BulkError("the picked tickets are not ticket numbers")
+            ids.append(int(raw))
+        value = request.form.get(BULK_VALUE_FIELDS.get(action, "value"), "")
+        if len(value) > MAX_FIELD:
+            raise bulk.BulkError(f"the value holds at most {MAX_FIELD} characters")
+        if "\x00" in value:
+            raise bulk.BulkError("the value contains a character that cannot be stored (NUL)")
+        result = bulk.apply(session, _viewer(), ids, action, value)
+    except bulk.BulkError as exc:
+        session.rollback()
+        return _list_page(back, bulk_error=str(exc), status=400)
+    session.commit()
+    touched = [*result.changed, *([int(value.strip().lstrip("#"))] if action == "merge" and result.changed else [])]
+    try:
+        tasks.schedule_sla_checks(session, touched, database.runtime().redis)
+    except Exception:  # noqa: BLE001 - the SQL store holds the truth; the SLA sweep catches up
+        log.warning("could not queue SLA checks for tickets %s", touched, exc_info=True)
+    flash(result.summary(), "ok" if not result.skipped else "error")
+    return _back_to_list(back)
+
+
+# Each bulk action's value comes from its own control in the bar.
+BULK_VALUE_FIELDS = {
+    "assign": "bulk_assignee",
+    "status": "bulk_status",
+    "priority": "bulk_priority",
+    "tag": "bulk_tag",
+    "merge": "bulk_merge_into",
+}
 
 
 def _choices(session: Session) -> dict[str, Any]:
@@ -172,7 +373,18 @@ class FormState:
 @bp.get("/tickets/<int:ticket_id>")
 @login_required
 def ticket_page(ticket_id: int) -> tuple[str, int]:
-    return _render_ticket(database.session(), _visible(database.session(), ticket_id))
+    session = database.session()
+    ticket = _visible(session, ticket_id)
+    state = None
+    # After a macro was applied its text waits in the composer, to be read, adapted and sent.
+    raw = request.args.get("macro", "")
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10:
+        macro = macros.get(session, int(raw))
+        if macro is not None and macro.comment:
+            state = FormState(
+                values={"body": macro.comment, "visibility": "public" if macro.comment_public else "internal"}
+            )
+    return _render_ticket(session, ticket, state)
 
 
 def _render_ticket(
@@ -191,6 +403,8 @@ def _render_ticket(
             or 0
         )
     statuses = sorted({ticket.status, *services.TRANSITIONS.get(ticket.status, ())}, key=views.STATUSES.index)
+    macro_list = macros.listed(session)
+    names = _choices(session)
     return render_template(
         "tickets/ticket.html",
         ticket=ticket,
@@ -204,7 +418,9 @@ def _render_ticket(
         errors=state.errors,
         values=state.values,
         max_comment=services.MAX_TEXT,
-        **_choices(session),
+        macros=macro_list,
+        macro_notes={m.id: macros.describe(m, names["user_names"], names["queue_names"]) for m in macro_list},
+        **names,
     ), status
 
 
@@ -335,3 +551,31 @@ def relate(ticket_id: int) -> Response | tuple[str, int]:
     except (FormError, TicketError) as exc:
         return _refused(session, ticket_id, "relations", str(exc))
     return _done(session, [ticket.id], f"Linked to ticket #{other.id}.", ticket.id)
+
+
+@bp.post("/tickets/<int:ticket_id>/macro")
+@login_required
+def apply_macro(ticket_id: int) -> Response | tuple[str, int]:
+    """Set the macro's fields (each one on the trail) and open the page with its text in the composer."""
+    session = database.session()
+    ticket = _visible(session, ticket_id)
+    try:
+        macro_id = _optional_id("macro", "macro")
+        macro = None if macro_id is None else macros.get(session, macro_id)
+        if macro is None:
+            raise FormError("choose a macro from the list")
+        applied = macros.apply(session, _viewer(), ticket, macro)
+    except (FormError, macros.MacroError) as exc:
+        return _refused(session, ticket_id, "macro", str(exc))
+    session.commit()
+    if applied.events:
+        try:
+            tasks.schedule_sla_checks(session, [ticket.id], database.runtime().redis)
+        except Exception:  # noqa: BLE001 - the SQL store holds the truth; the SLA sweep catches up
+            log.warning("could not queue SLA checks for ticket %s", ticket.id, exc_info=True)
+    done = f"Macro “{macro.name}” applied" + (" (nothing to change)" if not applied.events else "")
+    if applied.comment:
+        done += "; its text is in the composer: read it over and send it"
+    flash(done + ".", "ok")
+    target = url_for("ticket_pages.ticket_page", ticket_id=ticket.id, macro=macro.id if applied.comment else None)
+    return redirect(target + ("#composer" if applied.comment else ""))

@@ -270,6 +270,54 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
 
+class SavedTicketFilter(Base):
+    """A set of view filters a person saved under a name; shared ones are listed for everyone.
+
+    `filters` holds the query-string values as typed (the keys of `views.FILTER_KEYS`), so a
+    saved filter is read back through the same parser as the form and never holds what the
+    form would refuse.
+    """
+
+    __tablename__ = "ticket_saved_filters"
+    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    shared: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class TicketMacro(Base):
+    """An admin-defined answer to a common case: fields to set on the ticket and text for the composer.
+
+    A field left None is not touched. `assignee` is "me" (whoever applies the macro), "none"
+    (unassign) or a user id as text; `add_tags` are added to the ticket's tags.
+    """
+
+    __tablename__ = "ticket_macros"
+    __table_args__ = (
+        CheckConstraint(
+            "status IS NULL OR status IN ('new','open','pending','on_hold','solved','closed')", name="status_known"
+        ),
+        CheckConstraint("priority IS NULL OR priority IN ('low','normal','high','urgent')", name="priority_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(16))
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
+    add_tags: Mapped[list[Any]] = mapped_column(default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    comment_public: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
 class AppendOnlyViolation(RuntimeError):
     """Someone tried to rewrite history."""
 

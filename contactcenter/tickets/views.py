@@ -22,15 +22,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, event, func, or_, select, true
+from sqlalchemy.orm import Session, object_session
 
 from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
 from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets import access, services
 from contactcenter.tickets.access import Viewer
-from contactcenter.tickets.models import CHANNELS, SlaState, Ticket, TicketPriority, TicketSla, TicketStatus
+from contactcenter.tickets.models import (
+    CHANNELS,
+    SlaState,
+    Ticket,
+    TicketEvent,
+    TicketPriority,
+    TicketSla,
+    TicketStatus,
+)
 
 STATUSES = tuple(s.value for s in TicketStatus)
 PRIORITIES = tuple(p.value for p in TicketPriority)
@@ -267,7 +275,8 @@ def filter_condition(session: Session, filters: TicketFilters, viewer: Viewer) -
     return and_(true(), *conditions)
 
 
-def _scoped(session: Session, key: str, viewer: Viewer, filters: TicketFilters, now: datetime) -> ColumnElement[bool]:
+def scoped(session: Session, key: str, viewer: Viewer, filters: TicketFilters, now: datetime) -> ColumnElement[bool]:
+    """The viewer's scope, the view's condition and the filters together (counts, pages, search)."""
     return and_(
         access.ticket_filter(viewer), view_condition(key, viewer, now), filter_condition(session, filters, viewer)
     )
@@ -283,7 +292,7 @@ def counts(
     now = now or clock.now()
     filters = filters or TicketFilters()
     return {
-        v.key: session.scalar(select(func.count(Ticket.id)).where(_scoped(session, v.key, viewer, filters, now))) or 0
+        v.key: session.scalar(select(func.count(Ticket.id)).where(scoped(session, v.key, viewer, filters, now))) or 0
         for v in VIEWS
     }
 
@@ -318,17 +327,17 @@ def page(
         raise FilterError(f"a page holds 1 to {MAX_PAGE} tickets")
     now = now or clock.now()
     filters = filters or TicketFilters()
-    scoped = _scoped(session, key, viewer, filters, now)
+    condition = scoped(session, key, viewer, filters, now)
     stmt: Select[Any]
     if definition.ordered_by_deadline:
         due = _due()
-        stmt = select(Ticket, due.c.due).join(due, due.c.ticket_id == Ticket.id).where(scoped)
+        stmt = select(Ticket, due.c.due).join(due, due.c.ticket_id == Ticket.id).where(condition)
         if after is not None:
             at, ident = after
             stmt = stmt.where(or_(due.c.due > at, and_(due.c.due == at, Ticket.id > ident)))
         stmt = stmt.order_by(due.c.due, Ticket.id)
     else:
-        stmt = select(Ticket, Ticket.updated_at).where(scoped)  # type: ignore[assignment]
+        stmt = select(Ticket, Ticket.updated_at).where(condition)  # type: ignore[assignment]
         if after is not None:
             at, ident = after
             stmt = stmt.where(or_(Ticket.updated_at < at, and_(Ticket.updated_at == at, Ticket.id < ident)))
@@ -341,3 +350,24 @@ def page(
         last_ticket, last_at = found[-1]
         next_key = (last_at, last_ticket.id)
     return ViewPage(rows, next_key)
+
+
+# -- telling open views that their counts moved --------------------------------------------------
+
+# Where "some ticket changed" is announced once a transaction that changed one commits. The
+# message carries nothing: each page asks for its own counts, within its own viewer's scope.
+TICKETS_CHANGED_CHANNEL = "tickets:changed"
+_CHANGED = "contactcenter.tickets.changed"
+
+
+@event.listens_for(TicketEvent, "after_insert")
+def _note_change(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
+    """Every ticket change appends to its trail, so a new trail entry marks the session."""
+    session = object_session(target)
+    if session is not None:
+        session.info[_CHANGED] = True
+
+
+def take_changed(session: Session) -> bool:
+    """Whether the session changed a ticket since last asked (and forget it)."""
+    return bool(session.info.pop(_CHANGED, False))

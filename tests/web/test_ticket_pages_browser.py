@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from contactcenter.accounts.models import Role
+from contactcenter.acd.models import Queue
 from contactcenter.db import transaction
-from contactcenter.tickets import sla
+from contactcenter.tickets import macros, sla
+from contactcenter.tickets.macros import MacroFields
 from contactcenter.tickets.services import add_comment, link_interaction
+from contactcenter.tickets.views import TICKETS_CHANGED_CHANNEL
 from tests.support.browser import log_in, screenshots
 from tests.support.factories import gen_agent, gen_call, gen_customer, gen_member, gen_queue, gen_ticket
 
@@ -113,3 +117,116 @@ def test_a_bad_filter_shows_a_message_in_the_page(workspace, live_server, page):
     page.goto(live_server + "/tickets?view=all&created_from=yesterday")
     assert "created from: a date as YYYY-MM-DD" in page.locator("#form-error").inner_text()
     shoot(page, "ticket-view-error")
+
+
+@pytest.fixture
+def agent_workspace(workspace, committed_runtime):  # type: ignore[no-untyped-def]
+    """The workspace, plus an admin and a macro that takes a ticket and answers the customer."""
+    with transaction(committed_runtime.session_factory) as session:
+        gen_agent(session, "ann", role=Role.ADMIN, display_name="Ann Admin")
+        macros.save(
+            session,
+            MacroFields(
+                name="Take and acknowledge",
+                status="open",
+                assignee="me",
+                add_tags="acknowledged",
+                comment="Hello Grace, thanks for the details; we are looking into it.",
+                comment_public=True,
+            ),
+        )
+    return workspace
+
+
+def test_an_agent_works_a_ticket_from_a_view_to_solved(agent_workspace, committed_runtime, live_server, page):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in(page, live_server, "alice")
+    page.click("header.top nav >> text=Tickets")
+    page.click("#ticket-views a[data-view=my_queues]")
+    page.wait_for_selector("#ticket-views a.current[data-view=my_queues]")
+    assert page.locator("#ticket-views a[data-view=my_queues] .count").inner_text() == "4"
+
+    # a saved filter: the view's high-priority tickets, listed with its count
+    page.select_option("#ticket-filters select[name=priority]", "high")
+    page.click("#ticket-filters button[type=submit]")
+    page.fill("#save-filter-name", "High priority")
+    page.click("#save-filter button[type=submit]")
+    page.wait_for_selector(".flash.ok >> text=Filter “High priority” saved.")
+    assert page.locator("#saved-views .saved-view.current .count").inner_text() == "1"
+
+    # bulk: pick every ticket of the "My queues" page and raise them all to urgent
+    page.click("#ticket-views a[data-view=my_queues]")
+    page.wait_for_function("document.getElementById('ticket-views').dataset.live === 'yes'")
+    page.check("#pick-all")
+    assert page.locator("#bulk-picked").inner_text() == "With the 4 picked tickets:"
+    shoot(page, "agent-bulk-picked")
+    page.select_option("#bulk select[name=bulk_priority]", "urgent")
+    page.click("#bulk button[value=priority]")
+    page.wait_for_selector(".flash.ok >> text=4 tickets changed.")
+    assert page.locator("table#tickets .priority-urgent").count() == 4
+
+    # another process opens a ticket in alice's queue: the open view's count follows without a reload
+    page.wait_for_function("document.getElementById('ticket-views').dataset.live === 'yes'")
+    with transaction(committed_runtime.session_factory) as session:
+        support = session.scalar(select(Queue).where(Queue.name == "support"))
+        gen_ticket(session, "Scanner beeps", queue_id=support.id)
+    committed_runtime.redis.publish(TICKETS_CHANGED_CHANNEL, "1")
+    page.wait_for_function(
+        "document.querySelector('#ticket-views a[data-view=my_queues] .count').textContent === '5'", timeout=10_000
+    )
+
+    # the search box finds the ticket by a word of the customer's comment
+    page.fill("#search-q", "toner")
+    page.click("#ticket-search button[type=submit]")
+    page.wait_for_selector("h1 >> text=Search “toner”")
+    assert page.locator("table#tickets tbody tr[data-ticket-id]").count() == 1
+    shoot(page, "agent-search")
+    page.click(f"table#tickets tr[data-ticket-id='{agent_workspace['ticket_id']}'] td.subject a")
+    page.wait_for_selector("#timeline")
+
+    # the macro takes the ticket and puts its reply in the composer, as a public reply, unsent
+    page.select_option("#macro-select", label="Take and acknowledge")
+    shoot(page, "agent-macro-picker")
+    page.click("#macro-apply")
+    page.wait_for_selector(".flash.ok >> text=Macro “Take and acknowledge” applied")
+    assert page.locator("#ticket-status").inner_text() == "open"
+    assert "assigned to Alice Agent" in page.locator(".ticket-badges").inner_text()
+    assert page.locator("#composer input[value=public]").is_checked()
+    assert page.input_value("#composer-body").startswith("Hello Grace")
+    page.fill("#composer-body", page.input_value("#composer-body") + " A technician comes tomorrow.")
+    page.click("#composer-send")
+    page.wait_for_selector(".flash.ok >> text=Public reply sent.")
+
+    page.check("#composer input[value=internal]")
+    page.fill("#composer-body", "Toner sensor replaced under warranty.")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector(".flash.ok >> text=Internal note added.")
+
+    page.select_option("#status-select", "solved")
+    page.click("#properties button[type=submit]")
+    page.wait_for_selector(".flash.ok >> text=Ticket updated.")
+    assert page.locator("#ticket-status").inner_text() == "solved"
+    assert page.locator("#timeline li.entry.public.author-agent").count() == 1
+    assert page.locator("#timeline li.entry.internal").count() == 1
+    shoot(page, "agent-ticket-solved")
+
+
+def test_an_admin_manages_macros(agent_workspace, live_server, page):
+    log_in(page, live_server, "ann")
+    page.click("header.top nav details.menu summary")
+    page.click("header.top nav >> text=Ticket macros")
+    page.wait_for_selector("table#macros")
+    assert "Take and acknowledge" in page.locator("table#macros").inner_text()
+    page.click("#new-macro")
+    page.fill("#macro-form input[name=name]", "Escalate")
+    page.select_option("#macro-form select[name=priority]", "urgent")
+    page.fill("#macro-form input[name=add_tags]", "escalated")
+    page.click("#macro-save")
+    page.wait_for_selector(".flash.ok >> text=Macro “Escalate” created.")
+    shoot(page, "admin-macros")
+    page.click("#new-macro")
+    page.fill("#macro-form input[name=name]", "Escalate")
+    page.click("#macro-save")
+    page.wait_for_selector("#name-error")
+    assert "another macro has this name" in page.locator("#name-error").inner_text()
+    shoot(page, "admin-macro-form-error")

@@ -1,6 +1,7 @@
 // A small Socket.IO client (Engine.IO v4 over WebSocket, Socket.IO protocol v5, default namespace):
 // what the desktop and the board need — events from the server, emits with acknowledgements,
 // heartbeats, and reconnection with back-off. The page's session cookie authenticates the socket.
+// `options.namespace` joins another namespace than the default one.
 // Exposes `io(options)` returning an object with `on(name, fn)`, `emit(name, data, ack)`,
 // `connected` and `disconnect()`; "connect" and "disconnect" fire like the reference client's.
 (function () {
@@ -17,6 +18,8 @@
     let pingTimer = null;
     let reconnectTimer = null;
     const socket = { connected: false, id: null };
+    // A namespace other than the default one ("/tickets"): its packets carry "/tickets," first.
+    const nsp = opts.namespace && opts.namespace !== "/" ? opts.namespace + "," : "";
 
     function fire(name, args) {
       (handlers[name] || []).slice().forEach((fn) => {
@@ -45,7 +48,8 @@
 
     function onPacket(data) {
       const type = data.charAt(0);
-      const rest = data.slice(1);
+      let rest = data.slice(1);
+      if (nsp) { if (rest.indexOf(nsp) !== 0) { return; } rest = rest.slice(nsp.length); }
       if (type === "0") { // socket.io CONNECT acknowledged
         attempts = 0;
         socket.connected = true;
@@ -64,7 +68,7 @@
           const id = match[1];
           const args = payload.slice(1);
           if (id !== "") {
-            args.push(function () { send("43" + id + JSON.stringify(Array.prototype.slice.call(arguments))); });
+            args.push(function () { send("43" + nsp + id + JSON.stringify(Array.prototype.slice.call(arguments))); });
           }
           fire(String(payload[0]), args);
         } else {
@@ -97,7 +101,7 @@
             timeoutMs = (hello.pingInterval || 25000) + (hello.pingTimeout || 20000);
           } catch (err) { /* defaults */ }
           watchdog(timeoutMs);
-          send("40");
+          send("40" + nsp);
         } else if (kind === "2") { // ping → pong
           watchdog(timeoutMs);
           send("3");
@@ -132,12 +136,12 @@
         id = String(nextAck++);
         acks[id] = args.pop();
       }
-      return send("42" + id + JSON.stringify(args));
+      return send("42" + nsp + id + JSON.stringify(args));
     };
     socket.disconnect = function () {
       closedByUser = true;
       clearTimeout(reconnectTimer);
-      if (ws) { send("41"); ws.close(); }
+      if (ws) { send("41" + nsp); ws.close(); }
       return socket;
     };
     // A laptop waking up: reconnect at once instead of waiting out the back-off.
