@@ -146,8 +146,8 @@ def on_tickets_connect(auth: Any = None) -> bool:
 
 def _announce_ticket_changes(session: Session) -> None:
     """After a commit that changed tickets, tell every web process (cheap: one PUBLISH)."""
-    if not ticket_views.take_changed(session) or not has_app_context():
-        return
+    if not has_app_context() or not ticket_views.take_changed(session):
+        return  # outside a request (a job, the ticker) the process's own announcer tells
     runtime = current_app.extensions.get("contactcenter.app.runtime")
     if runtime is None:
         return

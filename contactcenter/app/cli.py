@@ -135,6 +135,9 @@ def worker(queues: str, burst: bool) -> None:
     # share the parent's pooled ones (SQLAlchemy's advice for os.fork).
     os.register_at_fork(after_in_child=lambda: rt.engine.dispose(close=False))
     jobs.mark_worker_process()  # a work-horse dies with this process, never outlives its lease
+    from contactcenter.app import wiring
+
+    wiring.announce_ticket_changes(rt.redis)
     # On SQLite, jobs run in the worker process itself: a SQLite connection (and SQLite's own
     # per-process lock table) does not survive fork() while other threads use the database.
     worker_class = SimpleWorker if rt.settings.database_url.startswith("sqlite") else Worker

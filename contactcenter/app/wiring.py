@@ -7,6 +7,15 @@ listener hook and this module connects the two.
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("contactcenter.wiring")
+_announce_to: list[Any] = []
+
 
 def connect_domains() -> None:
     """Called whenever a runtime is made, so every process (and test) has the wiring; connecting
@@ -15,3 +24,27 @@ def connect_domains() -> None:
     from contactcenter.tickets import sla
 
     customers.on_segment_changed(sla.recompute_for_customer)
+
+
+def announce_ticket_changes(redis_client: Any) -> None:
+    """Let open ticket views hear of changes made outside a web request (RQ jobs such as SLA
+    escalations, the ticker): after each commit that changed a ticket, one PUBLISH on the channel
+    the web processes relay as a "tickets changed" nudge. Web requests announce their own."""
+    _announce_to[:] = [redis_client]
+    if not event.contains(Session, "after_commit", _announce):
+        event.listen(Session, "after_commit", _announce)
+
+
+def stop_announcing_ticket_changes() -> None:
+    _announce_to.clear()
+
+
+def _announce(session: Session) -> None:
+    from contactcenter.tickets import views
+
+    if not _announce_to or not views.take_changed(session):
+        return
+    try:
+        _announce_to[0].publish(views.TICKETS_CHANGED_CHANNEL, "1")
+    except Exception:  # noqa: BLE001 - counts catch up on the next change or reload
+        log.warning("could not announce a ticket change", exc_info=True)
