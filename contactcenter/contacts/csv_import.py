@@ -484,7 +484,8 @@ def _write_updates(
             added = [n for n in row.numbers if (cid, n) not in have]
             if "segment" in changed:
                 segment_changed.append(cid)
-            changes.append({"id": cid, **values, "updated_at": now})
+            if changed:  # a row that brings nothing new leaves the customer (and updated_at) alone
+                changes.append({"id": cid, **values, "updated_at": now})
             new_numbers.extend({"customer_id": cid, "e164": n, "label": "mobile"} for n in added)
             if added:
                 changed.append("phones")
@@ -501,7 +502,8 @@ def _write_updates(
                     "raw": "",
                 }
             )
-        session.execute(update(Customer), changes)
+        if changes:
+            session.execute(update(Customer), changes)
         if new_numbers:
             session.execute(insert(CustomerPhone), new_numbers)
         session.execute(insert(CustomerImportRow), report)
