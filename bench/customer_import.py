@@ -142,7 +142,8 @@ def main() -> None:
         r = result[label]
         print(
             f"  {label:9}: {r['seconds']} s, {r['rows_per_s']:,} rows/s "
-            f"(accepted {r['accepted']:,}, updated {r['updated']:,}, rejected {r['rejected']:,}); phases {r['phases_s']}"
+            f"(accepted {r['accepted']:,}, updated {r['updated']:,}, rejected {r['rejected']:,}); "
+            f"phases {r['phases_s']}"
         )
 
 

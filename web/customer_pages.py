@@ -339,20 +339,23 @@ def upload() -> Response | tuple[str, int]:
         errors["on_duplicate"] = "Choose whether matching rows update the customer or are rejected."
     upload = request.files.get("file")
     data = b""
+    too_large = False
     if upload is None or not upload.filename:
         errors["file"] = "Choose a CSV file to upload."
     else:
         data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            errors["file"] = f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it into smaller files."
+        too_large = len(data) > MAX_UPLOAD_BYTES
+        if too_large:
+            errors["file"] = (
+                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it into smaller files."
+            )
         elif not data.strip():
             errors["file"] = "The file is empty."
     if errors:
         context.update(errors=errors, on_duplicate=on_duplicate if on_duplicate in ("update", "reject") else "update")
-        code = 413 if "larger than" in errors.get("file", "") else 400
-        return render_template("customers/import.html", **context), code
+        return render_template("customers/import.html", **context), 413 if too_large else 400
     session = database.session()
-    filename = "".join(ch for ch in (upload.filename if upload else "") if ch.isprintable())[:255]
+    filename = "".join(ch for ch in ((upload.filename if upload else None) or "") if ch.isprintable())[:255]
     record = csv_import.create(
         session, data, filename=filename, on_duplicate=on_duplicate, created_by_id=current_user.id
     )
@@ -389,9 +392,7 @@ def import_page(import_id: int) -> tuple[str, int]:
     rows: list[CustomerImportRow] = []
     total = 0
     if record.status == "done":
-        rows = csv_import.rows_of(
-            session, record.id, outcome, limit=REPORT_PAGE, offset=(page - 1) * REPORT_PAGE
-        )
+        rows = csv_import.rows_of(session, record.id, outcome, limit=REPORT_PAGE, offset=(page - 1) * REPORT_PAGE)
         total = {"accepted": record.rows_accepted, "updated": record.rows_updated, "rejected": record.rows_rejected}[
             outcome
         ]
@@ -430,4 +431,3 @@ def import_rejections(import_id: int) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="customer-import-{record.id}-rejected.csv"'},
     )
-

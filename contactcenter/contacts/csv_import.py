@@ -197,7 +197,9 @@ def _columns(header: Sequence[str]) -> _Columns:
         tz=find(TZ_COLUMNS),
         attributes=[],
     )
-    used = {i for i in (cols.name, cols.first, cols.last, cols.email, cols.segment, cols.company, cols.tz) if i is not None}
+    used = {
+        i for i in (cols.name, cols.first, cols.last, cols.email, cols.segment, cols.company, cols.tz) if i is not None
+    }
     used |= set(cols.phones)
     attributes = [i for i, n in enumerate(names) if i not in used and n not in SKIPPED_COLUMNS]
     cols = replace(cols, attributes=attributes)
@@ -285,7 +287,9 @@ def _check(line: int, row: list[str], cols: _Columns, region: str) -> _Row | _Re
     return _Row(line, raw, name, email, numbers, segment, company, time_zone, attributes)
 
 
-def read(data: bytes, default_region: str = "US", progress: Progress | None = None) -> tuple[list[_Row | _Rejected], str]:
+def read(
+    data: bytes, default_region: str = "US", progress: Progress | None = None
+) -> tuple[list[_Row | _Rejected], str]:
     """Every row of the file, checked on its own (no store needed); raises CustomerImportError
     for a file that cannot be imported at all."""
     text, encoding = decode(data)
@@ -313,8 +317,9 @@ def _owners(session: Session, rows: Sequence[_Row]) -> tuple[dict[str, int], dic
     for start in range(0, len(numbers), 500):
         part = numbers[start : start + 500]
         by_number.update(
-            session.execute(select(CustomerPhone.e164, CustomerPhone.customer_id).where(CustomerPhone.e164.in_(part)))
-            .all()
+            session.execute(
+                select(CustomerPhone.e164, CustomerPhone.customer_id).where(CustomerPhone.e164.in_(part))
+            ).all()
         )
     by_email: dict[str, list[int]] = {}
     for start in range(0, len(emails), 500):
@@ -335,9 +340,7 @@ class _Plan:
     rejected: list[_Rejected] = field(default_factory=list)
 
 
-def _plan(
-    session: Session, checked: Sequence[_Row | _Rejected], on_duplicate: str, progress: Progress | None
-) -> _Plan:
+def _plan(session: Session, checked: Sequence[_Row | _Rejected], on_duplicate: str, progress: Progress | None) -> _Plan:
     plan = _Plan()
     first_number: dict[str, int] = {}
     first_email: dict[str, int] = {}
@@ -414,7 +417,11 @@ def _write_creates(session: Session, record_id: int, rows: list[_Row], progress:
                 ],
             )
         )
-        numbers = [{"customer_id": cid, "e164": n, "label": "mobile"} for cid, r in zip(ids, part) for n in r.numbers]
+        numbers = [
+            {"customer_id": cid, "e164": n, "label": "mobile"}
+            for cid, r in zip(ids, part, strict=True)
+            for n in r.numbers
+        ]
         if numbers:
             session.execute(insert(CustomerPhone), numbers)
         session.execute(
@@ -430,7 +437,7 @@ def _write_creates(session: Session, record_id: int, rows: list[_Row], progress:
                     "detail": f"new customer #{cid}",
                     "raw": "",
                 }
-                for cid, r in zip(ids, part)
+                for cid, r in zip(ids, part, strict=True)
             ],
         )
         if progress is not None:
@@ -586,7 +593,9 @@ def create(
     return record
 
 
-def rows_of(session: Session, import_id: int, outcome: str, *, limit: int = 100, offset: int = 0) -> list[CustomerImportRow]:
+def rows_of(
+    session: Session, import_id: int, outcome: str, *, limit: int = 100, offset: int = 0
+) -> list[CustomerImportRow]:
     query = (
         select(CustomerImportRow)
         .where(CustomerImportRow.import_id == import_id, CustomerImportRow.outcome == outcome)

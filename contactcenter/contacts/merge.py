@@ -306,4 +306,3 @@ def merge(
         customers_mod.notify_segment_changed(session, survivor)
     session.flush()
     return MergeResult(survivor_id, duplicate_id, moved, sorted(fills))
-

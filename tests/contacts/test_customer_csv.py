@@ -26,7 +26,9 @@ def _customer(db, email: str) -> Customer:  # type: ignore[no-untyped-def]
 
 
 def test_a_valid_row_becomes_a_customer_with_every_field(db):
-    text = csv_text(HEADER, [("Ada Lovelace", "ada@engine.example", "020 7946 0958", "gold", "Engines Ltd", "Europe/London")])
+    text = csv_text(
+        HEADER, [("Ada Lovelace", "ada@engine.example", "020 7946 0958", "gold", "Engines Ltd", "Europe/London")]
+    )
     record = import_text(db, text.replace("020 7946 0958", "+44 20 7946 0958"))
     ada = _customer(db, "ada@engine.example")
     assert (ada.name, [p.e164 for p in ada.phones], ada.segment, ada.company, ada.time_zone) == (
@@ -45,7 +47,9 @@ def test_numbers_in_any_format_are_stored_in_e164(db):
 
 
 def test_several_numbers_in_one_cell_and_in_several_columns(db):
-    import_text(db, csv_text(("name", "phones", "work_phone"), [("Grace", "415 555 0100; 415 555 0111", "+1 212 555 0123")]))
+    import_text(
+        db, csv_text(("name", "phones", "work_phone"), [("Grace", "415 555 0100; 415 555 0111", "+1 212 555 0123")])
+    )
     assert sorted(db.scalars(select(CustomerPhone.e164))) == ["+12125550123", "+14155550100", "+14155550111"]
 
 
@@ -90,7 +94,9 @@ def test_an_email_repeated_in_another_case_is_rejected_on_its_second_row(db):
 
 def test_a_row_matching_a_customer_by_number_updates_them(db):
     grace = gen_customer(db, "Grace Hopper", ("+14155550100",))
-    record = import_text(db, csv_text(("name", "phone", "company", "segment"), [("", "415 555 0100", "US Navy", "vip")]))
+    record = import_text(
+        db, csv_text(("name", "phone", "company", "segment"), [("", "415 555 0100", "US Navy", "vip")])
+    )
     db.refresh(grace)
     assert (grace.name, grace.company, grace.segment, record.rows_updated) == ("Grace Hopper", "US Navy", "vip", 1)
 
@@ -104,7 +110,9 @@ def test_a_row_matching_by_email_in_any_case_adds_its_numbers(db):
 
 def test_with_reject_a_row_matching_a_customer_is_reported_and_changes_nothing(db):
     grace = gen_customer(db, "Grace Hopper", ("+14155550100",))
-    record = import_text(db, csv_text(("name", "phone", "company"), [("G", "+14155550100", "X")]), on_duplicate="reject")
+    record = import_text(
+        db, csv_text(("name", "phone", "company"), [("G", "+14155550100", "X")]), on_duplicate="reject"
+    )
     db.refresh(grace)
     assert (outcomes(db, record)[2], grace.company) == (("rejected", "already_on_file"), None)
 
@@ -120,7 +128,7 @@ def test_a_row_matching_two_customers_is_rejected(db):
     "data",
     [
         b"",
-        b"name,email\n\"Grace,g@navy.example\nAda,ada@engine.example\n",
+        b'name,email\n"Grace,g@navy.example\nAda,ada@engine.example\n',
         b"PK\x03\x04\x00\x00binary",
         b"foo,bar\nx,y\n",
     ],
@@ -141,7 +149,10 @@ def test_every_row_is_accounted_for(db):
 def test_the_rejected_rows_download_names_line_reason_and_row(db):
     record = import_text(db, csv_text(("name", "email"), [("=HYPERLINK(1)", "nope")]))
     lines = list(csv.reader(io.StringIO(csv_import.rejections_csv(db, record.id))))
-    assert lines == [["line", "reason", "detail", "row"], ["2", "bad_email", "'nope' is not an e-mail address", "'=HYPERLINK(1),nope"]]
+    assert lines == [
+        ["line", "reason", "detail", "row"],
+        ["2", "bad_email", "'nope' is not an e-mail address", "'=HYPERLINK(1),nope"],
+    ]
 
 
 def test_the_export_guards_cells_a_spreadsheet_would_run(db):

@@ -83,7 +83,11 @@ def test_hostile_text_in_every_profile_field_is_stored_as_data_and_shown_escaped
     for field, value in (("email", hostile), ("time_zone", hostile), ("phones", hostile), ("segment", hostile)):
         resp = client.post(f"/customers/{pair['keep']}", data=_form(**{field: value}))
         assert resp.status_code == 400 and "<script>alert(1)" not in text(resp)
-    pages = ((f"/customers/{pair['keep']}", {}), ("/customers", {"q": "OR"}), (f"/customers/{pair['dupe']}/merge", {"q": hostile}))
+    pages = (
+        (f"/customers/{pair['keep']}", {}),
+        ("/customers", {"q": "OR"}),
+        (f"/customers/{pair['dupe']}/merge", {"q": hostile}),
+    )
     for path, query in pages:
         assert "<script>alert(1)" not in text(client.get(path, query_string=query))
     db.expire_all()

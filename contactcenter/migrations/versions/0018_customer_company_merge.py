@@ -70,9 +70,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "status IN ('queued','running','done','failed')", name=op.f("ck_customer_imports_status_known")
         ),
-        sa.CheckConstraint(
-            "on_duplicate IN ('update','reject')", name=op.f("ck_customer_imports_on_duplicate_known")
-        ),
+        sa.CheckConstraint("on_duplicate IN ('update','reject')", name=op.f("ck_customer_imports_on_duplicate_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_imports")),
     )
 
@@ -107,9 +105,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_customer_import_rows_import_outcome", "customer_import_rows", ["import_id", "outcome", "line"], unique=False
     )
-    op.create_index(
-        op.f("ix_customer_import_rows_customer_id"), "customer_import_rows", ["customer_id"], unique=False
-    )
+    op.create_index(op.f("ix_customer_import_rows_customer_id"), "customer_import_rows", ["customer_id"], unique=False)
 
 
 def downgrade() -> None:
