@@ -24,6 +24,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from contactcenter.app.tasks import customers as customer_tasks
@@ -94,9 +95,12 @@ def customer_list() -> tuple[str, int]:
     ), status
 
 
-@bp.before_request
-def _upload_limit() -> None:
-    if request.endpoint == "customer_pages.upload":
+@bp.url_value_preprocessor
+def _upload_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Raise the body limit for uploads. A URL value preprocessor, not a before_request hook:
+    preprocessors run before every before_request function, and the app-wide CSRF check (one of
+    those) reads the form, which is refused past the limit in force when it is read."""
+    if endpoint == "customer_pages.upload":
         request.max_content_length = MAX_UPLOAD_BYTES
 
 
@@ -327,6 +331,20 @@ def import_form() -> tuple[str, int]:
     return render_template("customers/import.html", **_import_context()), 200
 
 
+TOO_LARGE = f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it into smaller files."
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge) -> tuple[str, int] | RequestEntityTooLarge:
+    """An upload past the limit is refused while the form is read (by the CSRF check or the view):
+    the import form says so next to the file field rather than a bare error page."""
+    if request.endpoint != "customer_pages.upload":
+        return exc
+    context = _import_context()
+    context.update(errors={"file": TOO_LARGE})
+    return render_template("customers/import.html", **context), 413
+
+
 @bp.post("/customers/import")
 @login_required
 @staff_only
@@ -346,9 +364,7 @@ def upload() -> Response | tuple[str, int]:
         data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
         too_large = len(data) > MAX_UPLOAD_BYTES
         if too_large:
-            errors["file"] = (
-                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it into smaller files."
-            )
+            errors["file"] = TOO_LARGE
         elif not data.strip():
             errors["file"] = "The file is empty."
     if errors:

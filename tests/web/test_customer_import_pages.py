@@ -139,7 +139,7 @@ def test_an_unknown_choice_for_matching_rows_is_refused_next_to_it(client, db, o
 def test_an_oversized_file_is_refused_with_a_clear_message(client, db, office):
     log_in(client, "sam")
     resp = upload(client, b"name\n" + b"x" * (16 * 1024 * 1024 + 10))
-    assert resp.status_code == 413
+    assert resp.status_code == 413 and "larger than 16 MB" in text(resp) and 'id="file-error"' in text(resp)
     assert db.scalar(select(func.count(CustomerImport.id))) == 0
 
 
@@ -180,3 +180,18 @@ def test_the_customers_page_links_import_and_export_of_the_search(client, office
     log_in(client, "sam")
     page = text(client.get("/customers", query_string={"q": "navy"}))
     assert 'href="/customers/import"' in page and 'href="/customers/export.csv?q=navy"' in page
+
+
+def test_a_file_larger_than_a_form_uploads_with_the_csrf_token(app, db, office):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(client.get("/login"))).group(1)
+    client.post("/login", data={"username": "sam", "password": "correct-horse-battery", "csrf_token": token})
+    big = csv_text(("name", "notes"), [(f"Customer {i}", "x" * 200) for i in range(10_000)])  # ~2 MB
+    resp = client.post(
+        "/customers/import",
+        data={"file": (io.BytesIO(big.encode()), "big.csv"), "on_duplicate": "update", "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 303
+    assert db.scalars(select(CustomerImport.filename)).one() == "big.csv"
