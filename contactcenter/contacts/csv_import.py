@@ -113,6 +113,14 @@ class _Rejected:
     detail: str
 
 
+@dataclass(frozen=True)
+class Checked:
+    """Every row of a file read and checked on its own, before the store is involved."""
+
+    rows: list[_Row | _Rejected]
+    encoding: str
+
+
 @dataclass
 class Report:
     """What an import did, row by row counted; stored on the CustomerImport row too."""
@@ -287,9 +295,7 @@ def _check(line: int, row: list[str], cols: _Columns, region: str) -> _Row | _Re
     return _Row(line, raw, name, email, numbers, segment, company, time_zone, attributes)
 
 
-def read(
-    data: bytes, default_region: str = "US", progress: Progress | None = None
-) -> tuple[list[_Row | _Rejected], str]:
+def read(data: bytes, default_region: str = "US", progress: Progress | None = None) -> Checked:
     """Every row of the file, checked on its own (no store needed); raises CustomerImportError
     for a file that cannot be imported at all."""
     text, encoding = decode(data)
@@ -306,7 +312,7 @@ def read(
         checked.append(_check(line, row, cols, default_region))
         if progress is not None and len(checked) % CHUNK == 0:
             progress("reading", len(checked), 0)
-    return checked, encoding
+    return Checked(checked, encoding)
 
 
 def _owners(session: Session, rows: Sequence[_Row]) -> tuple[dict[str, int], dict[str, list[int]]]:
@@ -533,9 +539,17 @@ def run(
     """
     if record.data is None:
         raise CustomerImportError("the uploaded file is no longer there; upload it again")
-    checked, encoding = read(record.data, default_region, progress)
-    record.encoding = encoding
-    plan = _plan(session, checked, record.on_duplicate, progress)
+    checked = read(record.data, default_region, progress)
+    return store(session, record, checked, progress=progress)
+
+
+def store(session: Session, record: CustomerImport, checked: Checked, *, progress: Progress | None = None) -> Report:
+    """Match the checked rows against the customers on file and write them (flushes; the
+    caller commits). Split from `read` so a job can read the file before it opens the
+    transaction: on SQLite the transaction holds the one write lock while it lasts."""
+    record.encoding = checked.encoding
+    rows = checked.rows
+    plan = _plan(session, rows, record.on_duplicate, progress)
     total = len(plan.creates) + len(plan.updates)
     _write_creates(session, record.id, plan.creates, progress, total)
     segment_changed = _write_updates(session, record.id, plan.updates, progress, len(plan.creates), total)
@@ -560,7 +574,7 @@ def run(
     by_reason: dict[str, int] = {}
     for r in rejected:
         by_reason[r.reason] = by_reason.get(r.reason, 0) + 1
-    report = Report(record.id, len(checked), len(plan.creates), len(plan.updates), len(rejected), by_reason)
+    report = Report(record.id, len(rows), len(plan.creates), len(plan.updates), len(rejected), by_reason)
     record.rows_total, record.rows_accepted = report.total_rows, report.accepted
     record.rows_updated, record.rows_rejected = report.updated, report.rejected
     record.counts = {"rejected": dict(sorted(by_reason.items()))}

@@ -58,11 +58,20 @@ def run_customer_import(import_id: int) -> str:
     report("reading", 0, 0)
     try:
         with transaction(rt.session_factory) as session:
+            data = session.get_one(CustomerImport, import_id).data
+        try:
+            if data is None:
+                raise csv_import.CustomerImportError("the uploaded file is no longer there; upload it again")
+            # Every row is read and checked before the transaction that stores them opens: on
+            # SQLite that transaction is the one writer while it lasts, so it should be short.
+            checked = csv_import.read(data, rt.settings.default_region, report)
+        except csv_import.CustomerImportError as exc:
+            with transaction(rt.session_factory) as session:
+                csv_import.fail(session.get_one(CustomerImport, import_id), str(exc))
+            return "failed"
+        with transaction(rt.session_factory) as session:
             record = session.get_one(CustomerImport, import_id)
-            try:
-                csv_import.run(session, record, default_region=rt.settings.default_region, progress=report)
-            except csv_import.CustomerImportError as exc:
-                csv_import.fail(record, str(exc))
+            csv_import.store(session, record, checked, progress=report)
             return record.status
     except Exception as exc:
         # The import's transaction rolled back: nothing of the file was written. Say so.
