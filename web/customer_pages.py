@@ -230,6 +230,13 @@ def merge_search(customer_id: int) -> tuple[str, int]:
             found = [c for c in result.customers if c.id != customer.id]
         except SearchError as exc:
             error, status = str(exc), 400
+    if found:  # who saw which customer records, as on the customers page
+        audit(
+            "customer.view",
+            object_type="customer",
+            details={"via": "merge search", "query": query, "customer_ids": [c.id for c in found]},
+        )
+        session.commit()
     return render_template(
         "customers/merge_search.html",
         customer=customer,
@@ -251,6 +258,14 @@ def _preview_page(survivor_id: int, duplicate_id: int, error: str | None = None,
         return render_template(
             "customers/merge_preview.html", customer=survivor, preview=None, error=error or str(exc)
         ), (status if error else 400)
+    if status == 200:
+        audit(
+            "customer.view",
+            object_type="customer",
+            object_id=duplicate_id,
+            details={"via": "merge preview", "customer_ids": [survivor_id, duplicate_id]},
+        )
+        session.commit()
     return render_template("customers/merge_preview.html", customer=survivor, preview=shown, error=error), status
 
 

@@ -161,3 +161,10 @@ def test_the_merge_form_needs_the_csrf_token(app, db, pair):
     client.post("/login", data={"username": "sam", "password": "correct-horse-battery", "csrf_token": token})
     assert client.post(f"/customers/{pair['keep']}/merge/{pair['dupe']}").status_code == 400
     assert db.get(Customer, pair["dupe"]) is not None
+
+
+def test_the_preview_is_on_the_audit_log_as_a_view_of_both_customers(client, db, pair):
+    log_in(client, "sam")
+    client.get(f"/customers/{pair['keep']}/merge/{pair['dupe']}")
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "customer.view")).one()
+    assert entry.details["customer_ids"] == [pair["keep"], pair["dupe"]]
