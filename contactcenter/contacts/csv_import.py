@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from contactcenter import clock, phones
@@ -53,6 +53,7 @@ MAX_FIELD_CHARS = 4096
 MAX_PHONES_PER_ROW = 20
 MAX_STORED_RAW = 2000
 CHUNK = 1000  # rows per lookup and per progress report
+ANALYZE_AFTER = 5000  # rows written by one import past which PostgreSQL's statistics are refreshed
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE_COLUMN = re.compile(
@@ -407,7 +408,11 @@ def _write_creates(session: Session, record_id: int, rows: list[_Row], progress:
         part = rows[start : start + CHUNK]
         ids = list(
             session.scalars(
-                insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
+                # render_nulls: rows are sent in batches only while they name the same columns;
+                # without it every change in which cells are blank would start a new statement.
+                insert(Customer)
+                .returning(Customer.id, sort_by_parameter_order=True)
+                .execution_options(render_nulls=True),
                 [
                     {
                         "name": r.name,
@@ -429,9 +434,9 @@ def _write_creates(session: Session, record_id: int, rows: list[_Row], progress:
             for n in r.numbers
         ]
         if numbers:
-            session.execute(insert(CustomerPhone), numbers)
+            session.execute(insert(CustomerPhone).execution_options(render_nulls=True), numbers)
         session.execute(
-            insert(CustomerImportRow),
+            insert(CustomerImportRow).execution_options(render_nulls=True),
             [
                 {
                     "import_id": record_id,
@@ -518,8 +523,8 @@ def _write_updates(
         if changes:
             session.execute(update(Customer), changes)
         if new_numbers:
-            session.execute(insert(CustomerPhone), new_numbers)
-        session.execute(insert(CustomerImportRow), report)
+            session.execute(insert(CustomerPhone).execution_options(render_nulls=True), new_numbers)
+        session.execute(insert(CustomerImportRow).execution_options(render_nulls=True), report)
         if progress is not None:
             progress("writing", done + start + len(part), total)
     return segment_changed
@@ -556,7 +561,7 @@ def store(session: Session, record: CustomerImport, checked: Checked, *, progres
     rejected = sorted(plan.rejected, key=lambda r: r.line)
     for start in range(0, len(rejected), CHUNK):
         session.execute(
-            insert(CustomerImportRow),
+            insert(CustomerImportRow).execution_options(render_nulls=True),
             [
                 {
                     "import_id": record.id,
@@ -580,6 +585,10 @@ def store(session: Session, record: CustomerImport, checked: Checked, *, progres
     record.counts = {"rejected": dict(sorted(by_reason.items()))}
     record.status, record.finished_at, record.data = "done", clock.now(), None
     session.flush()
+    if total >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        # Thousands of new rows in one go: until autovacuum gets to it, the planner would think
+        # the tables small and scan them for the next import's lookups instead of the indexes.
+        session.execute(text("ANALYZE customers, customer_phones"))
     session.expire_all()
     for cid in segment_changed:
         customer = session.get(Customer, cid)
