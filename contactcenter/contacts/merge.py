@@ -20,6 +20,7 @@ audit log in that same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,6 @@ from sqlalchemy.orm import Session
 
 from contactcenter import clock
 from contactcenter.audit.services import Origin, record
-from contactcenter.contacts import customers as customers_mod
 from contactcenter.contacts.models import Customer, CustomerMerge
 from contactcenter.db import Base, configure_models
 from contactcenter.errors import DomainError, Kind
@@ -44,6 +44,19 @@ HANDLED: dict[str, str] = {
     "customer_merges": "earlier merges",
     "customer_import_rows": "import report rows",
 }
+MergeListener = Callable[[Session, int, int, "Origin | None"], None]
+_merge_listeners: list[MergeListener] = []
+
+
+def on_merging(listener: MergeListener) -> None:
+    """Call `listener(session, survivor_id, duplicate_id, origin)` in the merge's transaction,
+    before the generic move. A package above contacts whose rows keep a history of their own
+    (tickets record a change of customer in their trail, and their SLA clocks follow the new
+    customer's segment) re-points its rows itself there; whatever it leaves is moved as is."""
+    if listener not in _merge_listeners:
+        _merge_listeners.append(listener)
+
+
 # Fields of the survivor that take the duplicate's value when they are blank.
 FILLABLE = ("email", "company", "time_zone")
 # A merge chain longer than this is a loop in the data, not a history.
@@ -255,9 +268,11 @@ def merge(
     survivor, duplicate = _pair(session, survivor_id, duplicate_id, lock=True)
     fills = _filled(survivor, duplicate)
     snapshot = _snapshot(duplicate)
-    segment_differs = survivor.segment != duplicate.segment
     tables = Base.metadata.tables
     moved: dict[str, int] = {}
+    for listener in _merge_listeners:
+        listener(session, survivor_id, duplicate_id, origin)
+    session.flush()
     for ref in references():
         table = tables[ref.table]
         result = session.execute(
@@ -287,7 +302,6 @@ def merge(
     )
     session.flush()
     session.expire_all()
-    survivor = session.get_one(Customer, survivor_id)
     record(
         session,
         origin or Origin(),
@@ -301,8 +315,5 @@ def merge(
             "filled": sorted(fills),
         },
     )
-    if segment_differs and moved.get("tickets"):
-        # The tickets now belong to a customer of another segment: SLA policies may select on it.
-        customers_mod.notify_segment_changed(session, survivor)
     session.flush()
     return MergeResult(survivor_id, duplicate_id, moved, sorted(fills))

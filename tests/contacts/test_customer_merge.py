@@ -170,3 +170,30 @@ def test_the_preview_shows_which_fields_get_filled(db, pair):
     keep, dupe = pair
     shown = merge.preview(db, keep.id, dupe.id)
     assert {row.field for row in shown.fields if row.filled} == {"company", "time_zone", "phones", "attributes"}
+
+
+def test_moved_tickets_follow_the_sla_policy_of_the_survivors_segment(db, runtime):
+    from contactcenter.tickets import sla
+    from contactcenter.tickets.models import TicketSla
+
+    sla.create_policy(db, "VIP", targets={"first_response": 600}, segments=["vip"], position=1)
+    sla.create_policy(db, "Everyone", targets={"first_response": 3600}, position=2)
+    keep = gen_customer(db, "Grace Hopper", ("+14155550100",), segment="vip")
+    dupe = gen_customer(db, "G. Hopper", ("+14155550111",))
+    ticket = gen_ticket(db, "Printer jams", customer_id=dupe.id)
+    merge.merge(db, keep.id, dupe.id)
+    clock = db.scalars(select(TicketSla).where(TicketSla.ticket_id == ticket.id)).one()
+    assert clock.target_s == 600
+
+
+def test_an_open_ticket_moved_by_a_merge_shows_the_change_in_its_trail(db, runtime):
+    from contactcenter.tickets.models import TicketEvent
+
+    keep = gen_customer(db, "Grace Hopper", ("+14155550100",))
+    dupe = gen_customer(db, "G. Hopper", ("+14155550111",))
+    ticket = gen_ticket(db, "Printer jams", customer_id=dupe.id)
+    merge.merge(db, keep.id, dupe.id, Origin(actor_id=None, actor_name="sam"))
+    changes = db.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.field == "customer_id")
+    ).all()
+    assert [(e.before, e.after) for e in changes] == [({"customer_id": dupe.id}, {"customer_id": keep.id})]
