@@ -8,7 +8,9 @@ are filled from the duplicate; then the duplicate's row is deleted and a `Custom
 remembers it, so old links to it redirect to the survivor, with a snapshot of what it was.
 
 Tables are owned by packages above this one (tickets, dialer, acd); they are reached through
-the metadata only, so this module imports none of them. A moved foreign key column that is part
+the metadata only, so this module imports none of them. A package whose rows keep a history of
+their own re-points them itself first through `on_merging` (the ticket store records the change
+of customer on each open ticket's trail, so its SLA clocks follow the kept customer's segment). A moved foreign key column that is part
 of a unique constraint could collide (both customers holding "the one row"): such a table needs
 a rule of its own in `HANDLED`, and merging refuses until it has one, rather than failing half
 way. `HANDLED` also names every table that was checked, and a test fails when a table referring
@@ -34,7 +36,8 @@ from contactcenter.db import Base, configure_models
 from contactcenter.errors import DomainError, Kind
 
 # Every table known to refer to customers, with what its rows are called on the merge preview.
-# All are moved as they are: none has a unique constraint on its customer column.
+# None has a unique constraint on its customer column, so whatever the `on_merging` listeners
+# leave is moved as it is.
 HANDLED: dict[str, str] = {
     "customer_phones": "phone numbers",
     "interactions": "calls and messages",
