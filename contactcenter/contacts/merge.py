@@ -10,10 +10,11 @@ remembers it, so old links to it redirect to the survivor, with a snapshot of wh
 Tables are owned by packages above this one (tickets, dialer, acd); they are reached through
 the metadata only, so this module imports none of them. A package whose rows keep a history of
 their own re-points them itself first through `on_merging` (the ticket store records the change
-of customer on each open ticket's trail, so its SLA clocks follow the kept customer's segment). A moved foreign key column that is part
-of a unique constraint could collide (both customers holding "the one row"): such a table needs
-a rule of its own in `HANDLED`, and merging refuses until it has one, rather than failing half
-way. `HANDLED` also names every table that was checked, and a test fails when a table referring
+of customer on each open ticket's trail, so its SLA clocks follow the kept customer's segment).
+
+A moved foreign key column that is part of a unique constraint could collide (both customers
+holding "the one row"): such a table needs a rule of its own in `HANDLED`, and merging refuses
+until it has one, rather than failing half way. `HANDLED` also names every table that was checked, and a test fails when a table referring
 to customers is missing from it.
 
 The whole merge is one transaction with both customer rows locked (PostgreSQL), recorded in the
