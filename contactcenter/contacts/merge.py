@@ -14,8 +14,8 @@ of customer on each open ticket's trail, so its SLA clocks follow the kept custo
 
 A moved foreign key column that is part of a unique constraint could collide (both customers
 holding "the one row"): such a table needs a rule of its own in `HANDLED`, and merging refuses
-until it has one, rather than failing half way. `HANDLED` also names every table that was checked, and a test fails when a table referring
-to customers is missing from it.
+until it has one, rather than failing half way. `HANDLED` also names every table that was
+checked, and a test fails when a table referring to customers is missing from it.
 
 The whole merge is one transaction with both customer rows locked (PostgreSQL), recorded in the
 audit log in that same transaction.
