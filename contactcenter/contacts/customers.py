@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -13,6 +14,10 @@ from contactcenter.contacts.models import Customer, CustomerPhone
 from contactcenter.errors import DomainError, Kind
 
 SEGMENTS = ("standard", "silver", "gold", "vip")
+MAX_NAME = 200
+MAX_EMAIL = 254
+MAX_COMPANY = 200
+MAX_TIME_ZONE = 64
 
 
 class CustomerError(DomainError, ValueError):
@@ -20,6 +25,46 @@ class CustomerError(DomainError, ValueError):
 
     kind: Kind = "unprocessable"
     code = "validation_failed"
+
+
+def check_email(email: object) -> str | None:
+    """The address to store (None for none); refused when it cannot be an address."""
+    if email is None:
+        return None
+    if not isinstance(email, str) or len(email) > MAX_EMAIL or "@" not in email:
+        raise CustomerError("e-mail address is not valid")
+    return email
+
+
+def check_company(company: object) -> str | None:
+    """The company to store: trimmed, None when blank."""
+    if company is None:
+        return None
+    if not isinstance(company, str):
+        raise CustomerError("company must be text")
+    company = " ".join(company.split())
+    if len(company) > MAX_COMPANY:
+        raise CustomerError(f"a company name has at most {MAX_COMPANY} characters")
+    return company or None
+
+
+def check_time_zone(time_zone: object) -> str | None:
+    """An IANA time zone name ("Europe/Paris"), None when blank; refused when unknown, since the
+    dialer's calling windows and the agents' local times are computed from it."""
+    if time_zone is None:
+        return None
+    if not isinstance(time_zone, str):
+        raise CustomerError("time zone must be text")
+    time_zone = time_zone.strip()
+    if not time_zone:
+        return None
+    if len(time_zone) > MAX_TIME_ZONE:
+        raise CustomerError(f"a time zone name has at most {MAX_TIME_ZONE} characters")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CustomerError(f"{time_zone!r} is not a time zone name such as Europe/Paris") from None
+    return time_zone
 
 
 SegmentListener = Callable[[Session, Customer], None]
@@ -32,6 +77,13 @@ def on_segment_changed(listener: SegmentListener) -> None:
     is told (the composition root connects the two) instead of being called from here."""
     if listener not in _segment_listeners:
         _segment_listeners.append(listener)
+
+
+def notify_segment_changed(session: Session, customer: Customer) -> None:
+    """Tell the listeners that this customer's tickets may now fall under another segment's
+    policies (a segment edit, or tickets moved to them from a customer of another segment)."""
+    for listener in _segment_listeners:
+        listener(session, customer)
 
 
 def find_by_phone(session: Session, raw_number: str | None, default_region: str = "US") -> Customer | None:
@@ -62,15 +114,22 @@ def create_customer(
     segment: str = "standard",
     attributes: dict[str, Any] | None = None,
     default_region: str = "US",
+    company: str | None = None,
+    time_zone: str | None = None,
 ) -> Customer:
     name = (name or "").strip()
-    if not name or len(name) > 200:
+    if not name or len(name) > MAX_NAME:
         raise CustomerError("a customer needs a name of 1 to 200 characters")
     if segment not in SEGMENTS:
         raise CustomerError(f"segment must be one of {', '.join(SEGMENTS)}")
-    if email is not None and (len(email) > 254 or "@" not in email):
-        raise CustomerError("e-mail address is not valid")
-    customer = Customer(name=name, email=email, segment=segment, attributes=dict(attributes or {}))
+    customer = Customer(
+        name=name,
+        email=check_email(email),
+        segment=segment,
+        attributes=dict(attributes or {}),
+        company=check_company(company),
+        time_zone=check_time_zone(time_zone),
+    )
     seen: set[str] = set()
     for raw in phone_numbers:
         try:
@@ -88,7 +147,7 @@ def create_customer(
     return customer
 
 
-CUSTOMER_FIELDS = ("name", "email", "segment", "attributes", "phones")
+CUSTOMER_FIELDS = ("name", "email", "segment", "attributes", "phones", "company", "time_zone")
 
 
 def update_customer(
@@ -108,10 +167,11 @@ def update_customer(
             raise CustomerError("a customer needs a name of 1 to 200 characters")
         customer.name = name
     if "email" in changes:
-        email = changes["email"]
-        if email is not None and (not isinstance(email, str) or len(email) > 254 or "@" not in email):
-            raise CustomerError("e-mail address is not valid")
-        customer.email = email
+        customer.email = check_email(changes["email"])
+    if "company" in changes:
+        customer.company = check_company(changes["company"])
+    if "time_zone" in changes:
+        customer.time_zone = check_time_zone(changes["time_zone"])
     segment_changed = False
     if "segment" in changes:
         if changes["segment"] not in SEGMENTS:
@@ -147,6 +207,5 @@ def update_customer(
                 customer.phones.append(CustomerPhone(e164=e164))
     session.flush()
     if segment_changed:
-        for listener in _segment_listeners:
-            listener(session, customer)
+        notify_segment_changed(session, customer)
     return customer

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter import clock
@@ -19,6 +19,10 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254), index=True)
+    # The organisation the customer belongs to, as people type it; searched like the name.
+    company: Mapped[str | None] = mapped_column(String(200))
+    # IANA time zone ("Europe/Paris") when the customer told us; otherwise their numbers say.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     # Service tier, e.g. "standard", "gold", "vip": IVR branches and ACD priorities read it.
     segment: Mapped[str] = mapped_column(String(32), default="standard")
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -28,6 +32,10 @@ class Customer(Base):
     phones: Mapped[list[CustomerPhone]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+# Imports and merges match e-mail addresses whatever their case: this index answers them.
+Index("ix_customers_email_lower", func.lower(Customer.email))
 
 
 class CustomerPhone(Base):
@@ -134,3 +142,78 @@ class CarrierEvent(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     interaction: Mapped[Interaction] = relationship(back_populates="events")
+
+
+class CustomerMerge(Base):
+    """A duplicate customer folded into another: the duplicate's row is gone, this remembers it.
+
+    Links to the old customer page redirect through `merged_id` (no foreign key: that row no
+    longer exists) to the survivor; `snapshot` keeps the duplicate's record as it was, and
+    `moved` how many rows of each table changed owner.
+    """
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Not unique: SQLite hands a deleted row's id out again when it was the highest, so the same
+    # id may be merged away twice over the years; the newest merge is the one that counts.
+    merged_id: Mapped[int] = mapped_column(index=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    merged_name: Mapped[str] = mapped_column(String(200))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    moved: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    merged_by_id: Mapped[int | None] = mapped_column()
+    merged_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class CustomerImport(Base):
+    """One uploaded customer file, from upload to its validation report.
+
+    The file itself is kept (`data`) until the import has run, so a worker that picks the job up
+    (or retries it) reads it from the store rather than from Redis.
+    """
+
+    __tablename__ = "customer_imports"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued','running','done','failed')", name="status_known"),
+        CheckConstraint("on_duplicate IN ('update','reject')", name="on_duplicate_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # What a row whose phone or e-mail is already on file does: update that customer, or be rejected.
+    on_duplicate: Mapped[str] = mapped_column(String(16), default="update")
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    encoding: Mapped[str | None] = mapped_column(String(16))
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_accepted: Mapped[int] = mapped_column(default=0)
+    rows_updated: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class CustomerImportRow(Base):
+    """What became of one row of an imported file: accepted (a new customer), updated, rejected."""
+
+    __tablename__ = "customer_import_rows"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('accepted','updated','rejected')", name="outcome_known"),
+        Index("ix_customer_import_rows_import_outcome", "import_id", "outcome", "line"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("customer_imports.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(255), default="")
+    # The row as it was in the file (rejected rows only, cut at a few thousand characters).
+    raw: Mapped[str] = mapped_column(Text, default="")

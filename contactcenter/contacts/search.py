@@ -1,13 +1,11 @@
-"""Finding customers from one search box: name, e-mail or phone number, typed any way.
+"""Finding customers from one search box: name, company, e-mail or phone number, typed any way.
 
 People paste what they have: "grace", "GRACE@navy.example", "(415) 555-0100", "555 01". The
-query is matched against the name and e-mail as a case-insensitive substring and, when it holds
+query is matched against the name, company and e-mail as a case-insensitive substring and, when it holds
 digits, against the numbers' E.164 form, so spaces, dashes and brackets do not matter and the last
 few digits are enough. Everything is a bound SQL expression (`contains(..., autoescape=True)`), so
 a `%` or `_` someone types matches itself rather than acting as a wildcard, on SQLite as on
 PostgreSQL.
-
-Customers have no company field today, so there is nothing to match a company name against.
 """
 
 from __future__ import annotations
@@ -94,6 +92,7 @@ def condition(query: str, default_region: str = "US") -> ColumnElement[bool]:
     needle = query.lower()
     return or_(
         func.lower(Customer.name).contains(needle, autoescape=True),
+        func.lower(Customer.company).contains(needle, autoescape=True),
         func.lower(Customer.email).contains(needle, autoescape=True),
         _phone_condition(query, default_region),
     )

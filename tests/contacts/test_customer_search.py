@@ -91,3 +91,8 @@ def test_pages_of_twenty_five_by_name(db):
 
 def test_an_empty_query_lists_everyone(db, people):
     assert search(db, "").total == 3
+
+
+def test_company_matches_as_a_case_insensitive_substring(db, people):
+    gen_customer(db, "Margaret Hamilton", ("+16175550100",), company="MIT Instrumentation Lab")
+    assert _names(db, "instrumentation") == ["Margaret Hamilton"]
