@@ -41,6 +41,7 @@ from web import database
 from web.api.core import cursor_instant_id, encode_cursor
 
 bp = Blueprint("ticket_pages", __name__)
+bp.add_app_template_filter(views.count_label, "view_count")
 log = logging.getLogger("contactcenter.web")
 PAGE_SIZE = 50
 MAX_ID = 2**31 - 1
@@ -230,6 +231,7 @@ def ticket_counts() -> Response:
         return failed
     saved_list = saved_filters.listed(session, viewer)
     body = {
+        "cap": views.COUNT_CAP,
         "views": views.counts(session, viewer, filters, now=now),
         "saved": {str(k): v for k, v in saved_filters.counts(session, viewer, saved_list, now=now).items()},
     }

@@ -50,6 +50,9 @@ DONE = ("solved", "closed")
 BREACHING_WINDOW = timedelta(hours=4)
 # How far back "recently solved" looks.
 SOLVED_WINDOW = timedelta(days=7)
+# Counts stop at this many (shown as "10,000+"): beyond it the exact number tells nobody anything,
+# and counting a million tickets on every page view would cost more than the page.
+COUNT_CAP = 10_000
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100
 MAX_TEXT = 64
@@ -223,8 +226,7 @@ def view_condition(key: str, viewer: Viewer, now: datetime) -> ColumnElement[boo
     if key == "unassigned":
         return and_(Ticket.assignee_id.is_(None), Ticket.status.in_(ACTIVE))
     if key == "breaching":
-        due = _due()
-        return Ticket.id.in_(select(due.c.ticket_id).where(due.c.due <= now + BREACHING_WINDOW))
+        return Ticket.id.in_(select(_due(now + BREACHING_WINDOW).c.ticket_id))
     if key == "pending":
         return Ticket.status == TicketStatus.PENDING.value
     if key == "solved":
@@ -234,11 +236,14 @@ def view_condition(key: str, viewer: Viewer, now: datetime) -> ColumnElement[boo
     raise FilterError(f"view must be one of {', '.join(VIEW_KEYS)}")
 
 
-def _due() -> Any:
-    """Each ticket's soonest deadline among its clocks still counting."""
+def _due(until: datetime) -> Any:
+    """The soonest deadline of each ticket with a clock still counting that is due by `until`.
+
+    Only the clocks due by then are read (a range on the deadline index, not every running clock
+    of every open ticket): a ticket's soonest deadline is among them whenever it is due by then."""
     return (
         select(TicketSla.ticket_id, func.min(TicketSla.deadline_at, type_=TicketSla.deadline_at.type).label("due"))
-        .where(TicketSla.state == SlaState.RUNNING.value, TicketSla.deadline_at.is_not(None))
+        .where(TicketSla.state == SlaState.RUNNING.value, TicketSla.deadline_at <= until)
         .group_by(TicketSla.ticket_id)
         .subquery("due")
     )
@@ -291,10 +296,18 @@ def counts(
     """How many tickets each view holds for this viewer (with the filters applied)."""
     now = now or clock.now()
     filters = filters or TicketFilters()
-    return {
-        v.key: session.scalar(select(func.count(Ticket.id)).where(scoped(session, v.key, viewer, filters, now))) or 0
-        for v in VIEWS
-    }
+    return {v.key: capped_count(session, scoped(session, v.key, viewer, filters, now)) for v in VIEWS}
+
+
+def capped_count(session: Session, condition: ColumnElement[bool]) -> int:
+    """How many tickets match, counting no further than COUNT_CAP + 1."""
+    matching = select(Ticket.id).where(condition).limit(COUNT_CAP + 1).subquery()
+    return session.scalar(select(func.count()).select_from(matching)) or 0
+
+
+def count_label(count: int) -> str:
+    """A view's count as shown: "1,234", or "10,000+" past the cap."""
+    return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"
 
 
 @dataclass(frozen=True)
@@ -330,7 +343,7 @@ def page(
     condition = scoped(session, key, viewer, filters, now)
     stmt: Select[Any]
     if definition.ordered_by_deadline:
-        due = _due()
+        due = _due(now + BREACHING_WINDOW)
         stmt = select(Ticket, due.c.due).join(due, due.c.ticket_id == Ticket.id).where(condition)
         if after is not None:
             at, ident = after

@@ -187,3 +187,17 @@ def test_unknown_view_and_bad_page_size_are_refused(db, office):
         views.page(db, sam, "everything", now=NOW)
     with pytest.raises(FilterError, match="a page holds"):
         views.page(db, sam, "mine", limit=10_000, now=NOW)
+
+
+def test_counts_stop_past_the_cap_and_say_so(db, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    sam = Viewer(gen_agent(db, "sam-cap", role=Role.SUPERVISOR).id, Role.SUPERVISOR.value)
+    for n in range(4):
+        gen_ticket(db, f"Ticket {n}")
+    assert views.counts(db, sam, now=NOW)["all"] == 3
+    assert views.count_label(3) == "2+" and views.count_label(2) == "2"
+
+
+def test_count_labels_group_thousands():
+    assert views.count_label(1234) == "1,234"
+    assert views.count_label(views.COUNT_CAP + 1) == f"{views.COUNT_CAP:,}+"

@@ -36,9 +36,13 @@
   var again = false;
   var timer = null;
 
-  function put(span, value) {
-    if (!span || String(value) === span.textContent) { return; }
-    span.textContent = String(value);
+  function label(value, cap) {
+    return value > cap ? cap.toLocaleString("en-US") + "+" : Number(value).toLocaleString("en-US");
+  }
+
+  function put(span, text) {
+    if (!span || text === span.textContent) { return; }
+    span.textContent = text;
     span.classList.add("changed");
     window.setTimeout(function () { span.classList.remove("changed"); }, 1500);
   }
@@ -53,10 +57,10 @@
       .then(function (data) {
         if (!data) { return; }
         Object.keys(data.views || {}).forEach(function (key) {
-          put(document.querySelector("#ticket-views a[data-view='" + key + "'] .count"), data.views[key]);
+          put(document.querySelector("#ticket-views a[data-view='" + key + "'] .count"), label(data.views[key], data.cap));
         });
         Object.keys(data.saved || {}).forEach(function (key) {
-          put(document.querySelector("#saved-views [data-saved='" + key + "'] .count"), data.saved[key]);
+          put(document.querySelector("#saved-views [data-saved='" + key + "'] .count"), label(data.saved[key], data.cap));
         });
         nav.setAttribute("data-refreshed", String(Date.now()));
       })
