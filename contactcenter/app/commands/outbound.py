@@ -15,13 +15,10 @@ can tell "blocked" from "could not ask".
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +29,7 @@ if TYPE_CHECKING:
 
     from contactcenter.dialer.models import Campaign
 
-# A do-not-call file is a list of numbers: a few megabytes holds hundreds of thousands of them.
-MAX_DNC_FILE_BYTES = 10 * 1024 * 1024
-MAX_DNC_ROWS = 500_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_PHONE_HEADERS = ("phone", "number", "phone_number", "telephone", "msisdn")
 
 
 class _Text(click.ParamType):
@@ -344,105 +337,19 @@ def dnc_check(ctx: click.Context, number: str, campaign_ref: str | None) -> None
     ctx.exit(1)
 
 
-@dataclass
-class DncImportReport:
-    """What happened to every row of a do-not-call file: nothing is dropped without a line number."""
-
-    rows: int = 0
-    imported: int = 0
-    already_listed: int = 0
-    duplicates_in_file: int = 0
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (line, raw, reason)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "imported": self.imported,
-            "already_listed": self.already_listed,
-            "duplicates_in_file": self.duplicates_in_file,
-            "rejected": [{"line": line, "value": raw, "reason": why} for line, raw, why in self.rejected],
-        }
-
-
 def _read_dnc_file(path: Path) -> str:
     """The file's text, or a clear refusal for one too big, binary or not text at all."""
+    from contactcenter.dialer.dnc_import import MAX_FILE_BYTES, DncFileError, decode
+
     size = path.stat().st_size
-    if size > MAX_DNC_FILE_BYTES:
+    if size > MAX_FILE_BYTES:
         raise click.BadParameter(
-            f"{path.name} is {size} bytes; at most {MAX_DNC_FILE_BYTES} are accepted", param_hint="'CSV_FILE'"
+            f"{path.name} is {size} bytes; at most {MAX_FILE_BYTES} are accepted", param_hint="'CSV_FILE'"
         )
-    data = path.read_bytes()
-    if b"\x00" in data:
-        raise click.BadParameter(f"{path.name} is not a text file (it holds NUL bytes)", param_hint="'CSV_FILE'")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise click.BadParameter(f"{path.name} is neither UTF-8 nor Windows-1252 text", param_hint="'CSV_FILE'")
-
-
-def _numbers_with_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(line number, raw value) of the phone column: the one a header names, else the first."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    column = 0
-    first = True
-    for record in reader:
-        line = reader.line_num
-        if not record or not any(cell.strip() for cell in record):
-            continue
-        if first:
-            first = False
-            lowered = [cell.strip().lower() for cell in record]
-            named = [i for i, cell in enumerate(lowered) if cell in _PHONE_HEADERS]
-            if named:
-                column = named[0]
-                continue
-        yield line, (record[column] if column < len(record) else "").strip()
-
-
-def _import_dnc(session: Session, text: str, campaign: Campaign | None) -> DncImportReport:
-    from sqlalchemy import select
-
-    from contactcenter.dialer import dnc as domain
-    from contactcenter.dialer.models import DncEntry
-    from contactcenter.phones import InvalidPhoneNumber, normalize
-
-    region = campaign.default_region if campaign else "US"
-    campaign_id = campaign.id if campaign else None
-    report = DncImportReport()
-    seen: set[str] = set()
-    fresh: list[str] = []
     try:
-        for line, raw in _numbers_with_lines(text):
-            report.rows += 1
-            if report.rows > MAX_DNC_ROWS:
-                raise click.BadParameter(f"more than {MAX_DNC_ROWS} rows; split the file", param_hint="'CSV_FILE'")
-            try:
-                e164 = normalize(raw, region)
-            except InvalidPhoneNumber as exc:
-                report.rejected.append((line, raw[:100], str(exc)))
-                continue
-            if e164 in seen:
-                report.duplicates_in_file += 1
-                continue
-            seen.add(e164)
-            fresh.append(e164)
-    except csv.Error as exc:
-        raise click.BadParameter(f"not a readable CSV file: {exc}", param_hint="'CSV_FILE'") from None
-    scope = DncEntry.campaign_id.is_(None) if campaign_id is None else DncEntry.campaign_id == campaign_id
-    listed: set[str] = set()
-    for i in range(0, len(fresh), 500):
-        chunk = fresh[i : i + 500]
-        listed |= set(session.scalars(select(DncEntry.phone).where(DncEntry.phone.in_(chunk), scope)))
-    report.already_listed = len(listed)
-    new = [n for n in fresh if n not in listed]
-    added, bad = domain.import_numbers(
-        session, new, campaign_id=campaign_id, source="import", reason="CSV import", default_region=region
-    )
-    report.imported = added
-    report.rejected.extend((0, raw, why) for raw, why in bad)  # normalised above: never expected
-    return report
+        return decode(path.read_bytes(), path.name)
+    except DncFileError as exc:
+        raise click.BadParameter(str(exc), param_hint="'CSV_FILE'") from None
 
 
 @dnc.command("import")
@@ -451,10 +358,20 @@ def _import_dnc(session: Session, text: str, campaign: Campaign | None) -> DncIm
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 def dnc_import(csv_file: Path, campaign_ref: str | None, as_json: bool) -> None:
     """Add the numbers of a CSV file (a `phone` column, else the first) with a validation report."""
+    from contactcenter.dialer.dnc_import import DncFileError, import_text
+
     text = _read_dnc_file(csv_file)
     with _store() as session:
         campaign = _optional_campaign(session, campaign_ref)
-        report = _import_dnc(session, text, campaign)
+        try:
+            report = import_text(
+                session,
+                text,
+                campaign_id=campaign.id if campaign else None,
+                default_region=campaign.default_region if campaign else "US",
+            )
+        except DncFileError as exc:
+            raise click.BadParameter(str(exc), param_hint="'CSV_FILE'") from None
         target = _list_name(campaign)
     if as_json:
         click.echo(json.dumps(report.as_dict()))
