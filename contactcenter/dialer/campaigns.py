@@ -88,6 +88,8 @@ _SETTABLE = {
     "default_region",
     "name",
 }
+# Every setting a campaign is created with: what the pages, the API and the CLI may send.
+SETTINGS = frozenset(_SETTABLE | {"caller_id", "company_name", "callback_number"})
 
 
 def rules_of(campaign: Campaign) -> RuleSet:
