@@ -125,6 +125,8 @@ def _dispositions(text: str, errors: dict[str, str]) -> list[dict[str, Any]]:
                 item["final"] = True
             elif flag == "dnc":
                 item["dnc"] = True
+            elif flag == "dnc campaign":
+                item["dnc"] = "campaign"
             elif flag.startswith("retry"):
                 minutes = flag.removeprefix("retry").strip()
                 if not minutes.isdigit() or not 1 <= int(minutes) <= 60 * 24 * 30:
@@ -133,7 +135,7 @@ def _dispositions(text: str, errors: dict[str, str]) -> list[dict[str, Any]]:
                 item["final"] = False
                 item["retry_after_s"] = int(minutes) * 60
             else:
-                errors["dispositions"] = f"line {number}: unknown flag {flag!r} (final, dnc or retry N)"
+                errors["dispositions"] = f"line {number}: unknown flag {flag!r} (final, dnc, dnc campaign or retry N)"
                 return []
         items.append(item)
     return items
@@ -144,7 +146,7 @@ def dispositions_text(items: list[Mapping[str, Any]]) -> str:
     for item in items or []:
         flags = []
         if item.get("dnc"):
-            flags.append("dnc")
+            flags.append("dnc" if item["dnc"] in (True, "internal") else "dnc campaign")
         if not item.get("final", True):
             flags.append(f"retry {int(float(item.get('retry_after_s', 3600)) // 60)}")
         elif not item.get("dnc"):
@@ -253,7 +255,9 @@ def _form_page(
 ) -> tuple[str, int]:
     session = database.session()
     queues = list(session.scalars(select(Queue).order_by(Queue.name)))
-    agents = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
+    agents = list(
+        session.scalars(select(User).where(User.active.is_(True), User.role == "agent").order_by(User.username))
+    )
     return render_template(
         "admin/dialer_form.html",
         campaign=campaign,

@@ -62,6 +62,11 @@ def test_a_supervisor_creates_imports_starts_and_sees_dials(committed_runtime, l
     page.fill("input[name=allowed_regions]", ", ".join(OUTBOUND_REGIONS))
     page.fill("input[name=ring_timeout_s]", "15")
     screenshots(page, SHOTS, "campaign-form")
+    page.fill("input[name=window_end]", "22:00")  # past 21:00: the US rules refuse it
+    page.click("#campaign-form button[type=submit]")
+    page.wait_for_selector("#error-calling_window")
+    screenshots(page, SHOTS, "campaign-form-refused")
+    page.fill("input[name=window_end]", "20:00")
     page.click("#campaign-form button[type=submit]")
     page.wait_for_selector("#campaign-stats")
     screenshots(page, SHOTS, "campaign-new")
@@ -89,6 +94,13 @@ def test_a_supervisor_creates_imports_starts_and_sees_dials(committed_runtime, l
     assert page.locator('tr[data-reason="dnc"]').count() == 1
     screenshots(page, SHOTS, "lead-import")
 
+    # The first lead asks not to be called after its import: the gate refuses it at dial time.
+    page.goto(base + "/admin/dnc")
+    page.fill("#dnc-add input[name=phone]", numbers[0])
+    page.fill("#dnc-add input[name=reason]", "asked by letter")
+    page.click("#dnc-add button[type=submit]")
+    page.wait_for_selector(f'tr[data-phone="{numbers[0]}"]')
+
     page.goto(f"{base}/admin/dialer/{campaign_id}")
     page.click("#start")
     page.wait_for_function("document.getElementById('campaign-status').textContent === 'running'")
@@ -99,12 +111,22 @@ def test_a_supervisor_creates_imports_starts_and_sees_dials(committed_runtime, l
     pacer = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     pacer.start()
     try:
-        page.wait_for_function("Number(document.getElementById('stat-dialed').textContent) >= 1", timeout=20_000)
+        page.wait_for_function(
+            "Number(document.getElementById('stat-dialed').textContent) >= 1"
+            " && Number(document.getElementById('stat-refused').textContent) >= 1",
+            timeout=20_000,
+        )
     finally:
         stop.set()
         pacer.join(timeout=10)
     screenshots(page, SHOTS, "campaign-dialing")
     assert page.inner_text("#campaign-status") == "running"
+    page.reload()
+    page.click(f'#leads tr:has-text("{numbers[0]}") a')
+    page.wait_for_selector('#refusals tr[data-reason="dnc_internal"]')
+    assert "asked by letter" in page.inner_text("#refusals") and page.inner_text("#lead-status") == "dnc"
+    screenshots(page, SHOTS, "lead-refused")
+    page.go_back()
     page.click("#stop")
     page.wait_for_selector("#stop-confirm")
     screenshots(page, SHOTS, "stop-confirm")
