@@ -214,10 +214,10 @@ def parse_form(form: MultiDict[str, str], queue_ids: set[int]) -> dict[str, Any]
     # Calling hours: local time of the called party, the days, and holidays.
     window: dict[str, Any] = {}
     for key in ("window_start", "window_end"):
-        value = (form.get(key) or "").strip()
-        if not _TIME.match(value):
+        hhmm = (form.get(key) or "").strip()
+        if not _TIME.match(hhmm):
             errors[key] = "a time as HH:MM"
-        window[key.removeprefix("window_")] = value
+        window[key.removeprefix("window_")] = hhmm
     days = [d for d in form.getlist("days") if d in ALL_DAYS]
     if not days:
         errors["days"] = "choose at least one day"

@@ -210,6 +210,7 @@ def import_file() -> tuple[str, int]:
     if errors:
         return _page(errors=errors, form=form, status=400)
     assert upload is not None
+    filename = upload.filename or ""
     data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         return _page(errors={"file": f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"}, status=413)
@@ -218,7 +219,7 @@ def import_file() -> tuple[str, int]:
     try:
         report = dnc_import.import_text(
             session,
-            dnc_import.decode(data, upload.filename[:100]),
+            dnc_import.decode(data, filename[:100]),
             campaign_id=campaign.id if campaign else None,
             source="national" if national else "import",
             reason=reason,
@@ -228,7 +229,7 @@ def import_file() -> tuple[str, int]:
         session.rollback()
         return _page(errors={"file": exc.message}, form=form, status=400)
     details = {
-        "file": upload.filename[:255],
+        "file": filename[:255],
         "national": national,
         **{k: v for k, v in report.as_dict().items() if k != "rejected"},
     }
@@ -240,7 +241,7 @@ def import_file() -> tuple[str, int]:
     )
     session.commit()
     shown = report.as_dict()
-    shown["file"] = upload.filename[:255]
+    shown["file"] = filename[:255]
     shown["list"] = (
         campaign.name if campaign else ("the internal list (national register)" if national else "the internal list")
     )

@@ -92,7 +92,7 @@ def refusal_counts(session: Session, campaign_id: int) -> dict[int, int]:
         .where(DialDecision.campaign_id == campaign_id, DialDecision.lead_id.is_not(None))
         .group_by(DialDecision.lead_id)
     )
-    return {int(lead_id): int(n) for lead_id, n in rows}
+    return {int(lead_id): int(n) for lead_id, n in rows if lead_id is not None}
 
 
 def campaign_totals(session: Session, campaign_id: int) -> dict[str, int]:

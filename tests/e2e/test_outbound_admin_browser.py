@@ -75,7 +75,8 @@ def test_a_supervisor_creates_imports_starts_and_sees_dials(committed_runtime, l
     page.select_option("#dnc-import select[name=kind]", "national")
     page.fill("#dnc-import input[name=reason]", "National register, December")
     page.set_input_files(
-        "#dnc-import input[name=file]", {"name": "register.csv", "mimeType": "text/csv", "buffer": f"phone\n{blocked}\n".encode()}
+        "#dnc-import input[name=file]",
+        {"name": "register.csv", "mimeType": "text/csv", "buffer": f"phone\n{blocked}\n".encode()},
     )
     page.click("#dnc-import-submit")
     page.wait_for_selector("#dnc-report")
@@ -87,7 +88,9 @@ def test_a_supervisor_creates_imports_starts_and_sees_dials(committed_runtime, l
         assert session.scalars(select(DncEntry.source)).one() == "national"
     page.goto(f"{base}/admin/dialer/{campaign_id}")
     leads = "name,phone\n" + "".join(f"Lead {i},{n}\n" for i, n in enumerate(numbers))
-    page.set_input_files("form.upload input[name=file]", {"name": "leads.csv", "mimeType": "text/csv", "buffer": leads.encode()})
+    page.set_input_files(
+        "form.upload input[name=file]", {"name": "leads.csv", "mimeType": "text/csv", "buffer": leads.encode()}
+    )
     page.click("#upload-leads")
     page.wait_for_selector("#import-report")
     assert page.inner_text("#rows-imported") == "3" and page.inner_text("#rows-rejected") == "1"

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from markupsafe import escape
-
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from contactcenter import clock
@@ -44,8 +43,18 @@ def test_a_supervisor_creates_a_campaign_with_every_setting(staff, client, db):
     assert resp.status_code == 303
     db.expire_all()
     made = db.scalars(select(Campaign)).one()
-    assert (made.dial_mode, made.queue_id, made.caller_id, made.status) == ("progressive", queue.id, "+12025550100", "draft")
-    assert made.calling_window == {"start": "09:00", "end": "20:00", "days": ["mon", "tue", "wed", "thu", "fri"], "holidays": ["2026-12-25"]}
+    assert (made.dial_mode, made.queue_id, made.caller_id, made.status) == (
+        "progressive",
+        queue.id,
+        "+12025550100",
+        "draft",
+    )
+    assert made.calling_window == {
+        "start": "09:00",
+        "end": "20:00",
+        "days": ["mon", "tue", "wed", "thu", "fri"],
+        "holidays": ["2026-12-25"],
+    }
     assert made.retry_delays["no-answer"] == 7200 and made.abandon_cap == pytest.approx(0.03)
     assert {"code": "callback", "label": "Call back later", "final": False, "retry_after_s": 5400} in made.dispositions
 
@@ -100,14 +109,23 @@ def test_hostile_text_in_every_field_is_stored_as_data_and_shown_escaped(staff, 
         assert "<script>alert(1)</script>" not in page and escape(text) in page
     assert _count(db) == 0
     form = campaign_form(
-        name=HOSTILE[0], description=HOSTILE[1], company_name=HOSTILE[0],
-        safe_harbor_message=f"{HOSTILE[0]} here; call us back on 800-555-0123.", script=HOSTILE[0], amd_message=HOSTILE[1],
+        name=HOSTILE[0],
+        description=HOSTILE[1],
+        company_name=HOSTILE[0],
+        safe_harbor_message=f"{HOSTILE[0]} here; call us back on 800-555-0123.",
+        script=HOSTILE[0],
+        amd_message=HOSTILE[1],
         dispositions=f"sale | {HOSTILE[0]} | final\nstop | {HOSTILE[1]} | dnc",
     )
     assert client.post("/admin/dialer/new", data=form).status_code == 303
     made = db.scalars(select(Campaign)).one()
     assert made.name == HOSTILE[0] and made.description == HOSTILE[1]
-    for url in (f"/admin/dialer/{made.id}", f"/admin/dialer/{made.id}/edit", "/admin/dialer", f"/admin/dialer/{made.id}/clone"):
+    for url in (
+        f"/admin/dialer/{made.id}",
+        f"/admin/dialer/{made.id}/edit",
+        "/admin/dialer",
+        f"/admin/dialer/{made.id}/clone",
+    ):
         page = client.get(url).data.decode()
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
 
@@ -117,7 +135,9 @@ def test_editing_keeps_what_was_not_changed_and_refuses_a_taken_name(staff, clie
     mine = gen_campaign(db, "Mine", start=False)
     db.commit()
     login(client)
-    assert client.post(f"/admin/dialer/{mine.id}/edit", data=campaign_form("Mine", ring_timeout_s="30")).status_code == 303
+    assert (
+        client.post(f"/admin/dialer/{mine.id}/edit", data=campaign_form("Mine", ring_timeout_s="30")).status_code == 303
+    )
     db.expire_all()
     assert db.get(Campaign, mine.id).ring_timeout_s == 30
     resp = client.post(f"/admin/dialer/{mine.id}/edit", data=campaign_form("Taken", ring_timeout_s="40"))
@@ -132,7 +152,10 @@ def test_clone_starts_from_the_source_settings_and_makes_a_new_draft(staff, clie
     login(client)
     page = client.get(f"/admin/dialer/{source.id}/clone").data.decode()
     assert 'value="Copy of Autumn"' in page and 'value="40"' in page
-    assert client.post(f"/admin/dialer/{source.id}/clone", data=campaign_form("Winter", ring_timeout_s="40")).status_code == 303
+    assert (
+        client.post(f"/admin/dialer/{source.id}/clone", data=campaign_form("Winter", ring_timeout_s="40")).status_code
+        == 303
+    )
     db.expire_all()
     clone = db.scalars(select(Campaign).where(Campaign.name == "Winter")).one()
     assert clone.status == "draft" and clone.ring_timeout_s == 40 and clone.id != source.id

@@ -34,7 +34,12 @@ def _entries(db) -> list[DncEntry]:  # type: ignore[no-untyped-def]
 
 def test_add_a_number_to_the_internal_list_and_remove_it(staff, client, db):
     login(client)
-    assert client.post("/admin/dnc/add", data={"phone": "(202) 555-0143", "list": "internal", "reason": "asked"}).status_code == 303
+    assert (
+        client.post(
+            "/admin/dnc/add", data={"phone": "(202) 555-0143", "list": "internal", "reason": "asked"}
+        ).status_code
+        == 303
+    )
     [entry] = _entries(db)
     assert (entry.phone, entry.campaign_id, entry.source, entry.reason) == ("+12025550143", None, "manual", "asked")
     assert b"+12025550143" in client.get("/admin/dnc").data
@@ -58,7 +63,10 @@ def test_hostile_text_in_every_field_is_refused_or_escaped(staff, client, db, te
     assert 'id="error-phone"' in page and 'id="error-list"' in page
     assert "<script>alert(1)</script>" not in page
     assert _entries(db) == []
-    assert client.post("/admin/dnc/add", data={"phone": "+12025550143", "list": "internal", "reason": text}).status_code == 303
+    assert (
+        client.post("/admin/dnc/add", data={"phone": "+12025550143", "list": "internal", "reason": text}).status_code
+        == 303
+    )
     page = client.get("/admin/dnc").data.decode()
     assert "<script>alert(1)</script>" not in page and str(__import__("markupsafe").escape(text)) in page
 
@@ -86,7 +94,12 @@ def test_a_file_import_reports_every_row(staff, client, db):
 def test_a_national_register_goes_on_the_internal_list_marked_national(staff, client, db):
     resp = login(client).post(
         "/admin/dnc/import",
-        data={"list": "internal", "kind": "national", "reason": "TPS December", "file": (io.BytesIO(b"+44 20 7946 0123\n"), "tps.csv")},
+        data={
+            "list": "internal",
+            "kind": "national",
+            "reason": "TPS December",
+            "file": (io.BytesIO(b"+44 20 7946 0123\n"), "tps.csv"),
+        },
         content_type="multipart/form-data",
     )
     assert resp.status_code == 200
