@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from contactcenter.dialer import dnc
@@ -83,3 +84,28 @@ def test_a_lead_lists_its_refusals(api, db):
     detail = api.get(f"/api/leads/{lead.id}").get_json()
     assert detail["refusals"][0]["reason"] == "dnc_internal" and detail["refusals"][0]["action"] == "skip"
     assert error_of(api.get("/api/leads/999999")) == (404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", 5),
+        ("company_name", "x" * 121),
+        ("queue_id", 999999),
+        ("queue_id", "x"),
+        ("amd_enabled", "yes"),
+        ("safe_harbor_message", 5),
+        ("calling_window", "x"),
+        ("calling_window", {"start": 5}),
+        ("dispositions", [1]),
+        ("retry_delays", [1]),
+        ("allowed_regions", "US"),
+        ("abandon_cap", "x"),
+        ("max_attempts", "3"),
+        ("agent_ids", [999999]),
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_a_422_naming_it(api, db, field, value):
+    resp = api.post("/api/campaigns", {**BODY, field: value})
+    assert error_of(resp) == (422, "validation_failed")
+    assert _count(db) == 0

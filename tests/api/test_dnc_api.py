@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from contactcenter.dialer.models import DncEntry
@@ -52,4 +53,24 @@ def test_import_reports_every_row_and_marks_national_registers(api, db):
 def test_agents_and_read_only_tokens_are_refused(api, db):
     assert error_of(api.post("/api/dnc", {"phone": "+12025550143"}, as_="alice")) == (403, "forbidden")
     assert error_of(api.post("/api/dnc", {"phone": "+12025550143"}, as_="alice_ro")) == (403, "forbidden")
+    assert _entries(db) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"phone": 5},
+        {"phone": "+12025550143", "list": "x"},
+        {"phone": "+12025550143", "list": True},
+        {"phone": "+12025550143", "reason": 5},
+    ],
+)
+def test_malformed_entries_are_a_422(api, db, body):
+    assert error_of(api.post("/api/dnc", body)) == (422, "validation_failed")
+    assert _entries(db) == []
+
+
+@pytest.mark.parametrize("body", [{"csv": 5}, {"csv": "x" * 200_001}, {"csv": "1", "national": "yes"}])
+def test_a_malformed_import_is_refused(api, db, body):
+    assert error_of(api.post("/api/dnc/import", body))[0] in (413, 422)
     assert _entries(db) == []

@@ -13,6 +13,8 @@ from typing import Any
 from flask import Response, jsonify
 from sqlalchemy import select
 
+from contactcenter.accounts.models import User
+from contactcenter.acd.models import Queue
 from contactcenter.dialer import campaigns as domain, lead_history
 from contactcenter.dialer.models import Campaign, Lead, LeadStatus
 from web import database
@@ -34,6 +36,62 @@ from web.audit import audit
 
 FIELDS = (*sorted(domain.SETTINGS), "agent_ids")
 REQUIRED = ("name", "caller_id", "company_name", "callback_number")
+# The JSON type of each setting (the domain checks the values) and the longest text each takes.
+_TEXT = {
+    "name": 120,
+    "description": 2000,
+    "dial_mode": 16,
+    "rule_set": 8,
+    "script": 20000,
+    "caller_id": 40,
+    "company_name": 120,
+    "callback_number": 40,
+    "time_zone": 64,
+    "amd_action": 16,
+    "lead_order": 16,
+    "default_region": 2,
+}
+_NULLABLE_TEXT = {"safe_harbor_message": 1000, "amd_message": 1000}
+_NUMBERS = ("abandon_cap", "amd_false_positive_share", "max_dial_ratio")
+_WHOLE = ("ring_timeout_s", "max_attempts")
+_OBJECTS = ("calling_window", "retry_delays", "pacing")
+_LISTS = ("dispositions", "allowed_regions")
+
+
+def _check_types(data: dict[str, Any]) -> None:
+    """Refuse a setting of the wrong JSON type or length before the domain looks at its value."""
+    for key, value in data.items():
+        problem = None
+        if key in _TEXT or key in _NULLABLE_TEXT:
+            limit = _TEXT.get(key) or _NULLABLE_TEXT[key]
+            if value is None and key in _NULLABLE_TEXT:
+                continue
+            if not isinstance(value, str):
+                problem = "must be text"
+            elif len(value) > limit:
+                problem = f"must be at most {limit} characters"
+        elif key in _NUMBERS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                problem = "must be a number"
+        elif key in _WHOLE:
+            if isinstance(value, bool) or not isinstance(value, int):
+                problem = "must be a whole number"
+        elif key == "amd_enabled":
+            if not isinstance(value, bool):
+                problem = "must be true or false"
+        elif key in _OBJECTS:
+            if not isinstance(value, dict):
+                problem = "must be an object"
+        elif key in _LISTS:
+            if not isinstance(value, list):
+                problem = "must be a list"
+        elif key == "queue_id" and value is not None:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+                problem = "must be a queue id or null"
+            elif database.session().get(Queue, value) is None:
+                problem = f"there is no queue {value}"
+        if problem:
+            fail(422, "validation_failed", f"{key} {problem}")
 
 
 def render_campaign(campaign: Campaign) -> dict[str, Any]:
@@ -74,6 +132,10 @@ def _agents(data: dict[str, Any]) -> list[int] | None:
         isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids
     ):
         fail(422, "validation_failed", "agent_ids must be a list of user ids")
+    known = set(database.session().scalars(select(User.id).where(User.id.in_(ids)))) if ids else set()
+    unknown = sorted(set(ids) - known)
+    if unknown:
+        fail(422, "validation_failed", f"agent_ids: no user {unknown[0]}")
     return ids
 
 
@@ -110,6 +172,7 @@ def create_campaign() -> tuple[Response, int]:
     require_write()
     data = json_body(FIELDS, required=REQUIRED)
     agents = _agents(data)
+    _check_types(data)
     session = database.session()
     campaign = _apply(lambda: domain.create_campaign(session, **data))
     if agents is not None:
@@ -135,6 +198,7 @@ def update_campaign(campaign_id: int) -> Response:
     campaign = _load(campaign_id)
     data = json_body(FIELDS)
     agents = _agents(data)
+    _check_types(data)
     session = database.session()
     _apply(lambda: domain.update_campaign(session, campaign, **data))
     if agents is not None:
@@ -151,8 +215,7 @@ def clone_campaign(campaign_id: int) -> tuple[Response, int]:
     require_write()
     source = _load(campaign_id)
     data = json_body(("name",), required=("name",))
-    if not isinstance(data["name"], str):
-        fail(422, "validation_failed", "name must be text")
+    _check_types(data)
     session = database.session()
     clone = _apply(lambda: domain.clone_campaign(session, source, data["name"]))
     audit("campaign.clone", object_type="campaign", object_id=clone.id, details={"from": source.id, "via": "api"})
