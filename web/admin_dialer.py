@@ -54,7 +54,6 @@ MAX_LENGTHS = {
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^\d{1,9}(\.\d{1,4})?$")
-_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 RETRY_LABELS = {
     "busy": "Busy",
     "no-answer": "No answer",
@@ -109,50 +108,14 @@ def _number(form: Mapping[str, str], key: str, errors: dict[str, str], what: str
 
 
 def _dispositions(text: str, errors: dict[str, str]) -> list[dict[str, Any]]:
-    """One per line: `code | Label | final` (or `dnc`, or `retry 60` = try again after 60 minutes)."""
-    items: list[dict[str, Any]] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.split("|")]
-        code, label = parts[0], (parts[1] if len(parts) > 1 and parts[1] else parts[0])
-        if not _CODE.match(code):
-            errors["dispositions"] = f"line {number}: a code is 1-64 letters, digits, '_', '.' or '-'"
-            return []
-        item: dict[str, Any] = {"code": code, "label": label[:120], "final": True}
-        for flag in (p.lower() for p in parts[2:] if p):
-            if flag == "final":
-                item["final"] = True
-            elif flag == "dnc":
-                item["dnc"] = True
-            elif flag == "dnc campaign":
-                item["dnc"] = "campaign"
-            elif flag.startswith("retry"):
-                minutes = flag.removeprefix("retry").strip()
-                if not minutes.isdigit() or not 1 <= int(minutes) <= 60 * 24 * 30:
-                    errors["dispositions"] = f"line {number}: 'retry N' takes minutes from 1 to 43200"
-                    return []
-                item["final"] = False
-                item["retry_after_s"] = int(minutes) * 60
-            else:
-                errors["dispositions"] = f"line {number}: unknown flag {flag!r} (final, dnc, dnc campaign or retry N)"
-                return []
-        items.append(item)
-    return items
+    try:
+        return domain.parse_dispositions(text)
+    except CampaignError as exc:
+        errors["dispositions"] = exc.message
+        return []
 
 
-def dispositions_text(items: list[Mapping[str, Any]]) -> str:
-    lines = []
-    for item in items or []:
-        flags = []
-        if item.get("dnc"):
-            flags.append("dnc" if item["dnc"] in (True, "internal") else "dnc campaign")
-        if not item.get("final", True):
-            flags.append(f"retry {int(float(item.get('retry_after_s', 3600)) // 60)}")
-        elif not item.get("dnc"):
-            flags.append("final")
-        lines.append(" | ".join([str(item.get("code", "")), str(item.get("label", "")), *flags]))
-    return "\n".join(lines)
+dispositions_text = domain.dispositions_text
 
 
 def parse_form(form: MultiDict[str, str], queue_ids: set[int]) -> dict[str, Any]:

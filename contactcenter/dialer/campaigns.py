@@ -244,6 +244,64 @@ def update_campaign(session: Session, campaign: Campaign, **changes: Any) -> Cam
     return campaign
 
 
+_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+MAX_RETRY_MINUTES = 60 * 24 * 30
+
+
+def parse_dispositions(text: str) -> list[dict[str, Any]]:
+    """Dispositions written one per line, as people type them on the form and the command line.
+
+    `code | Label | flags`: `final` (the default), `dnc` (the number goes on the internal
+    do-not-call list), `dnc campaign` (on the campaign's list), or `retry 60` (not final: the
+    lead is called again after 60 minutes).
+    """
+    items: list[dict[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        code, label = parts[0], (parts[1] if len(parts) > 1 and parts[1] else parts[0])
+        if not _CODE.match(code):
+            raise CampaignError(f"line {number}: a code is 1-64 letters, digits, '_', '.' or '-'", field="dispositions")
+        item: dict[str, Any] = {"code": code, "label": label[:120], "final": True}
+        for flag in (p.lower() for p in parts[2:] if p):
+            if flag == "final":
+                item["final"] = True
+            elif flag == "dnc":
+                item["dnc"] = True
+            elif flag == "dnc campaign":
+                item["dnc"] = "campaign"
+            elif flag.startswith("retry"):
+                minutes = flag.removeprefix("retry").strip()
+                if not minutes.isdigit() or not 1 <= int(minutes) <= MAX_RETRY_MINUTES:
+                    raise CampaignError(
+                        f"line {number}: 'retry N' takes minutes from 1 to {MAX_RETRY_MINUTES}", field="dispositions"
+                    )
+                item["final"] = False
+                item["retry_after_s"] = int(minutes) * 60
+            else:
+                raise CampaignError(
+                    f"line {number}: unknown flag {flag!r} (final, dnc, dnc campaign or retry N)", field="dispositions"
+                )
+        items.append(item)
+    return items
+
+
+def dispositions_text(items: Iterable[Mapping[str, Any]]) -> str:
+    """The lines `parse_dispositions` reads, for a form to show the stored dispositions."""
+    lines = []
+    for item in items or []:
+        flags = []
+        if item.get("dnc"):
+            flags.append("dnc" if item["dnc"] in (True, "internal") else "dnc campaign")
+        if not item.get("final", True):
+            flags.append(f"retry {int(float(item.get('retry_after_s', 3600)) // 60)}")
+        elif not item.get("dnc"):
+            flags.append("final")
+        lines.append(" | ".join([str(item.get("code", "")), str(item.get("label", "")), *flags]))
+    return "\n".join(lines)
+
+
 def settings_of(campaign: Campaign) -> dict[str, Any]:
     """Every setting a person chooses (what `create_campaign` takes), as plain data."""
     out: dict[str, Any] = {key: copy.deepcopy(getattr(campaign, key)) for key in sorted(_SETTABLE)}

@@ -3,6 +3,9 @@
 contactcenter campaigns list [--json]
 contactcenter campaigns create --name "Spring renewals" --caller-id 202-555-0100 --mode predictive \
     --company-name "Acme Energy" --callback-number 800-555-0123 [--queue sales] [--rules US|UK] [--json]
+    [--calling-hours 09:00-20:00] [--days mon,tue,…] [--regions US,+44] [--retry busy=15 …]
+    [--disposition 'sale | Sale | final' …] [--safe-harbor …] [--amd/--no-amd] [--script …]
+contactcenter campaigns clone <id-or-name> --name "Spring renewals 2"
 contactcenter campaigns start|pause|stop <id-or-name> [--yes]
 contactcenter dnc add|remove|check <number> [--campaign …] [--reason …]
 contactcenter dnc import numbers.csv [--campaign …] [--json]
@@ -164,6 +167,26 @@ def list_command(as_json: bool) -> None:
 @click.option("--max-attempts", type=click.IntRange(1, 100), default=None)
 @click.option("--lead-order", type=click.Choice(["fifo", "lifo", "priority", "fewest_attempts"]), default=None)
 @click.option("--time-zone", default=None, help="time zone the campaign reports in (default: the rules')")
+@click.option("--calling-hours", default=None, help="HH:MM-HH:MM in the called party's local time (within the rules')")
+@click.option("--days", default=None, help="calling days, e.g. mon,tue,wed,thu,fri")
+@click.option("--holidays", default=None, help="dates not to call, e.g. 2026-12-25,2027-01-01")
+@click.option("--regions", default=None, help="calling regions, e.g. US,+44 (default: the rules')")
+@click.option("--safe-harbor", "safe_harbor_message", default=None, type=_Text(1000), help="the abandoned-call message")
+@click.option("--amd/--no-amd", "amd_enabled", default=None, help="detect answering machines")
+@click.option("--amd-action", type=click.Choice(["hangup", "message"]), default=None, help="what a machine gets")
+@click.option("--amd-message", default=None, type=_Text(1000), help="the message left on a machine")
+@click.option(
+    "--retry", "retries", multiple=True, metavar="OUTCOME=MINUTES", help="retry spacing, e.g. busy=15 (repeatable)"
+)
+@click.option(
+    "--disposition",
+    "dispositions",
+    multiple=True,
+    metavar="'code | Label | flags'",
+    help="a disposition (flags: final, dnc, dnc campaign, retry N); repeatable; default: the standard set",
+)
+@click.option("--script", default=None, type=_Text(20000), help="the call script")
+@click.option("--max-dial-ratio", type=click.FloatRange(1, 10), default=None, help="lines per agent at most")
 @click.option("--json", "as_json", is_flag=True, help="print the new campaign as JSON")
 def create_command(
     name: str,
@@ -179,6 +202,18 @@ def create_command(
     max_attempts: int | None,
     lead_order: str | None,
     time_zone: str | None,
+    calling_hours: str | None,
+    days: str | None,
+    holidays: str | None,
+    regions: str | None,
+    safe_harbor_message: str | None,
+    amd_enabled: bool | None,
+    amd_action: str | None,
+    amd_message: str | None,
+    retries: tuple[str, ...],
+    dispositions: tuple[str, ...],
+    script: str | None,
+    max_dial_ratio: float | None,
     as_json: bool,
 ) -> None:
     """Create a campaign (a draft: `campaigns start` begins dialing), checked against its rules."""
@@ -196,8 +231,15 @@ def create_command(
         "max_attempts": max_attempts,
         "lead_order": lead_order,
         "time_zone": time_zone,
+        "safe_harbor_message": safe_harbor_message,
+        "amd_enabled": amd_enabled,
+        "amd_action": amd_action,
+        "amd_message": amd_message,
+        "script": script,
+        "max_dial_ratio": max_dial_ratio,
     }
     options.update({k: v for k, v in extras.items() if v is not None})
+    options.update(_window_options(calling_hours, days, holidays, regions, retries, dispositions))
     with _store() as session:
         if session.scalars(select(Campaign.id).where(Campaign.name == name)).first() is not None:
             raise click.BadParameter(f"a campaign named {name!r} already exists", param_hint="'--name'")
@@ -222,6 +264,81 @@ def create_command(
         click.echo(json.dumps(row))
     else:
         click.echo(f"created campaign {row['id']} {row['name']!r} ({row['mode']}, {row['status']})")
+
+
+def _listed(text: str | None) -> list[str]:
+    return [part.strip() for part in re.split(r"[,\s]+", text or "") if part.strip()]
+
+
+def _window_options(
+    calling_hours: str | None,
+    days: str | None,
+    holidays: str | None,
+    regions: str | None,
+    retries: tuple[str, ...],
+    dispositions: tuple[str, ...],
+) -> dict[str, Any]:
+    """The calling window, regions, retry spacing and dispositions the options ask for (their
+    values are the domain's to accept); a malformed option is a usage error naming it."""
+    from contactcenter.dialer.campaigns import CampaignError, parse_dispositions
+    from contactcenter.dialer.models import ALL_DAYS, DEFAULT_RETRY_DELAYS
+
+    options: dict[str, Any] = {}
+    window: dict[str, Any] = {}
+    if calling_hours is not None:
+        match = re.fullmatch(r"(\d{2}:\d{2})-(\d{2}:\d{2})", calling_hours.strip())
+        if match is None:
+            raise click.BadParameter("give the hours as HH:MM-HH:MM", param_hint="'--calling-hours'")
+        window["start"], window["end"] = match.groups()
+    if days is not None:
+        chosen = [d.lower() for d in _listed(days)]
+        if not chosen or set(chosen) - set(ALL_DAYS):
+            raise click.BadParameter(f"days are {', '.join(ALL_DAYS)}", param_hint="'--days'")
+        window["days"] = chosen
+    if holidays is not None:
+        window["holidays"] = _listed(holidays)
+    if window:
+        options["calling_window"] = window
+    if regions is not None:
+        options["allowed_regions"] = [r.upper() for r in _listed(regions)]
+    if retries:
+        delays: dict[str, int] = {}
+        for item in retries:
+            outcome, _, minutes = item.partition("=")
+            if outcome.strip() not in DEFAULT_RETRY_DELAYS or not minutes.strip().isdigit():
+                known = ", ".join(DEFAULT_RETRY_DELAYS)
+                raise click.BadParameter(f"{item!r}: OUTCOME=MINUTES, OUTCOME one of {known}", param_hint="'--retry'")
+            delays[outcome.strip()] = int(minutes) * 60
+        options["retry_delays"] = {**DEFAULT_RETRY_DELAYS, **delays}
+    if dispositions:
+        try:
+            options["dispositions"] = parse_dispositions("\n".join(dispositions))
+        except CampaignError as exc:
+            raise click.BadParameter(exc.message, param_hint="'--disposition'") from None
+    return options
+
+
+@campaigns.command("clone")
+@click.argument("campaign_ref", metavar="CAMPAIGN")
+@click.option("--name", required=True, type=_Text(120), help="the new campaign's name")
+@click.option("--json", "as_json", is_flag=True, help="print the new campaign as JSON")
+def clone_command(campaign_ref: str, name: str, as_json: bool) -> None:
+    """A new draft with a campaign's settings and agents (no leads); how a stopped one runs again."""
+    from contactcenter.dialer.campaigns import CampaignError, clone_campaign
+
+    with _store() as session:
+        source = _campaign(session, campaign_ref, "'CAMPAIGN'")
+        try:
+            clone = clone_campaign(session, source, name)
+        except CampaignError as exc:
+            raise click.ClickException(str(exc)) from None
+        row = _campaign_row(clone, None, {})
+    if as_json:
+        click.echo(json.dumps(row))
+    else:
+        click.echo(
+            f"created campaign {row['id']} {row['name']!r} ({row['mode']}, {row['status']}) from {campaign_ref!r}"
+        )
 
 
 def _lifecycle(ref: str, step: str) -> None:
