@@ -133,3 +133,6 @@ def test_a_supervisor_creates_imports_starts_and_sees_dials(committed_runtime, l
     page.click("#stop")
     page.wait_for_selector("#stop-confirm")
     screenshots(page, SHOTS, "stop-confirm")
+    page.goto(base + "/admin/dialer")
+    page.wait_for_selector(f"#campaign-{campaign_id}")
+    screenshots(page, SHOTS, "campaigns")
