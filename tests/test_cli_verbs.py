@@ -165,6 +165,11 @@ def _campaigns_lifecycle(floor: Floor, step: str) -> None:
     assert "is " in _ok(floor.run("campaigns", step, name, *(("--yes",) if step == "stop" else ())))
 
 
+def _campaigns_clone(floor: Floor) -> None:
+    cloned = _json(floor.run("campaigns", "clone", "Spring renewals", "--name", "Spring renewals again", "--json"))
+    assert isinstance(cloned, dict) and cloned["status"] == "draft"
+
+
 def _dnc_check(floor: Floor) -> None:
     _ok(floor.run("dnc", "add", "212-555-0199"))
     blocked = floor.run("dnc", "check", "(212) 555-0199")
@@ -201,6 +206,7 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "campaigns start": lambda f: _campaigns_lifecycle(f, "start"),
     "campaigns pause": lambda f: _campaigns_lifecycle(f, "pause"),
     "campaigns stop": lambda f: _campaigns_lifecycle(f, "stop"),
+    "campaigns clone": _campaigns_clone,
     "dnc add": lambda f: _ok(f.run("dnc", "add", "202-555-0111", "--reason", "asked")),
     "dnc remove": lambda f: _ok(f.run("dnc", "remove", "202-555-0111")),
     "dnc check": _dnc_check,

@@ -25,7 +25,17 @@ from werkzeug.serving import make_server
 from contactcenter import clock
 from contactcenter.acd.models import Queue
 from contactcenter.app import jobs, runtime as runtime_mod
-from contactcenter.app.demo_data import CUSTOMERS, DEMO_LOGINS, DEMO_PASSWORD, UNKNOWN_CALLERS, seed
+from contactcenter.app.demo_data import (
+    CUSTOMERS,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    OUTBOUND_AGENTS,
+    OUTBOUND_CAMPAIGN,
+    UNKNOWN_CALLERS,
+    outbound_lead_numbers,
+    seed,
+    seed_outbound,
+)
 from contactcenter.calendars import BusinessCalendar
 from contactcenter.config import load_settings
 from contactcenter.contacts.models import Interaction
@@ -140,6 +150,10 @@ def _script(rng: random.Random) -> str:
 
 
 def _start_worker(rt: runtime_mod.Runtime, stop: threading.Event) -> threading.Thread:
+    from contactcenter.app import wiring
+
+    wiring.announce_ticket_changes(rt.redis)  # jobs' ticket changes reach open ticket views
+
     def loop() -> None:
         worker = _ThreadWorker([jobs.queue(name, rt.redis) for name in jobs.QUEUES], connection=rt.redis)
         while not stop.is_set():
@@ -164,6 +178,36 @@ def _start_acd(rt: runtime_mod.Runtime, base: str, stop: threading.Event) -> Non
         ids = list(session.scalars(select(User.id).where(User.username.in_(SIMULATED_AGENTS))))
     ticker.start(rt, stop, overflow_url=f"{base}/hooks/overflow")
     SimulatedAgents(rt, ids, urls, answer_after_s=3, mean_talk_s=45, seed=int(time.time())).start(stop)
+
+
+def _start_outbound(rt: runtime_mod.Runtime, base: str, carrier: object, stop: threading.Event) -> None:
+    """The dialer's pacer, and Dave and Erin taking the campaign's calls.
+
+    Answered campaign calls must reach an agent within 2 s (or the safe-harbor message plays),
+    so the outbound agents the machine plays look at their offers four times a second and accept
+    at once. A few leads are busy, unanswered or machines, so the retries show too.
+    """
+    from contactcenter.accounts.models import User
+    from contactcenter.app.services import CarrierUrls, pacer_worker
+    from contactcenter.app.simulated_agents import SimulatedAgents
+    from contactcenter.telephony.simulator import Callee
+
+    numbers = outbound_lead_numbers()
+    for index, number in enumerate(numbers):
+        if index % 7 == 3:
+            carrier.set_callee(number, Callee(answer="busy", ring_s=3))  # type: ignore[attr-defined]
+        elif index % 7 == 5:
+            carrier.set_callee(number, Callee(answer="no-answer"))  # type: ignore[attr-defined]
+        elif index % 11 == 6:
+            carrier.set_callee(number, Callee(answer="machine", ring_s=4, greeting_s=5))  # type: ignore[attr-defined]
+        else:
+            carrier.set_callee(number, Callee(answer="human", ring_s=3))  # type: ignore[attr-defined]
+    with transaction(rt.session_factory) as session:
+        ids = list(session.scalars(select(User.id).where(User.username.in_([u for u, _ in OUTBOUND_AGENTS]))))
+    agents = SimulatedAgents(rt, ids, CarrierUrls.under(base), answer_after_s=0, mean_talk_s=25, seed=int(time.time()))
+    threading.Thread(target=agents.run, args=(stop, 0.25), name="simulated-outbound-agents", daemon=True).start()
+    worker = pacer_worker(rt, base, tick_s=0.5)
+    threading.Thread(target=worker.run, args=(stop,), name="demo-pacer", daemon=True).start()
 
 
 def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) -> int:
@@ -194,6 +238,7 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     runtime_mod.install(rt)
     with transaction(rt.session_factory) as session:
         created = seed(session)
+        created.update(seed_outbound(session))
     rt.reload_flows()
 
     app = create_serving_app(rt)
@@ -209,6 +254,8 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     logins = ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)
     click.echo(f"  logins (password: {DEMO_PASSWORD}): {logins}")
     click.echo(f"  simulated agents: {', '.join(SIMULATED_AGENTS)}; log in as alice to take calls on /desktop")
+    outbound = ", ".join(u for u, _ in OUTBOUND_AGENTS)
+    click.echo(f"  outbound: campaign {OUTBOUND_CAMPAIGN!r} dialed by the pacer, worked by {outbound} (Campaigns page)")
     notices = HoursNotices()
     _check_hours(rt, notices)
     click.echo("  Ctrl-C stops it." if not duration else f"  stopping after {duration:g} s.")
@@ -218,6 +265,7 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     _start_acd(rt, base, stop)
     carrier.add_number(DEMO_NUMBER, f"{base}/hooks/voice", f"{base}/hooks/status")
     carrier.start()
+    _start_outbound(rt, base, carrier, stop)
     traffic = None
     if calls_per_minute > 0:
         callers = [number for _, number, _, _ in CUSTOMERS] + list(UNKNOWN_CALLERS)

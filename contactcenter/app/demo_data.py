@@ -259,3 +259,97 @@ def _ticket_history(
                 )
                 change_status(session, ticket, "solved", actor_id=agent.id)
     return len(TICKET_HISTORY)
+
+
+# The outbound demo: a small progressive campaign worked by two agents the machine plays. Its
+# leads live around the world so that, whatever the hour, some are inside their 08:00-21:00
+# calling window and the pacer has someone to dial.
+OUTBOUND_CAMPAIGN = "Winter renewals"
+OUTBOUND_QUEUE = ("outbound", "Outbound renewals", "outbound")
+OUTBOUND_AGENTS = (("dave", "Dave Dialer"), ("erin", "Erin Dialer"))
+# A number per region, its last two digits varied for each lead.
+OUTBOUND_NUMBER_STEMS = (
+    "+121255501",  # New York
+    "+141555501",  # San Francisco
+    "+180855501",  # Honolulu
+    "+4420794601",  # London
+    "+4930123456",  # Berlin
+    "+65623456",  # Singapore
+    "+612912345",  # Sydney
+    "+813123456",  # Tokyo
+    "+55119876543",  # São Paulo
+)
+OUTBOUND_REGIONS = ["US", "+44", "+49", "+65", "+61", "+81", "+55"]
+OUTBOUND_LEADS_PER_STEM = 20
+# Two leads whose numbers go on the do-not-call list after import: the gate refuses them when
+# their turn comes, and the lead page says why.
+OUTBOUND_DNC = ("+12125550105", "+442079460107")
+FIRST_NAMES = ("Ada", "Bea", "Cy", "Dot", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo")
+LAST_NAMES = ("Lovelace", "Hopper", "Turing", "Noether", "Curie", "Franklin", "Shannon")
+
+
+def outbound_lead_numbers() -> list[str]:
+    return [f"{stem}{n:02d}" for stem in OUTBOUND_NUMBER_STEMS for n in range(OUTBOUND_LEADS_PER_STEM)]
+
+
+def seed_outbound(session: Session) -> dict[str, int]:
+    """The outbound team, queue and campaign (running, with leads), unless the campaign exists.
+
+    Run on every demo start, so a store seeded before the campaign existed gets it too.
+    """
+    import io
+
+    from contactcenter.dialer import campaigns, dnc
+    from contactcenter.dialer.leads_import import import_leads
+    from contactcenter.dialer.models import Campaign
+
+    if session.scalars(select(Campaign.id).where(Campaign.name == OUTBOUND_CAMPAIGN)).first() is not None:
+        return {}
+    name, display, skill = OUTBOUND_QUEUE
+    queue = session.scalars(select(Queue).where(Queue.name == name)).first()
+    if queue is None:
+        queue = Queue(name=name, display_name=display, priority=2, wrap_up_s=5)
+        queue.required_skills.append(QueueSkill(skill=get_or_create_skill(session, skill), min_level=1))
+        session.add(queue)
+        session.flush()
+    for username, full_name in OUTBOUND_AGENTS:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            user = create_user(
+                session,
+                username,
+                DEMO_PASSWORD,
+                role=Role.AGENT,
+                display_name=full_name,
+                email=f"{username}@contactcenter.example",
+                skills={skill: 5},
+            )
+            session.add(QueueMembership(queue_id=queue.id, user_id=user.id))
+    session.flush()
+    campaign = campaigns.create_campaign(
+        session,
+        name=OUTBOUND_CAMPAIGN,
+        caller_id="+18005550100",
+        company_name="Acme",
+        callback_number="+18005550199",
+        description="The demo's outbound campaign: renewal calls, worked by Dave and Erin (played by the machine).",
+        dial_mode="progressive",
+        rule_set="US",
+        queue_id=queue.id,
+        calling_window={"start": "08:00", "end": "21:00", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+        allowed_regions=list(OUTBOUND_REGIONS),
+        ring_timeout_s=15,
+        max_attempts=3,
+        retry_delays={"busy": 120, "no-answer": 300, "machine": 600, "failed": 300, "canceled": 300, "abandoned": 600},
+        script="Hello {name}, this is Acme calling about renewing your plan before the winter.",
+    )
+    rows = ["name,phone"] + [
+        f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {LAST_NAMES[i % len(LAST_NAMES)]},{number}"
+        for i, number in enumerate(outbound_lead_numbers())
+    ]
+    report = import_leads(session, campaign, io.StringIO("\n".join(rows) + "\n", newline=""), source="demo")
+    for number in OUTBOUND_DNC:
+        dnc.add(session, number, source="national", reason="demo national register")
+    campaigns.start_campaign(session, campaign)
+    session.flush()
+    return {"campaign": 1, "leads": report.imported}

@@ -235,7 +235,7 @@ def test_dnc_import_without_header_into_a_campaign(runtime, db, tmp_path: Path):
 
 
 def test_dnc_import_refuses_files_it_cannot_read(runtime, db, tmp_path: Path, monkeypatch):
-    from contactcenter.app.commands import outbound
+    from contactcenter.dialer import dnc_import
 
     binary = tmp_path / "photo.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
@@ -245,11 +245,11 @@ def test_dnc_import_refuses_files_it_cannot_read(runtime, db, tmp_path: Path, mo
     assert missing.exit_code == 2 and "does not exist" in missing.output
     big = tmp_path / "big.csv"
     big.write_text("phone\n" + "+12025550143\n" * 100, encoding="utf-8")
-    monkeypatch.setattr(outbound, "MAX_DNC_FILE_BYTES", 100)
+    monkeypatch.setattr(dnc_import, "MAX_FILE_BYTES", 100)
     oversized = run("dnc", "import", str(big))
     assert oversized.exit_code == 2 and "at most 100 are accepted" in oversized.output
-    monkeypatch.setattr(outbound, "MAX_DNC_FILE_BYTES", 10_000)
-    monkeypatch.setattr(outbound, "MAX_DNC_ROWS", 10)
+    monkeypatch.setattr(dnc_import, "MAX_FILE_BYTES", 10_000)
+    monkeypatch.setattr(dnc_import, "MAX_ROWS", 10)
     too_many = run("dnc", "import", str(big))
     assert too_many.exit_code == 2 and "more than 10 rows" in too_many.output
     unknown = run("dnc", "import", str(big), "--campaign", "<b>nope</b>")

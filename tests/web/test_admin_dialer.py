@@ -48,7 +48,7 @@ def test_the_campaign_list_escapes_names_and_offers_start(campaign, client):
 def test_start_pause_and_stop(campaign, client, db):
     login(client, "ann")
     for action, status in (("start", "running"), ("pause", "paused"), ("start", "running"), ("stop", "stopped")):
-        assert client.post(f"/admin/dialer/{campaign.id}/{action}").status_code == 303
+        assert client.post(f"/admin/dialer/{campaign.id}/{action}", data={"confirm": "yes"}).status_code == 303
         db.expire_all()
         assert db.get(Campaign, campaign.id).status == status
 

@@ -821,6 +821,254 @@ PATHS.update(
                 "Per campaign: dials, connects, abandons and the regulatory period's abandon rate",
                 "DialerReport",
                 ("from", "to", "tz"),
+# -- outbound: campaigns and do-not-call lists (supervisors and admins) --------------------------
+
+_NUM = {"type": "number"}
+_OBJ = {"type": "object"}
+_CAMPAIGN_SETTINGS: dict[str, Any] = {
+    "name": _STR,
+    "description": _STR,
+    "dial_mode": {"enum": ["preview", "progressive", "predictive"]},
+    "rule_set": {"enum": ["US", "UK"]},
+    "queue_id": _NINT,
+    "agent_ids": {"type": "array", "items": _INT},
+    "caller_id": _STR,
+    "company_name": _STR,
+    "callback_number": _STR,
+    "safe_harbor_message": _NSTR,
+    "calling_window": {
+        "type": "object",
+        "description": 'called party\'s local time: {"start": "09:00", "end": "20:00", "days": ["mon", …], '
+        '"holidays": ["2026-12-25"], "regions": {"US-FL": {…}}}; within the rule set\'s 08:00-21:00',
+    },
+    "allowed_regions": {"type": "array", "items": _STR},
+    "time_zone": _STR,
+    "abandon_cap": {"type": "number", "minimum": 0, "maximum": 0.03},
+    "ring_timeout_s": {"type": "integer", "minimum": 15, "maximum": 120},
+    "amd_enabled": {"type": "boolean"},
+    "amd_action": {"enum": ["hangup", "message"]},
+    "amd_message": _NSTR,
+    "amd_false_positive_share": _NUM,
+    "max_attempts": _INT,
+    "retry_delays": {
+        "type": "object",
+        "description": "seconds before a retry, per outcome: busy, no-answer, machine, failed, canceled, abandoned",
+    },
+    "dispositions": {
+        "type": "array",
+        "items": _OBJ,
+        "description": '[{"code", "label", "final", "dnc", "retry_after_s"}]; one must be "dnc": true',
+    },
+    "script": _STR,
+    "lead_order": {"enum": ["fifo", "lifo", "priority", "fewest_attempts"]},
+    "max_dial_ratio": _NUM,
+    "pacing": _OBJ,
+    "default_region": _STR,
+}
+_LEAD = {
+    "id": _INT,
+    "campaign_id": _INT,
+    "phone": _STR,
+    "name": _STR,
+    "status": {"enum": ["ready", "dialing", "done", "dnc", "exhausted", "invalid"]},
+    "attempts": _INT,
+    "last_outcome": _NSTR,
+    "disposition": _NSTR,
+    "next_attempt_at": _NTIME,
+}
+SCHEMAS.update(
+    {
+        "Campaign": _obj(
+            {
+                "id": _INT,
+                "status": {"enum": ["draft", "running", "paused", "stopped"]},
+                **_CAMPAIGN_SETTINGS,
+                "created_at": _TIME,
+                "started_at": _NTIME,
+                "stopped_at": _NTIME,
+                "totals": _obj({k: _INT for k in ("dialed", "answered", "connected", "abandoned", "refused")}),
+            }
+        ),
+        "CampaignInput": _obj(_CAMPAIGN_SETTINGS, ["name", "caller_id", "company_name", "callback_number"]),
+        "CampaignPatch": _obj(_CAMPAIGN_SETTINGS),
+        "CloneInput": _obj({"name": _STR}, ["name"]),
+        "StopInput": _obj({"confirm": {"const": True}}, ["confirm"]),
+        "Lead": _obj(_LEAD),
+        "LeadDetail": _obj(
+            {
+                **_LEAD,
+                "refusals": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "decided_at": _TIME,
+                            "action": {"enum": ["skip", "defer"]},
+                            "reason": _STR,
+                            "meaning": _STR,
+                            "retry_at": _NTIME,
+                            "dnc_source": _NSTR,
+                        }
+                    ),
+                },
+                "attempts": {"type": "array", "items": _OBJ},
+            }
+        ),
+        "DncEntry": _obj(
+            {
+                "id": _INT,
+                "phone": _STR,
+                "list": {"type": ["string", "integer"], "description": '"internal" or a campaign id'},
+                "source": {"enum": ["manual", "import", "national", "disposition", "api"]},
+                "reason": _STR,
+                "created_at": _TIME,
+                "expires_at": _NTIME,
+            }
+        ),
+        "DncInput": _obj({"phone": _STR, "list": {"type": ["string", "integer"]}, "reason": _STR}, ["phone"]),
+        "DncImportInput": _obj(
+            {
+                "csv": {
+                    "type": "string",
+                    "description": "CSV text: a phone column, else the first (at most 200,000 characters)",
+                },
+                "list": {"type": ["string", "integer"]},
+                "national": {
+                    "type": "boolean",
+                    "description": "a national register (TPS, DNC registry): internal list, source national",
+                },
+                "reason": _STR,
+            },
+            ["csv"],
+        ),
+        "DncImportReport": _obj(
+            {
+                "rows": _INT,
+                "imported": _INT,
+                "already_listed": _INT,
+                "duplicates_in_file": _INT,
+                "rejected": {"type": "array", "items": _obj({"line": _INT, "value": _STR, "reason": _STR})},
+            }
+        ),
+        "DncCheck": _obj(
+            {"phone": _STR, "blocked": {"type": "boolean"}, "list": _NSTR, "source": _NSTR, "reason": _NSTR}
+        ),
+    }
+)
+_C = [_path_id("campaign_id")]
+_WRITE = ("400", "403", "404", "413", "415", "422")
+PATHS.update(
+    {
+        "/api/campaigns": {
+            "get": _op(
+                "Campaigns (supervisors, admins)",
+                {"200": _list_of("Campaign")},
+                params=[_q("status", "comma-separated statuses"), *PAGING],
+                errors=("400", "403"),
+            ),
+            "post": _op(
+                "Create a campaign (a draft), checked against its rule set",
+                {"201": _json(_ref("Campaign"), "Created")},
+                body="CampaignInput",
+                errors=("400", "403", "413", "415", "422"),
+            ),
+        },
+        "/api/campaigns/{campaign_id}": {
+            "get": _op(
+                "A campaign with its totals", {"200": _json(_ref("Campaign"))}, params=_C, errors=("403", "404")
+            ),
+            "patch": _op(
+                "Change a campaign's settings (not a stopped one)",
+                {"200": _json(_ref("Campaign"))},
+                params=_C,
+                body="CampaignPatch",
+                errors=_WRITE,
+            ),
+        },
+        "/api/campaigns/{campaign_id}/clone": {
+            "post": _op(
+                "A new draft with the campaign's settings and agents, no leads",
+                {"201": _json(_ref("Campaign"), "Created")},
+                params=_C,
+                body="CloneInput",
+                errors=_WRITE,
+            )
+        },
+        "/api/campaigns/{campaign_id}/start": {
+            "post": _op(
+                "Start or resume dialing", {"200": _json(_ref("Campaign"))}, params=_C, errors=("403", "404", "409")
+            )
+        },
+        "/api/campaigns/{campaign_id}/pause": {
+            "post": _op(
+                "Pause a running campaign", {"200": _json(_ref("Campaign"))}, params=_C, errors=("403", "404", "409")
+            )
+        },
+        "/api/campaigns/{campaign_id}/stop": {
+            "post": _op(
+                'Stop for good; the body must confirm it ({"confirm": true})',
+                {"200": _json(_ref("Campaign"))},
+                params=_C,
+                body="StopInput",
+                errors=(*_WRITE, "409"),
+            )
+        },
+        "/api/campaigns/{campaign_id}/leads": {
+            "get": _op(
+                "A campaign's leads",
+                {"200": _list_of("Lead")},
+                params=[*_C, _q("status", "comma-separated lead statuses"), *PAGING],
+                errors=("400", "403", "404"),
+            )
+        },
+        "/api/leads/{lead_id}": {
+            "get": _op(
+                "A lead with its calls and every refusal to dial it, with the reason",
+                {"200": _json(_ref("LeadDetail"))},
+                params=[_path_id("lead_id")],
+                errors=("403", "404"),
+            )
+        },
+        "/api/dnc": {
+            "get": _op(
+                "Entries of a do-not-call list",
+                {"200": _list_of("DncEntry")},
+                params=[
+                    _q("list", '"internal" (default) or a campaign id'),
+                    _q("source", "comma-separated sources"),
+                    _q("phone", "one number, any format"),
+                    *PAGING,
+                ],
+                errors=("400", "403", "404", "422"),
+            ),
+            "post": _op(
+                "Put a number on a list (already listed: kept)",
+                {"201": _json(_ref("DncEntry"), "Created")},
+                body="DncInput",
+                errors=_WRITE,
+            ),
+        },
+        "/api/dnc/{entry_id}": {
+            "delete": _op(
+                "Take a number off its list",
+                {"204": {"description": "Removed"}},
+                params=[_path_id("entry_id")],
+                errors=("403", "404"),
+            )
+        },
+        "/api/dnc/check": {
+            "get": _op(
+                "Whether a number may be called now, and which list forbids it",
+                {"200": _json(_ref("DncCheck"))},
+                params=[_q("phone", "the number, any format"), _q("list", '"internal" or a campaign id')],
+                errors=("400", "403", "404", "422"),
+            )
+        },
+        "/api/dnc/import": {
+            "post": _op(
+                "Add the numbers of a CSV text, with a report of every row",
+                {"200": _json(_ref("DncImportReport"))},
+                body="DncImportInput",
+                errors=_WRITE,
             )
         },
     }

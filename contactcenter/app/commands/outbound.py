@@ -3,6 +3,9 @@
 contactcenter campaigns list [--json]
 contactcenter campaigns create --name "Spring renewals" --caller-id 202-555-0100 --mode predictive \
     --company-name "Acme Energy" --callback-number 800-555-0123 [--queue sales] [--rules US|UK] [--json]
+    [--calling-hours 09:00-20:00] [--days mon,tue,…] [--regions US,+44] [--retry busy=15 …]
+    [--disposition 'sale | Sale | final' …] [--safe-harbor …] [--amd/--no-amd] [--script …]
+contactcenter campaigns clone <id-or-name> --name "Spring renewals 2"
 contactcenter campaigns start|pause|stop <id-or-name> [--yes]
 contactcenter dnc add|remove|check <number> [--campaign …] [--reason …]
 contactcenter dnc import numbers.csv [--campaign …] [--json]
@@ -15,13 +18,10 @@ can tell "blocked" from "could not ask".
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +32,7 @@ if TYPE_CHECKING:
 
     from contactcenter.dialer.models import Campaign
 
-# A do-not-call file is a list of numbers: a few megabytes holds hundreds of thousands of them.
-MAX_DNC_FILE_BYTES = 10 * 1024 * 1024
-MAX_DNC_ROWS = 500_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_PHONE_HEADERS = ("phone", "number", "phone_number", "telephone", "msisdn")
 
 
 class _Text(click.ParamType):
@@ -171,6 +167,26 @@ def list_command(as_json: bool) -> None:
 @click.option("--max-attempts", type=click.IntRange(1, 100), default=None)
 @click.option("--lead-order", type=click.Choice(["fifo", "lifo", "priority", "fewest_attempts"]), default=None)
 @click.option("--time-zone", default=None, help="time zone the campaign reports in (default: the rules')")
+@click.option("--calling-hours", default=None, help="HH:MM-HH:MM in the called party's local time (within the rules')")
+@click.option("--days", default=None, help="calling days, e.g. mon,tue,wed,thu,fri")
+@click.option("--holidays", default=None, help="dates not to call, e.g. 2026-12-25,2027-01-01")
+@click.option("--regions", default=None, help="calling regions, e.g. US,+44 (default: the rules')")
+@click.option("--safe-harbor", "safe_harbor_message", default=None, type=_Text(1000), help="the abandoned-call message")
+@click.option("--amd/--no-amd", "amd_enabled", default=None, help="detect answering machines")
+@click.option("--amd-action", type=click.Choice(["hangup", "message"]), default=None, help="what a machine gets")
+@click.option("--amd-message", default=None, type=_Text(1000), help="the message left on a machine")
+@click.option(
+    "--retry", "retries", multiple=True, metavar="OUTCOME=MINUTES", help="retry spacing, e.g. busy=15 (repeatable)"
+)
+@click.option(
+    "--disposition",
+    "dispositions",
+    multiple=True,
+    metavar="'code | Label | flags'",
+    help="a disposition (flags: final, dnc, dnc campaign, retry N); repeatable; default: the standard set",
+)
+@click.option("--script", default=None, type=_Text(20000), help="the call script")
+@click.option("--max-dial-ratio", type=click.FloatRange(1, 10), default=None, help="lines per agent at most")
 @click.option("--json", "as_json", is_flag=True, help="print the new campaign as JSON")
 def create_command(
     name: str,
@@ -186,6 +202,18 @@ def create_command(
     max_attempts: int | None,
     lead_order: str | None,
     time_zone: str | None,
+    calling_hours: str | None,
+    days: str | None,
+    holidays: str | None,
+    regions: str | None,
+    safe_harbor_message: str | None,
+    amd_enabled: bool | None,
+    amd_action: str | None,
+    amd_message: str | None,
+    retries: tuple[str, ...],
+    dispositions: tuple[str, ...],
+    script: str | None,
+    max_dial_ratio: float | None,
     as_json: bool,
 ) -> None:
     """Create a campaign (a draft: `campaigns start` begins dialing), checked against its rules."""
@@ -203,8 +231,15 @@ def create_command(
         "max_attempts": max_attempts,
         "lead_order": lead_order,
         "time_zone": time_zone,
+        "safe_harbor_message": safe_harbor_message,
+        "amd_enabled": amd_enabled,
+        "amd_action": amd_action,
+        "amd_message": amd_message,
+        "script": script,
+        "max_dial_ratio": max_dial_ratio,
     }
     options.update({k: v for k, v in extras.items() if v is not None})
+    options.update(_window_options(calling_hours, days, holidays, regions, retries, dispositions))
     with _store() as session:
         if session.scalars(select(Campaign.id).where(Campaign.name == name)).first() is not None:
             raise click.BadParameter(f"a campaign named {name!r} already exists", param_hint="'--name'")
@@ -229,6 +264,81 @@ def create_command(
         click.echo(json.dumps(row))
     else:
         click.echo(f"created campaign {row['id']} {row['name']!r} ({row['mode']}, {row['status']})")
+
+
+def _listed(text: str | None) -> list[str]:
+    return [part.strip() for part in re.split(r"[,\s]+", text or "") if part.strip()]
+
+
+def _window_options(
+    calling_hours: str | None,
+    days: str | None,
+    holidays: str | None,
+    regions: str | None,
+    retries: tuple[str, ...],
+    dispositions: tuple[str, ...],
+) -> dict[str, Any]:
+    """The calling window, regions, retry spacing and dispositions the options ask for (their
+    values are the domain's to accept); a malformed option is a usage error naming it."""
+    from contactcenter.dialer.campaigns import CampaignError, parse_dispositions
+    from contactcenter.dialer.models import ALL_DAYS, DEFAULT_RETRY_DELAYS
+
+    options: dict[str, Any] = {}
+    window: dict[str, Any] = {}
+    if calling_hours is not None:
+        match = re.fullmatch(r"(\d{2}:\d{2})-(\d{2}:\d{2})", calling_hours.strip())
+        if match is None:
+            raise click.BadParameter("give the hours as HH:MM-HH:MM", param_hint="'--calling-hours'")
+        window["start"], window["end"] = match.groups()
+    if days is not None:
+        chosen = [d.lower() for d in _listed(days)]
+        if not chosen or set(chosen) - set(ALL_DAYS):
+            raise click.BadParameter(f"days are {', '.join(ALL_DAYS)}", param_hint="'--days'")
+        window["days"] = chosen
+    if holidays is not None:
+        window["holidays"] = _listed(holidays)
+    if window:
+        options["calling_window"] = window
+    if regions is not None:
+        options["allowed_regions"] = [r.upper() for r in _listed(regions)]
+    if retries:
+        delays: dict[str, int] = {}
+        for item in retries:
+            outcome, _, minutes = item.partition("=")
+            if outcome.strip() not in DEFAULT_RETRY_DELAYS or not minutes.strip().isdigit():
+                known = ", ".join(DEFAULT_RETRY_DELAYS)
+                raise click.BadParameter(f"{item!r}: OUTCOME=MINUTES, OUTCOME one of {known}", param_hint="'--retry'")
+            delays[outcome.strip()] = int(minutes) * 60
+        options["retry_delays"] = {**DEFAULT_RETRY_DELAYS, **delays}
+    if dispositions:
+        try:
+            options["dispositions"] = parse_dispositions("\n".join(dispositions))
+        except CampaignError as exc:
+            raise click.BadParameter(exc.message, param_hint="'--disposition'") from None
+    return options
+
+
+@campaigns.command("clone")
+@click.argument("campaign_ref", metavar="CAMPAIGN")
+@click.option("--name", required=True, type=_Text(120), help="the new campaign's name")
+@click.option("--json", "as_json", is_flag=True, help="print the new campaign as JSON")
+def clone_command(campaign_ref: str, name: str, as_json: bool) -> None:
+    """A new draft with a campaign's settings and agents (no leads); how a stopped one runs again."""
+    from contactcenter.dialer.campaigns import CampaignError, clone_campaign
+
+    with _store() as session:
+        source = _campaign(session, campaign_ref, "'CAMPAIGN'")
+        try:
+            clone = clone_campaign(session, source, name)
+        except CampaignError as exc:
+            raise click.ClickException(str(exc)) from None
+        row = _campaign_row(clone, None, {})
+    if as_json:
+        click.echo(json.dumps(row))
+    else:
+        click.echo(
+            f"created campaign {row['id']} {row['name']!r} ({row['mode']}, {row['status']}) from {campaign_ref!r}"
+        )
 
 
 def _lifecycle(ref: str, step: str) -> None:
@@ -344,105 +454,19 @@ def dnc_check(ctx: click.Context, number: str, campaign_ref: str | None) -> None
     ctx.exit(1)
 
 
-@dataclass
-class DncImportReport:
-    """What happened to every row of a do-not-call file: nothing is dropped without a line number."""
-
-    rows: int = 0
-    imported: int = 0
-    already_listed: int = 0
-    duplicates_in_file: int = 0
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (line, raw, reason)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "imported": self.imported,
-            "already_listed": self.already_listed,
-            "duplicates_in_file": self.duplicates_in_file,
-            "rejected": [{"line": line, "value": raw, "reason": why} for line, raw, why in self.rejected],
-        }
-
-
 def _read_dnc_file(path: Path) -> str:
     """The file's text, or a clear refusal for one too big, binary or not text at all."""
+    from contactcenter.dialer.dnc_import import MAX_FILE_BYTES, DncFileError, decode
+
     size = path.stat().st_size
-    if size > MAX_DNC_FILE_BYTES:
+    if size > MAX_FILE_BYTES:
         raise click.BadParameter(
-            f"{path.name} is {size} bytes; at most {MAX_DNC_FILE_BYTES} are accepted", param_hint="'CSV_FILE'"
+            f"{path.name} is {size} bytes; at most {MAX_FILE_BYTES} are accepted", param_hint="'CSV_FILE'"
         )
-    data = path.read_bytes()
-    if b"\x00" in data:
-        raise click.BadParameter(f"{path.name} is not a text file (it holds NUL bytes)", param_hint="'CSV_FILE'")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise click.BadParameter(f"{path.name} is neither UTF-8 nor Windows-1252 text", param_hint="'CSV_FILE'")
-
-
-def _numbers_with_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(line number, raw value) of the phone column: the one a header names, else the first."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    column = 0
-    first = True
-    for record in reader:
-        line = reader.line_num
-        if not record or not any(cell.strip() for cell in record):
-            continue
-        if first:
-            first = False
-            lowered = [cell.strip().lower() for cell in record]
-            named = [i for i, cell in enumerate(lowered) if cell in _PHONE_HEADERS]
-            if named:
-                column = named[0]
-                continue
-        yield line, (record[column] if column < len(record) else "").strip()
-
-
-def _import_dnc(session: Session, text: str, campaign: Campaign | None) -> DncImportReport:
-    from sqlalchemy import select
-
-    from contactcenter.dialer import dnc as domain
-    from contactcenter.dialer.models import DncEntry
-    from contactcenter.phones import InvalidPhoneNumber, normalize
-
-    region = campaign.default_region if campaign else "US"
-    campaign_id = campaign.id if campaign else None
-    report = DncImportReport()
-    seen: set[str] = set()
-    fresh: list[str] = []
     try:
-        for line, raw in _numbers_with_lines(text):
-            report.rows += 1
-            if report.rows > MAX_DNC_ROWS:
-                raise click.BadParameter(f"more than {MAX_DNC_ROWS} rows; split the file", param_hint="'CSV_FILE'")
-            try:
-                e164 = normalize(raw, region)
-            except InvalidPhoneNumber as exc:
-                report.rejected.append((line, raw[:100], str(exc)))
-                continue
-            if e164 in seen:
-                report.duplicates_in_file += 1
-                continue
-            seen.add(e164)
-            fresh.append(e164)
-    except csv.Error as exc:
-        raise click.BadParameter(f"not a readable CSV file: {exc}", param_hint="'CSV_FILE'") from None
-    scope = DncEntry.campaign_id.is_(None) if campaign_id is None else DncEntry.campaign_id == campaign_id
-    listed: set[str] = set()
-    for i in range(0, len(fresh), 500):
-        chunk = fresh[i : i + 500]
-        listed |= set(session.scalars(select(DncEntry.phone).where(DncEntry.phone.in_(chunk), scope)))
-    report.already_listed = len(listed)
-    new = [n for n in fresh if n not in listed]
-    added, bad = domain.import_numbers(
-        session, new, campaign_id=campaign_id, source="import", reason="CSV import", default_region=region
-    )
-    report.imported = added
-    report.rejected.extend((0, raw, why) for raw, why in bad)  # normalised above: never expected
-    return report
+        return decode(path.read_bytes(), path.name)
+    except DncFileError as exc:
+        raise click.BadParameter(str(exc), param_hint="'CSV_FILE'") from None
 
 
 @dnc.command("import")
@@ -451,10 +475,20 @@ def _import_dnc(session: Session, text: str, campaign: Campaign | None) -> DncIm
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 def dnc_import(csv_file: Path, campaign_ref: str | None, as_json: bool) -> None:
     """Add the numbers of a CSV file (a `phone` column, else the first) with a validation report."""
+    from contactcenter.dialer.dnc_import import DncFileError, import_text
+
     text = _read_dnc_file(csv_file)
     with _store() as session:
         campaign = _optional_campaign(session, campaign_ref)
-        report = _import_dnc(session, text, campaign)
+        try:
+            report = import_text(
+                session,
+                text,
+                campaign_id=campaign.id if campaign else None,
+                default_region=campaign.default_region if campaign else "US",
+            )
+        except DncFileError as exc:
+            raise click.BadParameter(str(exc), param_hint="'CSV_FILE'") from None
         target = _list_name(campaign)
     if as_json:
         click.echo(json.dumps(report.as_dict()))
