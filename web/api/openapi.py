@@ -821,9 +821,15 @@ PATHS.update(
                 "Per campaign: dials, connects, abandons and the regulatory period's abandon rate",
                 "DialerReport",
                 ("from", "to", "tz"),
+            )
+        },
+    }
+)
+
+
 # -- outbound: campaigns and do-not-call lists (supervisors and admins) --------------------------
 
-_NUM = {"type": "number"}
+_NUMBER = {"type": "number"}
 _OBJ = {"type": "object"}
 _CAMPAIGN_SETTINGS: dict[str, Any] = {
     "name": _STR,
@@ -848,7 +854,7 @@ _CAMPAIGN_SETTINGS: dict[str, Any] = {
     "amd_enabled": {"type": "boolean"},
     "amd_action": {"enum": ["hangup", "message"]},
     "amd_message": _NSTR,
-    "amd_false_positive_share": _NUM,
+    "amd_false_positive_share": _NUMBER,
     "max_attempts": _INT,
     "retry_delays": {
         "type": "object",
@@ -861,7 +867,7 @@ _CAMPAIGN_SETTINGS: dict[str, Any] = {
     },
     "script": _STR,
     "lead_order": {"enum": ["fifo", "lifo", "priority", "fewest_attempts"]},
-    "max_dial_ratio": _NUM,
+    "max_dial_ratio": _NUMBER,
     "pacing": _OBJ,
     "default_region": _STR,
 }
