@@ -70,9 +70,11 @@ class FormErrors(Exception):
         self.errors = errors
 
 
-@bp.before_request
-def _upload_limit() -> None:
-    if request.endpoint == "admin_dialer.upload":
+@bp.url_value_preprocessor
+def _upload_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Raise the body limit for uploads. A URL value preprocessor, not a before_request hook: it runs
+    before the app-wide CSRF check, which reads the form and would refuse it past the form limit."""
+    if endpoint == "admin_dialer.upload":
         request.max_content_length = MAX_UPLOAD_BYTES
 
 

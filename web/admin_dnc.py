@@ -31,9 +31,11 @@ MAX_REASON_CHARS = 255
 MAX_UPLOAD_BYTES = dnc_import.MAX_FILE_BYTES
 
 
-@bp.before_request
-def _upload_limit() -> None:
-    if request.endpoint == "admin_dnc.import_file":
+@bp.url_value_preprocessor
+def _upload_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Raise the body limit for uploads. A URL value preprocessor, not a before_request hook: it runs
+    before the app-wide CSRF check, which reads the form and would refuse it past the form limit."""
+    if endpoint == "admin_dnc.import_file":
         request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
 
 
