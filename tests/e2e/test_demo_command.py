@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,51 +15,17 @@ import pytest
 import requests
 
 from contactcenter.acd.models import Queue
+from tests.support.demo_process import free_port, run_demo
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-# Runs the demo command with the process clock starting at argv[1] and moving in real time
-# (freezegun ticking), so a test can start the demo on a Saturday night in New York.
-_AT_TIME = """
-import sys
-from freezegun import freeze_time
-freeze_time(sys.argv[1], tick=True).start()
-from contactcenter.app.cli import main
-sys.argv = ["contactcenter", *sys.argv[2:]]
-main()
-"""
 # Saturday 5 December 2026, 23:00 in New York (EST, UTC-5): the office is closed.
 SATURDAY_NIGHT_NEW_YORK = "2026-12-06T04:00:00+00:00"
 
 
-def _run_demo(folder: Path, *args: str, at: str | None = None, timeout: float = 120) -> str:
-    """Run `contactcenter demo` in `folder` (its default SQLite file lands in folder/var);
-    returns everything it printed."""
-    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(folder)}
-    command = [sys.executable, "-m", "contactcenter.app.cli"] if at is None else [sys.executable, "-c", _AT_TIME, at]
-    proc = subprocess.run(
-        [*command, "demo", "--port", str(_free_port()), *args],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-    )
-    assert proc.returncode == 0, proc.stdout
-    assert "Traceback" not in proc.stdout, proc.stdout
-    return proc.stdout
-
-
 def test_demo_serves_pages_and_records_simulated_calls(tmp_path: Path):
-    port = _free_port()
+    port = free_port()
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
     proc = subprocess.Popen(
         [
@@ -120,7 +85,7 @@ def test_demo_serves_pages_and_records_simulated_calls(tmp_path: Path):
 
 def test_demo_callers_reach_agents_on_a_saturday_night(tmp_path: Path):
     # A caller spends about a minute in the menus (prompts are spoken at the pace of speech).
-    output = _run_demo(tmp_path, "--calls-per-minute", "40", "--duration", "80", at=SATURDAY_NIGHT_NEW_YORK)
+    output = run_demo(tmp_path, "--calls-per-minute", "40", "--duration", "80", at=SATURDAY_NIGHT_NEW_YORK)
     db = sqlite3.connect(tmp_path / "var" / "contactcenter.db")
     answered = db.execute(
         "select count(*) from interactions where to_number = '+18005550100' and answered_at is not null "
@@ -149,7 +114,7 @@ def test_demo_says_at_start_which_queue_is_closed(tmp_path: Path):
     db.execute("update queues set hours = ? where name = 'billing'", (json.dumps(NEW_YORK_OFFICE),))
     db.commit()
     db.close()
-    output = _run_demo(tmp_path, "--calls-per-minute", "0", "--duration", "3", at=SATURDAY_NIGHT_NEW_YORK)
+    output = run_demo(tmp_path, "--calls-per-minute", "0", "--duration", "3", at=SATURDAY_NIGHT_NEW_YORK)
     assert "hours: queue billing is closed now (Sat 23:00 America/New_York)" in output, output
     assert "queue support" not in output
 
@@ -198,7 +163,7 @@ def test_demo_seed_gives_the_sla_report_met_and_breached_clocks(db):
 
 
 def test_report_sla_has_data_right_after_the_demo_ran(tmp_path: Path):
-    _run_demo(tmp_path, "--calls-per-minute", "0", "--duration", "2")
+    run_demo(tmp_path, "--calls-per-minute", "0", "--duration", "2")
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path)}
     report = subprocess.run(
         [sys.executable, "-m", "contactcenter.app.cli", "report", "sla"],
