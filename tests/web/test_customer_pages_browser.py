@@ -86,3 +86,15 @@ def test_supervisor_finds_a_customer_by_phone_and_edits_the_segment(customers, l
     open_ticket.locator("td.subject a").click()
     page.wait_for_selector("#ticket-subject")
     assert "Printer jams" in page.locator("#ticket-subject").inner_text()
+
+
+def test_supervisor_searches_a_customers_tickets_from_the_customer_page(customers, live_server, page):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in(page, live_server, "sam")
+    page.goto(f"{live_server}/customers/{customers['grace_id']}")
+    page.fill("#customer-ticket-q", "invoice")
+    page.click("#customer-ticket-search button[type=submit]")
+    page.wait_for_selector("table#tickets")
+    rows = page.locator("table#tickets tbody tr[data-ticket-id]")
+    assert rows.count() == 1 and "Invoice question" in rows.first.inner_text()
+    shoot(page, "customer-ticket-search")
