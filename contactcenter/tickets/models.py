@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter import clock
@@ -33,11 +33,24 @@ class TicketPriority(str, enum.Enum):
     URGENT = "urgent"
 
 
+# The statuses of tickets still being worked on, as SQL (the views' partial index, migration 0019).
+_ACTIVE_SQL = "status IN ('new', 'open', 'pending', 'on_hold')"
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         CheckConstraint("status IN ('new','open','pending','on_hold','solved','closed','merged')", name="status_known"),
         CheckConstraint("priority IN ('low','normal','high','urgent')", name="priority_known"),
+        # The views of a person's and of a few queues' tickets, newest update first (migration 0019).
+        Index("ix_tickets_assignee_updated", "assignee_id", "updated_at"),
+        Index("ix_tickets_queue_updated", "queue_id", "updated_at"),
+        Index(
+            "ix_tickets_active_updated",
+            "updated_at",
+            postgresql_where=text(_ACTIVE_SQL),
+            sqlite_where=text(_ACTIVE_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

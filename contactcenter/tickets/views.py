@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, event, func, or_, select, true
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import ColumnElement, Select, and_, event, exists, func, or_, select, true
+from sqlalchemy.orm import Session, aliased, object_session
 
 from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
@@ -217,16 +217,22 @@ def _my_queue_ids(viewer: Viewer) -> Any:
     return select(QueueMembership.queue_id).where(QueueMembership.user_id == viewer.user_id).scalar_subquery()
 
 
-def view_condition(key: str, viewer: Viewer, now: datetime) -> ColumnElement[bool]:
-    """The view's own condition (the viewer's scope is added by the queries)."""
+def view_condition(key: str, viewer: Viewer, now: datetime, my_queues: list[int] | None = None) -> ColumnElement[bool]:
+    """The view's own condition (the viewer's scope is added by the queries). `my_queues`, when
+    given, is the viewer's queues as a list (`access.queue_ids`), else they are a subquery."""
     if key == "mine":
         return and_(Ticket.assignee_id == viewer.user_id, Ticket.status.in_(ACTIVE))
     if key == "my_queues":
-        return and_(Ticket.queue_id.in_(_my_queue_ids(viewer)), Ticket.status.in_(ACTIVE))
+        queues = _my_queue_ids(viewer) if my_queues is None else my_queues
+        return and_(Ticket.queue_id.in_(queues), Ticket.status.in_(ACTIVE))
     if key == "unassigned":
         return and_(Ticket.assignee_id.is_(None), Ticket.status.in_(ACTIVE))
     if key == "breaching":
-        return Ticket.id.in_(select(_due(now + BREACHING_WINDOW).c.ticket_id))
+        return exists().where(
+            TicketSla.ticket_id == Ticket.id,
+            TicketSla.state == SlaState.RUNNING.value,
+            TicketSla.deadline_at <= now + BREACHING_WINDOW,
+        )
     if key == "pending":
         return Ticket.status == TicketStatus.PENDING.value
     if key == "solved":
@@ -236,17 +242,22 @@ def view_condition(key: str, viewer: Viewer, now: datetime) -> ColumnElement[boo
     raise FilterError(f"view must be one of {', '.join(VIEW_KEYS)}")
 
 
-def _due(until: datetime) -> Any:
-    """The soonest deadline of each ticket with a clock still counting that is due by `until`.
-
-    Only the clocks due by then are read (a range on the deadline index, not every running clock
-    of every open ticket): a ticket's soonest deadline is among them whenever it is due by then."""
-    return (
-        select(TicketSla.ticket_id, func.min(TicketSla.deadline_at, type_=TicketSla.deadline_at.type).label("due"))
-        .where(TicketSla.state == SlaState.RUNNING.value, TicketSla.deadline_at <= until)
-        .group_by(TicketSla.ticket_id)
-        .subquery("due")
+def _soonest_clock(until: datetime) -> tuple[Any, ColumnElement[bool]]:
+    """A clock alias and the condition that it is its ticket's soonest clock still counting, due
+    by `until`. Joined to tickets in deadline order, this streams the breaching view from the
+    deadline index and stops at the page's end (grouping every ticket's clocks first read them
+    all)."""
+    clock_row, other = aliased(TicketSla), aliased(TicketSla)
+    running = SlaState.RUNNING.value
+    sooner = exists().where(
+        other.ticket_id == clock_row.ticket_id,
+        other.state == running,
+        or_(
+            other.deadline_at < clock_row.deadline_at,
+            and_(other.deadline_at == clock_row.deadline_at, other.id < clock_row.id),
+        ),
     )
+    return clock_row, and_(clock_row.state == running, clock_row.deadline_at <= until, ~sooner)
 
 
 def filter_condition(session: Session, filters: TicketFilters, viewer: Viewer) -> ColumnElement[bool]:
@@ -282,8 +293,11 @@ def filter_condition(session: Session, filters: TicketFilters, viewer: Viewer) -
 
 def scoped(session: Session, key: str, viewer: Viewer, filters: TicketFilters, now: datetime) -> ColumnElement[bool]:
     """The viewer's scope, the view's condition and the filters together (counts, pages, search)."""
+    mine = [] if viewer.sees_all else access.queue_ids(session, viewer)
     return and_(
-        access.ticket_filter(viewer), view_condition(key, viewer, now), filter_condition(session, filters, viewer)
+        access.listed_ticket_filter(viewer, mine),
+        view_condition(key, viewer, now, mine),
+        filter_condition(session, filters, viewer),
     )
 
 
@@ -343,12 +357,13 @@ def page(
     condition = scoped(session, key, viewer, filters, now)
     stmt: Select[Any]
     if definition.ordered_by_deadline:
-        due = _due(now + BREACHING_WINDOW)
-        stmt = select(Ticket, due.c.due).join(due, due.c.ticket_id == Ticket.id).where(condition)
+        clock_row, soonest = _soonest_clock(now + BREACHING_WINDOW)
+        due = clock_row.deadline_at
+        stmt = select(Ticket, due).join(clock_row, clock_row.ticket_id == Ticket.id).where(soonest, condition)
         if after is not None:
             at, ident = after
-            stmt = stmt.where(or_(due.c.due > at, and_(due.c.due == at, Ticket.id > ident)))
-        stmt = stmt.order_by(due.c.due, Ticket.id)
+            stmt = stmt.where(or_(due > at, and_(due == at, Ticket.id > ident)))
+        stmt = stmt.order_by(due, Ticket.id)
     else:
         stmt = select(Ticket, Ticket.updated_at).where(condition)  # type: ignore[assignment]
         if after is not None:
