@@ -34,7 +34,7 @@ class TicketPriority(str, enum.Enum):
 
 
 # The statuses of tickets still being worked on, as SQL (the views' partial index, migration 0019).
-_ACTIVE_SQL = "status IN ('new', 'open', 'pending', 'on_hold')"
+_ACTIVE = text("status IN ('new', 'open', 'pending', 'on_hold')")
 
 
 class Ticket(Base):
@@ -42,14 +42,14 @@ class Ticket(Base):
     __table_args__ = (
         CheckConstraint("status IN ('new','open','pending','on_hold','solved','closed','merged')", name="status_known"),
         CheckConstraint("priority IN ('low','normal','high','urgent')", name="priority_known"),
-        # The views of a person's and of a few queues' tickets, newest update first (migration 0019).
-        Index("ix_tickets_assignee_updated", "assignee_id", "updated_at"),
-        Index("ix_tickets_queue_updated", "queue_id", "updated_at"),
-        Index(
-            "ix_tickets_active_updated",
-            "updated_at",
-            postgresql_where=text(_ACTIVE_SQL),
-            sqlite_where=text(_ACTIVE_SQL),
+        # The views of tickets still being worked on: all, a person's, a few queues' (migration 0019).
+        *(
+            Index(name, *columns, postgresql_where=_ACTIVE, sqlite_where=_ACTIVE)
+            for name, columns in (
+                ("ix_tickets_active_updated", ("updated_at",)),
+                ("ix_tickets_active_assignee", ("assignee_id", "updated_at")),
+                ("ix_tickets_active_queue", ("queue_id", "updated_at")),
+            )
         ),
     )
 

@@ -50,9 +50,10 @@ DONE = ("solved", "closed")
 BREACHING_WINDOW = timedelta(hours=4)
 # How far back "recently solved" looks.
 SOLVED_WINDOW = timedelta(days=7)
-# Counts stop at this many (shown as "10,000+"): beyond it the exact number tells nobody anything,
-# and counting a million tickets on every page view would cost more than the page.
-COUNT_CAP = 10_000
+# Counts stop at this many (shown as "1,000+"): past it the exact number changes nothing for the
+# person choosing what to work on (the board and reports count backlogs), and counting every match
+# on every page view of a large help desk would cost more than the page.
+COUNT_CAP = 1_000
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100
 MAX_TEXT = 64
@@ -320,7 +321,7 @@ def capped_count(session: Session, condition: ColumnElement[bool]) -> int:
 
 
 def count_label(count: int) -> str:
-    """A view's count as shown: "1,234", or "10,000+" past the cap."""
+    """A view's count as shown: "999", or "1,000+" past the cap."""
     return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"
 
 

@@ -1,13 +1,13 @@
-"""Ticket views at size: each person's and each queue's tickets in update order
+"""Ticket views at size: the tickets still being worked on, per person, per queue, by update time
 
 Revision ID: 0019_ticket_view_indexes
 Revises: 0018_customer_company_merge
 
-"My open tickets", "My queues" and "Unassigned" ask for a person's or a few queues' tickets, newest
-update first, 50 at a time. With only single-column indexes the planner walked the whole update-time
-index looking for them (a second and more at a million tickets when a person holds none); these
-two indexes find them directly, in order; and the tickets still being worked on have an update-time
-index of their own, so a view of them that holds few or none walks those, not every ticket ever.
+"My open tickets", "My queues", "Unassigned" and "Pending" ask for tickets still being worked on —
+a small part of a help desk's history — for one person or a few queues, newest update first, 50 at
+a time. With only single-column indexes over every ticket ever, the planner walked the whole
+update-time index looking for them (a second and more at a million tickets when a person held none).
+These partial indexes hold only the tickets still being worked on.
 """
 
 from __future__ import annotations
@@ -15,27 +15,24 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-ACTIVE = "status IN ('new', 'open', 'pending', 'on_hold')"
-
 revision = "0019_ticket_view_indexes"
 down_revision = "0018_customer_company_merge"
 branch_labels = None
 depends_on = None
 
+ACTIVE = "status IN ('new', 'open', 'pending', 'on_hold')"
+INDEXES = {
+    "ix_tickets_active_updated": ["updated_at"],
+    "ix_tickets_active_assignee": ["assignee_id", "updated_at"],
+    "ix_tickets_active_queue": ["queue_id", "updated_at"],
+}
+
 
 def upgrade() -> None:
-    op.create_index("ix_tickets_assignee_updated", "tickets", ["assignee_id", "updated_at"])
-    op.create_index("ix_tickets_queue_updated", "tickets", ["queue_id", "updated_at"])
-    op.create_index(
-        "ix_tickets_active_updated",
-        "tickets",
-        ["updated_at"],
-        postgresql_where=sa.text(ACTIVE),
-        sqlite_where=sa.text(ACTIVE),
-    )
+    for name, columns in INDEXES.items():
+        op.create_index(name, "tickets", columns, postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_tickets_active_updated", table_name="tickets")
-    op.drop_index("ix_tickets_queue_updated", table_name="tickets")
-    op.drop_index("ix_tickets_assignee_updated", table_name="tickets")
+    for name in reversed(INDEXES):
+        op.drop_index(name, table_name="tickets")
