@@ -275,6 +275,10 @@ def _seed_people_and_clocks(conn: Any, url: str) -> None:
             "FROM tickets WHERE status IN ('new', 'open', 'pending', 'on_hold')",
             (metric, target_s, now, spread, now),
         )
+    conn.execute(  # what `sla.recompute` keeps on each ticket: its soonest running deadline
+        "UPDATE tickets SET sla_due_at = d.due FROM (SELECT ticket_id, min(deadline_at) AS due FROM ticket_slas "
+        "WHERE state = 'running' GROUP BY ticket_id) d WHERE d.ticket_id = tickets.id"
+    )
     for table in ("queues", "users", "queue_memberships", "ticket_slas"):
         conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
@@ -331,6 +335,14 @@ def _schema(args: argparse.Namespace) -> Iterator[tuple[str, bool]]:
             yield url, fresh
     if args.drop:
         drop_schema(name)
+
+
+def _analyze(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        for table in ("customers", "customer_phones", "tickets", "ticket_slas"):
+            conn.execute(f"ANALYZE {table}")
 
 
 def _is_seeded(url: str) -> bool:
@@ -409,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
             _mark_seeded(url)
         else:
             words, seed_s = vocabulary(random.Random(args.seed)), 0.0  # seed() draws it first
+            _analyze(url)  # a migration may have just filled a column (autovacuum would, later)
         engine = make_engine(url)
         try:
             with Session(engine) as session:

@@ -35,6 +35,8 @@ class TicketPriority(str, enum.Enum):
 
 # The statuses of tickets still being worked on, as SQL (the views' partial index, migration 0019).
 _ACTIVE = text("status IN ('new', 'open', 'pending', 'on_hold')")
+# Tickets with an SLA clock counting (migration 0020).
+_COUNTING = text("sla_due_at IS NOT NULL")
 
 
 class Ticket(Base):
@@ -51,6 +53,14 @@ class Ticket(Base):
                 ("ix_tickets_active_queue", ("queue_id", "updated_at")),
             )
         ),
+        *(
+            Index(name, *columns, postgresql_where=_COUNTING, sqlite_where=_COUNTING)
+            for name, columns in (
+                ("ix_tickets_sla_due", ("sla_due_at",)),
+                ("ix_tickets_assignee_sla_due", ("assignee_id", "sla_due_at")),
+                ("ix_tickets_queue_sla_due", ("queue_id", "sla_due_at")),
+            )
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +75,9 @@ class Ticket(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now, index=True)
+    # The soonest deadline of the ticket's SLA clocks still counting (None when none counts), kept by
+    # `sla.recompute` with the clocks: "SLA breaching soon" is then a range on an index of tickets.
+    sla_due_at: Mapped[datetime | None] = mapped_column()
 
     customer: Mapped[Customer | None] = relationship()
     events: Mapped[list[TicketEvent]] = relationship(

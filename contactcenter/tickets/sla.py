@@ -47,8 +47,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from contactcenter import clock
 from contactcenter.accounts.models import User
@@ -575,7 +576,26 @@ def recompute(session: Session, ticket: Ticket, *, now: datetime | None = None) 
     for stale in existing.values():
         session.delete(stale)
     session.flush()
+    _keep_due(session, ticket, rows)
     return rows
+
+
+def _keep_due(session: Session, ticket: Ticket, rows: list[TicketSla]) -> None:
+    """Store the soonest deadline of the clocks still counting on the ticket (`Ticket.sla_due_at`).
+
+    Written with its own UPDATE that keeps `updated_at`: a clock recomputed (a policy changed, time
+    passed) is not a change of the ticket people would see at the top of their views."""
+    running = [r.deadline_at for r in rows if r.state == SlaState.RUNNING.value and r.deadline_at is not None]
+    due = min(running) if running else None
+    if due == ticket.sla_due_at:
+        return
+    session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id)
+        .values(sla_due_at=due, updated_at=Ticket.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(ticket, "sla_due_at", due)
 
 
 def _fill(row: TicketSla, derived: DerivedClock, now: datetime) -> None:

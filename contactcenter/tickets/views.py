@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, event, exists, func, or_, select, true
-from sqlalchemy.orm import Session, aliased, object_session
+from sqlalchemy import ColumnElement, Select, and_, event, func, or_, select, true
+from sqlalchemy.orm import Session, object_session
 
 from contactcenter import clock
 from contactcenter.acd.models import QueueMembership
@@ -32,11 +32,9 @@ from contactcenter.tickets import access, services
 from contactcenter.tickets.access import Viewer
 from contactcenter.tickets.models import (
     CHANNELS,
-    SlaState,
     Ticket,
     TicketEvent,
     TicketPriority,
-    TicketSla,
     TicketStatus,
 )
 
@@ -229,11 +227,7 @@ def view_condition(key: str, viewer: Viewer, now: datetime, my_queues: list[int]
     if key == "unassigned":
         return and_(Ticket.assignee_id.is_(None), Ticket.status.in_(ACTIVE))
     if key == "breaching":
-        return exists().where(
-            TicketSla.ticket_id == Ticket.id,
-            TicketSla.state == SlaState.RUNNING.value,
-            TicketSla.deadline_at <= now + BREACHING_WINDOW,
-        )
+        return Ticket.sla_due_at <= now + BREACHING_WINDOW
     if key == "pending":
         return Ticket.status == TicketStatus.PENDING.value
     if key == "solved":
@@ -241,24 +235,6 @@ def view_condition(key: str, viewer: Viewer, now: datetime, my_queues: list[int]
     if key == "all":
         return true()
     raise FilterError(f"view must be one of {', '.join(VIEW_KEYS)}")
-
-
-def _soonest_clock(until: datetime) -> tuple[Any, ColumnElement[bool]]:
-    """A clock alias and the condition that it is its ticket's soonest clock still counting, due
-    by `until`. Joined to tickets in deadline order, this streams the breaching view from the
-    deadline index and stops at the page's end (grouping every ticket's clocks first read them
-    all)."""
-    clock_row, other = aliased(TicketSla), aliased(TicketSla)
-    running = SlaState.RUNNING.value
-    sooner = exists().where(
-        other.ticket_id == clock_row.ticket_id,
-        other.state == running,
-        or_(
-            other.deadline_at < clock_row.deadline_at,
-            and_(other.deadline_at == clock_row.deadline_at, other.id < clock_row.id),
-        ),
-    )
-    return clock_row, and_(clock_row.state == running, clock_row.deadline_at <= until, ~sooner)
 
 
 def filter_condition(session: Session, filters: TicketFilters, viewer: Viewer) -> ColumnElement[bool]:
@@ -358,9 +334,8 @@ def page(
     condition = scoped(session, key, viewer, filters, now)
     stmt: Select[Any]
     if definition.ordered_by_deadline:
-        clock_row, soonest = _soonest_clock(now + BREACHING_WINDOW)
-        due = clock_row.deadline_at
-        stmt = select(Ticket, due).join(clock_row, clock_row.ticket_id == Ticket.id).where(soonest, condition)
+        due = Ticket.sla_due_at
+        stmt = select(Ticket, due).where(condition)  # type: ignore[assignment]
         if after is not None:
             at, ident = after
             stmt = stmt.where(or_(due > at, and_(due == at, Ticket.id > ident)))

@@ -202,3 +202,19 @@ def test_count_labels_say_when_the_count_stopped(monkeypatch):  # type: ignore[n
     monkeypatch.setattr(views, "COUNT_CAP", 5_000)
     assert views.count_label(1234) == "1,234"
     assert views.count_label(5_001) == "5,000+"
+
+
+def test_a_ticket_keeps_its_soonest_running_deadline_without_its_update_time_moving(db, office):
+    sla.create_policy(db, "Fast", targets={"first_response": {"*": HOUR}, "resolution": {"*": 48 * HOUR}})
+    with freeze_time(NOW):
+        ticket = gen_ticket(db, "due in an hour")
+    assert ticket.sla_due_at == NOW + timedelta(hours=1)
+    updated = ticket.updated_at
+    with freeze_time(NOW + timedelta(minutes=20)):
+        sla.recompute(db, ticket)
+        db.expire(ticket)
+        assert ticket.updated_at == updated and ticket.sla_due_at == NOW + timedelta(hours=1)
+        update_ticket(db, ticket, {"status": "open"})
+        update_ticket(db, ticket, {"status": "solved"})
+    db.expire(ticket)
+    assert ticket.sla_due_at is None  # no clock counts once it is solved
