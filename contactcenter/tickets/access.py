@@ -45,29 +45,30 @@ class Viewer:
         return self.role == Role.ADMIN.value
 
 
+def _my_queues_query(viewer: Viewer) -> Any:
+    return select(QueueMembership.queue_id).where(QueueMembership.user_id == viewer.user_id)
+
+
 def _my_queues(viewer: Viewer) -> Any:
-    return select(QueueMembership.queue_id).where(QueueMembership.user_id == viewer.user_id).scalar_subquery()
+    return _my_queues_query(viewer).scalar_subquery()
 
 
 def queue_ids(session: Session, viewer: Viewer) -> list[int]:
     """The viewer's queues as a list: a literal list in a ticket query lets the planner match it
     to an index, where a subquery is a filter applied row by row."""
-    return sorted(session.scalars(select(QueueMembership.queue_id).where(QueueMembership.user_id == viewer.user_id)))
+    return sorted(session.scalars(_my_queues_query(viewer)))
 
 
-def listed_ticket_filter(viewer: Viewer, queue_ids: list[int]) -> ColumnElement[bool]:
-    """`ticket_filter` with the viewer's queues given as a list (see `queue_ids`)."""
+def ticket_filter(viewer: Viewer, queue_ids: list[int] | None = None) -> ColumnElement[bool]:
+    """The tickets the viewer may see. `queue_ids`, when given, are the viewer's queues read
+    beforehand (see `queue_ids`); else they are a subquery."""
     if viewer.sees_all:
         return true()
+    if queue_ids is None:
+        return or_(Ticket.assignee_id == viewer.user_id, Ticket.queue_id.in_(_my_queues(viewer)))
     if not queue_ids:
         return Ticket.assignee_id == viewer.user_id
     return or_(Ticket.assignee_id == viewer.user_id, Ticket.queue_id.in_(queue_ids))
-
-
-def ticket_filter(viewer: Viewer) -> ColumnElement[bool]:
-    if viewer.sees_all:
-        return true()
-    return or_(Ticket.assignee_id == viewer.user_id, Ticket.queue_id.in_(_my_queues(viewer)))
 
 
 def can_see_ticket(session: Session, viewer: Viewer, ticket: Ticket) -> bool:

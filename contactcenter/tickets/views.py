@@ -26,7 +26,6 @@ from sqlalchemy import ColumnElement, Select, and_, event, func, or_, select, tr
 from sqlalchemy.orm import Session, object_session
 
 from contactcenter import clock
-from contactcenter.acd.models import QueueMembership
 from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets import access, services
 from contactcenter.tickets.access import Viewer
@@ -212,18 +211,13 @@ def _day(given: Mapping[str, str], key: str) -> datetime | None:
 # -- conditions ---------------------------------------------------------------------------------
 
 
-def _my_queue_ids(viewer: Viewer) -> Any:
-    return select(QueueMembership.queue_id).where(QueueMembership.user_id == viewer.user_id).scalar_subquery()
-
-
-def view_condition(key: str, viewer: Viewer, now: datetime, my_queues: list[int] | None = None) -> ColumnElement[bool]:
-    """The view's own condition (the viewer's scope is added by the queries). `my_queues`, when
-    given, is the viewer's queues as a list (`access.queue_ids`), else they are a subquery."""
+def view_condition(key: str, viewer: Viewer, now: datetime, my_queues: list[int]) -> ColumnElement[bool]:
+    """The view's own condition (the viewer's scope is added by the queries); `my_queues` are the
+    viewer's queues (`access.queue_ids`)."""
     if key == "mine":
         return and_(Ticket.assignee_id == viewer.user_id, Ticket.status.in_(ACTIVE))
     if key == "my_queues":
-        queues = _my_queue_ids(viewer) if my_queues is None else my_queues
-        return and_(Ticket.queue_id.in_(queues), Ticket.status.in_(ACTIVE))
+        return and_(Ticket.queue_id.in_(my_queues), Ticket.status.in_(ACTIVE))
     if key == "unassigned":
         return and_(Ticket.assignee_id.is_(None), Ticket.status.in_(ACTIVE))
     if key == "breaching":
@@ -272,7 +266,7 @@ def scoped(session: Session, key: str, viewer: Viewer, filters: TicketFilters, n
     """The viewer's scope, the view's condition and the filters together (counts, pages, search)."""
     mine = [] if viewer.sees_all else access.queue_ids(session, viewer)
     return and_(
-        access.listed_ticket_filter(viewer, mine),
+        access.ticket_filter(viewer, mine),
         view_condition(key, viewer, now, mine),
         filter_condition(session, filters, viewer),
     )
