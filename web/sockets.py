@@ -22,12 +22,11 @@ from typing import Any
 from flask import Flask, current_app, has_app_context, request
 from flask_login import current_user
 from flask_socketio import join_room
-from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from contactcenter import events
 from contactcenter.accounts.sessions import SESSIONS_ENDED_CHANNEL, decode_ended
+from contactcenter.app import wiring
 from contactcenter.app.runtime import Runtime
 from contactcenter.board.feed import BoardFeed, BoardSource
 from contactcenter.tickets import views as ticket_views
@@ -144,17 +143,13 @@ def on_tickets_connect(auth: Any = None) -> bool:
     return True
 
 
-def _announce_ticket_changes(session: Session) -> None:
-    """After a commit that changed tickets, tell every web process (cheap: one PUBLISH)."""
-    if not has_app_context() or not ticket_views.take_changed(session):
-        return  # outside a request (a job, the ticker) the process's own announcer tells
+def _request_redis() -> Any:
+    """The Redis client of the app serving this request, told of ticket changes its commits
+    make (outside a request, the process's own announcer tells: see app.wiring)."""
+    if not has_app_context():
+        return None
     runtime = current_app.extensions.get("contactcenter.app.runtime")
-    if runtime is None:
-        return
-    try:
-        runtime.redis.publish(ticket_views.TICKETS_CHANGED_CHANNEL, "1")
-    except Exception:  # noqa: BLE001 - counts catch up on the next change or reload
-        log.warning("could not announce a ticket change", exc_info=True)
+    return runtime.redis if runtime is not None else None
 
 
 class TicketNudge:
@@ -248,8 +243,7 @@ class EventRelay:
 
 
 def init_app(app: Flask, runtime: Runtime, *, relay: bool = True) -> None:
-    if not sa_event.contains(Session, "after_commit", _announce_ticket_changes):
-        sa_event.listen(Session, "after_commit", _announce_ticket_changes)
+    wiring.announce_ticket_changes_through(_request_redis)
     board = Board(runtime)
     app.extensions["contactcenter.board"] = board
     if relay:

@@ -8,13 +8,17 @@ listener hook and this module connects the two.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("contactcenter.wiring")
+# Where "tickets changed" is published: the Redis client a resolver gives (a web process asks the
+# request's app, since tests hold several apps on different databases), else the process's own.
 _announce_to: list[Any] = []
+_resolvers: list[Callable[[], Any]] = []
 
 
 def connect_domains() -> None:
@@ -30,23 +34,44 @@ def connect_domains() -> None:
 def announce_ticket_changes(redis_client: Any) -> None:
     """Let open ticket views hear of changes made outside a web request (RQ jobs such as SLA
     escalations, the ticker): after each commit that changed a ticket, one PUBLISH on the channel
-    the web processes relay as a "tickets changed" nudge. Web requests announce their own."""
+    the web processes relay as a "tickets changed" nudge."""
     _announce_to[:] = [redis_client]
-    if not event.contains(Session, "after_commit", _announce):
-        event.listen(Session, "after_commit", _announce)
+    _listen()
+
+
+def announce_ticket_changes_through(resolver: Callable[[], Any]) -> None:
+    """The same for a web process: `resolver` gives the Redis client of the request being served
+    (None outside a request, where the process's own client, if any, is told)."""
+    if resolver not in _resolvers:
+        _resolvers.append(resolver)
+    _listen()
 
 
 def stop_announcing_ticket_changes() -> None:
     _announce_to.clear()
 
 
+def _listen() -> None:
+    if not event.contains(Session, "after_commit", _announce):
+        event.listen(Session, "after_commit", _announce)
+
+
+def _announce_target() -> Any:
+    for resolver in _resolvers:
+        client = resolver()
+        if client is not None:
+            return client
+    return _announce_to[0] if _announce_to else None
+
+
 def _announce(session: Session) -> None:
     from contactcenter.tickets import views
 
-    if not _announce_to or not views.take_changed(session):
+    target = _announce_target()
+    if target is None or not views.take_changed(session):
         return
     try:
-        _announce_to[0].publish(views.TICKETS_CHANGED_CHANNEL, "1")
+        target.publish(views.TICKETS_CHANGED_CHANNEL, "1")
     except Exception:  # noqa: BLE001 - counts catch up on the next change or reload
         log.warning("could not announce a ticket change", exc_info=True)
 
