@@ -12,8 +12,9 @@ one leaves nothing half-written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,6 +51,17 @@ class BulkResult:
             reasons = "; ".join(f"#{tid}: {why}" for tid, why in sorted(self.skipped.items()))
             parts.append(f"{len(self.skipped)} skipped ({reasons})")
         return ", ".join(parts) + "."
+
+    def attempt(self, session: Session, ticket_id: int, change: Callable[[], object]) -> None:
+        """Make one ticket's change in a savepoint of its own: a refusal is recorded with its
+        reason and leaves nothing of that ticket half-written, the others go on."""
+        try:
+            with session.begin_nested():
+                change()
+        except services.TicketError as exc:
+            self.skipped[ticket_id] = str(exc)
+        else:
+            self.changed.append(ticket_id)
 
 
 def _tickets(session: Session, viewer: Viewer, ticket_ids: Sequence[int]) -> list[Ticket]:
@@ -103,13 +115,9 @@ def apply(session: Session, viewer: Viewer, ticket_ids: Sequence[int], action: s
         if field_name == "assignee_id" and not access.may_file_in(session, viewer, ticket.queue_id, new_value):  # type: ignore[arg-type]
             result.skipped[ticket.id] = "agents assign only within their own queues (or to themselves)"
             continue
-        try:
-            with session.begin_nested():
-                services.update_ticket(session, ticket, change, actor_id=viewer.user_id)
-        except services.TicketError as exc:
-            result.skipped[ticket.id] = str(exc)
-            continue
-        result.changed.append(ticket.id)
+        result.attempt(
+            session, ticket.id, partial(services.update_ticket, session, ticket, change, actor_id=viewer.user_id)
+        )
     return result
 
 
@@ -144,13 +152,8 @@ def _merge(session: Session, viewer: Viewer, tickets: list[Ticket], value: str) 
         raise BulkError(f"ticket #{target.id} is {target.status} and cannot be merged into")
     result = BulkResult()
     for ticket in tickets:
-        if ticket.id == target.id:
-            continue
-        try:
-            with session.begin_nested():
-                services.merge_tickets(session, ticket, target, actor_id=viewer.user_id)
-        except services.TicketError as exc:
-            result.skipped[ticket.id] = str(exc)
-            continue
-        result.changed.append(ticket.id)
+        if ticket.id != target.id:
+            result.attempt(
+                session, ticket.id, partial(services.merge_tickets, session, ticket, target, actor_id=viewer.user_id)
+            )
     return result
