@@ -60,6 +60,12 @@ class Settings:
     webhooks_per_ip_per_minute: int = 6000
     # Logs as JSON lines (one object per line) instead of plain text.
     log_json: bool = False
+    # The outgoing mail server for e-mail replies from tickets (empty host: replies are not mailed).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)  # never in logs or tracebacks
+    smtp_security: str = "starttls"  # starttls, ssl or none
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -172,6 +178,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     log_json = env.get("LOG_FORMAT", "").strip().lower() == "json" or (
         environment == "production" and env.get("LOG_FORMAT", "").strip().lower() != "text"
     )
+    smtp_security = env.get("SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if smtp_security not in ("starttls", "ssl", "none"):
+        raise ConfigError("SMTP_SECURITY must be one of starttls, ssl, none")
+    smtp_port_raw = env.get("SMTP_PORT", "").strip() or ("465" if smtp_security == "ssl" else "587")
+    if not smtp_port_raw.isdigit() or not 0 < int(smtp_port_raw) < 65536:
+        raise ConfigError("SMTP_PORT must be a port number")
     presence_grace_s = _seconds(env, "PRESENCE_GRACE_S", 10, 0, 3600)
     presence_lease_s = _seconds(env, "PRESENCE_LEASE_S", 15, 1, 300)
     return Settings(
@@ -183,6 +195,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         login_window_s=max(1, whole["LOGIN_WINDOW_S"]),
         webhooks_per_ip_per_minute=whole["WEBHOOKS_PER_IP_PER_MINUTE"],
         log_json=log_json,
+        smtp_host=env.get("SMTP_HOST", "").strip(),
+        smtp_port=int(smtp_port_raw),
+        smtp_username=env.get("SMTP_USERNAME", "").strip(),
+        smtp_password=env.get("SMTP_PASSWORD", ""),
+        smtp_security=smtp_security,
         presence_grace_s=presence_grace_s,
         presence_lease_s=presence_lease_s,
         short_abandon_s=short_abandon_s,

@@ -10,6 +10,7 @@ from contactcenter.calls.models import (
 from contactcenter.contacts.models import CarrierEvent, Customer, CustomerPhone, Interaction
 from contactcenter.db import Base
 from contactcenter.dialer import models as dialer_models  # noqa: F401  (campaigns, leads, DNC, attempts)
+from contactcenter.mail import models as mail_models  # noqa: F401  (mailboxes, e-mail messages)
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets.models import Ticket, TicketEvent, TicketInteraction
 

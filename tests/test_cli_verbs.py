@@ -182,6 +182,57 @@ def _dnc_import(floor: Floor) -> None:
     assert isinstance(report, dict) and report["imported"] == 1 and len(report["rejected"]) == 1
 
 
+MAIL = (
+    b"From: Ann <ann@example.org>\r\nTo: help@example.com\r\nSubject: Kettle\r\n"
+    b"Message-ID: <%s@example.org>\r\n\r\nMy kettle broke.\r\n"
+)
+
+
+def _mailbox(floor: Floor) -> None:
+    if "help@example.com" not in floor.run("mail", "mailbox", "list").stdout:
+        _ok(floor.run("mail", "mailbox", "add", "help@example.com", "--queue", "support", "--name", "Help"))
+
+
+def _mail_deliver(floor: Floor) -> None:
+    _mailbox(floor)
+    (floor.folder / "kettle.eml").write_bytes(MAIL % b"deliver")
+    assert "filed on ticket #" in _ok(floor.run("mail", "deliver", "--to", "help@example.com", "kettle.eml"))
+    unknown = floor.run("mail", "deliver", "--to", "nobody@example.com", "kettle.eml")
+    assert unknown.returncode == 67 and "no mailbox" in unknown.stderr, unknown.stdout + unknown.stderr
+
+
+def _mail_receive(floor: Floor) -> None:
+    import smtplib
+
+    _mailbox(floor)
+    port = _free_port()
+    process = subprocess.Popen(
+        [COMMAND, "mail", "receive", "--port", str(port), "--lmtp"],
+        env=floor.env,
+        cwd=str(floor.folder),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                client = smtplib.LMTP("127.0.0.1", port)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "never answered"
+                time.sleep(0.3)
+        assert client.sendmail("ann@example.org", ["help@example.com"], MAIL % b"receive") == {}
+        client.quit()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        output = process.communicate(timeout=30)[0]
+    assert process.returncode == 0 and "Traceback" not in output, output
+
+
 VERBS: dict[str, Callable[[Floor], None]] = {
     "db upgrade": lambda f: _ok(f.run("db", "upgrade")),
     "db seed": lambda f: _ok(f.run("db", "seed")),
@@ -211,6 +262,14 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "dnc remove": lambda f: _ok(f.run("dnc", "remove", "202-555-0111")),
     "dnc check": _dnc_check,
     "dnc import": _dnc_import,
+    "mail mailbox add": lambda f: _ok(f.run("mail", "mailbox", "add", "sales@example.com", "--signature", "Sales")),
+    "mail mailbox list": lambda f: _ok(f.run("mail", "mailbox", "list", "--json")),
+    "mail mailbox remove": lambda f: (
+        _ok(f.run("mail", "mailbox", "add", "old@example.com"))
+        and _ok(f.run("mail", "mailbox", "remove", "old@example.com"))
+    ),
+    "mail deliver": _mail_deliver,
+    "mail receive": _mail_receive,
     "pacer": lambda f: _ok(f.run("pacer", "--base-url", "http://127.0.0.1:9", "--max-steps", "2", "--tick", "0.1")),
     "simulate inbound": lambda f: _json(f.run("simulate", "inbound", "--hours", "0.2", "--json")),
     "simulate dialer": lambda f: _json(f.run("simulate", "dialer", "--hours", "0.2", "--json")),

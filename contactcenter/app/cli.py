@@ -178,12 +178,14 @@ def _register_domain_commands() -> None:
     from contactcenter.app.commands.acd import erlang
     from contactcenter.app.commands.dialer import leads, pacer_command, simulate_dialer
     from contactcenter.app.commands.ivr import ivr
+    from contactcenter.app.commands.mail import mail
     from contactcenter.app.commands.outbound import campaigns, dnc
     from contactcenter.app.commands.simulate import simulate
     from contactcenter.app.commands.tickets import api_token, report
 
     main.add_command(erlang)
     main.add_command(ivr)
+    main.add_command(mail)
     main.add_command(report)
     main.add_command(api_token)
     main.add_command(leads)

@@ -199,3 +199,18 @@ def pacer_worker(runtime: Runtime, base_url: str, *, tick_s: float = 1.0, lock: 
         on_reload=lambda campaigns: outage.remember(runtime.redis, campaigns),
     )
     return ConnectingPacerWorker(runtime.redis, dialers, connector, tick_s=tick_s, lock=lock)
+
+
+def mail_transport(settings: Any) -> Any:
+    """The outgoing mail server the settings name (SMTP_HOST…), or None when none is set up."""
+    from contactcenter.mail.smtp import SmtpTransport
+
+    if not settings.smtp_host:
+        return None
+    return SmtpTransport(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        security=settings.smtp_security,
+    )
