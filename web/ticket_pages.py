@@ -31,7 +31,8 @@ from werkzeug.wrappers import Response
 from contactcenter import clock
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
-from contactcenter.app.tasks import tickets as tasks
+from contactcenter.app.tasks import mail as mail_tasks, tickets as tasks
+from contactcenter.mail import outbound, ticket_mail
 from contactcenter.tickets import access, bulk, macros, saved_filters, search, services, sla, timeline, views
 from contactcenter.tickets.access import Viewer
 from contactcenter.tickets.models import Ticket
@@ -411,6 +412,8 @@ def _render_ticket(
         "tickets/ticket.html",
         ticket=ticket,
         entries=timeline.build(session, ticket),
+        mail=ticket_mail.by_comment(session, ticket.id),
+        mail_to=ticket_mail.reply_target(session, ticket) if ticket.status not in services.FINAL else None,
         clocks=sla.clocks(session, ticket, now),
         links=services.linked_tickets(session, ticket.id),
         customer_tickets=customer_tickets,
@@ -479,12 +482,65 @@ def add_comment(ticket_id: int) -> Response | tuple[str, int]:
         _storable("comment", body)
         if len(body) > services.MAX_TEXT:
             raise FormError(f"a comment holds at most {services.MAX_TEXT:,} characters; this one has {len(body):,}")
-        services.add_comment(session, ticket, body, public=visibility == "public", author_id=current_user.id)
-    except (FormError, TicketError) as exc:
+        comment = services.add_comment(session, ticket, body, public=visibility == "public", author_id=current_user.id)
+        mailed = None
+        if visibility == "public" and request.form.get("send_email") == "1":
+            mailed = outbound.queue_reply(session, ticket, comment)
+    except (FormError, TicketError, outbound.ReplyError) as exc:
         return _refused(session, ticket_id, "composer", str(exc))
-    return _done(
-        session, [ticket.id], "Public reply sent." if visibility == "public" else "Internal note added.", ticket.id
-    )
+    if mailed is None:
+        message = "Public reply sent." if visibility == "public" else "Internal note added."
+        return _done(session, [ticket.id], message, ticket.id)
+    response = _done(session, [ticket.id], f"Public reply added and e-mailed to {mailed.to_addresses[0]}.", ticket.id)
+    _send_mail(mailed.id)
+    return response
+
+
+def _send_mail(mail_id: int) -> None:
+    """Queue the sending job once the message is committed; if Redis is away the reply stays
+    "queued" on the ticket and can be sent again from there."""
+    try:
+        mail_tasks.send_mail.enqueue(mail_id, _connection=database.runtime().redis)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - the message is stored; the ticket shows it was not sent
+        log.warning("could not queue e-mail %s for sending", mail_id, exc_info=True)
+
+
+@bp.post("/tickets/<int:ticket_id>/mail/<int:mail_id>/resend")
+@login_required
+def resend_mail(ticket_id: int, mail_id: int) -> Response:
+    session = database.session()
+    ticket = _visible(session, ticket_id)
+    message = ticket_mail.resend(session, ticket.id, mail_id) if mail_id <= MAX_ID else None
+    if message is None:
+        abort(404)
+    session.commit()
+    _send_mail(message.id)
+    flash(f"The e-mail to {', '.join(message.to_addresses)} is being sent again.", "ok")
+    return redirect(url_for("ticket_pages.ticket_page", ticket_id=ticket.id) + "#timeline")
+
+
+@bp.get("/tickets/<int:ticket_id>/attachments/<int:attachment_id>")
+@login_required
+def mail_attachment(ticket_id: int, attachment_id: int) -> Response:
+    """An e-mail attachment, to people who may see its ticket; always downloaded, never shown
+    inline, so a crafted file cannot run in the app's origin."""
+    session = database.session()
+    ticket = _visible(session, ticket_id)
+    found = ticket_mail.attachment(session, ticket.id, attachment_id) if attachment_id <= MAX_ID else None
+    if found is None:
+        abort(404)
+    response = Response(found.data, mimetype=found.content_type)
+    response.headers["Content-Disposition"] = _attachment_disposition(found.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _attachment_disposition(filename: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @bp.post("/tickets/<int:ticket_id>/properties")

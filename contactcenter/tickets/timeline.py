@@ -160,7 +160,12 @@ def _comment(comment: TicketComment, names: _Names, sequence: int) -> Entry:
         kind="comment",
         title=title,
         actor=actor,
-        details={"body": comment.body, "public": comment.public, "author": comment.author_kind},
+        details={
+            "body": comment.body,
+            "public": comment.public,
+            "author": comment.author_kind,
+            "comment_id": comment.id,
+        },
         sequence=sequence,
     )
 
