@@ -270,6 +270,7 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     ),
     "mail deliver": _mail_deliver,
     "mail receive": _mail_receive,
+    "mail fetch": lambda f: _ok(f.run("mail", "fetch", "--once")),
     "pacer": lambda f: _ok(f.run("pacer", "--base-url", "http://127.0.0.1:9", "--max-steps", "2", "--tick", "0.1")),
     "simulate inbound": lambda f: _json(f.run("simulate", "inbound", "--hours", "0.2", "--json")),
     "simulate dialer": lambda f: _json(f.run("simulate", "dialer", "--hours", "0.2", "--json")),

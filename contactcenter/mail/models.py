@@ -40,6 +40,15 @@ class Mailbox(Base):
     display_name: Mapped[str] = mapped_column(String(120), default="")
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
     signature: Mapped[str] = mapped_column(Text, default="")
+    # Where `contactcenter mail fetch` collects this mailbox's mail by IMAP (empty host: it is
+    # delivered to us instead). The password is never stored: `imap_password_env` names the
+    # environment variable that holds it (an app password, typically).
+    imap_host: Mapped[str] = mapped_column(String(255), default="")
+    imap_port: Mapped[int] = mapped_column(default=993)
+    imap_security: Mapped[str] = mapped_column(String(8), default="ssl")  # ssl, starttls or none
+    imap_username: Mapped[str] = mapped_column(String(254), default="")
+    imap_password_env: Mapped[str] = mapped_column(String(64), default="")
+    imap_folder: Mapped[str] = mapped_column(String(200), default="INBOX")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 

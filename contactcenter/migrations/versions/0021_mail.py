@@ -26,6 +26,12 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(120), nullable=False, server_default=""),
         sa.Column("queue_id", sa.Integer, sa.ForeignKey("queues.id", ondelete="SET NULL")),
         sa.Column("signature", sa.Text, nullable=False, server_default=""),
+        sa.Column("imap_host", sa.String(255), nullable=False, server_default=""),
+        sa.Column("imap_port", sa.Integer, nullable=False, server_default="993"),
+        sa.Column("imap_security", sa.String(8), nullable=False, server_default="ssl"),
+        sa.Column("imap_username", sa.String(254), nullable=False, server_default=""),
+        sa.Column("imap_password_env", sa.String(64), nullable=False, server_default=""),
+        sa.Column("imap_folder", sa.String(200), nullable=False, server_default="INBOX"),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
