@@ -187,6 +187,7 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
             )
             tickets += 1
     tickets += _ticket_history(session, rng, now, queues, users)
+    tickets += _mail_conversations(session)
     sla.recompute_open(session, now=now)
     for title, body, tags in FAQ:
         session.add(FaqArticle(title=title, body=body, tags=tags))
@@ -199,9 +200,65 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
         "interactions": calls,
         "tickets": tickets,
         "sla_policy": 1,
+        "mailboxes": 1,
         "faq": len(FAQ) + content["faq"],
         "scripts": content["scripts"],
     }
+
+
+DEMO_MAILBOX = "support@acme.example"
+# (sender, subject, text, answers the previous message)
+DEMO_MAIL = (
+    (
+        "Alan Turing <alan@example.com>",
+        "Invoice shows the wrong address",
+        "Hello,\n\nmy last invoice still "
+        "shows my old address in Manchester. Could you update it to 2 Hampton Road?\n\nThanks,\nAlan",
+        False,
+    ),
+    (
+        "Alan Turing <alan@example.com>",
+        "Re: Invoice shows the wrong address",
+        "Also, could you send me a "
+        "corrected copy of the November invoice?\n\nOn Monday, support wrote:\n> We are looking into it.",
+        True,
+    ),
+    (
+        "Barbara Liskov <barbara@example.com>",
+        "Router keeps dropping the connection",
+        "Since Tuesday my router "
+        "drops the connection every evening around 8 pm. I already restarted it twice.\n\n-- \nBarbara",
+        False,
+    ),
+)
+
+
+def _mail_conversations(session: Session) -> int:
+    """A support mailbox and a few customers' e-mails on it, so the ticket pages show the channel."""
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    from contactcenter.mail.inbound import deliver
+    from contactcenter.mail.mailboxes import add_mailbox
+
+    add_mailbox(
+        session,
+        DEMO_MAILBOX,
+        display_name="Acme Support",
+        queue="support",
+        signature="Acme Support\n+1 800 555 0199 · support@acme.example",
+    )
+    previous, opened = None, 0
+    for sender, subject, text, answers in DEMO_MAIL:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = sender, DEMO_MAILBOX, subject
+        message["Message-ID"] = make_msgid(domain="example.com")
+        if answers and previous:
+            message["In-Reply-To"] = previous
+        message.set_content(text)
+        opened += deliver(session, message.as_bytes(), [DEMO_MAILBOX]).created
+        previous = message["Message-ID"]
+    return opened
 
 
 def _ticket_history(
