@@ -65,6 +65,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         admin_dialer,
         admin_dnc,
         admin_macros,
+        admin_mail,
         admin_people,
         admin_sla,
         admin_tokens,
@@ -112,6 +113,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         staffing.bp,
         reports.bp,
         admin_macros.bp,
+        admin_mail.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)
