@@ -95,11 +95,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serves(floor: Floor, *args: str, port: int | None = None, then: Callable[[str], None] | None = None) -> None:
-    """A server verb: it must come up and answer (and pass `then`), then stop cleanly on SIGTERM."""
-    port = port or _free_port()
-    process = subprocess.Popen(
-        [COMMAND, *args, "--port", str(port)],
+def _start(floor: Floor, *args: str) -> subprocess.Popen[str]:
+    """A long-running verb in a process group of its own (stopped with SIGTERM to the group)."""
+    return subprocess.Popen(
+        [COMMAND, *args],
         env=floor.env,
         cwd=str(floor.folder),
         stdout=subprocess.PIPE,
@@ -107,6 +106,12 @@ def _serves(floor: Floor, *args: str, port: int | None = None, then: Callable[[s
         text=True,
         start_new_session=True,
     )
+
+
+def _serves(floor: Floor, *args: str, port: int | None = None, then: Callable[[str], None] | None = None) -> None:
+    """A server verb: it must come up and answer (and pass `then`), then stop cleanly on SIGTERM."""
+    port = port or _free_port()
+    process = _start(floor, *args, "--port", str(port))
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -206,15 +211,7 @@ def _mail_receive(floor: Floor) -> None:
 
     _mailbox(floor)
     port = _free_port()
-    process = subprocess.Popen(
-        [COMMAND, "mail", "receive", "--port", str(port), "--lmtp"],
-        env=floor.env,
-        cwd=str(floor.folder),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = _start(floor, "mail", "receive", "--port", str(port), "--lmtp")
     try:
         deadline = time.monotonic() + 60
         while True:
