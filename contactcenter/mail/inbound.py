@@ -68,9 +68,13 @@ def deliver(session: Session, raw: bytes, recipients: list[str]) -> Delivery:
         return Delivery(known, ticket, created=False, duplicate=True)
     record = _record(mail, mailbox)
     session.add(record)
-    if mail.automatic:
+    automatic = mail.automatic
+    if automatic is None and is_mailbox(session, mail.from_address):
+        # Our own mail coming back (a reply copied to the mailbox, a forwarding loop).
+        automatic = f"sent by our own mailbox {mail.from_address}"
+    if automatic:
         record.status = MailStatus.IGNORED.value
-        record.note = f"not filed: {mail.automatic}"
+        record.note = f"not filed: {automatic}"
         session.flush()
         return Delivery(record, None, created=False)
     ticket, follows = _thread(session, mail)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contactcenter import clock
 from contactcenter.mail.models import MailAttachment, MailMessage, MailStatus
 from contactcenter.mail.outbound import mailbox_for_ticket, reply_address
 from contactcenter.tickets.models import Ticket
@@ -22,6 +24,8 @@ class MailFacts:
     subject: str
     note: str
     attempts: int
+    # Still "queued" long after it was written (its job never ran: Redis was away): sendable again.
+    stuck: bool = False
     # (attachment id, file name, size in bytes)
     attachments: list[tuple[int, str, int]] = field(default_factory=list)
 
@@ -50,11 +54,21 @@ def by_comment(session: Session, ticket_id: int) -> dict[int, MailFacts]:
             r.subject,
             r.note,
             r.attempts,
+            _stuck(r),
             files.get(r.id, []),
         )
         for r in rows
         if r.comment_id is not None
     }
+
+
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def _stuck(message: MailMessage) -> bool:
+    if message.status != MailStatus.QUEUED.value:
+        return False
+    return clock.now() - clock.as_utc(message.created_at) > STUCK_AFTER
 
 
 def reply_target(session: Session, ticket: Ticket) -> str | None:
@@ -74,15 +88,16 @@ def attachment(session: Session, ticket_id: int, attachment_id: int) -> MailAtta
 
 
 def resend(session: Session, ticket_id: int, mail_id: int) -> MailMessage | None:
-    """A failed reply of this ticket, queued to be sent again (None if there is no such reply)."""
+    """A failed (or stuck) reply of this ticket, queued to be sent again (None if there is no such reply)."""
     message = session.scalar(
         select(MailMessage).where(
             MailMessage.id == mail_id,
             MailMessage.ticket_id == ticket_id,
             MailMessage.direction == "out",
-            MailMessage.status == MailStatus.FAILED.value,
+            MailMessage.status.in_((MailStatus.FAILED.value, MailStatus.QUEUED.value)),
         )
     )
-    if message is not None:
-        message.status = MailStatus.QUEUED.value
+    if message is None or (message.status == MailStatus.QUEUED.value and not _stuck(message)):
+        return None
+    message.status = MailStatus.QUEUED.value
     return message

@@ -151,3 +151,8 @@ def test_mailbox_addresses_are_checked(db: Session, address: str) -> None:
 def test_a_mailbox_queue_must_exist(db: Session) -> None:
     with pytest.raises(MailboxError, match="no queue"):
         add_mailbox(db, "support@example.com", queue="nope")
+
+
+def test_mail_from_our_own_mailbox_is_not_filed(db: Session, mailbox) -> None:  # type: ignore[no-untyped-def]
+    delivery = deliver(db, gen_mail(sender="Acme Support <support@example.com>"), SUPPORT)
+    assert delivery.ticket is None and "our own mailbox" in delivery.message.note

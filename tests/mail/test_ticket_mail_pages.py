@@ -125,3 +125,19 @@ def test_a_customer_without_an_address_gets_no_mail_box(client, db, office) -> N
         f"/tickets/{phone_ticket.id}/comments", data={"visibility": "public", "body": "x", "send_email": "1"}
     )
     assert resp.status_code == 400 and "no e-mail address" in resp.get_data(as_text=True)
+
+
+def test_a_reply_queued_long_ago_can_be_sent_again(client, db, office) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from contactcenter import clock
+
+    _, ticket = office
+    log_in(client, "alice")
+    client.post(f"/tickets/{ticket.id}/comments", data={"visibility": "public", "body": "Hello", "send_email": "1"})
+    reply = _mails(db)[-1]
+    assert client.post(f"/tickets/{ticket.id}/mail/{reply.id}/resend").status_code == 404  # just queued
+    reply.created_at = clock.now() - timedelta(minutes=11)
+    db.commit()
+    assert "waited over ten minutes" in client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert client.post(f"/tickets/{ticket.id}/mail/{reply.id}/resend").status_code == 302
