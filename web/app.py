@@ -82,6 +82,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         reports,
         sockets,
         staffing,
+        surveys,
         ticket_pages,
     )
     from web.board import bp as board_bp
@@ -114,6 +115,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         reports.bp,
         admin_macros.bp,
         admin_mail.bp,
+        surveys.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

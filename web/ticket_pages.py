@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response
 from contactcenter import clock
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
-from contactcenter.app.tasks import mail as mail_tasks, tickets as tasks
+from contactcenter.app.tasks import tickets as tasks
 from contactcenter.mail import outbound, ticket_mail
 from contactcenter.tickets import access, bulk, macros, saved_filters, search, services, sla, timeline, views
 from contactcenter.tickets.access import Viewer
@@ -491,18 +491,8 @@ def add_comment(ticket_id: int) -> Response | tuple[str, int]:
     if mailed is None:
         message = "Public reply sent." if visibility == "public" else "Internal note added."
         return _done(session, [ticket.id], message, ticket.id)
-    response = _done(session, [ticket.id], f"Public reply added and e-mailed to {mailed.to_addresses[0]}.", ticket.id)
-    _send_mail(mailed.id)
-    return response
-
-
-def _send_mail(mail_id: int) -> None:
-    """Queue the sending job once the message is committed; if Redis is away the reply stays
-    "queued" on the ticket and can be sent again from there."""
-    try:
-        mail_tasks.send_mail.enqueue(mail_id, _connection=database.runtime().redis)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - the message is stored; the ticket shows it was not sent
-        log.warning("could not queue e-mail %s for sending", mail_id, exc_info=True)
+    # The commit queues the sending job (app.wiring); the ticket shows how it went.
+    return _done(session, [ticket.id], f"Public reply added and e-mailed to {mailed.to_addresses[0]}.", ticket.id)
 
 
 @bp.post("/tickets/<int:ticket_id>/mail/<int:mail_id>/resend")
@@ -513,8 +503,8 @@ def resend_mail(ticket_id: int, mail_id: int) -> Response:
     message = ticket_mail.resend(session, ticket.id, mail_id) if mail_id <= MAX_ID else None
     if message is None:
         abort(404)
+    outbound.mark_for_sending(session, message)
     session.commit()
-    _send_mail(message.id)
     flash(f"The e-mail to {', '.join(message.to_addresses)} is being sent again.", "ok")
     return redirect(url_for("ticket_pages.ticket_page", ticket_id=ticket.id) + "#timeline")
 

@@ -25,10 +25,11 @@ def connect_domains() -> None:
     """Called whenever a runtime is made, so every process (and test) has the wiring; connecting
     twice does nothing (each hook keeps a listener once)."""
     from contactcenter.contacts import customers, merge
-    from contactcenter.tickets import sla
+    from contactcenter.tickets import services as tickets, sla
 
     customers.on_segment_changed(sla.recompute_for_customer)
     merge.on_merging(_move_open_tickets)
+    tickets.on_solved(_survey_by_mail)
 
 
 def announce_ticket_changes(redis_client: Any) -> None:
@@ -54,6 +55,32 @@ def stop_announcing_ticket_changes() -> None:
 def _listen() -> None:
     if not event.contains(Session, "after_commit", _announce):
         event.listen(Session, "after_commit", _announce)
+    if not event.contains(Session, "after_commit", _send_queued_mail):
+        event.listen(Session, "after_commit", _send_queued_mail)
+        event.listen(Session, "after_rollback", _forget_queued_mail)
+
+
+def _send_queued_mail(session: Session) -> None:
+    """Queue the sending job of every e-mail this commit stored (contactcenter.mail.outbound);
+    without Redis the mail stays "queued" and the ticket offers to send it again."""
+    from contactcenter.app.tasks.mail import send_mail
+    from contactcenter.mail import outbound
+
+    mail_ids = outbound.take_outbox(session)
+    target = _announce_target() if mail_ids else None
+    for mail_id in mail_ids:
+        try:
+            if target is None:
+                raise RuntimeError("no Redis to queue the job on")
+            send_mail.enqueue(mail_id, _connection=target)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - the message is stored; the ticket shows it unsent
+            log.warning("could not queue e-mail %s for sending", mail_id, exc_info=True)
+
+
+def _forget_queued_mail(session: Session) -> None:
+    from contactcenter.mail import outbound
+
+    outbound.take_outbox(session)  # rolled back: those messages do not exist
 
 
 def _announce_target() -> Any:
@@ -74,6 +101,17 @@ def _announce(session: Session) -> None:
         target.publish(views.TICKETS_CHANGED_CHANNEL, "1")
     except Exception:  # noqa: BLE001 - counts catch up on the next change or reload
         log.warning("could not announce a ticket change", exc_info=True)
+
+
+def _survey_by_mail(session: Session, ticket: Any) -> None:
+    """A solved e-mail ticket: its customer is asked how we did (once per ticket)."""
+    from contactcenter.app import runtime
+    from contactcenter.mail.surveys import mail_survey
+
+    settings = runtime.current().settings
+    mail_survey(
+        session, ticket, base_url=settings.public_base_url or "http://localhost:8000", secret_key=settings.secret_key
+    )
 
 
 def _move_open_tickets(session: Any, survivor_id: int, duplicate_id: int, origin: Any) -> None:

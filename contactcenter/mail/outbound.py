@@ -40,8 +40,11 @@ class MailTransport(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-class TemporaryFailure(Exception):
+class TemporaryFailure(DomainError):
     """The server refused for now (4xx, unreachable): the job tries again."""
+
+    kind: Kind = "dependency_failed"
+    code = "mail_server_temporary_failure"
 
 
 def reply_address(session: Session, ticket: Ticket) -> str | None:
@@ -76,6 +79,21 @@ def mailbox_for_ticket(session: Session, ticket: Ticket) -> Mailbox | None:
     return session.scalars(select(Mailbox).order_by(Mailbox.id)).first()
 
 
+def latest_message(session: Session, ticket_id: int) -> MailMessage | None:
+    """The newest message of the ticket's conversation (in or out): the one a new mail answers."""
+    return session.scalars(
+        select(MailMessage).where(MailMessage.ticket_id == ticket_id).order_by(MailMessage.id.desc()).limit(1)
+    ).first()
+
+
+def thread_headers(answered: MailMessage | None) -> tuple[str | None, str]:
+    """In-Reply-To and References for a message answering `answered` (the chain kept short)."""
+    if answered is None:
+        return None, ""
+    chain = [*answered.references.split()[-20:], answered.message_id]
+    return answered.message_id, " ".join(dict.fromkeys(chain))
+
+
 def queue_reply(session: Session, ticket: Ticket, comment: TicketComment) -> MailMessage:
     """Store the e-mail carrying a public comment to the customer; the caller queues the sending
     job after the commit (`contactcenter.app.tasks.mail.send_mail`)."""
@@ -87,12 +105,8 @@ def queue_reply(session: Session, ticket: Ticket, comment: TicketComment) -> Mai
     mailbox = mailbox_for_ticket(session, ticket)
     if mailbox is None:
         raise ReplyError("no mailbox is set up to send from (contactcenter mail mailbox add)")
-    answered = session.scalars(
-        select(MailMessage).where(MailMessage.ticket_id == ticket.id).order_by(MailMessage.id.desc()).limit(1)
-    ).first()
-    references = (answered.references.split() if answered else [])[-20:]
-    if answered is not None:
-        references.append(answered.message_id)
+    answered = latest_message(session, ticket.id)
+    in_reply_to, references = thread_headers(answered)
     subject = answered.subject if answered is not None and answered.subject else ticket.subject
     body = comment.body.strip()
     if mailbox.signature.strip():
@@ -103,9 +117,9 @@ def queue_reply(session: Session, ticket: Ticket, comment: TicketComment) -> Mai
         ticket_id=ticket.id,
         mailbox_id=mailbox.id,
         comment_id=comment.id,
-        message_id=_new_message_id(ticket, mailbox),
-        in_reply_to=answered.message_id if answered is not None else None,
-        references=" ".join(dict.fromkeys(references)),
+        message_id=new_message_id(ticket, mailbox),
+        in_reply_to=in_reply_to,
+        references=references,
         from_address=mailbox.address,
         from_name=mailbox.display_name,
         to_addresses=[to],
@@ -115,7 +129,21 @@ def queue_reply(session: Session, ticket: Ticket, comment: TicketComment) -> Mai
     )
     session.add(message)
     session.flush()
+    mark_for_sending(session, message)
     return message
+
+
+OUTBOX_KEY = "mail_outbox"
+
+
+def mark_for_sending(session: Session, message: MailMessage) -> None:
+    """Have the sending job queued for `message` once this transaction commits (see app.wiring):
+    queued before the commit, the job could run before the message exists for it."""
+    session.info.setdefault(OUTBOX_KEY, []).append(message.id)
+
+
+def take_outbox(session: Session) -> list[int]:
+    return list(session.info.pop(OUTBOX_KEY, []))
 
 
 def reply_subject(subject: str, ticket_id: int) -> str:
@@ -126,7 +154,7 @@ def reply_subject(subject: str, ticket_id: int) -> str:
     return f"Re: {bare or 'your request'} [#{ticket_id}]"[:998]
 
 
-def _new_message_id(ticket: Ticket, mailbox: Mailbox) -> str:
+def new_message_id(ticket: Ticket, mailbox: Mailbox) -> str:
     domain = mailbox.address.rsplit("@", 1)[-1] or "localhost"
     return f"<ticket-{ticket.id}.{secrets.token_hex(10)}@{domain}>"
 

@@ -51,6 +51,7 @@ from contactcenter.acd.models import AgentStateChange, Queue
 from contactcenter.acd.service_level import DEFAULT_FORMULA, FORMULAS, SlFormula
 from contactcenter.contacts.models import Interaction
 from contactcenter.errors import DomainError
+from contactcenter.tickets import surveys
 
 INTERVAL = timedelta(minutes=15)
 # Minutes per bucket of the sub-day granularities: "interval" is the 15-minute reporting interval.
@@ -521,7 +522,8 @@ class CsatDay:
 
 
 def csat_by_day(session: Session, first: date, last: date, *, time_zone: str = "UTC") -> list[CsatDay]:
-    """Mean CSAT score and number of scores per local day of the call's arrival."""
+    """Mean CSAT score and number of scores per local day: IVR surveys by the call's arrival,
+    surveys after solved tickets (e-mail) by when the customer answered."""
     window = Window(first, last, zone(time_zone))
     rows = session.execute(
         select(Interaction.arrived_at, Interaction.csat).where(
@@ -533,4 +535,6 @@ def csat_by_day(session: Session, first: date, last: date, *, time_zone: str = "
     for arrived_at, score in rows:
         assert score is not None  # the query keeps only rated calls
         days.setdefault(arrived_at.astimezone(window.tz).date(), []).append(score)
+    for survey in surveys.answers_between(session, window.lower, window.upper):
+        days.setdefault(survey.answered_at.astimezone(window.tz).date(), []).append(survey.score)
     return [CsatDay(day, len(scores), sum(scores) / len(scores)) for day, scores in sorted(days.items())]

@@ -356,3 +356,20 @@ def _refuse_update(_mapper: Any, _conn: Any, target: TicketEvent) -> None:
 @event.listens_for(TicketEvent, "before_delete")
 def _refuse_delete(_mapper: Any, _conn: Any, target: TicketEvent) -> None:
     raise AppendOnlyViolation(f"ticket event {target.id} is append-only")
+
+
+class TicketSurvey(Base):
+    """A satisfaction survey sent after a ticket was solved, and the customer's answer (CSAT 1–5
+    and a comment). `nonce` is part of the signed link, so a link stops working once the survey
+    is replaced or deleted."""
+
+    __tablename__ = "ticket_surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    nonce: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(default=clock.now)
+    score: Mapped[int | None] = mapped_column()
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -26,7 +26,7 @@ the ticket are the agent's responses to the customer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -383,12 +383,27 @@ def _check_transition(ticket: Ticket, status: Any) -> bool:
     return True
 
 
+SolvedListener = Callable[[Session, Ticket], None]
+_solved_listeners: list[SolvedListener] = []
+
+
+def on_solved(listener: SolvedListener) -> None:
+    """Call `listener(session, ticket)` whenever a ticket becomes solved, in the same transaction
+    (a higher package reacts — e.g. the mail package sends a satisfaction survey)."""
+    if listener not in _solved_listeners:
+        _solved_listeners.append(listener)
+
+
 def _set_status(session: Session, ticket: Ticket, status: Any, actor_id: int | None) -> TicketEvent | None:
     if not _check_transition(ticket, status):
         return None
     current = ticket.status
     ticket.status = status
-    return _event(session, ticket, actor_id, "status", "status", {"status": current}, {"status": status})
+    event = _event(session, ticket, actor_id, "status", "status", {"status": current}, {"status": status})
+    if status == TicketStatus.SOLVED.value:
+        for listener in _solved_listeners:
+            listener(session, ticket)
+    return event
 
 
 def _refuse_final(ticket: Ticket, what: str) -> None:

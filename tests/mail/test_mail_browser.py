@@ -89,3 +89,31 @@ def test_an_admin_sets_up_a_mailbox(page, live_server: str, committed_runtime: R
     page.click("text=Add mailbox")
     page.wait_for_selector("#mailboxes tr[data-address='help@example.com']")
     screenshots(page, tmp_path, "mailboxes")
+
+
+def test_a_customer_answers_the_survey_from_the_mail(
+    page, live_server: str, committed_runtime: Runtime, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from contactcenter.tickets import services as tickets
+    from contactcenter.tickets.models import TicketSurvey
+
+    with transaction(committed_runtime.session_factory) as session:
+        gen_queue(session, "support")
+        add_mailbox(session, "support@example.com", queue="support")
+        ticket = deliver(session, gen_mail(), ["support@example.com"]).ticket
+        assert ticket is not None
+        tickets.change_status(session, ticket, "open")
+        tickets.change_status(session, ticket, "solved")
+        body = session.query(MailMessage.body_text).filter(MailMessage.note == "satisfaction survey").scalar()
+    link = re.search(r"http\S+/survey/(\S+)\?score=4", body).group(1)  # type: ignore[union-attr]
+    page.goto(f"{live_server}/survey/{link}?score=4")
+    assert page.is_checked("input[name=score][value='4']")
+    page.fill("textarea[name=comment]", "Quick answer, thank you.")
+    screenshots(page, tmp_path, "survey")
+    page.click("#survey-send")
+    page.wait_for_selector("#survey-thanks >> text=(4/5)")
+    with transaction(committed_runtime.session_factory) as session:
+        answered = session.query(TicketSurvey).one()
+        assert (answered.score, answered.comment) == (4, "Quick answer, thank you.")

@@ -1,4 +1,4 @@
-"""E-mail: mailboxes, the messages on tickets and their attachments
+"""E-mail: mailboxes, the messages on tickets and their attachments; satisfaction surveys after solved tickets
 
 Revision ID: 0021_mail
 Revises: 0020_ticket_sla_due
@@ -69,8 +69,21 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary, nullable=False),
     )
 
+    op.create_table(
+        "ticket_surveys",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("nonce", sa.String(32), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("score", sa.Integer),
+        sa.Column("comment", sa.Text),
+        sa.Column("answered_at", sa.DateTime(timezone=True), index=True),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("ticket_surveys")
     op.drop_table("mail_attachments")
     op.drop_table("mail_messages")
     op.drop_table("mailboxes")
