@@ -56,3 +56,11 @@ def mask(e164: str | None) -> str:
     if len(e164) <= 5:
         return "***"
     return e164[:2] + "*" * (len(e164) - 4) + e164[-2:]
+
+
+def display(e164: str) -> str:
+    """A number as people read it ("+1 415-555-0100"); anything unparsable comes back as given."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.INTERNATIONAL)
+    except NumberParseException:
+        return e164

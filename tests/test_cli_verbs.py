@@ -206,6 +206,13 @@ def _mail_deliver(floor: Floor) -> None:
     assert unknown.returncode == 67 and "no mailbox" in unknown.stderr, unknown.stdout + unknown.stderr
 
 
+def _sms_number_add(floor: Floor) -> None:
+    added = _ok(floor.run("sms", "number", "add", "(800) 555-0188", "--queue", "support", "--help-text", "Acme"))
+    assert "+18005550188 takes texts" in added
+    again = floor.run("sms", "number", "add", "+18005550188")
+    assert again.returncode == 2 and "already takes texts" in again.stderr, again.stdout + again.stderr
+
+
 def _mail_receive(floor: Floor) -> None:
     import smtplib
 
@@ -268,6 +275,11 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "mail deliver": _mail_deliver,
     "mail receive": _mail_receive,
     "mail fetch": lambda f: _ok(f.run("mail", "fetch", "--once")),
+    "sms number add": _sms_number_add,
+    "sms number list": lambda f: _json(f.run("sms", "number", "list", "--json")),
+    "sms number remove": lambda f: (
+        _ok(f.run("sms", "number", "add", "+18005550177")) and _ok(f.run("sms", "number", "remove", "+1 800 555 0177"))
+    ),
     "pacer": lambda f: _ok(f.run("pacer", "--base-url", "http://127.0.0.1:9", "--max-steps", "2", "--tick", "0.1")),
     "simulate inbound": lambda f: _json(f.run("simulate", "inbound", "--hours", "0.2", "--json")),
     "simulate dialer": lambda f: _json(f.run("simulate", "dialer", "--hours", "0.2", "--json")),

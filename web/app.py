@@ -80,6 +80,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         knowledge,
         pages,
         reports,
+        sms_hooks,
         sockets,
         staffing,
         surveys,
@@ -91,6 +92,8 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     csrf.exempt(hooks.bp)  # the carrier signs its requests instead
     app.register_blueprint(dialer_hooks.bp)
     csrf.exempt(dialer_hooks.bp)  # signed by the carrier too
+    app.register_blueprint(sms_hooks.bp)
+    csrf.exempt(sms_hooks.bp)  # signed by the carrier too
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     for blueprint in (

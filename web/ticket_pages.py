@@ -28,11 +28,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from contactcenter import clock
+from contactcenter import clock, phones
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
 from contactcenter.app.tasks import tickets as tasks
 from contactcenter.mail import outbound, ticket_mail
+from contactcenter.sms import outbound as sms_outbound, ticket_texts
 from contactcenter.tickets import access, bulk, macros, saved_filters, search, services, sla, timeline, views
 from contactcenter.tickets.access import Viewer
 from contactcenter.tickets.models import Ticket
@@ -414,6 +415,8 @@ def _render_ticket(
         entries=timeline.build(session, ticket),
         mail=ticket_mail.by_comment(session, ticket.id),
         mail_to=ticket_mail.reply_target(session, ticket) if ticket.status not in services.FINAL else None,
+        texts=ticket_texts.by_comment(session, ticket.id),
+        text_to=ticket_texts.text_target(session, ticket) if ticket.status not in services.FINAL else None,
         clocks=sla.clocks(session, ticket, now),
         links=services.linked_tickets(session, ticket.id),
         customer_tickets=customer_tickets,
@@ -483,16 +486,20 @@ def add_comment(ticket_id: int) -> Response | tuple[str, int]:
         if len(body) > services.MAX_TEXT:
             raise FormError(f"a comment holds at most {services.MAX_TEXT:,} characters; this one has {len(body):,}")
         comment = services.add_comment(session, ticket, body, public=visibility == "public", author_id=current_user.id)
-        mailed = None
+        sent_by = []
+        if visibility == "public" and request.form.get("send_sms") == "1":
+            texted = sms_outbound.queue_reply(session, ticket, comment)
+            sent_by.append(f"texted to {phones.display(texted.customer_number)}")
         if visibility == "public" and request.form.get("send_email") == "1":
             mailed = outbound.queue_reply(session, ticket, comment)
-    except (FormError, TicketError, outbound.ReplyError) as exc:
+            sent_by.append(f"e-mailed to {mailed.to_addresses[0]}")
+    except (FormError, TicketError, outbound.ReplyError, sms_outbound.SmsReplyError) as exc:
         return _refused(session, ticket_id, "composer", str(exc))
-    if mailed is None:
+    if not sent_by:
         message = "Public reply sent." if visibility == "public" else "Internal note added."
         return _done(session, [ticket.id], message, ticket.id)
-    # The commit queues the sending job (app.wiring); the ticket shows how it went.
-    return _done(session, [ticket.id], f"Public reply added and e-mailed to {mailed.to_addresses[0]}.", ticket.id)
+    # The commit queues the sending jobs (app.wiring); the ticket shows how they went.
+    return _done(session, [ticket.id], f"Public reply added and {' and '.join(sent_by)}.", ticket.id)
 
 
 @bp.post("/tickets/<int:ticket_id>/mail/<int:mail_id>/resend")

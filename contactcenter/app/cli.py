@@ -181,11 +181,13 @@ def _register_domain_commands() -> None:
     from contactcenter.app.commands.mail import mail
     from contactcenter.app.commands.outbound import campaigns, dnc
     from contactcenter.app.commands.simulate import simulate
+    from contactcenter.app.commands.sms import sms
     from contactcenter.app.commands.tickets import api_token, report
 
     main.add_command(erlang)
     main.add_command(ivr)
     main.add_command(mail)
+    main.add_command(sms)
     main.add_command(report)
     main.add_command(api_token)
     main.add_command(leads)

@@ -29,6 +29,8 @@ from contactcenter.app.demo_data import (
     CUSTOMERS,
     DEMO_LOGINS,
     DEMO_PASSWORD,
+    DEMO_TEXT_NUMBER,
+    DEMO_TEXTS,
     OUTBOUND_AGENTS,
     OUTBOUND_CAMPAIGN,
     UNKNOWN_CALLERS,
@@ -244,6 +246,9 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     app = create_serving_app(rt)
     server = make_server(host, port, app, threaded=True)
     base = f"http://{host}:{server.server_port}"
+    if not rt.settings.public_base_url:
+        # Where the carrier reports on texts the demo sends (and signs its webhooks for).
+        rt.settings = rt.settings.with_overrides(public_base_url=base)
     web_thread = threading.Thread(target=server.serve_forever, name="demo-web", daemon=True)
     web_thread.start()
 
@@ -251,6 +256,7 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     click.echo(f"contactcenter demo is running at {base}/")
     click.echo(f"  database: {settings.database_url} ({_seeded(created)})")
     click.echo(f"  simulated carrier: number {DEMO_NUMBER}, {calls_per_minute:g} calls/min, REST API at {api.url}")
+    click.echo(f"  texts: customers text {DEMO_TEXT_NUMBER}; their conversations are tickets (Tickets page)")
     logins = ", ".join(f"{u} ({r})" for u, r, _ in DEMO_LOGINS)
     click.echo(f"  logins (password: {DEMO_PASSWORD}): {logins}")
     click.echo(f"  simulated agents: {', '.join(SIMULATED_AGENTS)}; log in as alice to take calls on /desktop")
@@ -264,7 +270,10 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
     _start_worker(rt, stop)
     _start_acd(rt, base, stop)
     carrier.add_number(DEMO_NUMBER, f"{base}/hooks/voice", f"{base}/hooks/status")
+    carrier.add_sms_number(DEMO_TEXT_NUMBER, f"{base}/hooks/sms")
     carrier.start()
+    for mobile, text in DEMO_TEXTS:  # customers text in, through the carrier's signed webhooks
+        carrier.send_text(mobile, DEMO_TEXT_NUMBER, text)
     _start_outbound(rt, base, carrier, stop)
     traffic = None
     if calls_per_minute > 0:

@@ -188,6 +188,7 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
             tickets += 1
     tickets += _ticket_history(session, rng, now, queues, users)
     tickets += _mail_conversations(session)
+    _text_number(session)
     sla.recompute_open(session, now=now)
     for title, body, tags in FAQ:
         session.add(FaqArticle(title=title, body=body, tags=tags))
@@ -201,6 +202,7 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
         "tickets": tickets,
         "sla_policy": 1,
         "mailboxes": 1,
+        "text_numbers": 1,
         "faq": len(FAQ) + content["faq"],
         "scripts": content["scripts"],
     }
@@ -231,6 +233,22 @@ DEMO_MAIL = (
         False,
     ),
 )
+
+
+DEMO_TEXT_NUMBER = "+18005550123"
+DEMO_TEXT_HELP = "Acme Support: we answer texts 8am-8pm ET. Reply STOP to opt out."
+# (customer's mobile, text) sent through the simulated carrier once the demo runs
+DEMO_TEXTS = (
+    ("+14155550102", "Hi, can I change the delivery address for order 1187? I moved last week."),
+    ("+14155550103", "My router's light is blinking orange again"),
+)
+
+
+def _text_number(session: Session) -> None:
+    """The number customers text; the demo's customers text it once it runs (demo.py)."""
+    from contactcenter.sms.numbers import add_number
+
+    add_number(session, DEMO_TEXT_NUMBER, queue="support", help_text=DEMO_TEXT_HELP)
 
 
 def _mail_conversations(session: Session) -> int:

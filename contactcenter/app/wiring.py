@@ -61,26 +61,32 @@ def _listen() -> None:
 
 
 def _send_queued_mail(session: Session) -> None:
-    """Queue the sending job of every e-mail this commit stored (contactcenter.mail.outbound);
-    without Redis the mail stays "queued" and the ticket offers to send it again."""
+    """Queue the sending job of every e-mail and text this commit stored (contactcenter.mail and
+    contactcenter.sms outbound); without Redis a message stays "queued" and the ticket shows it
+    unsent (an e-mail can be sent again from there)."""
     from contactcenter.app.tasks.mail import send_mail
-    from contactcenter.mail import outbound
+    from contactcenter.app.tasks.sms import send_sms
+    from contactcenter.mail import outbound as mail_outbound
+    from contactcenter.sms import outbound as sms_outbound
 
-    mail_ids = outbound.take_outbox(session)
-    target = _announce_target() if mail_ids else None
-    for mail_id in mail_ids:
+    jobs: list[tuple[Any, str, int]] = [(send_mail, "e-mail", i) for i in mail_outbound.take_outbox(session)]
+    jobs += [(send_sms, "text", i) for i in sms_outbound.take_outbox(session)]
+    target = _announce_target() if jobs else None
+    for sender, what, message_id in jobs:
         try:
             if target is None:
                 raise RuntimeError("no Redis to queue the job on")
-            send_mail.enqueue(mail_id, _connection=target)  # type: ignore[attr-defined]
+            sender.enqueue(message_id, _connection=target)
         except Exception:  # noqa: BLE001 - the message is stored; the ticket shows it unsent
-            log.warning("could not queue e-mail %s for sending", mail_id, exc_info=True)
+            log.warning("could not queue %s %s for sending", what, message_id, exc_info=True)
 
 
 def _forget_queued_mail(session: Session) -> None:
-    from contactcenter.mail import outbound
+    from contactcenter.mail import outbound as mail_outbound
+    from contactcenter.sms import outbound as sms_outbound
 
-    outbound.take_outbox(session)  # rolled back: those messages do not exist
+    mail_outbound.take_outbox(session)  # rolled back: those messages do not exist
+    sms_outbound.take_outbox(session)
 
 
 def _announce_target() -> Any:

@@ -22,6 +22,7 @@ from contactcenter.telephony.interfaces import (
     PlacedCall,
     TelephonyError,
 )
+from contactcenter.telephony.messaging import SentMessage
 from contactcenter.telephony.signatures import SignatureChecker
 
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
@@ -96,6 +97,14 @@ class TwilioTelephony:
 
     def hangup(self, call_sid: str) -> None:
         self._call(self._client.calls(call_sid).update, status="completed")
+
+    def send_message(self, to: str, from_: str, body: str, status_callback: str | None = None) -> SentMessage:
+        """One text through the Messages resource; the carrier's status callbacks follow."""
+        kwargs: dict[str, Any] = {"to": to, "from_": from_, "body": body}
+        if status_callback:
+            kwargs["status_callback"] = status_callback
+        message = self._call(self._client.messages.create, **kwargs)
+        return SentMessage(sid=message.sid, status=message.status or "queued")
 
     def update_call_twiml(self, call_sid: str, instructions: Sequence[Instruction]) -> None:
         self._call(self._client.calls(call_sid).update, twiml=self.render(instructions))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from contactcenter.clock import Clock
 from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
@@ -95,6 +95,12 @@ class EngineCore:
         self._conferences: dict[str, SimConference] = {}
         self._active_conferences: dict[str, SimConference] = {}  # by friendly name
         self.webhook_count = 0
+        # Texts (text_messages): our SMS numbers and their URLs, every message, handsets that
+        # cannot take texts, and (customer, our number) pairs that texted STOP.
+        self._sms_numbers: dict[str, tuple[str, str]] = {}
+        self._messages: dict[str, Any] = {}
+        self._unreachable: set[str] = set()
+        self._opted_out: set[tuple[str, str]] = set()
 
     # ================================================================ identifiers and records
     def _sid(self, prefix: str) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, jsonify, request
 
 from contactcenter.telephony.simulator.carrier import API_VERSION, CarrierError, SimulatedCarrier
+from contactcenter.telephony.simulator.messages_rest import add_message_routes
 from contactcenter.telephony.simulator.model import SimCall, SimConference, SimParticipant, rfc2822
 
 ACCOUNT = f"/{API_VERSION}/Accounts/<account_sid>"
@@ -345,4 +346,5 @@ def create_rest_app(carrier: SimulatedCarrier) -> Flask:
         carrier.remove_participant(ref, call_sid)
         return Response(status=204)
 
+    add_message_routes(app, carrier, when)
     return app
