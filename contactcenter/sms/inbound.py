@@ -101,9 +101,9 @@ def receive(session: Session, text: InboundMessage, *, default_region: str = "US
 
 def open_conversation(session: Session, customer_number: str, number: SmsNumber) -> Ticket | None:
     """The ticket still open on which this customer last texted this number of ours."""
-    latest = session.scalar(
-        select(SmsMessage.ticket_id)
-        .join(Ticket, Ticket.id == SmsMessage.ticket_id)
+    return session.scalars(
+        select(Ticket)
+        .join(SmsMessage, SmsMessage.ticket_id == Ticket.id)
         .where(
             SmsMessage.customer_number == customer_number,
             SmsMessage.our_number == number.number,
@@ -111,8 +111,7 @@ def open_conversation(session: Session, customer_number: str, number: SmsNumber)
         )
         .order_by(SmsMessage.id.desc())
         .limit(1)
-    )
-    return session.get(Ticket, latest) if latest is not None else None
+    ).first()
 
 
 def opted_out(session: Session, customer_number: str) -> bool:
