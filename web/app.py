@@ -79,6 +79,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         hooks,
         knowledge,
         pages,
+        portal,
         reports,
         sms_hooks,
         sockets,
@@ -119,6 +120,8 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         admin_macros.bp,
         admin_mail.bp,
         surveys.bp,
+        portal.bp,
+        portal.staff_bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

@@ -33,6 +33,7 @@ from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
 from contactcenter.app.tasks import tickets as tasks
 from contactcenter.mail import outbound, ticket_mail
+from contactcenter.portal import requests as portal_requests
 from contactcenter.sms import outbound as sms_outbound, ticket_texts
 from contactcenter.tickets import access, bulk, macros, saved_filters, search, services, sla, timeline, views
 from contactcenter.tickets.access import Viewer
@@ -416,6 +417,7 @@ def _render_ticket(
         mail=ticket_mail.by_comment(session, ticket.id),
         mail_to=ticket_mail.reply_target(session, ticket) if ticket.status not in services.FINAL else None,
         texts=ticket_texts.by_comment(session, ticket.id),
+        uploads=portal_requests.uploads_by_comment(session, ticket.id),
         text_to=ticket_texts.text_target(session, ticket) if ticket.status not in services.FINAL else None,
         clocks=sla.clocks(session, ticket, now),
         links=services.linked_tickets(session, ticket.id),

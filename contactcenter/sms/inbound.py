@@ -79,9 +79,9 @@ def receive(session: Session, text: InboundMessage, *, default_region: str = "US
     ticket = open_conversation(session, sender, number)
     created = ticket is None
     if ticket is None:
-        known = find_by_phone(session, sender, default_region)
-        customer = known or create_customer(session, phones.display(sender), [sender], default_region=default_region)
-        who = f"{known.name} ({phones.display(sender)})" if known else phones.display(sender)
+        owner = find_by_phone(session, sender, default_region)
+        customer = owner or create_customer(session, phones.display(sender), [sender], default_region=default_region)
+        who = f"{owner.name} ({phones.display(sender)})" if owner else phones.display(sender)
         ticket = tickets.open_ticket(
             session,
             f"Text from {who}"[:255],
