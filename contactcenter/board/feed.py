@@ -170,9 +170,13 @@ class BoardSource:
         with self._lock:
             self.cache.acks = {k: v for k, v in self.cache.acks.items() if k in holding}
 
-    def holding(self) -> set[str]:
-        """Keys of the alerts that hold now."""
-        _rows, current = self.queues(self.today())
+    def holding(self, session: Session | None = None, *, fresh_s: float = 2.0) -> set[str]:
+        """Keys of the alerts that hold now (today's figures re-read, in the caller's `session`
+        when given, unless younger than `fresh_s`)."""
+        cache = self.today()
+        if cache.computed_at is None or clock.timestamp() - cache.computed_at >= fresh_s:
+            cache = self.refresh_today(session)
+        _rows, current = self.queues(cache)
         return {a.key for a in current}
 
     def alert_dicts(self, cache: TodayCache, current: list[alerts.Alert]) -> list[dict[str, Any]]:
@@ -198,8 +202,9 @@ class BoardSource:
                 if aid not in seen
             ]
         rows = []
+        snapshots = self.acd.agent_snapshots(agent_ids) if agent_ids else {}
         for aid in sorted(agent_ids):
-            snapshot = self.acd.agent_snapshot(aid)
+            snapshot = snapshots.get(aid)
             if snapshot is not None:
                 rows.append(stats.agent_row(snapshot, cache.names, cache.teams, cache.calls))
             elif aid in cache.names:
@@ -252,7 +257,7 @@ class BoardFeed:
         emit: Callable[[str, dict[str, Any]], None],
         *,
         listeners: Callable[[], int] = lambda: 1,
-        min_interval_s: float = 1 / 3,
+        min_interval_s: float = 0.1,
         today_min_s: float = 3.0,
         today_max_s: float = 15.0,
         idle_s: float = 5.0,

@@ -263,6 +263,7 @@ def queue_rows(
                 agents={k: 0 for k in ("available", "reserved", "on_call", "wrap_up", "break", "offline")},
             )
         row["today"] = today.get(name) or {
+            "day_start": _today(s.time_zone, clock.now())[1].timestamp(),
             "offered": 0,
             "answered": 0,
             "abandoned": 0,
