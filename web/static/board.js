@@ -12,7 +12,7 @@
   const board = { queues: [], agents: new Map(), dialer: [], alerts: [], offset: 0, receivedAt: 0 };
   const view = { sort: "name", dir: 1, queue: "", team: "" };
   const LEVEL_TEXT = { ok: "OK", warn: "Warning", critical: "Critical" };
-  const LEVEL_ICON = { ok: "\u2714", warn: "\u26A0", critical: "\u26D4" };
+  const LEVEL_ICON = { ok: "\u2714", warn: "\u26A0", critical: "\u2716" };
   const STATE_ORDER = { on_call: 0, reserved: 1, wrap_up: 2, available: 3, break: 4, offline: 5 };
 
   function text(value) { return value === null || value === undefined ? "" : String(value); }
