@@ -1,4 +1,6 @@
-"""The supervisor board's HTTP side: the page, a snapshot, and the supervisor's actions.
+"""The supervisor board's HTTP side: the page, the wallboard, a snapshot, the supervisor's actions
+(agent state, supervision, acknowledging an alert) and the admin's board settings (teams, each
+agent's team, per-queue thresholds).
 
 Live updates arrive over Socket.IO (`web.sockets`, `contactcenter.board.feed`). Only supervisors
 and admins may open the board or act from it; every action is a JSON POST (CSRF-checked) carried
@@ -9,15 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
+from contactcenter.acd.models import Queue
+from contactcenter.board import services as board_settings
+from contactcenter.board.thresholds import METRICS
 from contactcenter.calls.models import MODES
 from contactcenter.calls.supervision import SupervisionService
 from web import database
+from web.audit import audit
 from web.services import acd_service, services
 from web.sockets import board_of
 
@@ -67,6 +74,12 @@ def page() -> str:
     return render_template(
         "board.html", break_reasons=[r for r in BREAK_REASONS if r != "missed"], modes=MODES, listening=listening
     )
+
+
+@bp.get("/wall")
+def wall() -> str:
+    """The wallboard: large type, no controls, for a screen on the wall; live over the same feed."""
+    return render_template("board/wall.html")
 
 
 @bp.get("/snapshot")
@@ -130,3 +143,158 @@ def stop_supervision() -> Response:
         view = None
     database.session().commit()
     return jsonify(ok=True, supervision=view.as_dict() if view is not None else None)
+
+
+# -- alerts ------------------------------------------------------------------------------------
+
+
+@bp.post("/alerts/ack")
+def acknowledge_alert() -> Response:
+    """Acknowledge an alert that holds now: it stops flashing on every board; audited."""
+    data = _json_body()
+    key = data.get("key")
+    if not isinstance(key, str) or len(key) > 120:
+        return _error("bad_alert", "send the key of an alert", 400)
+    acd_service()
+    holding = board_of().source.holding(database.session())
+    ack, new = board_settings.acknowledge(database.session(), _me(), key, holding)  # BoardError: web.errors
+    if new:
+        audit("board.alert_acknowledged", object_type="alert", object_id=key, details={"alert": key})
+    database.session().commit()
+    if new:
+        board_settings.announce(database.runtime().redis, ack)
+    return jsonify(ok=True, acknowledged=ack.as_dict(), new=new)
+
+
+# -- settings (admins) -------------------------------------------------------------------------
+
+
+def _admin() -> None:
+    if current_user.role != Role.ADMIN.value:
+        abort(403, "board settings are for admins")
+
+
+def _settings_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
+    session = database.session()
+    queues = list(session.scalars(select(Queue).order_by(Queue.name)))
+    limits = board_settings.thresholds_by_queue(session)
+    agents = list(session.scalars(select(User).where(User.role == Role.AGENT.value).order_by(User.display_name)))
+    return render_template(
+        "board/settings.html",
+        queues=queues,
+        limits=limits,
+        metrics=METRICS,
+        teams=board_settings.teams(session),
+        agent_teams=board_settings.agent_teams(session),
+        agents=agents,
+        error=error,
+    ), status
+
+
+@bp.get("/settings")
+def settings() -> tuple[str, int]:
+    _admin()
+    return _settings_page()
+
+
+class _FormError(ValueError):
+    pass
+
+
+def _form(name: str) -> str:
+    value = request.form.get(name, "")
+    if len(value) > 200:
+        raise _FormError(f"{name.replace('_', ' ')} is too long")
+    return value.strip()
+
+
+def _number(name: str, share: bool) -> float | None:
+    raw = _form(name).replace(",", ".").rstrip("%").strip()
+    if raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _FormError(f"{name.replace('_', ' ')} must be a number") from None
+    return value / 100 if share else value
+
+
+def _refused(error: str) -> tuple[str, int]:
+    database.session().rollback()
+    return _settings_page(error, 400)
+
+
+@bp.post("/settings/queues/<int:queue_id>/thresholds")
+def save_thresholds(queue_id: int) -> Response | tuple[str, int]:
+    _admin()
+    if queue_id > 2**31 - 1:
+        abort(404)
+    values: dict[str, tuple[float, float] | None] = {}
+    try:
+        for name, metric in METRICS.items():
+            warn, critical = _number(f"{name}_warn", metric.share), _number(f"{name}_critical", metric.share)
+            if (warn is None) != (critical is None):
+                raise _FormError(f"{metric.label}: give both a warning and a critical value, or neither")
+            values[name] = None if warn is None or critical is None else (warn, critical)
+        saved = board_settings.save_thresholds(database.session(), queue_id, values)
+    except (_FormError, board_settings.BoardError) as exc:
+        if isinstance(exc, board_settings.BoardError) and exc.kind == "not_found":
+            abort(404)
+        return _refused(str(exc))
+    audit("board.thresholds_update", object_type="queue", object_id=queue_id, details=saved)
+    database.session().commit()
+    flash("Thresholds saved.", "info")
+    return redirect(url_for("board.settings"))
+
+
+@bp.post("/settings/teams")
+def create_team() -> Response | tuple[str, int]:
+    _admin()
+    try:
+        team = board_settings.create_team(database.session(), _form("name"))
+    except (_FormError, board_settings.BoardError) as exc:
+        return _refused(str(exc))
+    audit("board.team_create", object_type="team", object_id=team.id, details={"name": team.name})
+    database.session().commit()
+    flash(f"Team {team.name} created.", "info")
+    return redirect(url_for("board.settings"))
+
+
+@bp.post("/settings/teams/<int:team_id>/delete")
+def delete_team(team_id: int) -> Response | tuple[str, int]:
+    _admin()
+    if team_id > 2**31 - 1:
+        abort(404)
+    try:
+        name = board_settings.delete_team(database.session(), team_id)
+    except board_settings.BoardError:
+        abort(404)
+    audit("board.team_delete", object_type="team", object_id=team_id, details={"name": name})
+    database.session().commit()
+    flash(f"Team {name} removed.", "info")
+    return redirect(url_for("board.settings"))
+
+
+@bp.post("/settings/agents/<int:agent_id>/team")
+def set_team(agent_id: int) -> Response | tuple[str, int]:
+    _admin()
+    if agent_id > 2**31 - 1:
+        abort(404)
+    try:
+        raw = _form("team_id")
+        if raw and (not raw.isdigit() or len(raw) > 9):
+            raise _FormError("choose a team from the list")
+        team = board_settings.set_agent_team(database.session(), agent_id, int(raw) if raw else None)
+    except (_FormError, board_settings.BoardError) as exc:
+        if isinstance(exc, board_settings.BoardError) and exc.kind == "not_found" and exc.code != "unknown_team":
+            abort(404)
+        return _refused(str(exc))
+    audit(
+        "board.agent_team",
+        object_type="user",
+        object_id=agent_id,
+        details={"team": team.name if team else None},
+    )
+    database.session().commit()
+    flash("Team saved.", "info")
+    return redirect(url_for("board.settings"))

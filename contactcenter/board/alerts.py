@@ -1,5 +1,6 @@
 """Board alerts: a queue's service level today under its target, or its longest wait past its
-threshold (`Queue.sl_target`, `Queue.alert_wait_s`).
+threshold (`Queue.sl_target`, `Queue.alert_wait_s`), and any measure at the warning or critical
+value an admin set for the queue (`contactcenter.board.thresholds`, levels already on the row).
 
 Alerts are a pure function of the figures, so every web process raises the same ones; the feed
 announces an alert once when it starts (`new_alerts`) and keeps it on the queue's row while it holds.
@@ -11,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from contactcenter.board.thresholds import CRITICAL, METRICS, OK
+
 SERVICE_LEVEL, LONG_WAIT = "service_level", "long_wait"
 
 
@@ -21,6 +24,7 @@ class Alert:
     value: float
     threshold: float
     message: str
+    level: str = CRITICAL
 
     @property
     def key(self) -> str:
@@ -56,6 +60,24 @@ def for_queue(row: Mapping[str, Any]) -> list[Alert]:
                 wait,
                 limit,
                 f"{name}: a caller has waited {int(wait)} s (threshold {int(limit)} s)",
+            )
+        )
+    for metric, level in (row.get("levels") or {}).items():
+        if level == OK or metric not in METRICS:
+            continue
+        m = METRICS[metric]
+        value = m.value(row)
+        limit = float((row.get("thresholds") or {}).get(metric, {}).get(level, 0))
+        word = "critical" if level == CRITICAL else "warning"
+        shown = m.show(value) if value is not None else "–"
+        alerts.append(
+            Alert(
+                row["queue"],
+                f"{metric}.{level}",
+                value or 0.0,
+                limit,
+                f"{name}: {m.label.lower()} {shown} is at the {word} level ({m.show(limit)})",
+                level,
             )
         )
     return alerts

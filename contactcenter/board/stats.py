@@ -180,27 +180,57 @@ def live_queue(stats: QueueStats) -> dict[str, Any]:
     }
 
 
-def agent_row(agent: AgentSnapshot, names: dict[str, str]) -> dict[str, Any]:
+# The names a supervisor reads for the ACD's states.
+STATE_LABELS = {
+    "available": "Available",
+    "reserved": "Ringing",
+    "on_call": "On a call",
+    "wrap_up": "Wrap-up",
+    "break": "On break",
+    "offline": "Logged out",
+}
+
+
+def state_label(state: str, reason: str | None = None) -> str:
+    label = STATE_LABELS.get(state, state.replace("_", " ").capitalize())
+    return f"{label} ({reason})" if reason else label
+
+
+def agent_row(
+    agent: AgentSnapshot,
+    names: dict[str, str],
+    teams: dict[str, str] | None = None,
+    calls: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    call = None
+    if agent.call_sid and agent.state in ("on_call", "wrap_up", "reserved"):
+        call = (calls or {}).get(agent.call_sid)
     return {
         "agent_id": agent.agent_id,
         "name": names.get(agent.agent_id, f"agent {agent.agent_id}"),
+        "team": (teams or {}).get(agent.agent_id),
         "state": agent.state,
+        "state_label": state_label(agent.state, agent.reason),
         "reason": agent.reason,
         "since": agent.since,
         "call_sid": agent.call_sid,
+        "call": call,
         "queues": list(agent.queues),
         "calls_today": agent.calls_today,
     }
 
 
-def offline_row(agent_id: str, name: str) -> dict[str, Any]:
+def offline_row(agent_id: str, name: str, team: str | None = None) -> dict[str, Any]:
     return {
         "agent_id": agent_id,
         "name": name,
+        "team": team,
         "state": "offline",
+        "state_label": STATE_LABELS["offline"],
         "reason": None,
         "since": None,
         "call_sid": None,
+        "call": None,
         "queues": [],
         "calls_today": 0,
     }
@@ -233,6 +263,7 @@ def queue_rows(
                 agents={k: 0 for k in ("available", "reserved", "on_call", "wrap_up", "break", "offline")},
             )
         row["today"] = today.get(name) or {
+            "day_start": _today(s.time_zone, clock.now())[1].timestamp(),
             "offered": 0,
             "answered": 0,
             "abandoned": 0,
@@ -262,5 +293,6 @@ __all__ = [
     "offline_row",
     "queue_rows",
     "queue_settings",
+    "state_label",
     "today_figures",
 ]

@@ -282,3 +282,54 @@ def test_an_agent_in_chromium_takes_the_call_while_the_board_follows(center: Cen
     finally:
         desk.context.close()
         board.context.close()
+
+
+@pytest.mark.browser
+def test_the_wallboard_and_board_follow_a_waiting_caller_and_an_acknowledgement(center: Center, browser: Any) -> None:
+    """Served by `contactcenter web`: a caller waits past the queue's warning threshold, the
+    wallboard's tile turns to warning (with its word), a supervisor acknowledges the alert on the
+    board, and the wallboard stops flashing it — all over the real server's sockets."""
+    from contactcenter.acd.models import Queue
+    from contactcenter.board import services as board_settings
+
+    engine = make_engine(center.database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            support = session.scalars(select(Queue).where(Queue.name == "support")).one()
+            board_settings.save_thresholds(session, support.id, {"waiting": (1, 3)})
+    finally:
+        engine.dispose()
+    agent = Browserless(center.base, "alice")
+    wall = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    board = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
+    for page in (wall, board):
+        page.set_default_timeout(25_000)
+    alert = "#alerts .alert[data-key='support:waiting.warn']"
+    try:
+        wait_for(
+            lambda: agent.post_json("/desktop/state", {"state": "offline"}).status_code == 200,
+            timeout=40,
+            what="alice to log off, so the caller waits",
+        )
+        for page, path in ((wall, "/board/wall"), (board, "/board")):
+            log_in(page, center.base, "sam")
+            page.goto(center.base + path)
+            page.wait_for_function("document.getElementById('connection').textContent === 'live'")
+
+        handle = center.carrier.place_inbound_call("+14155550177", CENTER, "hang up after 60")
+
+        wall.wait_for_selector('[data-queue="support"][data-level=warn]')
+        assert "Warning" in wall.text_content('[data-queue="support"] .badge')
+        wall.wait_for_selector(f"{alert}.flashing")
+        board.wait_for_selector(f"{alert} button.ack")
+        board.click(f"{alert} button.ack")
+        wall.wait_for_selector(f"{alert}.acknowledged")
+        assert "Acknowledged by Sam" in wall.text_content(alert)
+        _shot(wall, "production-wallboard")
+        _shot(board, "production-board-acknowledged")
+        assert wall.url.endswith("/board/wall")  # moved over its socket, without a reload
+        handle.hang_up()
+    finally:
+        agent.close()
+        wall.context.close()
+        board.context.close()

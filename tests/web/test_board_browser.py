@@ -79,10 +79,10 @@ def test_html_in_an_agent_name_renders_as_text(center, page):
     page.wait_for_function("document.querySelectorAll('#agents tbody tr').length === 2")
     # Names come with the figures the board reads from the store, a moment after the live rows.
     page.wait_for_function(
-        "name => [...document.querySelectorAll('#agents tbody tr td:first-child')].some(c => c.textContent === name)",
+        "name => [...document.querySelectorAll('#agents tbody tr td.name')].some(c => c.textContent === name)",
         arg=HOSTILE,
     )
-    names = page.eval_on_selector_all("#agents tbody tr td:first-child", "cells => cells.map(c => c.textContent)")
+    names = page.eval_on_selector_all("#agents tbody tr td.name", "cells => cells.map(c => c.textContent)")
     assert HOSTILE in names
     assert page.evaluate("document.querySelectorAll('#agents img').length") == 0
     assert page.evaluate("window.__injected === undefined")
@@ -105,7 +105,7 @@ def test_supervisor_puts_an_agent_on_break_from_the_board(center, page):
     page.click(f"{row} button.set-state")
     page.wait_for_function(
         "[...document.querySelectorAll('#agents tbody tr')].some(r => r.cells[0].textContent === 'Alice'"
-        " && r.cells[1].textContent === 'break (lunch)')"
+        " && r.cells[2].textContent === 'On break (lunch)')"
     )
     assert page.is_hidden("#action-error")
 
@@ -129,11 +129,11 @@ def test_a_state_picked_on_the_board_survives_an_update_of_that_agents_row(cente
         assert Services(committed_runtime, session).acd.set_state(alice, "available").ok
     page.wait_for_function(
         "[...document.querySelectorAll('#agents tbody tr')].some(r => r.cells[0].textContent === 'Alice'"
-        " && r.cells[1].textContent === 'available')"
+        " && r.cells[2].textContent === 'Available')"
     )
     assert page.input_value(f"{row} select.state-choice") == "break:lunch"
     page.click(f"{row} button.set-state")
     page.wait_for_function(
         "[...document.querySelectorAll('#agents tbody tr')].some(r => r.cells[0].textContent === 'Alice'"
-        " && r.cells[1].textContent === 'break (lunch)')"
+        " && r.cells[2].textContent === 'On break (lunch)')"
     )
