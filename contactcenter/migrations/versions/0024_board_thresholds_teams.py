@@ -1,7 +1,7 @@
 """Board: teams of agents, per-queue warning and critical thresholds, acknowledged alerts
 
-Revision ID: 0022_board_thresholds_teams
-Revises: 0021_mail
+Revision ID: 0024_board_thresholds_teams
+Revises: 0023_portal
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_board_thresholds_teams"
-down_revision = "0021_mail"
+revision = "0024_board_thresholds_teams"
+down_revision = "0023_portal"
 branch_labels = None
 depends_on = None
 
