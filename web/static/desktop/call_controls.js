@@ -54,6 +54,7 @@
   function render(controls) {
     current = controls;
     $("call-controls").hidden = !controls;
+    $("cc-primary").hidden = !controls;  // hold, mute, hang up: in the call bar, only on a call
     if (!controls) { targetsLoaded = false; return; }
     $("cc-hold").textContent = controls.on_hold ? "Resume" : "Hold";
     $("cc-hold").dataset.onHold = controls.on_hold ? "1" : "0";
@@ -63,6 +64,7 @@
     if (controls.muted) { status.push("you are muted"); }
     $("cc-status").textContent = status.join(" · ");
     $("cc-consulting").hidden = !controls.consult;
+    document.querySelector("#call-controls .cc-transfer").hidden = Boolean(controls.consult);
     $("cc-consult-target").textContent = controls.consult ? window.Desktop.text(controls.consult.target) : "";
     $("cc-guests").textContent = (controls.guests || []).length ? `On the call: ${controls.guests.join(", ")}` : "";
     if (!targetsLoaded) { loadTargets(); }
