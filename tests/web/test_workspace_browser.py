@@ -251,3 +251,44 @@ def test_a_callback_i_promised_is_listed_with_my_tickets(center, live_server, pa
     listed = page.inner_text("#task-callbacks")
     assert "Ada <b>Lovelace</b>" in listed and "Due now" in listed
     assert page.locator("#task-callbacks b").count() == 0
+
+
+def test_an_offer_rings_until_it_is_answered(center, live_server, page):
+    _, carrier = center
+    open_desktop(page, live_server)  # clicking "Available" is the gesture that lets the page make sound
+    _ring(page, carrier)
+    page.wait_for_function("Number(document.body.dataset.rings || 0) >= 2")  # the tone repeats while it rings
+    page.click("#accept")
+    page.wait_for_selector("#call:not([hidden])")
+    rings = page.evaluate("Number(document.body.dataset.rings)")
+    time.sleep(2.5)
+    assert page.evaluate("Number(document.body.dataset.rings)") == rings
+
+
+def test_notifications_are_asked_for_from_a_button_and_shown_while_the_tab_is_hidden(center, live_server, browser):
+    """Headless Chromium never hides a tab, so the page is told it is hidden; the notifications
+    it then shows are recorded as they are made."""
+    _, carrier = center
+    context = browser.new_context()
+    context.add_init_script(
+        """window.shownNotifications = [];
+        const Real = window.Notification;
+        window.Notification = class extends Real {
+          constructor(title, options) { super(title, options); window.shownNotifications.push([title, options.body]); }
+        };"""
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        open_desktop(page, live_server)
+        assert page.evaluate("Notification.permission") == "default"  # nothing asked on load
+        page.wait_for_selector("#notify-enable:not([hidden])")
+        context.grant_permissions(["notifications"], origin=live_server)
+        page.click("#notify-enable")
+        page.wait_for_selector("#notify-enable", state="hidden")
+        page.evaluate("Object.defineProperty(document, 'hidden', { configurable: true, get: () => true })")
+        _ring(page, carrier)
+        page.wait_for_function("window.shownNotifications.length === 1")
+        assert page.evaluate("window.shownNotifications[0]") == ["Incoming call", "Grace Hopper · Support"]
+    finally:
+        context.close()
