@@ -216,6 +216,7 @@ def test_the_call_bar_counts_talk_and_hold_time(center, live_server, page):
     page.click("#cc-hangup")
     page.wait_for_function("/^Wrap-up \\d+:\\d\\d left$/.test(document.getElementById('cb-wrap').textContent)")
     assert page.is_hidden("#cb-talk")
+    screenshots(page, SHOTS, "wrap-up")
 
 
 def test_recent_calls_show_local_times_and_the_outcome(center, live_server, page):
@@ -234,6 +235,7 @@ def test_recent_calls_show_local_times_and_the_outcome(center, live_server, page
     _connected(page, carrier, second)
     history = page.inner_text("#call-pop .timeline")
     assert "Answered — resolved" in history
+    screenshots(page, SHOTS, "recent-calls")
     shown = page.inner_text("#call-pop .timeline time")
     assert shown and not re.search(r"\d{4}-\d\d-\d\d", shown)  # a readable local time, not an ISO stamp
 

@@ -55,7 +55,7 @@
       caller = who(detail.call, "Caller");
       queue = detail.live ? detail.live.queue : "";
     } else if (agent.state === "wrap_up" && detail.wrapup) {
-      caller = `Wrapping up: ${detail.wrapup.customer || detail.wrapup.from || "last call"}`;
+      caller = `Wrap-up: ${detail.wrapup.customer || detail.wrapup.from || "last call"}`;
     }
     $("cb-caller").textContent = caller;
     $("cb-queue").textContent = queue ? `· ${queue}` : "";

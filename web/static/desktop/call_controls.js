@@ -25,8 +25,15 @@
     await window.Desktop.refresh();
   }
 
-  function fill(select, items, value, label) {
+  function fill(select, items, value, label, none) {
     select.replaceChildren();
+    if (!items.length) {  // an empty list reads as broken: say why there is nothing to pick
+      const option = document.createElement("option");
+      option.value = "";
+      option.textContent = none;
+      select.append(option);
+      return;
+    }
     items.forEach((item) => {
       const option = document.createElement("option");
       option.value = String(item[value]);
@@ -39,8 +46,8 @@
     const resp = await fetch("/desktop/calls/targets", { credentials: "same-origin" });
     if (!resp.ok) { return; }
     const data = await resp.json();
-    fill($("cc-agent"), data.agents || [], "id", "name");
-    fill($("cc-queue"), data.queues || [], "name", "label");
+    fill($("cc-agent"), data.agents || [], "id", "name", "no agent available");
+    fill($("cc-queue"), data.queues || [], "name", "label", "no queue");
     targetsLoaded = true;
   }
 
