@@ -294,3 +294,14 @@ def test_notifications_are_asked_for_from_a_button_and_shown_while_the_tab_is_hi
         assert page.evaluate("window.shownNotifications[0]") == ["Incoming call", "Grace Hopper · Support"]
     finally:
         context.close()
+
+
+def test_rejecting_with_the_keyboard_says_so_and_offers_the_way_back(center, live_server, page):
+    _, carrier = center
+    open_desktop(page, live_server)
+    _ring(page, carrier)
+    page.keyboard.press("r")
+    page.wait_for_selector("#notice:not([hidden]) #notice-available")
+    assert "Rejected — you are on break" in page.inner_text("#notice")
+    assert page.is_hidden("#offer")
+    _state(page, "break")

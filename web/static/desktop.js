@@ -162,6 +162,7 @@
     lastSnapshot = snap;
     clockSkew = typeof snap.now === "number" ? snap.now - Date.now() / 1000 : 0;
     showOffer(snap.offer, snap.offer_pop, snap.offer_queue);
+    if (snap.offer) { lastOfferId = snap.offer.offer_id; }
     showCall(snap.call);
     // The offer can reach the socket a moment before the call's record is committed: ask again,
     // backing off to once a second, for as long as the offer or call stands (a busy server can take seconds).
@@ -196,9 +197,12 @@
     if (reason) { setState("break", reason); }
   });
   let answering = null;  // the offer being accepted or rejected by this page
+  let answeredWith = null;  // and how: "accept" or "reject"
+  let lastOfferId = null;  // the last offer this page showed
   async function answer(action) {
     if (!offer) { return; }
     answering = offer.offer_id;
+    answeredWith = action;
     try { await post(`/desktop/offers/${offer.offer_id}/${action}`); } catch (err) { /* the snapshot tells the truth */ }
     await refresh();
   }
@@ -227,5 +231,6 @@
   });
   document.addEventListener("visibilitychange", () => { if (!document.hidden) { refresh(); } });
   window.Desktop = { post, refresh, el, text, socket, setState, answer, serverNow, localTime, stateName,
-    offer: () => offer };
+    offer: () => offer,
+    rejectedLastOffer: () => answeredWith === "reject" && answering !== null && answering === lastOfferId };
 })();

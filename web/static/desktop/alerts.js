@@ -10,7 +10,6 @@
   let ringTimer = null;
   let ringingFor = null;
   let notified = null;
-  let rejectedByMe = null;
   let noticeKind = null;
 
   // -- ring ---------------------------------------------------------------------------------
@@ -91,8 +90,6 @@
     await D.setState("available");
   });
   $("notice-dismiss").addEventListener("click", () => showNotice(null));
-  $("reject").addEventListener("click", () => { rejectedByMe = D.offer() && D.offer().offer_id; });
-  $("cb-reject").addEventListener("click", () => { rejectedByMe = D.offer() && D.offer().offer_id; });
 
   document.addEventListener("desktop:snapshot", (event) => {
     const snap = event.detail;
@@ -101,11 +98,10 @@
     notify(snap);
     const missed = agent.state === "break" && agent.reason === "missed";
     if (missed && noticeKind !== "missed") {
-      showNotice("missed", rejectedByMe ? "Rejected — you are on break until you return." : "Missed — you are on break");
+      showNotice("missed", D.rejectedLastOffer() ? "Rejected — you are on break until you return." : "Missed — you are on break");
     } else if (!missed && noticeKind === "missed") {
       showNotice(null);
     }
     if (snap.offer && noticeKind === "caller_left") { showNotice(null); }  // a new call takes its place
-    if (!missed) { rejectedByMe = null; }
   });
 })();
