@@ -93,7 +93,6 @@ def snapshot_for(user: Any) -> dict[str, Any]:
             "offer_pop": screen_pop(offer.call_sid) if offer is not None else None,
             "call": screen_pop(call_sid) if connected and call_sid else None,
             "live": live_call(call_sid) if connected and call_sid else None,
-            "tasks": tasks_for(database.session(), user.id),
             **snapshot_extra(user, call_sid),
         }
     return {
@@ -127,6 +126,15 @@ def page() -> str:
 def snapshot() -> Response:
     acd_service()  # configures the router on first use in this process
     return jsonify(snapshot_for(current_user))
+
+
+@bp.get("/tasks")
+@login_required
+def tasks() -> Response:
+    """The task list's callbacks and tickets: asked for apart from the snapshot, which carries the
+    screen pop and must stay quick (the offer's pop is on screen before the list is refreshed)."""
+    _agent_only()
+    return jsonify(tasks_for(database.session(), current_user.id))
 
 
 @bp.post("/state")

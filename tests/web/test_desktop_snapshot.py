@@ -1,11 +1,12 @@
 """What the desktop's snapshot tells the page: an offer is not a call, the live call's queue and
-start, the agent's tasks; and the status change the call bar sends refuses what it cannot read."""
+start; the agent's task list; and the status change the call bar sends refuses what it cannot read."""
 
 from __future__ import annotations
 
 import pytest
 
 from contactcenter import clock
+from contactcenter.accounts.models import Role
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService
 from contactcenter.contacts.models import Interaction
@@ -60,10 +61,20 @@ def test_once_accepted_the_call_carries_its_queue_and_start(desk):
     assert abs(snap["live"]["connected_at"] - snap["now"]) < 5
 
 
-def test_the_snapshot_lists_my_tickets_as_text(desk):
+def test_the_task_list_has_my_tickets_as_text(desk):
     client, _ = desk
-    tickets = client.get("/desktop/snapshot").json["tasks"]["tickets"]
+    tickets = client.get("/desktop/tasks").json["tickets"]
     assert [t["subject"] for t in tickets] == ["Router <b>down</b>"]  # the page shows it as text
+
+
+def test_the_task_list_is_for_agents_only(desk, runtime, db):
+    gen_agent(db, "sam", role=Role.SUPERVISOR)
+    db.flush()
+    app = create_app(runtime, testing=True, relay_events=False)
+    app.config["WTF_CSRF_ENABLED"] = False
+    sam = app.test_client()
+    assert sam.post("/login", data={"username": "sam", "password": PASSWORD}).status_code == 302
+    assert sam.get("/desktop/tasks").status_code == 403
 
 
 @pytest.mark.parametrize(

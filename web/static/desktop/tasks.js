@@ -24,8 +24,9 @@
     if (snap.wrapup) { now.push(item("Wrap-up owed", snap.wrapup.customer || snap.wrapup.from || "", "wrap")); }
     if (!now.length) { now.push(item("Nothing ringing", "", "idle")); }
     $("task-now").replaceChildren(...now);
+  }
 
-    const tasks = snap.tasks || { callbacks: [], tickets: [] };
+  function renderTasks(tasks) {
     $("task-callbacks").replaceChildren(...tasks.callbacks.map((c) => {
       const li = item(c.name || c.phone, `${c.due ? "Due now" : "At " + D.localTime(c.at)} · ${c.phone} · ${c.campaign}`, c.due ? "due" : "");
       return li;
@@ -42,5 +43,25 @@
     $("task-tickets-empty").hidden = tasks.tickets.length > 0;
   }
 
-  document.addEventListener("desktop:snapshot", (event) => render(event.detail));
+  // Callbacks and tickets change slowly and are not part of the snapshot (which must stay quick
+  // for the screen pop): asked for on (re)connection, when the agent's state changes, and each minute.
+  let loading = false;
+  let lastState = null;
+  async function loadTasks() {
+    if (loading) { return; }
+    loading = true;
+    try {
+      const resp = await fetch("/desktop/tasks", { credentials: "same-origin" });
+      if (resp.ok) { renderTasks(await resp.json()); }
+    } catch (err) { /* the next change or minute asks again */ }
+    loading = false;
+  }
+
+  document.addEventListener("desktop:snapshot", (event) => {
+    render(event.detail);
+    const state = event.detail.agent ? event.detail.agent.state : null;
+    if (state !== lastState) { lastState = state; setTimeout(loadTasks, 300); }
+  });
+  D.socket.on("connect", loadTasks);
+  setInterval(loadTasks, 60000);
 })();
