@@ -166,7 +166,7 @@
     showCall(snap.call);
     // The offer can reach the socket a moment before the call's record is committed: ask again,
     // backing off to once a second, for as long as the offer or call stands (a busy server can take seconds).
-    const popMissing = (snap.offer && !snap.offer_pop) || (snap.agent && snap.agent.call_sid && !snap.call);
+    const popMissing = (snap.offer && !snap.offer_pop) || (snap.agent && snap.agent.state === "on_call" && !snap.call);
     if (popMissing && popRetries < 30) {
       popRetries += 1;
       setTimeout(refresh, Math.min(1000, 200 * popRetries));
@@ -221,14 +221,13 @@
     const id = event && event.offer_id;
     const own = !id || id === changedDuring || id === answering;
     await refresh();
-    if (!own && lastSnapshot && lastSnapshot.agent.state !== "offline") {
+    // The caller leaving puts the agent back to available (and maybe straight into the next offer);
+    // a status change, the agent's or a supervisor's, leaves them on break or offline.
+    if (!own && lastSnapshot && ["available", "reserved"].includes(lastSnapshot.agent.state)) {
       document.dispatchEvent(new CustomEvent("desktop:notice", { detail: { kind: "caller_left" } }));
     }
   });
-  socket.on("offer.expired", async () => {
-    await refresh();
-    document.dispatchEvent(new CustomEvent("desktop:notice", { detail: { kind: "missed" } }));
-  });
+  socket.on("offer.expired", () => refresh());  // the "missed" break shows its own notice (desktop/alerts.js)
   document.addEventListener("visibilitychange", () => { if (!document.hidden) { refresh(); } });
   window.Desktop = { post, refresh, el, text, socket, setState, answer, serverNow, localTime, stateName,
     offer: () => offer,
