@@ -13,11 +13,14 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from contactcenter import clock
 from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
+from contactcenter.acd.models import Queue
 from contactcenter.audit.services import viewed_recently
+from contactcenter.calls.agent_tasks import tasks_for
 from contactcenter.calls.screen_pop import build as customer_360, create_caller
 from contactcenter.contacts.customers import SEGMENTS, CustomerError
 from web import database
@@ -80,17 +83,35 @@ def snapshot_for(user: Any) -> dict[str, Any]:
         call_sid = agent.call_sid if agent is not None else None
         from web.desktop_calls import snapshot_extra
 
+        # The call card is for a connected call only: while reserved, the agent has an offer, not a call.
+        connected = agent is not None and agent.state == "on_call" and call_sid
         return {
+            "now": clock.timestamp(),
             "agent": asdict(agent) if agent is not None else {"agent_id": str(user.id), "state": "offline"},
             "offer": asdict(offer) if offer is not None else None,
+            "offer_queue": queue_label(offer.queue) if offer is not None else None,
             "offer_pop": screen_pop(offer.call_sid) if offer is not None else None,
-            "call": screen_pop(call_sid) if call_sid else None,
+            "call": screen_pop(call_sid) if connected and call_sid else None,
+            "live": live_call(call_sid) if connected and call_sid else None,
             **snapshot_extra(user, call_sid),
         }
     return {
         "queues": [asdict(q) for q in rt.acd.queue_stats()],
         "agents": [asdict(a) for a in rt.acd.agents()],
     }
+
+
+def queue_label(name: str) -> str:
+    label = database.session().scalar(select(Queue.display_name).where(Queue.name == name))
+    return label or name
+
+
+def live_call(call_sid: str) -> dict[str, Any] | None:
+    """The connected call as the call bar shows it: its queue and when it was connected."""
+    call = database.runtime().acd.call_snapshot(call_sid)
+    if call is None:
+        return None
+    return {"queue": queue_label(call.queue), "connected_at": call.connected_at}
 
 
 @bp.get("")
@@ -105,6 +126,15 @@ def page() -> str:
 def snapshot() -> Response:
     acd_service()  # configures the router on first use in this process
     return jsonify(snapshot_for(current_user))
+
+
+@bp.get("/tasks")
+@login_required
+def tasks() -> Response:
+    """The task list's callbacks and tickets: asked for apart from the snapshot, which carries the
+    screen pop and must stay quick (the offer's pop is on screen before the list is refreshed)."""
+    _agent_only()
+    return jsonify(tasks_for(database.session(), current_user.id))
 
 
 @bp.post("/state")

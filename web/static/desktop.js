@@ -46,6 +46,21 @@
     return form;
   }
 
+  // Times in the agent's own zone and words, never raw ISO: "Mon 7 Dec, 14:05".
+  const TIME_FORMAT = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  function localTime(iso) {
+    const when = iso ? new Date(iso) : null;
+    return when && !Number.isNaN(when.getTime()) ? TIME_FORMAT.format(when) : "";
+  }
+
+  const OUTCOMES = { completed: "Answered", abandoned: "Caller hung up in queue", voicemail: "Voicemail",
+    transferred: "Transferred", failed: "Failed", no_answer: "No answer", busy: "Busy", callback: "Called back" };
+  function outcomeText(h) {
+    const outcome = h.outcome ? (OUTCOMES[h.outcome] || text(h.outcome).replace(/_/g, " ")) : "";
+    const disposition = h.disposition ? text(h.disposition).replace(/_/g, " ") : "";
+    return [outcome, disposition].filter(Boolean).join(" — ") || "No outcome recorded";
+  }
+
   function renderPop(target, pop, editable, pending) {
     target.replaceChildren();
     if (!pop) {
@@ -79,27 +94,47 @@
       target.append(el("h4", "Open tickets"), list);
     }
     if (pop.history && pop.history.length) {
-      const list = document.createElement("ul");
-      pop.history.forEach((h) => list.append(el("li", `${text(h.at).slice(0, 16)} ${text(h.disposition || h.outcome)} ${text(h.notes)}`)));
+      const list = document.createElement("ol");
+      list.className = "timeline";
+      pop.history.forEach((h) => {
+        const li = document.createElement("li");
+        const when = el("time", localTime(h.at));
+        when.dateTime = text(h.at);
+        const what = [h.direction === "outbound" ? "Outbound" : "Inbound", outcomeText(h)].filter(Boolean).join(" · ");
+        li.append(when, el("span", ` ${what}`));
+        if (h.intent) { li.append(el("span", ` · ${h.intent}`)); }
+        if (h.notes) { const notes = el("p", h.notes); notes.className = "notes"; li.append(notes); }
+        list.append(li);
+      });
       target.append(el("h4", "Recent calls"), list);
     }
+  }
+
+  const STATE_NAMES = { offline: "Offline", available: "Available", reserved: "Ringing", on_call: "On a call",
+    wrap_up: "Wrap-up", break: "On break" };
+  const REASON_NAMES = { lunch: "lunch", training: "training", meeting: "meeting", missed: "missed a call", other: "other" };
+  function stateName(agent) {
+    const name = STATE_NAMES[agent.state] || text(agent.state).replace(/_/g, " ");
+    return agent.state === "break" && agent.reason ? `${name} · ${REASON_NAMES[agent.reason] || text(agent.reason)}` : name;
   }
 
   function showState(agent) {
     // A refusal ("cannot change state now: wrap_up") belongs to the state it was refused in.
     if ($("state").dataset.state && $("state").dataset.state !== agent.state) { $("state-error").hidden = true; }
-    $("state").textContent = agent.reason ? `${agent.state} (${agent.reason})` : agent.state;
+    $("state").textContent = stateName(agent);
     $("state").dataset.state = agent.state;
+    $("state").dataset.reason = agent.reason || "";
   }
 
-  function showOffer(newOffer, pop) {
+  function showOffer(newOffer, pop, queue) {
     offer = newOffer;
     clearInterval(timer);
     if (!offer) { $("offer").hidden = true; return; }
     $("offer").hidden = false;
+    $("offer-queue").textContent = queue ? `for ${queue}` : "";
     renderPop($("offer-pop"), pop, false, true);
     const tick = () => {
-      const left = Math.max(0, Math.round(offer.expires_at - Date.now() / 1000));
+      const left = Math.max(0, Math.round(offer.expires_at - serverNow()));
       $("countdown").textContent = String(left);
       if (left <= 0) { clearInterval(timer); }
     };
@@ -115,17 +150,23 @@
   const post = window.postJson;
 
   let popRetries = 0;
+  let lastSnapshot = null;
+  let clockSkew = 0;  // server time minus this browser's, in seconds: timers count from the server's moments
+  function serverNow() { return Date.now() / 1000 + clockSkew; }
 
   async function refresh() {
     const resp = await fetch("/desktop/snapshot", { credentials: "same-origin" });
     if (!resp.ok) { return; }
     const snap = await resp.json();
     showState(snap.agent);
-    showOffer(snap.offer, snap.offer_pop);
+    lastSnapshot = snap;
+    clockSkew = typeof snap.now === "number" ? snap.now - Date.now() / 1000 : 0;
+    showOffer(snap.offer, snap.offer_pop, snap.offer_queue);
+    if (snap.offer) { lastOfferId = snap.offer.offer_id; }
     showCall(snap.call);
     // The offer can reach the socket a moment before the call's record is committed: ask again,
     // backing off to once a second, for as long as the offer or call stands (a busy server can take seconds).
-    const popMissing = (snap.offer && !snap.offer_pop) || (snap.agent && snap.agent.call_sid && !snap.call);
+    const popMissing = (snap.offer && !snap.offer_pop) || (snap.agent && snap.agent.state === "on_call" && !snap.call);
     if (popMissing && popRetries < 30) {
       popRetries += 1;
       setTimeout(refresh, Math.min(1000, 200 * popRetries));
@@ -136,35 +177,59 @@
     document.dispatchEvent(new CustomEvent("desktop:snapshot", { detail: snap }));
   }
 
-  document.querySelectorAll("[data-state]").forEach((button) => {
-    button.addEventListener("click", async () => {
-      $("state-error").hidden = true;
-      try {
-        await post("/desktop/state", { state: button.dataset.state, reason: button.dataset.reason || null });
-        await refresh();
-      } catch (err) {
-        $("state-error").textContent = err.message;
-        $("state-error").hidden = false;
-      }
-    });
+  let changedDuring = null;  // the offer that rang while this page changed the status (its rescind is no news)
+  async function setState(state, reason) {
+    $("state-error").hidden = true;
+    changedDuring = offer ? offer.offer_id : changedDuring;
+    try {
+      await post("/desktop/state", { state, reason: reason || null });
+      await refresh();
+    } catch (err) {
+      $("state-error").textContent = err.message;
+      $("state-error").hidden = false;
+    }
+  }
+  document.querySelectorAll("button[data-state]").forEach((button) => {
+    button.addEventListener("click", () => setState(button.dataset.state, button.dataset.reason));
   });
-  $("accept").addEventListener("click", async () => {
+  $("break-select").addEventListener("change", () => {
+    const reason = $("break-select").value;
+    if (reason) { setState("break", reason); }
+  });
+  let answering = null;  // the offer being accepted or rejected by this page
+  let answeredWith = null;  // and how: "accept" or "reject"
+  let lastOfferId = null;  // the last offer this page showed
+  async function answer(action) {
     if (!offer) { return; }
-    try { await post(`/desktop/offers/${offer.offer_id}/accept`); } catch (err) { /* the snapshot tells the truth */ }
+    answering = offer.offer_id;
+    answeredWith = action;
+    try { await post(`/desktop/offers/${offer.offer_id}/${action}`); } catch (err) { /* the snapshot tells the truth */ }
     await refresh();
-  });
-  $("reject").addEventListener("click", async () => {
-    if (!offer) { return; }
-    try { await post(`/desktop/offers/${offer.offer_id}/reject`); } catch (err) { /* idem */ }
-    await refresh();
-  });
+  }
+  $("accept").addEventListener("click", () => answer("accept"));
+  $("reject").addEventListener("click", () => answer("reject"));
 
   const socket = io({ transports: ["websocket", "polling"] });
   socket.on("connect", () => { $("connection").textContent = "live"; refresh(); });
   socket.on("disconnect", () => { $("connection").textContent = "reconnecting…"; });
-  ["offer.created", "offer.rescinded", "offer.expired", "offer.accepted", "offer.rejected", "agent.state",
-   "agent.wrap_extended", "call.updated"]
+  ["offer.created", "offer.accepted", "offer.rejected", "agent.state", "agent.wrap_extended", "call.updated"]
     .forEach((name) => socket.on(name, () => refresh()));
+  // An offer that ends without the agent's answer: say why, so it never just vanishes.
+  // rescinded — the caller hung up while it rang (or the status changed: then it is no news);
+  // expired — ring-no-answer: the ACD put the agent on a "missed" break.
+  socket.on("offer.rescinded", async (event) => {
+    const id = event && event.offer_id;
+    const own = !id || id === changedDuring || id === answering;
+    await refresh();
+    // The caller leaving puts the agent back to available (and maybe straight into the next offer);
+    // a status change, the agent's or a supervisor's, leaves them on break or offline.
+    if (!own && lastSnapshot && ["available", "reserved"].includes(lastSnapshot.agent.state)) {
+      document.dispatchEvent(new CustomEvent("desktop:notice", { detail: { kind: "caller_left" } }));
+    }
+  });
+  socket.on("offer.expired", () => refresh());  // the "missed" break shows its own notice (desktop/alerts.js)
   document.addEventListener("visibilitychange", () => { if (!document.hidden) { refresh(); } });
-  window.Desktop = { post, refresh, el, text, socket };
+  window.Desktop = { post, refresh, el, text, socket, setState, answer, serverNow, localTime, stateName,
+    offer: () => offer,
+    rejectedLastOffer: () => answeredWith === "reject" && answering !== null && answering === lastOfferId };
 })();

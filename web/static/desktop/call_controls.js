@@ -25,8 +25,15 @@
     await window.Desktop.refresh();
   }
 
-  function fill(select, items, value, label) {
+  function fill(select, items, value, label, none) {
     select.replaceChildren();
+    if (!items.length) {  // an empty list reads as broken: say why there is nothing to pick
+      const option = document.createElement("option");
+      option.value = "";
+      option.textContent = none;
+      select.append(option);
+      return;
+    }
     items.forEach((item) => {
       const option = document.createElement("option");
       option.value = String(item[value]);
@@ -39,8 +46,8 @@
     const resp = await fetch("/desktop/calls/targets", { credentials: "same-origin" });
     if (!resp.ok) { return; }
     const data = await resp.json();
-    fill($("cc-agent"), data.agents || [], "id", "name");
-    fill($("cc-queue"), data.queues || [], "name", "label");
+    fill($("cc-agent"), data.agents || [], "id", "name", "no agent available");
+    fill($("cc-queue"), data.queues || [], "name", "label", "no queue");
     targetsLoaded = true;
   }
 
@@ -54,6 +61,7 @@
   function render(controls) {
     current = controls;
     $("call-controls").hidden = !controls;
+    $("cc-primary").hidden = !controls;  // hold, mute, hang up: in the call bar, only on a call
     if (!controls) { targetsLoaded = false; return; }
     $("cc-hold").textContent = controls.on_hold ? "Resume" : "Hold";
     $("cc-hold").dataset.onHold = controls.on_hold ? "1" : "0";
@@ -63,6 +71,7 @@
     if (controls.muted) { status.push("you are muted"); }
     $("cc-status").textContent = status.join(" · ");
     $("cc-consulting").hidden = !controls.consult;
+    document.querySelector("#call-controls .cc-transfer").hidden = Boolean(controls.consult);
     $("cc-consult-target").textContent = controls.consult ? window.Desktop.text(controls.consult.target) : "";
     $("cc-guests").textContent = (controls.guests || []).length ? `On the call: ${controls.guests.join(", ")}` : "";
     if (!targetsLoaded) { loadTargets(); }
