@@ -11,6 +11,7 @@ from contactcenter.contacts.models import CarrierEvent, Customer, CustomerPhone,
 from contactcenter.db import Base
 from contactcenter.dialer import models as dialer_models  # noqa: F401  (campaigns, leads, DNC, attempts)
 from contactcenter.mail import models as mail_models  # noqa: F401  (mailboxes, e-mail messages)
+from contactcenter.recordings import models as recording_models  # noqa: F401  (call recordings, consent rules)
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets.models import Ticket, TicketEvent, TicketInteraction
 

@@ -79,6 +79,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         hooks,
         knowledge,
         pages,
+        recordings,
         reports,
         sockets,
         staffing,
@@ -91,6 +92,8 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     csrf.exempt(hooks.bp)  # the carrier signs its requests instead
     app.register_blueprint(dialer_hooks.bp)
     csrf.exempt(dialer_hooks.bp)  # signed by the carrier too
+    app.register_blueprint(recordings.hooks_bp)
+    csrf.exempt(recordings.hooks_bp)  # recording status callbacks, signed by the carrier
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     for blueprint in (
@@ -116,6 +119,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         admin_macros.bp,
         admin_mail.bp,
         surveys.bp,
+        recordings.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)
