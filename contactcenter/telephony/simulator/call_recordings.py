@@ -9,9 +9,10 @@ silence wherever the recording was paused (Twilio's default `PauseBehavior=silen
 
 from __future__ import annotations
 
+import array
 import io
 import math
-import struct
+import sys
 import wave
 from collections.abc import Iterable
 
@@ -31,26 +32,27 @@ def _silent(t: float, pauses: Iterable[tuple[float, float]]) -> bool:
 
 
 def render_wav(seconds: float, channels: int, pauses: list[tuple[float, float]]) -> bytes:
-    """`seconds` of audio: one tone per channel, silence in `pauses` (offsets from the start)."""
+    """`seconds` of audio: one tone per channel, silence in `pauses` (offsets from the start,
+    to the second)."""
     frames = int(min(max(seconds, 0.0), MAX_AUDIO_S) * SAMPLE_RATE)
     tones = TONES_HZ[:channels]
-    # One second of each tone, repeated: the tones complete whole cycles in a second.
-    cycle = [
-        [int(AMPLITUDE * math.sin(2 * math.pi * hz * n / SAMPLE_RATE)) for n in range(SAMPLE_RATE)] for hz in tones
-    ]
+    # One second of the tones, interleaved by channel (each tone completes whole cycles in a second).
+    samples = array.array("h")
+    for n in range(SAMPLE_RATE):
+        samples.extend(int(AMPLITUDE * math.sin(2 * math.pi * hz * n / SAMPLE_RATE)) for hz in tones)
+    if sys.byteorder != "little":
+        samples.byteswap()
+    loud = samples.tobytes()
+    quiet = bytes(len(loud))
+    frame_size = 2 * channels
     out = io.BytesIO()
     with wave.open(out, "wb") as wav:
         wav.setnchannels(channels)
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
-        chunk = bytearray()
-        for second in range(0, frames, SAMPLE_RATE):
-            quiet = _silent(second / SAMPLE_RATE, pauses)
-            for n in range(min(SAMPLE_RATE, frames - second)):
-                for ch in range(channels):
-                    chunk += struct.pack("<h", 0 if quiet else cycle[ch][n])
-            wav.writeframesraw(bytes(chunk))
-            chunk.clear()
+        for first in range(0, frames, SAMPLE_RATE):
+            second = quiet if _silent(first / SAMPLE_RATE, pauses) else loud
+            wav.writeframesraw(second[: min(SAMPLE_RATE, frames - first) * frame_size])
     return out.getvalue()
 
 
