@@ -64,9 +64,20 @@ def _queue_id(db: Any, name: str) -> int:
     return int(db.scalar(select(Queue.id).where(Queue.name == name)))
 
 
+class BurstWorker(SimpleWorker):
+    """A worker for one burst in the test's process. It listens for no remote commands: RQ's
+    command listener polls every 60 s and the worker's teardown would wait for its poll."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
+
+
 def run_jobs(redis_client: Any, *names: str) -> None:
     """Run what is queued on real Redis, in this process, until the queues are empty."""
-    worker = SimpleWorker([queue(name, redis_client) for name in names or ("default", "low")], connection=redis_client)
+    worker = BurstWorker([queue(name, redis_client) for name in names or ("default", "low")], connection=redis_client)
     worker.work(burst=True)
 
 
@@ -84,3 +95,32 @@ def loudness(content: bytes, from_s: float, to_s: float) -> int:
         frames = wav.readframes(int((to_s - from_s) * rate))
     samples = memoryview(frames).cast("h")
     return max((abs(s) for s in samples[: len(samples) - len(samples) % channels]), default=0)
+
+
+def gen_recording(session: Any, call: Any, *, seconds: int = 12, status: str = "completed", **kw: Any) -> CallRecording:
+    """A recording of `call` as the carrier left it, with its audio (a real WAV) in the store."""
+    from contactcenter import clock
+    from contactcenter.recordings.models import RecordingEvent, RecordingMedia
+    from contactcenter.telephony.simulator.call_recordings import render_wav
+
+    now = clock.now()
+    rec = CallRecording(
+        recording_sid=kw.pop("recording_sid", None) or recording_sid(),
+        interaction_id=call.id,
+        status=status,
+        channels=2,
+        duration_s=seconds,
+        started_at=now,
+        completed_at=now if status == "completed" else None,
+        **kw,
+    )
+    rec.events = [RecordingEvent(action="started", at=now)]
+    session.add(rec)
+    session.flush()
+    if status == "completed":
+        content = render_wav(seconds, 2, [])
+        session.add(RecordingMedia(recording_id=rec.id, content=content, content_type="audio/wav"))
+        rec.media_bytes = len(content)
+        rec.events.append(RecordingEvent(action="completed", at=now))
+    session.flush()
+    return rec
