@@ -9,17 +9,28 @@ import logging
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
+from contactcenter.acd.models import Queue
 from contactcenter.app.tasks.recordings import fetch_recording_audio
 from contactcenter.contacts.models import Interaction
-from contactcenter.recordings.interfaces import MalformedRecordingCallback, RecordingError, parse_callback
-from contactcenter.recordings.models import CallRecording
+from contactcenter.dialer.models import Campaign
+from contactcenter.recordings.interfaces import (
+    MAX_ANNOUNCEMENT,
+    InvalidRecordingRule,
+    MalformedRecordingCallback,
+    RecordingError,
+    parse_callback,
+)
+from contactcenter.recordings.models import MODES, SCOPES, CallRecording
 from contactcenter.recordings.services import Listener
 from contactcenter.telephony.signatures import SignatureChecker
 from web import database
+from web.admin_content import admin_only
+from web.audit import audit as audit_change
 from web.hooks import _called_url, _params, _plain
 from web.services import services
 
@@ -141,3 +152,100 @@ def call_recordings(interaction_id: Any) -> list[CallRecording]:
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     return {"call_recordings": call_recordings}
+
+
+# -- consent rules (admins) ----------------------------------------------------------------------
+RULE_FIELDS = ("scope", "queue", "campaign", "region", "mode", "announcement", "retention_days")
+MODE_LABELS = {
+    "record": "announce and record",
+    "announce": "announce only",
+    "off": "neither announce nor record",
+}
+
+
+def _rules_page(error: str | None = None, form: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    session = database.session()
+    queues = list(session.scalars(select(Queue).order_by(Queue.name)))
+    campaigns = list(session.scalars(select(Campaign).order_by(Campaign.name)))
+    names = {
+        "queue": {str(q.id): q.display_name or q.name for q in queues},
+        "campaign": {str(c.id): c.name for c in campaigns},
+    }
+    return render_template(
+        "recordings/rules.html",
+        rules=services().recordings().rules(),
+        queues=queues,
+        campaigns=campaigns,
+        names=names,
+        scopes=SCOPES,
+        modes=MODES,
+        mode_labels=MODE_LABELS,
+        max_announcement=MAX_ANNOUNCEMENT,
+        error=error,
+        form=form or {"scope": "queue", "mode": "record"},
+    ), status
+
+
+@bp.get("/admin/recordings")
+@login_required
+@admin_only
+def rules() -> tuple[str, int]:
+    return _rules_page()
+
+
+@bp.post("/admin/recordings")
+@login_required
+@admin_only
+def rule_set() -> BaseResponse | tuple[str, int]:
+    """Add or replace the rule of one queue, campaign or caller region."""
+    form = {name: request.form.get(name, "") for name in RULE_FIELDS}
+    if any(len(v) > MAX_ANNOUNCEMENT + 100 or "\x00" in v for v in form.values()):
+        return _rules_page("A field is far too long or holds a character that cannot be stored.", form, 400)
+    scope = form["scope"]
+    target = form.get(scope, "") if scope in SCOPES else ""
+    retention_text = form["retention_days"].strip()
+    if retention_text and (not retention_text.isdigit() or len(retention_text) > 5):
+        return _rules_page("Retention is a whole number of days (empty: kept).", form, 400)
+    try:
+        rule = (
+            services()
+            .recordings()
+            .set_rule(
+                scope,
+                target,
+                form["mode"],
+                announcement=form["announcement"],
+                retention_days=int(retention_text) if retention_text else None,
+            )
+        )
+    except InvalidRecordingRule as exc:
+        database.session().rollback()
+        return _rules_page(exc.message[:1].upper() + exc.message[1:] + ".", form, 400)
+    audit_change(
+        "recording.rule",
+        object_type="recording_rule",
+        object_id=rule.id,
+        details={"scope": rule.scope, "target": rule.target, "mode": rule.mode, "retention_days": rule.retention_days},
+    )
+    database.session().commit()
+    flash("Recording rule saved.", "ok")
+    return redirect(url_for("recordings.rules"), code=303)
+
+
+@bp.post("/admin/recordings/<int:rule_id>/delete")
+@login_required
+@admin_only
+def rule_delete(rule_id: int) -> BaseResponse:
+    try:
+        scope, target = services().recordings().delete_rule(rule_id)
+    except RecordingError:
+        abort(404)
+    audit_change(
+        "recording.rule_remove",
+        object_type="recording_rule",
+        object_id=rule_id,
+        details={"scope": scope, "target": target},
+    )
+    database.session().commit()
+    flash("Recording rule removed.", "ok")
+    return redirect(url_for("recordings.rules"), code=303)

@@ -41,6 +41,7 @@ from contactcenter.ivr.engine import IvrUrls
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.services import IvrService
 from contactcenter.ivr.session import SessionStore
+from contactcenter.recordings.interfaces import RecordingUrls
 from contactcenter.recordings.services import RecordingService
 
 
@@ -53,7 +54,7 @@ class CarrierUrls:
     connect: ConnectUrls
     control: ControlUrls
     dialer: DialerHookUrls
-    recording_status: str = ""  # the carrier's recording status callbacks (web.recordings)
+    recordings: RecordingUrls = RecordingUrls()
 
     @classmethod
     def under(cls, base_url: str) -> CarrierUrls:
@@ -77,7 +78,7 @@ class CarrierUrls:
             ),
             control=ControlUrls(wait=f"{hooks}/wait", agent_status=f"{hooks}/agent-leg"),
             dialer=DialerHookUrls.under(base_url),
-            recording_status=f"{hooks}/recording-status",
+            recordings=RecordingUrls(status=f"{hooks}/recording-status"),
         )
 
 
@@ -184,7 +185,7 @@ class Services:
 
     def recordings(self) -> RecordingService:
         """Recordings; without URLs (jobs) it never starts one, only keeps, fetches and deletes."""
-        callback = self.urls.recording_status if self.urls and self.urls.recording_status else None
+        callback = self.urls.recordings.status if self.urls and self.urls.recordings.status else None
         return RecordingService(self.session, self._telephony, callback)
 
     def _require_urls(self, what: str) -> CarrierUrls:

@@ -40,6 +40,13 @@ class InvalidRecordingRule(DomainError, ValueError):
 
 
 @dataclass(frozen=True)
+class RecordingUrls:
+    """Where the carrier posts recording status callbacks (web.recordings)."""
+
+    status: str = ""
+
+
+@dataclass(frozen=True)
 class Consent:
     """What a call gets: `mode` record / announce / off, the announcement the caller hears before
     the agent connects (None: nothing), the retention in days (None: kept), and which rule said so."""

@@ -111,6 +111,16 @@ class RecordingService:
         self.session.flush()
         return rule
 
+    def delete_rule(self, rule_id: int) -> tuple[str, str]:
+        """Remove a rule; its scope and target."""
+        rule = self.session.get(RecordingRule, rule_id) if 0 < rule_id < 2**31 else None
+        if rule is None:
+            raise RecordingError("no such recording rule", kind="not_found", code="unknown_rule")
+        removed = (rule.scope, rule.target)
+        self.session.delete(rule)
+        self.session.flush()
+        return removed
+
     def rules(self) -> Sequence[RecordingRule]:
         return self.session.scalars(select(RecordingRule).order_by(RecordingRule.scope, RecordingRule.target)).all()
 
