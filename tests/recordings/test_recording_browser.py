@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from contactcenter.accounts.models import Role
 from contactcenter.acd.models import Queue, QueueMembership
 from contactcenter.db import transaction
 from contactcenter.recordings.models import CallRecording
@@ -165,3 +166,31 @@ def test_the_recording_control_stays_away_from_unrecorded_calls(recorded_floor, 
     page.wait_for_timeout(1500)
     assert page.locator("#rec-toggle:visible").count() == 0
     handle.hang_up()
+
+
+def test_an_admin_sets_a_recording_rule_for_a_queue(committed_runtime, live_server, page):
+    rt = committed_runtime
+    with transaction(rt.session_factory) as session:
+        gen_agent(session, "ann", role=Role.ADMIN)
+        support = gen_queue(session, "support")
+        support_id = support.id
+        gen_rule(session, "region", "DE", "off")
+    log_in(page, live_server, "ann")
+    page.goto(live_server + "/admin/recordings")
+    page.check("input[name=scope][value=queue]")
+    page.select_option("select[name=queue]", str(support_id))
+    page.select_option("select[name=mode]", "record")
+    page.fill("textarea[name=announcement]", "This call is recorded <b>for training</b>.")
+    page.fill("input[name=retention_days]", "90")
+    page.click("#rule-form button[type=submit]")
+    page.wait_for_selector(f"#recording-rules tr[data-scope=queue][data-target='{support_id}']")
+    row = page.inner_text(f"#recording-rules tr[data-scope=queue][data-target='{support_id}']")
+    assert "announce and record" in row and "90 days" in row and "<b>for training</b>" in row
+    screenshots(page, SHOTS, "admin-recording-rules")
+
+    page.check("input[name=scope][value=region]")
+    page.fill("input[name=region]", "Q1")
+    page.click("#rule-form button[type=submit]")
+    page.wait_for_selector("#rule-error")
+    assert page.input_value("input[name=region]") == "Q1"  # the form is kept
+    screenshots(page, SHOTS, "admin-recording-rules-error")
