@@ -80,6 +80,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         knowledge,
         pages,
         portal,
+        recordings,
         reports,
         sms_hooks,
         sockets,
@@ -95,6 +96,8 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     csrf.exempt(dialer_hooks.bp)  # signed by the carrier too
     app.register_blueprint(sms_hooks.bp)
     csrf.exempt(sms_hooks.bp)  # signed by the carrier too
+    app.register_blueprint(recordings.hooks_bp)
+    csrf.exempt(recordings.hooks_bp)  # recording status callbacks, signed by the carrier
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     for blueprint in (
@@ -122,6 +125,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         surveys.bp,
         portal.bp,
         portal.staff_bp,
+        recordings.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

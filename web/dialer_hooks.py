@@ -16,6 +16,7 @@ from contactcenter.contacts.interactions import UnknownCall
 from contactcenter.dialer.connect import OutboundCalls, UnknownAttempt
 from contactcenter.dialer.outage import safe_harbor_while_store_away
 from contactcenter.dialer.pacer_worker import publish_event
+from contactcenter.telephony.interfaces import Conference
 from contactcenter.telephony.twiml import render
 from web import database
 from web.hooks import STORE_AWAY, _event, _plain, _twiml
@@ -60,6 +61,9 @@ def _run(kind: str, method: str) -> Response:
         result = getattr(calls, method)(event, attempt_id, **options)
     except (UnknownAttempt, UnknownCall):
         abort(_plain("unknown call", 404))
+    if method == "answer" and any(isinstance(i, Conference) for i in result):
+        # The campaign's (or region's) consent announcement and recording, before the agent.
+        result = [*services().recordings().on_connect(event.call_sid), *result]
     _finish(calls)
     if method == "status":
         return Response(status=204)

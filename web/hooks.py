@@ -202,10 +202,14 @@ def _call_param() -> str:
 @bp.post("/connect")
 def connect() -> Response:
     _event("voice")
+    call_sid = _call_param()
     try:
-        instructions = _service().connect(_call_param())
+        instructions = _service().connect(call_sid)
     except UnknownCall:
         abort(_plain("unknown call", 404))
+    # The consent announcement (and the recording, where the rules say so) before the agent.
+    instructions = [*services().recordings().on_connect(call_sid), *instructions]
+    database.session().commit()
     return _twiml(render(instructions))
 
 

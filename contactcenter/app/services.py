@@ -41,6 +41,8 @@ from contactcenter.ivr.engine import IvrUrls
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.services import IvrService
 from contactcenter.ivr.session import SessionStore
+from contactcenter.recordings.interfaces import RecordingUrls
+from contactcenter.recordings.services import RecordingService
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class CarrierUrls:
     connect: ConnectUrls
     control: ControlUrls
     dialer: DialerHookUrls
+    recordings: RecordingUrls = RecordingUrls()
 
     @classmethod
     def under(cls, base_url: str) -> CarrierUrls:
@@ -75,6 +78,7 @@ class CarrierUrls:
             ),
             control=ControlUrls(wait=f"{hooks}/wait", agent_status=f"{hooks}/agent-leg"),
             dialer=DialerHookUrls.under(base_url),
+            recordings=RecordingUrls(status=f"{hooks}/recording-status"),
         )
 
 
@@ -178,6 +182,11 @@ class Services:
 
     def supervision(self) -> SupervisionService:
         return SupervisionService(self.session, self.runtime.acd, self._telephony)
+
+    def recordings(self) -> RecordingService:
+        """Recordings; without URLs (jobs) it never starts one, only keeps, fetches and deletes."""
+        callback = self.urls.recordings.status if self.urls and self.urls.recordings.status else None
+        return RecordingService(self.session, self._telephony, callback)
 
     def _require_urls(self, what: str) -> CarrierUrls:
         if self.urls is None:

@@ -167,6 +167,20 @@ class Participant:
     label: str | None = None
 
 
+RECORDING_EVENTS = ("in-progress", "completed", "absent")
+
+
+@dataclass(frozen=True)
+class RecordingInfo:
+    """A recording the carrier holds (the Recordings REST resource)."""
+
+    recording_sid: str
+    call_sid: str
+    status: str  # in-progress, paused, stopped, processing, completed, absent, failed
+    channels: int
+    duration_s: int | None = None
+
+
 class Telephony(Protocol):
     """What the domain may ask of a carrier. Both adapters pass the same contract tests."""
 
@@ -224,6 +238,21 @@ class Telephony(Protocol):
         ...
 
     def list_participants(self, conference_name: str) -> list[Participant]: ...
+
+    def start_recording(self, call_sid: str, status_callback: str, *, dual_channel: bool = True) -> RecordingInfo:
+        """Record the call (both parties, one per channel when `dual_channel`); the carrier posts
+        `in-progress`, `completed` and `absent` to `status_callback`."""
+        ...
+
+    def update_recording(self, call_sid: str, recording_sid: str, status: str) -> RecordingInfo:
+        """`paused` (silence in the file while paused) or `in-progress` (resume) or `stopped`."""
+        ...
+
+    def delete_recording(self, recording_sid: str) -> None: ...
+
+    def recording_audio(self, recording_sid: str) -> bytes:
+        """The recording's WAV file, fetched with the account's credentials (never a public URL)."""
+        ...
 
 
 class TelephonyError(DomainError, RuntimeError):

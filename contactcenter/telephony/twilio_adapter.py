@@ -10,16 +10,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
 from twilio.rest import Client
 
 from contactcenter.telephony import twiml
 from contactcenter.telephony.interfaces import (
+    RECORDING_EVENTS,
     CallInfo,
     Instruction,
     Participant,
     PlacedCall,
+    RecordingInfo,
     TelephonyError,
 )
 from contactcenter.telephony.messaging import SentMessage
@@ -38,6 +41,8 @@ def _as_utc(value: Any) -> datetime | None:
 class TwilioTelephony:
     def __init__(self, account_sid: str, auth_token: str, http_client: HttpClient | None = None) -> None:
         self.account_sid = account_sid
+        self._auth = (account_sid, auth_token)
+        self._http_client = http_client
         self._client = Client(account_sid, auth_token, http_client=http_client)
         self._signatures = SignatureChecker(auth_token)
 
@@ -198,3 +203,49 @@ class TwilioTelephony:
         """Everyone in the conference now (Twilio lists only participants still connecting or connected)."""
         sid = self._conference_sid(conference_name)
         return [self._participant(p) for p in self._call(self._client.conferences(sid).participants.list, limit=250)]
+
+    # -- recordings ------------------------------------------------------------------------
+    def _recording(self, r: Any) -> RecordingInfo:
+        duration = r.duration
+        return RecordingInfo(
+            recording_sid=r.sid,
+            call_sid=r.call_sid or "",
+            status=r.status or "",
+            channels=int(r.channels or 1),
+            duration_s=int(duration) if duration not in (None, "", "-1") else None,
+        )
+
+    def start_recording(self, call_sid: str, status_callback: str, *, dual_channel: bool = True) -> RecordingInfo:
+        r = self._call(
+            self._client.calls(call_sid).recordings.create,
+            recording_status_callback=status_callback,
+            recording_status_callback_method="POST",
+            recording_status_callback_event=list(RECORDING_EVENTS),
+            recording_channels="dual" if dual_channel else "mono",
+        )
+        return self._recording(r)
+
+    def update_recording(self, call_sid: str, recording_sid: str, status: str) -> RecordingInfo:
+        kwargs: dict[str, Any] = {"status": status}
+        if status == "paused":
+            kwargs["pause_behavior"] = "silence"  # the file keeps its timeline: a gap, not a cut
+        r = self._call(self._client.calls(call_sid).recordings(recording_sid).update, **kwargs)
+        return self._recording(r)
+
+    def delete_recording(self, recording_sid: str) -> None:
+        self._call(self._client.recordings(recording_sid).delete)
+
+    def recording_audio(self, recording_sid: str) -> bytes:
+        path = f"/2010-04-01/Accounts/{self.account_sid}/Recordings/{recording_sid}.wav"
+        fetch = getattr(self._http_client, "fetch_bytes", None)  # the simulator's transport
+        try:
+            if fetch is not None:
+                status, body = fetch(path, self._auth)
+            else:
+                reply = requests.get("https://api.twilio.com" + path, auth=self._auth, timeout=60)
+                status, body = reply.status_code, reply.content
+        except requests.RequestException as exc:
+            raise TelephonyError(f"carrier request failed: {exc}") from exc
+        if status != 200:
+            raise TelephonyError(f"carrier refused the recording's audio ({status})", status=status)
+        return bytes(body)

@@ -29,6 +29,7 @@ ROUTES = {
     ("dialer", "answer"): "dialer_hooks.answer",
     ("dialer", "status"): "dialer_hooks.status",
     ("dialer", "hold"): "dialer_hooks.hold",
+    ("recordings", "status"): "recording_hooks.recording_status",
 }
 
 # URLs in CarrierUrls that are not webhooks of ours.

@@ -151,6 +151,7 @@ class CallLegs(EngineCore):
         for url, method, params in finals:
             self._fire_and_forget(call, url, method, params)
         self._status_callback(call, "completed")
+        self._end_recordings(call)
         # the other side of a bridge or a pending conference leg
         if call.direction == "outbound-dial":
             self._leg_ended(call)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from contactcenter.telephony.simulator.call_bridging import CallBridging
 from contactcenter.telephony.simulator.call_legs import CallLegs
+from contactcenter.telephony.simulator.call_recordings import CallRecordings
 from contactcenter.telephony.simulator.text_messages import TextMessages
 from contactcenter.telephony.simulator.twiml_following import TwimlFollowing
 from contactcenter.telephony.simulator.webhook_sending import WebhookSending
 
 
-class CarrierEngine(TextMessages, CallLegs, CallBridging, TwimlFollowing, WebhookSending):
+class CarrierEngine(TextMessages, CallRecordings, CallLegs, CallBridging, TwimlFollowing, WebhookSending):
     """The carrier's state and the rules calls follow; every method runs under `self.lock`."""

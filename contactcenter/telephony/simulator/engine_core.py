@@ -23,6 +23,7 @@ from contactcenter.telephony.simulator.model import (
     SimConference,
     SimParticipant,
     SimQueue,
+    SimRecording,
 )
 from contactcenter.telephony.simulator.scheduler import EventScheduler
 from contactcenter.telephony.simulator.transport import WebhookTransport
@@ -94,6 +95,9 @@ class EngineCore:
         self._queues: dict[str, SimQueue] = {}
         self._conferences: dict[str, SimConference] = {}
         self._active_conferences: dict[str, SimConference] = {}  # by friendly name
+        self._recordings: dict[str, SimRecording] = {}
+        # Where RecordingUrl points in recording callbacks (the REST API's base, as Twilio's does).
+        self.recording_url_base = "https://api.twilio.com"
         self.webhook_count = 0
         # Texts (text_messages): our SMS numbers and their URLs, every message, handsets that
         # cannot take texts, and (customer, our number) pairs that texted STOP.
@@ -140,6 +144,7 @@ class EngineCore:
     if TYPE_CHECKING:
 
         def _call_params(self, call: SimCall) -> dict[str, str]: ...
+        def _token(self) -> str: ...
         def _webhook(
             self,
             call: SimCall | None,
@@ -188,3 +193,4 @@ class EngineCore:
         def _leave_conference(self, call: SimCall, why: str) -> SimParticipant | None: ...
         def _ring(self, call: SimCall) -> None: ...
         def _finish(self, call: SimCall, reason: str, *, status: str | None = None) -> None: ...
+        def _end_recordings(self, call: SimCall) -> None: ...

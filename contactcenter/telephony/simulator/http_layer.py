@@ -78,3 +78,17 @@ class SimulatorHttpClient(HttpClient):
             response = Response(reply.status_code, reply.text, reply.headers)
         self._test_only_last_response = response
         return response
+
+    def fetch_bytes(self, path: str, auth: tuple[str, str]) -> tuple[int, bytes]:
+        """GET a binary resource (a recording's audio) from the simulator: status and body."""
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+        headers = {"Authorization": f"Basic {token}"}
+        if self._client is not None:
+            result = self._client.get(path, headers=headers)
+            try:
+                return result.status_code, result.get_data()
+            finally:
+                result.close()
+        assert self._session is not None and self._base is not None
+        reply = self._session.get(self._base + path, headers=headers, timeout=self.timeout)
+        return reply.status_code, reply.content

@@ -200,3 +200,27 @@ class OwnedNumber:
     status_callback_method: str = "POST"
     fallback_url: str | None = None
     fallback_method: str = "POST"
+
+
+@dataclass(eq=False)
+class SimRecording:
+    """A call recording started through the REST API (`POST /Calls/{sid}/Recordings.json`)."""
+
+    sid: str
+    call: SimCall
+    created_at: float
+    channels: int = 2
+    status: str = "in-progress"  # in-progress, paused, stopped, completed, absent, deleted
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_events: frozenset[str] = frozenset({"completed"})
+    paused_since: float | None = None
+    pauses: list[tuple[float, float]] = field(default_factory=list)  # (from, to) in carrier seconds
+    ended_at: float | None = None
+    audio: bytes | None = None
+    updated_at: float = 0.0
+
+    def duration_s(self) -> int | None:
+        if self.ended_at is None:
+            return None
+        return int(round(self.ended_at - self.created_at))

@@ -17,7 +17,7 @@ from flask import Flask, Response, jsonify, request
 
 from contactcenter.telephony.simulator.carrier import API_VERSION, CarrierError, SimulatedCarrier
 from contactcenter.telephony.simulator.messages_rest import add_message_routes
-from contactcenter.telephony.simulator.model import SimCall, SimConference, SimParticipant, rfc2822
+from contactcenter.telephony.simulator.model import SimCall, SimConference, SimParticipant, SimRecording, rfc2822
 
 ACCOUNT = f"/{API_VERSION}/Accounts/<account_sid>"
 DEFAULT_PAGE_SIZE = 50
@@ -142,6 +142,32 @@ def create_rest_app(carrier: SimulatedCarrier) -> Flask:
             "status": p.status,
             "queue_time": None,
             "uri": f"/{API_VERSION}/Accounts/{conf.account_sid}/Conferences/{conf.sid}/Participants/{p.call.sid}.json",
+        }
+
+    def recording_json(rec: SimRecording) -> dict[str, Any]:
+        call = rec.call
+        base = f"/{API_VERSION}/Accounts/{call.account_sid}/Recordings/{rec.sid}"
+        duration = rec.duration_s()
+        return {
+            "account_sid": call.account_sid,
+            "api_version": API_VERSION,
+            "call_sid": call.sid,
+            "conference_sid": None,
+            "date_created": when(rec.created_at),
+            "date_updated": when(rec.updated_at),
+            "start_time": when(rec.created_at),
+            "duration": "-1" if duration is None else str(duration),
+            "sid": rec.sid,
+            "price": None,
+            "price_unit": "USD",
+            "status": rec.status,
+            "channels": rec.channels,
+            "source": "StartCallRecordingAPI",
+            "error_code": None,
+            "track": "both",
+            "uri": f"{base}.json",
+            "encryption_details": None,
+            "subresource_uris": {},
         }
 
     def page(key: str, items: Sequence[Any], render: Callable[[Any], dict[str, Any]]) -> Response:
@@ -345,6 +371,50 @@ def create_rest_app(carrier: SimulatedCarrier) -> Flask:
     def delete_participant(account_sid: str, ref: str, call_sid: str) -> Response:
         carrier.remove_participant(ref, call_sid)
         return Response(status=204)
+
+    # ------------------------------------------------------------------ recordings
+    @app.post(f"{ACCOUNT}/Calls/<call_sid>/Recordings.json")
+    def create_call_recording(account_sid: str, call_sid: str) -> Response:
+        form = request.form
+        rec = carrier.start_call_recording(
+            call_sid,
+            status_callback=form.get("RecordingStatusCallback") or None,
+            status_callback_method=form.get("RecordingStatusCallbackMethod") or "POST",
+            status_callback_events=events("RecordingStatusCallbackEvent"),
+            channels=form.get("RecordingChannels") or "mono",
+        )
+        with carrier.lock:
+            response = jsonify(recording_json(rec))
+        response.status_code = 201
+        return response
+
+    @app.get(f"{ACCOUNT}/Calls/<call_sid>/Recordings/<sid>.json")
+    def fetch_call_recording(account_sid: str, call_sid: str, sid: str) -> Response:
+        rec = carrier.get_recording(sid, call_sid)
+        with carrier.lock:
+            return jsonify(recording_json(rec))
+
+    @app.post(f"{ACCOUNT}/Calls/<call_sid>/Recordings/<sid>.json")
+    def update_call_recording(account_sid: str, call_sid: str, sid: str) -> Response:
+        form = request.form
+        rec = carrier.update_call_recording(call_sid, sid, form.get("Status", ""), form.get("PauseBehavior") or None)
+        with carrier.lock:
+            return jsonify(recording_json(rec))
+
+    @app.get(f"{ACCOUNT}/Recordings/<sid>.json")
+    def fetch_recording(account_sid: str, sid: str) -> Response:
+        rec = carrier.get_recording(sid)
+        with carrier.lock:
+            return jsonify(recording_json(rec))
+
+    @app.delete(f"{ACCOUNT}/Recordings/<sid>.json")
+    def delete_recording(account_sid: str, sid: str) -> Response:
+        carrier.delete_recording(sid)
+        return Response(status=204)
+
+    @app.get(f"{ACCOUNT}/Recordings/<sid>.wav")
+    def recording_media(account_sid: str, sid: str) -> Response:
+        return Response(carrier.recording_audio(sid), mimetype="audio/x-wav")
 
     add_message_routes(app, carrier, when)
     return app
