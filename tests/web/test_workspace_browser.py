@@ -94,6 +94,7 @@ def test_while_it_rings_the_offer_shows_but_not_the_call_card(center, live_serve
     assert "for Support" in page.inner_text("#offer-queue")
     assert "Incoming call" in page.inner_text("#task-now")
     assert page.is_hidden("#cc-primary")  # no hold or hang up for a call not yet connected
+    assert page.is_disabled("button[data-state=offline]")  # the status is the call's while it rings
 
 
 @pytest.mark.parametrize(("width", "height"), SCREEN_SIZES + ((1920, 1080),))
@@ -159,6 +160,11 @@ def test_shortcuts_do_nothing_while_the_agent_types(center, live_server, page):
 
 def test_question_mark_lists_the_shortcuts_and_escape_closes_them(center, live_server, page):
     open_desktop(page, live_server)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "faq-q"
+    page.keyboard.press("?")  # typed into the search field: no list
+    assert page.input_value("#faq-q") == "?" and page.is_hidden("#shortcuts")
+    page.click("#idle")
     page.keyboard.press("?")
     page.wait_for_selector("#shortcuts:not([hidden])")
     listed = page.inner_text("#shortcuts")
