@@ -91,10 +91,11 @@ def test_while_it_rings_the_offer_shows_but_not_the_call_card(center, live_serve
     assert page.is_hidden("#call")
     assert page.inner_text("#state") == "Ringing"
     assert "Ringing: Grace Hopper" in page.inner_text("#cb-caller")
-    assert "for Support" in page.inner_text("#offer-queue")
+    assert "Support" in page.inner_text("#offer-queue")
     assert "Incoming call" in page.inner_text("#task-now")
     assert page.is_hidden("#cc-primary")  # no hold or hang up for a call not yet connected
     assert page.is_disabled("button[data-state=offline]")  # the status is the call's while it rings
+    screenshots(page, SHOTS, "ringing")
 
 
 @pytest.mark.parametrize(("width", "height"), SCREEN_SIZES + ((1920, 1080),))
