@@ -201,6 +201,7 @@ def test_a_missed_offer_puts_the_agent_on_break_with_one_click_back(center, live
     page.wait_for_selector("#notice:not([hidden]) #notice-available")
     assert "Missed — you are on break" in page.inner_text("#notice")
     assert page.inner_text("#state") == "On break · missed a call"
+    assert_accessible(page)  # the notice and its button too
     screenshots(page, SHOTS, "missed")
     page.click("#notice-available")
     page.wait_for_selector("#notice", state="hidden")
@@ -223,6 +224,7 @@ def test_the_call_bar_counts_talk_and_hold_time(center, live_server, page):
     page.click("#cc-hangup")
     page.wait_for_function("/^Wrap-up \\d+:\\d\\d left$/.test(document.getElementById('cb-wrap').textContent)")
     assert page.is_hidden("#cb-talk")
+    assert_accessible(page)  # the wrap-up form too
     screenshots(page, SHOTS, "wrap-up")
 
 
