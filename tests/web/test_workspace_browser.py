@@ -91,9 +91,11 @@ def test_while_it_rings_the_offer_shows_but_not_the_call_card(center, live_serve
     assert page.is_hidden("#call")
     assert page.inner_text("#state") == "Ringing"
     assert "Ringing: Grace Hopper" in page.inner_text("#cb-caller")
-    assert "for Support" in page.inner_text("#offer-queue")
+    assert "Support" in page.inner_text("#offer-queue")
     assert "Incoming call" in page.inner_text("#task-now")
     assert page.is_hidden("#cc-primary")  # no hold or hang up for a call not yet connected
+    assert page.is_disabled("button[data-state=offline]")  # the status is the call's while it rings
+    screenshots(page, SHOTS, "ringing")
 
 
 @pytest.mark.parametrize(("width", "height"), SCREEN_SIZES + ((1920, 1080),))
@@ -159,6 +161,11 @@ def test_shortcuts_do_nothing_while_the_agent_types(center, live_server, page):
 
 def test_question_mark_lists_the_shortcuts_and_escape_closes_them(center, live_server, page):
     open_desktop(page, live_server)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "faq-q"
+    page.keyboard.press("?")  # typed into the search field: no list
+    assert page.input_value("#faq-q") == "?" and page.is_hidden("#shortcuts")
+    page.click("#idle")
     page.keyboard.press("?")
     page.wait_for_selector("#shortcuts:not([hidden])")
     listed = page.inner_text("#shortcuts")
@@ -194,6 +201,7 @@ def test_a_missed_offer_puts_the_agent_on_break_with_one_click_back(center, live
     page.wait_for_selector("#notice:not([hidden]) #notice-available")
     assert "Missed — you are on break" in page.inner_text("#notice")
     assert page.inner_text("#state") == "On break · missed a call"
+    assert_accessible(page)  # the notice and its button too
     screenshots(page, SHOTS, "missed")
     page.click("#notice-available")
     page.wait_for_selector("#notice", state="hidden")
@@ -216,6 +224,7 @@ def test_the_call_bar_counts_talk_and_hold_time(center, live_server, page):
     page.click("#cc-hangup")
     page.wait_for_function("/^Wrap-up \\d+:\\d\\d left$/.test(document.getElementById('cb-wrap').textContent)")
     assert page.is_hidden("#cb-talk")
+    assert_accessible(page)  # the wrap-up form too
     screenshots(page, SHOTS, "wrap-up")
 
 

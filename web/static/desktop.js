@@ -131,7 +131,7 @@
     clearInterval(timer);
     if (!offer) { $("offer").hidden = true; return; }
     $("offer").hidden = false;
-    $("offer-queue").textContent = queue ? `for ${queue}` : "";
+    $("offer-queue").textContent = queue ? `· ${queue}` : "";
     renderPop($("offer-pop"), pop, false, true);
     const tick = () => {
       const left = Math.max(0, Math.round(offer.expires_at - serverNow()));

@@ -62,8 +62,13 @@
   });
   showNotifyButton();
 
+  let firstSeen = { id: null, at: 0 };
   function notify(snap) {
     if (!snap.offer || notified === snap.offer.offer_id || !document.hidden || !notificationsOn()) { return; }
+    if (firstSeen.id !== snap.offer.offer_id) { firstSeen = { id: snap.offer.offer_id, at: Date.now() }; }
+    // Name the caller: the pop can land a moment after the offer (the page asks again until it
+    // does); past a second and a half, the notification goes out without it.
+    if (!snap.offer_pop && Date.now() - firstSeen.at < 1500) { return; }
     notified = snap.offer.offer_id;
     const pop = snap.offer_pop;
     const caller = pop && pop.customer ? pop.customer.name : (pop && pop.from) || "A caller";

@@ -61,10 +61,15 @@
     $("cb-queue").textContent = queue ? `· ${queue}` : "";
     $("cb-call").dataset.phase = detail.offer ? "ringing" : (detail.call ? "connected" : agent.state || "");
     $("cb-offer-actions").hidden = !detail.offer;
+    // The status is the call's while one rings or is connected: the choices come back after it.
+    const busy = agent.state === "reserved" || agent.state === "on_call";
     document.querySelectorAll("button[data-state]").forEach((button) => {
       const current = button.dataset.state === agent.state;
       button.setAttribute("aria-current", current ? "true" : "false");
+      button.disabled = busy;
     });
+    $("break-select").disabled = busy;
+    document.querySelector(".cb-state-buttons").title = busy ? "You can change your status once the call is over" : "";
     $("idle").hidden = Boolean(detail.offer || detail.call || detail.wrapup || detail.consulted);
     $("break-select").value = agent.state === "break" && agent.reason && agent.reason !== "missed" ? agent.reason : "";
     tick();
