@@ -454,17 +454,28 @@ class BoardFeed:
                 log.exception("board update failed")
                 self._stop.wait(1.0)
 
+    def figures_due(self, now: float) -> bool:
+        """Whether the next refresh recomputes today's figures: a call moved since the last one,
+        or `figures_every_s` passed (agent-state changes alone do not move them)."""
+        with self._lock:
+            return self._calls_moved or now - self._figures_at >= self.figures_every_s
+
+    def refresh_from_store(self, now: float) -> TodayCache:
+        """One refresh of the store's half: the light part always, today's figures when due."""
+        heavy = self.figures_due(now)
+        with self._lock:
+            self._calls_moved = False
+        cache = self.source.refresh_today(figures=heavy)
+        if heavy:
+            self._figures_at = now
+        return cache
+
     def _run_today(self) -> None:
         while not self._stop.is_set():
             if self.listeners() > 0:
                 try:
                     before = self.source.today()
-                    with self._lock:
-                        heavy = self._calls_moved or time.monotonic() - self._figures_at >= self.figures_every_s
-                        self._calls_moved = False
-                    cache = self.source.refresh_today(figures=heavy)
-                    if heavy:
-                        self._figures_at = time.monotonic()
+                    cache = self.refresh_from_store(time.monotonic())
                     self.source.clear_stale_acks()
                     with self._lock:
                         if cache.calls != before.calls or cache.teams != before.teams:
