@@ -12,8 +12,9 @@ the socket its bandwidth on figures a human cannot read that fast. The feed ther
 * refreshes from the SQL store in a second thread, at most every `today_min_s` and at least every
   `today_max_s`, so a slow query never delays a state change on its way to the board: the light
   part (names, teams, thresholds, calls in progress, acknowledgements) each time, today's figures
-  (service level, ASA, AHT, intervals, dialer) at most every `figures_every_s` — their computation
-  holds the interpreter long enough to delay the updates of a busy floor if it ran every time;
+  (service level, ASA, AHT, intervals, dialer) only after a call moved or every `figures_every_s`
+  — agent-state changes do not change them, and their computation holds the interpreter long
+  enough to delay the updates of a busy floor if it ran after each of those;
 * refreshes even without events every `idle_s` while callers wait, so waits and the long-wait
   alert move on a quiet floor.
 
@@ -51,6 +52,8 @@ MAX_EVENTS_PER_UPDATE = 50
 MAX_DIRTY_AGENTS = 200
 # Events the feed folds into figures; any other event heard is passed along inside an update.
 FOLDED_PREFIXES = ("agent.", "call.", "offer.", "queue.")
+# Events after which today's figures (offered, answered, service level…) may have moved.
+CALL_PREFIXES = ("call.", "queue.")
 
 
 class Throttle:
@@ -275,10 +278,10 @@ class BoardFeed:
         emit: Callable[[str, dict[str, Any]], None],
         *,
         listeners: Callable[[], int] = lambda: 1,
-        min_interval_s: float = 0.2,
+        min_interval_s: float = 0.1,
         today_min_s: float = 3.0,
         today_max_s: float = 15.0,
-        figures_every_s: float = 10.0,
+        figures_every_s: float = 15.0,
         idle_s: float = 5.0,
         full_every_s: float = 10.0,
         sql_in_background: bool = True,
@@ -291,6 +294,7 @@ class BoardFeed:
         self.today_max_s = today_max_s
         self.figures_every_s = figures_every_s
         self._figures_at = -math.inf
+        self._calls_moved = False
         self.idle_s = idle_s
         self.sql_in_background = sql_in_background
         self.seq = 0
@@ -325,6 +329,8 @@ class BoardFeed:
                     self._acks_changed = True
         with self._lock:
             self.throttle.notice()
+            if event is None or str(event.get("type", "")).startswith(CALL_PREFIXES):
+                self._calls_moved = True  # today's figures count calls: recompute them
             agent = event.get("agent_id") if event is not None else None
             if self._dirty_agents is not None:
                 if event is None or (agent in (None, "") and str(event.get("type", "")).startswith("agent.")):
@@ -448,15 +454,28 @@ class BoardFeed:
                 log.exception("board update failed")
                 self._stop.wait(1.0)
 
+    def figures_due(self, now: float) -> bool:
+        """Whether the next refresh recomputes today's figures: a call moved since the last one,
+        or `figures_every_s` passed (agent-state changes alone do not move them)."""
+        with self._lock:
+            return self._calls_moved or now - self._figures_at >= self.figures_every_s
+
+    def refresh_from_store(self, now: float) -> TodayCache:
+        """One refresh of the store's half: the light part always, today's figures when due."""
+        heavy = self.figures_due(now)
+        with self._lock:
+            self._calls_moved = False
+        cache = self.source.refresh_today(figures=heavy)
+        if heavy:
+            self._figures_at = now
+        return cache
+
     def _run_today(self) -> None:
         while not self._stop.is_set():
             if self.listeners() > 0:
                 try:
                     before = self.source.today()
-                    heavy = time.monotonic() - self._figures_at >= self.figures_every_s
-                    cache = self.source.refresh_today(figures=heavy)
-                    if heavy:
-                        self._figures_at = time.monotonic()
+                    cache = self.refresh_from_store(time.monotonic())
                     self.source.clear_stale_acks()
                     with self._lock:
                         if cache.calls != before.calls or cache.teams != before.teams:

@@ -86,3 +86,33 @@ def test_agent_rows_carry_team_state_name_and_current_call(floor, runtime, db):
     [row] = sent[0][1]["agents"]
     assert row["team"] == "Red" and row["state"] == "on_call" and row["state_label"] == "On a call"
     assert row["call"]["caller"] == "+44 •••• 0123" and row["call"]["queue_name"] == "Support"
+
+
+def test_agent_state_changes_alone_do_not_recompute_todays_figures(floor, runtime):
+    feed, _sent = _feed(runtime)
+    feed.refresh_from_store(100.0)
+    feed.notify({"type": "agent.state", "agent_id": "1"})
+    assert not feed.figures_due(101.0)
+
+
+def test_a_call_that_moved_recomputes_todays_figures(floor, runtime):
+    feed, _sent = _feed(runtime)
+    feed.refresh_from_store(100.0)
+    feed.notify({"type": "call.updated", "call_sid": "CA1", "state": "completed"})
+    assert feed.figures_due(101.0)
+
+
+def test_todays_figures_are_recomputed_at_least_every_interval(floor, runtime):
+    feed, _sent = _feed(runtime)
+    feed.refresh_from_store(100.0)
+    assert feed.figures_due(100.0 + feed.figures_every_s)
+
+
+def test_a_light_refresh_keeps_the_figures_and_reads_the_calls_in_progress(floor, runtime, db):
+    support, alice = floor
+    feed, _sent = _feed(runtime)
+    feed.refresh_from_store(100.0)
+    figures_at = feed.source.today().computed_at
+    call = call_in_progress(db, alice, support)
+    cache = feed.refresh_from_store(101.0)
+    assert cache.computed_at == figures_at and call.call_sid in cache.calls

@@ -68,6 +68,14 @@ def test_board_shows_the_call_waiting_then_answered(center, page, browser):
         "[...document.querySelectorAll('#agents tr')].some(r => r.textContent.includes('Alice')"
         " && r.querySelector('td.state') && r.querySelector('td.state').dataset.state === 'on_call')"
     )
+    # The grid shows the call Alice is on: the caller masked, the queue, the direction.
+    page.wait_for_function(
+        "[...document.querySelectorAll('#agents tbody tr')].some(r => r.cells[0].textContent === 'Alice'"
+        " && r.querySelector('td.caller').textContent === '+1 \u2022\u2022\u2022\u2022 0100'"
+        " && r.querySelector('td.queue').textContent === 'Support'"
+        " && r.querySelector('td.direction').textContent === 'Inbound')"
+    )
+    assert "4155550100" not in page.text_content("#agents")
     assert page.url.endswith("/board")  # no reload, no navigation: the numbers came over the socket
     desk.context.close()
 

@@ -376,9 +376,10 @@
   socket.on("disconnect", () => { $("connection").textContent = "reconnecting…"; });
   socket.on("board.update", applyUpdate);
   document.addEventListener("visibilitychange", () => { if (!document.hidden && socket.connected) { resync(); } });
-  setInterval(() => {
-    tickAgents(); tickWaits();
+  function tickClock() {
     if (WALL) { $("wall-clock").textContent = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
-  }, 1000);
+  }
+  tickClock();
+  setInterval(() => { tickAgents(); tickWaits(); tickClock(); }, 1000);
   window.Board = { board, socket, view };
 })();
