@@ -11,7 +11,8 @@
   function control() {
     let button = document.getElementById("rec-toggle");
     if (button) { return button; }
-    const row = document.querySelector("#call-controls .buttons");
+    // Beside hold, mute and hang up in the call bar (the older layout: the call's button row).
+    const row = document.getElementById("cc-primary") || document.querySelector("#call-controls .buttons");
     if (!row) { return null; }
     button = document.createElement("button");
     button.type = "button";
@@ -35,7 +36,7 @@
     if (!state) { return; }
     const paused = state === "paused";
     button.textContent = paused ? "Resume recording" : "Pause recording";
-    button.dataset.state = state;
+    button.dataset.recording = state; // not data-state: that names the agent's status buttons
     status.textContent = paused ? "● recording paused" : "● recording";
     status.classList.toggle("rec-paused", paused);
   }
