@@ -30,6 +30,7 @@ def connect_domains() -> None:
     customers.on_segment_changed(sla.recompute_for_customer)
     merge.on_merging(_move_open_tickets)
     tickets.on_solved(_survey_by_mail)
+    tickets.on_solved(_survey_by_text)
 
 
 def announce_ticket_changes(redis_client: Any) -> None:
@@ -118,6 +119,13 @@ def _survey_by_mail(session: Session, ticket: Any) -> None:
     mail_survey(
         session, ticket, base_url=settings.public_base_url or "http://localhost:8000", secret_key=settings.secret_key
     )
+
+
+def _survey_by_text(session: Session, ticket: Any) -> None:
+    """A solved SMS ticket: its customer is texted the 1–5 question (once per ticket)."""
+    from contactcenter.sms.surveys import text_survey
+
+    text_survey(session, ticket)
 
 
 def _move_open_tickets(session: Any, survivor_id: int, duplicate_id: int, origin: Any) -> None:

@@ -23,11 +23,12 @@ from contactcenter.errors import DomainError, Kind
 from contactcenter.sms import keywords
 from contactcenter.sms.models import Direction, Keyword, SmsMessage, SmsNumber
 from contactcenter.sms.numbers import help_answer, number_for
+from contactcenter.sms.optout import DNC_SOURCE
+from contactcenter.sms.surveys import THANKS, answer_by_text
 from contactcenter.telephony.messaging import InboundMessage
 from contactcenter.tickets import services as tickets
 from contactcenter.tickets.models import CommentAuthor, Ticket
 
-DNC_SOURCE = "sms"  # entries a STOP made, and so the only ones a START may lift
 OPEN_TICKET_STATUSES = ("new", "open", "pending", "on_hold")
 
 
@@ -76,6 +77,13 @@ def receive(session: Session, text: InboundMessage, *, default_region: str = "US
     record.keyword = word.value
     if word is not Keyword.NONE:
         return _keyword(session, record, number, word)
+    answered = answer_by_text(session, sender, number.number, text.body)
+    if answered is not None:
+        record.status = "handled"
+        record.ticket_id = answered.ticket_id
+        record.note = f"survey answer: {answered.score}/5"
+        session.flush()
+        return Receipt(record, None, reply=THANKS)
     ticket = open_conversation(session, sender, number)
     created = ticket is None
     if ticket is None:
@@ -112,11 +120,6 @@ def open_conversation(session: Session, customer_number: str, number: SmsNumber)
         .order_by(SmsMessage.id.desc())
         .limit(1)
     ).first()
-
-
-def opted_out(session: Session, customer_number: str) -> bool:
-    """Whether the customer asked by text (or otherwise) not to be contacted."""
-    return dnc.check(session, customer_number, None) is not None
 
 
 def _keyword(session: Session, record: SmsMessage, number: SmsNumber, word: Keyword) -> Receipt:

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from contactcenter import clock
 from contactcenter.errors import DomainError, Kind
-from contactcenter.sms.inbound import opted_out
 from contactcenter.sms.models import Direction, SmsMessage
+from contactcenter.sms.optout import opted_out
 from contactcenter.telephony.interfaces import TelephonyError
 from contactcenter.telephony.messaging import FINAL_STATUSES, MAX_BODY, MessageStatus, Messaging
 from contactcenter.tickets.models import Ticket, TicketComment
@@ -120,9 +120,10 @@ def send(session: Session, message: SmsMessage, carrier: Messaging, status_callb
             return False
         _fail(message, f"the carrier could not take it: {exc}")
         raise TemporarySmsFailure(str(exc)) from exc
+    if message.status == "failed":
+        message.note = ""  # the last attempt's error is no longer true
     message.sid = sent.sid
     message.status = sent.status if sent.status in PROGRESS else "queued"
-    message.note = ""
     message.updated_at = clock.now()
     return True
 

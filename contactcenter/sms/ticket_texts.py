@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter import phones
-from contactcenter.sms.inbound import opted_out
 from contactcenter.sms.models import SmsMessage
+from contactcenter.sms.optout import opted_out
 from contactcenter.sms.outbound import reply_target
 from contactcenter.tickets.models import Ticket
 

@@ -4,6 +4,7 @@ the sending job through the real twilio client, and the status callbacks."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter.app.tasks import sms as sms_tasks
@@ -131,3 +132,43 @@ def test_a_late_status_callback_never_moves_a_text_back(text_line, db: Session, 
     assert response.status_code == 204
     [again] = texts(db, direction="out")
     assert again.status == "delivered"
+
+
+def _solve(db: Session, ticket: Ticket) -> None:
+    tickets.change_status(db, ticket, "open")
+    tickets.change_status(db, ticket, "solved")
+    db.commit()
+
+
+def test_a_solved_text_ticket_asks_how_we_did_and_the_digit_answers_it(text_line, db: Session) -> None:
+    from contactcenter.tickets.models import TicketSurvey
+
+    ticket = _conversation(text_line, db)
+    _solve(db, ticket)
+    [question] = texts(db, direction="out")
+    assert question.note == "satisfaction survey" and f"#{ticket.id}" in question.body
+    assert sms_tasks.send_sms(question.id) is True
+    text_line.run_for(5)
+    assert "Reply with a number from 1" in text_line.texts_to(CUSTOMER_MOBILE)[0]
+    text_line.send_text(CUSTOMER_MOBILE, TEXT_NUMBER, "4")
+    text_line.run_for(5)
+    db.expire_all()
+    survey = db.scalars(select(TicketSurvey).where(TicketSurvey.ticket_id == ticket.id)).one()
+    assert (survey.channel, survey.score) == ("sms", 4)
+    assert "Thank you for your answer!" in [m.body for m in text_line.messages() if m.to == CUSTOMER_MOBILE]
+    assert len({t.ticket_id for t in texts(db, direction="in")}) == 1  # the answer opened no ticket
+
+
+def test_a_digit_with_no_question_asked_is_a_message_for_an_agent(text_line, db: Session) -> None:
+    text_line.send_text(CUSTOMER_MOBILE, TEXT_NUMBER, "5")
+    text_line.run_for(5)
+    [text] = texts(db)
+    assert text.ticket_id is not None and text.status == "received"
+
+
+def test_a_customer_who_texted_stop_is_not_asked(text_line, db: Session) -> None:
+    ticket = _conversation(text_line, db)
+    text_line.send_text(CUSTOMER_MOBILE, TEXT_NUMBER, "STOP")
+    text_line.run_for(5)
+    _solve(db, ticket)
+    assert texts(db, direction="out") == []
