@@ -329,16 +329,45 @@
     board.alerts = update.alerts || [];
     const removed = update.removed || [];
     removed.forEach((id) => board.agents.delete(id));
-    let changed = removed.length > 0;
+    let reorder = removed.length > 0;
+    const changed = [];
     (update.agents || []).forEach((a) => {
       const known = board.agents.get(a.agent_id);
       if (!known || known.since === null || (a.since !== null && known.since <= a.since)) {
+        if (!known || known.name !== a.name || known.team !== a.team) { reorder = true; }
         board.agents.set(a.agent_id, a);
-        changed = true;
+        changed.push(a);
       }
     });
     renderQueues(); renderAlerts(); renderDialer();
-    if (changed) { renderAgents(); }
+    if (reorder || (changed.length && !STABLE_SORTS.has(view.sort)) || (changed.length && view.queue)) {
+      renderAgents();
+    } else if (changed.length) {
+      renderChangedAgents(changed);
+    }
+  }
+
+  // Sorted by name or team (which state changes do not move) and not filtered by queue: a
+  // floor of hundreds redraws only the rows that changed, keeping a half-made choice of state.
+  const STABLE_SORTS = new Set(["name", "team"]);
+  function renderChangedAgents(changed) {
+    if (WALL) { renderTotals(); return; }
+    const body = $("agents").querySelector("tbody");
+    for (const agent of changed) {
+      const old = body.querySelector(`tr[data-agent="${CSS.escape(agent.agent_id)}"]`);
+      if (!old) {
+        if (visible(agent)) { renderAgents(); return; }
+        continue;
+      }
+      const fresh = agentRow(agent);
+      const picked = old.querySelector(".state-choice");
+      const choice = fresh.querySelector(".state-choice");
+      const focused = picked && document.activeElement === picked;
+      if (picked && choice) { choice.value = picked.value; }
+      old.replaceWith(fresh);
+      if (focused && choice) { choice.focus(); }
+    }
+    renderTotals();
   }
 
   async function act(url, body, then) {
