@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
@@ -188,13 +189,21 @@ class RecordingService:
 
     def _recording(self, recording_sid: str, call: Interaction) -> CallRecording:
         """The recording by its carrier id, added when the carrier's word comes first."""
-        recording = self.session.scalar(select(CallRecording).where(CallRecording.recording_sid == recording_sid))
-        if recording is None:
-            recording = CallRecording(recording_sid=recording_sid, interaction_id=call.id, status="in-progress")
-            recording.started_at = clock.now()
-            recording.events = []
-            self.session.add(recording)
-            self.session.flush()
+        found = select(CallRecording).where(CallRecording.recording_sid == recording_sid)
+        recording = self.session.scalar(found)
+        if recording is not None:
+            return recording
+        # The carrier's first callback can race the request that started the recording: whichever
+        # writes second waits for the first to commit, then finds its row.
+        recording = CallRecording(recording_sid=recording_sid, interaction_id=call.id, status="in-progress")
+        recording.started_at = clock.now()
+        recording.events = []
+        try:
+            with self.session.begin_nested():
+                self.session.add(recording)
+                self.session.flush()
+        except IntegrityError:
+            recording = self.session.scalars(found.execution_options(populate_existing=True)).one()
         return recording
 
     # -- the carrier's callbacks ---------------------------------------------------------------
