@@ -251,6 +251,21 @@ class RecordingService:
         self.session.flush()
         return len(content)
 
+    def awaiting_audio(self, completed_before: datetime, limit: int = 50) -> list[str]:
+        """Completed recordings whose audio never arrived (its job lost or out of retries)."""
+        return list(
+            self.session.scalars(
+                select(CallRecording.recording_sid)
+                .where(
+                    CallRecording.status == "completed",
+                    CallRecording.media_bytes.is_(None),
+                    CallRecording.completed_at < completed_before,
+                )
+                .order_by(CallRecording.completed_at)
+                .limit(limit)
+            )
+        )
+
     # -- pause and resume --------------------------------------------------------------------
     def set_paused(self, call_sid: str, who: Listener, paused: bool) -> PauseOutcome:
         """Pause (for payment details) or resume the call's running recording at the carrier."""
