@@ -26,8 +26,8 @@ from contactcenter.recordings.interfaces import (
     parse_callback,
 )
 from contactcenter.recordings.models import MODES, SCOPES, CallRecording
-from contactcenter.recordings.services import Listener
 from contactcenter.telephony.signatures import SignatureChecker
+from contactcenter.tickets.access import Viewer
 from web import database
 from web.admin_content import admin_only
 from web.audit import audit as audit_change
@@ -41,8 +41,8 @@ CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 MAX_ID = 2**31 - 1
 
 
-def _listener() -> Listener:
-    return Listener(current_user.id, current_user.role)
+def _listener() -> Viewer:
+    return Viewer(current_user.id, current_user.role)
 
 
 # -- the carrier ----------------------------------------------------------------------------------
