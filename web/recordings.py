@@ -31,7 +31,7 @@ from contactcenter.tickets.access import Viewer
 from web import database
 from web.admin_content import admin_only
 from web.audit import audit as audit_change
-from web.hooks import _called_url, _params, _plain
+from web.hooks import STORE_AWAY, _called_url, _params, _plain, store_unreachable
 from web.services import services
 
 hooks_bp = Blueprint("recording_hooks", __name__, url_prefix="/hooks")
@@ -72,6 +72,10 @@ def recording_status() -> Response:
     if not outcome.duplicate:
         log.info("recording %s", outcome.status, extra={"call_sid": callback.call_sid})
     return Response(status=204)
+
+
+for _error in STORE_AWAY:  # the store away: 503, so the carrier's word is not taken as refused
+    hooks_bp.register_error_handler(_error, store_unreachable)
 
 
 # -- from the call ---------------------------------------------------------------------------------
