@@ -26,12 +26,12 @@ from contactcenter.recordings.interfaces import (
     parse_callback,
 )
 from contactcenter.recordings.models import MODES, SCOPES, CallRecording
-from contactcenter.recordings.services import Listener
 from contactcenter.telephony.signatures import SignatureChecker
+from contactcenter.tickets.access import Viewer
 from web import database
 from web.admin_content import admin_only
 from web.audit import audit as audit_change
-from web.hooks import _called_url, _params, _plain
+from web.hooks import STORE_AWAY, _called_url, _params, _plain, store_unreachable
 from web.services import services
 
 hooks_bp = Blueprint("recording_hooks", __name__, url_prefix="/hooks")
@@ -41,8 +41,8 @@ CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 MAX_ID = 2**31 - 1
 
 
-def _listener() -> Listener:
-    return Listener(current_user.id, current_user.role)
+def _listener() -> Viewer:
+    return Viewer(current_user.id, current_user.role)
 
 
 # -- the carrier ----------------------------------------------------------------------------------
@@ -72,6 +72,10 @@ def recording_status() -> Response:
     if not outcome.duplicate:
         log.info("recording %s", outcome.status, extra={"call_sid": callback.call_sid})
     return Response(status=204)
+
+
+for _error in STORE_AWAY:  # the store away: 503, so the carrier's word is not taken as refused
+    hooks_bp.register_error_handler(_error, store_unreachable)
 
 
 # -- from the call ---------------------------------------------------------------------------------

@@ -66,12 +66,13 @@ SWEEP_EVERY_S = 60.0
 
 def sweep(runtime: Runtime) -> None:
     from contactcenter.app.tasks.calls import sweep_stale_calls
-    from contactcenter.app.tasks.recordings import purge_expired_recordings
+    from contactcenter.app.tasks.recordings import purge_expired_recordings, refetch_missing_audio
     from contactcenter.app.tasks.tickets import sweep_sla
 
     sweep_sla.enqueue(_connection=runtime.redis)  # type: ignore[attr-defined]
     sweep_stale_calls.enqueue(_connection=runtime.redis)  # type: ignore[attr-defined]
     purge_expired_recordings.enqueue(_connection=runtime.redis)  # type: ignore[attr-defined]
+    refetch_missing_audio.enqueue(_connection=runtime.redis)  # type: ignore[attr-defined]
 
 
 def run(runtime: Runtime, stop: threading.Event, interval_s: float = 1.0, overflow_url: str | None = None) -> None:

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import phonenumbers
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
-from contactcenter.accounts.models import Role
 from contactcenter.audit.services import Origin, record as audit
 from contactcenter.contacts.models import Interaction
 from contactcenter.dialer.models import DialAttempt
@@ -37,25 +36,13 @@ from contactcenter.recordings.interfaces import (
 )
 from contactcenter.recordings.models import MODES, SCOPES, CallRecording, RecordingEvent, RecordingMedia, RecordingRule
 from contactcenter.telephony.interfaces import CarrierRef, CarrierSource, Say, TelephonyError
+from contactcenter.tickets.access import Viewer
 
 log = logging.getLogger("contactcenter.recordings")
 NO_CONSENT = Consent("off", None, None, "default")
 REGION = phonenumbers.region_code_for_number
 # A callback's status moves a recording forward only: a late "in-progress" never reopens it.
 RANK = {"in-progress": 0, "paused": 0, "completed": 1, "absent": 1, "failed": 1, "deleted": 2}
-
-
-@dataclass(frozen=True)
-class Listener:
-    """Who asks for a recording: its agent, a supervisor or an admin may; anyone else is told
-    it does not exist."""
-
-    user_id: int
-    role: str
-
-    @property
-    def sees_all(self) -> bool:
-        return self.role in (Role.SUPERVISOR.value, Role.ADMIN.value)
 
 
 def caller_region(call: Interaction) -> str | None:
@@ -188,13 +175,21 @@ class RecordingService:
 
     def _recording(self, recording_sid: str, call: Interaction) -> CallRecording:
         """The recording by its carrier id, added when the carrier's word comes first."""
-        recording = self.session.scalar(select(CallRecording).where(CallRecording.recording_sid == recording_sid))
-        if recording is None:
-            recording = CallRecording(recording_sid=recording_sid, interaction_id=call.id, status="in-progress")
-            recording.started_at = clock.now()
-            recording.events = []
-            self.session.add(recording)
-            self.session.flush()
+        found = select(CallRecording).where(CallRecording.recording_sid == recording_sid)
+        recording = self.session.scalar(found)
+        if recording is not None:
+            return recording
+        # The carrier's first callback can race the request that started the recording: whichever
+        # writes second waits for the first to commit, then finds its row.
+        recording = CallRecording(recording_sid=recording_sid, interaction_id=call.id, status="in-progress")
+        recording.started_at = clock.now()
+        recording.events = []
+        try:
+            with self.session.begin_nested():
+                self.session.add(recording)
+                self.session.flush()
+        except IntegrityError:
+            recording = self.session.scalars(found.execution_options(populate_existing=True)).one()
         return recording
 
     # -- the carrier's callbacks ---------------------------------------------------------------
@@ -242,8 +237,23 @@ class RecordingService:
         self.session.flush()
         return len(content)
 
+    def awaiting_audio(self, completed_before: datetime, limit: int = 50) -> list[str]:
+        """Completed recordings whose audio never arrived (its job lost or out of retries)."""
+        return list(
+            self.session.scalars(
+                select(CallRecording.recording_sid)
+                .where(
+                    CallRecording.status == "completed",
+                    CallRecording.media_bytes.is_(None),
+                    CallRecording.completed_at < completed_before,
+                )
+                .order_by(CallRecording.completed_at)
+                .limit(limit)
+            )
+        )
+
     # -- pause and resume --------------------------------------------------------------------
-    def set_paused(self, call_sid: str, who: Listener, paused: bool) -> PauseOutcome:
+    def set_paused(self, call_sid: str, who: Viewer, paused: bool) -> PauseOutcome:
         """Pause (for payment details) or resume the call's running recording at the carrier."""
         call = self._visible_call(call_sid, who)
         recording = self.session.scalar(
@@ -271,7 +281,7 @@ class RecordingService:
             self.session.flush()
         return PauseOutcome(recording.recording_sid, recording.status, who.user_id, now)
 
-    def _visible_call(self, call_sid: str, who: Listener) -> Interaction:
+    def _visible_call(self, call_sid: str, who: Viewer) -> Interaction:
         call = self.session.scalar(select(Interaction).where(Interaction.call_sid == call_sid))
         if call is None or not (who.sees_all or call.agent_id == who.user_id):
             raise RecordingError("no such call", kind="not_found", code="unknown_call")
@@ -285,10 +295,11 @@ class RecordingService:
             .order_by(CallRecording.started_at, CallRecording.id)
         ).all()
 
-    def may_listen(self, call: Interaction, who: Listener) -> bool:
+    def may_listen(self, call: Interaction, who: Viewer) -> bool:
+        """The agent who took the call, supervisors and admins; anyone else is told it does not exist."""
         return who.sees_all or call.agent_id == who.user_id
 
-    def audio(self, recording_id: int, who: Listener) -> Audio:
+    def audio(self, recording_id: int, who: Viewer) -> Audio:
         """The recording's audio for `who`; anyone else (and a recording without audio) gets not found."""
         row = self.session.execute(
             select(CallRecording, Interaction)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from contactcenter.recordings.interfaces import RecordingError
-from contactcenter.recordings.services import Listener, RecordingService
+from contactcenter.recordings.services import RecordingService
+from contactcenter.tickets.access import Viewer
 from tests.support.recordings import ANNOUNCEMENT, loudness, make_recorded_floor, run_jobs, wav_facts
 
 
@@ -52,7 +53,7 @@ def test_the_audio_job_keeps_the_carriers_wav_in_the_store(recorded, carrier, re
     carrier.run_until_idle()
     run_jobs(redis_client, "default")
     rec = recorded.recording(handle.sid)
-    audio = _service(db, runtime).audio(rec.id, Listener(recorded.floor.alice.id, "agent"))
+    audio = _service(db, runtime).audio(rec.id, Viewer(recorded.floor.alice.id, "agent"))
     channels, seconds = wav_facts(audio.content)
     assert channels == 2 and abs(seconds - rec.duration_s) <= 1
     assert rec.media_bytes == len(audio.content)
@@ -87,7 +88,7 @@ def test_a_region_rule_not_to_record_overrides_the_queue(db, runtime, carrier):
 
 def test_pause_and_resume_reach_the_carrier_and_the_timeline(recorded, carrier, db, runtime):
     handle = recorded.connect(recorded.floor.alice)
-    alice = Listener(recorded.floor.alice.id, "agent")
+    alice = Viewer(recorded.floor.alice.id, "agent")
     paused = _service(db, runtime).set_paused(handle.sid, alice, True)
     assert paused.status == "paused" and carrier.recordings_of(handle.sid)[0].status == "paused"
     carrier.run_for(10)
@@ -99,7 +100,7 @@ def test_pause_and_resume_reach_the_carrier_and_the_timeline(recorded, carrier, 
 
 def test_the_paused_part_of_the_recording_is_silent(recorded, carrier, db, runtime, redis_client):
     handle = recorded.connect(recorded.floor.alice, "hang up after 60")
-    alice = Listener(recorded.floor.alice.id, "agent")
+    alice = Viewer(recorded.floor.alice.id, "agent")
     carrier.run_for(5)
     started = carrier.recordings_of(handle.sid)[0].created_at
     _service(db, runtime).set_paused(handle.sid, alice, True)
@@ -118,13 +119,13 @@ def test_the_paused_part_of_the_recording_is_silent(recorded, carrier, db, runti
 def test_another_agent_cannot_pause_the_call(recorded, db, runtime):
     handle = recorded.connect(recorded.floor.alice)
     with pytest.raises(RecordingError) as err:
-        _service(db, runtime).set_paused(handle.sid, Listener(recorded.floor.bob.id, "agent"), True)
+        _service(db, runtime).set_paused(handle.sid, Viewer(recorded.floor.bob.id, "agent"), True)
     assert err.value.kind == "not_found"
 
 
 def test_a_supervisor_may_pause_any_call(recorded, db, runtime):
     handle = recorded.connect(recorded.floor.alice)
-    outcome = _service(db, runtime).set_paused(handle.sid, Listener(recorded.floor.carmen.id, "supervisor"), True)
+    outcome = _service(db, runtime).set_paused(handle.sid, Viewer(recorded.floor.carmen.id, "supervisor"), True)
     assert outcome.status == "paused"
 
 
@@ -132,13 +133,13 @@ def test_pausing_a_call_that_is_not_recorded_is_a_conflict(db, runtime, carrier)
     recorded = make_recorded_floor(db, runtime, carrier, mode="announce")
     handle = recorded.connect(recorded.floor.alice)
     with pytest.raises(RecordingError) as err:
-        _service(db, runtime).set_paused(handle.sid, Listener(recorded.floor.alice.id, "agent"), True)
+        _service(db, runtime).set_paused(handle.sid, Viewer(recorded.floor.alice.id, "agent"), True)
     assert err.value.code == "not_recording"
 
 
 def test_pausing_twice_changes_nothing_twice(recorded, db, runtime):
     handle = recorded.connect(recorded.floor.alice)
-    alice = Listener(recorded.floor.alice.id, "agent")
+    alice = Viewer(recorded.floor.alice.id, "agent")
     _service(db, runtime).set_paused(handle.sid, alice, True)
     _service(db, runtime).set_paused(handle.sid, alice, True)
     assert [e.action for e in recorded.recording(handle.sid).events] == ["started", "paused"]

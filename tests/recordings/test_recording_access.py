@@ -134,3 +134,14 @@ def test_pausing_a_call_with_no_running_recording_is_409(app, office):
     resp = logged_in(app, "alice").post(f"/recordings/calls/{call.call_sid}/pause")
     assert resp.status_code == 409
     assert resp.get_json()["error"]["code"] == "not_recording"
+
+
+def test_the_desktop_asks_whether_its_call_is_recorded(app, db, office):
+    _, call, _ = office
+    gen_recording(db, call, status="in-progress")
+    assert logged_in(app, "alice").get(f"/recordings/calls/{call.call_sid}").get_json() == {
+        "recording": True,
+        "status": "in-progress",
+    }
+    assert logged_in(app, "bob").get(f"/recordings/calls/{call.call_sid}").status_code == 404
+    assert logged_in(app, "alice").get("/recordings/calls/<svg onload=alert(1)>").status_code == 404

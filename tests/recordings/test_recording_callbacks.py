@@ -149,3 +149,16 @@ def test_json_instead_of_a_form_is_refused(client, db, call):
     resp = client.post(PATH, json=_params(call.call_sid, recording_sid()))
     assert resp.status_code == 415
     assert _rows(db) == (0, 0)
+
+
+def test_a_callback_that_comes_before_the_start_is_recorded_once(db, call):
+    """The carrier's in-progress callback may arrive before the request that started the
+    recording has written it: both name the same RecordingSid and leave one recording."""
+    from contactcenter.recordings.interfaces import RecordingCallback
+    from contactcenter.recordings.services import RecordingService
+
+    sid = recording_sid()
+    cb = RecordingCallback(SIMULATOR_ACCOUNT_SID, call.call_sid, sid, "in-progress", 2, None, None)
+    RecordingService(db).on_callback(cb)
+    RecordingService(db).on_callback(cb)
+    assert _rows(db) == (1, 1)

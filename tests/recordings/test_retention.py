@@ -102,6 +102,7 @@ def test_the_periodic_sweep_queues_the_purge(runtime, redis_client):
     sweep(runtime)
     queued = [job.func_name for job in queue("low", redis_client).jobs]
     assert "contactcenter.app.tasks.recordings.purge_expired_recordings" in queued
+    assert "contactcenter.app.tasks.recordings.refetch_missing_audio" in queued
 
 
 def test_due_recordings_are_found_by_their_retention_date(db, kept_a_week):
@@ -113,3 +114,27 @@ def test_due_recordings_are_found_by_their_retention_date(db, kept_a_week):
     assert service.due_for_deletion(clock.now() + timedelta(days=6)) == []
     assert service.due_for_deletion(clock.now() + timedelta(days=8)) == [rec.recording_sid]
     assert db.scalar(select(CallRecording.retention_days).where(CallRecording.id == rec.id)) == 7
+
+
+def test_audio_whose_fetch_never_happened_is_fetched_by_the_sweep(db, runtime, carrier, redis_client):
+    from contactcenter.app.jobs import queue
+    from contactcenter.app.tasks.recordings import refetch_missing_audio
+
+    recorded = make_recorded_floor(db, runtime, carrier)
+    handle = recorded.connect(recorded.floor.alice, "hang up after 30")
+    carrier.run_until_idle()
+    queue("default", redis_client).empty()  # the fetch job was lost
+    assert recorded.recording(handle.sid).media_bytes is None
+    carrier.run_for(900)
+    refetch_missing_audio.enqueue(_connection=redis_client)  # type: ignore[attr-defined]
+    run_jobs(redis_client, "low", "default")
+    assert recorded.recording(handle.sid).media_bytes
+
+
+def test_a_fresh_recording_is_left_to_its_own_fetch(db, runtime, carrier, redis_client):
+    from contactcenter.app.tasks.recordings import refetch_missing_audio
+
+    recorded = make_recorded_floor(db, runtime, carrier)
+    recorded.connect(recorded.floor.alice, "hang up after 30")
+    carrier.run_until_idle()
+    assert refetch_missing_audio() == 0

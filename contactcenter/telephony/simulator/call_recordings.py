@@ -20,7 +20,7 @@ from contactcenter.telephony.simulator.engine_core import API_VERSION, EngineCor
 from contactcenter.telephony.simulator.model import SimCall, SimRecording, rfc2822
 
 SAMPLE_RATE = 8000
-MAX_AUDIO_S = 4 * 3600
+MAX_AUDIO_S = 3600  # an hour of simulated audio (115 MB in two channels) at most
 RECORDING_EVENTS = frozenset({"in-progress", "completed", "absent"})
 UPDATABLE = ("paused", "in-progress", "stopped")
 TONES_HZ = (440.0, 660.0)
