@@ -8,6 +8,8 @@ is a 404 with a log line, so a misconfigured number shows up in the carrier's de
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, request
 
@@ -25,6 +27,7 @@ from web.hooks import _called_url, _params, _plain
 
 bp = Blueprint("sms_hooks", __name__, url_prefix="/hooks/sms")
 log = logging.getLogger("contactcenter.sms")
+T = TypeVar("T")
 
 
 def _verified() -> dict[str, str]:
@@ -41,15 +44,21 @@ def _account(account_sid: str) -> None:
         abort(_plain("webhook is for another account", 403))
 
 
-@bp.post("")
-def incoming() -> Response:
+def _parsed(parse: Callable[[Mapping[str, str]], T]) -> T:
+    """The verified webhook's values, for our account; 403 or 400 with the reason otherwise."""
     params = _verified()
     try:
-        text = parse_inbound_message(params)
+        value = parse(params)
     except MalformedWebhook as exc:
         log.warning("text webhook refused: %s", exc)
         abort(_plain(f"malformed webhook: {exc}", 400))
-    _account(text.account_sid)
+    _account(value.account_sid)  # type: ignore[attr-defined]
+    return value
+
+
+@bp.post("")
+def incoming() -> Response:
+    text = _parsed(parse_inbound_message)
     session = database.session()
     try:
         receipt = inbound.receive(session, text, default_region=database.runtime().settings.default_region)
@@ -67,13 +76,7 @@ def incoming() -> Response:
 
 @bp.post("/status")
 def status() -> Response:
-    params = _verified()
-    try:
-        report = parse_message_status(params)
-    except MalformedWebhook as exc:
-        log.warning("text status refused: %s", exc)
-        abort(_plain(f"malformed webhook: {exc}", 400))
-    _account(report.account_sid)
+    report = _parsed(parse_message_status)
     session = database.session()
     try:
         outbound.record_status(session, report)

@@ -83,19 +83,7 @@ class TextMessages(EngineCore):
             hook = self._sms_numbers.get(to)
             if hook is None:
                 raise ValueError(f"{to} is not a number this carrier owns for texts (add_sms_number first)")
-            now = self._now()
-            message = SimMessage(
-                sid=self._sid("SM"),
-                account_sid=self.account_sid,
-                from_=from_,
-                to=to,
-                body=body,
-                direction="inbound",
-                status="received",
-                created_at=now,
-                updated_at=now,
-            )
-            self._messages[message.sid] = message
+            message = self._new_message(from_, to, body, "inbound", "received")
             word = body.strip().strip(".!").upper()
             if word in STOP_WORDS:
                 self._opted_out.add((from_, to))
@@ -128,19 +116,26 @@ class TextMessages(EngineCore):
             return message
 
     def _deliver_reply(self, from_: str, to: str, body: str) -> None:
+        self._new_message(from_, to, body[:MAX_BODY], "outbound-reply", "delivered")
+
+    def _new_message(
+        self, from_: str, to: str, body: str, direction: str, status: str, status_callback: str | None = None
+    ) -> SimMessage:
         now = self._now()
-        reply = SimMessage(
+        message = SimMessage(
             sid=self._sid("SM"),
             account_sid=self.account_sid,
             from_=from_,
             to=to,
-            body=body[:MAX_BODY],
-            direction="outbound-reply",
-            status="delivered",
+            body=body,
+            direction=direction,
+            status=status,
             created_at=now,
             updated_at=now,
+            status_callback=status_callback,
         )
-        self._messages[reply.sid] = reply
+        self._messages[message.sid] = message
+        return message
 
     # ================================================================ the Messages resource
     def create_message(self, to: str, from_: str, body: str, status_callback: str | None) -> SimMessage:
@@ -159,20 +154,8 @@ class TextMessages(EngineCore):
                 raise CarrierError(400, 21211, f"The 'To' number {to} is not a valid phone number.")
             if (to, from_) in self._opted_out:
                 raise CarrierError(400, 21610, "Attempt to send to unsubscribed recipient")
-            now = self._now()
-            message = SimMessage(
-                sid=self._sid("SM"),
-                account_sid=self.account_sid,
-                from_=from_,
-                to=to,
-                body=body,
-                direction="outbound-api",
-                status="queued",
-                created_at=now,
-                updated_at=now,
-                status_callback=status_callback,
-            )
-            self._messages[message.sid] = message
+            message = self._new_message(from_, to, body, "outbound-api", "queued", status_callback)
+            now = message.created_at
             final = "undelivered" if to in self._unreachable else "delivered"
             for step, status in enumerate(("sending", "sent", final), start=1):
                 self._later(now + step * STEP_S, None, self._advancing(message, status))
