@@ -18,9 +18,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from contactcenter import clock
+from contactcenter import clock, phones
+from contactcenter.acd.models import Queue
+from contactcenter.app.tasks.calls import schedule_callback_release
 from contactcenter.mail.models import Mailbox
-from contactcenter.portal import links, requests
+from contactcenter.portal import callbacks, links, requests
 from contactcenter.portal.uploads import MAX_UPLOAD_BYTES, Upload, UploadError, checked_upload
 from contactcenter.scripts import faq
 from contactcenter.scripts.models import FaqArticle
@@ -159,6 +161,71 @@ def contact_send() -> tuple[str, int] | Response:
     db.commit()
     log.info("portal request received", extra={"ticket_id": ticket.id})
     return render_template("portal/contact_done.html", ticket=ticket, email=values["email"].strip().lower()), 201
+
+
+# ---------------------------------------------------------------- call me back
+CALLBACKS_PER_ADDRESS = Limit("portal-callbacks", 3, 600)
+
+
+def _callback_queue():  # type: ignore[no-untyped-def]
+    queue_id = _default_queue()
+    return database.session().get(Queue, queue_id) if queue_id is not None else None
+
+
+def _callback_form(queue, values: dict[str, str], error: str = "", status: int = 200) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    slots = callbacks.open_slots(queue) if queue is not None else []
+    days: dict[str, list[callbacks.Slot]] = {}
+    for slot in slots:
+        days.setdefault(slot.day, []).append(slot)
+    return render_template(
+        "portal/callback.html",
+        queue=queue,
+        zone=callbacks.calendar_of(queue).time_zone if queue is not None else "UTC",
+        days=days,
+        values=values,
+        error=error,
+        started=_signer().sign(b"contact").decode(),
+    ), status
+
+
+@bp.get("/callback")
+def callback() -> tuple[str, int]:
+    return _callback_form(_callback_queue(), {})
+
+
+@bp.post("/callback")
+def callback_send() -> tuple[str, int] | Response:
+    values = {k: request.form.get(k, "")[:200] for k in ("name", "phone", "slot")}
+    queue = _callback_queue()
+    if queue is None:
+        return _callback_form(None, values, "Call-backs are not offered here.", 400)
+    limited = _limited(CALLBACKS_PER_ADDRESS, "call-back requests")
+    if limited is not None:
+        return limited
+    robot = _looks_automated()
+    if robot is not None:
+        log.warning("portal: call-back refused as automated (%s)", robot)
+        return _callback_form(queue, values, "Please wait a moment and send the form again.", 400)
+    db = database.session()
+    try:
+        booked = callbacks.request_callback(
+            db,
+            queue,
+            name=values["name"],
+            phone=values["phone"],
+            slot=values["slot"],
+            schedule=schedule_callback_release,
+            default_region=database.runtime().settings.default_region,
+        )
+    except (requests.RequestError, callbacks.CallbackRefused) as exc:
+        db.rollback()
+        return _callback_form(queue, values, str(exc), 400)
+    db.commit()
+    log.info("portal call-back booked", extra={"callback_id": booked.id})
+    chosen = next(
+        (s for s in callbacks.open_slots(queue, booked.place_at - callbacks.LEAD) if s.at == booked.place_at), None
+    )
+    return render_template("portal/callback_done.html", slot=chosen, phone=phones.display(booked.phone)), 201
 
 
 # ---------------------------------------------------------------- my requests

@@ -54,7 +54,7 @@ def normal_email(raw: str) -> str:
     return email
 
 
-def _text(label: str, raw: str, limit: int) -> str:
+def field_text(label: str, raw: str, limit: int) -> str:
     value = (raw or "").strip()
     if not value:
         raise RequestError(f"{label} is missing")
@@ -82,10 +82,10 @@ def submit(
     upload: Upload | None = None,
     queue_id: int | None = None,
 ) -> Ticket:
-    name = _text("Your name", name, MAX_NAME)
+    name = field_text("Your name", name, MAX_NAME)
     address = normal_email(email)
-    subject = _text("The subject", subject, MAX_SUBJECT)
-    body = _text("Your message", message, MAX_MESSAGE)
+    subject = field_text("The subject", subject, MAX_SUBJECT)
+    body = field_text("Your message", message, MAX_MESSAGE)
     customer = customer_for(session, address, name)
     ticket = tickets.open_ticket(
         session, subject, description=body, customer_id=customer.id, queue_id=queue_id, channel="web"
@@ -133,7 +133,7 @@ def public_entries(session: Session, ticket: Ticket) -> list[PublicEntry]:
 def reply(session: Session, ticket: Ticket, message: str, upload: Upload | None = None) -> TicketComment:
     if ticket.status in tickets.FINAL:
         raise RequestError("this request is closed; send a new one and we will link them")
-    body = _text("Your reply", message, MAX_MESSAGE)
+    body = field_text("Your reply", message, MAX_MESSAGE)
     comment = tickets.add_comment(session, ticket, body, public=True, author_kind=CommentAuthor.CUSTOMER.value)
     _keep(session, ticket, comment, upload)
     return comment

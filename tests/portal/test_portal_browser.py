@@ -75,3 +75,25 @@ def test_a_customer_sends_a_request_and_follows_it_up(
     with committed_runtime.session_factory() as session:
         last = session.scalars(select(TicketComment).order_by(TicketComment.id.desc()).limit(1)).one()
         assert (last.author_kind, last.body) == ("customer", "It just arrived, thank you!")
+
+
+def test_a_customer_books_a_call_back(page, live_server: str, committed_runtime: Runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from contactcenter.acd.models import CallbackRequest
+
+    with transaction(committed_runtime.session_factory) as session:
+        gen_queue(session, "support", time_zone="America/New_York")
+        add_mailbox(session, "support@example.com", queue="support")
+    page.goto(f"{live_server}/help")
+    page.click("nav >> text=Call me back")
+    page.fill("input[name=name]", "Ann Lee")
+    page.fill("input[name=phone]", "+1 415 555 0100")
+    page.select_option("#callback-slot", index=3)
+    chosen = page.eval_on_selector("#callback-slot", "s => s.options[s.selectedIndex].value")
+    screenshots(page, tmp_path, "portal-callback")
+    time.sleep(3.2)  # a person takes a few seconds to fill the form
+    page.click("#callback-send")
+    page.wait_for_selector("#callback-done >> text=We will call you")
+    screenshots(page, tmp_path, "portal-callback-booked")
+    with committed_runtime.session_factory() as session:
+        request = session.scalars(select(CallbackRequest)).one()
+        assert request.phone == "+14155550100" and request.place_at.isoformat() == chosen
