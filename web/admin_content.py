@@ -187,12 +187,13 @@ def script_delete(script_id: int) -> Response:
 
 def _faq_form(article: FaqArticle | None) -> dict[str, str]:
     if article is None:
-        return {"title": "", "body": "", "tags": "", "published": "on"}
+        return {"title": "", "body": "", "tags": "", "published": "on", "language": "en"}
     return {
         "title": article.title,
         "body": article.body,
         "tags": ", ".join(map(str, article.tags or [])),
         "published": "on" if article.published else "",
+        "language": article.language,
     }
 
 
@@ -235,11 +236,17 @@ def faq_edit(article_id: int) -> Any:
 def _faq_edit(article: FaqArticle | None) -> Any:
     if request.method == "GET":
         return render_template("admin/faq_form.html", article=article, form=_faq_form(article), problems=[])
-    form = {k: _field(k) for k in ("title", "body", "tags", "published")}
+    form = {k: _field(k) for k in ("title", "body", "tags", "published", "language")}
     session = database.session()
     try:
         saved = faq.save_article(
-            session, form["title"], form["body"], faq.parse_tags(form["tags"]), bool(form["published"]), article
+            session,
+            form["title"],
+            form["body"],
+            faq.parse_tags(form["tags"]),
+            bool(form["published"]),
+            article,
+            language=form["language"] or "en",
         )
     except ScriptInvalid as exc:
         session.rollback()

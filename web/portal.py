@@ -83,20 +83,37 @@ def home() -> tuple[str, int]:
     db = database.session()
     query = request.args.get("q", "").strip()[: MAX_QUERY + 1]
     error = ""
+    available = faq.languages(db)
+    language = request.args.get("lang", "")[:16]
+    if language not in available:
+        # The visitor's browser language where we have articles in it, else the most written one.
+        language = request.accept_languages.best_match(available) or (available[0] if available else "en")
     hits: list[faq.FaqHit] = []
     if len(query) > MAX_QUERY:
         error, query = f"a search holds at most {MAX_QUERY} characters", query[:MAX_QUERY]
     elif query:
         try:
-            hits = faq.search(db, query, limit=20)
+            hits = faq.search(db, query, limit=20, language=language)
         except faq.SearchError as exc:
             error = str(exc)
     latest = list(
-        db.scalars(select(FaqArticle).where(FaqArticle.published.is_(True)).order_by(FaqArticle.id.desc()).limit(12))
+        db.scalars(
+            select(FaqArticle)
+            .where(FaqArticle.published.is_(True), FaqArticle.language == language)
+            .order_by(FaqArticle.id.desc())
+            .limit(12)
+        )
     )
-    return render_template("portal/home.html", query=query, hits=hits, latest=latest, error=error), (
-        400 if error else 200
+    page = render_template(
+        "portal/home.html",
+        query=query,
+        hits=hits,
+        latest=latest,
+        error=error,
+        language=language,
+        languages=available,
     )
+    return page, (400 if error else 200)
 
 
 @bp.get("/articles/<int:article_id>")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from contactcenter.scripts.definition import ScriptInvalid, ScriptProblem
@@ -33,6 +33,7 @@ MAX_TITLE = 200
 MAX_BODY = 20_000
 MAX_TAGS = 20
 TAG = re.compile(r"^[\w-]{1,40}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 SUGGESTIONS = 5
 
 # Keep in step with migration 0008.
@@ -58,10 +59,19 @@ class FaqHit:
 
 
 def _ranked_ids(
-    session: Session, words: Sequence[str], *, any_word: bool, published_only: bool, limit: int, offset: int
+    session: Session,
+    words: Sequence[str],
+    *,
+    any_word: bool,
+    published_only: bool,
+    limit: int,
+    offset: int,
+    language: str | None = None,
 ) -> list[int]:
     dialect = session.get_bind().dialect.name
     published = "AND faq_articles.published" if published_only else ""
+    if language is not None:
+        published += " AND faq_articles.language = :language"
     if dialect == "postgresql":
         query = (" | " if any_word else " & ").join(f"{w}:*" for w in words)
         sql = (
@@ -80,7 +90,7 @@ def _ranked_ids(
         )
     else:
         raise SearchError(f"full-text search is not available on {dialect}")
-    return list(session.scalars(text(sql), {"q": query, "limit": limit, "offset": offset}))
+    return list(session.scalars(text(sql), {"q": query, "limit": limit, "offset": offset, "language": language}))
 
 
 def _hits(session: Session, ids: list[int]) -> list[FaqHit]:
@@ -93,7 +103,13 @@ def _hit(article: FaqArticle) -> FaqHit:
 
 
 def search(
-    session: Session, query: str, *, limit: int = 10, offset: int = 0, published_only: bool = True
+    session: Session,
+    query: str,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    published_only: bool = True,
+    language: str | None = None,
 ) -> list[FaqHit]:
     """Articles matching every word of `query` (as prefixes), most relevant first.
 
@@ -103,9 +119,10 @@ def search(
     if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
         raise ValueError(f"limit is 1-{MAX_LIMIT} and offset 0-{MAX_OFFSET}")
     words = terms(query)
-    return _hits(
-        session, _ranked_ids(session, words, any_word=False, published_only=published_only, limit=limit, offset=offset)
+    ids = _ranked_ids(
+        session, words, any_word=False, published_only=published_only, limit=limit, offset=offset, language=language
     )
+    return _hits(session, ids)
 
 
 def suggestions(session: Session, intent: str | None, *, limit: int = SUGGESTIONS) -> list[FaqHit]:
@@ -136,8 +153,10 @@ def parse_tags(raw: str) -> list[str]:
     return list(dict.fromkeys(t for t in re.split(r"[,\s]+", raw or "") if t))
 
 
-def check_article(title: str, body: str, tags: Sequence[str]) -> list[ScriptProblem]:
+def check_article(title: str, body: str, tags: Sequence[str], language: str = "en") -> list[ScriptProblem]:
     problems: list[ScriptProblem] = []
+    if not LANGUAGE.match(language):
+        problems.append(ScriptProblem("bad-language", "the language is a tag such as en, es or pt-BR"))
     if not title.strip() or len(title) > MAX_TITLE:
         problems.append(ScriptProblem("bad-title", f"the title is 1-{MAX_TITLE} characters"))
     if not body.strip() or len(body) > MAX_BODY:
@@ -154,9 +173,11 @@ def save_article(
     tags: Sequence[str],
     published: bool = True,
     article: FaqArticle | None = None,
+    language: str = "en",
 ) -> FaqArticle:
     """Create or update an article; raises ScriptInvalid listing every problem, storing nothing."""
-    problems = check_article(title, body, tags)
+    language = language.strip()
+    problems = check_article(title, body, tags, language)
     if problems:
         raise ScriptInvalid(problems)
     if article is None:
@@ -164,8 +185,20 @@ def save_article(
         session.add(article)
     article.title, article.body = title.strip(), body.strip()
     article.tags, article.published = list(dict.fromkeys(tags)), published
+    article.language = language
     session.flush()
     return article
+
+
+def languages(session: Session) -> list[str]:
+    """The languages of the published articles, most articles first."""
+    rows = session.execute(
+        select(FaqArticle.language, func.count(FaqArticle.id))
+        .where(FaqArticle.published.is_(True))
+        .group_by(FaqArticle.language)
+        .order_by(func.count(FaqArticle.id).desc(), FaqArticle.language)
+    )
+    return [language for language, _ in rows]
 
 
 def delete_article(session: Session, article: FaqArticle) -> None:

@@ -26,6 +26,9 @@ class FaqArticle(Base):
     body: Mapped[str] = mapped_column(Text)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     published: Mapped[bool] = mapped_column(default=True)
+    # The language it is written in (a BCP 47 tag such as "en" or "pt-BR"): the help center
+    # shows customers the articles of the language they pick.
+    language: Mapped[str] = mapped_column(String(16), default="en")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
