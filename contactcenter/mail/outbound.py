@@ -111,21 +111,52 @@ def queue_reply(session: Session, ticket: Ticket, comment: TicketComment) -> Mai
     body = comment.body.strip()
     if mailbox.signature.strip():
         body += "\n\n-- \n" + mailbox.signature.strip()
+    return queue_message(
+        session,
+        mailbox,
+        to,
+        reply_subject(subject, ticket.id),
+        body,
+        message_id=new_message_id(ticket, mailbox),
+        ticket_id=ticket.id,
+        comment_id=comment.id,
+        in_reply_to=in_reply_to,
+        references=references,
+    )
+
+
+def queue_message(
+    session: Session,
+    mailbox: Mailbox,
+    to: str,
+    subject: str,
+    text: str,
+    *,
+    message_id: str,
+    ticket_id: int | None = None,
+    comment_id: int | None = None,
+    in_reply_to: str | None = None,
+    references: str = "",
+    note: str = "",
+) -> MailMessage:
+    """Store one outgoing mail from `mailbox` and have it sent after the commit: replies,
+    surveys and the portal's sign-in links all leave this way."""
     message = MailMessage(
         direction=Direction.OUT.value,
         status=MailStatus.QUEUED.value,
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         mailbox_id=mailbox.id,
-        comment_id=comment.id,
-        message_id=new_message_id(ticket, mailbox),
+        comment_id=comment_id,
+        message_id=message_id,
         in_reply_to=in_reply_to,
         references=references,
         from_address=mailbox.address,
         from_name=mailbox.display_name,
         to_addresses=[to],
-        subject=reply_subject(subject, ticket.id),
-        body_text=body,
-        full_text=body,
+        subject=subject,
+        body_text=text,
+        full_text=text,
+        note=note,
     )
     session.add(message)
     session.flush()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from contactcenter.mail.models import Direction, MailMessage, MailStatus
+from contactcenter.mail.models import MailMessage
 from contactcenter.mail.outbound import (
     latest_message,
     mailbox_for_ticket,
-    mark_for_sending,
     new_message_id,
+    queue_message,
     reply_address,
     reply_subject,
     thread_headers,
@@ -58,23 +58,15 @@ def mail_survey(session: Session, ticket: Ticket, *, base_url: str, secret_key: 
     if mailbox.signature.strip():
         lines += ["", "-- ", mailbox.signature.strip()]
     in_reply_to, references = thread_headers(latest_message(session, ticket.id))
-    message = MailMessage(
-        direction=Direction.OUT.value,
-        status=MailStatus.QUEUED.value,
-        ticket_id=ticket.id,
-        mailbox_id=mailbox.id,
+    return queue_message(
+        session,
+        mailbox,
+        to,
+        reply_subject(f"How did we do? {ticket.subject}", ticket.id),
+        "\n".join(lines),
         message_id=new_message_id(ticket, mailbox),
+        ticket_id=ticket.id,
         in_reply_to=in_reply_to,
         references=references,
-        from_address=mailbox.address,
-        from_name=mailbox.display_name,
-        to_addresses=[to],
-        subject=reply_subject(f"How did we do? {ticket.subject}", ticket.id),
-        body_text="\n".join(lines),
-        full_text="\n".join(lines),
         note="satisfaction survey",
     )
-    session.add(message)
-    session.flush()
-    mark_for_sending(session, message)
-    return message

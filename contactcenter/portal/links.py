@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from contactcenter import clock
 from contactcenter.errors import DomainError, Kind
-from contactcenter.mail.models import Direction, Mailbox, MailMessage, MailStatus
-from contactcenter.mail.outbound import mark_for_sending
+from contactcenter.mail.models import Mailbox, MailMessage
+from contactcenter.mail.outbound import queue_message
 from contactcenter.portal.models import PortalLink
 from contactcenter.portal.requests import tickets_of
 
@@ -68,23 +68,15 @@ def request_link(session: Session, email: str, *, base_url: str) -> MailMessage 
             "It works once, for the next 30 minutes. If you did not ask for it, ignore this mail.",
         ]
     )
-    message = MailMessage(
-        direction=Direction.OUT.value,
-        status=MailStatus.QUEUED.value,
-        mailbox_id=mailbox.id,
+    return queue_message(
+        session,
+        mailbox,
+        email,
+        "Your link to your requests",
+        text,
         message_id=make_msgid(domain=mailbox.address.rsplit("@", 1)[-1]),
-        from_address=mailbox.address,
-        from_name=mailbox.display_name,
-        to_addresses=[email],
-        subject="Your link to your requests",
-        body_text=text,
-        full_text=text,
         note="portal sign-in link",
     )
-    session.add(message)
-    session.flush()
-    mark_for_sending(session, message)
-    return message
 
 
 def _live(session: Session, token: str) -> PortalLink:
