@@ -56,12 +56,12 @@ def stop_announcing_ticket_changes() -> None:
 def _listen() -> None:
     if not event.contains(Session, "after_commit", _announce):
         event.listen(Session, "after_commit", _announce)
-    if not event.contains(Session, "after_commit", _send_queued_mail):
-        event.listen(Session, "after_commit", _send_queued_mail)
-        event.listen(Session, "after_rollback", _forget_queued_mail)
+    if not event.contains(Session, "after_commit", _send_queued_messages):
+        event.listen(Session, "after_commit", _send_queued_messages)
+        event.listen(Session, "after_rollback", _forget_queued_messages)
 
 
-def _send_queued_mail(session: Session) -> None:
+def _send_queued_messages(session: Session) -> None:
     """Queue the sending job of every e-mail and text this commit stored (contactcenter.mail and
     contactcenter.sms outbound); without Redis a message stays "queued" and the ticket shows it
     unsent (an e-mail can be sent again from there)."""
@@ -82,7 +82,7 @@ def _send_queued_mail(session: Session) -> None:
             log.warning("could not queue %s %s for sending", what, message_id, exc_info=True)
 
 
-def _forget_queued_mail(session: Session) -> None:
+def _forget_queued_messages(session: Session) -> None:
     from contactcenter.mail import outbound as mail_outbound
     from contactcenter.sms import outbound as sms_outbound
 
