@@ -294,6 +294,7 @@ def _queue_values() -> dict[str, Any]:
         "required_skills": _levels("required_skills"),
         "dispositions": _dispositions("dispositions"),
         "wrap_up_auto_available": _checkbox("wrap_up_auto_available"),
+        "survey_after_call": _checkbox("survey_after_call"),
         "alert_wait_s": _int("alert_wait_s", True),
         "sl_formula": _field("sl_formula") or None,
         "time_zone": _field("time_zone") or None,

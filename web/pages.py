@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response
 
 from contactcenter.contacts.models import Interaction
-from contactcenter.tickets import access
+from contactcenter.tickets import access, surveys
 from contactcenter.tickets.access import Viewer
 from web import database
 
@@ -57,7 +57,8 @@ def call_detail(interaction_id: int) -> str:
     )
     if call is None:
         abort(404)
-    return render_template("call_detail.html", call=call)
+    survey = surveys.existing_for_call(database.session(), call.id)
+    return render_template("call_detail.html", call=call, survey=survey)
 
 
 @bp.get("/healthz")

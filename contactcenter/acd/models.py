@@ -55,6 +55,9 @@ class Queue(Base):
     sl_formula: Mapped[str] = mapped_column(String(32), default="offered")
     # The zone the board cuts the queue's day and 15-minute intervals in.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Text the caller a 1–5 satisfaction question after an agent answered their call (from the
+    # text number of the number they called, else of the queue).
+    survey_after_call: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     required_skills: Mapped[list[QueueSkill]] = relationship(

@@ -603,7 +603,8 @@ def save_queue(session: Session, queue: Queue | None, **values: Any) -> Queue:
     `values`: name, display_name, strategy, priority, wrap_up_s, sl_threshold_s, sl_target,
     max_wait_s, max_length, overflow_action, overflow_queue_id, hours (calendar data or None),
     required_skills (name → minimum level); optional: dispositions ([{code, label}]),
-    wrap_up_auto_available, alert_wait_s, sl_formula, time_zone (the board's day and alerts).
+    wrap_up_auto_available, alert_wait_s, sl_formula, time_zone (the board's day and alerts),
+    survey_after_call (text the caller a satisfaction question after an agent answered).
     The router picks the change up with
     `AcdService.sync_configuration`.
     """
@@ -714,6 +715,8 @@ def _queue_extras(queue: Queue | None, values: Mapping[str, Any]) -> dict[str, A
         out["dispositions"] = [{"code": d["code"], "label": str(d.get("label", d["code"])).strip()} for d in codes]
     if values.get("wrap_up_auto_available") is not None:
         out["wrap_up_auto_available"] = bool(values["wrap_up_auto_available"])
+    if values.get("survey_after_call") is not None:
+        out["survey_after_call"] = bool(values["survey_after_call"])
     if values.get("alert_wait_s") is not None:
         alert = values["alert_wait_s"]
         if isinstance(alert, bool) or not isinstance(alert, int) or not 1 <= alert <= 86400:

@@ -245,10 +245,14 @@ DEMO_TEXTS = (
 
 
 def _text_number(session: Session) -> None:
-    """The number customers text; the demo's customers text it once it runs (demo.py)."""
+    """The number customers text; the demo's customers text it once it runs (demo.py). Support's
+    callers get a satisfaction question texted from it after an agent answered them."""
     from contactcenter.sms.numbers import add_number
 
     add_number(session, DEMO_TEXT_NUMBER, queue="support", help_text=DEMO_TEXT_HELP)
+    support = session.scalar(select(Queue).where(Queue.name == "support"))
+    if support is not None:
+        support.survey_after_call = True
 
 
 def _mail_conversations(session: Session) -> int:

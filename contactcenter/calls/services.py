@@ -21,6 +21,7 @@ from contactcenter.contacts.models import Interaction
 from contactcenter.ivr.engine import HandOff, Turn
 from contactcenter.ivr.services import IvrService, leave, write_pending
 from contactcenter.ivr.session import SessionStore
+from contactcenter.sms.surveys import text_call_survey
 from contactcenter.telephony.interfaces import (
     CallEvent,
     Conference,
@@ -250,6 +251,8 @@ class CallService:
             leave(self.ivr_sessions, call)
         if not recorded.duplicate and call.is_ended and call.queued_at is not None and self.acd is not None:
             self.acd.call_ended(call)
+        if not recorded.duplicate and call.is_ended:
+            text_call_survey(self.session, call)
         return recorded
 
     # -- helpers ----------------------------------------------------------------------------

@@ -59,6 +59,8 @@ class SmsMessage(Base):
     customer_number: Mapped[str] = mapped_column(String(64), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_comments.id", ondelete="SET NULL"))
+    # A satisfaction question: the survey it asks (the caller's answer finds it by conversation).
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_surveys.id", ondelete="SET NULL"), index=True)
     body: Mapped[str] = mapped_column(Text, default="")
     media_count: Mapped[int] = mapped_column(default=0)
     error_code: Mapped[str] = mapped_column(String(8), default="")

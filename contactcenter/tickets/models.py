@@ -359,14 +359,18 @@ def _refuse_delete(_mapper: Any, _conn: Any, target: TicketEvent) -> None:
 
 
 class TicketSurvey(Base):
-    """A satisfaction survey sent after a ticket was solved, and the customer's answer (CSAT 1–5
-    and a comment). `nonce` is part of the signed link, so a link stops working once the survey
-    is replaced or deleted."""
+    """A satisfaction survey sent after a contact, and the customer's answer (CSAT 1–5 and a
+    comment): after a ticket was solved (`ticket_id`), or after an agent answered a call
+    (`interaction_id`, texted to the caller where the queue asks for it). `nonce` is part of the
+    signed link, so a link stops working once the survey is replaced or deleted."""
 
     __tablename__ = "ticket_surveys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), index=True, unique=True
+    )
     channel: Mapped[str] = mapped_column(String(16))
     nonce: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime] = mapped_column(default=clock.now)

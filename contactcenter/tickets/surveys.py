@@ -17,6 +17,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
+from contactcenter.contacts.models import Interaction
 from contactcenter.errors import DomainError, Kind
 from contactcenter.tickets.models import Ticket, TicketSurvey
 
@@ -47,6 +48,21 @@ def create(session: Session, ticket: Ticket, channel: str) -> TicketSurvey:
     if found is not None:
         return found
     survey = TicketSurvey(ticket_id=ticket.id, channel=channel, nonce=secrets.token_hex(8))
+    session.add(survey)
+    session.flush()
+    return survey
+
+
+def existing_for_call(session: Session, interaction_id: int) -> TicketSurvey | None:
+    return session.scalar(select(TicketSurvey).where(TicketSurvey.interaction_id == interaction_id))
+
+
+def create_for_call(session: Session, call: Interaction, channel: str) -> TicketSurvey:
+    """The call's survey: a new one, or the one already asked (a call is asked once)."""
+    found = existing_for_call(session, call.id)
+    if found is not None:
+        return found
+    survey = TicketSurvey(interaction_id=call.id, channel=channel, nonce=secrets.token_hex(8))
     session.add(survey)
     session.flush()
     return survey

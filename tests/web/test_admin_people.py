@@ -302,6 +302,18 @@ def test_an_admin_sets_wrap_up_and_board_settings(admin, db):
     assert b"sold=Sale made, no_sale=No sale" in page
 
 
+def test_an_admin_asks_for_a_texted_survey_after_calls(admin, db):
+    from werkzeug.datastructures import MultiDict
+
+    form = MultiDict(list(queue_form().items()) + [("survey_after_call", "0"), ("survey_after_call", "1")])
+    assert admin.post("/admin/queues", data=form).status_code == 303
+    db.expire_all()
+    queue = db.scalars(select(Queue).where(Queue.name == "billing")).one()
+    assert queue.survey_after_call is True
+    page = admin.get(f"/admin/queues/{queue.id}").get_data(as_text=True)
+    assert 'name="survey_after_call" value="1" checked' in page
+
+
 @pytest.mark.parametrize(
     "changes,message",
     [
