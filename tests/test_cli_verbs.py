@@ -253,6 +253,7 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "report agents": lambda f: _json(f.run("report", "agents", *THIS_YEAR, "--json")),
     "report daily": lambda f: _json(f.run("report", "daily", *THIS_YEAR, "--json")),
     "report dialer": lambda f: _json(f.run("report", "dialer", *THIS_YEAR, "--json")),
+    "report channels": lambda f: _json(f.run("report", "channels", *THIS_YEAR, "--daily", "--json")),
     "api-token create": _api_token_create,
     "api-token revoke": _api_token_revoke,
     "leads import": _leads_import,

@@ -22,7 +22,14 @@ from contactcenter.acd.models import Queue
 from contactcenter.dialer.reports import dialer_report
 from contactcenter.ivr.reports import containment
 from contactcenter.tickets import intervals
-from contactcenter.tickets.reports import agent_report, centre_time_zone, daily_report, interval_report, sla_hit_rates
+from contactcenter.tickets.reports import (
+    agent_report,
+    centre_time_zone,
+    channel_report,
+    daily_report,
+    interval_report,
+    sla_hit_rates,
+)
 
 # Report kinds in the order the pages list them, with their titles.
 KINDS = {
@@ -30,11 +37,12 @@ KINDS = {
     "agents": "Agents",
     "daily": "Containment and CSAT",
     "sla": "Ticket SLA",
+    "channels": "Channels",
     "dialer": "Dialer campaigns",
 }
 # The interval choices as people say them, and the granularity each one is in the domain.
 INTERVALS = {"15": "interval", "30": "30min", "60": "hour", "day": "day"}
-DEFAULT_INTERVAL = {"intervals": "60", "agents": "day"}
+DEFAULT_INTERVAL = {"intervals": "60", "agents": "day", "channels": "60"}
 DEFAULT_DAYS = 7
 MAX_DAYS = 92
 # Intervals shorter than a day over more days than this make tables and charts nobody can read.
@@ -182,4 +190,6 @@ def run(session: Session, query: ReportQuery) -> Any:
         return sla_hit_rates(session, start=window.lower, end=window.upper)
     if query.kind == "dialer":
         return dialer_report(session, first, last, time_zone=tz)
+    if query.kind == "channels":
+        return channel_report(session, first, last, time_zone=tz, granularity=query.granularity)
     raise ValueError(f"unknown report {query.kind!r}")

@@ -80,6 +80,12 @@ OFFICE_CALENDAR = (
     },
 )
 HOUR = 3600
+# First-reply targets per written channel, counted on office hours.
+CHANNEL_POLICIES = (
+    ("Chat: reply in 30 seconds", "chat", 30),
+    ("Texts: reply in 15 minutes", "sms", 15 * 60),
+    ("E-mail: reply in 4 hours", "email", 4 * HOUR),
+)
 SLA_POLICY = (
     "Acme standard support",
     {
@@ -134,6 +140,16 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
             if name in skills or name == "support":
                 session.add(QueueMembership(queue_id=queues[name].id, user_id=users[username].id))
     calendar = sla.create_calendar(session, *OFFICE_CALENDAR)
+    for name, channel, target_s in CHANNEL_POLICIES:
+        # Matched before the standard policy: each written channel has its own first-reply target.
+        sla.create_policy(
+            session,
+            name,
+            targets={"first_response": target_s, "resolution": SLA_POLICY[1]["resolution"]},
+            calendar_id=calendar.id,
+            channels=[channel],
+            position=10,
+        )
     sla.create_policy(
         session,
         SLA_POLICY[0],

@@ -286,6 +286,82 @@ def interval_report(
     return IntervalReport(first, last, time_zone, granularity, sl.name, sl.label, rows)
 
 
+CHANNEL_FIELDS = [
+    "channel",
+    "start",
+    "opened",
+    "met",
+    "breached",
+    "unanswered",
+    "waiting",
+    "no_target",
+    "service_level",
+    "median_first_reply_s",
+]
+
+
+@dataclass(frozen=True)
+class ChannelReport:
+    """First replies per channel and interval (or day) against each channel's target."""
+
+    first: Any
+    last: Any
+    time_zone: str
+    granularity: str
+    rows: list[Any]
+    totals: list[Any]
+    targets: list[Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "time_zone": self.time_zone,
+            "granularity": self.granularity,
+            "targets": [t.to_dict() for t in self.targets],
+            "totals": [r.to_dict() for r in self.totals],
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+    def to_csv(self) -> str:
+        return _csv(CHANNEL_FIELDS, [r.to_dict() for r in self.rows])
+
+    def lines(self) -> list[str]:
+        out = [f"First replies per channel and {self.granularity}, {self.first} to {self.last} ({self.time_zone})"]
+        if not self.rows:
+            return out + ["no tickets opened in this window"]
+        targets = {t.channel: t.describe() for t in self.targets}
+        header = (
+            f"{'channel':<8} {'start':<25} {'opened':>6} {'met':>5} {'breach':>6} {'unans':>5} {'wait':>5} "
+            f"{'SL':>7} {'median':>8}"
+        )
+        out += [header, "-" * len(header)]
+        for r in [*self.rows, *self.totals]:
+            out.append(
+                f"{r.channel[:8]:<8} {r.label:<25} {r.opened:>6} {r.met:>5} {r.breached:>6} {r.unanswered:>5} "
+                f"{r.waiting:>5} {_fmt(r.service_level, '%'):>7} {_fmt(r.median_reply_s):>8}"
+            )
+        out.append("targets: " + "; ".join(f"{c} {t}" for c, t in sorted(targets.items())))
+        return out
+
+
+def channel_report(
+    session: Session,
+    first: Any,
+    last: Any,
+    *,
+    time_zone: str = "UTC",
+    granularity: str = "hour",
+    now: datetime | None = None,
+) -> ChannelReport:
+    from contactcenter.tickets import channel_levels
+
+    rows, targets = channel_levels.channel_intervals(
+        session, first, last, time_zone=time_zone, granularity=granularity, now=now
+    )
+    return ChannelReport(first, last, time_zone, granularity, rows, channel_levels.totals(rows), targets)
+
+
 @dataclass(frozen=True)
 class AgentReport:
     first: Any

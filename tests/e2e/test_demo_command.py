@@ -143,13 +143,22 @@ def test_demo_seed_measures_every_ticket_by_an_office_hours_sla_policy(db):
     from contactcenter.tickets.models import SlaPolicy, Ticket, TicketSla
 
     seed(db)
-    policy = db.scalars(select(SlaPolicy)).one()
-    assert policy.calendar_record is not None and policy.calendar_record.definition["time_zone"] == "America/New_York"
+    policies = {p.channels[0] if p.channels else "*": p for p in db.scalars(select(SlaPolicy))}
+    assert set(policies) == {"*", "chat", "sms", "email"}  # one standard policy, one per written channel
+    for policy in policies.values():
+        assert policy.calendar_record is not None
+        assert policy.calendar_record.definition["time_zone"] == "America/New_York"
+    assert {c: p.targets["first_response"] for c, p in policies.items() if c != "*"} == {
+        "chat": {"*": 30},
+        "sms": {"*": 900},
+        "email": {"*": 4 * 3600},
+    }
     tickets = db.scalars(select(Ticket)).all()
     assert len(tickets) >= 8
     for ticket in tickets:
+        expected = policies.get(ticket.channel, policies["*"])
         rows = db.scalars(select(TicketSla).where(TicketSla.ticket_id == ticket.id)).all()
-        assert rows and {row.policy_id for row in rows} == {policy.id}, ticket.subject
+        assert rows and {row.policy_id for row in rows} == {expected.id}, ticket.subject
 
 
 def test_demo_seed_gives_the_sla_report_met_and_breached_clocks(db):

@@ -765,6 +765,35 @@ SCHEMAS.update(
                 "csat": {"type": "array", "items": _obj({"day": _DAY, "count": _INT, "mean": _NUM})},
             }
         ),
+        "ChannelReport": _obj(
+            {
+                **_WINDOW,
+                "granularity": {"enum": ["interval", "30min", "hour", "day"], "description": "interval = 15 minutes"},
+                "targets": {
+                    "type": "array",
+                    "items": _obj(
+                        {"channel": _STR, "target_s": _INT, "business_hours": {"type": "boolean"}, "target": _STR}
+                    ),
+                },
+                **{
+                    key: {
+                        "type": "array",
+                        "items": _obj(
+                            {
+                                "channel": _STR,
+                                "start": {**_STR, "description": "local start of the interval, or 'total'"},
+                                **{
+                                    k: _INT for k in ("opened", "met", "breached", "unanswered", "waiting", "no_target")
+                                },
+                                "service_level": {**_NUM, "description": "met ÷ (met + breached)"},
+                                "median_first_reply_s": _NUM,
+                            }
+                        ),
+                    }
+                    for key in ("rows", "totals")
+                },
+            }
+        ),
         "DialerReport": _obj(
             {
                 **_WINDOW,
@@ -815,6 +844,13 @@ PATHS.update(
         },
         "/api/reports/daily": {
             "get": _report_op("IVR containment per flow and CSAT per day", "DailyReport", ("from", "to", "tz"))
+        },
+        "/api/reports/channels": {
+            "get": _report_op(
+                "First replies per channel (chat, e-mail, SMS, …) and interval or day, against their targets",
+                "ChannelReport",
+                ("from", "to", "tz", "interval"),
+            )
         },
         "/api/reports/dialer": {
             "get": _report_op(

@@ -1,4 +1,4 @@
-"""/api/reports/{intervals,agents,daily,dialer} (supervisors and admins): the report pages'
+"""/api/reports/{intervals,agents,daily,dialer,channels} (supervisors and admins): the report pages'
 figures as JSON, or as the same CSV with `format=csv`. The query is read and checked by
 `web.report_queries`, as the pages do, so a page, its CSV and the API agree; /api/reports/sla
 (instants rather than days) lives with the SLA endpoints."""
@@ -16,6 +16,7 @@ ALLOWED = {
     "agents": ("from", "to", "tz", "interval", "agent"),
     "daily": ("from", "to", "tz"),
     "dialer": ("from", "to", "tz"),
+    "channels": ("from", "to", "tz", "interval"),
 }
 
 
@@ -58,9 +59,15 @@ def dialer() -> Response:
     return _report("dialer")
 
 
+def channels() -> Response:
+    """First replies per channel and interval or day, against each channel's target."""
+    return _report("channels")
+
+
 ROUTES = [
     ("/reports/intervals", intervals, ["GET"]),
     ("/reports/agents", agents, ["GET"]),
     ("/reports/daily", daily, ["GET"]),
     ("/reports/dialer", dialer, ["GET"]),
+    ("/reports/channels", channels, ["GET"]),
 ]

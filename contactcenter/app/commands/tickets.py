@@ -220,6 +220,22 @@ def report_agents(
     )
 
 
+@report.command("channels")
+@_window_options
+@click.option("--daily", is_flag=True, help="one row per local day instead of per 15 minutes")
+@click.option("--minutes", type=click.Choice(list(_MINUTES)), default="60", show_default=True, help="interval length")
+def report_channels(
+    start: str, end: str, time_zone: str, as_json: bool, as_csv: bool, daily: bool, minutes: str
+) -> None:
+    """First replies per channel (chat, e-mail, SMS, …) and interval: met, breached, SL, median reply."""
+    from contactcenter.tickets.reports import channel_report
+
+    first, last = _days(start, end)
+    tz = _zone(time_zone)
+    granularity = "day" if daily else _MINUTES[minutes]
+    _run(lambda s: channel_report(s, first, last, time_zone=tz, granularity=granularity), as_json, as_csv)
+
+
 @report.command("daily")
 @_window_options
 def report_daily(start: str, end: str, time_zone: str, as_json: bool, as_csv: bool) -> None:
