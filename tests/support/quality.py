@@ -44,13 +44,13 @@ class QualityFloor:
 
     people: dict[str, User]
     call: Interaction
-    form: ScorecardForm
+    form: ScorecardForm | None
 
     def __getitem__(self, name: str) -> User:
         return self.people[name]
 
 
-def make_quality_floor(session: Any) -> QualityFloor:
+def make_quality_floor(session: Any, *, with_form: bool = True) -> QualityFloor:
     queue = gen_queue(session, "support")
     people = {
         "alice": gen_agent(session, "alice", display_name="Alice Agent"),
@@ -60,6 +60,6 @@ def make_quality_floor(session: Any) -> QualityFloor:
     }
     call = gen_call(session, agent_id=people["alice"].id, queue_id=queue.id)
     gen_recording(session, call, seconds=6)
-    form = gen_form(session, author=people["ann"])
+    form = gen_form(session, author=people["ann"]) if with_form else None
     session.flush()
     return QualityFloor(people, call, form)
