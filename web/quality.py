@@ -89,7 +89,8 @@ def _rows_from(fields: dict[str, str]) -> list[dict[str, str]]:
         {part: fields.get(f"q{n}_{part}", "") for part in ("section", "text", "weight", "type", "scale", "auto_fail")}
         for n in numbers[: MAX_QUESTIONS + BLANK_ROWS * 4]
     ]
-    return rows
+    blank = sum(1 for r in rows if not r["text"].strip())
+    return rows + _rows_of(None)[: max(0, BLANK_ROWS - blank)]
 
 
 def _builder(
@@ -109,7 +110,7 @@ def _builder(
         rows = _rows_of(form)
     else:
         values = {k: fields.get(k, "") for k in ("name", "description", "active")}
-        rows = _rows_from(fields) or _rows_of(None)
+        rows = _rows_from(fields)
     return render_template(
         "quality/form_edit.html",
         form=form,
@@ -221,9 +222,12 @@ def _evaluate_page(
     service.check_can_evaluate(call, _viewer())
     usable = list(service.forms(active_only=True))
     chosen = next((f for f in usable if f.id == form_id), usable[0] if usable else None)
+    agent, queue = service.agent_and_queue(call)
     return render_template(
         "quality/evaluate.html",
         call=call,
+        agent=agent,
+        queue=queue,
         forms=usable,
         chosen=chosen,
         values=fields or {},

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
+from contactcenter.accounts.models import User
+from contactcenter.acd.models import Queue
 from contactcenter.contacts.models import Interaction
 from contactcenter.quality.interfaces import (
     MAX_COMMENT,
@@ -133,6 +135,12 @@ class QualityService:
         if found is None:
             raise _not_found("call")
         return found
+
+    def agent_and_queue(self, call: Interaction) -> tuple[User | None, Queue | None]:
+        """Who took the call and in which queue, for the page beside the scorecard."""
+        agent = self.session.get(User, call.agent_id) if call.agent_id else None
+        queue = self.session.get(Queue, call.queue_id) if call.queue_id else None
+        return agent, queue
 
     def playable_recordings(self, interaction_id: int) -> list[CallRecording]:
         return list(

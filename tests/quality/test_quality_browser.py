@@ -80,6 +80,7 @@ def test_a_call_is_scored_while_listening_and_the_agent_and_report_see_it(
         sam.goto(f"{live_server}/calls/{recorded_call}")
         sam.click("a.evaluate-link")
         sam.wait_for_selector("#scorecard")
+        assert sam.inner_text("#eval-agent") == "Alice Agent"
         sam.wait_for_function("document.querySelector('audio.recording-player').readyState >= 1")
         assert sam.evaluate("document.querySelector('audio.recording-player').duration") == pytest.approx(6, abs=0.5)
         sam.evaluate("() => { const a = document.querySelector('audio.recording-player'); a.muted = true; a.play(); }")
