@@ -125,3 +125,11 @@ def test_versions_share_a_key(db):
     QualityService(db).update_form(floor.form.id, CALL_HANDLING)
     versions = db.scalars(select(ScorecardForm.version).where(ScorecardForm.key == floor.form.key)).all()
     assert sorted(versions) == [1, 2]
+
+
+def test_the_demo_data_has_a_scorecard_in_use(db):
+    from contactcenter.app.demo_data import seed
+
+    seed(db)
+    [form] = QualityService(db).forms(active_only=True)
+    assert form.name == "Support call" and sum(q.auto_fail for q in form.questions) == 1
