@@ -60,6 +60,25 @@ def _fields() -> dict[str, str] | None:
     return fields
 
 
+def may_evaluate(interaction_id: Any) -> bool:
+    """Whether the signed-in person may score this call (for the "Evaluate" link on pages)."""
+    if not isinstance(interaction_id, int) or not current_user.is_authenticated:
+        return False
+    if current_user.role not in ("admin", "supervisor"):
+        return False
+    service = _service()
+    try:
+        service.check_can_evaluate(service.call(interaction_id), _viewer())
+    except QualityError:
+        return False
+    return True
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {"may_evaluate": may_evaluate}
+
+
 # -- the form builder (admins) -------------------------------------------------------------------
 def _rows_of(form: ScorecardForm | None) -> list[dict[str, str]]:
     rows = []

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from contactcenter.audit.models import AuditEntry
 from contactcenter.quality.models import Evaluation, ScorecardForm
+from tests.support.factories import gen_call
 from tests.support.quality import gen_evaluation, make_quality_floor
+from tests.support.recordings import gen_recording
 from tests.support.web_client import logged_in
 
 
@@ -188,3 +190,28 @@ def test_the_report_csv_has_a_row_per_agent_and_queue_week(app, db, floor):
     lines = resp.get_data(as_text=True).strip().splitlines()
     assert resp.mimetype == "text/csv" and lines[0].startswith("group,name,week_starting")
     assert [line.split(",")[:2] for line in lines[1:]] == [["agent", "Alice Agent"], ["queue", "Support"]]
+
+
+def test_saving_a_used_form_makes_a_new_version_on_the_audit_log(app, db, floor):
+    gen_evaluation(db, floor.call, floor.form, floor["sam"], "yes", "yes", "5")
+    resp = logged_in(app, "ann").post(f"/quality/forms/{floor.form.id}", data=_builder_fields(name="Call handling"))
+    assert resp.status_code == 303
+    newer = db.scalars(select(ScorecardForm).where(ScorecardForm.is_current.is_(True))).one()
+    assert newer.version == 2 and resp.headers["Location"].endswith(f"/quality/forms/{newer.id}")
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "quality.form_version")).one()
+    assert entry.object_id == str(newer.id) and entry.details["version"] == 2
+
+
+def test_an_old_version_cannot_be_saved_over(app, db, floor):
+    gen_evaluation(db, floor.call, floor.form, floor["sam"], "yes", "yes", "5")
+    client = logged_in(app, "ann")
+    assert client.post(f"/quality/forms/{floor.form.id}", data=_builder_fields()).status_code == 303
+    assert client.post(f"/quality/forms/{floor.form.id}", data=_builder_fields()).status_code == 409
+
+
+def test_a_supervisor_is_not_offered_to_evaluate_their_own_call(app, db, floor):
+    own = gen_call(db, agent_id=floor["sam"].id)
+    gen_recording(db, own, seconds=3)
+    client = logged_in(app, "sam")
+    assert f"/quality/evaluate/{own.id}" not in client.get(f"/calls/{own.id}").get_data(as_text=True)
+    assert client.get(f"/quality/evaluate/{own.id}").status_code == 403
