@@ -215,3 +215,10 @@ def test_a_supervisor_is_not_offered_to_evaluate_their_own_call(app, db, floor):
     client = logged_in(app, "sam")
     assert f"/quality/evaluate/{own.id}" not in client.get(f"/calls/{own.id}").get_data(as_text=True)
     assert client.get(f"/quality/evaluate/{own.id}").status_code == 403
+
+
+def test_an_oversized_evaluation_comment_is_refused_and_nothing_saved(app, db, floor):
+    fields = _scorecard(floor, "yes", "yes", "5", comment="x" * 100_000)
+    resp = logged_in(app, "sam").post(f"/quality/evaluate/{floor.call.id}", data=fields)
+    assert resp.status_code == 400 and "far too long" in resp.get_data(as_text=True)
+    assert db.scalar(select(Evaluation.id)) is None
