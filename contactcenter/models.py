@@ -13,6 +13,7 @@ from contactcenter.db import Base
 from contactcenter.dialer import models as dialer_models  # noqa: F401  (campaigns, leads, DNC, attempts)
 from contactcenter.mail import models as mail_models  # noqa: F401  (mailboxes, e-mail messages)
 from contactcenter.portal import models as portal_models  # noqa: F401  (portal sign-in links, uploads)
+from contactcenter.quality import models as quality_models  # noqa: F401  (scorecard forms, evaluations)
 from contactcenter.recordings import models as recording_models  # noqa: F401  (call recordings, consent rules)
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.sms import models as sms_models  # noqa: F401  (numbers that take texts, text messages)

@@ -80,6 +80,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         knowledge,
         pages,
         portal,
+        quality,
         recordings,
         reports,
         sms_hooks,
@@ -126,6 +127,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         portal.bp,
         portal.staff_bp,
         recordings.bp,
+        quality.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

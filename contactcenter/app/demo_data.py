@@ -15,6 +15,8 @@ from contactcenter.accounts.services import create_user, get_or_create_skill
 from contactcenter.acd.models import Queue, QueueMembership, QueueSkill
 from contactcenter.contacts.customers import create_customer
 from contactcenter.contacts.models import Customer, Interaction
+from contactcenter.quality.interfaces import FormDraft, QuestionDraft
+from contactcenter.quality.services import QualityService
 from contactcenter.scripts.demo_content import seed_content
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets import sla
@@ -210,6 +212,7 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
         session.add(FaqArticle(title=title, body=body, tags=tags))
     session.flush()
     content = seed_content(session)  # call scripts (by queue and intent) and more articles
+    QualityService(session).create_form(DEMO_SCORECARD, users["admin"].id)
     return {
         "queues": len(queues),
         "users": len(users),
@@ -221,7 +224,24 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
         "text_numbers": 1,
         "faq": len(FAQ) + content["faq"],
         "scripts": content["scripts"],
+        "scorecard_forms": 1,
     }
+
+
+# A support call's scorecard: what supervisors score recorded calls against in the demo.
+DEMO_SCORECARD = FormDraft(
+    "Support call",
+    "How a support call should go: greeting, identity check, solving it, and closing.",
+    True,
+    (
+        QuestionDraft("Opening", "Greeted the caller and gave their own name", 10),
+        QuestionDraft("Opening", "Verified the caller's identity before discussing the account", 20, auto_fail=True),
+        QuestionDraft("Resolution", "Understood the problem (asked, listened, confirmed)", 20, "scale", 5),
+        QuestionDraft("Resolution", "Solved it or set a clear next step", 25, "scale", 5),
+        QuestionDraft("Closing", "Offered further help and summarised the outcome", 10),
+        QuestionDraft("Closing", "Polite and patient throughout", 15, "scale", 5),
+    ),
+)
 
 
 DEMO_MAILBOX = "support@acme.example"

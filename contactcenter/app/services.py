@@ -41,6 +41,7 @@ from contactcenter.ivr.engine import IvrUrls
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.services import IvrService
 from contactcenter.ivr.session import SessionStore
+from contactcenter.quality.services import QualityService
 from contactcenter.recordings.interfaces import RecordingUrls
 from contactcenter.recordings.services import RecordingService
 
@@ -187,6 +188,10 @@ class Services:
         """Recordings; without URLs (jobs) it never starts one, only keeps, fetches and deletes."""
         callback = self.urls.recordings.status if self.urls and self.urls.recordings.status else None
         return RecordingService(self.session, self._telephony, callback)
+
+    def quality(self) -> QualityService:
+        """Scorecard forms, evaluations of recorded calls and their report."""
+        return QualityService(self.session)
 
     def _require_urls(self, what: str) -> CarrierUrls:
         if self.urls is None:
