@@ -27,7 +27,7 @@ from contactcenter.chat.models import Chat, ChatAuthor, ChatMessage, ChatStatus
 from contactcenter.contacts.customers import check_email, create_customer
 from contactcenter.contacts.models import Customer
 from contactcenter.errors import DomainError, Kind
-from contactcenter.mail.models import MailMessage, Mailbox
+from contactcenter.mail.models import Mailbox, MailMessage
 from contactcenter.mail.outbound import queue_message
 from contactcenter.tickets import services as tickets, surveys
 from contactcenter.tickets.models import CommentAuthor, Ticket, TicketSurvey
@@ -262,6 +262,16 @@ def end(session: Session, chat: Chat, *, by: str, agent_id: int | None = None) -
     return True
 
 
+def wrap_up(session: Session, chat: Chat, notes: object, *, agent_id: int) -> None:
+    """The agent's closing notes, kept on the ticket as an internal note (none: nothing added)."""
+    if notes is None or (isinstance(notes, str) and not notes.strip()):
+        return
+    text = _text(notes, "notes", tickets.MAX_TEXT)
+    ticket = session.get(Ticket, chat.ticket_id) if chat.ticket_id else None
+    if ticket is not None:
+        tickets.add_comment(session, ticket, f"Chat wrap-up: {text}", public=False, author_id=agent_id)
+
+
 def rate(session: Session, chat: Chat, score: object, comment: object) -> TicketSurvey:
     """The visitor's 1–5 answer after the chat, recorded as the ticket's survey (channel "chat")."""
     if chat.status != ChatStatus.ENDED.value:
@@ -310,4 +320,20 @@ def mail_transcript(session: Session, chat: Chat) -> MailMessage | None:
 
 
 def existing_rating(session: Session, chat: Chat) -> TicketSurvey | None:
-    return session.scalar(select(TicketSurvey).where(TicketSurvey.ticket_id == chat.ticket_id)) if chat.ticket_id else None
+    if chat.ticket_id is None:
+        return None
+    return session.scalar(select(TicketSurvey).where(TicketSurvey.ticket_id == chat.ticket_id))
+
+
+@dataclass(frozen=True)
+class Canned:
+    id: int
+    name: str
+    text: str
+
+
+def canned_responses(session: Session) -> list[Canned]:
+    """The macros whose text is meant for the customer, offered as canned chat answers."""
+    from contactcenter.tickets import macros
+
+    return [Canned(m.id, m.name, m.comment) for m in macros.listed(session) if m.comment_public and m.comment.strip()]

@@ -46,9 +46,7 @@ def upgrade() -> None:
         sa.Column("author_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
         sa.Column("client_id", sa.String(64), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column(
-            "comment_id", sa.Integer(), sa.ForeignKey("ticket_comments.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa.Column("comment_id", sa.Integer(), sa.ForeignKey("ticket_comments.id", ondelete="SET NULL"), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("chat_id", "seq", name="uq_chat_messages_seq"),
         sa.UniqueConstraint("chat_id", "client_id", name="uq_chat_messages_client_id"),
