@@ -13,6 +13,7 @@ process relays it to its own sockets: the visitor's `/chat` namespace room and t
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory
@@ -450,7 +451,15 @@ def desktop_view(chat: Chat) -> dict[str, Any]:
 
 def offer_summary(task_id: str | None) -> dict[str, Any] | None:
     """For the desktop snapshot: the chat an offer or current task names (None: a call)."""
-    chat = routing.agent_chat(database.session(), task_id)
+    return _summary(routing.agent_chat(database.session(), task_id))
+
+
+def wrap_up_summary(agent_id: int, since: float) -> dict[str, Any] | None:
+    """For the desktop snapshot of an agent in wrap-up: the chat they are wrapping up, if any."""
+    return _summary(routing.wrapping_up(database.session(), agent_id, datetime.fromtimestamp(since - 5, UTC)))
+
+
+def _summary(chat: Chat | None) -> dict[str, Any] | None:
     if chat is None:
         return None
     return {"id": chat.id, "visitor": chat.visitor_name, "email": chat.visitor_email, "status": chat.status}
@@ -517,6 +526,6 @@ def agent_wrapup(chat_id: int) -> Response | tuple[Response, int]:
     except DomainError as exc:
         session.rollback()
         return _domain_error(exc)
-    acd_service().end_wrap_up(current_user.id)
+    acd_service().end_wrap_up(current_user.id, force=True)  # submitting ends it early, as for calls
     session.commit()
     return jsonify(ok=True)

@@ -26,7 +26,7 @@ from contactcenter.chat import routing, services as chats
 from contactcenter.contacts.customers import SEGMENTS, CustomerError
 from web import database
 from web.audit import audit
-from web.chat import offer_summary
+from web.chat import offer_summary, wrap_up_summary
 from web.services import acd_service
 
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
@@ -89,7 +89,9 @@ def snapshot_for(user: Any) -> dict[str, Any]:
         connected = agent is not None and agent.state == "on_call" and call_sid
         # A web chat travels the router like a call; its card is the conversation, not a pop.
         offer_chat = offer_summary(offer.call_sid) if offer is not None else None
-        chat = offer_summary(call_sid)
+        chat = offer_summary(call_sid) if connected else None
+        if agent is not None and agent.state == "wrap_up":
+            chat = wrap_up_summary(user.id, agent.since)
         return {
             "now": clock.timestamp(),
             "agent": asdict(agent) if agent is not None else {"agent_id": str(user.id), "state": "offline"},
@@ -98,7 +100,7 @@ def snapshot_for(user: Any) -> dict[str, Any]:
             "offer_pop": screen_pop(offer.call_sid) if offer is not None and not offer_chat else None,
             "offer_chat": offer_chat,
             "call": screen_pop(call_sid) if connected and call_sid and not chat else None,
-            "chat": chat if connected or (agent is not None and agent.state == "wrap_up") else None,
+            "chat": chat,
             "live": live_call(call_sid) if connected and call_sid else None,
             **snapshot_extra(user, call_sid),
         }

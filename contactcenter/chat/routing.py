@@ -9,7 +9,9 @@ occupies its agent as a call does (one task at a time).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter.acd.interfaces import Outcome
@@ -67,6 +69,16 @@ def end(session: Session, acd: AcdService, chat: Chat, *, by: str, agent_id: int
     elif chat.agent_id is not None:
         acd.complete(chat_key(chat.id), chat.agent_id)
     return True
+
+
+def wrapping_up(session: Session, agent_id: int, since: datetime) -> Chat | None:
+    """The chat an agent in wrap-up is wrapping up: theirs, ended since the wrap-up began."""
+    return session.scalars(
+        select(Chat)
+        .where(Chat.agent_id == agent_id, Chat.status == ChatStatus.ENDED.value, Chat.ended_at >= since)
+        .order_by(Chat.ended_at.desc())
+        .limit(1)
+    ).first()
 
 
 def agent_chat(session: Session, task_id: str | None) -> Chat | None:
