@@ -148,3 +148,29 @@ def test_joining_makes_the_chat_active_and_its_agent_known(db):
     chat = visitor_chat(db)
     chats.joined(db, chat.id, agent.id)
     assert chat.status == ChatStatus.ACTIVE.value and chat.agent_id == agent.id
+
+
+def test_a_chat_rating_counts_in_the_daily_csat_like_the_other_surveys(db):
+    from contactcenter import clock
+    from contactcenter.tickets.intervals import csat_by_day
+
+    gen_queue(db, "support")
+    chat = visitor_chat(db)
+    chats.end(db, chat, by="visitor")
+    chats.rate(db, chat, 2, "")
+    today = clock.now().date()
+    [day] = csat_by_day(db, today, today)
+    assert (day.count, day.mean) == (1, 2.0)
+
+
+def test_an_agent_in_wrap_up_finds_the_chat_they_just_ended(db):
+    from datetime import timedelta
+
+    from contactcenter import clock
+    from contactcenter.chat import routing
+
+    queue, agent = chat_team(db)
+    chat = visitor_chat(db)
+    chats.joined(db, chat.id, agent.id)
+    chats.end(db, chat, by="agent", agent_id=agent.id)
+    assert routing.wrapping_up(db, agent.id, clock.now() - timedelta(seconds=5)).id == chat.id
