@@ -75,6 +75,8 @@ def test_a_visitor_and_an_agent_chat_through_a_network_drop(floor, live_server, 
     visitor.fill("#cc-name", "Ada <b>Visitor</b>")
     visitor.fill("#cc-email", "ada@example.com")
     visitor.fill("#cc-question", "Where is my order? <script>alert(1)</script>")
+    screenshots(visitor, SHOTS, "widget-prechat")
+    assert_accessible(visitor, "#contactcenter-chat")
     visitor.click("form.prechat button[type=submit]")
     visitor.wait_for_selector(".log li.visitor")
     assert "shortly" in visitor.inner_text(".status")

@@ -174,3 +174,15 @@ def test_an_agent_in_wrap_up_finds_the_chat_they_just_ended(db):
     chats.joined(db, chat.id, agent.id)
     chats.end(db, chat, by="agent", agent_id=agent.id)
     assert routing.wrapping_up(db, agent.id, clock.now() - timedelta(seconds=5)).id == chat.id
+
+
+def test_allowed_origins_are_read_as_origins_and_a_wildcard_is_refused():
+    from contactcenter.config import ConfigError, chat_origins
+
+    assert chat_origins(" https://www.Example.com/, http://localhost:8080") == (
+        "https://www.example.com",
+        "http://localhost:8080",
+    )
+    for bad in ("*", "https://example.com/path", "ftp://example.com", "example.com"):
+        with pytest.raises(ConfigError):
+            chat_origins(bad)
