@@ -150,3 +150,15 @@ def test_a_visitor_and_an_agent_chat_through_a_network_drop(floor, live_server, 
     assert all(p >= 0 for p in positions)
     assert sorted(positions[:3]) == positions[:3]
     visitor_context.close()
+
+
+def test_the_demo_page_shows_the_widget_under_its_strict_policy(floor, live_server, page):
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    page.goto(f"{live_server}/chat/demo")
+    page.click("button.launcher")
+    page.wait_for_selector("form.prechat #cc-name")
+    screenshots(page, SHOTS, "demo-page")
+    assert refused == []
