@@ -42,7 +42,7 @@ TOKEN_HEADER = "X-Chat-Token"
 MAX_BODY = 16 * 1024  # a pre-chat form or one message with room to spare
 TYPING_TTL_S = 6
 STARTS_PER_ADDRESS = Limit("chat-start", 10, 600)
-REQUESTS_PER_ADDRESS = Limit("chat-ip", 600, 60)
+REQUESTS_PER_ADDRESS = Limit("chat-ip", 1500, 60)  # many visitors can share one address (an office)
 MESSAGES_PER_CHAT = Limit("chat-messages", 30, 60)
 TRANSCRIPTS_PER_CHAT = Limit("chat-transcripts", 3, 3600)
 

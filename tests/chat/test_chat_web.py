@@ -244,3 +244,21 @@ def test_messages_past_the_rate_limit_are_refused(client, team):
         for n in range(32)
     ]
     assert codes[:30] == [200] * 30 and codes[-1] == 429
+
+
+def test_the_transcript_is_queued_to_the_visitor_on_request(client, db, team):
+    from contactcenter.mail.models import Mailbox, MailMessage
+
+    db.add(Mailbox(address="help@example.com", display_name="Help"))
+    db.flush()
+    token = _start(client).json["token"]
+    resp = client.post("/chat/transcript", json={}, headers=_as_visitor(token))
+    assert resp.status_code == 200 and resp.json["to"] == "ada@example.com"
+    mail = db.scalars(select(MailMessage).where(MailMessage.note == "chat transcript")).one()
+    assert "Where is my order?" in mail.body_text
+
+
+def test_without_a_mailbox_the_transcript_request_says_so(client, team):
+    token = _start(client).json["token"]
+    resp = client.post("/chat/transcript", json={}, headers=_as_visitor(token))
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "no_mailbox"
