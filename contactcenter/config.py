@@ -58,6 +58,8 @@ class Settings:
     login_failures_per_account: int = 10
     login_window_s: int = 900
     webhooks_per_ip_per_minute: int = 6000
+    # Sites whose pages may carry the web chat widget (scheme://host[:port]; our own always may).
+    chat_allowed_origins: tuple[str, ...] = ()
     # Logs as JSON lines (one object per line) instead of plain text.
     log_json: bool = False
     # The outgoing mail server for e-mail replies from tickets (empty host: replies are not mailed).
@@ -185,6 +187,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not smtp_port_raw.isdigit() or not 0 < int(smtp_port_raw) < 65536:
         raise ConfigError("SMTP_PORT must be a port number")
     presence_grace_s = _seconds(env, "PRESENCE_GRACE_S", 10, 0, 3600)
+    chat_allowed_origins = chat_origins(env.get("CHAT_ALLOWED_ORIGINS", ""))
     presence_lease_s = _seconds(env, "PRESENCE_LEASE_S", 15, 1, 300)
     return Settings(
         environment=environment,
@@ -201,6 +204,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_password=env.get("SMTP_PASSWORD", ""),
         smtp_security=smtp_security,
         presence_grace_s=presence_grace_s,
+        chat_allowed_origins=chat_allowed_origins,
         presence_lease_s=presence_lease_s,
         short_abandon_s=short_abandon_s,
         database_url=env.get("DATABASE_URL", "").strip() or Settings.database_url,
@@ -216,3 +220,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ivr_flows_dir=env.get("IVR_FLOWS_DIR", "").strip() or Settings.ivr_flows_dir,
         ivr_flow=env.get("IVR_FLOW", Settings.ivr_flow).strip(),
     )
+
+
+def chat_origins(raw: str) -> tuple[str, ...]:
+    """CHAT_ALLOWED_ORIGINS: comma-separated origins exactly as browsers send them
+    (`https://www.example.com`, `http://localhost:8080`), no paths and no wildcard."""
+    origins = []
+    for part in raw.split(","):
+        origin = part.strip().rstrip("/")
+        if not origin:
+            continue
+        scheme, sep, host = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not host or any(c in host for c in "/?#*@ "):
+            raise ConfigError(f"CHAT_ALLOWED_ORIGINS: {origin!r} is not an origin such as https://www.example.com")
+        origins.append(origin.lower())
+    return tuple(origins)

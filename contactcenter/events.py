@@ -20,6 +20,9 @@ GENERAL_CHANNEL = "events:all"
 SUPERVISORS_CHANNEL = "events:supervisors"
 CHANNELS = (ACD_CHANNEL, GENERAL_CHANNEL, SUPERVISORS_CHANNEL)
 SUPERVISORS_ROOM = "supervisors"
+# Web chat events: to the visitor's widget (room `chat:<id>` of the /chat namespace) and, when
+# the chat has one, its agent's desktop. Not for the board, so not among CHANNELS.
+CHAT_CHANNEL = "events:chat"
 
 
 def agent_room(agent_id: object) -> str:

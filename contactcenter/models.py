@@ -8,6 +8,7 @@ from contactcenter.calls.models import (
     CallAction,  # noqa: F401  (call control trail)
     Supervision,  # noqa: F401  (supervision trail)
 )
+from contactcenter.chat import models as chat_models  # noqa: F401  (web chats and their messages)
 from contactcenter.contacts.models import CarrierEvent, Customer, CustomerPhone, Interaction
 from contactcenter.db import Base
 from contactcenter.dialer import models as dialer_models  # noqa: F401  (campaigns, leads, DNC, attempts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask
@@ -11,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from contactcenter.app.runtime import Runtime, build_runtime
 from contactcenter.telephony.signatures import SignatureChecker
 from web import (
+    chat,  # the web chat's Socket.IO namespace, registered before any server
     database,
     errors,
     presence,  # Socket.IO presence handlers, registered before any server
@@ -52,7 +54,9 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     socketio.init_app(
         app,
         async_mode="threading",
-        cors_allowed_origins=settings.public_base_url or None,
+        # The chat widget's socket comes from the sites that carry it (CHAT_ALLOWED_ORIGINS);
+        # web.sockets still refuses any origin but ours on the staff namespaces.
+        cors_allowed_origins=socket_origin_check(settings.public_base_url, settings.chat_allowed_origins),
     )
     if settings.trusted_proxy_hops:  # believe X-Forwarded-* from that many proxies, no more
         n = settings.trusted_proxy_hops
@@ -101,11 +105,14 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     csrf.exempt(recordings.hooks_bp)  # recording status callbacks, signed by the carrier
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
+    app.register_blueprint(chat.bp)
+    csrf.exempt(chat.bp)  # the widget on other sites: a signed chat token and an allowed Origin, no cookies
     for blueprint in (
         auth.bp,
         pages.bp,
         desktop.bp,
         desktop_calls.bp,
+        chat.agent_bp,
         admin.bp,
         knowledge.bp,
         admin_content.bp,
@@ -133,6 +140,23 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
     sockets.init_app(app, runtime, relay=relay_events)
     logging.getLogger("contactcenter").setLevel(logging.INFO)
     return app
+
+
+def socket_origin_check(public_base_url: str, chat_origins: tuple[str, ...]) -> Callable[[str | None, dict], bool]:
+    """Which browser origins may open a socket: ours (PUBLIC_BASE_URL, or the host asked for when
+    unset) and the sites that carry the chat widget. The staff namespaces refuse the latter
+    themselves (web.sockets), so a widget's site never reaches a desktop's events."""
+    allowed = {o.lower() for o in chat_origins}
+    own = public_base_url.rstrip("/").lower()
+
+    def check(origin: str | None, environ: dict) -> bool:
+        if origin is None:
+            return True
+        origin = origin.rstrip("/").lower()
+        here = own or f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}".lower()
+        return origin == here or origin in allowed
+
+    return check
 
 
 def create_serving_app(runtime: Runtime | None = None) -> Flask:

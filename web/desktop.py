@@ -22,9 +22,11 @@ from contactcenter.acd.models import Queue
 from contactcenter.audit.services import viewed_recently
 from contactcenter.calls.agent_tasks import tasks_for
 from contactcenter.calls.screen_pop import build as customer_360, create_caller
+from contactcenter.chat import routing, services as chats
 from contactcenter.contacts.customers import SEGMENTS, CustomerError
 from web import database
 from web.audit import audit
+from web.chat import offer_summary, wrap_up_summary
 from web.services import acd_service
 
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
@@ -85,13 +87,20 @@ def snapshot_for(user: Any) -> dict[str, Any]:
 
         # The call card is for a connected call only: while reserved, the agent has an offer, not a call.
         connected = agent is not None and agent.state == "on_call" and call_sid
+        # A web chat travels the router like a call; its card is the conversation, not a pop.
+        offer_chat = offer_summary(offer.call_sid) if offer is not None else None
+        chat = offer_summary(call_sid) if connected else None
+        if agent is not None and agent.state == "wrap_up":
+            chat = wrap_up_summary(user.id, agent.since)
         return {
             "now": clock.timestamp(),
             "agent": asdict(agent) if agent is not None else {"agent_id": str(user.id), "state": "offline"},
             "offer": asdict(offer) if offer is not None else None,
             "offer_queue": queue_label(offer.queue) if offer is not None else None,
-            "offer_pop": screen_pop(offer.call_sid) if offer is not None else None,
-            "call": screen_pop(call_sid) if connected and call_sid else None,
+            "offer_pop": screen_pop(offer.call_sid) if offer is not None and not offer_chat else None,
+            "offer_chat": offer_chat,
+            "call": screen_pop(call_sid) if connected and call_sid and not chat else None,
+            "chat": chat,
             "live": live_call(call_sid) if connected and call_sid else None,
             **snapshot_extra(user, call_sid),
         }
@@ -167,7 +176,12 @@ def _offer_action(offer_id: str, action: str) -> tuple[Response, int] | Response
     outcome = (
         service.accept(offer_id, current_user.id) if action == "accept" else service.reject(offer_id, current_user.id)
     )
+    chat = routing.accepted(database.session(), outcome, current_user.id) if action == "accept" else None
     database.session().commit()
+    if chat is not None:
+        from web.chat import announce
+
+        announce(chat, "chat.joined", agent=chats.agent_name(database.session(), current_user.id))
     if not outcome.ok:
         status = 403 if outcome.reason == "not_your_offer" else 409
         return jsonify(

@@ -92,10 +92,19 @@ def end_sockets_of(user_id: int) -> int:
     return len(sids)
 
 
+def _from_our_pages() -> bool:
+    """Staff sockets come from our own pages only: the engine lets the chat widget's sites in
+    (CHAT_ALLOWED_ORIGINS), and those must never reach a desktop's or the board's events."""
+    from web.chat import own_origin
+
+    origin = request.headers.get("Origin")
+    return origin is None or origin.rstrip("/").lower() == own_origin()
+
+
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> bool:
-    if not current_user.is_authenticated:
-        return False  # refused: no session, no socket
+    if not current_user.is_authenticated or not _from_our_pages():
+        return False  # refused: no session (or another site's page), no socket
     join_room(user_room(current_user.id))
     if current_user.role == "agent":
         join_room(events.agent_room(current_user.id))
@@ -137,7 +146,7 @@ TICKETS_NUDGE_GAP_S = 1.0
 
 @socketio.on("connect", namespace=TICKETS_NAMESPACE)
 def on_tickets_connect(auth: Any = None) -> bool:
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or not _from_our_pages():
         return False
     join_room(TICKETS_ROOM)
     return True
@@ -203,7 +212,12 @@ class EventRelay:
         while not self._stop.is_set():
             pubsub = self.runtime.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub.subscribe(*events.CHANNELS, SESSIONS_ENDED_CHANNEL, ticket_views.TICKETS_CHANGED_CHANNEL)
+                pubsub.subscribe(
+                    *events.CHANNELS,
+                    SESSIONS_ENDED_CHANNEL,
+                    ticket_views.TICKETS_CHANGED_CHANNEL,
+                    events.CHAT_CHANNEL,
+                )
                 self.ready.set()
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
@@ -225,6 +239,11 @@ class EventRelay:
                         continue
                     event = events.decode(message["data"])
                     if event is None:
+                        continue
+                    if channel == events.CHAT_CHANNEL:
+                        from web.chat import relay as relay_chat
+
+                        relay_chat(event)
                         continue
                     for room in events.rooms_for(event, channel):
                         if room == events.SUPERVISORS_ROOM:

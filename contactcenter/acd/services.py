@@ -42,6 +42,8 @@ from contactcenter.contacts.models import Interaction
 from contactcenter.telephony.interfaces import CarrierRef, Telephony, TelephonyError
 
 CALLBACK_PREFIX = "cb-"
+# Web chats wait in the same router under this prefix; accepting one places no carrier leg.
+CHAT_PREFIX = "chat-"
 log = logging.getLogger("contactcenter.acd")
 
 
@@ -57,6 +59,17 @@ def agent_label(agent_id: int | str) -> str:
 
 def callback_key(request_id: int) -> str:
     return f"{CALLBACK_PREFIX}{request_id}"
+
+
+def chat_key(chat_id: int) -> str:
+    return f"{CHAT_PREFIX}{chat_id}"
+
+
+def chat_id_of(task_id: str | None) -> int | None:
+    """The chat a router task id names (None: a call or a callback)."""
+    if not task_id or not task_id.startswith(CHAT_PREFIX) or not task_id[len(CHAT_PREFIX) :].isdigit():
+        return None
+    return int(task_id[len(CHAT_PREFIX) :])
 
 
 def _ts(value: datetime | None) -> float | None:
@@ -306,6 +319,18 @@ class AcdService:
         self.apply(outcome.events)
         return outcome
 
+    def enqueue_chat(self, chat_id: int, queue: Queue, queued_at: datetime, *, priority: int = 0) -> Outcome:
+        """A web chat waits for an agent like a call: same skills, priorities and offers."""
+        outcome = self.acd.enqueue(
+            chat_key(chat_id),
+            queue.name,
+            priority=max(0, min(priority, 899)),
+            enqueued_at=_ts(queued_at),
+            attributes={"chat": chat_id},
+        )
+        self.apply(outcome.events)
+        return outcome
+
     def _keep_in_router(self, request: CallbackRequest, queue: Queue) -> None:
         """A pending request the router lost (stored, then the enqueue failed): offer it again."""
         if request.status != "pending" or self.acd.call_snapshot(callback_key(request.id)) is not None:
@@ -415,6 +440,8 @@ class AcdService:
             return None
 
     def _connect(self, call_sid: str, agent_id: int) -> None:
+        if call_sid.startswith(CHAT_PREFIX):
+            return  # a chat needs no audio leg: the desktop opens the conversation
         try:
             telephony = self.telephony
         except RuntimeError:
@@ -503,6 +530,8 @@ class AcdService:
     def _call_updated(self, event: dict[str, Any]) -> None:
         sid = str(event.get("call_sid", ""))
         state = event.get("state")
+        if sid.startswith(CHAT_PREFIX):
+            return  # the chat package records its own milestones
         if sid.startswith(CALLBACK_PREFIX):
             request = self.session.get(CallbackRequest, int(sid[len(CALLBACK_PREFIX) :]))
             if request is not None and state == "connected":

@@ -124,8 +124,15 @@ def build(session: Session, call_sid: str) -> dict[str, Any] | None:
     if customer is None:
         pop["can_create_customer"] = True
         return pop
-    pop["customer"] = _profile(customer)
-    pop["history"] = _history(session, customer.id, call.id)
+    pop.update(customer_view(session, customer, exclude_call_id=call.id))
+    return pop
+
+
+def customer_view(session: Session, customer: Customer, *, exclude_call_id: int = 0) -> dict[str, Any]:
+    """The customer half of the pop (profile, recent calls, open and latest tickets): also what a
+    web chat shows its agent, where there is no call."""
+    pop: dict[str, Any] = {"customer": _profile(customer)}
+    pop["history"] = _history(session, customer.id, exclude_call_id)
     open_tickets = list(
         session.scalars(
             select(Ticket)

@@ -26,7 +26,7 @@ from contactcenter import clock
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import CONNECTED, ON_CALL
 from contactcenter.acd.realtime import RealtimeACD
-from contactcenter.acd.services import CALLBACK_PREFIX, agent_label, conference_name
+from contactcenter.acd.services import CALLBACK_PREFIX, CHAT_PREFIX, agent_label, conference_name
 from contactcenter.calls.models import MODES, Supervision
 from contactcenter.contacts.models import Interaction
 from contactcenter.errors import DomainError, Kind
@@ -151,6 +151,8 @@ class SupervisionService:
         call_sid = snapshot.call_sid
         if call_sid.startswith(CALLBACK_PREFIX):
             raise SupervisionError("not_supervisable", "call-backs cannot be supervised yet")
+        if call_sid.startswith(CHAT_PREFIX):
+            raise SupervisionError("not_supervisable", "web chats cannot be supervised yet")
         conference = conference_name(call_sid)
         coach = None
         if mode == "whisper":

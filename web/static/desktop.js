@@ -126,13 +126,22 @@
     $("state").dataset.reason = agent.reason || "";
   }
 
-  function showOffer(newOffer, pop, queue) {
+  function showOffer(newOffer, pop, queue, chat) {
     offer = newOffer;
     clearInterval(timer);
     if (!offer) { $("offer").hidden = true; return; }
     $("offer").hidden = false;
+    $("offer").dataset.kind = chat ? "chat" : "call";
+    $("offer-kind").textContent = chat ? "Incoming chat" : "Incoming call";
     $("offer-queue").textContent = queue ? `· ${queue}` : "";
-    renderPop($("offer-pop"), pop, false, true);
+    if (chat) {
+      // A web chat has no caller record to look up: the visitor's name and address are the offer.
+      const who = el("h3", `${chat.visitor} (${chat.email})`);
+      who.className = "customer-name";
+      $("offer-pop").replaceChildren(who);
+    } else {
+      renderPop($("offer-pop"), pop, false, true);
+    }
     const tick = () => {
       const left = Math.max(0, Math.round(offer.expires_at - serverNow()));
       $("countdown").textContent = String(left);
@@ -161,12 +170,13 @@
     showState(snap.agent);
     lastSnapshot = snap;
     clockSkew = typeof snap.now === "number" ? snap.now - Date.now() / 1000 : 0;
-    showOffer(snap.offer, snap.offer_pop, snap.offer_queue);
+    showOffer(snap.offer, snap.offer_pop, snap.offer_queue, snap.offer_chat);
     if (snap.offer) { lastOfferId = snap.offer.offer_id; }
     showCall(snap.call);
     // The offer can reach the socket a moment before the call's record is committed: ask again,
     // backing off to once a second, for as long as the offer or call stands (a busy server can take seconds).
-    const popMissing = (snap.offer && !snap.offer_pop) || (snap.agent && snap.agent.state === "on_call" && !snap.call);
+    const popMissing = (snap.offer && !snap.offer_pop && !snap.offer_chat) ||
+      (snap.agent && snap.agent.state === "on_call" && !snap.call && !snap.chat);
     if (popMissing && popRetries < 30) {
       popRetries += 1;
       setTimeout(refresh, Math.min(1000, 200 * popRetries));
@@ -229,7 +239,7 @@
   });
   socket.on("offer.expired", () => refresh());  // the "missed" break shows its own notice (desktop/alerts.js)
   document.addEventListener("visibilitychange", () => { if (!document.hidden) { refresh(); } });
-  window.Desktop = { post, refresh, el, text, socket, setState, answer, serverNow, localTime, stateName,
+  window.Desktop = { post, refresh, el, text, socket, setState, answer, serverNow, localTime, stateName, renderPop,
     offer: () => offer,
     rejectedLastOffer: () => answeredWith === "reject" && answering !== null && answering === lastOfferId };
 })();

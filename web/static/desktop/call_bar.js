@@ -48,9 +48,14 @@
     const agent = detail.agent || {};
     let caller = "No call";
     let queue = "";
-    if (detail.offer) {
+    if (detail.offer && detail.offer_chat) {
+      caller = `Chat offered: ${detail.offer_chat.visitor}`;
+      queue = detail.offer_queue || "";
+    } else if (detail.offer) {
       caller = `Ringing: ${who(detail.offer_pop, "a caller")}`;
       queue = detail.offer_queue || "";
+    } else if (detail.chat) {
+      caller = `${agent.state === "wrap_up" ? "Wrap-up: chat with" : "Chat with"} ${detail.chat.visitor}`;
     } else if (detail.call) {
       caller = who(detail.call, "Caller");
       queue = detail.live ? detail.live.queue : "";
@@ -70,7 +75,7 @@
     });
     $("break-select").disabled = busy;
     document.querySelector(".cb-state-buttons").title = busy ? "You can change your status once the call is over" : "";
-    $("idle").hidden = Boolean(detail.offer || detail.call || detail.wrapup || detail.consulted);
+    $("idle").hidden = Boolean(detail.offer || detail.call || detail.chat || detail.wrapup || detail.consulted);
     $("break-select").value = agent.state === "break" && agent.reason && agent.reason !== "missed" ? agent.reason : "";
     tick();
   }

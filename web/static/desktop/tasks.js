@@ -19,7 +19,17 @@
 
   function render(snap) {
     const now = [];
-    if (snap.offer) { now.push(item("Incoming call", `${who(snap.offer_pop, "a caller")}${snap.offer_queue ? " · " + snap.offer_queue : ""}`, "ringing")); }
+    if (snap.offer && snap.offer_chat) {
+      // An offered chat has its own accept in the list (the canvas shows the same offer).
+      const li = item("Incoming chat", `${snap.offer_chat.visitor}${snap.offer_queue ? " · " + snap.offer_queue : ""}`, "ringing chat");
+      const accept = D.el("button", "Accept chat");
+      accept.type = "button";
+      accept.className = "task-accept";
+      accept.addEventListener("click", () => D.answer("accept"));
+      li.append(accept);
+      now.push(li);
+    } else if (snap.offer) { now.push(item("Incoming call", `${who(snap.offer_pop, "a caller")}${snap.offer_queue ? " · " + snap.offer_queue : ""}`, "ringing")); }
+    if (snap.chat && snap.chat.status !== "ended") { now.push(item("Current chat", snap.chat.visitor, "live")); }
     if (snap.call) { now.push(item("Current call", `${who(snap.call, "Caller")}${snap.live ? " · " + snap.live.queue : ""}`, "live")); }
     if (snap.wrapup) { now.push(item("Wrap-up owed", snap.wrapup.customer || snap.wrapup.from || "", "wrap")); }
     if (!now.length) { now.push(item("Nothing ringing", "", "idle")); }
