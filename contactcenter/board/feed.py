@@ -41,6 +41,7 @@ from contactcenter import clock
 from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.board import alerts, services as board_settings, stats
 from contactcenter.board.calls import current_calls
+from contactcenter.board.channel_stats import channel_rows
 from contactcenter.board.dialer_stats import campaign_stats
 from contactcenter.board.thresholds import Threshold, levels, worst
 
@@ -110,6 +111,7 @@ class TodayCache:
     settings: dict[str, stats.QueueSettings] = field(default_factory=dict)
     queues: dict[str, dict[str, Any]] = field(default_factory=dict)
     dialer: list[dict[str, Any]] = field(default_factory=list)
+    channels: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     teams: dict[str, str] = field(default_factory=dict)
     thresholds: dict[str, dict[str, Threshold]] = field(default_factory=dict)
@@ -148,18 +150,21 @@ class BoardSource:
             settings = stats.queue_settings(session)
             queues = stats.today_figures(session, settings)
             dialer = campaign_stats(session, self.acd.agents())
+            channels = channel_rows(session)
             computed_at = clock.timestamp()
         else:
-            settings, queues, dialer, computed_at = (
+            settings, queues, dialer, channels, computed_at = (
                 previous.settings,
                 previous.queues,
                 previous.dialer,
+                previous.channels,
                 previous.computed_at,
             )
         cache = TodayCache(
             settings=settings,
             queues=queues,
             dialer=dialer,
+            channels=channels,
             names=stats.agent_names(session),
             teams=board_settings.agent_teams(session),
             thresholds=board_settings.thresholds_by_queue(session),
@@ -263,6 +268,7 @@ class BoardSource:
             "agents": agents,
             "alerts": self.alert_dicts(cache, current),
             "dialer": cache.dialer,
+            "channels": cache.channels,
             "totals": stats.agent_totals(agents),
             "server_time": clock.timestamp(),
             "today_at": cache.computed_at,
@@ -390,12 +396,13 @@ class BoardFeed:
         board: dict[str, Any] = {
             "queues": queues,
             "dialer": cache.dialer,
+            "channels": cache.channels,
             "today_at": cache.computed_at,
             "totals": stats.agent_totals(self._diff.rows.values()),
         }
         new_alerts = alerts.started(current, self._alert_keys)
         self._alert_keys = {a.key for a in current}
-        figures = json.dumps([board["queues"], board["dialer"]], sort_keys=True, default=str)
+        figures = json.dumps([board["queues"], board["dialer"], board["channels"]], sort_keys=True, default=str)
         quiet = not changed and not removed and not events and not new_alerts and not acks_changed
         if quiet and figures == self._last_figures:
             return None
@@ -417,6 +424,7 @@ class BoardFeed:
             "alerts": self.source.alert_dicts(cache, current),
             "new_alerts": [a.as_dict() for a in new_alerts],
             "dialer": board["dialer"],
+            "channels": board["channels"],
             "events": events,
             "events_dropped": dropped,
         }

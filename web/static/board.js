@@ -9,7 +9,7 @@
   const root = $("board");
   const WALL = root.dataset.mode === "wall";
   const charts = window.BoardCharts;
-  const board = { queues: [], agents: new Map(), dialer: [], alerts: [], offset: 0, receivedAt: 0 };
+  const board = { queues: [], agents: new Map(), dialer: [], channels: [], alerts: [], offset: 0, receivedAt: 0 };
   const view = { sort: "name", dir: 1, queue: "", team: "" };
   const LEVEL_TEXT = { ok: "OK", warn: "Warning", critical: "Critical" };
   const LEVEL_ICON = { ok: "\u2714", warn: "\u26A0", critical: "\u2716" };
@@ -159,6 +159,41 @@
         `${c.name} (${c.status})`, c.mode, c.dialed, c.answered, c.connected,
         `${pct(c.abandon_rate_window)} of ${pct(c.abandon_cap)} cap`, pct(c.abandon_rate_today),
         c.leads_left, c.dial_ratio === null ? "–" : c.dial_ratio.toFixed(2),
+      ].forEach((v) => row.append(el("td", v)));
+      body.append(row);
+    });
+  }
+
+  // -- written channels ------------------------------------------------------------------------
+  const CHANNEL_NAMES = { chat: "Chat", email: "E-mail", sms: "SMS", web: "Web form", social: "Social", api: "API" };
+
+  function waited(v) {
+    if (v === null || v === undefined) { return "–"; }
+    if (v < 120) { return `${Math.round(v)} s`; }
+    if (v < 7200) { return `${Math.round(v / 60)} min`; }
+    return `${(v / 3600).toFixed(1)} h`;
+  }
+
+  function renderChannels() {
+    const card = $("channels-card");
+    if (!card) { return; }
+    card.hidden = board.channels.length === 0;
+    const body = $("channels").querySelector("tbody");
+    body.replaceChildren();
+    board.channels.forEach((c) => {
+      const row = el("tr");
+      row.dataset.channel = c.channel;
+      const name = el("th", CHANNEL_NAMES[c.channel] || c.channel);
+      name.scope = "row";
+      row.append(name);
+      const waiting = el("td", c.breaching ? `${c.waiting} (${c.breaching} past target)` : String(c.waiting));
+      if (c.breaching) { waiting.classList.add("level-critical"); }
+      row.append(waiting);
+      [
+        waited(c.oldest_wait_s),
+        `${pct(c.service_level)} (${c.met_today} of ${c.met_today + c.breached_today})`,
+        c.opened_today,
+        c.target || "no target",
       ].forEach((v) => row.append(el("td", v)));
       body.append(row);
     });
@@ -315,9 +350,10 @@
     stamp(snap.server_time);
     board.queues = snap.queues;
     board.dialer = snap.dialer || [];
+    board.channels = snap.channels || [];
     board.alerts = snap.alerts || [];
     board.agents = new Map(snap.agents.map((a) => [a.agent_id, a]));
-    renderQueues(); renderAlerts(); renderDialer(); renderAgents();
+    renderQueues(); renderAlerts(); renderDialer(); renderChannels(); renderAgents();
   }
 
   function applyUpdate(update) {
@@ -326,6 +362,7 @@
     // Today's figures come only when they changed: keep the last ones for a row without them.
     board.queues = update.queues.map((q) => (q.today || !before.has(q.queue) ? q : { ...q, today: before.get(q.queue).today }));
     board.dialer = update.dialer || [];
+    board.channels = update.channels || [];
     board.alerts = update.alerts || [];
     const removed = update.removed || [];
     removed.forEach((id) => board.agents.delete(id));
@@ -339,7 +376,7 @@
         changed.push(a);
       }
     });
-    renderQueues(); renderAlerts(); renderDialer();
+    renderQueues(); renderAlerts(); renderDialer(); renderChannels();
     if (reorder || (changed.length && !STABLE_SORTS.has(view.sort)) || (changed.length && view.queue)) {
       renderAgents();
     } else if (changed.length) {
