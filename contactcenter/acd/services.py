@@ -553,10 +553,14 @@ class AcdService:
                 call.agent_id = int(agent)
 
     # -- rebuild -------------------------------------------------------------------------------
-    def rebuild(self) -> Outcome:
-        """After a Redis restart: waiting calls (in their order) and agent states from the store."""
+    def rebuild(self, other_tasks: Iterable[CallRecord] = ()) -> Outcome:
+        """After a Redis restart: waiting calls (in their order) and agent states from the store.
+
+        `other_tasks`: what packages above the router keep in it besides calls and callbacks (web
+        chats waiting or with an agent), read from their own tables by the caller."""
         queues = {q.id: q for q in self.session.scalars(select(Queue).options(selectinload(Queue.required_skills)))}
-        calls: list[CallRecord] = []
+        known = {q.name for q in queues.values()}
+        calls: list[CallRecord] = [task for task in other_tasks if task.queue in known]
         open_calls = self.session.scalars(
             select(Interaction).where(Interaction.queued_at.is_not(None), Interaction.ended_at.is_(None))
         )

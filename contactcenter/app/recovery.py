@@ -1,8 +1,8 @@
 """What the heartbeat's leader does after a fault, before each tick.
 
 - Redis lost the router's state (a restart without persistence, a failover to an empty replica,
-  a first start): rebuild it from the store — waiting calls in their original order, agent
-  states, queue configuration.
+  a first start): rebuild it from the store — waiting calls and web chats in their original
+  order, agent states (busy with a call or a chat), queue configuration.
 - Webhooks that arrived while the database was unreachable wait in the outbox: replay them.
 - A web process that stopped renewing its lease (killed hard) takes its desktop sockets with it.
 - Agents whose desktop lost its connection and did not come back within the grace period go
@@ -31,8 +31,10 @@ def rebuild_if_lost(runtime: Runtime) -> bool:
     marker = runtime.acd.key(BUILT_KEY)
     if runtime.redis.exists(marker):
         return False
+    from contactcenter.chat.routing import open_tasks
+
     with transaction(runtime.session_factory) as session:
-        outcome = Services(runtime, session).acd.rebuild()
+        outcome = Services(runtime, session).acd.rebuild(open_tasks(session))
     runtime.redis.set(marker, repr(clock.timestamp()))
     runtime.acd_configured = True
     log.warning("ACD state rebuilt from the store%s", f"; skipped: {outcome.reason}" if outcome.reason else "")

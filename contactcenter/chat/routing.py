@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contactcenter.acd.interfaces import Outcome
+from contactcenter.acd.interfaces import CallRecord, Outcome
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, chat_id_of, chat_key
 from contactcenter.chat import services as chats
@@ -35,6 +35,31 @@ def enqueue(session: Session, acd: AcdService, chat: Chat) -> Outcome | None:
     if queue is None:
         return None
     return acd.enqueue_chat(chat.id, queue, chat.created_at)
+
+
+def open_tasks(session: Session) -> list[CallRecord]:
+    """The router's tasks for chats still going, for rebuilding it after a Redis restart: waiting
+    chats in their place in line, chats with an agent keeping that agent busy."""
+    tasks = []
+    rows = session.execute(
+        select(Chat, Queue.name)
+        .join(Queue, Queue.id == Chat.queue_id)
+        .where(Chat.status.in_((ChatStatus.WAITING.value, ChatStatus.ACTIVE.value)))
+        .order_by(Chat.id)
+    )
+    for chat, queue_name in rows:
+        active = chat.status == ChatStatus.ACTIVE.value and chat.agent_id is not None
+        tasks.append(
+            CallRecord(
+                call_sid=chat_key(chat.id),
+                queue=queue_name,
+                enqueued_at=chat.created_at.timestamp(),
+                attributes={"chat": chat.id},
+                agent_id=str(chat.agent_id) if active else None,
+                connected_at=chat.accepted_at.timestamp() if active and chat.accepted_at else None,
+            )
+        )
+    return tasks
 
 
 def waiting(acd: AcdService, chat: Chat) -> Waiting | None:

@@ -65,3 +65,39 @@ def test_a_visitor_leaving_before_an_agent_takes_the_chat_out_of_the_queue(db, r
     assert runtime.acd.call_snapshot(chat_key(chat.id)) is None or runtime.acd.call_snapshot(
         chat_key(chat.id)
     ).state not in ("waiting", "offered")
+
+
+def _lose_the_router(runtime):  # type: ignore[no-untyped-def]
+    runtime.redis.flushdb()  # a Redis restart without persistence
+
+
+def test_after_a_redis_restart_a_waiting_chat_keeps_its_place_in_line(db, runtime):
+    from contactcenter.app.recovery import rebuild_if_lost
+
+    service, agent = _ready(db, runtime)
+    first, second = visitor_chat(db), visitor_chat(db, email="bo@example.com")
+    routing.enqueue(db, service, first)
+    routing.enqueue(db, service, second)
+    db.commit()
+    _lose_the_router(runtime)
+    assert rebuild_if_lost(runtime)
+    assert routing.waiting(service, first).position == 1
+    assert routing.waiting(service, second).position == 2
+
+
+def test_after_a_redis_restart_an_agent_in_a_chat_stays_busy_with_it(db, runtime):
+    from contactcenter.app.recovery import rebuild_if_lost
+
+    service, agent = _ready(db, runtime)
+    service.set_state(agent.id, "available")
+    chat = visitor_chat(db)
+    routing.enqueue(db, service, chat)
+    [offer] = runtime.acd.pending_offers()
+    routing.accepted(db, service.accept(offer.offer_id, agent.id), agent.id)
+    db.commit()
+    _lose_the_router(runtime)
+    assert rebuild_if_lost(runtime)
+    snapshot = runtime.acd.agent_snapshot(str(agent.id))
+    assert (snapshot.state, snapshot.call_sid) == ("on_call", chat_key(chat.id))
+    assert routing.end(db, service, chat, by="agent", agent_id=agent.id)
+    assert runtime.acd.agent_snapshot(str(agent.id)).state == "wrap_up"
