@@ -84,6 +84,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         reports,
         sms_hooks,
         sockets,
+        softphone,
         staffing,
         surveys,
         ticket_pages,
@@ -126,6 +127,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         portal.bp,
         portal.staff_bp,
         recordings.bp,
+        softphone.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

@@ -26,6 +26,7 @@ from contactcenter.contacts.customers import SEGMENTS, CustomerError
 from web import database
 from web.audit import audit
 from web.services import acd_service
+from web.softphone import me, softphone_config
 
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
 MAX_NAME = 200
@@ -118,7 +119,9 @@ def live_call(call_sid: str) -> dict[str, Any] | None:
 @login_required
 def page() -> str:
     _agent_only()
-    return render_template("desktop.html", break_reasons=[r for r in BREAK_REASONS if r != "missed"])
+    return render_template(
+        "desktop.html", break_reasons=[r for r in BREAK_REASONS if r != "missed"], softphone=softphone_config(me())
+    )
 
 
 @bp.get("/snapshot")
