@@ -154,7 +154,7 @@ def set_contact() -> Response:
         abort(400, "send a JSON object")
     kind, value = data.get("kind"), data.get("value", "")
     if not isinstance(kind, str) or not isinstance(value, str):
-        abort(400, "kind and value must be text")
+        return _refused("kind and value must be text")
     session = database.session()
     user = me()
     settings = database.runtime().settings

@@ -16,6 +16,7 @@ from twilio.http import HttpClient
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
+from contactcenter import clock
 from contactcenter.errors import DomainError, Kind
 from contactcenter.telephony.interfaces import (
     DEVICE_ACTIONS,
@@ -53,7 +54,10 @@ def voice_access_token(
     if not identity:
         raise VoiceTokenUnavailable("a softphone needs an identity", kind="invalid", code="invalid")
     ttl = max(60, min(int(ttl_s), MAX_TOKEN_TTL_S))
-    token = AccessToken(account_sid, api_key_sid, api_key_secret, identity=identity, ttl=ttl)
+    issued = int(clock.now().timestamp())
+    token = AccessToken(
+        account_sid, api_key_sid, api_key_secret, identity=identity, ttl=ttl, nbf=issued, valid_until=issued + ttl
+    )
     grant = VoiceGrant(incoming_allow=True, outgoing_application_sid=twiml_app_sid or None)
     token.add_grant(grant)
     jwt = token.to_jwt()
