@@ -42,7 +42,7 @@
     off: () => config.rings_browser ? "Softphone off" : `Calls ring at ${config.contact_value}`,
     starting: () => "Softphone starting…",
     ready: () => "Softphone ready",
-    ringing: () => `Softphone ringing: ${state.from || "a call"}`,
+    ringing: () => "Softphone ringing — answer to join the call",
     connected: () => state.muted ? "Softphone connected · muted" : "Softphone connected",
     unavailable: () => "Softphone unavailable",
     standin: () => "Answered by the simulated carrier",
