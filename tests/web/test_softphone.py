@@ -204,3 +204,35 @@ def test_the_page_loads_the_voice_sdk_only_with_twilio(app, office, runtime):
     assert "twilio-voice.min.js" not in logged_in(app, "alice").get("/desktop").get_data(as_text=True)
     runtime.settings = runtime.settings.with_overrides(carrier="twilio")
     assert "vendor/twilio-voice.min.js" in logged_in(app, "alice").get("/desktop").get_data(as_text=True)
+
+
+# ----------------------------------------------------------------------------- the admin's choice
+
+
+def _admin_saves(app, db, value_fields):  # type: ignore[no-untyped-def]
+    alice = db.scalars(select(User).where(User.username == "alice")).one()
+    form = {"action": "save", "display_name": "Alice", "role": "agent", "skills": "", **value_fields}
+    return logged_in(app, "ann").post(f"/admin/people/{alice.id}", data=form)
+
+
+def test_an_admin_sends_an_agents_calls_to_a_phone(app, office, db):
+    resp = _admin_saves(app, db, {"contact_kind": "phone", "contact_value": "415 555 0100"})
+    assert resp.status_code in (200, 303) and _contact(db, "alice") == "+14155550100"
+
+
+def test_an_admin_puts_an_agent_back_on_the_browser(app, office, db):
+    _admin_saves(app, db, {"contact_kind": "phone", "contact_value": "+14155550100"})
+    _admin_saves(app, db, {"contact_kind": "browser", "contact_value": "+14155550100"})
+    assert _contact(db, "alice") == "client:alice"
+
+
+def test_an_admins_hostile_contact_is_refused(app, office, db):
+    resp = _admin_saves(app, db, {"contact_kind": "sip", "contact_value": '"><script>alert(1)</script>'})
+    assert resp.status_code == 400 and b"<script>alert(1)" not in resp.data
+    assert _contact(db, "alice") == "client:alice"
+
+
+def test_the_admin_page_shows_the_choice(app, office, db):
+    alice = db.scalars(select(User).where(User.username == "alice")).one()
+    page = logged_in(app, "ann").get(f"/admin/people/{alice.id}").get_data(as_text=True)
+    assert 'name="contact_kind"' in page and 'value="browser" selected' in page
