@@ -116,3 +116,18 @@ def test_the_board_shows_a_supervisors_softphone(floor, live_server, page, commi
     page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ready'")
     screenshots(page, SHOTS, "board-softphone")
     assert_accessible(page, ".board-softphone")
+
+
+def test_with_twilio_the_page_runs_the_vendored_voice_sdk(floor, live_server, page, committed_runtime):
+    committed_runtime.settings = committed_runtime.settings.with_overrides(
+        carrier="twilio",
+        twilio_api_key_sid="SK" + "a" * 32,
+        twilio_api_key_secret="softphone-test-key-secret-of-32-bytes",
+    )
+    log_in(page, live_server, "alice")
+    with page.expect_response(lambda r: r.url.endswith("/desktop/voice-token")) as token:
+        page.goto(live_server + "/desktop")
+    assert token.value.status == 200
+    assert page.evaluate("() => typeof window.Twilio.Device") == "function"
+    assert page.evaluate("() => window.Twilio.Device.version").startswith("2.")
+    assert not page.evaluate("() => [...document.scripts].some((s) => s.src && !s.src.startsWith(location.origin))")
