@@ -45,6 +45,8 @@ def test_an_agent_answers_a_call_in_the_browser(floor, live_server, page):
 
     page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ringing'")
     assert "Softphone ringing" in page.inner_text("#sp-status")
+    rings = int(page.evaluate("() => document.body.dataset.rings || '0'"))
+    page.wait_for_function(f"Number(document.body.dataset.rings || 0) > {rings}")  # the desktop's ring, again
     room = conference_name(handle.sid)
     assert len(carrier.conference_participants(room)) == 1  # the browser has not answered yet
     screenshots(page, SHOTS, "desktop-softphone-ringing")

@@ -119,11 +119,9 @@
 
   // -- simulator mode: the simulated carrier's device, through the app --------------------------
   function simulatorBackend() {
-    let seen = new Set();  // calls that ended and were already shown as ended
     async function sync(answer) {
       const calls = (answer && answer.calls) || [];
       const live = calls.filter((c) => c.status === "ringing" || c.status === "in-progress").pop();
-      calls.forEach((c) => { if (c !== live) { seen.add(c.call_sid); } });
       if (!live) { if (state.phase !== "ready") { emit({ phase: "ready", muted: false }); } return; }
       const phase = live.status === "ringing" ? "ringing" : "connected";
       if (phase !== state.phase || live.call_sid !== state.callSid || live.muted !== state.muted) {
@@ -154,8 +152,13 @@
         await sync(body);
         emit({ phase: state.phase === "starting" ? "ready" : state.phase });
         setTimeout(poll, POLL_MS);
+        // Leaving the page unregisters it (keepalive outlives the page and carries the CSRF token,
+        // which a beacon cannot); another tab of the same person registers again on its next poll.
         window.addEventListener("pagehide", () => {
-          navigator.sendBeacon && navigator.sendBeacon("/desktop/device/unregister", new Blob([JSON.stringify({})], { type: "application/json" }));
+          fetch("/desktop/device/unregister", {
+            method: "POST", keepalive: true, credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "X-CSRFToken": window.CSRF_TOKEN }, body: "{}",
+          }).catch(() => {});
         });
       },
       answer: () => act("answer"),
