@@ -62,7 +62,11 @@ class Runtime:
         SDK in the browser is the device) or a carrier that offers none."""
         if self.settings.carrier == "twilio":
             return None
-        offer = getattr(self.telephony, "browser_devices", None)
+        try:
+            telephony = self.telephony
+        except RuntimeError:  # no simulator to reach (SIMULATOR_URL unset): nothing rings anywhere
+            return None
+        offer = getattr(telephony, "browser_devices", None)
         return offer() if callable(offer) else None
 
     def voice_token(self, identity: str) -> str:

@@ -236,3 +236,8 @@ def test_the_admin_page_shows_the_choice(app, office, db):
     alice = db.scalars(select(User).where(User.username == "alice")).one()
     page = logged_in(app, "ann").get(f"/admin/people/{alice.id}").get_data(as_text=True)
     assert 'name="contact_kind"' in page and 'value="browser" selected' in page
+
+
+def test_with_no_simulator_to_reach_the_device_is_unavailable_not_an_error(app, office):
+    resp = logged_in(app, "alice").post("/desktop/device")  # no carrier attached, no SIMULATOR_URL
+    assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "no_simulated_device"
