@@ -133,3 +133,37 @@ def test_with_twilio_the_page_runs_the_vendored_voice_sdk(floor, live_server, pa
     assert page.evaluate("() => typeof window.Twilio.Device") == "function"
     assert page.evaluate("() => window.Twilio.Device.version").startswith("2.")
     assert not page.evaluate("() => [...document.scripts].some((s) => s.src && !s.src.startsWith(location.origin))")
+
+
+def test_a_supervisor_monitors_from_the_board_in_the_browser(floor, live_server, page, browser, committed_runtime):
+    from contactcenter.accounts.models import Role
+
+    carrier = floor
+    with transaction(committed_runtime.session_factory) as session:
+        gen_agent(session, "sam", role=Role.SUPERVISOR)
+    desk = browser.new_context().new_page()
+    desk.set_default_timeout(10_000)
+    open_desktop(desk, live_server)
+    desk.wait_for_function("document.getElementById('softphone').dataset.phase === 'ready'")
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
+    desk.wait_for_selector("#offer:not([hidden])")
+    desk.click("#accept")
+    desk.wait_for_function("document.getElementById('softphone').dataset.phase === 'ringing'")
+    desk.click("#sp-answer")
+    room = conference_name(handle.sid)
+    until(lambda: len(carrier.conference_participants(room)) == 2, "alice answered in her browser")
+
+    log_in(page, live_server, "sam")
+    page.goto(live_server + "/board")
+    page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ready'")
+    page.click("#agents tbody tr:has-text('alice') .supervise[data-mode=monitor]")
+    page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ringing'")
+    screenshots(page, SHOTS, "board-softphone-ringing")
+    page.click("#sp-answer")
+    page.wait_for_function("document.getElementById('softphone').dataset.phase === 'connected'")
+    until(lambda: len(carrier.conference_participants(room)) == 3, "sam joined the call")
+    [sam_leg] = [p for p in carrier.list_participants(room) if p.call.to == "client:sam"]
+    assert sam_leg.muted
+    page.click("#sp-hangup")  # the board's own way to leave the call
+    until(lambda: len(carrier.conference_participants(room)) == 2, "sam left the call")
+    desk.context.close()
