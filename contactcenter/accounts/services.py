@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from contactcenter.accounts.models import AgentSkill, Role, Skill, User
 from contactcenter.accounts.sessions import end_sessions
 from contactcenter.errors import DomainError
+from contactcenter.phones import try_normalize
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
@@ -98,8 +99,6 @@ CONTACT_KINDS = ("browser", "phone", "sip")
 def contact_from_choice(kind: str, value: str, username: str, default_region: str = "US") -> str:
     """The contact URI for a person's choice: their browser (`client:<username>`, the softphone
     in the desktop), a phone number (any common way of writing it, stored as E.164) or a SIP URI."""
-    from contactcenter.phones import try_normalize
-
     value = (value or "").strip()
     if len(value) > MAX_CONTACT_URI:
         raise AccountError(f"contact: at most {MAX_CONTACT_URI} characters")
