@@ -30,6 +30,12 @@ class Settings:
     carrier: str = "simulator"
     twilio_account_sid: str = ""
     twilio_auth_token: str = field(default="", repr=False)  # never in logs or tracebacks
+    # The browser softphone (Voice SDK): an API key signs its access tokens; the TwiML app
+    # carries its outgoing calls. Tokens live voice_token_ttl_s; the page renews them.
+    twilio_api_key_sid: str = ""
+    twilio_api_key_secret: str = field(default="", repr=False)  # never in logs or tracebacks
+    twilio_twiml_app_sid: str = ""
+    voice_token_ttl_s: int = 3600
     # The URL the carrier calls us on, e.g. https://cc.example.com; signatures are computed over it.
     public_base_url: str = ""
     secret_key: str = field(default="", repr=False)  # never in logs or tracebacks
@@ -188,6 +194,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("SMTP_PORT must be a port number")
     presence_grace_s = _seconds(env, "PRESENCE_GRACE_S", 10, 0, 3600)
     chat_allowed_origins = chat_origins(env.get("CHAT_ALLOWED_ORIGINS", ""))
+    api_key_sid = env.get("TWILIO_API_KEY_SID", "").strip()
+    if api_key_sid and not (api_key_sid.startswith("SK") and len(api_key_sid) == 34):
+        raise ConfigError("TWILIO_API_KEY_SID must be an API key SID (SK followed by 32 characters)")
+    twiml_app_sid = env.get("TWILIO_TWIML_APP_SID", "").strip()
+    if twiml_app_sid and not (twiml_app_sid.startswith("AP") and len(twiml_app_sid) == 34):
+        raise ConfigError("TWILIO_TWIML_APP_SID must be a TwiML app SID (AP followed by 32 characters)")
+    api_key_secret = env.get("TWILIO_API_KEY_SECRET", "").strip()
+    if bool(api_key_sid) != bool(api_key_secret):
+        raise ConfigError("TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET go together: set both or neither")
     presence_lease_s = _seconds(env, "PRESENCE_LEASE_S", 15, 1, 300)
     return Settings(
         environment=environment,
@@ -205,6 +220,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_security=smtp_security,
         presence_grace_s=presence_grace_s,
         chat_allowed_origins=chat_allowed_origins,
+        twilio_api_key_sid=api_key_sid,
+        twilio_api_key_secret=api_key_secret,
+        twilio_twiml_app_sid=twiml_app_sid,
         presence_lease_s=presence_lease_s,
         short_abandon_s=short_abandon_s,
         database_url=env.get("DATABASE_URL", "").strip() or Settings.database_url,

@@ -7,6 +7,7 @@ set -euo pipefail
 
 MERMAID_VERSION="12.4.0"
 AXE_VERSION="4.14.1"  # axe-core: the accessibility checks the browser tests run on the pages
+TWILIO_VOICE_VERSION="2.18.5"  # @twilio/voice-sdk: the desktop's browser softphone (CARRIER=twilio)
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 vendor="$root/web/static/vendor"
@@ -23,8 +24,14 @@ mkdir -p "$work/axe"
 tar -xzf "$work/axe-core-${AXE_VERSION}.tgz" -C "$work/axe" package/axe.min.js package/LICENSE
 cp "$work/axe/package/axe.min.js" "$vendor/axe.min.js"
 cp "$work/axe/package/LICENSE" "$vendor/axe.LICENSE"
+(cd "$work" && npm pack --silent "@twilio/voice-sdk@${TWILIO_VOICE_VERSION}" >/dev/null)
+mkdir -p "$work/voice"
+tar -xzf "$work/twilio-voice-sdk-${TWILIO_VOICE_VERSION}.tgz" -C "$work/voice" package/dist/twilio.min.js package/LICENSE.md
+cp "$work/voice/package/dist/twilio.min.js" "$vendor/twilio-voice.min.js"
+cp "$work/voice/package/LICENSE.md" "$vendor/twilio-voice.LICENSE"
 {
   printf 'mermaid %s (npm: mermaid@%s, dist/mermaid.min.js)\n' "$MERMAID_VERSION" "$MERMAID_VERSION"
   printf 'axe-core %s (npm: axe-core@%s, axe.min.js; MPL-2.0, loaded only by the browser tests)\n' "$AXE_VERSION" "$AXE_VERSION"
+  printf '@twilio/voice-sdk %s (npm: @twilio/voice-sdk@%s, dist/twilio.min.js as twilio-voice.min.js; Apache-2.0 with Twilio terms, see twilio-voice.LICENSE)\n' "$TWILIO_VOICE_VERSION" "$TWILIO_VOICE_VERSION"
 } > "$vendor/VERSIONS"
-echo "vendored mermaid ${MERMAID_VERSION} and axe-core ${AXE_VERSION} into ${vendor#$root/}"
+echo "vendored mermaid ${MERMAID_VERSION}, axe-core ${AXE_VERSION} and @twilio/voice-sdk ${TWILIO_VOICE_VERSION} into ${vendor#$root/}"

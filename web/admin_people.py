@@ -145,10 +145,30 @@ def create_user() -> Response | tuple[str, int]:
     return redirect(url_for("admin_people.edit_user", user_id=user.id), code=303)
 
 
+def _contact_for(user: User) -> str | None:
+    """The contact the form asks for: a choice (browser, phone number, SIP address) with its value,
+    or a raw contact URI (older forms and scripts post `contact_uri`)."""
+    kind = _field("contact_kind")
+    if not kind:
+        return _field("contact_uri")
+    if kind == "client":  # another client identity, kept as it was typed
+        return _field("contact_value")
+    return accounts.contact_from_choice(
+        kind, _field("contact_value"), user.username, database.runtime().settings.default_region
+    )
+
+
 def _user_page(user: User, error: str | None = None, status: int = 200) -> tuple[str, int]:
     skills = ", ".join(f"{name}={level}" for name, level in sorted(user.skill_levels().items()))
+    contact_kind, contact_value = accounts.contact_choice(user.contact_uri, user.username)
     return render_template(
-        "admin/people_user.html", user=user, roles=[r.value for r in Role], skills=skills, error=error
+        "admin/people_user.html",
+        user=user,
+        roles=[r.value for r in Role],
+        skills=skills,
+        error=error,
+        contact_kind=contact_kind,
+        contact_value=contact_value,
     ), status
 
 
@@ -195,7 +215,7 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
             if user.id == current_user.id and role != Role.ADMIN.value:
                 raise accounts.AccountError("you cannot remove your own admin role")
             accounts.update_user(
-                session, user, display_name=_field("display_name"), role=role, contact_uri=_field("contact_uri")
+                session, user, display_name=_field("display_name"), role=role, contact_uri=_contact_for(user)
             )
             accounts.set_skills(session, user, _levels("skills"))
             after = {

@@ -89,6 +89,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         reports,
         sms_hooks,
         sockets,
+        softphone,
         staffing,
         surveys,
         ticket_pages,
@@ -135,6 +136,7 @@ def create_app(runtime: Runtime | None = None, *, testing: bool = False, relay_e
         portal.staff_bp,
         recordings.bp,
         quality.bp,
+        softphone.bp,
     ):
         app.register_blueprint(blueprint)
     sockets.init_app(app, runtime, relay=relay_events)

@@ -27,6 +27,7 @@ from web import database
 from web.audit import audit
 from web.services import acd_service, services
 from web.sockets import board_of
+from web.softphone import SOFTPHONE_ROLES, me, softphone_config
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 MAX_BODY = 4096
@@ -71,8 +72,14 @@ def page() -> str:
     if spell is not None:
         agent = database.session().get(User, spell.agent_id) if spell.agent_id else None
         listening = {"mode": spell.mode, "agent": agent.display_name if agent else "an agent"}
+    # A supervisor listens in through the browser when their calls ring there (no phone needed).
+    softphone = softphone_config(me()) if current_user.role in SOFTPHONE_ROLES else None
     return render_template(
-        "board.html", break_reasons=[r for r in BREAK_REASONS if r != "missed"], modes=MODES, listening=listening
+        "board.html",
+        break_reasons=[r for r in BREAK_REASONS if r != "missed"],
+        modes=MODES,
+        listening=listening,
+        softphone=softphone,
     )
 
 

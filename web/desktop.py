@@ -28,6 +28,7 @@ from web import database
 from web.audit import audit
 from web.chat import offer_summary, wrap_up_summary
 from web.services import acd_service
+from web.softphone import me, softphone_config
 
 bp = Blueprint("desktop", __name__, url_prefix="/desktop")
 MAX_NAME = 200
@@ -127,7 +128,9 @@ def live_call(call_sid: str) -> dict[str, Any] | None:
 @login_required
 def page() -> str:
     _agent_only()
-    return render_template("desktop.html", break_reasons=[r for r in BREAK_REASONS if r != "missed"])
+    return render_template(
+        "desktop.html", break_reasons=[r for r in BREAK_REASONS if r != "missed"], softphone=softphone_config(me())
+    )
 
 
 @bp.get("/snapshot")

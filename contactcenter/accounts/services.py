@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from contactcenter.accounts.models import AgentSkill, Role, Skill, User
 from contactcenter.accounts.sessions import end_sessions
 from contactcenter.errors import DomainError
+from contactcenter.phones import try_normalize
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
@@ -90,6 +91,44 @@ def check_contact_uri(value: str) -> str:
     if not _CONTACT.match(value):
         raise AccountError("contact URI: client:<identity>, +<E.164 number> or sip:<address>")
     return value
+
+
+CONTACT_KINDS = ("browser", "phone", "sip")
+
+
+def contact_from_choice(kind: str, value: str, username: str, default_region: str = "US") -> str:
+    """The contact URI for a person's choice: their browser (`client:<username>`, the softphone
+    in the desktop), a phone number (any common way of writing it, stored as E.164) or a SIP URI."""
+    value = (value or "").strip()
+    if len(value) > MAX_CONTACT_URI:
+        raise AccountError(f"contact: at most {MAX_CONTACT_URI} characters")
+    if kind == "browser":
+        return check_contact_uri(f"client:{username}")
+    if kind == "phone":
+        number = try_normalize(value, default_region) if value else None
+        if number is None:
+            raise AccountError("phone number: write it with its country code, e.g. +14155550100")
+        return check_contact_uri(number)
+    if kind == "sip":
+        uri = value if value.lower().startswith("sip:") else f"sip:{value}"
+        try:
+            return check_contact_uri(uri)
+        except AccountError:
+            raise AccountError("SIP address: sip:user@host, without spaces or quotes") from None
+    raise AccountError("contact: choose browser, phone or sip")
+
+
+def contact_choice(contact_uri: str | None, username: str) -> tuple[str, str]:
+    """How `contact_uri` reads as a choice: ("browser", ""), ("phone", "+1…"), ("sip", "sip:…");
+    another client identity than the person's own is shown as what it is."""
+    uri = contact_uri or f"client:{username}"
+    if uri == f"client:{username}":
+        return "browser", ""
+    if uri.startswith("+"):
+        return "phone", uri
+    if uri.startswith("sip:"):
+        return "sip", uri
+    return "client", uri
 
 
 def update_user(

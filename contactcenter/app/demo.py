@@ -234,6 +234,9 @@ def run_demo(*, host: str, port: int, calls_per_minute: float, duration: float) 
         auth_token=settings.twilio_auth_token,
         seed=int(time.time()),
     )
+    # A person signed in to the desktop answers in the browser (the simulated softphone); the
+    # simulated agents, with no page open, are answered for as before.
+    carrier.browser_devices = True
     api = SimulatorServer(carrier).start()
     settings = settings.with_overrides(simulator_url=api.url)
     rt = runtime_mod.build_runtime(settings)

@@ -22,7 +22,7 @@ from contactcenter.config import Settings, load_settings
 from contactcenter.db import configure_models, make_engine, make_sessionmaker
 from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.validation import FlowRegistry, LoadResult
-from contactcenter.telephony.interfaces import Telephony
+from contactcenter.telephony.interfaces import BrowserDevices, Telephony
 
 if TYPE_CHECKING:
     from contactcenter.acd.realtime import RealtimeACD
@@ -56,6 +56,32 @@ class Runtime:
 
     def use_telephony(self, telephony: Telephony) -> None:
         self._telephony = telephony
+
+    def browser_devices(self) -> BrowserDevices | None:
+        """The simulated softphone devices of the simulated carrier; None with Twilio (the Voice
+        SDK in the browser is the device) or a carrier that offers none."""
+        if self.settings.carrier == "twilio":
+            return None
+        try:
+            telephony = self.telephony
+        except RuntimeError:  # no simulator to reach (SIMULATOR_URL unset): nothing rings anywhere
+            return None
+        offer = getattr(telephony, "browser_devices", None)
+        return offer() if callable(offer) else None
+
+    def voice_token(self, identity: str) -> str:
+        """A Voice SDK access token for `identity`, signed with the configured API key."""
+        from contactcenter.telephony.softphone import voice_access_token
+
+        s = self.settings
+        return voice_access_token(
+            account_sid=s.twilio_account_sid,
+            api_key_sid=s.twilio_api_key_sid,
+            api_key_secret=s.twilio_api_key_secret,
+            twiml_app_sid=s.twilio_twiml_app_sid,
+            identity=identity,
+            ttl_s=s.voice_token_ttl_s,
+        )
 
     @property
     def acd(self) -> RealtimeACD:

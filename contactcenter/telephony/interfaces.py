@@ -298,3 +298,49 @@ class CarrierRef:
         if carrier is None:
             raise TelephonyError("no carrier is configured for this service")
         return carrier
+
+
+# ----------------------------------------------------------------------------- browser softphone
+
+
+@dataclass(frozen=True)
+class DeviceCall:
+    """A call that rang a browser device: `status` is the carrier's call status (ringing,
+    in-progress, completed, busy, no-answer, …); `muted` is the page's own microphone switch."""
+
+    call_sid: str
+    from_number: str
+    status: str
+    muted: bool = False
+    end_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    identity: str
+    calls: tuple[DeviceCall, ...] = ()
+
+
+DEVICE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute")
+
+
+class BrowserDevices(Protocol):
+    """A softphone the app drives on a person's behalf: the simulated carrier's stand-in for the
+    Voice SDK `Device` (with Twilio the SDK runs in the browser itself and this port is absent)."""
+
+    def register(self, identity: str) -> DeviceState: ...
+
+    def unregister(self, identity: str) -> None: ...
+
+    def state(self, identity: str) -> DeviceState: ...
+
+    def act(self, identity: str, call_sid: str, action: str) -> DeviceState:
+        """`action` is one of DEVICE_ACTIONS."""
+        ...
+
+
+class DeviceError(DomainError):
+    """The device is not registered, or the call is not one it can act on now."""
+
+    kind: Kind = "conflict"
+    code = "device_refused"

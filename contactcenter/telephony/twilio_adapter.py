@@ -18,6 +18,7 @@ from twilio.rest import Client
 from contactcenter.telephony import twiml
 from contactcenter.telephony.interfaces import (
     RECORDING_EVENTS,
+    BrowserDevices,
     CallInfo,
     Instruction,
     Participant,
@@ -45,6 +46,16 @@ class TwilioTelephony:
         self._http_client = http_client
         self._client = Client(account_sid, auth_token, http_client=http_client)
         self._signatures = SignatureChecker(auth_token)
+
+    def browser_devices(self) -> BrowserDevices | None:
+        """The simulated browser devices when this client talks to the carrier simulator; None
+        with Twilio, where the Voice SDK in the browser is the device."""
+        from contactcenter.telephony.simulator.http_layer import SimulatorHttpClient
+        from contactcenter.telephony.softphone import SimulatedDeviceClient
+
+        if isinstance(self._http_client, SimulatorHttpClient):
+            return SimulatedDeviceClient(self._http_client, *self._auth)
+        return None
 
     # -- TwiML and signatures --------------------------------------------------------------
     def render(self, instructions: Sequence[Instruction]) -> str:

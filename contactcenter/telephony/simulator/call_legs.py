@@ -21,6 +21,10 @@ class CallLegs(EngineCore):
         callee = self._callee(call.to)
         now = self._now()
         self._status_callback(call, "initiated")
+        device = self._device_for(call.to)
+        if device is not None:
+            self._ring_device(call, device)
+            return
         ringing = lambda: call.status in ("queued", "ringing")  # noqa: E731
         if callee.answer == "failed":
             self._later(now, ringing, lambda: self._finish(call, "call failed", status="failed"))

@@ -14,6 +14,7 @@ REST-facing operations on top.
 
 from __future__ import annotations
 
+from contactcenter.telephony.simulator.browser_devices import BrowserDevices
 from contactcenter.telephony.simulator.call_bridging import CallBridging
 from contactcenter.telephony.simulator.call_legs import CallLegs
 from contactcenter.telephony.simulator.call_recordings import CallRecordings
@@ -22,5 +23,7 @@ from contactcenter.telephony.simulator.twiml_following import TwimlFollowing
 from contactcenter.telephony.simulator.webhook_sending import WebhookSending
 
 
-class CarrierEngine(TextMessages, CallRecordings, CallLegs, CallBridging, TwimlFollowing, WebhookSending):
+class CarrierEngine(
+    BrowserDevices, TextMessages, CallRecordings, CallLegs, CallBridging, TwimlFollowing, WebhookSending
+):
     """The carrier's state and the rules calls follow; every method runs under `self.lock`."""

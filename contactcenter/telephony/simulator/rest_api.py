@@ -416,5 +416,47 @@ def create_rest_app(carrier: SimulatedCarrier) -> Flask:
     def recording_media(account_sid: str, sid: str) -> Response:
         return Response(carrier.recording_audio(sid), mimetype="audio/x-wav")
 
+    # ------------------------------------------------------------------ browser devices
+    # Not a Twilio resource: what the Voice SDK does between a browser and Twilio, offered to the
+    # app so its desktop can drive a simulated device (see browser_devices).
+    def device_json(identity: str) -> dict[str, Any]:
+        device = carrier.device(identity)
+        calls = carrier.device_calls(identity)
+        with carrier.lock:
+            return {
+                "identity": device.identity,
+                "calls": [
+                    {
+                        "call_sid": c.sid,
+                        "from": c.from_,
+                        "status": c.status,
+                        "muted": c.sid in device.muted,
+                        "end_reason": c.end_reason if c.ended else None,
+                    }
+                    for c in calls
+                ],
+            }
+
+    @app.post(f"{ACCOUNT}/Devices/<identity>.json")
+    def register_device(account_sid: str, identity: str) -> Response:
+        carrier.register_device(identity)
+        response = jsonify(device_json(identity))
+        response.status_code = 201
+        return response
+
+    @app.get(f"{ACCOUNT}/Devices/<identity>.json")
+    def fetch_device(account_sid: str, identity: str) -> Response:
+        return jsonify(device_json(identity))
+
+    @app.delete(f"{ACCOUNT}/Devices/<identity>.json")
+    def unregister_device(account_sid: str, identity: str) -> Response:
+        carrier.unregister_device(identity)
+        return Response(status=204)
+
+    @app.post(f"{ACCOUNT}/Devices/<identity>/Calls/<call_sid>.json")
+    def device_call_action(account_sid: str, identity: str, call_sid: str) -> Response:
+        carrier.device_act(identity, call_sid, request.form.get("Action", ""))
+        return jsonify(device_json(identity))
+
     add_message_routes(app, carrier, when)
     return app

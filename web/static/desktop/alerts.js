@@ -96,10 +96,26 @@
   });
   $("notice-dismiss").addEventListener("click", () => showNotice(null));
 
+  // The browser softphone ringing (desktop/softphone.js) rings and notifies like an offer.
+  let phoneCall = null;
+  let lastOffer = null;
+  function ringWhatRings() { ring(lastOffer || (phoneCall ? `phone-${phoneCall.call_sid}` : null)); }
+  document.addEventListener("softphone:ringing", (event) => {
+    phoneCall = event.detail;
+    ringWhatRings();
+    if (phoneCall && document.hidden && notificationsOn()) {
+      const note = new Notification("Softphone ringing", {
+        body: `${phoneCall.from || "A call"} — answer in the desktop`, tag: "desktop-softphone", requireInteraction: true,
+      });
+      note.onclick = () => { window.focus(); note.close(); };
+    }
+  });
+
   document.addEventListener("desktop:snapshot", (event) => {
     const snap = event.detail;
     const agent = snap.agent || {};
-    ring(snap.offer ? snap.offer.offer_id : null);
+    lastOffer = snap.offer ? snap.offer.offer_id : null;
+    ringWhatRings();
     notify(snap);
     const missed = agent.state === "break" && agent.reason === "missed";
     if (missed && noticeKind !== "missed") {

@@ -1,4 +1,4 @@
-// desktop: keyboard shortcuts — A accept, R reject, H hold/resume, M mute, X hang up, / search,
+// desktop: keyboard shortcuts — A accept (or answer the softphone), R reject, H hold/resume, M mute, X hang up, / search,
 // ? this list. Never while the agent types in a field, and never with Ctrl, Alt or Meta held.
 (function () {
   "use strict";
@@ -17,6 +17,14 @@
   }
 
   function press(id) { if (visible(id)) { $(id).click(); return true; } return false; }
+
+  // A and R also answer the browser softphone while it rings (after the offer was accepted).
+  function phone(action) {
+    const sp = window.Softphone;
+    if (!sp || !sp.ringing()) { return false; }
+    sp[action]();
+    return true;
+  }
 
   function openHelp() {
     returnFocus = document.activeElement;
@@ -43,8 +51,8 @@
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     let done = false;
     if (key === "?") { openHelp(); done = true; }
-    else if (key === "a") { done = Boolean(D.offer()) && press("accept"); }
-    else if (key === "r") { done = Boolean(D.offer()) && press("reject"); }
+    else if (key === "a") { done = D.offer() ? press("accept") : phone("answer"); }
+    else if (key === "r") { done = D.offer() ? press("reject") : phone("reject"); }
     else if (key === "h") { done = press("cc-hold"); }
     else if (key === "m") { done = press("cc-mute"); }
     else if (key === "x") { done = press("cc-hangup"); }
