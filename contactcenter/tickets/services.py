@@ -42,6 +42,7 @@ from contactcenter.tickets import sla
 from contactcenter.tickets.models import (
     CHANNELS,
     CommentAuthor,
+    SlaState,
     Ticket,
     TicketComment,
     TicketEvent,
@@ -49,6 +50,7 @@ from contactcenter.tickets.models import (
     TicketLink,
     TicketMerge,
     TicketPriority,
+    TicketSla,
     TicketStatus,
 )
 
@@ -209,8 +211,9 @@ def add_comment(
     if author_kind == CommentAuthor.CUSTOMER.value and not public:
         raise TicketError("a customer's comment is always public")
     _refuse_final(ticket, "commented on")
+    reopened = False
     if author_kind == CommentAuthor.CUSTOMER.value and ticket.status in ("pending", "on_hold", "solved"):
-        _set_status(session, ticket, TicketStatus.OPEN.value, actor_id)
+        reopened = _set_status(session, ticket, TicketStatus.OPEN.value, actor_id) is not None
     comment = TicketComment(ticket_id=ticket.id, author_id=author_id, author_kind=author_kind, public=public, body=body)
     session.add(comment)
     session.flush()
@@ -224,8 +227,30 @@ def add_comment(
         {"comment_id": comment.id, "public": public, "author": author_kind},
     )
     ticket.updated_at = comment.created_at
-    sla.recompute(session, ticket)
+    if reopened or _comment_moves_clocks(session, ticket, public, author_kind):
+        sla.recompute(session, ticket)
     return comment
+
+
+def _comment_moves_clocks(session: Session, ticket: Ticket, public: bool, author_kind: str) -> bool:
+    """Whether a comment can change an SLA clock, so the clocks are replayed only when it can (a
+    replay reads the ticket's whole trail: a customer texting five lines before anyone answers
+    would replay it five times for nothing). The replay (`sla.derive`) reads public comments only:
+    an agent's stops the first response and a running reply clock; a customer's starts a reply
+    clock once the first response stopped and no reply clock runs — so while the stored first
+    response still counts (running or paused), a customer's comment moves nothing."""
+    if not public or author_kind == CommentAuthor.SYSTEM.value:
+        return False
+    if author_kind != CommentAuthor.CUSTOMER.value:
+        return True
+    first = session.scalar(
+        select(TicketSla.state).where(
+            TicketSla.ticket_id == ticket.id,
+            TicketSla.metric == sla.SlaMetric.FIRST_RESPONSE.value,
+            TicketSla.cycle == 0,
+        )
+    )
+    return first is None or first == SlaState.STOPPED.value
 
 
 def link_interaction(
