@@ -86,7 +86,9 @@ def fit_bgnbd(x: Array, t_x: Array, T: Array, *, start: BgNbdParams | None = Non
         value = -float(np.sum(bgnbd_log_likelihood(BgNbdParams(r, alpha, a, b), x, t_x, T)))
         return value if np.isfinite(value) else 1e300
 
-    result = optimize.minimize(negative, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8})
+    result = optimize.minimize(
+        negative, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8}
+    )
     result = optimize.minimize(negative, result.x, method="L-BFGS-B")
     if not np.all(np.isfinite(result.x)):
         raise FitError(f"the purchase model did not converge: {result.message}")
@@ -157,7 +159,9 @@ def fit_gamma_gamma(x: Array, zbar: Array) -> GammaGammaParams:
         return value if np.isfinite(value) else 1e300
 
     x0 = np.log([1.0, 2.0, mean])
-    result = optimize.minimize(negative, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8})
+    result = optimize.minimize(
+        negative, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8}
+    )
     result = optimize.minimize(negative, result.x, method="L-BFGS-B")
     p, q, g = (float(v) for v in np.exp(result.x))
     if q <= 1:
