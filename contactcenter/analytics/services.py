@@ -31,6 +31,8 @@ from contactcenter.analytics.models import (
 )
 from contactcenter.analytics.summary import Summaries, summarise
 from contactcenter.analytics.synthetic import SyntheticHistory
+from contactcenter.contacts.customers import notify_segment_changed
+from contactcenter.contacts.models import Customer
 
 RFM_VERSION = "rfm-1"
 CLV_VERSION = "bgnbd-gg-1"
@@ -312,3 +314,19 @@ def store_history(
     for start in range(0, len(line_values), 5000):
         session.execute(insert(OrderLine), line_values[start : start + 5000])
     return len(order_values)
+
+
+def set_service_tiers(session: Session, tiers: dict[int, str]) -> int:
+    """Give customers the service tier their RFM segment maps to (the company turned this on);
+    the segment listeners hear of each change, as for a hand edit. Returns how many changed."""
+    changed = 0
+    ids = sorted(tiers)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        for customer in session.scalars(select(Customer).where(Customer.id.in_(chunk))):
+            tier = tiers[customer.id]
+            if customer.segment != tier:
+                customer.segment = tier
+                notify_segment_changed(session, customer)
+                changed += 1
+    return changed

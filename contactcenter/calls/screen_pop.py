@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
+from contactcenter.analytics.services import customer_figures
 from contactcenter.contacts.customers import CustomerError, create_customer
 from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.models import Ticket, TicketSla
@@ -125,6 +126,9 @@ def build(session: Session, call_sid: str) -> dict[str, Any] | None:
         pop["can_create_customer"] = True
         return pop
     pop["customer"] = _profile(customer)
+    # Stored figures (segment, value tier, 12-month CLV, P(alive)): one indexed read, never computed here.
+    figures = customer_figures(session, customer.id)
+    pop["customer"]["analytics"] = figures.as_dict() if figures is not None else None
     pop["history"] = _history(session, customer.id, call.id)
     open_tickets = list(
         session.scalars(
