@@ -322,8 +322,8 @@ def _resolve_customers(session: Session, orders: Sequence[_Order], problems: _Pr
 
 
 def _catalogue(session: Session, orders: Sequence[_Order]) -> tuple[dict[str, int], dict[str, int]]:
-    categories: dict[str, int] = dict(session.execute(select(ProductCategory.name, ProductCategory.id)).tuples().all())
-    products: dict[str, int] = dict(session.execute(select(Product.sku, Product.id)).tuples().all())
+    categories: dict[str, int] = dict(session.execute(select(ProductCategory.name, ProductCategory.id)).all())
+    products: dict[str, int] = dict(session.execute(select(Product.sku, Product.id)).all())
     for order in orders:
         for line in order.lines:
             if line.category and line.category not in categories:

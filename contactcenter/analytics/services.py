@@ -265,8 +265,8 @@ def store_history(
 ) -> int:
     """Store a synthetic history for the given customers (one per synthetic customer, in order);
     orders get ids `<prefix>-<customer>-<n>`. Returns the orders written."""
-    categories: dict[str, int] = dict(session.execute(select(ProductCategory.name, ProductCategory.id)).tuples().all())
-    products: dict[str, int] = dict(session.execute(select(Product.sku, Product.id)).tuples().all())
+    categories: dict[str, int] = dict(session.execute(select(ProductCategory.name, ProductCategory.id)).all())
+    products: dict[str, int] = dict(session.execute(select(Product.sku, Product.id)).all())
     for person in history.customers:
         for order in person.orders:
             for line in order.lines:
