@@ -52,6 +52,7 @@ class RecomputeReport:
     bgnbd: dict[str, float] = field(default_factory=dict)
     gamma_gamma: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    phases_s: dict[str, float] = field(default_factory=dict)  # read, fit, write
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -87,6 +88,7 @@ def recompute(
     now = as_of or clock.now()
     summaries = summarise(order_rows(session), now)
     report = RecomputeReport(customers=len(summaries))
+    read_done = time.perf_counter()
     scores = rfm.score(summaries.recency_days, summaries.purchases, summaries.spend, rules)
     rows: list[dict[str, Any]] = [
         {
@@ -116,6 +118,7 @@ def recompute(
         report.bgnbd, report.gamma_gamma = params
     except clv.FitError as exc:
         report.clv_error = exc.message
+    fit_done = time.perf_counter()
     models = ["rfm"] + (["clv"] if report.clv_error is None else [])
     session.execute(delete(CustomerModelScore).where(CustomerModelScore.model.in_(models)))
     for start in range(0, len(rows), 5000):
@@ -124,7 +127,13 @@ def recompute(
         report.segments_changed = set_segment(
             session, {cid: s.tier for cid, s in zip(summaries.customer_ids, scores, strict=True)}
         )
-    report.seconds = round(time.perf_counter() - started, 3)
+    finished = time.perf_counter()
+    report.seconds = round(finished - started, 3)
+    report.phases_s = {
+        "read": round(read_done - started, 3),
+        "fit": round(fit_done - read_done, 3),
+        "write": round(finished - fit_done, 3),
+    }
     session.add(ModelRun(model="rfm", model_version=RFM_VERSION, customers=report.rfm_scored, seconds=report.seconds))
     if report.clv_error is None:
         session.add(
