@@ -72,3 +72,48 @@ def test_the_customer_page_shows_value_and_segment(shop, live_server, page):
     assert "Value:" in line and "P(active)" in line and "Segment:" in line
     _shoot(page, "customer-page")
     assert_accessible(page)
+
+
+@pytest.fixture
+def floor(committed_runtime, simulated_carrier):  # type: ignore[no-untyped-def]
+    from contactcenter.acd.models import QueueMembership
+    from tests.support.factories import gen_queue
+
+    rt = committed_runtime
+    with transaction(rt.session_factory) as session:
+        support = gen_queue(session, "support")
+        alice = gen_agent(session, "alice", skills={"support": 5})
+        session.add(QueueMembership(queue_id=support.id, user_id=alice.id))
+        ids = gen_shop(session, customers=80)
+        services.recompute(session)
+    return rt, support.id, ids[0]
+
+
+def test_the_offer_pop_shows_value_tier_clv_p_active_and_segment(floor, live_server, page):
+    from contactcenter import clock
+    from contactcenter.acd.models import Queue
+    from contactcenter.acd.services import AcdService
+    from contactcenter.contacts.models import Interaction
+    from tests.support.browser import open_desktop
+    from tests.support.factories import call_sid
+
+    rt, queue_id, customer_id = floor
+    open_desktop(page, live_server)
+    with transaction(rt.session_factory) as session:
+        call = Interaction(
+            call_sid=call_sid(),
+            direction="inbound",
+            from_number="+14155550100",
+            to_number="+18005550100",
+            customer_id=customer_id,
+            queue_id=queue_id,
+            queued_at=clock.now(),
+        )
+        session.add(call)
+        session.flush()
+        AcdService(session, rt.acd).enqueue(call, session.get_one(Queue, queue_id))
+    page.wait_for_selector("#offer:not([hidden]) #offer-pop .customer-value")
+    line = page.inner_text("#offer-pop .customer-value")
+    assert "Value:" in line and "12-month value" in line and "P(active)" in line
+    _shoot(page, "desktop-offer-pop")
+    assert_accessible(page, "#offer")
