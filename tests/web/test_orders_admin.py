@@ -96,3 +96,16 @@ def test_the_screen_pop_carries_the_stored_figures(db):
     pop = screen_pop.build(db, call.call_sid)
     figures = pop["customer"]["analytics"]
     assert figures["value_tier"] and 0 <= figures["p_alive"] <= 1 and figures["segment"]
+
+
+def test_the_recompute_button_queues_the_job_that_stores_the_figures(admin, db):
+    from contactcenter.analytics.models import CustomerModelScore
+    from contactcenter.app.tasks.analytics import recompute_customer_models
+
+    ids = gen_shop(db, customers=60)
+    db.commit()
+    resp = admin.post("/admin/orders/recompute")
+    assert resp.status_code == 302
+    result = recompute_customer_models()  # what the worker does with the queued job
+    assert result["rfm_scored"] == len(ids) and result["clv_error"] is None
+    assert db.scalar(select(func.count()).select_from(CustomerModelScore)) == 2 * len(ids)
