@@ -242,7 +242,6 @@ def read(data: bytes, *, currencies: Sequence[str], now: datetime) -> tuple[list
         raise OrderImportError("the file is not UTF-8 text (save it as CSV, UTF-8)") from exc
     if "\x00" in text:
         raise OrderImportError("the file is not text (it holds NUL bytes)")
-    csv.field_size_limit(MAX_FIELD_CHARS * 4)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
