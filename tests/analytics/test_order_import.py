@@ -4,6 +4,7 @@ and the same file twice stores each order once."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from contactcenter.analytics.models import Order, OrderImport, OrderLine, Product
@@ -128,3 +129,24 @@ def test_a_rejected_file_leaves_no_order_lines_behind(db):
     rows = [("A-1", grace.id, "2026-03-01", "1", "USD", "web"), ("A-2", grace.id, "bad", "1", "USD", "web")]
     import_csv(db, csv_text(HEADER[:6], rows))
     assert db.scalar(select(func.count()).select_from(OrderLine)) == 0
+
+
+CELLS = st.sampled_from(["10", "-1", "abc", "2026-03-01", "2026-02-30", "USD", "XYZ", "", "<b>", "'; DROP TABLE x;--"])
+
+
+# The db fixture is one transaction for the whole test; each example runs in a savepoint rolled back after it.
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), CELLS, CELLS, CELLS), min_size=1, max_size=8))
+def test_any_file_is_stored_whole_or_not_at_all(db, rows):
+    savepoint = db.begin_nested()
+    try:
+        customer_id = gen_customer(db, "Prop Customer", ("+14155550188",)).id
+        text = csv_text(HEADER[:5], [(oid, customer_id, when, amount, cur) for oid, when, amount, cur in rows])
+        report = import_csv(db, text)
+        stored = _orders(db)
+        if report.status == "done":
+            assert stored == len({row[0] for row in rows}) and report.problems_total == 0
+        else:
+            assert stored == 0 and report.problems_total > 0
+    finally:
+        savepoint.rollback()
