@@ -131,14 +131,17 @@ def generate(
                 person.alive_at_end = False
                 break
         values = rng.gamma(spend.p, 1.0 / person.spend_rate, len(times))
-        for when, value in zip(times, values, strict=True):
-            channel = channel_names[int(rng.choice(len(channel_names), p=channel_weights))]
+        channels = rng.choice(len(channel_names), size=len(times), p=channel_weights)
+        counts = rng.integers(1, 4, size=len(times))
+        for when, value, channel_index, count in zip(times, values, channels, counts, strict=True):
+            channel = channel_names[int(channel_index)]
             order_lines: tuple[SyntheticLine, ...] = ()
             total = round(float(value), 2)
             if lines:
-                count = int(rng.integers(1, 4))
-                shares = rng.dirichlet(np.ones(count)) if count > 1 else np.array([1.0])
-                picks = rng.choice(len(CATALOGUE), size=count, replace=False)
+                # Shares of the order's value: uniform on the simplex (sorted uniform cut points).
+                cuts = np.sort(rng.random(int(count) - 1))
+                shares = np.diff(np.concatenate(([0.0], cuts, [1.0])))
+                picks = rng.permutation(len(CATALOGUE))[: int(count)]
                 amounts = [round(float(value * s), 2) for s in shares]
                 order_lines = tuple(
                     SyntheticLine(CATALOGUE[k][0], CATALOGUE[k][1], CATALOGUE[k][2], 1, amt)
