@@ -74,6 +74,13 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)  # never in logs or tracebacks
     smtp_security: str = "starttls"  # starttls, ssl or none
+    # Analytical CRM: the currencies orders may be in (ISO 4217; amounts are not converted, so a
+    # company that sells in several lists them knowing the figures add them up as they are), whether
+    # the RFM recompute sets customers' hand-set service tier, and the company's own RFM segment
+    # rules as JSON (empty: the built-in rules; see contactcenter.analytics.rfm).
+    analytics_currencies: tuple[str, ...] = ("USD",)
+    analytics_sets_segment: bool = False
+    analytics_segment_rules: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -204,7 +211,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if bool(api_key_sid) != bool(api_key_secret):
         raise ConfigError("TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET go together: set both or neither")
     presence_lease_s = _seconds(env, "PRESENCE_LEASE_S", 15, 1, 300)
+    currencies = tuple(
+        code.strip().upper() for code in env.get("ANALYTICS_CURRENCIES", "USD").split(",") if code.strip()
+    )
+    if not currencies or not all(len(code) == 3 and code.isalpha() and code.isascii() for code in currencies):
+        raise ConfigError("ANALYTICS_CURRENCIES must be ISO 4217 codes separated by commas, e.g. USD,EUR")
+    sets_segment = env.get("ANALYTICS_SETS_SEGMENT", "").strip().lower()
+    if sets_segment not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise ConfigError("ANALYTICS_SETS_SEGMENT must be true or false")
     return Settings(
+        analytics_currencies=currencies,
+        analytics_sets_segment=sets_segment in ("1", "true", "yes"),
+        analytics_segment_rules=env.get("ANALYTICS_SEGMENT_RULES", "").strip(),
         environment=environment,
         secret_key_generated=not env.get("SECRET_KEY", "").strip(),
         trusted_proxy_hops=whole["TRUSTED_PROXY_HOPS"],

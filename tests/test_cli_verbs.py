@@ -213,6 +213,16 @@ def _sms_number_add(floor: Floor) -> None:
     assert again.returncode == 2 and "already takes texts" in again.stderr, again.stdout + again.stderr
 
 
+def _analytics_import_orders(floor: Floor) -> None:
+    good = floor.folder / "orders.csv"
+    good.write_text("order_id,customer_id,ordered_at,amount,currency\nCLI-1,1,2026-03-01,12.50,USD\n")
+    assert "imported 1 orders" in _ok(floor.run("analytics", "import-orders", str(good)))
+    bad = floor.folder / "bad-orders.csv"
+    bad.write_text("order_id,customer_id,ordered_at,amount,currency\nCLI-2,1,2026-03-01,-1,USD\n")
+    refused = floor.run("analytics", "import-orders", str(bad))
+    assert refused.returncode == 1 and "the amount is negative" in refused.stdout, refused.stdout + refused.stderr
+
+
 def _mail_receive(floor: Floor) -> None:
     import smtplib
 
@@ -240,6 +250,9 @@ def _mail_receive(floor: Floor) -> None:
 VERBS: dict[str, Callable[[Floor], None]] = {
     "db upgrade": lambda f: _ok(f.run("db", "upgrade")),
     "db seed": lambda f: _ok(f.run("db", "seed")),
+    "analytics import-orders": _analytics_import_orders,
+    "analytics recompute": lambda f: _json(f.run("analytics", "recompute", "--json")),
+    "analytics evaluate": lambda f: _json(f.run("analytics", "evaluate", "--holdout-weeks", "13", "--json")),
     "web": lambda f: _serves(f, "web", "--host", "127.0.0.1", "--threads", "4"),
     "worker": lambda f: _ok(f.run("worker", "--burst")),
     "demo": lambda f: _ok(f.run("demo", "--port", str(_free_port()), "--duration", "4", "--calls-per-minute", "30")),

@@ -176,6 +176,7 @@ def demo(host: str, port: int, calls_per_minute: float, duration: float) -> None
 def _register_domain_commands() -> None:
     """Sub-command groups that live with their domain package."""
     from contactcenter.app.commands.acd import erlang
+    from contactcenter.app.commands.analytics import analytics
     from contactcenter.app.commands.dialer import leads, pacer_command, simulate_dialer
     from contactcenter.app.commands.ivr import ivr
     from contactcenter.app.commands.mail import mail
@@ -185,6 +186,7 @@ def _register_domain_commands() -> None:
     from contactcenter.app.commands.tickets import api_token, report
 
     main.add_command(erlang)
+    main.add_command(analytics)
     main.add_command(ivr)
     main.add_command(mail)
     main.add_command(sms)

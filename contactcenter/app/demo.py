@@ -123,7 +123,7 @@ class HoursNotices:
 def _seeded(created: dict[str, int]) -> str:
     if not created:
         return "already seeded"
-    names = {"interactions": "past calls", "faq": "FAQ articles", "sla_policy": "SLA policy"}
+    names = {"interactions": "past calls", "faq": "FAQ articles", "sla_policies": "SLA policies"}
     return "seeded " + ", ".join(
         f"{count} {names.get(what, what).replace('_', ' ')}" for what, count in created.items()
     )

@@ -213,18 +213,21 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
     session.flush()
     content = seed_content(session)  # call scripts (by queue and intent) and more articles
     QualityService(session).create_form(DEMO_SCORECARD, users["admin"].id)
+    shop = seed_shop(session)
     return {
         "queues": len(queues),
         "users": len(users),
         "customers": len(CUSTOMERS),
         "interactions": calls,
         "tickets": tickets,
-        "sla_policy": 1,
+        "sla_policies": 1 + len(CHANNEL_POLICIES),
         "mailboxes": 1,
         "text_numbers": 1,
         "faq": len(FAQ) + content["faq"],
         "scripts": content["scripts"],
         "scorecard_forms": 1,
+        "shoppers": shop["shoppers"],
+        "orders": shop["orders"],
     }
 
 
@@ -242,6 +245,39 @@ DEMO_SCORECARD = FormDraft(
         QuestionDraft("Closing", "Polite and patient throughout", 15, "scale", 5),
     ),
 )
+
+
+SHOPPERS = 240  # customers known only from the shop, besides the demo callers
+SHOP_FIRST = ("Ada", "Boris", "Chiara", "Dev", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kemi", "Luis")
+SHOP_LAST = ("Adler", "Brandt", "Costa", "Dubois", "Eriksen", "Fischer", "Gupta", "Haddad", "Ivanova", "Jensen")
+
+
+def seed_shop(session: Session, *, seed: int = 7) -> dict[str, int]:
+    """Two years of orders for the demo customers and some shoppers, drawn from the lifetime-value
+    models (contactcenter.analytics.synthetic), then the figures computed, so the screen pop and
+    the customer page show a segment, a value tier and P(alive) from the first call."""
+    from sqlalchemy import insert
+
+    from contactcenter.analytics import services as analytics_services, synthetic
+
+    now = clock.now()
+    rows = [
+        {
+            "name": f"{SHOP_FIRST[i % len(SHOP_FIRST)]} {SHOP_LAST[(i // len(SHOP_FIRST)) % len(SHOP_LAST)]}",
+            "email": f"shopper{i + 1}@example.com",
+            "segment": "standard",
+            "attributes": {"source": "shop"},
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(SHOPPERS)
+    ]
+    session.execute(insert(Customer), rows)
+    ids = list(session.scalars(select(Customer.id).order_by(Customer.id)))
+    history = synthetic.generate(len(ids), end=now, weeks=104, seasonality=0.3, seed=seed)
+    orders = analytics_services.store_history(session, history, ids, currency="USD", prefix="DEMO")
+    analytics_services.recompute(session, as_of=now)
+    return {"shoppers": SHOPPERS, "orders": orders}
 
 
 DEMO_MAILBOX = "support@acme.example"

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
+from contactcenter.analytics.services import CustomerFigures, customer_figures
 from contactcenter.contacts import profile as profiles
 from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.contacts.profile import Profile
@@ -81,6 +82,8 @@ class CustomerView:
     timeline: list[TimelineEntry]
     numbers: list[NumberStatus]
     campaigns: list[Membership]
+    # Segment, value tier, 12-month CLV and P(alive) as last recomputed; None before the first run.
+    figures: CustomerFigures | None = None
 
     @property
     def customer(self) -> Customer:
@@ -121,6 +124,7 @@ def build(session: Session, customer_id: int, viewer: Viewer, now: datetime | No
         timeline=timeline,
         numbers=[NumberStatus(p.e164, p.label, internal.get(p.e164)) for p in profile.phones],
         campaigns=_memberships(session, customer_id, numbers, now),
+        figures=customer_figures(session, customer_id),
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
+from contactcenter.analytics.services import customer_figures
 from contactcenter.contacts.customers import CustomerError, create_customer
 from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.tickets.models import Ticket, TicketSla
@@ -132,6 +133,9 @@ def customer_view(session: Session, customer: Customer, *, exclude_call_id: int 
     """The customer half of the pop (profile, recent calls, open and latest tickets): also what a
     web chat shows its agent, where there is no call."""
     pop: dict[str, Any] = {"customer": _profile(customer)}
+    # Stored figures (segment, value tier, 12-month CLV, P(alive)): one indexed read, never computed here.
+    figures = customer_figures(session, customer.id)
+    pop["customer"]["analytics"] = figures.as_dict() if figures is not None else None
     pop["history"] = _history(session, customer.id, exclude_call_id)
     open_tickets = list(
         session.scalars(

@@ -14,7 +14,19 @@ from werkzeug.exceptions import HTTPException
 
 from contactcenter.errors import DomainError
 from web import errors
-from web.api import accounts, campaigns, customers, dnc, interactions, openapi, reports, search, sla, tickets
+from web.api import (
+    accounts,
+    campaigns,
+    customers,
+    dnc,
+    interactions,
+    openapi,
+    orders,
+    reports,
+    search,
+    sla,
+    tickets,
+)
 from web.api.core import ApiError, authenticate_request, error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -40,7 +52,7 @@ def openapi_json() -> Response:
 
 bp.add_url_rule("/openapi.json", endpoint="openapi", view_func=openapi_json, methods=["GET"])
 
-for module in (accounts, customers, interactions, tickets, search, sla, reports, campaigns, dnc):
+for module in (accounts, customers, interactions, tickets, search, sla, reports, campaigns, dnc, orders):
     for path, view, methods in module.ROUTES:
         bp.add_url_rule(
             path, endpoint=f"{module.__name__.rsplit('.', 1)[-1]}_{view.__name__}", view_func=view, methods=methods

@@ -966,6 +966,53 @@ SCHEMAS.update(
                 "expires_at": _NTIME,
             }
         ),
+        "OrderLineInput": _obj(
+            {
+                "amount": {"type": ["string", "number"], "description": "the line's total, not negative"},
+                "quantity": _INT,
+                "sku": _STR,
+                "product": _STR,
+                "category": _STR,
+            },
+            ["amount"],
+        ),
+        "OrderInput": _obj(
+            {
+                "order_id": {"type": "string", "description": "the shop's order number (idempotency key)"},
+                "customer_id": _INT,
+                "customer_email": _STR,
+                "ordered_at": {"type": "string", "description": "YYYY-MM-DD or ISO 8601 (no zone: UTC)"},
+                "currency": {"type": "string", "description": "ISO 4217, one of ANALYTICS_CURRENCIES"},
+                "channel": _STR,
+                "lines": {"type": "array", "items": _ref("OrderLineInput"), "minItems": 1, "maxItems": 500},
+            },
+            ["order_id", "ordered_at", "currency", "lines"],
+        ),
+        "Order": _obj(
+            {
+                "id": _INT,
+                "order_id": _STR,
+                "customer_id": _INT,
+                "ordered_at": _STR,
+                "currency": _STR,
+                "channel": _STR,
+                "total": {"type": "string", "description": "decimal, two places"},
+                "lines": {"type": "array", "items": {"type": "object"}},
+            },
+            ["id", "order_id", "customer_id", "ordered_at", "currency", "total", "lines"],
+        ),
+        "CustomerAnalytics": _obj(
+            {
+                "segment": _STR,
+                "rfm": _STR,
+                "value_tier": _STR,
+                "clv_12m": {"type": ["number", "null"]},
+                "p_alive": {"type": ["number", "null"]},
+                "expected_purchases_12m": {"type": ["number", "null"]},
+                "computed_at": _STR,
+            },
+            [],
+        ),
         "DncInput": _obj({"phone": _STR, "list": {"type": ["string", "integer"]}, "reason": _STR}, ["phone"]),
         "DncImportInput": _obj(
             {
@@ -1068,6 +1115,28 @@ PATHS.update(
                 {"200": _json(_ref("LeadDetail"))},
                 params=[_path_id("lead_id")],
                 errors=("403", "404"),
+            )
+        },
+        "/api/orders": {
+            "get": _op(
+                "Orders, newest first",
+                {"200": _list_of("Order")},
+                params=[_q("customer_id", "", _INT), *PAGING],
+                errors=("400",),
+            ),
+            "post": _op(
+                "Add an order (the same order_id again: 200 with the stored order)",
+                {"201": _json(_ref("Order"), "Created"), "200": _json(_ref("Order"), "Already stored")},
+                body="OrderInput",
+                errors=_WRITE,
+            ),
+        },
+        "/api/customers/{customer_id}/analytics": {
+            "get": _op(
+                "A customer's stored figures: RFM segment, value tier, 12-month CLV, P(alive) (null: none yet)",
+                {"200": _json(_ref("CustomerAnalytics"))},
+                params=[_path_id("customer_id")],
+                errors=("404",),
             )
         },
         "/api/dnc": {

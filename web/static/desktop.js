@@ -61,6 +61,19 @@
     return [outcome, disposition].filter(Boolean).join(" — ") || "No outcome recorded";
   }
 
+  const SEGMENT_NAMES = { champions: "Champion", loyal: "Loyal", new: "New", promising: "Promising",
+    at_risk: "At risk", about_to_sleep: "About to sleep", hibernating: "Hibernating", others: "Other" };
+  // Value tier, 12-month lifetime value, chance the customer is still buying, RFM segment.
+  function analyticsLine(a) {
+    if (!a) { return ""; }
+    const parts = [];
+    if (a.value_tier) { parts.push(`Value: ${text(a.value_tier)}`); }
+    if (a.clv_12m !== null && a.clv_12m !== undefined) { parts.push(`12-month value ${Number(a.clv_12m).toFixed(0)}`); }
+    if (a.p_alive !== null && a.p_alive !== undefined) { parts.push(`P(active) ${Math.round(a.p_alive * 100)} %`); }
+    if (a.segment) { parts.push(`${SEGMENT_NAMES[a.segment] || text(a.segment).replace(/_/g, " ")} (${text(a.rfm)})`); }
+    return parts.join(" · ");
+  }
+
   function renderPop(target, pop, editable, pending) {
     target.replaceChildren();
     if (!pop) {
@@ -75,6 +88,8 @@
     if (pop.customer) {
       const details = [pop.customer.email, (pop.customer.phones || []).join(", ")].filter(Boolean).join(" · ");
       if (details) { target.append(el("p", details)); }
+      const value = analyticsLine(pop.customer.analytics);
+      if (value) { const line = el("p", value); line.className = "customer-value"; target.append(line); }
     } else if (editable && pop.can_create_customer) {
       target.append(createCustomerForm(pop));
     }

@@ -5,7 +5,7 @@ after an agent answered it, where the queue asks for that). The question text re
 survey it asks, so the caller's answer finds its survey by conversation.
 
 Revision ID: 0031_call_surveys
-Revises: 0029_web_chat
+Revises: 0030_analytics
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0031_call_surveys"
-down_revision = "0029_web_chat"
+down_revision = "0030_analytics"
 branch_labels = None
 depends_on = None
 
