@@ -201,7 +201,7 @@ def widget_css() -> Response:
 @bp.get("/demo")
 def demo() -> Response:
     """A stand-in company site carrying the widget, so the chat can be tried."""
-    queue = request.args.get("queue", "support")[:64]
+    queue = request.args.get("queue", "chat")[:64]
     response = Response(render_template("chat/demo.html", queue=queue))
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "

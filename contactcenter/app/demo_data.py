@@ -31,12 +31,15 @@ DEMO_LOGINS = (
     ("bob", "agent", "Bob Agent"),
     ("carmen", "agent", "Carmen Agent"),
 )
-QUEUES = (
+QUEUES: tuple[tuple[str, str, int, dict[str, int]], ...] = (
     ("support", "Customer support", 0, {"support": 1}),
     ("billing", "Billing", 1, {"billing": 3}),
     ("technical", "Technical support", 0, {"technical": 5}),
     ("sales", "Sales", 2, {"sales": 1}),
+    ("chat", "Web chat", 0, {}),
 )
+# Who answers the web chat: the people at a desktop (the simulated agents take calls only).
+CHAT_AGENTS = ("alice",)
 AGENT_SKILLS = {
     "alice": {"support": 8, "billing": 6, "spanish": 9},
     "bob": {"support": 5, "technical": 9},
@@ -139,7 +142,7 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
         )
     for username, skills in AGENT_SKILLS.items():
         for name in queues:
-            if name in skills or name == "support":
+            if name in skills or name == "support" or (name == "chat" and username in CHAT_AGENTS):
                 session.add(QueueMembership(queue_id=queues[name].id, user_id=users[username].id))
     calendar = sla.create_calendar(session, *OFFICE_CALENDAR)
     for name, channel, target_s in CHANNEL_POLICIES:

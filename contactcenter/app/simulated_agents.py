@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 
 from contactcenter import clock
+from contactcenter.acd.services import chat_id_of
 from contactcenter.app.runtime import Runtime
 from contactcenter.app.services import CarrierUrls, Services
 from contactcenter.db import transaction
@@ -44,7 +45,9 @@ class SimulatedAgents:
         acd = self.runtime.acd
         with transaction(self.runtime.session_factory) as session:
             service = Services(self.runtime, session, self.urls).acd
-            offers = {o.agent_id: o for o in acd.pending_offers()}
+            # They take calls only: a chat offered to one (a queue shared with people) is left to
+            # time out and go back to the line, never accepted by someone who cannot type.
+            offers = {o.agent_id: o for o in acd.pending_offers() if chat_id_of(o.call_sid) is None}
             for agent_id in self.agent_ids:
                 key = str(agent_id)
                 snap = acd.agent_snapshot(key)

@@ -101,3 +101,18 @@ def test_after_a_redis_restart_an_agent_in_a_chat_stays_busy_with_it(db, runtime
     assert (snapshot.state, snapshot.call_sid) == ("on_call", chat_key(chat.id))
     assert routing.end(db, service, chat, by="agent", agent_id=agent.id)
     assert runtime.acd.agent_snapshot(str(agent.id)).state == "wrap_up"
+
+
+def test_a_simulated_agent_never_takes_a_chat(db, runtime):
+    from contactcenter.app.services import CarrierUrls
+    from contactcenter.app.simulated_agents import SimulatedAgents
+
+    service, agent = _ready(db, runtime)
+    service.set_state(agent.id, "available")
+    chat = visitor_chat(db)
+    routing.enqueue(db, service, chat)
+    db.commit()
+    machine = SimulatedAgents(runtime, [agent.id], CarrierUrls.under("http://cc.test"), answer_after_s=0)
+    machine.step()
+    assert runtime.acd.agent_snapshot(str(agent.id)).state == "reserved"  # still only offered
+    assert runtime.acd.call_snapshot(chat_key(chat.id)).state == "offered"

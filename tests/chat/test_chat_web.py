@@ -150,7 +150,7 @@ def test_a_hostile_pre_chat_form_is_refused(client, db, team):
 def test_the_demo_page_carries_the_widget_under_a_strict_policy(client, team):
     resp = client.get("/chat/demo")
     assert resp.status_code == 200
-    assert b'src="/chat/widget.js" data-queue="support"' in resp.data
+    assert b'src="/chat/widget.js" data-queue="chat"' in resp.data  # the demo's web chat queue
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
 
 
