@@ -394,6 +394,12 @@ def _channel_name(channel: str) -> str:
     return CHANNEL_NAMES.get(channel, channel.title())
 
 
+def _channel_cells(row: Any, second: str) -> list[str]:
+    """A channel's row in either table: its name, then the target or the interval, then its counts."""
+    counts = (row.opened, row.met, row.breached, row.unanswered, row.waiting)
+    return [_channel_name(row.channel), second, *map(str, counts), pct(row.service_level), secs(row.median_reply_s)]
+
+
 def _channels(report: Any, query: ReportQuery) -> Page:
     labels = sorted({r.label for r in report.rows})
     index = {label: i for i, label in enumerate(labels)}
@@ -421,20 +427,7 @@ def _channels(report: Any, query: ReportQuery) -> Page:
         "table-channel-totals",
         "Per channel over the range",
         summary_headers,
-        [
-            [
-                _channel_name(r.channel),
-                targets.get(r.channel, "no first-reply target"),
-                str(r.opened),
-                str(r.met),
-                str(r.breached),
-                str(r.unanswered),
-                str(r.waiting),
-                pct(r.service_level),
-                secs(r.median_reply_s),
-            ]
-            for r in report.totals
-        ],
+        [_channel_cells(r, targets.get(r.channel, "no first-reply target")) for r in report.totals],
         _numeric(summary_headers, 2),
     )
     headers = ["Channel", "Start", "Opened", "Met", "Breached", "Unanswered", "Waiting", "Service level"]
@@ -443,20 +436,7 @@ def _channels(report: Any, query: ReportQuery) -> Page:
         "table-channels",
         f"Tickets per channel and {BUCKET_NAMES[query.granularity]}, by the time they were opened",
         headers,
-        [
-            [
-                _channel_name(r.channel),
-                _bucket(r.label, query.granularity),
-                str(r.opened),
-                str(r.met),
-                str(r.breached),
-                str(r.unanswered),
-                str(r.waiting),
-                pct(r.service_level),
-                secs(r.median_reply_s),
-            ]
-            for r in report.rows
-        ],
+        [_channel_cells(r, _bucket(r.label, query.granularity)) for r in report.rows],
         _numeric(headers, 2),
     )
     return Page(panels, [summary, table])

@@ -42,27 +42,22 @@ def existing(session: Session, ticket_id: int) -> TicketSurvey | None:
     return session.scalar(select(TicketSurvey).where(TicketSurvey.ticket_id == ticket_id))
 
 
-def create(session: Session, ticket: Ticket, channel: str) -> TicketSurvey:
-    """The ticket's survey: a new one, or the one already sent (a ticket solved twice is asked once)."""
-    found = existing(session, ticket.id)
-    if found is not None:
-        return found
-    survey = TicketSurvey(ticket_id=ticket.id, channel=channel, nonce=secrets.token_hex(8))
-    session.add(survey)
-    session.flush()
-    return survey
-
-
 def existing_for_call(session: Session, interaction_id: int) -> TicketSurvey | None:
     return session.scalar(select(TicketSurvey).where(TicketSurvey.interaction_id == interaction_id))
 
 
+def create(session: Session, ticket: Ticket, channel: str) -> TicketSurvey:
+    """The ticket's survey: a new one, or the one already sent (a ticket solved twice is asked once)."""
+    return existing(session, ticket.id) or _new(session, channel, ticket_id=ticket.id)
+
+
 def create_for_call(session: Session, call: Interaction, channel: str) -> TicketSurvey:
     """The call's survey: a new one, or the one already asked (a call is asked once)."""
-    found = existing_for_call(session, call.id)
-    if found is not None:
-        return found
-    survey = TicketSurvey(interaction_id=call.id, channel=channel, nonce=secrets.token_hex(8))
+    return existing_for_call(session, call.id) or _new(session, channel, interaction_id=call.id)
+
+
+def _new(session: Session, channel: str, **contact: int) -> TicketSurvey:
+    survey = TicketSurvey(channel=channel, nonce=secrets.token_hex(8), **contact)
     session.add(survey)
     session.flush()
     return survey

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from contactcenter.acd.models import QueueMembership
 from contactcenter.chat.models import Chat, ChatMessage
-from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
+from contactcenter.config import Settings
 from contactcenter.db import transaction
 from contactcenter.mail.models import Mailbox
 from contactcenter.tickets.models import TicketSurvey
@@ -20,7 +20,6 @@ from tests.support.browser import open_desktop, screenshots, until
 from tests.support.chats import HostSite
 from tests.support.factories import gen_agent, gen_queue
 from tests.support.mail import free_port
-from tests.support.redis_db import TEST_REDIS_URL
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/webchat")
@@ -28,16 +27,9 @@ SITE_PORT = free_port()
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        redis_url=TEST_REDIS_URL,
-        carrier="simulator",
-        twilio_account_sid=SIMULATOR_ACCOUNT_SID,
-        twilio_auth_token=SIMULATOR_AUTH_TOKEN,
-        secret_key="test-secret-key",
-        chat_allowed_origins=(f"http://localhost:{SITE_PORT}",),
-    )
+def settings(settings: Settings) -> Settings:
+    """The suite's settings, with the host site's origin allowed to carry the widget."""
+    return settings.with_overrides(chat_allowed_origins=(f"http://localhost:{SITE_PORT}",))
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ from sqlalchemy import select
 
 from contactcenter.acd.services import chat_key
 from contactcenter.chat.models import Chat, ChatMessage
-from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN, Settings
+from contactcenter.config import Settings
 from contactcenter.tickets.models import Ticket
 from tests.support.chats import chat_team
 from tests.support.factories import PASSWORD
-from tests.support.redis_db import TEST_REDIS_URL
 from web.extensions import socketio
 
 SITE = "https://shop.example.com"
@@ -23,16 +22,9 @@ FORM = {"name": "Ada Visitor", "email": "ada@example.com", "question": "Where is
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        redis_url=TEST_REDIS_URL,
-        carrier="simulator",
-        twilio_account_sid=SIMULATOR_ACCOUNT_SID,
-        twilio_auth_token=SIMULATOR_AUTH_TOKEN,
-        secret_key="test-secret-key",
-        chat_allowed_origins=(SITE,),
-    )
+def settings(settings: Settings) -> Settings:
+    """The suite's settings, with the host site's origin allowed to carry the widget."""
+    return settings.with_overrides(chat_allowed_origins=(SITE,))
 
 
 @pytest.fixture
