@@ -80,6 +80,7 @@ def test_a_visitor_and_an_agent_chat_through_a_network_drop(floor, live_server, 
     agent.click(".task-accept")
     agent.wait_for_selector("#chat:not([hidden]) #chat-log li.visitor")
     assert "<script>alert(1)</script>" in agent.inner_text("#chat-log")  # shown as text, not run
+    agent.wait_for_function("document.getElementById('state').textContent === 'In a chat'")
     visitor.wait_for_function(
         "() => document.querySelector('#contactcenter-chat').shadowRoot.querySelector('.status')"
         ".textContent.includes('chatting with Alice')"

@@ -129,6 +129,7 @@
     wrap_up: "Wrap-up", break: "On break" };
   const REASON_NAMES = { lunch: "lunch", training: "training", meeting: "meeting", missed: "missed a call", other: "other" };
   function stateName(agent) {
+    if (agent.state === "on_call" && text(agent.call_sid).startsWith("chat-")) { return "In a chat"; }
     const name = STATE_NAMES[agent.state] || text(agent.state).replace(/_/g, " ");
     return agent.state === "break" && agent.reason ? `${name} · ${REASON_NAMES[agent.reason] || text(agent.reason)}` : name;
   }
