@@ -29,6 +29,7 @@ def connect_domains() -> None:
 
     customers.on_segment_changed(sla.recompute_for_customer)
     merge.on_merging(_move_open_tickets)
+    merge.on_merging(_drop_merged_figures)
     tickets.on_solved(_survey_by_mail)
     tickets.on_solved(_survey_by_text)
 
@@ -126,6 +127,17 @@ def _survey_by_text(session: Session, ticket: Any) -> None:
     from contactcenter.sms.surveys import text_survey
 
     text_survey(session, ticket)
+
+
+def _drop_merged_figures(session: Any, survivor_id: int, duplicate_id: int, origin: Any) -> None:
+    """Customers merging: the duplicate's value figures (one row per model and customer) go; its
+    orders move to the survivor with the merge, and the next recompute scores the survivor on all
+    of them."""
+    from sqlalchemy import delete
+
+    from contactcenter.analytics.models import CustomerModelScore
+
+    session.execute(delete(CustomerModelScore).where(CustomerModelScore.customer_id == duplicate_id))
 
 
 def _move_open_tickets(session: Any, survivor_id: int, duplicate_id: int, origin: Any) -> None:

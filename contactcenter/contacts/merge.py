@@ -37,8 +37,9 @@ from contactcenter.db import Base, configure_models
 from contactcenter.errors import DomainError, Kind
 
 # Every table known to refer to customers, with what its rows are called on the merge preview.
-# None has a unique constraint on its customer column, so whatever the `on_merging` listeners
-# leave is moved as it is.
+# Whatever the `on_merging` listeners leave is moved as it is. The one with a unique customer
+# column, customer_model_scores (one row per model and customer), has its rule in a listener: the
+# duplicate's figures are dropped (app.wiring), so nothing is left to collide.
 HANDLED: dict[str, str] = {
     "customer_phones": "phone numbers",
     "interactions": "calls and messages",
@@ -47,6 +48,9 @@ HANDLED: dict[str, str] = {
     "callback_requests": "callback requests",
     "customer_merges": "earlier merges",
     "customer_import_rows": "import report rows",
+    "orders": "orders",
+    "chats": "web chats",
+    "customer_model_scores": "value figures (the survivor's are recomputed)",
 }
 MergeListener = Callable[[Session, int, int, "Origin | None"], None]
 _merge_listeners: list[MergeListener] = []

@@ -83,3 +83,23 @@ def test_the_holdout_evaluation_beats_the_naive_baseline_on_generated_history(db
     gen_shop(db, customers=400, seed=4)
     result = services.evaluate(db, holdout_weeks=26)
     assert result.customers == 400 and result.mae_model < result.mae_naive
+
+
+def test_merging_two_scored_shoppers_keeps_every_order_and_drops_the_duplicates_figures(db, runtime):
+    from contactcenter.analytics.models import Order
+    from contactcenter.contacts import merge
+
+    survivor, duplicate = gen_shop(db)[:2]
+    services.recompute(db)
+    orders_before = db.scalar(
+        select(func.count()).select_from(Order).where(Order.customer_id.in_((survivor, duplicate)))
+    )
+    merge.merge(db, survivor, duplicate)
+    orders_after = db.scalar(select(func.count()).select_from(Order).where(Order.customer_id == survivor))
+    assert orders_after == orders_before
+    owners = set(
+        db.scalars(
+            select(CustomerModelScore.customer_id).where(CustomerModelScore.customer_id.in_((survivor, duplicate)))
+        )
+    )
+    assert owners == {survivor}
