@@ -125,8 +125,18 @@ def _seeded(created: dict[str, int]) -> str:
         return "already seeded"
     names = {"interactions": "past calls", "faq": "FAQ articles", "sla_policies": "SLA policies"}
     return "seeded " + ", ".join(
-        f"{count} {names.get(what, what).replace('_', ' ')}" for what, count in created.items()
+        f"{count} {_one(label) if count == 1 else label}"
+        for what, count in created.items()
+        for label in [names.get(what, what).replace("_", " ")]
     )
+
+
+def _one(plural: str) -> str:
+    """ "1 mailbox", "1 SLA policy", "1 text number": the singular of the names above."""
+    for ending, singular in (("ies", "y"), ("xes", "x"), ("s", "")):
+        if plural.endswith(ending):
+            return plural[: -len(ending)] + singular
+    return plural
 
 
 def _check_hours(rt: runtime_mod.Runtime, notices: HoursNotices) -> None:
