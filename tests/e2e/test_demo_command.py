@@ -196,3 +196,11 @@ def test_unreadable_queue_hours_are_reported_not_fatal(hours):
     queue = Queue(name="billing", display_name="Billing", hours=hours)
     lines = closed_now([queue], None, datetime(2026, 12, 5, 4, 0, tzinfo=UTC))
     assert lines == {"queue billing": "queue billing has opening hours that cannot be read; it is treated as open"}
+
+
+def test_the_start_up_line_counts_in_words():
+    from contactcenter.app.demo import _seeded
+
+    assert _seeded({"mailboxes": 1, "sla_policies": 4, "interactions": 1}) == (
+        "seeded 1 mailbox, 4 SLA policies, 1 past call"
+    )
