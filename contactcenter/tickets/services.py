@@ -238,7 +238,8 @@ def _comment_moves_clocks(session: Session, ticket: Ticket, public: bool, author
     would replay it five times for nothing). The replay (`sla.derive`) reads public comments only:
     an agent's stops the first response and a running reply clock; a customer's starts a reply
     clock once the first response stopped and no reply clock runs — so while the stored first
-    response still counts (running or paused), a customer's comment moves nothing."""
+    response still counts (running or paused), or no policy sets any reply target, a customer's
+    comment moves nothing."""
     if not public or author_kind == CommentAuthor.SYSTEM.value:
         return False
     if author_kind != CommentAuthor.CUSTOMER.value:
@@ -250,7 +251,12 @@ def _comment_moves_clocks(session: Session, ticket: Ticket, public: bool, author
             TicketSla.cycle == 0,
         )
     )
-    return first is None or first == SlaState.STOPPED.value
+    if first is not None:
+        return first == SlaState.STOPPED.value
+    # No first-response clock is stored (no policy gives the ticket one): the comment can only
+    # start a reply clock, and only where some policy sets a next-reply target.
+    reply = sla.SlaMetric.NEXT_REPLY.value
+    return any(reply in (policy.targets or {}) for policy in sla.active_policies(session))
 
 
 def link_interaction(

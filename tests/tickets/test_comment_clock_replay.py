@@ -58,3 +58,23 @@ def test_a_customer_comment_on_a_solved_ticket_reopens_its_clocks(db) -> None:  
         add_comment(db, ticket, "It broke again", public=True, author_kind="customer")
     resolution = next(row for row in _stored(db, ticket.id) if row[0] == "resolution")
     assert resolution[2] == "running"
+
+
+def test_stored_clocks_match_a_full_replay_with_and_without_reply_targets(db) -> None:  # type: ignore[no-untyped-def]
+    """No first-response target: a customer's comment starts a reply clock only where a policy
+    sets a reply target."""
+    with freeze_time(T0) as frozen:
+        plain = open_ticket(db, "No clocks at all", channel="sms")
+        frozen.move_to(T0 + timedelta(minutes=1))
+        add_comment(db, plain, "hello", public=True, author_kind="customer")
+        assert _stored(db, plain.id) == []
+        sla.create_policy(db, "Replies only", targets={"next_reply": 600})
+        replies = open_ticket(db, "Reply clocks only", channel="sms")
+        frozen.move_to(T0 + timedelta(minutes=2))
+        add_comment(db, replies, "Answer", public=True)
+        frozen.move_to(T0 + timedelta(minutes=3))
+        add_comment(db, replies, "Thanks, one more thing", public=True, author_kind="customer")
+        stored = _stored(db, replies.id)
+        sla.recompute(db, replies)
+        assert stored == _stored(db, replies.id)
+    assert [(m, c, s) for m, c, s, *_ in stored] == [("next_reply", 1, "running")]
