@@ -121,7 +121,7 @@ def channel_intervals(
     """Rows per channel and interval (only where tickets were opened), and each channel's target."""
     from contactcenter.tickets import intervals
 
-    intervals._check_granularity(granularity)
+    intervals.check_granularity(granularity)
     window = intervals.Window(first, last, intervals.zone(time_zone))
     now = now or clock.now()
     tickets = session.execute(

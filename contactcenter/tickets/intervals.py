@@ -127,7 +127,7 @@ class Window:
         return local.date().isoformat() if granularity == "day" else local.isoformat()
 
 
-def _check_granularity(granularity: str) -> None:
+def check_granularity(granularity: str) -> None:
     if granularity not in GRANULARITIES:
         raise ReportError(f"granularity is one of {', '.join(GRANULARITIES)}")
 
@@ -317,7 +317,7 @@ def call_intervals(
 
     Intervals without calls are left out; rows come by queue name, then time.
     """
-    _check_granularity(granularity)
+    check_granularity(granularity)
     sl = formula(sl_formula)
     window = Window(first, last, zone(time_zone))
     queues = {q.id: q for q in session.scalars(select(Queue))}
@@ -463,7 +463,7 @@ def agent_intervals(
     left out."""
     from contactcenter.accounts.models import User
 
-    _check_granularity(granularity)
+    check_granularity(granularity)
     window = Window(first, last, zone(time_zone))
     names = dict(session.execute(select(User.id, User.username)).all())
     agent_ids: list[int] | None = None
