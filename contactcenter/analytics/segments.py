@@ -4,7 +4,8 @@ reports read from it (who moved between segments between two dates, revenue by s
 The current figures in `customer_model_scores` are replaced at each recompute, so without these
 snapshots nobody could say that a champion of last quarter is at risk today. One row per customer
 per day: a second recompute on the same day replaces that day's rows, so the history has one
-segment per customer per day however often the figures are refreshed.
+segment per customer per day however often the figures are refreshed. Days and months are UTC calendar days, as the
+recompute stamps them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -165,8 +166,8 @@ class Revenue:
 
 
 def revenue(session: Session, first: date, last: date) -> Revenue:
-    start = datetime.combine(first, datetime.min.time())
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time())
+    start = datetime.combine(first, time(0), tzinfo=UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
     orders = session.execute(
         select(Order.customer_id, Order.ordered_at, Order.total).where(
             Order.ordered_at >= start, Order.ordered_at < end
