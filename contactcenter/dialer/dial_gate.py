@@ -10,12 +10,13 @@ skipped for good).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Text, case, cast, select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
@@ -246,12 +247,18 @@ def _value_batches(
 ) -> Iterator[list[Lead]]:
     """Due leads best value first (see `value_order`): every due lead is ranked on a few
     columns, then the best `scan_limit` are locked and loaded a batch at a time."""
+    # The zones are read as their stored JSON text and decoded once per distinct list.
     rows = session.execute(
-        select(Lead.id, Lead.phone, Lead.customer_id, Lead.time_zones, Lead.callback_at).where(
+        select(Lead.id, Lead.phone, Lead.customer_id, cast(Lead.time_zones, Text), Lead.callback_at).where(
             *_due(campaign, at, agent_id, seen)
         )
     )
-    candidates = [value_order.Candidate(*row) for row in rows]
+    zones: dict[str | None, list[Any]] = {}
+    candidates = []
+    for lead_id, phone, customer_id, zone_text, callback_at in rows:
+        if zone_text not in zones:
+            zones[zone_text] = list(json.loads(zone_text)) if zone_text else []
+        candidates.append(value_order.Candidate(lead_id, phone, customer_id, zones[zone_text], callback_at))
     ranked = [c.id for c, _ in value_order.rank(session, campaign, candidates, at)][:scan_limit]
     batch_size = max(2 * count, 20)
     for start in range(0, len(ranked), batch_size):

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from contactcenter.analytics.models import CustomerModelScore
+from contactcenter.analytics.models import CustomerModelScore, ModelRun
 from contactcenter.contacts.models import CustomerPhone
 from contactcenter.dialer.models import Campaign, DialAttempt, Lead
 
@@ -149,15 +149,43 @@ def expected_values(session: Session, candidates: Sequence[Candidate], default: 
     return values
 
 
+_values: dict[tuple[int, Any, Any, float], dict[int, float]] = {}
+
+
+def cached_values(session: Session, campaign: Campaign, candidates: Sequence[Candidate]) -> dict[int, float]:
+    """`expected_values`, remembered per lead until the next lifetime-value recompute (a claim
+    ranks every due lead, and the values only change when the models run again)."""
+    run = session.scalar(select(func.max(ModelRun.id)).where(ModelRun.model == "clv"))
+    default = float(campaign.default_lead_value or 0.0)
+    key = (campaign.id, campaign.created_at, run, default)
+    known = _values.get(key)
+    if known is None:
+        for stale in [k for k in _values if k[0] == campaign.id]:
+            del _values[stale]
+        known = _values[key] = {}
+    missing = [c for c in candidates if c.id not in known]
+    if missing:
+        known.update(expected_values(session, missing, default))
+    return known
+
+
 def rank(
     session: Session, campaign: Campaign, candidates: Sequence[Candidate], at: datetime
 ) -> list[tuple[Candidate, float]]:
     """Candidates best first, each with its score: due callbacks first (the earliest promised
     first, as in every order), then expected value × P(answer at the lead's local hour now)."""
     model = contact_model(session, campaign)
-    values = expected_values(session, candidates, float(campaign.default_lead_value or 0.0))
+    values = cached_values(session, campaign, candidates)
     fallback = _zone(campaign.time_zone, ZoneInfo("UTC"))
-    scored = [(c, values[c.id] * model.probability(local_hour(at, c.time_zones, fallback))) for c in candidates]
+    chance: dict[Any, float] = {}
+
+    def probability(zones: Sequence[Any]) -> float:
+        key = zones[0] if zones else None
+        if key not in chance:
+            chance[key] = model.probability(local_hour(at, zones, fallback))
+        return chance[key]
+
+    scored = [(c, values[c.id] * probability(c.time_zones)) for c in candidates]
     far = datetime.max.replace(tzinfo=UTC)
 
     def key(item: tuple[Candidate, float]) -> tuple[int, datetime, float, int]:
