@@ -3,6 +3,7 @@ between two days and revenue per segment per month."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -131,3 +132,23 @@ def test_bad_dates_are_refused_with_the_field_named(first, last, field, words):
     with pytest.raises(SegmentReportError) as caught:
         segments.parse_range(first, last)
     assert caught.value.field == field and words in str(caught.value)
+
+
+def test_the_cli_prints_the_matrix_and_refuses_bad_dates(runtime, db):
+    from click.testing import CliRunner
+
+    from contactcenter.app.cli import main
+
+    a, b = people(db, 2)
+    segments.record_snapshot(db, {a: "loyal", b: "loyal"}, on("2026-01-10"))
+    segments.record_snapshot(db, {a: "at_risk", b: "loyal"}, on("2026-02-10"))
+    buy(db, a, "2026-02-11", "7.25")
+    db.commit()
+    result = CliRunner().invoke(main, ["analytics", "segments", "--from", "2026-01-31", "--to", "2026-02-28", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"from_segment": "loyal", "to_segment": "at_risk", "customers": 1} in body["migration"]["matrix"]
+    human = CliRunner().invoke(main, ["analytics", "segments", "--from", "2026-01-31", "--to", "2026-02-28"])
+    assert "2026-02  at_risk" in human.output and "7.25" in human.output
+    bad = CliRunner().invoke(main, ["analytics", "segments", "--from", "2026-01-31", "--to", "'; DROP TABLE orders"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

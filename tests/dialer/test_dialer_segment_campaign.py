@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -109,3 +110,25 @@ def test_campaign_settings_are_checked_as_for_any_campaign(db):
     with pytest.raises(CampaignError) as caught:
         create_from_segment(db, segment="at_risk", settings={**SETTINGS, "caller_id": "not a phone"})
     assert caught.value.field == "caller_id"
+
+
+def test_the_cli_verb_reports_leads_and_skips(runtime, db):
+    from click.testing import CliRunner
+
+    from contactcenter.app.cli import main
+
+    member(db, "Ann", ("+12125550101",), "at_risk", "high")
+    member(db, "Bob", ("+12125550102",), "at_risk", "high")
+    dnc.add(db, "+12125550102")
+    db.commit()
+    args = ["campaigns", "from-segment", "--name", "Win back", "--segment", "at_risk", "--min-tier", "high"]
+    args += ["--caller-id", "202-555-0100", "--company-name", "Acme", "--callback-number", "800-555-0123"]
+    result = CliRunner().invoke(main, [*args, "--order-by-value", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (report["leads"], report["skipped"]) == (1, {"dnc": 1})
+    db.expire_all()
+    assert db.scalars(select(Campaign.order_by_value).where(Campaign.name == "Win back")).one() is True
+    hostile = ["campaigns", "from-segment", "--name", "Other", "--segment", "<b>x</b>", *args[8:]]
+    again = CliRunner().invoke(main, hostile)
+    assert again.exit_code == 2 and "no customer is in segment" in again.output
