@@ -152,3 +152,13 @@ def test_the_cli_prints_the_matrix_and_refuses_bad_dates(runtime, db):
     assert "2026-02  at_risk" in human.output and "7.25" in human.output
     bad = CliRunner().invoke(main, ["analytics", "segments", "--from", "2026-01-31", "--to", "'; DROP TABLE orders"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_merging_two_customers_keeps_the_survivors_history_only(db, runtime):
+    from contactcenter.contacts import merge
+
+    survivor, duplicate = people(db, 2)
+    segments.record_snapshot(db, {survivor: "loyal", duplicate: "at_risk"}, on("2026-01-10"))
+    merge.merge(db, survivor, duplicate)
+    rows = db.execute(select(SegmentSnapshot.customer_id, SegmentSnapshot.segment)).all()
+    assert [tuple(r) for r in rows] == [(survivor, "loyal")]
