@@ -2,7 +2,10 @@
 
 from contactcenter.accounts.models import AgentSkill, Role, Skill, User
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership, QueueSkill
-from contactcenter.analytics import models as analytics_models  # noqa: F401  (orders, per-customer scores)
+from contactcenter.analytics import (
+    models as analytics_models,  # noqa: F401  (orders, per-customer scores)
+    segments as analytics_segments,  # noqa: F401  (segment history)
+)
 from contactcenter.audit.models import AuditEntry  # noqa: F401  (security and CRM-activity log)
 from contactcenter.board import models as board_models  # noqa: F401  (teams, thresholds, alert acks)
 from contactcenter.calls.models import (

@@ -223,6 +223,21 @@ def _analytics_import_orders(floor: Floor) -> None:
     assert refused.returncode == 1 and "the amount is negative" in refused.stdout, refused.stdout + refused.stderr
 
 
+def _analytics_segments(floor: Floor) -> None:
+    report = _json(floor.run("analytics", "segments", *THIS_YEAR, "--json"))
+    assert isinstance(report, dict) and set(report) == {"migration", "revenue"}
+    bad = floor.run("analytics", "segments", "--from", "2026-02-30", "--to", "2026-03-01")
+    assert bad.returncode == 2 and "real day" in bad.stderr, bad.stdout + bad.stderr
+
+
+def _campaigns_from_segment(floor: Floor) -> None:
+    refused = floor.run(
+        *("campaigns", "from-segment", "--name", "Win back", "--segment", "<b>nobody</b>"),
+        *("--caller-id", "202-555-0100", "--company-name", "Acme", "--callback-number", "800-555-0123"),
+    )
+    assert refused.returncode == 2 and "no customer is in segment" in refused.stderr, refused.stdout + refused.stderr
+
+
 def _mail_receive(floor: Floor) -> None:
     import smtplib
 
@@ -253,6 +268,7 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "analytics import-orders": _analytics_import_orders,
     "analytics recompute": lambda f: _json(f.run("analytics", "recompute", "--json")),
     "analytics evaluate": lambda f: _json(f.run("analytics", "evaluate", "--holdout-weeks", "13", "--json")),
+    "analytics segments": _analytics_segments,
     "web": lambda f: _serves(f, "web", "--host", "127.0.0.1", "--threads", "4"),
     "worker": lambda f: _ok(f.run("worker", "--burst")),
     "demo": lambda f: _ok(f.run("demo", "--port", str(_free_port()), "--duration", "4", "--calls-per-minute", "30")),
@@ -276,6 +292,7 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "campaigns pause": lambda f: _campaigns_lifecycle(f, "pause"),
     "campaigns stop": lambda f: _campaigns_lifecycle(f, "stop"),
     "campaigns clone": _campaigns_clone,
+    "campaigns from-segment": _campaigns_from_segment,
     "dnc add": lambda f: _ok(f.run("dnc", "add", "202-555-0111", "--reason", "asked")),
     "dnc remove": lambda f: _ok(f.run("dnc", "remove", "202-555-0111")),
     "dnc check": _dnc_check,

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from contactcenter.accounts.models import User
 from contactcenter.acd.models import Queue
-from contactcenter.dialer import campaigns as domain, lead_history, leads_import
+from contactcenter.dialer import campaigns as domain, lead_history, leads_import, segment_campaign
 from contactcenter.dialer.campaigns import CampaignError, pause_campaign, start_campaign, stop_campaign
 from contactcenter.dialer.models import ALL_DAYS, DEFAULT_RETRY_DELAYS, Campaign, DialMode, Lead, LeadImport, LeadStatus
 from web import database
@@ -174,6 +174,11 @@ def parse_form(form: MultiDict[str, str], queue_ids: set[int]) -> dict[str, Any]
                 settings[key] = cast(value)
     lead_order = form.get("lead_order", "fifo")
     settings["lead_order"] = lead_order
+    settings["order_by_value"] = "1" in form.getlist("order_by_value")
+    if (form.get("default_lead_value") or "").strip():
+        value = _number(form, "default_lead_value", errors, "the value of a lead with no customer score")
+        if value is not None:
+            settings["default_lead_value"] = value
     settings["amd_enabled"] = "1" in form.getlist("amd_enabled")
     settings["amd_action"] = form.get("amd_action", "hangup")
     # Calling hours: local time of the called party, the days, and holidays.
@@ -236,6 +241,7 @@ def _form_page(
         modes=[m.value for m in DialMode],
         max_lengths=MAX_LENGTHS,
         dispositions_text=dispositions_text,
+        segment_names=segment_campaign.known_segments(session) if mode == "segment" else [],
     ), status
 
 
@@ -258,6 +264,8 @@ def _values_of(campaign: Campaign) -> dict[str, Any]:
         "max_attempts": str(campaign.max_attempts),
         "max_dial_ratio": f"{float(campaign.max_dial_ratio):g}",
         "lead_order": campaign.lead_order,
+        "order_by_value": ["1"] if campaign.order_by_value else [],
+        "default_lead_value": f"{float(campaign.default_lead_value):g}",
         "amd_enabled": ["1"] if campaign.amd_enabled else [],
         "amd_action": campaign.amd_action,
         "amd_message": campaign.amd_message or "",
@@ -287,7 +295,7 @@ class _Values(dict[str, Any]):
 
 def _submitted() -> _Values:
     values = _Values({key: request.form.get(key, "") for key in request.form})
-    for key in ("days", "agents", "amd_enabled"):
+    for key in ("days", "agents", "amd_enabled", "order_by_value"):
         values[key] = request.form.getlist(key)
     return values
 
@@ -303,6 +311,7 @@ def _defaults() -> _Values:
             "max_attempts": "3",
             "max_dial_ratio": "3",
             "lead_order": "fifo",
+            "default_lead_value": "0",
             "amd_enabled": ["1"],
             "amd_action": "hangup",
             "window_start": "09:00",
@@ -381,6 +390,48 @@ def new() -> tuple[str, int]:
 @staff_only
 def create() -> Response | tuple[str, int]:
     return _save(None, "new")
+
+
+@bp.get("/from-segment")
+@login_required
+@staff_only
+def from_segment() -> tuple[str, int]:
+    values = _defaults()
+    values["segment"] = (request.args.get("segment") or "")[: segment_campaign.MAX_SEGMENT_CHARS]
+    values["order_by_value"] = ["1"]
+    return _form_page(None, values, {}, 200, "segment")
+
+
+@bp.post("/from-segment")
+@login_required
+@staff_only
+def create_from_segment() -> Response | tuple[str, int]:
+    """A retention campaign whose leads are a segment's customers; the skips are reported."""
+    session = database.session()
+    queue_ids = set(session.scalars(select(Queue.id)))
+    agent_ids = set(session.scalars(select(User.id)))
+    errors: dict[str, str] = {}
+    try:
+        settings = parse_form(request.form, queue_ids)
+    except FormErrors as exc:
+        errors, settings = exc.errors, {}
+    segment, min_tier = request.form.get("segment", ""), request.form.get("min_tier", "")
+    try:
+        segment_campaign.check_choice(session, segment, min_tier)
+    except CampaignError as exc:
+        errors[exc.field or "segment"] = exc.message
+    if errors:
+        return _form_page(None, _submitted(), errors, 400, "segment")
+    try:
+        report = segment_campaign.create_from_segment(session, segment=segment, min_tier=min_tier, settings=settings)
+        domain.set_agents(session, report.campaign, _agent_ids(request.form, agent_ids))
+    except CampaignError as exc:
+        session.rollback()
+        return _form_page(None, _submitted(), {exc.field or "form": exc.message}, 400, "segment")
+    audit("campaign.create", object_type="campaign", object_id=report.campaign.id, details=report.as_dict())
+    session.commit()
+    flash(" ".join(line.strip() + "." for line in report.summary_lines()), "info")
+    return redirect(url_for("admin_dialer.campaign", campaign_id=report.campaign.id), code=303)
 
 
 @bp.get("/<int:campaign_id>/edit")

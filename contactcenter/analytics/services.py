@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
-from contactcenter.analytics import clv, rfm
+from contactcenter.analytics import clv, rfm, segments
 from contactcenter.analytics.models import (
     CustomerModelScore,
     ModelRun,
@@ -123,6 +123,7 @@ def recompute(
     session.execute(delete(CustomerModelScore).where(CustomerModelScore.model.in_(models)))
     for start in range(0, len(rows), 5000):
         session.execute(insert(CustomerModelScore), rows[start : start + 5000])
+    segments.record_snapshot(session, dict(zip(summaries.customer_ids, (s.segment for s in scores), strict=True)), now)
     if set_segment is not None:
         report.segments_changed = set_segment(
             session, {cid: s.tier for cid, s in zip(summaries.customer_ids, scores, strict=True)}

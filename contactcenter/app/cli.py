@@ -177,7 +177,7 @@ def _register_domain_commands() -> None:
     """Sub-command groups that live with their domain package."""
     from contactcenter.app.commands.acd import erlang
     from contactcenter.app.commands.analytics import analytics
-    from contactcenter.app.commands.dialer import leads, pacer_command, simulate_dialer
+    from contactcenter.app.commands.dialer import from_segment_command, leads, pacer_command, simulate_dialer
     from contactcenter.app.commands.ivr import ivr
     from contactcenter.app.commands.mail import mail
     from contactcenter.app.commands.outbound import campaigns, dnc
@@ -194,6 +194,7 @@ def _register_domain_commands() -> None:
     main.add_command(api_token)
     main.add_command(leads)
     main.add_command(pacer_command)
+    campaigns.add_command(from_segment_command)
     main.add_command(campaigns)
     main.add_command(dnc)
     # one `simulate` group: `simulate inbound` (ACD) and `simulate dialer` (outbound pacing)

@@ -136,8 +136,11 @@ def _drop_merged_figures(session: Any, survivor_id: int, duplicate_id: int, orig
     from sqlalchemy import delete
 
     from contactcenter.analytics.models import CustomerModelScore
+    from contactcenter.analytics.segments import SegmentSnapshot
 
     session.execute(delete(CustomerModelScore).where(CustomerModelScore.customer_id == duplicate_id))
+    # One snapshot per customer and day: the survivor's history stays, the duplicate's goes.
+    session.execute(delete(SegmentSnapshot).where(SegmentSnapshot.customer_id == duplicate_id))
 
 
 def _move_open_tickets(session: Any, survivor_id: int, duplicate_id: int, origin: Any) -> None:

@@ -39,7 +39,8 @@ from contactcenter.errors import DomainError, Kind
 # Every table known to refer to customers, with what its rows are called on the merge preview.
 # Whatever the `on_merging` listeners leave is moved as it is. The one with a unique customer
 # column, customer_model_scores (one row per model and customer), has its rule in a listener: the
-# duplicate's figures are dropped (app.wiring), so nothing is left to collide.
+# duplicate's figures are dropped (app.wiring), so nothing is left to collide; so has
+# segment_snapshots (one row per customer and day): the duplicate's segment history is dropped.
 HANDLED: dict[str, str] = {
     "customer_phones": "phone numbers",
     "interactions": "calls and messages",
@@ -51,6 +52,7 @@ HANDLED: dict[str, str] = {
     "orders": "orders",
     "chats": "web chats",
     "customer_model_scores": "value figures (the survivor's are recomputed)",
+    "segment_snapshots": "segment history (the survivor's is kept)",
 }
 MergeListener = Callable[[Session, int, int, "Origin | None"], None]
 _merge_listeners: list[MergeListener] = []

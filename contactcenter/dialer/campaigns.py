@@ -9,6 +9,7 @@ stored settings into what the pacer and the call flow need.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time
@@ -84,10 +85,13 @@ _SETTABLE = {
     "retry_delays",
     "lead_order",
     "max_dial_ratio",
+    "order_by_value",
+    "default_lead_value",
     "pacing",
     "default_region",
     "name",
 }
+MAX_LEAD_VALUE = 1e9
 # Every setting a campaign is created with: what the pages, the API and the CLI may send.
 SETTINGS = frozenset(_SETTABLE | {"caller_id", "company_name", "callback_number"})
 
@@ -163,6 +167,16 @@ def _validate(campaign: Campaign) -> None:
         raise CampaignError(f"lead order must be one of {', '.join(o.value for o in LeadOrder)}", field="lead_order")
     if not 1 <= float(campaign.max_dial_ratio) <= 10:
         raise CampaignError("max dial ratio must be between 1 and 10 lines per agent", field="max_dial_ratio")
+    if not isinstance(campaign.order_by_value, bool):
+        raise CampaignError("order by value is on or off", field="order_by_value")
+    value = campaign.default_lead_value
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_LEAD_VALUE
+    ):
+        raise CampaignError(f"default lead value must be between 0 and {MAX_LEAD_VALUE:g}", field="default_lead_value")
     pacing = campaign.pacing or {}
     if not isinstance(pacing, Mapping):
         raise CampaignError("pacing must be a mapping", field="pacing")

@@ -10,16 +10,17 @@ skipped for good).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Text, case, cast, select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
-from contactcenter.dialer import dnc
+from contactcenter.dialer import dnc, value_order
 from contactcenter.dialer.campaigns import rules_of, windows_of
 from contactcenter.dialer.dialing import LeadClaim
 from contactcenter.dialer.models import (
@@ -155,7 +156,7 @@ def claim_leads(
     guaranteed = campaign.dial_mode != DialMode.PREDICTIVE.value
     scan_limit = scan_limit if scan_limit is not None else max(200, 20 * count)
     claims: list[LeadClaim] = []
-    scanned, seen_last = 0, None
+    seen_last: list[int] | None = None
     if agent_id is not None:
         # Preview: the lead this agent has been reading goes first.
         held = list(
@@ -174,26 +175,11 @@ def claim_leads(
                 claim = _claim_one(session, campaign, lead, at, windows, hits, guaranteed, agent_id)
                 if claim is not None:
                     claims.append(claim)
-    while len(claims) < count and scanned < scan_limit:
-        batch_size = min(max(2 * (count - len(claims)), 20), scan_limit - scanned)
-        query = select(Lead).where(
-            Lead.campaign_id == campaign.id,
-            Lead.status == LeadStatus.READY.value,
-            (Lead.next_attempt_at.is_(None)) | (Lead.next_attempt_at <= at),
-        )
-        if agent_id is None:
-            query = query.where(Lead.held_by_id.is_(None))
-        else:
-            query = query.where((Lead.held_by_id.is_(None)) | (Lead.held_by_id == agent_id))
-        query = query.where(_owned_by(agent_id))
-        if seen_last is not None:
-            query = query.where(Lead.id.not_in(seen_last))
-        query = query.order_by(*_order(campaign)).limit(batch_size).with_for_update(skip_locked=True)
-        leads = list(session.scalars(query))
-        if not leads:
-            break
-        scanned += len(leads)
-        seen_last = list(seen_last or []) + [lead.id for lead in leads]
+    if campaign.order_by_value:
+        batches = _value_batches(session, campaign, at, agent_id, seen_last or [], scan_limit, count)
+    else:
+        batches = _ordered_batches(session, campaign, at, agent_id, seen_last, scan_limit, count, lambda: len(claims))
+    for leads in batches:
         hits = dnc.check_many(session, [lead.phone for lead in leads], campaign.id, at)
         for lead in leads:
             if len(claims) >= count:
@@ -201,8 +187,89 @@ def claim_leads(
             claim = _claim_one(session, campaign, lead, at, windows, hits, guaranteed, agent_id)
             if claim is not None:
                 claims.append(claim)
+        if len(claims) >= count:
+            break
     session.flush()
     return claims
+
+
+def _due(campaign: Campaign, at: datetime, agent_id: int | None, seen: Sequence[int] | None) -> list[Any]:
+    """The conditions of a lead a claimer may take now."""
+    conditions = [
+        Lead.campaign_id == campaign.id,
+        Lead.status == LeadStatus.READY.value,
+        (Lead.next_attempt_at.is_(None)) | (Lead.next_attempt_at <= at),
+        Lead.held_by_id.is_(None) if agent_id is None else (Lead.held_by_id.is_(None)) | (Lead.held_by_id == agent_id),
+        _owned_by(agent_id),
+    ]
+    if seen:
+        conditions.append(Lead.id.not_in(seen))
+    return conditions
+
+
+def _ordered_batches(
+    session: Session,
+    campaign: Campaign,
+    at: datetime,
+    agent_id: int | None,
+    seen: list[int] | None,
+    scan_limit: int,
+    count: int,
+    claimed: Callable[[], int],
+) -> Iterator[list[Lead]]:
+    """Due leads in the campaign's lead order, a locked batch at a time, `scan_limit` in all."""
+    scanned, seen_last = 0, list(seen) if seen else None
+    while claimed() < count and scanned < scan_limit:
+        batch_size = min(max(2 * (count - claimed()), 20), scan_limit - scanned)
+        query = (
+            select(Lead)
+            .where(*_due(campaign, at, agent_id, seen_last))
+            .order_by(*_order(campaign))
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        leads = list(session.scalars(query))
+        if not leads:
+            return
+        scanned += len(leads)
+        seen_last = list(seen_last or []) + [lead.id for lead in leads]
+        yield leads
+
+
+def _value_batches(
+    session: Session,
+    campaign: Campaign,
+    at: datetime,
+    agent_id: int | None,
+    seen: list[int],
+    scan_limit: int,
+    count: int,
+) -> Iterator[list[Lead]]:
+    """Due leads best value first (see `value_order`): every due lead is ranked on a few
+    columns, then the best `scan_limit` are locked and loaded a batch at a time."""
+    # The zones are read as their stored JSON text and decoded once per distinct list.
+    rows = session.execute(
+        select(Lead.id, Lead.phone, Lead.customer_id, cast(Lead.time_zones, Text), Lead.callback_at).where(
+            *_due(campaign, at, agent_id, seen)
+        )
+    )
+    zones: dict[str | None, list[Any]] = {}
+    candidates = []
+    for lead_id, phone, customer_id, zone_text, callback_at in rows:
+        if zone_text not in zones:
+            zones[zone_text] = list(json.loads(zone_text)) if zone_text else []
+        candidates.append(value_order.Candidate(lead_id, phone, customer_id, zones[zone_text], callback_at))
+    ranked = [c.id for c, _ in value_order.rank(session, campaign, candidates, at)][:scan_limit]
+    batch_size = max(2 * count, 20)
+    for start in range(0, len(ranked), batch_size):
+        ids = ranked[start : start + batch_size]
+        position = {lead_id: i for i, lead_id in enumerate(ids)}
+        query = (
+            select(Lead).where(Lead.id.in_(ids), *_due(campaign, at, agent_id, None)).with_for_update(skip_locked=True)
+        )
+        leads = sorted(session.scalars(query), key=lambda lead: position[lead.id])
+        if leads:
+            yield leads
 
 
 def _claim_one(

@@ -124,6 +124,10 @@ class Campaign(Base):
     retry_delays: Mapped[dict[str, Any]] = mapped_column(default=lambda: dict(DEFAULT_RETRY_DELAYS))
     lead_order: Mapped[str] = mapped_column(String(16), default=LeadOrder.FIFO.value)
     max_dial_ratio: Mapped[float] = mapped_column(default=3.0)
+    # Take due leads by expected value × contact probability (see `value_order`), not `lead_order`.
+    order_by_value: Mapped[bool] = mapped_column(default=False)
+    # What a lead whose number matches no scored customer is worth, for that ordering.
+    default_lead_value: Mapped[float] = mapped_column(default=0.0)
     # Pacer tuning (target_share, exposure_confidence, expected_answer_rate, expected_talk_s, ...).
     pacing: Mapped[dict[str, Any]] = mapped_column(default=dict)
     default_region: Mapped[str] = mapped_column(String(2), default="US")

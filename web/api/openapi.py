@@ -859,8 +859,48 @@ PATHS.update(
                 ("from", "to", "tz"),
             )
         },
+        "/api/reports/segments": {
+            "get": _op(
+                "Segment migration between two UTC days and revenue per segment per month (supervisors, admins)",
+                {"200": _json(_ref("SegmentReport"))},
+                params=[
+                    _q("from", "the earlier day (required)", _DAY),
+                    _q("to", "the later day (required, at most 3660 days after `from`)", _DAY),
+                    _REPORT_PARAMS["format"],
+                ],
+                errors=("400", "403"),
+            )
+        },
     }
 )
+
+
+SCHEMAS["SegmentReport"] = _obj(
+    {
+        "migration": _obj(
+            {
+                "from": _DAY,
+                "to": _DAY,
+                "segments": {"type": "array", "items": _STR},
+                "matrix": {
+                    "type": "array",
+                    "items": _obj({"from_segment": _STR, "to_segment": _STR, "customers": _INT}),
+                },
+            }
+        ),
+        "revenue": _obj(
+            {
+                "months": {"type": "array", "items": _STR},
+                "segments": {"type": "array", "items": _STR},
+                "rows": {
+                    "type": "array",
+                    "items": _obj({"month": _STR, "segment": _STR, "orders": _INT, "revenue": _STR}),
+                },
+            }
+        ),
+    }
+)
+PATHS["/api/reports/segments"]["get"]["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
 
 
 # -- outbound: campaigns and do-not-call lists (supervisors and admins) --------------------------
@@ -904,6 +944,8 @@ _CAMPAIGN_SETTINGS: dict[str, Any] = {
     "script": _STR,
     "lead_order": {"enum": ["fifo", "lifo", "priority", "fewest_attempts"]},
     "max_dial_ratio": _NUMBER,
+    "order_by_value": {"type": "boolean"},
+    "default_lead_value": _NUMBER,
     "pacing": _OBJ,
     "default_region": _STR,
 }

@@ -64,10 +64,33 @@ def channels() -> Response:
     return _report("channels")
 
 
+def segments() -> Response:
+    """Segment migration between two days and revenue per segment per month (UTC days)."""
+    from contactcenter.analytics import segments as history
+
+    require_supervisor()
+    q = Query(("from", "to", "format"))
+    output = q.choice("format", ("json", "csv"), "json")
+    try:
+        first, last = history.parse_range(q.text("from", 100), q.text("to", 100))
+    except history.SegmentReportError as exc:
+        fail(400, "invalid_filter", f"{exc.field}: {exc.message}")
+    session = database.session()
+    moves, money = history.migration(session, first, last), history.revenue(session, first, last)
+    if output == "csv":
+        return Response(
+            history.to_csv(moves, money),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="segments_{first}_{last}.csv"'},
+        )
+    return jsonify({"migration": moves.as_dict(), "revenue": money.as_dict()})
+
+
 ROUTES = [
     ("/reports/intervals", intervals, ["GET"]),
     ("/reports/agents", agents, ["GET"]),
     ("/reports/daily", daily, ["GET"]),
     ("/reports/dialer", dialer, ["GET"]),
     ("/reports/channels", channels, ["GET"]),
+    ("/reports/segments", segments, ["GET"]),
 ]

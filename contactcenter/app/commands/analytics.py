@@ -3,6 +3,7 @@
 contactcenter analytics import-orders orders.csv [--json]
 contactcenter analytics recompute [--queue] [--json]
 contactcenter analytics evaluate [--holdout-weeks 26] [--json]
+contactcenter analytics segments --from 2026-01-01 --to 2026-06-30 [--json | --csv]
 """
 
 from __future__ import annotations
@@ -113,3 +114,38 @@ def evaluate_command(holdout_weeks: float, as_json: bool) -> None:
     )
     click.echo(f"  MAE per customer: model {result.mae_model:.3f}, naive (own past rate) {result.mae_naive:.3f}")
     click.echo("  churn risk and next-best offer: not built yet, nothing to evaluate")
+
+
+@analytics.command("segments")
+@click.option("--from", "first", required=True, help="the earlier day, YYYY-MM-DD")
+@click.option("--to", "last", required=True, help="the later day, YYYY-MM-DD")
+@click.option("--json", "as_json", is_flag=True, help="print both tables as JSON")
+@click.option("--csv", "as_csv", is_flag=True, help="print both tables as CSV")
+def segments_command(first: str, last: str, as_json: bool, as_csv: bool) -> None:
+    """Segment migration between two days (from-segment × to-segment) and revenue per segment per month."""
+    from contactcenter.analytics import segments
+
+    try:
+        start, end = segments.parse_range(first, last)
+        with _store() as session:
+            moves = segments.migration(session, start, end)
+            money = segments.revenue(session, start, end)
+    except segments.SegmentReportError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'--{exc.field or 'from'}'") from None
+    if as_json:
+        click.echo(json.dumps({"migration": moves.as_dict(), "revenue": money.as_dict()}))
+        return
+    if as_csv:
+        click.echo(segments.to_csv(moves, money), nl=False)
+        return
+    click.echo(f"segment migration {start.isoformat()} → {end.isoformat()} (rows: from, columns: to)")
+    if not moves.counts:
+        click.echo("  no segment snapshots up to these days: run `contactcenter analytics recompute`")
+    width = max([len(s) for s in moves.segments] + [8])
+    click.echo(" " * (width + 2) + "".join(f"{s[:width]:>{width + 1}}" for s in moves.segments))
+    for source in moves.segments:
+        cells = "".join(f"{moves.count(source, target):>{width + 1}}" for target in moves.segments)
+        click.echo(f"  {source[:width]:<{width}}{cells}")
+    click.echo("revenue per segment per month")
+    for (month, segment), total in sorted(money.totals.items()):
+        click.echo(f"  {month}  {segment[:width]:<{width}}  {money.orders[(month, segment)]:>6} orders  {total:>14.2f}")

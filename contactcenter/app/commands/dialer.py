@@ -1,6 +1,7 @@
 """`contactcenter leads import` and `contactcenter simulate dialer`.
 
 contactcenter leads import leads.csv --campaign "Spring renewals" [--json] [--rejections rejected.csv]
+contactcenter campaigns from-segment --name "Win back" --segment at_risk [--min-tier high] --caller-id ... [--json]
 contactcenter simulate dialer --agents 50 --answer-rate 0.25 --aht 180 --hours 8 --mode predictive --seed 1 --json
 """
 
@@ -314,3 +315,71 @@ def pacer_command(base_url: str, tick_s: float, max_steps: int | None) -> None:
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"pacer running (webhooks under {base}/hooks/dialer); Ctrl-C stops it", err=True)
     worker.run(stop, max_steps=max_steps)
+
+
+@click.command("from-segment")
+@click.option("--name", required=True, help="the new campaign's unique name")
+@click.option("--segment", required=True, help="the RFM segment whose customers become the leads")
+@click.option(
+    "--min-tier",
+    default=None,
+    type=click.Choice(["low", "medium", "high", "top"]),
+    help="only customers at or above this predicted-value tier",
+)
+@click.option("--caller-id", required=True, help="number the called party sees (any format)")
+@click.option("--company-name", required=True, help="the company the safe-harbor message names")
+@click.option("--callback-number", required=True, help="number the safe-harbor message gives to call back")
+@click.option(
+    "--mode",
+    "dial_mode",
+    default="progressive",
+    show_default=True,
+    type=click.Choice(["preview", "progressive", "predictive"]),
+)
+@click.option("--rules", "rule_set", default="US", show_default=True, type=click.Choice(["US", "UK"]))
+@click.option("--order-by-value/--no-order-by-value", default=False, help="dial the best expected value first")
+@click.option("--default-lead-value", type=click.FloatRange(0, 1e9), default=None, help="value of an unscored lead")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+def from_segment_command(
+    name: str,
+    segment: str,
+    min_tier: str | None,
+    caller_id: str,
+    company_name: str,
+    callback_number: str,
+    dial_mode: str,
+    rule_set: str,
+    order_by_value: bool,
+    default_lead_value: float | None,
+    as_json: bool,
+) -> None:
+    """A draft retention campaign whose leads are an RFM segment's customers (skips counted by reason)."""
+    from contactcenter.app.commands.outbound import _store
+    from contactcenter.dialer.campaigns import CampaignError
+    from contactcenter.dialer.segment_campaign import create_from_segment
+
+    settings: dict[str, object] = {
+        "name": name,
+        "caller_id": caller_id,
+        "company_name": company_name,
+        "callback_number": callback_number,
+        "dial_mode": dial_mode,
+        "rule_set": rule_set,
+        "order_by_value": order_by_value,
+    }
+    if default_lead_value is not None:
+        settings["default_lead_value"] = default_lead_value
+    try:
+        with _store() as session:
+            report = create_from_segment(session, segment=segment, min_tier=min_tier, settings=settings)
+            result = report.as_dict()
+            lines = report.summary_lines()
+    except CampaignError as exc:
+        if exc.field in ("segment", "min_tier"):
+            raise click.BadParameter(str(exc), param_hint=f"'--{exc.field.replace('_', '-')}'") from None
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        for line in lines:
+            click.echo(line)

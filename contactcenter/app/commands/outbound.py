@@ -187,6 +187,10 @@ def list_command(as_json: bool) -> None:
 )
 @click.option("--script", default=None, type=_Text(20000), help="the call script")
 @click.option("--max-dial-ratio", type=click.FloatRange(1, 10), default=None, help="lines per agent at most")
+@click.option(
+    "--order-by-value/--no-order-by-value", default=None, help="dial due leads by expected value × answer chance"
+)
+@click.option("--default-lead-value", type=click.FloatRange(0, 1e9), default=None, help="value of an unscored lead")
 @click.option("--json", "as_json", is_flag=True, help="print the new campaign as JSON")
 def create_command(
     name: str,
@@ -214,6 +218,8 @@ def create_command(
     dispositions: tuple[str, ...],
     script: str | None,
     max_dial_ratio: float | None,
+    order_by_value: bool | None,
+    default_lead_value: float | None,
     as_json: bool,
 ) -> None:
     """Create a campaign (a draft: `campaigns start` begins dialing), checked against its rules."""
@@ -237,6 +243,8 @@ def create_command(
         "amd_message": amd_message,
         "script": script,
         "max_dial_ratio": max_dial_ratio,
+        "order_by_value": order_by_value,
+        "default_lead_value": default_lead_value,
     }
     options.update({k: v for k, v in extras.items() if v is not None})
     options.update(_window_options(calling_hours, days, holidays, regions, retries, dispositions))
