@@ -15,10 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
 from contactcenter.analytics.synthetic import SyntheticHistory
+from contactcenter.contacts.models import Interaction
 
 
 @dataclass(frozen=True)
@@ -77,3 +81,35 @@ def contacts(
             at += float(rng.uniform(0.1, 1.0))  # the next call within a week: a repeat call
     out.sort(key=lambda c: (c.weeks, c.customer_index))
     return out
+
+
+def store_calls(
+    session: Session, history: SyntheticHistory, calls: list[SyntheticContact], customer_ids: list[int], *, prefix: str
+) -> int:
+    """Store the contacts as finished inbound calls of the given customers (one per synthetic
+    customer, in order), up to the history's end: a complaint is the call's disposition, an
+    abandon its outcome, a low satisfaction answer a CSAT of 1. Returns the calls written."""
+    rows: list[dict[str, Any]] = []
+    for n, contact in enumerate(calls):
+        at = history.start + timedelta(weeks=contact.weeks)
+        if at >= history.end or contact.customer_index >= len(customer_ids):
+            continue
+        rows.append(
+            {
+                "call_sid": f"CA{prefix}{n:0{32 - len(prefix)}d}",
+                "direction": "inbound",
+                "from_number": "+14155550100",
+                "to_number": "+18005550199",
+                "customer_id": customer_ids[contact.customer_index],
+                "status": "completed",
+                "arrived_at": at,
+                "outcome": "abandoned" if "abandon" in contact.kinds else "completed",
+                "disposition": "complaint" if "complaint" in contact.kinds else None,
+                "csat": 1 if "low_csat" in contact.kinds else None,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Interaction), rows[start : start + 5000])
+    return len(rows)

@@ -72,7 +72,6 @@ def gen_shop_with_calls(
     """A shop whose customers favour a category and whose leavers called in trouble after their
     last order (complaint: the call's disposition; abandon: its outcome; low CSAT: a 1)."""
     from contactcenter.analytics import synthetic_contacts
-    from contactcenter.contacts.models import Interaction
 
     now = end or clock.now()
     rows = [
@@ -85,27 +84,6 @@ def gen_shop_with_calls(
         len(ids), end=now, weeks=156, acquisition_weeks=78, seed=seed, category_affinity=affinity
     )
     services.store_history(session, history, ids, currency="USD", prefix=f"C{seed}")
-    calls = []
-    for n, contact in enumerate(synthetic_contacts.contacts(history, seed=seed)):
-        at = history.start + timedelta(weeks=contact.weeks)
-        if at >= now:
-            continue
-        calls.append(
-            {
-                "call_sid": f"CA{seed:04d}{n:026d}",
-                "direction": "inbound",
-                "from_number": "+14155550100",
-                "to_number": "+18005550199",
-                "customer_id": ids[contact.customer_index],
-                "status": "completed",
-                "arrived_at": at,
-                "outcome": "abandoned" if "abandon" in contact.kinds else "completed",
-                "disposition": "complaint" if "complaint" in contact.kinds else None,
-                "csat": 1 if "low_csat" in contact.kinds else None,
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-    if calls:
-        session.execute(insert(Interaction), calls)
+    calls = synthetic_contacts.contacts(history, seed=seed)
+    synthetic_contacts.store_calls(session, history, calls, ids, prefix=f"S{seed}")
     return ids
