@@ -36,7 +36,7 @@ REASON_TEXT = {
     "recency_days": "no purchase for {v:.0f} days",
     "purchases": "only {v:.0f} purchases",
     "avg_order_value": "small orders ({v:.0f} on average)",
-    "tenure_days": "customer for {v:.0f} days",
+    "tenure_days": "a customer for only {v:.0f} days",
     "calls_90d": "{v:.0f} calls in 90 days",
     "repeat_calls_90d": "{v:.0f} repeat calls in 90 days",
     "abandons_90d": "{v:.0f} abandoned calls in 90 days",
@@ -44,6 +44,18 @@ REASON_TEXT = {
     "low_csat_90d": "{v:.0f} low satisfaction answers in 90 days",
     "sla_breaches_90d": "{v:.0f} tickets past their SLA",
 }
+
+
+# The sentence of each reason says "more of this, more risk" or "less of this, more risk"; a
+# contribution is a reason only where the fitted weight points the way its sentence does (and a
+# count is shown only when there was something to count), so no customer reads "0 calls".
+LESS_IS_RISK = frozenset({"purchases", "avg_order_value", "tenure_days"})
+
+
+def _says_it(feature: str, weight: float, value: float) -> bool:
+    if feature in LESS_IS_RISK:
+        return weight < 0
+    return weight > 0 and value > 0
 
 
 class ChurnError(DomainError):
@@ -79,7 +91,7 @@ class ChurnModel:
         contributions = np.asarray(transform.transform(x)) * coef
         out: list[list[dict[str, Any]]] = []
         for row, raw in zip(contributions, x, strict=True):
-            order = np.argsort(-row)[:top]
+            said = [j for j in np.argsort(-row) if row[j] > 0 and _says_it(self.columns[j], coef[j], raw[j])]
             out.append(
                 [
                     {
@@ -87,8 +99,7 @@ class ChurnModel:
                         "weight": round(float(row[j]), 3),
                         "text": REASON_TEXT[self.columns[j]].format(v=float(raw[j])),
                     }
-                    for j in order
-                    if row[j] > 0
+                    for j in said[:top]
                 ]
             )
         return out

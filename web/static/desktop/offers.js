@@ -22,10 +22,10 @@
   }
 
   function offerItem(pop, offer, editable) {
-    const li = el("li", "", "offer");
+    const li = el("li", "", "next-offer");
     li.dataset.productId = String(offer.product_id);
-    li.append(el("span", `${offer.name} (${offer.sku})`, "offer-name"));
-    const state = el("span", offer.response ? ` — ${offer.response}` : "", "offer-response");
+    li.append(el("span", `${offer.name} (${offer.sku})`, "next-offer-name"));
+    const state = el("span", offer.response ? ` — ${offer.response}` : "", "next-offer-response");
     if (editable) {
       const error = el("span", "", "flash error");
       error.hidden = true;
@@ -55,7 +55,7 @@
     if (risk) { parts.push(risk); }
     const offers = (pop.customer && pop.customer.offers) || [];
     if (offers.length) {
-      const list = el("ul", "", "offers");
+      const list = el("ul", "", "next-offers");
       offers.forEach((offer) => list.append(offerItem(pop, offer, editable && Boolean(pop.call_sid))));
       parts.push(el("h4", "Next-best offers"), list);
     }
