@@ -3,6 +3,7 @@
 contactcenter analytics import-orders orders.csv [--json]
 contactcenter analytics recompute [--queue] [--json]
 contactcenter analytics evaluate [--holdout-weeks 26] [--json]   (CLV, churn, offers, acceptance)
+contactcenter analytics product SKU [--in-stock/--out-of-stock] [--offerable/--not-offerable]
 """
 
 from __future__ import annotations
@@ -96,6 +97,32 @@ def recompute_command(queued: bool, as_json: bool) -> None:
     )
     if report.segments_changed:
         click.echo(f"service tiers changed: {report.segments_changed}")
+
+
+@analytics.command("product")
+@click.argument("sku")
+@click.option("--in-stock/--out-of-stock", "in_stock", default=None, help="whether the shop can sell it now")
+@click.option("--offerable/--not-offerable", "offerable", default=None, help="whether agents may offer it")
+def product_command(sku: str, in_stock: bool | None, offerable: bool | None) -> None:
+    """Show or set a product's stock and offer eligibility: next-best offers name only products
+    that are both (the screen pop checks again on every call, so a change shows at once)."""
+    from sqlalchemy import select
+
+    from contactcenter.analytics.models import Product
+
+    if len(sku) > 64:
+        raise click.BadParameter("a SKU is at most 64 characters", param_hint="SKU")
+    with _store() as session:
+        product = session.scalar(select(Product).where(Product.sku == sku))
+        if product is None:
+            raise click.ClickException(f"no product with SKU {sku!r}")
+        if in_stock is not None:
+            product.in_stock = in_stock
+        if offerable is not None:
+            product.offer_eligible = offerable
+        stock = "in stock" if product.in_stock else "out of stock"
+        offer = "offerable" if product.offer_eligible else "not offered"
+        click.echo(f"{product.sku} {product.name}: {stock}, {offer}")
 
 
 @analytics.command("evaluate")
