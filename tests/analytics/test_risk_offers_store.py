@@ -150,3 +150,10 @@ def test_the_evaluation_on_the_store_reports_both_models_and_their_baselines(db)
     result = risk_and_offers.evaluate(db)
     assert result.churn is not None and result.churn.model.auc > 0.5 and result.churn.baseline.auc > 0.5
     assert result.offers is not None and "precision@5" in result.offers.popularity
+
+
+def test_the_demo_seed_gives_its_shoppers_churn_risk_and_offers(db):
+    from contactcenter.app.demo_data import seed
+
+    seed(db)
+    assert _scored(db, "churn") > 0 and _scored(db, "next_offer") > 0
