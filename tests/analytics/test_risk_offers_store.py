@@ -157,3 +157,18 @@ def test_the_demo_seed_gives_its_shoppers_churn_risk_and_offers(db):
 
     seed(db)
     assert _scored(db, "churn") > 0 and _scored(db, "next_offer") > 0
+
+
+def test_the_customer_page_shows_the_churn_risk_and_its_reasons(client, db):
+    from contactcenter.accounts.models import Role
+    from tests.support.factories import gen_agent
+    from tests.support.web_client import log_in
+
+    gen_shop_with_calls(db, 200)
+    risk_and_offers.recompute(db)
+    customer_id = db.scalar(select(CustomerModelScore.customer_id).where(CustomerModelScore.model == "churn"))
+    gen_agent(db, "sam", role=Role.SUPERVISOR)
+    db.commit()
+    log_in(client, "sam")
+    page = client.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert 'id="customer-churn"' in page and "Churn risk:" in page
