@@ -38,6 +38,8 @@ def record(session: Session, *, call_sid: str, agent_id: int, product_id: int, r
     product = session.get(Product, product_id)
     if product is None:
         raise OfferResponseError("no_such_product", "no such product", "not_found")
+    if not product.offer_eligible:
+        raise OfferResponseError("not_offerable", "this product may not be offered", "unprocessable")
     version = session.scalar(
         select(CustomerModelScore.model_version).where(
             CustomerModelScore.customer_id == call.customer_id, CustomerModelScore.model == "next_offer"

@@ -51,6 +51,7 @@ HANDLED: dict[str, str] = {
     "orders": "orders",
     "chats": "web chats",
     "customer_model_scores": "value figures (the survivor's are recomputed)",
+    "offer_responses": "answers to offers",
 }
 MergeListener = Callable[[Session, int, int, "Origin | None"], None]
 _merge_listeners: list[MergeListener] = []

@@ -157,3 +157,21 @@ def test_an_overlong_call_id_is_not_found(client, web_desk):
 def test_signed_out_the_endpoint_answers_nothing(app, web_desk):
     resp = _post(app.test_client(), web_desk[4].call_sid, {"product_id": web_desk[3].id, "response": "accepted"})
     assert resp.status_code in (302, 401)
+
+
+def test_merging_customers_moves_the_answers_to_the_survivor(db, runtime, desk):
+    from contactcenter.contacts import merge
+
+    alice, _, grace, teapot, call = desk
+    _record(db, call, alice, teapot.id)
+    survivor = gen_customer(db, "Grace B. Hopper", ("+14155550111",))
+    merge.merge(db, survivor.id, grace.id)
+    assert db.scalars(select(OfferResponse.customer_id)).all() == [survivor.id]
+
+
+def test_a_product_the_company_does_not_offer_is_refused(client, db, web_desk):
+    teapot = web_desk[3]
+    teapot.offer_eligible = False
+    db.commit()
+    resp = _post(client, web_desk[4].call_sid, {"product_id": teapot.id, "response": "offered"})
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "not_offerable"
