@@ -109,12 +109,13 @@ class ChurnModel:
 
 
 def fit(table: FeatureTable, labels: np.ndarray[Any, Any], columns: tuple[str, ...] = FEATURES) -> ChurnModel:
-    if len(labels) < MIN_CUSTOMERS or labels.min() == labels.max():
+    smaller_class = int(min(labels.sum(), len(labels) - labels.sum())) if len(labels) else 0
+    if len(labels) < MIN_CUSTOMERS or smaller_class < 2:
         raise ChurnError(
             f"churn needs at least {MIN_CUSTOMERS} customers with orders, some who bought again and some who did not"
         )
     x = table.values[:, [FEATURES.index(c) for c in columns]]
-    folds = int(min(5, max(2, min(labels.sum(), len(labels) - labels.sum()))))
+    folds = min(5, smaller_class)  # each fold of the calibration needs both kinds of customer
     calibrated = CalibratedClassifierCV(_pipeline(), method="sigmoid", cv=folds).fit(x, labels)
     explainer = _pipeline().fit(x, labels)
     return ChurnModel(columns, calibrated, explainer)

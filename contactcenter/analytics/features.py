@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter.contacts.models import Interaction
@@ -113,7 +113,7 @@ def churned(
 
 
 def call_events(session: Session, since: datetime, until: datetime) -> list[ContactEvent]:
-    """Calls of known customers in [since, until) as contact events: every call, plus an abandon,
+    """Inbound contacts of known customers in [since, until) as contact events: every call, plus an abandon,
     a complaint (its disposition or intent says so) or a low satisfaction answer where it was one."""
     rows = session.execute(
         select(
@@ -127,7 +127,8 @@ def call_events(session: Session, since: datetime, until: datetime) -> list[Cont
             Interaction.customer_id.is_not(None),
             Interaction.arrived_at >= since,
             Interaction.arrived_at < until,
-            or_(Interaction.parent_call_sid.is_(None), Interaction.direction == "inbound"),
+            # The customer reaching out: the company's own calls to them (campaigns, callbacks) are not trouble.
+            Interaction.direction == "inbound",
         )
     )
     events: list[ContactEvent] = []
