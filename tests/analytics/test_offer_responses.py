@@ -175,3 +175,23 @@ def test_a_product_the_company_does_not_offer_is_refused(client, db, web_desk):
     db.commit()
     resp = _post(client, web_desk[4].call_sid, {"product_id": teapot.id, "response": "offered"})
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "not_offerable"
+
+
+def test_the_pop_shows_each_offers_answer_on_this_call(db, desk):
+    from contactcenter.analytics.models import CustomerModelScore
+    from contactcenter.calls import screen_pop
+
+    alice, _, grace, teapot, call = desk
+    db.add(
+        CustomerModelScore(
+            customer_id=grace.id,
+            model="next_offer",
+            model_version="item-cf-1",
+            score=1.0,
+            figures={"offers": [{"product_id": teapot.id, "score": 1.0}]},
+        )
+    )
+    db.flush()
+    _record(db, call, alice, teapot.id, "declined")
+    offers = screen_pop.build(db, call.call_sid)["customer"]["offers"]
+    assert offers == [{"product_id": teapot.id, "sku": "HO-301", "name": "Ceramic teapot", "response": "declined"}]
