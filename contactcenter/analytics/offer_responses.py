@@ -7,7 +7,7 @@ can be read per model. Clicking "accepted" after "offered" adds a row: the trail
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -74,14 +74,29 @@ class Acceptance:
     offers: int  # distinct (call, product) pairs with any response
     accepted: int
     declined: int
+    # The same per version of the model that proposed the offer ("" where none was stored), so
+    # a new version's offers are judged by how customers take them, beside the offline figures.
+    by_version: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def rate(self) -> float | None:
-        decided = self.accepted + self.declined
-        return round(self.accepted / decided, 4) if decided else None
+        return _rate(self.accepted, self.declined)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"offers": self.offers, "accepted": self.accepted, "declined": self.declined, "rate": self.rate}
+        return {
+            "offers": self.offers,
+            "accepted": self.accepted,
+            "declined": self.declined,
+            "rate": self.rate,
+            "by_version": {
+                v: dict(c, rate=_rate(c.get("accepted", 0), c.get("declined", 0))) for v, c in self.by_version.items()
+            },
+        }
+
+
+def _rate(accepted: int, declined: int) -> float | None:
+    decided = accepted + declined
+    return round(accepted / decided, 4) if decided else None
 
 
 def acceptance(session: Session, since: datetime | None = None) -> Acceptance:
@@ -92,15 +107,24 @@ def acceptance(session: Session, since: datetime | None = None) -> Acceptance:
     if since is not None:
         latest = latest.where(OfferResponse.created_at >= since)
     sub = latest.subquery()
-    counts = dict(
-        session.execute(
-            select(OfferResponse.response, func.count())
-            .join(sub, sub.c.id == OfferResponse.id)
-            .group_by(OfferResponse.response)
-        ).all()
-    )
+    rows = session.execute(
+        select(OfferResponse.model_version, OfferResponse.response, func.count())
+        .join(sub, sub.c.id == OfferResponse.id)
+        .group_by(OfferResponse.model_version, OfferResponse.response)
+    ).all()
+    totals: dict[str, int] = {}
+    by_version: dict[str, dict[str, int]] = {}
+    for version, response, n in rows:
+        totals[response] = totals.get(response, 0) + n
+        counts = by_version.setdefault(version or "", {"offers": 0, "accepted": 0, "declined": 0})
+        counts["offers"] += n
+        if response in counts:
+            counts[response] += n
     return Acceptance(
-        offers=sum(counts.values()), accepted=counts.get("accepted", 0), declined=counts.get("declined", 0)
+        offers=sum(totals.values()),
+        accepted=totals.get("accepted", 0),
+        declined=totals.get("declined", 0),
+        by_version=by_version,
     )
 
 

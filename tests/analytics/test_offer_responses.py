@@ -195,3 +195,13 @@ def test_the_pop_shows_each_offers_answer_on_this_call(db, desk):
     _record(db, call, alice, teapot.id, "declined")
     offers = screen_pop.build(db, call.call_sid)["customer"]["offers"]
     assert offers == [{"product_id": teapot.id, "sku": "HO-301", "name": "Ceramic teapot", "response": "declined"}]
+
+
+def test_acceptance_is_also_given_per_model_version(db, desk):
+    alice, _, _, teapot, call = desk
+    _record(db, call, alice, teapot.id, "accepted")
+    row = db.scalars(select(OfferResponse)).one()
+    row.model_version = "item-cf-1"
+    db.flush()
+    by_version = offer_responses.acceptance(db).as_dict()["by_version"]
+    assert by_version == {"item-cf-1": {"offers": 1, "accepted": 1, "declined": 0, "rate": 1.0}}

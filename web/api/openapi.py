@@ -1017,8 +1017,14 @@ SCHEMAS.update(
             [],
         ),
         "OfferAcceptance": _obj(
-            {"offers": _INT, "accepted": _INT, "declined": _INT, "rate": {"type": ["number", "null"]}},
-            ["offers", "accepted", "declined", "rate"],
+            {
+                "offers": _INT,
+                "accepted": _INT,
+                "declined": _INT,
+                "rate": {"type": ["number", "null"]},
+                "by_version": {"type": "object", "description": "the same figures per model version that proposed"},
+            },
+            ["offers", "accepted", "declined", "rate", "by_version"],
         ),
         "DncInput": _obj({"phone": _STR, "list": {"type": ["string", "integer"]}, "reason": _STR}, ["phone"]),
         "DncImportInput": _obj(

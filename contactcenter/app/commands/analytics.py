@@ -194,3 +194,6 @@ def _print_offers(risk: risk_and_offers.RiskOffersEvaluation) -> None:
     a = risk.acceptance
     rate = f"{a['rate']:.1%}" if a.get("rate") is not None else "n/a"
     click.echo(f"offer acceptance: {a['accepted']} accepted, {a['declined']} declined of {a['offers']} offers ({rate})")
+    for version, v in sorted(a.get("by_version", {}).items()):
+        shown = f"{v['rate']:.1%}" if v["rate"] is not None else "n/a"
+        click.echo(f"  {version or 'no model'}: {v['accepted']} accepted, {v['declined']} declined ({shown})")
