@@ -238,6 +238,19 @@ def _campaigns_from_segment(floor: Floor) -> None:
     assert refused.returncode == 2 and "no customer is in segment" in refused.stderr, refused.stdout + refused.stderr
 
 
+def _analytics_product(floor: Floor) -> None:
+    good = floor.folder / "product-orders.csv"
+    good.write_text(
+        "order_id,customer_id,ordered_at,amount,currency,sku,product\nCLI-P1,1,2026-03-01,9.50,USD,TEA-1,Teapot\n"
+    )
+    _ok(floor.run("analytics", "import-orders", str(good)))
+    assert "out of stock, not offered" in _ok(
+        floor.run("analytics", "product", "TEA-1", "--out-of-stock", "--not-offerable")
+    )
+    unknown = floor.run("analytics", "product", "NOPE'; --")
+    assert unknown.returncode == 1 and "no product with SKU" in unknown.stderr, unknown.stdout + unknown.stderr
+
+
 def _mail_receive(floor: Floor) -> None:
     import smtplib
 
@@ -267,6 +280,7 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "db seed": lambda f: _ok(f.run("db", "seed")),
     "analytics import-orders": _analytics_import_orders,
     "analytics recompute": lambda f: _json(f.run("analytics", "recompute", "--json")),
+    "analytics product": _analytics_product,
     "analytics evaluate": lambda f: _json(f.run("analytics", "evaluate", "--holdout-weeks", "13", "--json")),
     "analytics segments": _analytics_segments,
     "web": lambda f: _serves(f, "web", "--host", "127.0.0.1", "--threads", "4"),

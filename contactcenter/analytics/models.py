@@ -38,6 +38,9 @@ class Product(Base):
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("product_categories.id", ondelete="SET NULL"), index=True
     )
+    # Next-best offers only name products the shop can sell now and the company lets agents offer.
+    in_stock: Mapped[bool] = mapped_column(default=True)
+    offer_eligible: Mapped[bool] = mapped_column(default=True)
 
 
 class Order(Base):
@@ -135,3 +138,26 @@ class ModelRun(Base):
     customers: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[float] = mapped_column(default=0.0)
     computed_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+OFFER_RESPONSES = ("offered", "accepted", "declined")
+
+
+class OfferResponse(Base):
+    """What a customer said to a next-best offer an agent made on a call: the acceptance rate and
+    the offline evaluation read these, so each row names the model version that proposed it."""
+
+    __tablename__ = "offer_responses"
+    __table_args__ = (
+        CheckConstraint("response IN ('offered','accepted','declined')", name="response_known"),
+        Index("ix_offer_responses_interaction_product", "interaction_id", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    response: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    model_version: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)

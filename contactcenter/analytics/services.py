@@ -48,6 +48,10 @@ class RecomputeReport:
     rfm_scored: int = 0
     clv_scored: int = 0
     clv_error: str | None = None
+    churn_scored: int = 0  # churn risk and next-best offers: risk_and_offers, run with the others
+    churn_error: str | None = None
+    offers_scored: int = 0
+    offers_error: str | None = None
     segments_changed: int = 0
     bgnbd: dict[str, float] = field(default_factory=dict)
     gamma_gamma: dict[str, float] = field(default_factory=dict)
@@ -186,11 +190,17 @@ class CustomerFigures:
     clv_12m: float | None = None
     p_alive: float | None = None
     expected_purchases_12m: float | None = None
+    churn_risk: float | None = None  # calibrated probability of no purchase in the next 26 weeks
+    churn_band: str | None = None  # high | medium | low
+    churn_reasons: tuple[str, ...] = ()
+    offer_candidates: tuple[dict[str, Any], ...] = ()  # stored best first; the pop keeps those still offerable
     computed_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["computed_at"] = self.computed_at.isoformat() if self.computed_at else None
+        data["churn_reasons"] = list(self.churn_reasons)
+        data.pop("offer_candidates")
         return data
 
 
@@ -217,6 +227,12 @@ def customer_figures(session: Session, customer_id: int) -> CustomerFigures | No
             values["clv_12m"] = value
             values["p_alive"] = figures.get("p_alive")
             values["expected_purchases_12m"] = figures.get("expected_purchases_12m")
+        elif model == "churn":
+            values["churn_risk"] = value
+            values["churn_band"] = label
+            values["churn_reasons"] = tuple(str(r.get("text")) for r in figures.get("reasons", []))
+        elif model == "next_offer":
+            values["offer_candidates"] = tuple(figures.get("offers", []))
         values["computed_at"] = max(filter(None, [values.get("computed_at"), computed_at]))
     return CustomerFigures(**values)
 

@@ -9,6 +9,12 @@ proportions the parameters imply, and fitting the models to it must give the par
 `seasonality` (0 to 1) modulates the purchase rate over the year by 1 + s·sin(2π·week/52), with
 December's peak; it averages out over whole years (set it to 0 for an exact BG/NBD history).
 Orders are split into one to three lines over a small catalogue, and given a sales channel.
+
+`category_affinity` (0 to 1) gives each customer a favourite category (uniform over the
+catalogue's categories); each line is then from that category with this probability, else from
+the whole catalogue. It draws from its own seeded stream, so the orders' times and values are the
+same as without it: only which products they hold changes. This is the signal the next-best-offer
+evaluation must find.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -66,6 +73,7 @@ class SyntheticCustomer:
     dropout: float  # p, chance of leaving after each repeat purchase
     spend_rate: float  # ν: the customer's mean order value is p / ν
     alive_at_end: bool = True
+    favourite: str | None = None  # the category it mostly buys from, with category_affinity
     orders: list[SyntheticOrder] = field(default_factory=list)
 
 
@@ -97,12 +105,16 @@ def generate(
     spend: GammaGammaParams = DEFAULT_SPEND,
     seasonality: float = 0.0,
     lines: bool = True,
+    category_affinity: float = 0.0,
     seed: int = 1,
 ) -> SyntheticHistory:
     """`customers` histories over the `weeks` before `end`; first purchases fall in the first
     `acquisition_weeks` (default: the first half). Same seed, same history."""
     if not 0 <= seasonality < 1:
         raise ValueError("seasonality must be in [0, 1)")
+    if not 0 <= category_affinity <= 1:
+        raise ValueError("category_affinity must be in [0, 1]")
+    taste = _Taste(category_affinity, seed) if category_affinity else None
     rng = np.random.default_rng(seed)
     start = end - timedelta(weeks=weeks)
     window = acquisition_weeks if acquisition_weeks is not None else weeks / 2
@@ -142,6 +154,8 @@ def generate(
                 cuts = np.sort(rng.random(int(count) - 1))
                 shares = np.diff(np.concatenate(([0.0], cuts, [1.0])))
                 picks = rng.permutation(len(CATALOGUE))[: int(count)]
+                if taste is not None:
+                    picks = taste.picks(i, int(count))
                 amounts = [round(float(value * s), 2) for s in shares]
                 order_lines = tuple(
                     SyntheticLine(CATALOGUE[k][0], CATALOGUE[k][1], CATALOGUE[k][2], 1, amt)
@@ -149,5 +163,30 @@ def generate(
                 )
                 total = round(sum(amounts), 2)
             person.orders.append(SyntheticOrder(start + timedelta(weeks=when), channel, total, order_lines))
+        if taste is not None and i in taste.favourite:
+            person.favourite = taste.categories[taste.favourite[i]]
         history.customers.append(person)
     return history
+
+
+class _Taste:
+    """Each customer's favourite category and the lines it steers, from a stream of its own."""
+
+    def __init__(self, affinity: float, seed: int) -> None:
+        self.affinity = affinity
+        self.rng = np.random.default_rng([seed, 7919])
+        categories = sorted({c for _, _, c in CATALOGUE})
+        self.categories = categories
+        self.by_category = [[k for k, item in enumerate(CATALOGUE) if item[2] == c] for c in categories]
+        self.favourite: dict[int, int] = {}
+
+    def picks(self, customer: int, count: int) -> np.ndarray[Any, Any]:
+        if customer not in self.favourite:
+            self.favourite[customer] = int(self.rng.integers(len(self.by_category)))
+        own = self.by_category[self.favourite[customer]]
+        chosen: list[int] = []
+        while len(chosen) < count:
+            pool = own if self.rng.random() < self.affinity else range(len(CATALOGUE))
+            free = [k for k in pool if k not in chosen] or [k for k in range(len(CATALOGUE)) if k not in chosen]
+            chosen.append(int(self.rng.choice(free)))
+        return np.array(chosen)

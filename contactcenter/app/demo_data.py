@@ -257,11 +257,12 @@ SHOP_LAST = ("Adler", "Brandt", "Costa", "Dubois", "Eriksen", "Fischer", "Gupta"
 
 def seed_shop(session: Session, *, seed: int = 7) -> dict[str, int]:
     """Two years of orders for the demo customers and some shoppers, drawn from the lifetime-value
-    models (contactcenter.analytics.synthetic), then the figures computed, so the screen pop and
-    the customer page show a segment, a value tier and P(alive) from the first call."""
+    models (contactcenter.analytics.synthetic, shoppers favouring a category), then the figures
+    computed, so the screen pop and the customer page show a segment, a value tier, P(alive), a
+    churn risk and next-best offers from the first call."""
     from sqlalchemy import insert
 
-    from contactcenter.analytics import services as analytics_services, synthetic
+    from contactcenter.analytics import risk_and_offers, services as analytics_services, synthetic
 
     now = clock.now()
     rows = [
@@ -277,9 +278,10 @@ def seed_shop(session: Session, *, seed: int = 7) -> dict[str, int]:
     ]
     session.execute(insert(Customer), rows)
     ids = list(session.scalars(select(Customer.id).order_by(Customer.id)))
-    history = synthetic.generate(len(ids), end=now, weeks=104, seasonality=0.3, seed=seed)
+    history = synthetic.generate(len(ids), end=now, weeks=104, seasonality=0.3, category_affinity=0.7, seed=seed)
     orders = analytics_services.store_history(session, history, ids, currency="USD", prefix="DEMO")
     analytics_services.recompute(session, as_of=now)
+    risk_and_offers.recompute(session, as_of=now)
     return {"shoppers": SHOPPERS, "orders": orders}
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
+from contactcenter.analytics.offer_responses import live_offers, responses_for_call
 from contactcenter.analytics.services import customer_figures
 from contactcenter.contacts.customers import CustomerError, create_customer
 from contactcenter.contacts.models import Customer, Interaction
@@ -126,6 +127,10 @@ def build(session: Session, call_sid: str) -> dict[str, Any] | None:
         pop["can_create_customer"] = True
         return pop
     pop.update(customer_view(session, customer, exclude_call_id=call.id))
+    if pop["customer"]["offers"]:
+        answered = responses_for_call(session, call.id)
+        for offer in pop["customer"]["offers"]:
+            offer["response"] = answered.get(offer["product_id"])
     return pop
 
 
@@ -136,6 +141,8 @@ def customer_view(session: Session, customer: Customer, *, exclude_call_id: int 
     # Stored figures (segment, value tier, 12-month CLV, P(alive)): one indexed read, never computed here.
     figures = customer_figures(session, customer.id)
     pop["customer"]["analytics"] = figures.as_dict() if figures is not None else None
+    # Next-best offers still in stock and eligible now (one query by id, only when there are any).
+    pop["customer"]["offers"] = live_offers(session, list(figures.offer_candidates)) if figures is not None else []
     pop["history"] = _history(session, customer.id, exclude_call_id)
     open_tickets = list(
         session.scalars(

@@ -53,6 +53,7 @@ HANDLED: dict[str, str] = {
     "chats": "web chats",
     "customer_model_scores": "value figures (the survivor's are recomputed)",
     "segment_snapshots": "segment history (the survivor's is kept)",
+    "offer_responses": "answers to offers",
 }
 MergeListener = Callable[[Session, int, int, "Origin | None"], None]
 _merge_listeners: list[MergeListener] = []

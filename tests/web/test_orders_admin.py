@@ -108,4 +108,6 @@ def test_the_recompute_button_queues_the_job_that_stores_the_figures(admin, db):
     assert resp.status_code == 302
     result = recompute_customer_models()  # what the worker does with the queued job
     assert result["rfm_scored"] == len(ids) and result["clv_error"] is None
-    assert db.scalar(select(func.count()).select_from(CustomerModelScore)) == 2 * len(ids)
+    # RFM and lifetime value for everyone; churn risk for those still active; offers for buyers.
+    stored = db.scalar(select(func.count()).select_from(CustomerModelScore))
+    assert stored == 2 * len(ids) + result["churn_scored"] + result["offers_scored"]

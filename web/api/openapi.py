@@ -1051,9 +1051,22 @@ SCHEMAS.update(
                 "clv_12m": {"type": ["number", "null"]},
                 "p_alive": {"type": ["number", "null"]},
                 "expected_purchases_12m": {"type": ["number", "null"]},
+                "churn_risk": {"type": ["number", "null"]},
+                "churn_band": _STR,
+                "churn_reasons": {"type": "array", "items": _STR},
                 "computed_at": _STR,
             },
             [],
+        ),
+        "OfferAcceptance": _obj(
+            {
+                "offers": _INT,
+                "accepted": _INT,
+                "declined": _INT,
+                "rate": {"type": ["number", "null"]},
+                "by_version": {"type": "object", "description": "the same figures per model version that proposed"},
+            },
+            ["offers", "accepted", "declined", "rate", "by_version"],
         ),
         "DncInput": _obj({"phone": _STR, "list": {"type": ["string", "integer"]}, "reason": _STR}, ["phone"]),
         "DncImportInput": _obj(
@@ -1179,6 +1192,14 @@ PATHS.update(
                 {"200": _json(_ref("CustomerAnalytics"))},
                 params=[_path_id("customer_id")],
                 errors=("404",),
+            )
+        },
+        "/api/analytics/offers/acceptance": {
+            "get": _op(
+                "Next-best offer acceptance: accepted among accepted or declined, each call's offer once",
+                {"200": _json(_ref("OfferAcceptance"))},
+                params=[_q("since", "a date, YYYY-MM-DD")],
+                errors=("400",),
             )
         },
         "/api/dnc": {

@@ -90,6 +90,8 @@
       if (details) { target.append(el("p", details)); }
       const value = analyticsLine(pop.customer.analytics);
       if (value) { const line = el("p", value); line.className = "customer-value"; target.append(line); }
+      // Churn risk with its reasons, and the next-best offers (desktop/offers.js).
+      if (window.DesktopOffers) { target.append(...window.DesktopOffers.render(pop, editable)); }
     } else if (editable && pop.can_create_customer) {
       target.append(createCustomerForm(pop));
     }

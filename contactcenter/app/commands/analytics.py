@@ -2,7 +2,8 @@
 
 contactcenter analytics import-orders orders.csv [--json]
 contactcenter analytics recompute [--queue] [--json]
-contactcenter analytics evaluate [--holdout-weeks 26] [--json]
+contactcenter analytics evaluate [--holdout-weeks 26] [--json]   (CLV, churn, offers, acceptance)
+contactcenter analytics product SKU [--in-stock/--out-of-stock] [--offerable/--not-offerable]
 contactcenter analytics segments --from 2026-01-01 --to 2026-06-30 [--json | --csv]
 """
 
@@ -10,8 +11,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from contactcenter.analytics import risk_and_offers
 
 from contactcenter.app.commands.outbound import _store
 
@@ -87,25 +92,65 @@ def recompute_command(queued: bool, as_json: bool) -> None:
         click.echo(f"lifetime value scored: {report.clv_scored}")
         click.echo(f"  BG/NBD  r={b['r']:.3f} alpha={b['alpha']:.3f} a={b['a']:.3f} b={b['b']:.3f} (weeks)")
         click.echo(f"  Gamma-Gamma  p={g['p']:.3f} q={g['q']:.3f} gamma={g['gamma']:.3f}")
+    click.echo(f"churn risk scored: {report.churn_scored}" + (f" ({report.churn_error})" if report.churn_error else ""))
+    click.echo(
+        f"next-best offers for: {report.offers_scored}" + (f" ({report.offers_error})" if report.offers_error else "")
+    )
     if report.segments_changed:
         click.echo(f"service tiers changed: {report.segments_changed}")
+
+
+@analytics.command("product")
+@click.argument("sku")
+@click.option("--in-stock/--out-of-stock", "in_stock", default=None, help="whether the shop can sell it now")
+@click.option("--offerable/--not-offerable", "offerable", default=None, help="whether agents may offer it")
+def product_command(sku: str, in_stock: bool | None, offerable: bool | None) -> None:
+    """Show or set a product's stock and offer eligibility: next-best offers name only products
+    that are both (the screen pop checks again on every call, so a change shows at once)."""
+    from sqlalchemy import select
+
+    from contactcenter.analytics.models import Product
+
+    if len(sku) > 64:
+        raise click.BadParameter("a SKU is at most 64 characters", param_hint="SKU")
+    with _store() as session:
+        product = session.scalar(select(Product).where(Product.sku == sku))
+        if product is None:
+            raise click.ClickException(f"no product with SKU {sku!r}")
+        if in_stock is not None:
+            product.in_stock = in_stock
+        if offerable is not None:
+            product.offer_eligible = offerable
+        stock = "in stock" if product.in_stock else "out of stock"
+        offer = "offerable" if product.offer_eligible else "not offered"
+        click.echo(f"{product.sku} {product.name}: {stock}, {offer}")
 
 
 @analytics.command("evaluate")
 @click.option("--holdout-weeks", default=26.0, type=click.FloatRange(1, 260), show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 def evaluate_command(holdout_weeks: float, as_json: bool) -> None:
-    """Lifetime value on a holdout: fit before it, predict purchases in it, compare with a naive baseline."""
+    """Each model on held-out time against a simple baseline: lifetime value, churn risk, offers."""
+    from datetime import timedelta
+
+    from contactcenter import clock
+    from contactcenter.analytics import features, risk_and_offers
     from contactcenter.analytics.services import evaluate
+    from contactcenter.app.analytics_contacts import ticket_events
     from contactcenter.errors import DomainError
 
+    end = clock.now()
     try:
         with _store() as session:
-            result = evaluate(session, holdout_weeks=holdout_weeks)
+            result = evaluate(session, holdout_weeks=holdout_weeks, end=end)
+            since = end - timedelta(weeks=2 * holdout_weeks, days=features.RECENT_DAYS)
+            risk = risk_and_offers.evaluate(
+                session, end=end, ticket_events=ticket_events(session, since, end), window_weeks=holdout_weeks
+            )
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        click.echo(json.dumps(result.as_dict()))
+        click.echo(json.dumps(result.as_dict() | risk.as_dict()))
         return
     click.echo(f"CLV holdout: calibration before {result.split_at:%Y-%m-%d}, {holdout_weeks:g} weeks held out")
     click.echo(f"  customers: {result.customers}")
@@ -113,7 +158,46 @@ def evaluate_command(holdout_weeks: float, as_json: bool) -> None:
         f"  repeat purchases in holdout: actual {result.actual_total:.0f}, predicted {result.predicted_total:.1f}"
     )
     click.echo(f"  MAE per customer: model {result.mae_model:.3f}, naive (own past rate) {result.mae_naive:.3f}")
-    click.echo("  churn risk and next-best offer: not built yet, nothing to evaluate")
+    _print_churn(risk)
+    _print_offers(risk)
+
+
+def _print_churn(risk: risk_and_offers.RiskOffersEvaluation) -> None:
+    if risk.churn is None:
+        click.echo(f"churn: not evaluated: {risk.churn_error}")
+        return
+    c = risk.churn
+    click.echo(
+        f"churn: trained at {c.train_cutoff:%Y-%m-%d} ({c.train_customers} customers), tested at"
+        f" {c.test_cutoff:%Y-%m-%d} ({c.test_customers}), no purchase in {c.window_weeks:g} weeks"
+        f" = churn ({c.churn_rate:.0%} did)"
+    )
+    for name, card in (("model", c.model), ("baseline (recency only)", c.baseline)):
+        click.echo(
+            f"  {name}: ROC AUC {card.auc:.3f}, precision at top decile {card.precision_top_decile:.3f},"
+            f" Brier {card.brier:.3f}"
+        )
+    click.echo(
+        "  calibration (model): " + ", ".join(f"{b['predicted']:.2f}→{b['observed']:.2f}" for b in c.model.calibration)
+    )
+
+
+def _print_offers(risk: risk_and_offers.RiskOffersEvaluation) -> None:
+    if risk.offers is None:
+        click.echo(f"next-best offer: not evaluated: {risk.offers_error}")
+    else:
+        o = risk.offers
+        click.echo(
+            f"next-best offer: learnt before {o.split_at:%Y-%m-%d}, {o.customers} customers bought something new after"
+        )
+        for name, scores in (("item-to-item", o.model), ("popularity", o.popularity)):
+            click.echo(f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+    a = risk.acceptance
+    rate = f"{a['rate']:.1%}" if a.get("rate") is not None else "n/a"
+    click.echo(f"offer acceptance: {a['accepted']} accepted, {a['declined']} declined of {a['offers']} offers ({rate})")
+    for version, v in sorted(a.get("by_version", {}).items()):
+        shown = f"{v['rate']:.1%}" if v["rate"] is not None else "n/a"
+        click.echo(f"  {version or 'no model'}: {v['accepted']} accepted, {v['declined']} declined ({shown})")
 
 
 @analytics.command("segments")
