@@ -75,6 +75,7 @@ def _state_json(state: DeviceState) -> dict[str, Any]:
                 "status": c.status,
                 "muted": c.muted,
                 "end_reason": c.end_reason,
+                "parameters": dict(c.parameters),
             }
             for c in state.calls
         ],
