@@ -46,8 +46,7 @@ def test_accepting_an_offer_answers_the_browser_without_a_second_click(floor, li
     page.wait_for_function("document.getElementById('softphone').dataset.phase === 'connected'")
     room = conference_name(handle.sid)
     until(lambda: len(carrier.conference_participants(room)) == 2, "the browser's leg joined the conference")
-    page.wait_for_selector("#cb-talk:not([hidden])")
-    assert page.inner_text("#cb-talk").startswith("Talk ")
+    page.wait_for_function("/^Talk 0:0\\d$/.test(document.getElementById('cb-talk').textContent)")  # from the answer
     screenshots(page, SHOTS, "desktop-softphone-connected")
     assert_accessible(page, "#softphone")
 
@@ -162,3 +161,20 @@ def test_a_supervisor_monitors_from_the_board_in_the_browser(floor, live_server,
     page.click("#sp-hangup")  # the board's own way to leave the call
     until(lambda: len(carrier.conference_participants(room)) == 2, "sam left the call")
     desk.context.close()
+
+
+def test_the_talk_timer_waits_for_the_agents_phone_to_answer(floor, live_server, page, committed_runtime):
+    from contactcenter.accounts.models import User
+    from contactcenter.telephony.simulator.callers import Callee
+
+    carrier = floor
+    with transaction(committed_runtime.session_factory) as session:
+        session.query(User).filter(User.username == "alice").update({"contact_uri": "+14155550177"})
+    carrier.set_callee("+14155550177", Callee(answer="human", ring_s=4))
+    open_desktop(page, live_server)
+    carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
+    page.wait_for_selector("#offer:not([hidden])")
+    page.click("#accept")
+    page.wait_for_function("document.getElementById('cb-talk').textContent === 'Connecting…'")
+    screenshots(page, SHOTS, "desktop-call-connecting")
+    page.wait_for_function("/^Talk 0:0[0-3]$/.test(document.getElementById('cb-talk').textContent)", timeout=12_000)
