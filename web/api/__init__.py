@@ -22,6 +22,7 @@ from web.api import (
     interactions,
     openapi,
     orders,
+    quality,
     reports,
     search,
     sla,
@@ -52,7 +53,7 @@ def openapi_json() -> Response:
 
 bp.add_url_rule("/openapi.json", endpoint="openapi", view_func=openapi_json, methods=["GET"])
 
-for module in (accounts, customers, interactions, tickets, search, sla, reports, campaigns, dnc, orders):
+for module in (accounts, customers, interactions, tickets, search, sla, reports, quality, campaigns, dnc, orders):
     for path, view, methods in module.ROUTES:
         bp.add_url_rule(
             path, endpoint=f"{module.__name__.rsplit('.', 1)[-1]}_{view.__name__}", view_func=view, methods=methods
