@@ -238,10 +238,10 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
 
 
 # One queue's calls are recorded, so a new user finds recordings to listen to and to score: the
-# technical queue (about one demo call in eight), kept for a day. The simulator's WAV is 8 kHz
-# 16-bit in two channels, 32 kB a second, so the demo's 6 calls a minute store about 50 MB an
-# hour, at most a day's worth (bench/demo_recordings.py measures it).
-RECORDED_QUEUE = "technical"
+# billing queue, whose calls carmen answers, kept for a day. The simulator's WAV is 8 kHz 16-bit in
+# two channels (32 kB a second); at the demo's 6 calls a minute that measured about 14 MB an hour,
+# so at most about 330 MB stay stored before retention deletes them (bench/demo_recordings.py).
+RECORDED_QUEUE = "billing"
 DEMO_RECORDING_RETENTION_DAYS = 1
 
 

@@ -13,14 +13,14 @@ from contactcenter.recordings.models import RecordingRule
 from contactcenter.recordings.services import RecordingService
 
 
-def test_the_demo_records_the_technical_queue_for_a_day(db):
+def test_the_demo_records_the_billing_queue_for_a_day(db):
     seed(db)
     [rule] = db.scalars(select(RecordingRule)).all()
     queue = db.scalars(select(Queue).where(Queue.name == RECORDED_QUEUE)).one()
     assert (rule.scope, rule.target, rule.mode, rule.retention_days) == ("queue", str(queue.id), "record", 1)
 
 
-def test_a_demo_call_to_the_technical_queue_is_announced_and_recorded(db):
+def test_a_demo_call_to_the_recorded_queue_is_announced_and_recorded(db):
     seed(db)
     queue = db.scalars(select(Queue).where(Queue.name == RECORDED_QUEUE)).one()
     call = db.scalars(select(Interaction).where(Interaction.queue_id == queue.id)).first()
