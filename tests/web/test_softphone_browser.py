@@ -178,3 +178,19 @@ def test_the_talk_timer_waits_for_the_agents_phone_to_answer(floor, live_server,
     page.wait_for_function("document.getElementById('cb-talk').textContent === 'Connecting…'")
     screenshots(page, SHOTS, "desktop-call-connecting")
     page.wait_for_function("/^Talk 0:0[0-3]$/.test(document.getElementById('cb-talk').textContent)", timeout=12_000)
+
+
+def test_when_the_automatic_answer_fails_the_ring_is_left_to_the_agent(floor, live_server, page):
+    carrier = floor
+    open_desktop(page, live_server)
+    page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ready'")
+    refused = {"error": {"code": "conflict", "message": "the carrier refused the answer"}}
+    page.route("**/desktop/device/calls/*/answer", lambda route: route.fulfill(status=409, json=refused))
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
+    page.wait_for_selector("#offer:not([hidden])")
+    page.click("#accept")
+    page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ringing'")
+    assert page.is_visible("#sp-answer") and "refused the answer" in page.inner_text("#sp-error")
+    page.unroute("**/desktop/device/calls/*/answer")
+    page.click("#sp-answer")
+    until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2, "answered by hand")

@@ -122,7 +122,8 @@
       incoming.on("accept", () => emit({ phase: "connected" }));
       incoming.on("mute", (muted) => emit({ muted: Boolean(muted) }));
       ["disconnect", "cancel", "reject"].forEach((name) => incoming.on(name, () => { call = null; emit({ phase: "ready", muted: false }); }));
-      incoming.on("error", fail);
+      // A failed answer (a blocked microphone) leaves the ring to the person, with the reason shown.
+      incoming.on("error", (error) => { fail(error); if (state.phase === "answering") { emit({ phase: "ringing" }); } });
       if (mine) { incoming.accept(); }
     }
     return {
@@ -149,11 +150,11 @@
       const calls = (answer && answer.calls) || [];
       const live = calls.filter((c) => c.status === "ringing" || c.status === "in-progress").pop();
       if (!live) { if (state.phase !== "ready") { emit({ phase: "ready", muted: false }); } return; }
-      let phase = live.status === "ringing" ? "ringing" : "connected";
+      const phase = live.status === "ringing" ? "ringing" : "connected";
       if (phase === "ringing" && state.phase === "answering" && live.call_sid === state.callSid) { return; }
       if (phase === "ringing" && live.call_sid !== state.callSid && accepted(live.parameters)) {
         emit({ phase: "answering", callSid: live.call_sid, from: live.from, muted: false });
-        await act("answer");
+        if (!(await act("answer")) && state.phase === "answering") { emit({ phase: "ringing" }); }  // left to the person
         return;
       }
       if (phase !== state.phase || live.call_sid !== state.callSid || live.muted !== state.muted) {
@@ -169,8 +170,8 @@
       setTimeout(poll, POLL_MS);
     }
     async function act(action) {
-      if (!state.callSid) { return; }
-      try { await sync(await post(`/desktop/device/calls/${encodeURIComponent(state.callSid)}/${action}`)); } catch (err) { fail({ message: err.message }); }
+      if (!state.callSid) { return false; }
+      try { await sync(await post(`/desktop/device/calls/${encodeURIComponent(state.callSid)}/${action}`)); return true; } catch (err) { fail({ message: err.message }); return false; }
     }
     return {
       async start() {
