@@ -275,6 +275,12 @@ def _mail_receive(floor: Floor) -> None:
     assert process.returncode == 0 and "Traceback" not in output, output
 
 
+def _quality_report(floor: Floor) -> None:
+    assert _ok(floor.run("quality", "report", *THIS_YEAR, "--csv")).startswith("group,name,week_starting")
+    refused = floor.run("quality", "report", "--from", "2026-13-01", "--to", "2026-12-31")
+    assert refused.returncode == 2 and "a date as YYYY-MM-DD" in refused.stderr, refused.stdout + refused.stderr
+
+
 VERBS: dict[str, Callable[[Floor], None]] = {
     "db upgrade": lambda f: _ok(f.run("db", "upgrade")),
     "db seed": lambda f: _ok(f.run("db", "seed")),
@@ -297,6 +303,7 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "report daily": lambda f: _json(f.run("report", "daily", *THIS_YEAR, "--json")),
     "report dialer": lambda f: _json(f.run("report", "dialer", *THIS_YEAR, "--json")),
     "report channels": lambda f: _json(f.run("report", "channels", *THIS_YEAR, "--daily", "--json")),
+    "quality report": _quality_report,
     "api-token create": _api_token_create,
     "api-token revoke": _api_token_revoke,
     "leads import": _leads_import,

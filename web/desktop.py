@@ -19,7 +19,9 @@ from werkzeug.wrappers import Response
 from contactcenter import clock
 from contactcenter.acd.interfaces import BREAK_REASONS, ACDError
 from contactcenter.acd.models import Queue
+from contactcenter.acd.services import CHAT_PREFIX
 from contactcenter.audit.services import viewed_recently
+from contactcenter.calls import agent_legs
 from contactcenter.calls.agent_tasks import tasks_for
 from contactcenter.calls.screen_pop import build as customer_360, create_caller
 from contactcenter.chat import routing, services as chats
@@ -117,11 +119,17 @@ def queue_label(name: str) -> str:
 
 
 def live_call(call_sid: str) -> dict[str, Any] | None:
-    """The connected call as the call bar shows it: its queue and when it was connected."""
-    call = database.runtime().acd.call_snapshot(call_sid)
+    """The connected call as the call bar shows it: its queue, when it was accepted, and when the
+    agent's leg was answered (None while their phone or browser still rings: "connecting…")."""
+    rt = database.runtime()
+    call = rt.acd.call_snapshot(call_sid)
     if call is None:
         return None
-    return {"queue": queue_label(call.queue), "connected_at": call.connected_at}
+    answered_at = call.connected_at if call_sid.startswith(CHAT_PREFIX) else None  # a chat has no leg
+    if answered_at is None and call.agent_id and call.agent_id.isdigit():
+        leg = agent_legs.answered_since(rt.redis, int(call.agent_id), call.connected_at)
+        answered_at = leg.at if leg is not None else None
+    return {"queue": queue_label(call.queue), "connected_at": call.connected_at, "answered_at": answered_at}
 
 
 @bp.get("")

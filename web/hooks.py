@@ -16,6 +16,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError,
 
 from contactcenter import phones
 from contactcenter.app import outbox
+from contactcenter.calls import agent_legs
 from contactcenter.calls.services import CallService
 from contactcenter.contacts.interactions import UnknownCall
 from contactcenter.telephony.interfaces import TelephonyError
@@ -228,7 +229,8 @@ def agent_leg() -> Response:
     if not agent.isdigit() or len(agent) > 12:
         abort(_plain("malformed webhook: agent must be an id", 400))
     if event.call_status == "in-progress":  # answered: is anyone still there to talk to?
-        acd_service().agent_leg_answered(call_sid, event.call_sid)
+        if not acd_service().agent_leg_answered(call_sid, event.call_sid):
+            agent_legs.record_answered(database.runtime().redis, int(agent), call_sid, event.call_sid)
     elif event.is_terminal:
         service = acd_service()
         outcome = service.complete(call_sid, int(agent))

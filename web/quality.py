@@ -4,8 +4,6 @@ Thin: fields are read here and handed to `contactcenter.quality`, which decides 
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,6 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from contactcenter import clock
+from contactcenter.quality import report_output, report_query
 from contactcenter.quality.interfaces import (
     MAX_COMMENT,
     MAX_DESCRIPTION,
@@ -41,7 +40,6 @@ from web.services import services
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 BLANK_ROWS = 4
 MAX_FIELD = MAX_DESCRIPTION + 100
-DEFAULT_WEEKS = 8
 
 
 def _viewer() -> Viewer:
@@ -362,34 +360,19 @@ def mine() -> str:
 
 
 # -- report (supervisors, admins) ------------------------------------------------------------------
-def _range() -> tuple[date, date, dict[str, str], dict[str, str]]:
-    today = clock.now().date()
-    typed = {k: request.args.get(k, "")[:40] for k in ("from", "to")}
-    errors: dict[str, str] = {}
-    found: dict[str, date] = {}
-    defaults = {"from": today - timedelta(weeks=DEFAULT_WEEKS), "to": today}
-    for key in ("from", "to"):
-        raw = typed[key].strip()
-        if not raw:
-            found[key] = defaults[key]
-            continue
-        try:
-            found[key] = date.fromisoformat(raw)
-        except ValueError:
-            errors[key] = "A date as YYYY-MM-DD."
-            found[key] = defaults[key]
-    return found["from"], found["to"], typed, errors
-
-
 def _report() -> tuple[QualityReport | None, date, date, dict[str, str], dict[str, str]]:
-    first, last, typed, errors = _range()
-    report = None
-    if not errors:
-        try:
-            report = _service().report(first, last)
-        except QualityError as exc:
-            errors["to"] = exc.message[:1].upper() + exc.message[1:] + "."
-    return report, first, last, typed, errors
+    """The report for the page's query string, read and checked as the API and the CLI do."""
+    typed = {k: request.args.get(k, "")[: report_query.MAX_VALUE + 1] for k in report_query.FIELDS}
+    try:
+        query = report_query.parse(database.session(), typed)
+    except report_query.InvalidReportQuery as exc:
+        today = clock.now().date()
+        errors = {k: v[:1].upper() + v[1:] + "." for k, v in exc.errors.items()}
+        return None, today - timedelta(weeks=report_query.DEFAULT_WEEKS), today, typed, errors
+    found = _service().report(
+        query.first, query.last, time_zone=query.time_zone, queue_id=query.queue_id, agent_id=query.agent_id
+    )
+    return found, query.first, query.last, typed, {}
 
 
 def _chart(chart_id: str, title: str, report: QualityReport, rows: Any) -> Any:
@@ -431,16 +414,8 @@ def report_csv() -> Response | tuple[str, int]:
     found, first, last, _typed, errors = _report()
     if found is None:
         return report()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["group", "name", "week_starting", "evaluations", "average_score", "auto_fails"])
-    for group, rows in (("agent", found.by_agent), ("queue", found.by_queue)):
-        for r in rows:
-            # A leading =, +, - or @ would be a formula in a spreadsheet: quoted with an apostrophe.
-            name = "'" + r.name if r.name[:1] in ("=", "+", "-", "@") else r.name
-            writer.writerow([group, name, r.week.isoformat(), r.evaluations, f"{r.average:.1f}", r.auto_fails])
     return Response(
-        out.getvalue(),
+        report_output.report_csv(found),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="quality-{first.isoformat()}-{last.isoformat()}.csv"',

@@ -24,7 +24,8 @@ from web.audit import audit
 
 bp = Blueprint("softphone", __name__, url_prefix="/desktop")
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
-SOFTPHONE_ROLES = ("agent", "supervisor")
+# Agents take their calls; supervisors and admins (both see the board) listen in, whisper and barge.
+SOFTPHONE_ROLES = ("agent", "supervisor", "admin")
 MAX_BODY = 4096
 
 
@@ -37,7 +38,7 @@ class SoftphoneUnavailable(DomainError):
 
 def _softphone_user() -> None:
     if current_user.role not in SOFTPHONE_ROLES:
-        abort(403, "only agents and supervisors take calls in the browser")
+        abort(403, "only agents, supervisors and admins take calls in the browser")
 
 
 def _identity() -> str:
@@ -75,6 +76,7 @@ def _state_json(state: DeviceState) -> dict[str, Any]:
                 "status": c.status,
                 "muted": c.muted,
                 "end_reason": c.end_reason,
+                "parameters": dict(c.parameters),
             }
             for c in state.calls
         ],
@@ -84,8 +86,8 @@ def _state_json(state: DeviceState) -> dict[str, Any]:
 @bp.post("/voice-token")
 @login_required
 def voice_token() -> Response:
-    """A Voice SDK access token for the signed-in agent or supervisor (the page renews it on
-    the SDK's tokenWillExpire)."""
+    """A Voice SDK access token for the signed-in agent, supervisor or admin (the page renews it
+    on the SDK's tokenWillExpire)."""
     _softphone_user()
     rt = database.runtime()
     token = rt.voice_token(_identity())

@@ -40,6 +40,7 @@ from contactcenter.acd.realtime import RealtimeACD
 from contactcenter.contacts import interactions
 from contactcenter.contacts.models import Interaction
 from contactcenter.telephony.interfaces import CarrierRef, Telephony, TelephonyError
+from contactcenter.telephony.softphone import client_address
 
 CALLBACK_PREFIX = "cb-"
 # Web chats wait in the same router under this prefix; accepting one places no carrier leg.
@@ -452,7 +453,8 @@ class AcdService:
         agent = self.session.get(User, agent_id)
         if agent is None:
             return
-        to = agent.contact_uri or f"client:{agent.username}"
+        # A browser is told which task it rings for, so the page that accepted it answers at once.
+        to = client_address(agent.contact_uri or f"client:{agent.username}", task=call_sid)
         if call_sid.startswith(CALLBACK_PREFIX):
             self._call_back(int(call_sid[len(CALLBACK_PREFIX) :]), agent, to)
             return

@@ -181,6 +181,7 @@ def _register_domain_commands() -> None:
     from contactcenter.app.commands.ivr import ivr
     from contactcenter.app.commands.mail import mail
     from contactcenter.app.commands.outbound import campaigns, dnc
+    from contactcenter.app.commands.quality import quality
     from contactcenter.app.commands.simulate import simulate
     from contactcenter.app.commands.sms import sms
     from contactcenter.app.commands.tickets import api_token, report
@@ -191,6 +192,7 @@ def _register_domain_commands() -> None:
     main.add_command(mail)
     main.add_command(sms)
     main.add_command(report)
+    main.add_command(quality)
     main.add_command(api_token)
     main.add_command(leads)
     main.add_command(pacer_command)

@@ -17,6 +17,7 @@ from contactcenter.contacts.customers import create_customer
 from contactcenter.contacts.models import Customer, Interaction
 from contactcenter.quality.interfaces import FormDraft, QuestionDraft
 from contactcenter.quality.services import QualityService
+from contactcenter.recordings.services import RecordingService
 from contactcenter.scripts.demo_content import seed_content
 from contactcenter.scripts.models import FaqArticle
 from contactcenter.tickets import sla
@@ -216,6 +217,7 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
     session.flush()
     content = seed_content(session)  # call scripts (by queue and intent) and more articles
     QualityService(session).create_form(DEMO_SCORECARD, users["admin"].id)
+    _recording_rule(session, queues[RECORDED_QUEUE])
     shop = seed_shop(session)
     return {
         "queues": len(queues),
@@ -229,9 +231,22 @@ def seed(session: Session, *, seed: int = 7) -> dict[str, int]:
         "faq": len(FAQ) + content["faq"],
         "scripts": content["scripts"],
         "scorecard_forms": 1,
+        "recording_rules": 1,
         "shoppers": shop["shoppers"],
         "orders": shop["orders"],
     }
+
+
+# One queue's calls are recorded, so a new user finds recordings to listen to and to score: the
+# billing queue, whose calls carmen answers, kept for a day. The simulator's WAV is 8 kHz 16-bit in
+# two channels (32 kB a second); at the demo's 6 calls a minute that measured about 14 MB an hour,
+# so at most about 330 MB stay stored before retention deletes them (bench/demo_recordings.py).
+RECORDED_QUEUE = "billing"
+DEMO_RECORDING_RETENTION_DAYS = 1
+
+
+def _recording_rule(session: Session, queue: Queue) -> None:
+    RecordingService(session).set_rule("queue", str(queue.id), "record", retention_days=DEMO_RECORDING_RETENTION_DAYS)
 
 
 # A support call's scorecard: what supervisors score recorded calls against in the demo.

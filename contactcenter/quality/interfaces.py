@@ -262,7 +262,8 @@ class EvaluationDraft:
 
 @dataclass(frozen=True)
 class WeekRow:
-    """One group's (an agent or a queue) evaluations in one week (starting Monday, UTC)."""
+    """One group's (an agent or a queue) evaluations in one week (starting Monday in the
+    report's time zone)."""
 
     week: date
     name: str
@@ -278,6 +279,7 @@ class QualityReport:
     weeks: list[date]
     by_agent: list[WeekRow] = field(default_factory=list)
     by_queue: list[WeekRow] = field(default_factory=list)
+    time_zone: str = "UTC"  # the zone whose local days and Monday-started weeks the report is cut in
 
     @property
     def evaluations(self) -> int:

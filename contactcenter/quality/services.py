@@ -11,9 +11,9 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
@@ -40,7 +40,9 @@ from contactcenter.quality.models import (
     ScorecardQuestion,
     ScorecardSection,
 )
+from contactcenter.quality.report_query import ReportQuery
 from contactcenter.recordings.models import CallRecording, RecordingMedia
+from contactcenter.tickets import intervals
 from contactcenter.tickets.access import Viewer
 
 MAX_ID = 2**31 - 1
@@ -48,6 +50,9 @@ MAX_ID = 2**31 - 1
 
 def _not_found(what: str) -> QualityError:
     return QualityError(f"no such {what}", kind="not_found", code=f"unknown_{what}")
+
+
+MAX_LISTED = 500  # evaluations in one answer of the list; narrow the range or filter for more
 
 
 def week_of(day: date) -> date:
@@ -252,18 +257,20 @@ class QualityService:
         return evaluation
 
     # -- report ------------------------------------------------------------------------------
-    def report(self, first: date, last: date) -> QualityReport:
-        """Average score, evaluations and auto-fails per agent and per queue per week (weeks
-        start Monday, UTC), of the evaluations submitted from `first` to `last` inclusive."""
-        if last < first:
-            raise QualityError("the range ends before it starts", code="bad_range")
-        if (last - first).days >= MAX_REPORT_DAYS:
-            raise QualityError(f"the range is longer than {MAX_REPORT_DAYS} days", code="bad_range")
-        start = datetime.combine(first, time.min, tzinfo=UTC)
-        end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
-        rows = self.session.scalars(
-            select(Evaluation).where(Evaluation.submitted_at >= start, Evaluation.submitted_at < end)
-        ).all()
+    def report(
+        self,
+        first: date,
+        last: date,
+        *,
+        time_zone: str = "UTC",
+        queue_id: int | None = None,
+        agent_id: int | None = None,
+    ) -> QualityReport:
+        """Average score, evaluations and auto-fails per agent and per queue per week (weeks start
+        Monday in `time_zone`, the centre's for the pages, API and CLI), of the evaluations
+        submitted on the local days `first` to `last`, optionally of one queue or agent."""
+        query = self._window(first, last, time_zone, queue_id, agent_id)
+        rows = self.session.scalars(self._selected(query)).all()
         weeks = []
         week = week_of(first)
         while week <= last:
@@ -272,7 +279,7 @@ class QualityService:
         agents: dict[tuple[date, str], list[Evaluation]] = defaultdict(list)
         queues: dict[tuple[date, str], list[Evaluation]] = defaultdict(list)
         for e in rows:
-            week = week_of(clock.as_utc(e.submitted_at).date())
+            week = week_of(query.local_day(e.submitted_at))
             agents[(week, e.agent.display_name or e.agent.username)].append(e)
             queues[(week, (e.queue.display_name or e.queue.name) if e.queue else "(no queue)")].append(e)
 
@@ -288,4 +295,37 @@ class QualityService:
                 for (week, name), found in sorted(groups.items())
             ]
 
-        return QualityReport(first, last, weeks, rows_of(agents), rows_of(queues))
+        return QualityReport(first, last, weeks, rows_of(agents), rows_of(queues), time_zone=query.time_zone)
+
+    def evaluations(self, query: ReportQuery, who: Viewer, limit: int = MAX_LISTED) -> Sequence[Evaluation]:
+        """The evaluations submitted in the query's local days, newest first: all of them for
+        supervisors and admins, an agent's own only for an agent (as on the pages)."""
+        self._window(query.first, query.last, query.time_zone, query.queue_id, query.agent_id)
+        selected = self._selected(query)
+        if not who.sees_all:
+            selected = selected.where(Evaluation.agent_id == who.user_id)
+        ordered = selected.order_by(Evaluation.submitted_at.desc(), Evaluation.id.desc())
+        return self.session.scalars(ordered.limit(max(1, min(limit, MAX_LISTED)))).unique().all()
+
+    @staticmethod
+    def _window(first: date, last: date, time_zone: str, queue_id: int | None, agent_id: int | None) -> ReportQuery:
+        if last < first:
+            raise QualityError("the range ends before it starts", code="bad_range")
+        if (last - first).days >= MAX_REPORT_DAYS:
+            raise QualityError(f"the range is longer than {MAX_REPORT_DAYS} days", code="bad_range")
+        try:
+            intervals.zone(time_zone)
+        except intervals.ReportError as exc:
+            raise QualityError(str(exc), code="bad_time_zone") from None
+        return ReportQuery(first, last, time_zone, queue_id=queue_id, agent_id=agent_id)
+
+    @staticmethod
+    def _selected(query: ReportQuery) -> Select[Evaluation]:
+        selected = select(Evaluation).where(
+            Evaluation.submitted_at >= clock.as_utc(query.lower), Evaluation.submitted_at < clock.as_utc(query.upper)
+        )
+        if query.queue_id is not None:
+            selected = selected.where(Evaluation.queue_id == query.queue_id)
+        if query.agent_id is not None:
+            selected = selected.where(Evaluation.agent_id == query.agent_id)
+        return selected

@@ -313,6 +313,7 @@ class DeviceCall:
     status: str
     muted: bool = False
     end_reason: str | None = None
+    parameters: Mapping[str, str] = field(default_factory=dict)  # the ring's custom parameters
 
 
 @dataclass(frozen=True)

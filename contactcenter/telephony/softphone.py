@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from twilio.http import HttpClient
 from twilio.jwt.access_token import AccessToken
@@ -29,6 +31,32 @@ from contactcenter.telephony.interfaces import (
 VOICE_TOKEN_TTL_S = 3600  # the page renews it on the SDK's tokenWillExpire, a few minutes before
 MAX_TOKEN_TTL_S = 24 * 3600  # Twilio refuses longer
 API_VERSION = "2010-04-01"
+CLIENT_PREFIX = "client:"
+TASK_PARAMETER = "task"  # the caller's CallSid (or callback key) a ring to an agent's browser is for
+MAX_PARAMETERS_CHARS = 800  # Twilio's advice for the whole set of custom parameters
+
+
+def client_address(to: str, **parameters: str) -> str:
+    """`to` with custom parameters when it is a browser (`client:alice?task=CA…`).
+
+    Twilio's Participants and Calls resources take custom parameters for a client in the `to`
+    address's query string and hand them to the Voice SDK's incoming call as `customParameters`;
+    the page reads `task` to know which accepted offer a ring belongs to and answers it by itself.
+    Phone numbers and SIP addresses are left as they are."""
+    if not to.startswith(CLIENT_PREFIX) or "?" in to or not parameters:
+        return to
+    query = urlencode(parameters)
+    if len(query) > MAX_PARAMETERS_CHARS:
+        raise ValueError("custom parameters for a browser call are a few hundred characters at most")
+    return f"{to}?{query}"
+
+
+def split_client_address(address: str) -> tuple[str, dict[str, str]]:
+    """The plain address and the custom parameters of a `client:` address (none for others)."""
+    if not address.startswith(CLIENT_PREFIX) or "?" not in address:
+        return address, {}
+    plain, _, query = address.partition("?")
+    return plain, dict(parse_qsl(query[:MAX_PARAMETERS_CHARS], keep_blank_values=True))
 
 
 class VoiceTokenUnavailable(DomainError):
@@ -108,6 +136,7 @@ class SimulatedDeviceClient:
                 status=str(c.get("status", "")),
                 muted=bool(c.get("muted")),
                 end_reason=c.get("end_reason"),
+                parameters=_parameters(c.get("parameters")),
             )
             for c in (body or {}).get("calls", [])
         )
@@ -127,6 +156,12 @@ class SimulatedDeviceClient:
             raise DeviceError(f"action must be one of {', '.join(DEVICE_ACTIONS)}", kind="invalid", code="invalid")
         body = self._request("POST", f"/{_segment(identity)}/Calls/{_segment(call_sid)}.json", {"Action": action})
         return self._state(identity, body)
+
+
+def _parameters(raw: object) -> Mapping[str, str]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): str(v) for k, v in raw.items()}
 
 
 IDENTITY = re.compile(r"^[A-Za-z0-9._@+-]{1,121}$")

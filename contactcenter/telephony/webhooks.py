@@ -62,6 +62,15 @@ def _int(params: Mapping[str, str], name: str, upper: int) -> int | None:
     return int(raw)
 
 
+def _party(params: Mapping[str, str], name: str) -> str:
+    """A party of the call; a browser's custom parameters (`client:alice?task=CA…`, which the app
+    dialled) are not part of who it is, so they neither count toward the limit nor get stored."""
+    raw = params.get(name) or ""
+    if raw.startswith("client:") and "?" in raw:
+        raw = raw.partition("?")[0]
+    return _text({name: raw}, name, required=False, limit=MAX_PARTY) or ""
+
+
 def parse_call_event(kind: str, params: Mapping[str, str]) -> CallEvent:
     if kind not in KINDS:
         raise MalformedWebhook(f"unknown webhook kind {kind}")
@@ -109,7 +118,7 @@ def parse_call_event(kind: str, params: Mapping[str, str]) -> CallEvent:
         call_sid=call_sid,
         account_sid=account_sid,
         from_number=_text(params, "From", required=False, limit=MAX_PARTY) or "",
-        to_number=_text(params, "To", required=False, limit=MAX_PARTY) or "",
+        to_number=_party(params, "To"),
         call_status=status,
         direction=direction,
         digits=digits,

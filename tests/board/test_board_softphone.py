@@ -5,8 +5,9 @@ call muted."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from contactcenter.accounts.models import Role
+from contactcenter.accounts.models import Role, User
 from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import AcdService, ConnectUrls, conference_name
 from tests.support.constants import CENTER_NUMBER
@@ -72,3 +73,21 @@ def test_hanging_up_in_the_browser_leaves_the_call(listening, carrier):
     sam.post(f"/desktop/device/calls/{ringing['call_sid']}/hangup")
     carrier.run_for(2)
     assert len(carrier.conference_participants(conference_name(call_sid))) == 2
+
+
+def test_an_admins_monitor_rings_their_browser(app, db, runtime, carrier, listening):
+    gen_agent(db, "ann", role=Role.ADMIN)
+    db.commit()
+    ann = logged_in(app, "ann")
+    assert ann.post("/desktop/device").status_code == 201
+    alice = db.scalar(select(User).where(User.username == "alice"))
+    resp = ann.post(f"/board/agents/{alice.id}/supervise", json={"mode": "monitor"})
+    assert resp.status_code == 200, resp.data
+    carrier.run_for(2)
+    [ringing] = ann.get("/desktop/device").get_json()["calls"]
+    assert ringing["status"] == "ringing"
+
+
+def test_nobody_signed_out_listens_in(client, listening, carrier):
+    resp = client.get("/desktop/device")
+    assert resp.status_code in (302, 401) and b"call_sid" not in resp.data

@@ -123,3 +123,23 @@ def test_a_report_range_that_ends_before_it_starts_is_refused(db):
     today = clock.now().date()
     with pytest.raises(QualityError):
         QualityService(db).report(today, today - timedelta(days=1))
+
+
+def test_the_report_cuts_weeks_in_the_time_zone_it_is_given(db, floor):
+    from datetime import UTC, date, datetime
+
+    e = gen_evaluation(db, floor.call, floor.form, floor["sam"], "yes", "yes", "5")
+    e.submitted_at = datetime(2026, 6, 14, 23, 30, tzinfo=UTC)  # Sunday in UTC, Monday in Paris
+    db.flush()
+    service = QualityService(db)
+    paris = service.report(date(2026, 6, 1), date(2026, 6, 30), time_zone="Europe/Paris")
+    utc = service.report(date(2026, 6, 1), date(2026, 6, 30))
+    assert [r.week for r in paris.by_agent] == [date(2026, 6, 15)]
+    assert [r.week for r in utc.by_agent] == [date(2026, 6, 8)]
+
+
+def test_a_report_in_an_unknown_time_zone_is_refused(db):
+    today = clock.now().date()
+    with pytest.raises(QualityError) as refused:
+        QualityService(db).report(today, today, time_zone="Mars/Olympus_Mons")
+    assert refused.value.code == "bad_time_zone"

@@ -222,3 +222,17 @@ def test_an_oversized_evaluation_comment_is_refused_and_nothing_saved(app, db, f
     resp = logged_in(app, "sam").post(f"/quality/evaluate/{floor.call.id}", data=fields)
     assert resp.status_code == 400 and "far too long" in resp.get_data(as_text=True)
     assert db.scalar(select(Evaluation.id)) is None
+
+
+def test_the_report_page_names_the_centres_time_zone(app, db, floor):
+    from contactcenter.acd.models import Queue
+
+    db.scalars(select(Queue)).one().time_zone = "Europe/Paris"
+    db.commit()
+    page = logged_in(app, "sam").get("/quality/report").get_data(as_text=True)
+    assert "(Europe/Paris, weeks start Monday)" in page
+
+
+def test_an_unknown_queue_on_the_report_page_is_explained(app, floor):
+    resp = logged_in(app, "sam").get("/quality/report", query_string={"queue": "<b>nope</b>"})
+    assert resp.status_code == 400 and "No queue has this name." in resp.get_data(as_text=True)

@@ -14,7 +14,7 @@ from contactcenter.config import SIMULATOR_ACCOUNT_SID, SIMULATOR_AUTH_TOKEN
 from contactcenter.telephony.interfaces import Conference, DeviceError
 from contactcenter.telephony.simulator import SimulatedCarrier, SimulatorHttpClient, WsgiTransport, create_rest_app
 from contactcenter.telephony.simulator.carrier import CarrierError
-from contactcenter.telephony.softphone import SimulatedDeviceClient
+from contactcenter.telephony.softphone import SimulatedDeviceClient, client_address
 from contactcenter.telephony.twilio_adapter import TwilioTelephony
 from tests.support.standin import StandInApp
 
@@ -187,3 +187,19 @@ def test_an_unknown_action_is_refused_before_the_carrier(devices):
     with pytest.raises(DeviceError) as refused:
         devices.act("alice", "CA" + "0" * 32, "drop-table")
     assert refused.value.kind == "invalid"
+
+
+def test_a_ring_carries_the_task_it_was_dialled_for(carrier, telephony, devices):
+    devices.register("alice")
+    task = "CA" + "1" * 32
+    sid = _agent_leg(carrier, telephony, to=client_address("client:alice", task=task))
+    carrier.run_for(1)
+    [ringing] = devices.state("alice").calls
+    assert (ringing.call_sid, ringing.status, dict(ringing.parameters)) == (sid, "ringing", {"task": task})
+
+
+def test_a_ring_with_parameters_still_follows_the_plain_addresses_callee_rules(carrier, telephony, devices):
+    carrier.set_callee("client:bob", "busy")
+    sid = _agent_leg(carrier, telephony, to=client_address("client:bob", task="CA" + "2" * 32))
+    carrier.run_for(5)
+    assert carrier.call(sid).status == "busy"

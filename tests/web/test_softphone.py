@@ -1,4 +1,4 @@
-"""The softphone's routes: Voice SDK tokens for agents and supervisors only, the simulated device
+"""The softphone's routes: Voice SDK tokens for the signed-in staff only, the simulated device
 acting only as the signed-in person, and the contact choice (browser, phone, SIP) validated."""
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ def test_a_supervisor_gets_a_token_to_listen_in(app, office):
     assert claims["grants"]["identity"] == "sam"
 
 
-def test_an_admin_gets_no_token(app, office):
-    assert logged_in(app, "ann").post("/desktop/voice-token").status_code == 403
+def test_an_admin_gets_a_token_to_listen_in_from_the_board(app, office):
+    claims = _claims(logged_in(app, "ann").post("/desktop/voice-token"))
+    assert claims["grants"]["identity"] == "ann"
 
 
 def test_nobody_signed_out_gets_a_token(client, office):
@@ -144,8 +145,15 @@ def test_a_contact_body_that_is_not_json_is_refused(app, office):
     assert resp.status_code == 400
 
 
-def test_an_admin_sets_no_contact_here(app, office, db):
-    assert logged_in(app, "ann").post("/desktop/contact", json={"kind": "browser"}).status_code == 403
+def test_an_admin_chooses_where_their_listening_in_rings(app, office, db):
+    resp = logged_in(app, "ann").post("/desktop/contact", json={"kind": "phone", "value": "+14155550177"})
+    assert resp.status_code == 200 and _contact(db, "ann") == "+14155550177"
+
+
+def test_nobody_signed_out_drives_a_device(client, office, carrier):
+    carrier.browser_devices = True
+    resp = client.post("/desktop/device")
+    assert resp.status_code in (302, 401) and "ann" not in carrier._devices  # noqa: SLF001
 
 
 # ----------------------------------------------------------------------------- the simulated device
@@ -195,9 +203,9 @@ def test_the_board_loads_the_softphone_for_a_supervisor(app, office):
     assert "desktop/softphone.js" in page and '"identity": "sam"' in page
 
 
-def test_the_board_has_no_softphone_for_an_admin(app, office):
+def test_the_board_loads_the_softphone_for_an_admin(app, office):
     page = logged_in(app, "ann").get("/board").get_data(as_text=True)
-    assert "desktop/softphone.js" not in page
+    assert "desktop/softphone.js" in page and '"identity": "ann"' in page
 
 
 def test_the_page_loads_the_voice_sdk_only_with_twilio(app, office, runtime):

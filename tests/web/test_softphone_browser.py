@@ -35,7 +35,7 @@ def floor(committed_runtime, simulated_carrier, live_server):  # type: ignore[no
     return carrier
 
 
-def test_an_agent_answers_a_call_in_the_browser(floor, live_server, page):
+def test_accepting_an_offer_answers_the_browser_without_a_second_click(floor, live_server, page):
     carrier = floor
     open_desktop(page, live_server)
     page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ready'")
@@ -43,21 +43,12 @@ def test_an_agent_answers_a_call_in_the_browser(floor, live_server, page):
     page.wait_for_selector("#offer:not([hidden])")
     page.click("#accept")
 
-    page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ringing'")
-    assert "Softphone ringing" in page.inner_text("#sp-status")
-    rings = int(page.evaluate("() => document.body.dataset.rings || '0'"))
-    page.wait_for_function(f"Number(document.body.dataset.rings || 0) > {rings}")  # the desktop's ring, again
-    room = conference_name(handle.sid)
-    assert len(carrier.conference_participants(room)) == 1  # the browser has not answered yet
-    screenshots(page, SHOTS, "desktop-softphone-ringing")
-    assert_accessible(page, "#softphone")
-
-    page.click("#sp-answer")
     page.wait_for_function("document.getElementById('softphone').dataset.phase === 'connected'")
+    room = conference_name(handle.sid)
     until(lambda: len(carrier.conference_participants(room)) == 2, "the browser's leg joined the conference")
-    page.wait_for_selector("#cb-talk:not([hidden])")
-    assert page.inner_text("#cb-talk").startswith("Talk ")
+    page.wait_for_function("/^Talk 0:0\\d$/.test(document.getElementById('cb-talk').textContent)")  # from the answer
     screenshots(page, SHOTS, "desktop-softphone-connected")
+    assert_accessible(page, "#softphone")
 
     [leg] = [sid for sid in carrier.conference_participants(room) if sid != handle.sid]
     assert carrier.call(leg).status == "in-progress"
@@ -67,16 +58,21 @@ def test_an_agent_answers_a_call_in_the_browser(floor, live_server, page):
     page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ready'")
 
 
-def test_the_a_key_answers_the_ringing_softphone(floor, live_server, page):
+def test_a_ring_for_no_accepted_task_still_rings_until_answered(floor, live_server, page, committed_runtime):
     carrier = floor
     open_desktop(page, live_server)
     page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ready'")
-    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
-    page.wait_for_selector("#offer:not([hidden])")
-    page.keyboard.press("a")  # accepts the offer
+    telephony = committed_runtime.telephony
+    telephony.add_participant("team-huddle", "client:alice?task=CA" + "0" * 32, CENTER_NUMBER)
+
     page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ringing'")
+    assert "Softphone ringing" in page.inner_text("#sp-status")
+    rings = int(page.evaluate("() => document.body.dataset.rings || '0'"))
+    page.wait_for_function(f"Number(document.body.dataset.rings || 0) > {rings}")  # the desktop's ring
+    screenshots(page, SHOTS, "desktop-softphone-ringing")
     page.keyboard.press("a")  # answers the browser
-    until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2, "answered by key")
+    page.wait_for_function("document.getElementById('softphone').dataset.phase === 'connected'")
+    until(lambda: len(carrier.conference_participants("team-huddle")) == 1, "answered by key")
 
 
 def test_a_blocked_microphone_is_explained_with_the_fix(floor, live_server, page):
@@ -147,9 +143,7 @@ def test_a_supervisor_monitors_from_the_board_in_the_browser(floor, live_server,
     desk.wait_for_function("document.getElementById('softphone').dataset.phase === 'ready'")
     handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
     desk.wait_for_selector("#offer:not([hidden])")
-    desk.click("#accept")
-    desk.wait_for_function("document.getElementById('softphone').dataset.phase === 'ringing'")
-    desk.click("#sp-answer")
+    desk.click("#accept")  # answers her browser too
     room = conference_name(handle.sid)
     until(lambda: len(carrier.conference_participants(room)) == 2, "alice answered in her browser")
 
@@ -167,3 +161,36 @@ def test_a_supervisor_monitors_from_the_board_in_the_browser(floor, live_server,
     page.click("#sp-hangup")  # the board's own way to leave the call
     until(lambda: len(carrier.conference_participants(room)) == 2, "sam left the call")
     desk.context.close()
+
+
+def test_the_talk_timer_waits_for_the_agents_phone_to_answer(floor, live_server, page, committed_runtime):
+    from contactcenter.accounts.models import User
+    from contactcenter.telephony.simulator.callers import Callee
+
+    carrier = floor
+    with transaction(committed_runtime.session_factory) as session:
+        session.query(User).filter(User.username == "alice").update({"contact_uri": "+14155550177"})
+    carrier.set_callee("+14155550177", Callee(answer="human", ring_s=4))
+    open_desktop(page, live_server)
+    carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
+    page.wait_for_selector("#offer:not([hidden])")
+    page.click("#accept")
+    page.wait_for_function("document.getElementById('cb-talk').textContent === 'Connecting…'")
+    screenshots(page, SHOTS, "desktop-call-connecting")
+    page.wait_for_function("/^Talk 0:0[0-3]$/.test(document.getElementById('cb-talk').textContent)", timeout=12_000)
+
+
+def test_when_the_automatic_answer_fails_the_ring_is_left_to_the_agent(floor, live_server, page):
+    carrier = floor
+    open_desktop(page, live_server)
+    page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ready'")
+    refused = {"error": {"code": "conflict", "message": "the carrier refused the answer"}}
+    page.route("**/desktop/device/calls/*/answer", lambda route: route.fulfill(status=409, json=refused))
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "hang up after 600")
+    page.wait_for_selector("#offer:not([hidden])")
+    page.click("#accept")
+    page.wait_for_function("document.getElementById('softphone').dataset.phase === 'ringing'")
+    assert page.is_visible("#sp-answer") and "refused the answer" in page.inner_text("#sp-error")
+    page.unroute("**/desktop/device/calls/*/answer")
+    page.click("#sp-answer")
+    until(lambda: len(carrier.conference_participants(conference_name(handle.sid))) == 2, "answered by hand")

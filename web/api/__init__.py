@@ -23,6 +23,7 @@ from web.api import (
     offers,
     openapi,
     orders,
+    quality,
     reports,
     search,
     sla,
@@ -53,7 +54,20 @@ def openapi_json() -> Response:
 
 bp.add_url_rule("/openapi.json", endpoint="openapi", view_func=openapi_json, methods=["GET"])
 
-for module in (accounts, customers, interactions, tickets, search, sla, reports, campaigns, dnc, orders, offers):
+for module in (
+    accounts,
+    customers,
+    interactions,
+    tickets,
+    search,
+    sla,
+    reports,
+    quality,
+    campaigns,
+    dnc,
+    orders,
+    offers,
+):
     for path, view, methods in module.ROUTES:
         bp.add_url_rule(
             path, endpoint=f"{module.__name__.rsplit('.', 1)[-1]}_{view.__name__}", view_func=view, methods=methods

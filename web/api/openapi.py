@@ -1249,6 +1249,85 @@ PATHS.update(
 )
 
 
+# -- /api/quality: the weekly quality report and the evaluations behind it ------------------------
+_QUALITY_PARAMS = [
+    _q("from", "first local day, in the centre's time zone (default: eight weeks before `to`)", _DAY),
+    _q("to", "last local day, at most 366 days after `from` (default: today)", _DAY),
+    _q("queue", "only this queue (its name)"),
+    _q("agent", "only this agent (username); an agent may name only themselves"),
+]
+_QUALITY_ROW = _obj(
+    {"week_starting": _DAY, "name": _STR, "evaluations": _INT, "average_score": _NUMBER, "auto_fails": _INT}
+)
+SCHEMAS.update(
+    {
+        "QualityReport": _obj(
+            {
+                "from": _DAY,
+                "to": _DAY,
+                "time_zone": _STR,
+                "queue": {"type": ["string", "null"]},
+                "agent": {"type": ["string", "null"]},
+                "weeks": {"type": "array", "items": _DAY},
+                "evaluations": _INT,
+                "auto_fails": _INT,
+                "by_agent": {"type": "array", "items": _QUALITY_ROW},
+                "by_queue": {"type": "array", "items": _QUALITY_ROW},
+            }
+        ),
+        "QualityEvaluations": _obj(
+            {
+                "from": _DAY,
+                "to": _DAY,
+                "time_zone": _STR,
+                "items": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "id": _INT,
+                            "interaction_id": _INT,
+                            "agent": _STR,
+                            "agent_name": _STR,
+                            "queue": {"type": ["string", "null"]},
+                            "evaluator": {"type": ["string", "null"]},
+                            "form": _STR,
+                            "form_version": _INT,
+                            "score": _NUMBER,
+                            "auto_failed": {"type": "boolean"},
+                            "auto_fail_reason": {"type": ["string", "null"]},
+                            "status": {"enum": ["submitted", "acknowledged", "disputed"]},
+                            "submitted_at": _TIME,
+                            "responded_at": {"type": ["string", "null"], "format": "date-time"},
+                        }
+                    ),
+                },
+            }
+        ),
+    }
+)
+_quality_report = _op(
+    "Average score, evaluations and auto-fails per agent and queue per week, weeks starting Monday "
+    "in the centre's time zone (supervisors, admins)",
+    {"200": _json(_ref("QualityReport"))},
+    params=[*_QUALITY_PARAMS, _REPORT_PARAMS["format"]],
+    errors=("400", "403"),
+)
+_quality_report["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+PATHS.update(
+    {
+        "/api/quality/report": {"get": _quality_report},
+        "/api/quality/evaluations": {
+            "get": _op(
+                "Evaluations submitted in the range, newest first (agents: their own only)",
+                {"200": _json(_ref("QualityEvaluations"))},
+                params=[*_QUALITY_PARAMS, {"$ref": "#/components/parameters/limit"}],
+                errors=("400", "403"),
+            )
+        },
+    }
+)
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",

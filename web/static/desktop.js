@@ -231,7 +231,10 @@
     if (!offer) { return; }
     answering = offer.offer_id;
     answeredWith = action;
-    try { await post(`/desktop/offers/${offer.offer_id}/${action}`); } catch (err) { /* the snapshot tells the truth */ }
+    // The softphone answers the ring for this task by itself (desktop/softphone.js).
+    const accepting = (task) => document.dispatchEvent(new CustomEvent("desktop:accepting", { detail: { task } }));
+    if (action === "accept") { accepting(offer.call_sid); }
+    try { await post(`/desktop/offers/${offer.offer_id}/${action}`); } catch (err) { if (action === "accept") { accepting(null); } }
     await refresh();
   }
   $("accept").addEventListener("click", () => answer("accept"));

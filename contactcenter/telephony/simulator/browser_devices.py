@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from contactcenter.telephony.simulator.callers import Callee
 from contactcenter.telephony.simulator.engine_core import EngineCore
 from contactcenter.telephony.simulator.model import SimCall
+from contactcenter.telephony.softphone import split_client_address
 
 CLIENT_PREFIX = "client:"
 MAX_IDENTITY = 121  # Twilio's limit for a client identity
@@ -80,6 +81,11 @@ class BrowserDevices(EngineCore):
         with self.lock:
             return self._device(identity)
 
+    @staticmethod
+    def device_call_parameters(call: SimCall) -> dict[str, str]:
+        """The custom parameters the app dialled the browser with, as the SDK's customParameters."""
+        return split_client_address(call.to)[1]
+
     def device_calls(self, identity: str) -> list[SimCall]:
         """The calls that rang the device, oldest first (ended ones too, so the page sees the end)."""
         with self.lock:
@@ -120,6 +126,7 @@ class BrowserDevices(EngineCore):
 
     # ================================================================ the engine's side
     def _device_for(self, address: str) -> SimDevice | None:
+        address, _ = split_client_address(address)  # `client:alice?task=…` rings alice's page
         if not self.browser_devices or not address.startswith(CLIENT_PREFIX):
             return None
         return self._devices.get(address[len(CLIENT_PREFIX) :])

@@ -126,7 +126,8 @@ class EngineCore:
         return call
 
     def _callee(self, address: str) -> Callee:
-        return self._callees.get(address, self.default_callee)
+        plain = address.partition("?")[0] if address.startswith("client:") else address
+        return self._callees.get(address, self._callees.get(plain, self.default_callee))
 
     # ================================================================ scheduling helpers
     def _now(self) -> float:

@@ -432,6 +432,7 @@ def create_rest_app(carrier: SimulatedCarrier) -> Flask:
                         "status": c.status,
                         "muted": c.sid in device.muted,
                         "end_reason": c.end_reason if c.ended else None,
+                        "parameters": carrier.device_call_parameters(c),
                     }
                     for c in calls
                 ],

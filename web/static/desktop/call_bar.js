@@ -5,6 +5,8 @@
   const $ = (id) => document.getElementById(id);
   const D = window.Desktop;
   let snap = null;
+  let connecting = false;  // the call is accepted, the agent's leg not answered yet
+  let asked = 0;
 
   function clock(seconds) {
     const s = Math.max(0, Math.floor(seconds));
@@ -27,8 +29,10 @@
     const now = D.serverNow();
     const agent = snap.agent || {};
     $("since").textContent = agent.since ? clock(now - agent.since) : "";
+    // Talk time runs from when the agent's leg was answered (the carrier's word), not the accept.
     const live = snap.live;
-    show("cb-talk", live && live.connected_at ? `Talk ${clock(now - live.connected_at)}` : "");
+    show("cb-talk", !live ? "" : (live.answered_at ? `Talk ${clock(now - live.answered_at)}` : "Connecting…"));
+    connecting = Boolean(live && !live.answered_at);
     const controls = snap.controls;
     const heldSince = controls && controls.on_hold && controls.held_since ? Date.parse(controls.held_since) / 1000 : null;
     show("cb-hold", heldSince ? `On hold ${clock(now - heldSince)}` : "");
@@ -79,6 +83,12 @@
     $("break-select").value = agent.state === "break" && agent.reason && agent.reason !== "missed" ? agent.reason : "";
     tick();
   }
+
+  // While the agent's phone or browser still rings, ask again now and then: nothing is pushed
+  // when the leg answers, and the timer should start within a second or two of it.
+  setInterval(() => {
+    if (connecting && Date.now() - asked > 1500) { asked = Date.now(); D.refresh(); }
+  }, 500);
 
   $("cb-accept").addEventListener("click", () => D.answer("accept"));
   $("cb-reject").addEventListener("click", () => D.answer("reject"));

@@ -36,6 +36,29 @@
     return { kind: "other", message: `The softphone reported a problem${detail}. Reload the page; if it persists, set a phone number under "Calls ring".` };
   }
 
+  // -- the accepted task: its ring is answered by the page ------------------------------------
+  // Accepting an offer is the agent's answer. The app dials the browser with the task's id as a
+  // custom parameter (client:alice?task=CA…; the SDK's call.customParameters, the simulated
+  // device's "parameters"), so the ring that follows the accept is answered here at once; any
+  // other ring still rings for the person to answer.
+  const EXPECT_MS = 90000;  // longer than any ring before the carrier gives up
+  let expected = null;
+  document.addEventListener("desktop:accepting", (event) => {
+    const task = event.detail && event.detail.task;
+    expected = task ? { task: String(task), until: Date.now() + EXPECT_MS } : null;
+  });
+  function taskOf(parameters) {
+    if (!parameters) { return null; }
+    const value = typeof parameters.get === "function" ? parameters.get("task") : parameters.task;
+    return value === undefined || value === null ? null : String(value);
+  }
+  function accepted(parameters) {
+    if (!expected || Date.now() > expected.until) { expected = null; return false; }
+    if (taskOf(parameters) !== expected.task) { return false; }
+    expected = null;
+    return true;
+  }
+
   // -- the view -------------------------------------------------------------------------------
   let state = { phase: "off", callSid: null, from: "", muted: false };
   const PHASE_TEXT = {
@@ -43,6 +66,7 @@
     starting: () => "Softphone starting…",
     ready: () => "Softphone ready",
     ringing: () => "Softphone ringing — answer to join the call",
+    answering: () => "Joining the call you accepted…",
     connected: () => state.muted ? "Softphone connected · muted" : "Softphone connected",
     unavailable: () => "Softphone unavailable",
     standin: () => "Answered by the simulated carrier",
@@ -69,7 +93,7 @@
   function emit(next) {
     const was = state.phase;
     state = Object.assign({}, state, next);
-    if (state.phase !== "ringing" && state.phase !== "connected") { state.callSid = state.phase === "ready" ? null : state.callSid; }
+    if (!["ringing", "answering", "connected"].includes(state.phase)) { state.callSid = state.phase === "ready" ? null : state.callSid; }
     render();
     if (state.phase === "ringing" && was !== "ringing") {
       $("sp-error").hidden = true;
@@ -93,11 +117,14 @@
     async function token() { return (await post("/desktop/voice-token")).token; }
     function follow(incoming) {
       call = incoming;
-      emit({ phase: "ringing", callSid: incoming.parameters.CallSid, from: incoming.parameters.From || "", muted: false });
+      const mine = accepted(incoming.customParameters);
+      emit({ phase: mine ? "answering" : "ringing", callSid: incoming.parameters.CallSid, from: incoming.parameters.From || "", muted: false });
       incoming.on("accept", () => emit({ phase: "connected" }));
       incoming.on("mute", (muted) => emit({ muted: Boolean(muted) }));
       ["disconnect", "cancel", "reject"].forEach((name) => incoming.on(name, () => { call = null; emit({ phase: "ready", muted: false }); }));
-      incoming.on("error", fail);
+      // A failed answer (a blocked microphone) leaves the ring to the person, with the reason shown.
+      incoming.on("error", (error) => { fail(error); if (state.phase === "answering") { emit({ phase: "ringing" }); } });
+      if (mine) { incoming.accept(); }
     }
     return {
       async start() {
@@ -124,6 +151,12 @@
       const live = calls.filter((c) => c.status === "ringing" || c.status === "in-progress").pop();
       if (!live) { if (state.phase !== "ready") { emit({ phase: "ready", muted: false }); } return; }
       const phase = live.status === "ringing" ? "ringing" : "connected";
+      if (phase === "ringing" && state.phase === "answering" && live.call_sid === state.callSid) { return; }
+      if (phase === "ringing" && live.call_sid !== state.callSid && accepted(live.parameters)) {
+        emit({ phase: "answering", callSid: live.call_sid, from: live.from, muted: false });
+        if (!(await act("answer")) && state.phase === "answering") { emit({ phase: "ringing" }); }  // left to the person
+        return;
+      }
       if (phase !== state.phase || live.call_sid !== state.callSid || live.muted !== state.muted) {
         emit({ phase, callSid: live.call_sid, from: live.from, muted: live.muted });
       }
@@ -137,8 +170,8 @@
       setTimeout(poll, POLL_MS);
     }
     async function act(action) {
-      if (!state.callSid) { return; }
-      try { await sync(await post(`/desktop/device/calls/${encodeURIComponent(state.callSid)}/${action}`)); } catch (err) { fail({ message: err.message }); }
+      if (!state.callSid) { return false; }
+      try { await sync(await post(`/desktop/device/calls/${encodeURIComponent(state.callSid)}/${action}`)); return true; } catch (err) { fail({ message: err.message }); return false; }
     }
     return {
       async start() {
