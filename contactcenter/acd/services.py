@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from contactcenter import clock, phones
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import (
+    VOICE,
     ACDError,
     AgentProfile,
     AgentRecord,
@@ -590,7 +591,7 @@ class AcdService:
                         attributes={"callback": request.id, "phone": request.phone},
                     )
                 )
-        connected = {c.agent_id for c in calls if c.agent_id}
+        connected = {c.agent_id for c in calls if c.agent_id and c.channel == VOICE}
         agents = []
         users = self.session.scalars(
             select(User)
