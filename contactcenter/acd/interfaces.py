@@ -325,6 +325,7 @@ class CallSnapshot:
     offer_id: str | None
     connected_at: float | None
     reason: str | None
+    channel: str = VOICE
 
 
 @dataclass(frozen=True)

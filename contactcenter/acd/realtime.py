@@ -661,6 +661,7 @@ class RealtimeACD:
             offer_id=h.get("offer") or None,
             connected_at=_opt_float(h.get("conn")),
             reason=h.get("reason") or None,
+            channel=h.get("chan") or VOICE,
         )
 
     def wrap_ups_ending_by(self, until: float) -> list[str]:
@@ -739,7 +740,7 @@ class RealtimeACD:
 
     def dump(self) -> dict[str, Any]:
         """One atomic copy of the whole live state (for audits and tests)."""
-        agents, calls, offers, queues, avail, wrap, pending, day = self._run("dump", None).extra
+        agents, calls, offers, queues, avail, wrap, pending, day, task_wrap, working = self._run("dump", None).extra
         return {
             "agents": {_s(a): _pairs(h) for a, h in agents},
             "calls": {_s(c): _pairs(h) for c, h in calls},
@@ -751,13 +752,16 @@ class RealtimeACD:
                     "waiting_own": _scored(zo),
                     "available": dict(_scored(av)),
                     "members": {_s(m) for m in members},
+                    "working": {_s(m) for m, _ in _scored(mav)},
                 }
-                for q, cfg, z, zo, av, members in queues
+                for q, cfg, z, zo, av, members, mav in queues
             },
             "available": dict(_scored(avail)),
             "wrap": dict(_scored(wrap)),
             "pending": dict(_scored(pending)),
             "day": _s(day),
+            "task_wrap": dict(_scored(task_wrap)),
+            "working": {_s(m) for m, _ in _scored(working)},
         }
 
     def audit(self, *, now: float | None = None) -> list[str]:

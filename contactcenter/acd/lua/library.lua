@@ -389,7 +389,8 @@ local function task_view(a)
   elseif offered then target = 'reserved'
   elseif wrapping then target = 'wrap_up' end
   set_fields(a, 'busy', (target ~= 'available') and '1' or '', 'call', call)
-  if target == 'wrap_up' then set_fields(a, 'wrap_until', I(till)) end
+  if target == 'wrap_up' then set_fields(a, 'wrap_until', I(till))
+  elseif st == 'wrap_up' and (tonumber(a.h.wrap_until) or 0) > NOW then set_fields(a, 'wrap_until', I(NOW)) end
   if target == st then return end
   if st == 'available' then leave_available(a) end
   local extra = nil
