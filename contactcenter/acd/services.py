@@ -35,6 +35,7 @@ from contactcenter.acd.interfaces import (
     Outcome,
     QueueConfig,
     TickReport,
+    check_capacity,
 )
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter.acd.realtime import RealtimeACD
@@ -626,6 +627,19 @@ class AcdService:
 
 
 # -- administration (the admin pages) ---------------------------------------------------------------
+
+
+def set_capacity(user: User, capacity: Mapping[str, int], voice_exclusive: bool) -> None:
+    """Change how many tasks of each channel the router may give the agent at once (channels not
+    named keep theirs) and whether voice and other tasks mix; ACDError says why not. The router
+    learns it at the next `sync_configuration`."""
+    merged = check_capacity({**user.channel_capacity(), **capacity})
+    user.capacity_voice = merged["voice"]
+    user.capacity_chat = merged["chat"]
+    user.capacity_email = merged["email"]
+    user.capacity_sms = merged["sms"]
+    user.voice_exclusive = bool(voice_exclusive)
+
 
 OVERFLOW_ACTIONS = ("none", "queue", "voicemail", "callback")
 QUEUE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")

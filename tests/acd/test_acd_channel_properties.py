@@ -189,7 +189,7 @@ class MixedChannels(RuleBasedStateMachine):
     def consistent(self) -> None:
         if self.acd is not None:
             problems = self.live.audit(now=self.now)
-            assert not problems, problems
+            assert not problems, (problems, self.live.dump()["agents"], self.live.dump()["wrap"])
 
     @invariant()
     def within_capacity_and_mixing_rule(self) -> None:
