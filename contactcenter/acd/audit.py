@@ -177,7 +177,7 @@ def find_problems(d: dict[str, Any], now_ms: int, day_offset_ms: int = 0) -> lis
             problems.append(
                 f"agent {aid} is {state} but {'missing from' if state == WRAP_UP else 'in'} the wrap-up index"
             )
-        if state == WRAP_UP and d["wrap"].get(aid) != float(a.get("wrap_until") or 0):
+        if state == WRAP_UP and not busy and d["wrap"].get(aid) != float(a.get("wrap_until") or 0):
             problems.append(f"agent {aid} wrap-up index differs from wrap_until")
         if state == AVAILABLE and now_ms < int(a.get("wrap_until") or 0):
             problems.append(f"agent {aid} is available before its wrap-up ends")

@@ -72,6 +72,7 @@ from contactcenter.acd.interfaces import (
     BREAK_REASONS,
     CHANNELS,
     CONNECTED,
+    OFFERED,
     ON_CALL,
     RESERVED,
     SETTABLE_STATES,
@@ -663,6 +664,14 @@ class RealtimeACD:
             reason=h.get("reason") or None,
             channel=h.get("chan") or VOICE,
         )
+
+    def held_tasks(self, agent_id: str, *, now: float | None = None) -> list[CallSnapshot]:
+        """The agent's tasks of channels other than voice still offered or connected, oldest first
+        (the desktop lists each with its own timer)."""
+        sids = sorted(_s(s) for s in self.redis.smembers(self.key("held:", str(agent_id))))
+        snaps = [self.call_snapshot(sid, now=now) for sid in sids]
+        live = [s for s in snaps if s is not None and s.state in (OFFERED, CONNECTED)]
+        return sorted(live, key=lambda s: (s.connected_at or s.enqueued_at, s.call_sid))
 
     def wrap_ups_ending_by(self, until: float) -> list[str]:
         """Agents in wrap-up whose wrap-up ends at or before `until` (Unix seconds), soonest first."""

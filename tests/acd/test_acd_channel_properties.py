@@ -229,20 +229,19 @@ class MixedChannels(RuleBasedStateMachine):
             for aid in AGENTS:
                 acd.set_state(aid, "available", force=True, now=self.now)
             acd.dispatch(self.now)
-            offers = self.pending()
-            for offer in offers:
+            for offer in self.pending():
                 got = acd.accept(offer.offer_id, offer.agent_id, now=self.now)
                 assert got.ok, (offer, got.reason)
             for sid, aid in self.connected():
-                acd.complete(sid, aid, 0, now=self.now)
-            if not offers and not self.connected():
+                acd.complete(sid, aid, 0, now=self.now)  # may offer the agent its next task
+            if not self.pending() and not self.connected():
                 break
         left = acd.dump()
         for sid, c in left["calls"].items():
             assert c["state"] == "waiting", (sid, c, left["agents"].get(c.get("agent", "")), self.now - T0)
             chan = c.get("chan") or VOICE
             takers = [a for a in AGENTS if self.could_take(a, c["q"]) and self.profiles[a].capacity[chan] > 0]
-            assert not takers, f"{sid} ({chan}) is stuck though {takers} could take it"
+            assert not takers, (sid, c, {a: left["agents"][a] for a in takers}, left["queues"][c["q"]])
         assert acd.audit(now=self.now) == []
 
     def teardown(self) -> None:
