@@ -234,7 +234,7 @@ class MixedChannels(RuleBasedStateMachine):
                 assert got.ok, (offer, got.reason)
             for sid, aid in self.connected():
                 acd.complete(sid, aid, 0, now=self.now)  # may offer the agent its next task
-            if not self.pending() and not self.connected():
+            if not self.pending() and not self.connected() and not acd.dispatch(self.now):
                 break
         left = acd.dump()
         for sid, c in left["calls"].items():
