@@ -122,6 +122,31 @@ def test_ending_wrap_up_by_hand_frees_the_wrapping_chats(acd: RealtimeACD) -> No
     assert acd.audit(now=T + 5) == []
 
 
+def test_extending_wrap_up_extends_the_wrapping_chats(acd: RealtimeACD) -> None:
+    agent(acd, "a1", chat=1)
+    chat_in(acd, "a1", "chat-1", T + 1)
+    acd.enqueue("chat-2", "q", now=T + 3)
+    acd.complete("chat-1", "a1", 30, now=T + 4)
+    assert acd.extend_wrap_up("a1", 60, now=T + 5).ok
+    acd.tick(T + 40)
+    assert "chat-2" not in offers_to(acd, "a1")
+    acd.tick(T + 95)
+    assert "chat-2" in offers_to(acd, "a1")
+    assert acd.audit(now=T + 95) == []
+
+
+def test_a_lowered_capacity_offers_nothing_until_the_load_is_below_it(acd: RealtimeACD) -> None:
+    agent(acd, "a1", chat=2, exclusive=False)
+    chat_in(acd, "a1", "chat-1", T + 1)
+    chat_in(acd, "a1", "chat-2", T + 3)
+    acd.upsert_agent(AgentProfile("a1", {}, ("q",), capacity={"chat": 1}, voice_exclusive=False), now=T + 5)
+    acd.enqueue("chat-3", "q", now=T + 6)
+    acd.complete("chat-1", "a1", 0, now=T + 7)
+    assert "chat-3" not in offers_to(acd, "a1")
+    acd.complete("chat-2", "a1", 0, now=T + 8)
+    assert "chat-3" in offers_to(acd, "a1")
+
+
 def test_a_missed_chat_goes_back_in_line_and_the_agent_on_a_missed_break(acd: RealtimeACD) -> None:
     agent(acd, "a1")
     chat_in(acd, "a1", "chat-1", T + 1)
