@@ -300,3 +300,13 @@ def test_capacities_out_of_range_are_refused(capacity: dict) -> None:
 
 def test_unset_capacities_take_the_defaults() -> None:
     assert AgentProfile("a1", capacity={"chat": 1}).capacity == {"voice": 1, "chat": 1, "email": 5, "sms": 5}
+
+
+def test_a_missed_chat_withdraws_the_agents_other_chat_offers(acd: RealtimeACD) -> None:
+    agent(acd, "a1")
+    acd.enqueue("chat-1", "q", now=T + 1)
+    acd.enqueue("chat-2", "q", now=T + 2)
+    assert acd.reject(offers_to(acd, "a1")["chat-1"], "a1", now=T + 3).ok
+    assert offers_to(acd, "a1") == {}
+    assert acd.call_snapshot("chat-2", now=T + 3).state == "waiting"
+    assert acd.audit(now=T + 3) == []

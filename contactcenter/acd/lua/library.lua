@@ -461,6 +461,23 @@ local function requeue(ch)
   call_event(ch, 'waiting')
 end
 
+-- the agent's tasks still only offered are withdrawn and wait again in their place (the agent
+-- leaves work); returns their ids
+local function rescind_task_offers(a)
+  local out = {}
+  for _, sid in ipairs(R('SMEMBERS', held_key(a.id))) do
+    local ch = load_call(sid)
+    if ch and ch.state == 'offered' and ch.agent == a.id then
+      local o = hgetall(P .. 'offer:' .. ch.offer)
+      if o.state == 'pending' then close_offer(ch.offer, o, 'rescinded') end
+      requeue(ch)
+      release_task(a, sid, channel_of(ch))
+      out[#out + 1] = sid
+    end
+  end
+  return out
+end
+
 -- RONA: the offer was rejected or timed out; the agent goes on a "missed" break
 local function rona(oid, outcome)
   local o = hgetall(P .. 'offer:' .. oid)
@@ -478,6 +495,7 @@ local function rona(oid, outcome)
         if a.h.state == 'available' then leave_available(a) end
         set_fields(a, 'busy', '', 'call', '')
         agent_state(a, 'break', 'missed')
+        rescind_task_offers(a)  -- its other offers wait again (the ticker offers them on)
       end
     end
     return o.call
@@ -662,23 +680,6 @@ local function match_agent(aid, a)
     end
     a = load_agent(aid)
   end
-end
-
--- the agent's tasks still only offered are withdrawn and wait again in their place (the agent
--- leaves work); returns their ids
-local function rescind_task_offers(a)
-  local out = {}
-  for _, sid in ipairs(R('SMEMBERS', held_key(a.id))) do
-    local ch = load_call(sid)
-    if ch and ch.state == 'offered' and ch.agent == a.id then
-      local o = hgetall(P .. 'offer:' .. ch.offer)
-      if o.state == 'pending' then close_offer(ch.offer, o, 'rescinded') end
-      requeue(ch)
-      release_task(a, sid, channel_of(ch))
-      out[#out + 1] = sid
-    end
-  end
-  return out
 end
 
 local function dispatch(limit)
