@@ -21,9 +21,9 @@ from werkzeug.wrappers import Response
 
 from contactcenter.accounts import services as accounts
 from contactcenter.accounts.models import Role, Skill, User
-from contactcenter.acd.interfaces import STRATEGIES, ACDError
+from contactcenter.acd.interfaces import CHANNELS, STRATEGIES, ACDError
 from contactcenter.acd.models import Queue, QueueMembership
-from contactcenter.acd.services import OVERFLOW_ACTIONS, save_queue
+from contactcenter.acd.services import OVERFLOW_ACTIONS, save_queue, set_capacity
 from contactcenter.tickets.intervals import FORMULAS
 from web import database
 from web.audit import audit
@@ -76,6 +76,18 @@ def _levels(name: str) -> dict[str, int]:
             raise FormError(f"skills are written name=level, not {part[:40]!r}")
         levels[skill.strip().lower()] = int(level)
     return levels
+
+
+def _capacity(user: User) -> None:
+    """The capacity fields of the user page; a form without them (older scripts) changes nothing."""
+    if request.form.get("capacity_shown") != "1":
+        return
+    capacity = {}
+    for channel in CHANNELS:
+        value = _int(f"capacity_{channel}", optional=True)
+        if value is not None:
+            capacity[channel] = value
+    set_capacity(user, capacity, request.form.get("voice_exclusive") == "1")
 
 
 def _sync_router() -> None:
@@ -193,6 +205,8 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
         "contact_uri": user.contact_uri,
         "skills": user.skill_levels(),
         "active": user.active,
+        "capacity": user.channel_capacity(),
+        "voice_exclusive": user.voice_exclusive,
     }
     try:
         if action == "password":
@@ -218,12 +232,15 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
                 session, user, display_name=_field("display_name"), role=role, contact_uri=_contact_for(user)
             )
             accounts.set_skills(session, user, _levels("skills"))
+            _capacity(user)
             after = {
                 "role": user.role,
                 "display_name": user.display_name,
                 "contact_uri": user.contact_uri,
                 "skills": user.skill_levels(),
                 "active": user.active,
+                "capacity": user.channel_capacity(),
+                "voice_exclusive": user.voice_exclusive,
             }
             changed = sorted(k for k in after if after[k] != before[k])
             audit(
@@ -240,7 +257,7 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
             message = "Saved."
         else:
             raise FormError("unknown action")
-    except (FormError, accounts.AccountError) as exc:
+    except (FormError, accounts.AccountError, ACDError) as exc:
         session.rollback()
         return _user_page(_user(user_id), str(exc), 400)
     _sync_router()

@@ -95,6 +95,12 @@ def snapshot_for(user: Any) -> dict[str, Any]:
         chat = offer_summary(call_sid) if connected else None
         if agent is not None and agent.state == "wrap_up":
             chat = wrap_up_summary(user.id, agent.since)
+        # every chat the agent holds at once (capacity per channel), each with its own clock
+        chats = []
+        for task in acd.held_tasks(str(user.id)):
+            summary = offer_summary(task.call_sid) if task.state == "connected" else None
+            if summary is not None:
+                chats.append({**summary, "task": task.call_sid, "since": task.connected_at})
         return {
             "now": clock.timestamp(),
             "agent": asdict(agent) if agent is not None else {"agent_id": str(user.id), "state": "offline"},
@@ -104,6 +110,7 @@ def snapshot_for(user: Any) -> dict[str, Any]:
             "offer_chat": offer_chat,
             "call": screen_pop(call_sid) if connected and call_sid and not chat else None,
             "chat": chat,
+            "chats": chats,
             "live": live_call(call_sid) if connected and call_sid else None,
             **snapshot_extra(user, call_sid),
         }

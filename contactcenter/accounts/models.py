@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter import clock
@@ -36,6 +36,13 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # Sessions opened with an older version are refused (contactcenter.accounts.sessions).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How many tasks of each channel the router may give the agent at once, and whether a voice
+    # call and other tasks may overlap (contactcenter.acd.interfaces.DEFAULT_CAPACITY).
+    capacity_voice: Mapped[int] = mapped_column(default=1, server_default="1")
+    capacity_chat: Mapped[int] = mapped_column(default=3, server_default="3")
+    capacity_email: Mapped[int] = mapped_column(default=5, server_default="5")
+    capacity_sms: Mapped[int] = mapped_column(default=5, server_default="5")
+    voice_exclusive: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     skills: Mapped[list[AgentSkill]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -48,6 +55,14 @@ class User(Base):
 
     def skill_levels(self) -> dict[str, int]:
         return {s.skill.name: s.level for s in self.skills}
+
+    def channel_capacity(self) -> dict[str, int]:
+        return {
+            "voice": self.capacity_voice,
+            "chat": self.capacity_chat,
+            "email": self.capacity_email,
+            "sms": self.capacity_sms,
+        }
 
 
 class Skill(Base):

@@ -19,11 +19,13 @@ from contactcenter.acd.interfaces import (
     AGENT_STATES,
     AVAILABLE,
     CALL_STATES,
+    CHANNELS,
     CONNECTED,
     OFFERED,
     ON_CALL,
     RESERVED,
     TERMINAL_CALL_STATES,
+    VOICE,
     WAITING,
     WRAP_UP,
 )
@@ -50,7 +52,8 @@ def find_problems(d: dict[str, Any], now_ms: int, day_offset_ms: int = 0) -> lis
         if float(o["expires"]) != d["pending"][oid]:
             problems.append(f"offer {oid} expiry index differs from its record")
         offers_by_call.setdefault(o["call"], []).append(oid)
-        offers_by_agent.setdefault(o["agent"], []).append(oid)
+        if o.get("chan", VOICE) == VOICE:  # an agent holds one voice offer; other tasks: see _task_problems
+            offers_by_agent.setdefault(o["agent"], []).append(oid)
     for sid, ids in offers_by_call.items():
         if len(ids) > 1:
             problems.append(f"call {sid} is offered to several agents: {ids}")
@@ -107,7 +110,15 @@ def find_problems(d: dict[str, Any], now_ms: int, day_offset_ms: int = 0) -> lis
             problems.append(f"waiting call {sid} is in no queue")
         if state != WAITING and sid in in_queue:
             problems.append(f"{state} call {sid} is still queued")
-        if state == OFFERED:
+        if state == OFFERED and c.get("chan", VOICE) != VOICE:
+            oid = c.get("offer", "")
+            o = offers.get(oid)
+            if o is None or o["call"] != sid or o["agent"] != c.get("agent"):
+                problems.append(f"offered task {sid} has no matching pending offer")
+            a = agents.get(c.get("agent", ""))
+            if a is None or sid not in _held(a):
+                problems.append(f"offered task {sid}: agent {c.get('agent')} does not hold it")
+        elif state == OFFERED:
             oid = c.get("offer", "")
             o = offers.get(oid)
             if o is None or o["call"] != sid or o["agent"] != c.get("agent"):
@@ -117,7 +128,7 @@ def find_problems(d: dict[str, Any], now_ms: int, day_offset_ms: int = 0) -> lis
                 problems.append(f"offered call {sid}: agent {c.get('agent')} does not hold offer {oid}")
         elif sid in offers_by_call:
             problems.append(f"{state} call {sid} has a pending offer")
-        if state == CONNECTED:
+        if state == CONNECTED and c.get("chan", VOICE) == VOICE:
             connected_by_agent.setdefault(c.get("agent", ""), []).append(sid)
 
     for aid, a in agents.items():
@@ -125,7 +136,8 @@ def find_problems(d: dict[str, Any], now_ms: int, day_offset_ms: int = 0) -> lis
         if state not in AGENT_STATES:
             problems.append(f"agent {aid} has unknown state {state}")
         member_of = [qn for qn in a.get("queues", "").split(",") if qn in queues]
-        is_available = state == AVAILABLE
+        # the available sets index who may take a voice call: an agent without a voice line is not in them
+        is_available = state == AVAILABLE and a.get("cap:voice") != "0"
         if is_available != (aid in d["available"]):
             problems.append(
                 f"agent {aid} is {state} but {'missing from' if is_available else 'in'} the available index"
@@ -137,7 +149,11 @@ def find_problems(d: dict[str, Any], now_ms: int, day_offset_ms: int = 0) -> lis
                 )
             if aid not in queues[qn]["members"]:
                 problems.append(f"agent {aid} is missing from {qn}'s members")
-        if state == RESERVED:
+        busy = a.get("busy") == "1"  # the state shows the agent's other tasks (voice_exclusive)
+        if state == RESERVED and busy:
+            if a.get("offer") or aid in offers_by_agent:
+                problems.append(f"agent {aid} holds a voice offer while its other tasks make it reserved")
+        elif state == RESERVED:
             oid = a.get("offer", "")
             o = offers.get(oid)
             if o is None or o["agent"] != aid or o["call"] != a.get("call"):
@@ -148,23 +164,73 @@ def find_problems(d: dict[str, Any], now_ms: int, day_offset_ms: int = 0) -> lis
             if aid in offers_by_agent:
                 problems.append(f"{state} agent {aid} has a pending offer")
         held = connected_by_agent.get(aid, [])
-        if state == ON_CALL:
+        if state == ON_CALL and busy:
+            if held:
+                problems.append(f"agent {aid} is connected to {held} while its other tasks make it on_call")
+        elif state == ON_CALL:
             if held != [a.get("call")]:
                 problems.append(f"on_call agent {aid} holds calls {held}, record says {a.get('call')}")
         elif held:
             problems.append(f"{state} agent {aid} is connected to {held}")
-        if (state == WRAP_UP) != (aid in d["wrap"]):
+        if (state == WRAP_UP and not busy) != (aid in d["wrap"]):
             problems.append(
                 f"agent {aid} is {state} but {'missing from' if state == WRAP_UP else 'in'} the wrap-up index"
             )
-        if state == WRAP_UP and d["wrap"].get(aid) != float(a.get("wrap_until") or 0):
+        if state == WRAP_UP and not busy and d["wrap"].get(aid) != float(a.get("wrap_until") or 0):
             problems.append(f"agent {aid} wrap-up index differs from wrap_until")
         if state == AVAILABLE and now_ms < int(a.get("wrap_until") or 0):
             problems.append(f"agent {aid} is available before its wrap-up ends")
+    problems += _task_problems(d, calls, now_ms)
     problems += _candidate_problems(agents, queues)
     for aid in connected_by_agent:
         if aid not in agents:
             problems.append(f"calls {connected_by_agent[aid]} are connected to unknown agent {aid}")
+    return problems
+
+
+def _held(a: dict[str, str]) -> list[str]:
+    return [sid for sid in a.get("held", "").split(",") if sid]
+
+
+def _task_problems(d: dict[str, Any], calls: dict[str, dict[str, str]], now_ms: int) -> list[str]:
+    """The tasks of channels other than voice: each agent's load per channel matches the tasks it
+    holds, voice_exclusive keeps voice and other tasks apart, the
+    state an agent's tasks give it agrees with them, and working agents are indexed."""
+    problems = []
+    wrapping = {member.split("|", 2)[2]: member.split("|", 1)[0] for member in d["task_wrap"]}
+    for aid, a in d["agents"].items():
+        held = _held(a)
+        counts: dict[str, int] = {}
+        states = set()
+        for sid in held:
+            c = calls.get(sid)
+            if c is not None and c["state"] in (OFFERED, CONNECTED):
+                if c.get("agent") != aid:
+                    problems.append(f"agent {aid} holds task {sid} of agent {c.get('agent')}")
+                states.add(c["state"])
+            elif wrapping.get(sid) != aid:
+                problems.append(f"agent {aid} holds task {sid} that is neither live nor wrapping up")
+            chan = (c or {}).get("chan") or next((m.split("|")[1] for m in d["task_wrap"] if m.endswith("|" + sid)), "")
+            counts[chan] = counts.get(chan, 0) + 1
+        for chan in CHANNELS[1:]:
+            load = int(a.get(f"load:{chan}") or 0)
+            if load != counts.get(chan, 0):
+                problems.append(f"agent {aid} has load {load} on {chan} but holds {counts.get(chan, 0)}")
+            # (a load above capacity is no fault here: an admin may lower a capacity while the
+            # agent holds more; the router simply offers no more until it is below)
+        voice_busy = bool(a.get("offer")) or (a["state"] in (RESERVED, ON_CALL) and a.get("busy") != "1")
+        if a.get("excl", "1") != "0" and voice_busy and states:
+            problems.append(f"agent {aid} mixes a voice call with other tasks under voice_exclusive")
+        if a.get("busy") == "1":
+            expected = ON_CALL if CONNECTED in states else RESERVED if OFFERED in states else WRAP_UP
+            if not held or a["state"] != expected:
+                problems.append(f"agent {aid} is {a['state']} by its tasks, which make it {expected}")
+        if (a["state"] in (AVAILABLE, RESERVED, ON_CALL, WRAP_UP)) != (aid in d["working"]):
+            problems.append(f"agent {aid} is {a['state']} but {'not ' if aid not in d['working'] else ''}working")
+    for member in d["task_wrap"]:
+        aid, _, sid = member.split("|", 2)
+        if sid not in _held(d["agents"].get(aid, {})):
+            problems.append(f"task {sid} wraps up for agent {aid} who does not hold it")
     return problems
 
 

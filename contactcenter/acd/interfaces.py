@@ -59,6 +59,28 @@ OFFER_PENDING, OFFER_ACCEPTED, OFFER_REJECTED, OFFER_EXPIRED, OFFER_RESCINDED = 
 # Effective priority (queue priority + call priority) is kept within 0..MAX_PRIORITY so that a
 # queue score (MAX_PRIORITY - priority) * 10**13 + enqueued_ms stays below 2**53 (exact in a double).
 MAX_PRIORITY = 899
+
+# Channels a task comes in on. Voice is the agent's one line (capacity 0 or 1); the others are
+# held side by side up to the agent's capacity for each.
+VOICE, CHAT, EMAIL, SMS = "voice", "chat", "email", "sms"
+CHANNELS = (VOICE, CHAT, EMAIL, SMS)
+DEFAULT_CAPACITY: Mapping[str, int] = {VOICE: 1, CHAT: 3, EMAIL: 5, SMS: 5}
+MAX_CAPACITY = {VOICE: 1, CHAT: 20, EMAIL: 50, SMS: 50}
+
+
+def check_capacity(capacity: Mapping[str, int]) -> dict[str, int]:
+    """Every channel's capacity, defaults filled in; ACDError for an unknown channel or a count
+    out of range (voice is one line at most: an agent cannot talk on two calls)."""
+    out = dict(DEFAULT_CAPACITY)
+    for channel, value in capacity.items():
+        if channel not in CHANNELS:
+            raise ACDError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CAPACITY[channel]:
+            raise ACDError(f"{channel} capacity must be a whole number from 0 to {MAX_CAPACITY[channel]}")
+        out[channel] = value
+    return out
+
+
 MAX_SKILL_LEVEL = 10
 
 _NAME = re.compile(r"^[^\s,;=|]{1,120}$")
@@ -178,8 +200,11 @@ class AgentProfile:
     agent_id: str
     skills: Mapping[str, int] = field(default_factory=dict)
     queues: tuple[str, ...] = ()
+    capacity: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
+    voice_exclusive: bool = True
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "capacity", check_capacity(self.capacity))
         object.__setattr__(self, "agent_id", check_name("agent id", str(self.agent_id)))
         object.__setattr__(self, "skills", check_skills(self.skills))
         queues = tuple(dict.fromkeys(check_name("queue", q) for q in self.queues))
@@ -191,6 +216,8 @@ class AgentProfile:
             agent_id=str(user.id),
             skills=user.skill_levels(),
             queues=tuple(m.queue.name for m in user.memberships),
+            capacity=user.channel_capacity(),
+            voice_exclusive=user.voice_exclusive,
         )
 
 
@@ -209,6 +236,7 @@ class CallRecord:
     attributes: Mapping[str, Any] | None = None
     agent_id: str | None = None
     connected_at: float | None = None
+    channel: str = VOICE
 
 
 @dataclass(frozen=True)
@@ -279,6 +307,7 @@ class AgentSnapshot:
     skills: Mapping[str, int]
     calls_today: int
     talk_seconds_today: float
+    load: Mapping[str, int] = field(default_factory=dict)  # tasks held per channel besides voice
 
 
 @dataclass(frozen=True)
@@ -296,6 +325,7 @@ class CallSnapshot:
     offer_id: str | None
     connected_at: float | None
     reason: str | None
+    channel: str = VOICE
 
 
 @dataclass(frozen=True)

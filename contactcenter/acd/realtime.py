@@ -70,11 +70,14 @@ from contactcenter.acd.interfaces import (
     AVAILABLE,
     BREAK,
     BREAK_REASONS,
+    CHANNELS,
     CONNECTED,
+    OFFERED,
     ON_CALL,
     RESERVED,
     SETTABLE_STATES,
     TERMINAL_CALL_STATES,
+    VOICE,
     WAITING,
     WRAP_UP,
     ACDError,
@@ -119,6 +122,20 @@ def _load_lua() -> tuple[str, dict[str, str]]:
 
 
 _LUA_LIBRARY, _LUA = _load_lua()
+
+
+CHAT_TASK_PREFIX = "chat-"  # web chats' task ids (acd.services.CHAT_PREFIX)
+
+
+def channel_of(task_id: str) -> str:
+    """The channel a task id implies when the caller names none: web chats are chat, the rest voice."""
+    return "chat" if task_id.startswith(CHAT_TASK_PREFIX) else VOICE
+
+
+def check_channel(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise ACDError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+    return channel
 
 
 def _s(value: Any) -> str:
@@ -291,6 +308,8 @@ class RealtimeACD:
                 profile.agent_id,
                 strategies.encode_skills(profile.skills),
                 ",".join(profile.queues),
+                strategies.encode_skills(profile.capacity),
+                int(profile.voice_exclusive),
             )
         )
 
@@ -350,9 +369,13 @@ class RealtimeACD:
         enqueued_at: float | None = None,
         attributes: Mapping[str, Any] | None = None,
         *,
+        channel: str | None = None,
         now: float | None = None,
     ) -> Outcome:
         """Put a call in a queue: priority first, then time waiting (FIFO among equals).
+
+        `channel` (default: chat for `chat-` ids, else voice) picks the waiting line within the
+        queue and the agent capacity the task takes.
 
         `skills_override` replaces the queue's required skills for this call (escalation still
         applies). Enqueuing a call that is already waiting, offered or connected changes nothing
@@ -374,6 +397,7 @@ class RealtimeACD:
                 strategies.encode_skills(override or {}),
                 enq_ms,
                 json.dumps(dict(attributes or {}), separators=(",", ":"), default=str),
+                check_channel(channel or channel_of(call_sid)),
             )
         )
 
@@ -496,10 +520,12 @@ class RealtimeACD:
         agents = list(agent_states)
         calls = sorted(enumerate(waiting_calls), key=lambda pair: (pair[1].enqueued_at, pair[0]))
         on_call = {a.profile.agent_id for a in agents if a.state == ON_CALL}
-        connected = {c.agent_id: c.call_sid for _, c in calls if c.agent_id}
-        if set(connected) != on_call:
+        voice = [c for _, c in calls if c.agent_id and c.channel == VOICE]
+        connected = {c.agent_id: c.call_sid for c in voice}
+        holding = {c.agent_id for _, c in calls if c.agent_id and c.channel != VOICE}
+        if not set(connected) <= on_call or not on_call <= set(connected) | holding:
             raise ACDError("every on_call agent needs exactly one connected call record and vice versa")
-        if len(connected) != sum(1 for _, c in calls if c.agent_id):
+        if len(connected) != len(voice):
             raise ACDError("an agent cannot have two connected calls")
         agent_rows = []
         for rec in agents:
@@ -524,6 +550,8 @@ class RealtimeACD:
                     str(wrap_until),
                     str(int(rec.calls_today)),
                     str(int(round(rec.talk_seconds_today * 1000))),
+                    strategies.encode_skills(rec.profile.capacity),
+                    "1" if rec.profile.voice_exclusive else "0",
                 ]
             )
         call_rows = []
@@ -542,6 +570,7 @@ class RealtimeACD:
                     json.dumps(dict(c.attributes or {}), separators=(",", ":"), default=str),
                     str(c.agent_id or ""),
                     str(self._ms(c.connected_at if c.connected_at is not None else now_ms / 1000)),
+                    check_channel(c.channel),
                 ]
             )
         payload: dict[str, Any] = {"agents": agent_rows, "calls": call_rows, "replace_queues": queues is not None}
@@ -606,6 +635,7 @@ class RealtimeACD:
             skills={k[2:]: int(v) for k, v in h.items() if k.startswith("s:")},
             calls_today=int(h.get("calls") or 0) if fresh else 0,
             talk_seconds_today=int(h.get("talk") or 0) / 1000 if fresh else 0.0,
+            load={c: int(h.get(f"load:{c}") or 0) for c in CHANNELS if c != VOICE},
         )
 
     def call_snapshot(self, call_sid: str, *, now: float | None = None) -> CallSnapshot | None:
@@ -632,7 +662,16 @@ class RealtimeACD:
             offer_id=h.get("offer") or None,
             connected_at=_opt_float(h.get("conn")),
             reason=h.get("reason") or None,
+            channel=h.get("chan") or VOICE,
         )
+
+    def held_tasks(self, agent_id: str, *, now: float | None = None) -> list[CallSnapshot]:
+        """The agent's tasks of channels other than voice still offered or connected, oldest first
+        (the desktop lists each with its own timer)."""
+        sids = sorted(_s(s) for s in self.redis.smembers(self.key("held:", str(agent_id))))
+        snaps = [self.call_snapshot(sid, now=now) for sid in sids]
+        live = [s for s in snaps if s is not None and s.state in (OFFERED, CONNECTED)]
+        return sorted(live, key=lambda s: (s.connected_at or s.enqueued_at, s.call_sid))
 
     def wrap_ups_ending_by(self, until: float) -> list[str]:
         """Agents in wrap-up whose wrap-up ends at or before `until` (Unix seconds), soonest first."""
@@ -710,7 +749,7 @@ class RealtimeACD:
 
     def dump(self) -> dict[str, Any]:
         """One atomic copy of the whole live state (for audits and tests)."""
-        agents, calls, offers, queues, avail, wrap, pending, day = self._run("dump", None).extra
+        agents, calls, offers, queues, avail, wrap, pending, day, task_wrap, working = self._run("dump", None).extra
         return {
             "agents": {_s(a): _pairs(h) for a, h in agents},
             "calls": {_s(c): _pairs(h) for c, h in calls},
@@ -722,13 +761,16 @@ class RealtimeACD:
                     "waiting_own": _scored(zo),
                     "available": dict(_scored(av)),
                     "members": {_s(m) for m in members},
+                    "working": {_s(m) for m, _ in _scored(mav)},
                 }
-                for q, cfg, z, zo, av, members in queues
+                for q, cfg, z, zo, av, members, mav in queues
             },
             "available": dict(_scored(avail)),
             "wrap": dict(_scored(wrap)),
             "pending": dict(_scored(pending)),
             "day": _s(day),
+            "task_wrap": dict(_scored(task_wrap)),
+            "working": {_s(m) for m, _ in _scored(working)},
         }
 
     def audit(self, *, now: float | None = None) -> list[str]:

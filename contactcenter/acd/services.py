@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from contactcenter import clock, phones
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import (
+    VOICE,
     ACDError,
     AgentProfile,
     AgentRecord,
@@ -34,6 +35,7 @@ from contactcenter.acd.interfaces import (
     Outcome,
     QueueConfig,
     TickReport,
+    check_capacity,
 )
 from contactcenter.acd.models import AgentStateChange, CallbackRequest, Queue, QueueMembership
 from contactcenter.acd.realtime import RealtimeACD
@@ -592,7 +594,7 @@ class AcdService:
                         attributes={"callback": request.id, "phone": request.phone},
                     )
                 )
-        connected = {c.agent_id for c in calls if c.agent_id}
+        connected = {c.agent_id for c in calls if c.agent_id and c.channel == VOICE}
         agents = []
         users = self.session.scalars(
             select(User)
@@ -627,6 +629,19 @@ class AcdService:
 
 
 # -- administration (the admin pages) ---------------------------------------------------------------
+
+
+def set_capacity(user: User, capacity: Mapping[str, int], voice_exclusive: bool) -> None:
+    """Change how many tasks of each channel the router may give the agent at once (channels not
+    named keep theirs) and whether voice and other tasks mix; ACDError says why not. The router
+    learns it at the next `sync_configuration`."""
+    merged = check_capacity({**user.channel_capacity(), **capacity})
+    user.capacity_voice = merged["voice"]
+    user.capacity_chat = merged["chat"]
+    user.capacity_email = merged["email"]
+    user.capacity_sms = merged["sms"]
+    user.voice_exclusive = bool(voice_exclusive)
+
 
 OVERFLOW_ACTIONS = ("none", "queue", "voicemail", "callback")
 QUEUE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")

@@ -2,8 +2,9 @@
 
 The chat is a task in the same router under the id `chat-<id>` (see `acd.services.CHAT_PREFIX`),
 so skills, priorities, offers with their countdown and ring-no-answer all apply unchanged; on
-accept no carrier leg is placed and the desktop opens the conversation instead. For now a chat
-occupies its agent as a call does (one task at a time).
+accept no carrier leg is placed and the desktop opens the conversation instead. A chat takes one
+of its agent's chat places (capacity per channel; see `acd.interfaces.DEFAULT_CAPACITY`), so an
+agent holds several at once, each offered, accepted and wrapped up on its own.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contactcenter.acd.interfaces import CallRecord, Outcome
+from contactcenter.acd.interfaces import CHAT, CallRecord, Outcome
 from contactcenter.acd.models import Queue
 from contactcenter.acd.services import AcdService, chat_id_of, chat_key
 from contactcenter.chat import services as chats
@@ -57,6 +58,7 @@ def open_tasks(session: Session) -> list[CallRecord]:
                 attributes={"chat": chat.id},
                 agent_id=str(chat.agent_id) if active else None,
                 connected_at=chat.accepted_at.timestamp() if active and chat.accepted_at else None,
+                channel=CHAT,
             )
         )
     return tasks

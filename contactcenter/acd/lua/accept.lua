@@ -13,6 +13,21 @@ if NOW >= tonumber(o.expires) then
 end
 local ch = load_call(o.call)
 local a = load_agent(aid)
+if o.chan and o.chan ~= 'voice' then
+  if not ch or ch.state ~= 'offered' or ch.offer ~= oid or not a or R('SISMEMBER', held_key(aid), ch.sid) ~= 1 then
+    close_offer(oid, o, 'rescinded')
+    return finish(false, 'inconsistent')
+  end
+  close_offer(oid, o, 'accepted')
+  R('HSET', P .. 'call:' .. ch.sid, 'state', 'connected', 'conn', I(NOW), 'since', I(NOW), 'offer', '')
+  call_event(ch, 'connected', {agent_id = aid, offer_id = oid})
+  roll_agent_day(a)
+  bump(a, 'calls', 1)
+  local rr = R('HINCRBY', P .. 'qcfg:' .. ch.q, 'rr', 1)
+  set_fields(a, 'rr:' .. ch.q, I(rr))
+  task_view(a)
+  return finish(true, '')
+end
 if not ch or ch.state ~= 'offered' or ch.offer ~= oid or not a or a.h.offer ~= oid then
   -- cannot happen while every change goes through these scripts; closed rather than left stuck
   close_offer(oid, o, 'rescinded')

@@ -6,6 +6,10 @@ if ch.state ~= 'connected' then
   return finish(false, 'not_connected')
 end
 if ch.agent ~= aid then return finish(false, 'not_your_call') end
+if channel_of(ch) ~= 'voice' then
+  complete_task(ch, aid, wrap, 'completed')
+  return finish(true, '')
+end
 local a = load_agent(aid)
 if a and not (a.h.state == 'on_call' and a.h.call == sid) then a = nil end
 wrap = complete_call(ch, a, wrap, 'completed')

@@ -5,6 +5,14 @@ if not a then return finish(false, 'unknown_agent') end
 if a.h.state ~= 'wrap_up' then return finish(false, 'not_in_wrap_up') end
 local till = (tonumber(a.h.wrap_until) or NOW) + ms
 set_fields(a, 'wrap_until', I(till))
-R('ZADD', P .. 'wrap', I(till), aid)
+if a.h.busy == '1' then
+  -- the wrap-up shown is that of the agent's other tasks: each of them runs `ms` longer
+  local flat = R('ZRANGE', P .. 'twrap', 0, -1, 'WITHSCORES')
+  for i = 1, #flat, 2 do
+    if string.sub(flat[i], 1, #aid + 1) == aid .. '|' then R('ZADD', P .. 'twrap', I(tonumber(flat[i + 1]) + ms), flat[i]) end
+  end
+else
+  R('ZADD', P .. 'wrap', I(till), aid)
+end
 emit({type = 'agent.wrap_extended', agent_id = aid, wrap_until = till / 1000})
 return finish(true, '')

@@ -111,10 +111,30 @@ local function ahead(s1, m1, s2, m2)
   return m1 < m2
 end
 
--- agents ---------------------------------------------------------------------------------------
+-- channels -------------------------------------------------------------------------------------
+
+-- A task's channel decides which waiting line it joins and which of its agent's capacities it
+-- takes. Voice is the agent's one state machine (offered, on call, wrap-up); every other channel
+-- is held alongside it, task by task, up to the agent's capacity for that channel.
+local CHANNELS = {'voice', 'chat', 'email', 'sms'}
+local DEFAULT_CAP = {voice = 1, chat = 3, email = 5, sms = 5}
+local WORKING = {available = true, reserved = true, on_call = true, wrap_up = true}
+
+local function channel_of(ch) return (ch.chan and ch.chan ~= '') and ch.chan or 'voice' end
+
+-- the waiting line of a queue for one channel ('q' plain, 'qo' with the task's own requirements);
+-- voice keeps the historical key names
+local function qkey(kind, chan, qn)
+  if chan == 'voice' then return P .. kind .. ':' .. qn end
+  return P .. kind .. '@' .. chan .. ':' .. qn
+end
+
+local function held_key(aid) return P .. 'held:' .. aid end
+
 
 -- an agent with the fields routing reads on every decision; `full` adds skills and the rest
-local CORE = {'state', 'since', 'reason', 'idle', 'wrap_until', 'offer', 'call', 'queues', 'cands', 'day', 'calls', 'talk'}
+local CORE = {'state', 'since', 'reason', 'idle', 'wrap_until', 'offer', 'call', 'queues', 'cands', 'day', 'calls', 'talk',
+              'excl', 'busy', 'cap:voice', 'cap:chat', 'cap:email', 'cap:sms', 'load:chat', 'load:email', 'load:sms'}
 
 local function load_agent(aid)
   local v = R('HMGET', P .. 'agent:' .. aid, unpack(CORE))
@@ -136,6 +156,38 @@ local function full(a)
     if string.sub(k, 1, 2) == 's:' then a.skills[string.sub(k, 3)] = tonumber(v) end
   end
   return a
+end
+
+local function cap_of(a, chan)
+  local c = tonumber(a.h['cap:' .. chan])
+  if c == nil then return DEFAULT_CAP[chan] or 0 end
+  return c
+end
+
+local function load_of(a, chan) return tonumber(a.h['load:' .. chan]) or 0 end
+
+-- voice_exclusive (the default): a voice call and any other task never overlap
+local function exclusive(a) return a.h.excl ~= '0' end
+
+local function takes_voice(a) return a.h.state == 'available' and cap_of(a, 'voice') > 0 end
+
+-- may a task of this (non-voice) channel be offered now? The agent works (not on break or
+-- offline), has room on the channel, and no voice work stands in the way when mixing is off
+-- ('busy' marks a state that only the agent's other tasks give it)
+local function takes_task(a, chan)
+  local st = a.h.state
+  if not WORKING[st] then return false end
+  if st ~= 'available' and a.h.busy ~= '1' and exclusive(a) then return false end
+  return load_of(a, chan) < cap_of(a, chan)
+end
+
+local function open_channels(a)
+  local out = {}
+  if takes_voice(a) then out[#out + 1] = 'voice' end
+  for i = 2, #CHANNELS do
+    if takes_task(a, CHANNELS[i]) then out[#out + 1] = CHANNELS[i] end
+  end
+  return out
 end
 
 local function pooled(a, q, t)
@@ -195,6 +247,15 @@ local function agent_score(q, a)
   return (fresh and math.floor((tonumber(h.talk) or 0) / 1000) or 0) + frac
 end
 
+-- working agents (whatever their voice state) are where tasks of the other channels look
+local function mark_working(a)
+  local working = WORKING[a.h.state]
+  for _, qn in ipairs(a.queues) do
+    if working then R('ZADD', P .. 'mavail:' .. qn, I(NOW), a.id) else R('ZREM', P .. 'mavail:' .. qn, a.id) end
+  end
+  if working then R('ZADD', P .. 'mavail', I(NOW), a.id) else R('ZREM', P .. 'mavail', a.id) end
+end
+
 local function agent_state(a, new, reason, extra)
   local prev = a.h.state
   reason = reason or ''
@@ -204,11 +265,13 @@ local function agent_state(a, new, reason, extra)
   if reason ~= '' then ev.reason = reason end
   if extra then for k, v in pairs(extra) do ev[k] = v end end
   emit(ev)
+  if WORKING[new] ~= WORKING[prev] then mark_working(a) end
 end
 
 local function enter_available(a, idle)
   R('HSET', P .. 'agent:' .. a.id, 'idle', I(idle))
   a.h.idle = I(idle)
+  if cap_of(a, 'voice') <= 0 then return end
   for _, qn in ipairs(a.queues) do
     local q = getq(qn)
     if q then R('ZADD', P .. 'avail:' .. qn, F(agent_score(q, a)), a.id) end
@@ -246,7 +309,7 @@ local function load_call(sid)
 end
 
 local function zkey(ch)
-  return P .. ((ch.ov == '1') and 'qo:' or 'q:') .. ch.q
+  return qkey((ch.ov == '1') and 'qo' or 'q', channel_of(ch), ch.q)
 end
 
 local function call_event(ch, new, extra)
@@ -264,12 +327,12 @@ local function finish_call(ch, state, reason)
   call_event(ch, state, {reason = reason, agent_id = (ch.agent ~= '' and ch.agent) or nil})
 end
 
-local function enqueue_call(sid, q, prio, ov, req, enq, attrs, check_len)
+local function enqueue_call(sid, q, prio, ov, req, enq, attrs, check_len, chan)
   local key = P .. 'call:' .. sid
   local st = R('HGET', key, 'state')
   if st and st ~= 'completed' and st ~= 'abandoned' then return nil, 'duplicate' end
   if check_len and q.maxlen > 0 and
-     R('ZCARD', P .. 'q:' .. q.name) + R('ZCARD', P .. 'qo:' .. q.name) >= q.maxlen then
+     R('ZCARD', qkey('q', chan, q.name)) + R('ZCARD', qkey('qo', chan, q.name)) >= q.maxlen then
     return nil, 'queue_full'
   end
   local e = q.prio + prio
@@ -280,12 +343,78 @@ local function enqueue_call(sid, q, prio, ov, req, enq, attrs, check_len)
   R('DEL', key)
   R('HSET', key, 'q', q.name, 'prio', I(prio), 'eprio', I(e), 'score', F(score), 'm', m, 'enq', I(enq),
     'ov', ov and '1' or '0', 'req', req, 'state', 'waiting', 'since', I(NOW), 'attrs', attrs,
-    'offer', '', 'agent', '', 'reason', '', 'offers', '0')
-  R('ZADD', P .. (ov and 'qo:' or 'q:') .. q.name, F(score), m)
+    'offer', '', 'agent', '', 'reason', '', 'offers', '0', 'chan', chan)
+  R('ZADD', qkey(ov and 'qo' or 'q', chan, q.name), F(score), m)
   R('SADD', P .. 'calls', sid)
   emit({type = 'call.updated', call_sid = sid, queue = q.name, state = 'waiting', priority = e,
-        enqueued_at = enq / 1000})
+        enqueued_at = enq / 1000, channel = chan})
   return m
+end
+
+-- tasks of the other channels ---------------------------------------------------------------------
+
+local function add_load(a, chan, delta)
+  a.h['load:' .. chan] = I(R('HINCRBY', P .. 'agent:' .. a.id, 'load:' .. chan, I(delta)))
+end
+
+-- a task ends its hold on the agent (declined, withdrawn, or its wrap-up over)
+local function release_task(a, sid, chan)
+  R('ZREM', P .. 'twrap', a.id .. '|' .. chan .. '|' .. sid)
+  if R('SREM', held_key(a.id), sid) == 1 then add_load(a, chan, -1) end
+end
+
+-- Under voice_exclusive the agent's one state also shows its other tasks (reserved while they
+-- are only offered, on a call while one is connected, in wrap-up while they only wrap up), which
+-- is what keeps voice calls away; a mixing agent keeps the state its voice work gives it.
+local function task_view(a)
+  if not exclusive(a) then return end
+  local st = a.h.state
+  if st ~= 'available' and a.h.busy ~= '1' then return end
+  local held = R('SMEMBERS', held_key(a.id))
+  table.sort(held)
+  local conn, offered, wrapping, till = nil, nil, nil, 0
+  for _, sid in ipairs(held) do
+    local s = R('HGET', P .. 'call:' .. sid, 'state')
+    if s == 'connected' then conn = conn or sid
+    elseif s == 'offered' then offered = offered or sid
+    else
+      wrapping = wrapping or sid
+      local chan = R('HGET', P .. 'call:' .. sid, 'chan') or 'chat'
+      local u = tonumber(R('ZSCORE', P .. 'twrap', a.id .. '|' .. chan .. '|' .. sid)) or NOW
+      if u > till then till = u end
+    end
+  end
+  local target, call = 'available', ''
+  if conn then target, call = 'on_call', conn
+  elseif offered then target = 'reserved'
+  elseif wrapping then target = 'wrap_up' end
+  set_fields(a, 'busy', (target ~= 'available') and '1' or '', 'call', call)
+  if target == 'wrap_up' then set_fields(a, 'wrap_until', I(till))
+  elseif st == 'wrap_up' and (tonumber(a.h.wrap_until) or 0) > NOW then set_fields(a, 'wrap_until', I(NOW)) end
+  if target == st then return end
+  if st == 'available' then leave_available(a) end
+  local extra = nil
+  if call ~= '' then extra = {call_sid = call} end
+  if target == 'wrap_up' then extra = {wrap_until = till / 1000} end
+  agent_state(a, target, '', extra)
+  if target == 'available' then enter_available(a, NOW) end
+end
+
+-- the agent's tasks whose wrap-up is over (all of them when forced) let go of it
+local function end_task_wraps(a, force)
+  local flat = R('ZRANGE', P .. 'twrap', 0, -1, 'WITHSCORES')
+  local prefix = a.id .. '|'
+  local n = 0
+  for i = 1, #flat, 2 do
+    local mem = flat[i]
+    if string.sub(mem, 1, #prefix) == prefix and (force or tonumber(flat[i + 1]) <= NOW) then
+      local rest = string.sub(mem, #prefix + 1)
+      local bar = string.find(rest, '|', 1, true)
+      release_task(a, string.sub(rest, bar + 1), string.sub(rest, 1, bar - 1))
+      n = n + 1
+    end
+  end
+  return n
 end
 
 -- offers ---------------------------------------------------------------------------------------
@@ -300,12 +429,20 @@ local function create_offer(a, ch)
   R('ZREM', zkey(ch), ch.m)
   R('HSET', P .. 'call:' .. ch.sid, 'state', 'offered', 'offer', oid, 'agent', a.id, 'since', I(NOW))
   R('HINCRBY', P .. 'call:' .. ch.sid, 'offers', 1)
-  leave_available(a)
-  set_fields(a, 'offer', oid, 'call', ch.sid)
-  agent_state(a, 'reserved', '', {offer_id = oid, call_sid = ch.sid})
+  local chan = channel_of(ch)
+  if chan == 'voice' then
+    leave_available(a)
+    set_fields(a, 'offer', oid, 'call', ch.sid)
+    agent_state(a, 'reserved', '', {offer_id = oid, call_sid = ch.sid})
+  else
+    R('HSET', P .. 'offer:' .. oid, 'chan', chan)
+    R('SADD', held_key(a.id), ch.sid)
+    add_load(a, chan, 1)
+  end
   emit({type = 'offer.created', offer_id = oid, call_sid = ch.sid, agent_id = a.id, queue = ch.q,
-        expires_at = exp / 1000, priority = tonumber(ch.eprio)})
+        expires_at = exp / 1000, priority = tonumber(ch.eprio), channel = chan})
   call_event(ch, 'offered', {agent_id = a.id, offer_id = oid})
+  if chan ~= 'voice' then task_view(a) end
   OFFERS[#OFFERS + 1] = {oid, ch.sid, a.id, ch.q, I(NOW), I(exp), ch.eprio}
   return oid
 end
@@ -324,6 +461,23 @@ local function requeue(ch)
   call_event(ch, 'waiting')
 end
 
+-- the agent's tasks still only offered are withdrawn and wait again in their place (the agent
+-- leaves work); returns their ids
+local function rescind_task_offers(a)
+  local out = {}
+  for _, sid in ipairs(R('SMEMBERS', held_key(a.id))) do
+    local ch = load_call(sid)
+    if ch and ch.state == 'offered' and ch.agent == a.id then
+      local o = hgetall(P .. 'offer:' .. ch.offer)
+      if o.state == 'pending' then close_offer(ch.offer, o, 'rescinded') end
+      requeue(ch)
+      release_task(a, sid, channel_of(ch))
+      out[#out + 1] = sid
+    end
+  end
+  return out
+end
+
 -- RONA: the offer was rejected or timed out; the agent goes on a "missed" break
 local function rona(oid, outcome)
   local o = hgetall(P .. 'offer:' .. oid)
@@ -332,6 +486,20 @@ local function rona(oid, outcome)
   local ch = load_call(o.call)
   if ch and ch.state == 'offered' and ch.offer == oid then requeue(ch) end
   local a = load_agent(o.agent)
+  if o.chan and o.chan ~= 'voice' then
+    if a then
+      release_task(a, o.call, o.chan)
+      -- a missed task sends the agent on the same break as a missed call, unless its voice
+      -- work owns its state (a mixing agent on a call keeps the call)
+      if a.h.state == 'available' or a.h.busy == '1' then
+        if a.h.state == 'available' then leave_available(a) end
+        set_fields(a, 'busy', '', 'call', '')
+        agent_state(a, 'break', 'missed')
+        rescind_task_offers(a)  -- its other offers wait again (the ticker offers them on)
+      end
+    end
+    return o.call
+  end
   if a and a.h.state == 'reserved' and a.h.offer == oid then
     set_fields(a, 'offer', '', 'call', '')
     agent_state(a, 'break', 'missed')
@@ -372,10 +540,39 @@ local function find_agent(ch, q)
   return nil
 end
 
--- the call an available agent should take first: highest priority, then longest wait, across
--- the agent's queues and the queues that overflow into them, among calls it is eligible for
-local function best_call(a)
+-- the agent a waiting task of a channel other than voice goes to: among the working agents of
+-- its queue (and the pools its escalation reaches) with room on the channel and the skills, the
+-- least loaded for that channel, then the one working longest
+local function find_task_agent(ch, q)
+  local chan = channel_of(ch)
+  local t = q.tiers[tier_of(q, NOW - tonumber(ch.enq))]
+  local reqs = t.req
+  if ch.ov == '1' then reqs = reqs_at(parse_skills(ch.req), t) end
+  local pools = {q.name}
+  for _, p in ipairs(t.pools) do pools[#pools + 1] = p end
+  local best, best_load = nil, nil
+  local seen = {}
+  for _, p in ipairs(pools) do
+    for _, aid in ipairs(R('ZRANGE', P .. 'mavail:' .. p, 0, -1)) do
+      if not seen[aid] then
+        seen[aid] = true
+        local a = load_agent(aid)
+        if a and takes_task(a, chan) then
+          local l = load_of(a, chan) / cap_of(a, chan)
+          if (best_load == nil or l < best_load) and meets(full(a).skills, reqs) then best, best_load = a, l end
+        end
+      end
+    end
+  end
+  return best
+end
+
+-- the task an agent should take first: highest priority, then longest wait, across the agent's
+-- queues and the queues that overflow into them, among the tasks of the given channels (those
+-- it has room for) that it is eligible for
+local function best_call(a, chans)
   local bs, bm = nil, nil
+  for _, chan in ipairs(chans) do
   for _, item in ipairs(split(a.h.cands, ',')) do
     local eq = string.find(item, '=', 1, true)
     local qn, after = string.sub(item, 1, eq - 1), tonumber(string.sub(item, eq + 1))
@@ -383,7 +580,7 @@ local function best_call(a)
     -- so the agent may take exactly the calls that have waited `after` or longer
     if after then
       local cutoff = NOW - after
-      local key = P .. 'q:' .. qn
+      local key = qkey('q', chan, qn)
       local r = R('ZRANGEBYSCORE', key, '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
       while #r > 0 do
         local s = tonumber(r[2])
@@ -395,7 +592,7 @@ local function best_call(a)
       end
     end
     -- calls with their own requirements, in queue order, while they could still win
-    local okey = P .. 'qo:' .. qn
+    local okey = qkey('qo', chan, qn)
     local start, size = 0, 8
     local done = false
     while not done do
@@ -417,6 +614,7 @@ local function best_call(a)
       if size < 128 then size = size * 2 end
     end
   end
+  end
   if not bm then return nil end
   return string.sub(bm, 17)
 end
@@ -425,18 +623,36 @@ end
 -- call waiting: then that call is placed first (so no agent ever takes a call while a better one
 -- it may take waits), and this call tries again
 -- (`known`, when given, is an agent whose best call is known to be this one)
+-- a waiting task of another channel: offered to the agent find_task_agent picks, unless that
+-- agent has a better task of the channel waiting (then that one is offered first)
+local function settle_task(sid)
+  for _ = 1, 32 do
+    local ch = load_call(sid)
+    if not ch or ch.state ~= 'waiting' then return nil, 'not_waiting' end
+    local q = getq(ch.q)
+    if not q then return nil, 'unknown_queue' end
+    local a = find_task_agent(ch, q)
+    if not a then return nil, 'no_agent' end
+    local better = best_call(a, {channel_of(ch)})
+    if better == nil or better == sid then return create_offer(a, ch) end
+    create_offer(a, load_call(better))
+  end
+  return nil, 'busy'
+end
+
 local settle
 settle = function(sid, depth, known)
   for _ = 1, 32 do
     local ch = load_call(sid)
     if not ch or ch.state ~= 'waiting' then return nil, 'not_waiting' end
+    if channel_of(ch) ~= 'voice' then return settle_task(sid) end
     local q = getq(ch.q)
     if not q then return nil, 'unknown_queue' end
     local aid = find_agent(ch, q)
     if not aid then return nil, 'no_agent' end
     if known and known.id == aid and known.h.state == 'available' then return create_offer(known, ch) end
     local a = load_agent(aid)
-    local better = best_call(a)
+    local better = best_call(a, {'voice'})
     if better == nil or better == sid then return create_offer(a, ch) end
     local placed = nil
     if depth < 16 then placed = settle(better, depth + 1) end
@@ -445,35 +661,47 @@ settle = function(sid, depth, known)
   return nil, 'busy'
 end
 
+-- an agent with room (a free voice line, or room on another channel) takes the best tasks of
+-- the channels it has room for, one at a time, until it has no room or nothing suits it
 local function match_agent(aid, a)
   a = a or load_agent(aid)
   for _ = 1, 32 do
-    if not a or a.h.state ~= 'available' then break end
-    local sid = best_call(a)
+    if not a then break end
+    local chans = open_channels(a)
+    if #chans == 0 then break end
+    local sid = best_call(a, chans)
     if not sid then break end
-    if not settle(sid, 0, a) then create_offer(a, load_call(sid)) end
-    -- the call may have gone to an agent the strategy prefers: then this one looks again
-    if a.h.state ~= 'available' or R('HGET', P .. 'agent:' .. aid, 'state') ~= 'available' then break end
+    local ch = load_call(sid)
+    if channel_of(ch) == 'voice' then
+      -- the call may go to an agent the strategy prefers: then this one looks again
+      if not settle(sid, 0, a) then create_offer(a, ch) end
+    else
+      create_offer(a, ch)
+    end
+    a = load_agent(aid)
   end
 end
 
 local function dispatch(limit)
-  if R('ZCARD', P .. 'avail') == 0 then return end
+  local function nobody() return R('ZCARD', P .. 'avail') == 0 and R('ZCARD', P .. 'mavail') == 0 end
+  if nobody() then return end
   local streams = {}
   for _, qn in ipairs(R('SMEMBERS', P .. 'queues')) do
     local q = getq(qn)
     if q then
-      local any = R('ZCARD', P .. 'avail:' .. qn) > 0
+      for _, chan in ipairs(CHANNELS) do
+      local pool = (chan == 'voice') and 'avail:' or 'mavail:'
+      local any = R('ZCARD', P .. pool .. qn) > 0
       if not any then
         for _, p in ipairs(q.tiers[#q.tiers].pools) do
-          if R('ZCARD', P .. 'avail:' .. p) > 0 then any = true; break end
+          if R('ZCARD', P .. pool .. p) > 0 then any = true; break end
         end
       end
       if any then
-        for _, kind in ipairs({'q:', 'qo:'}) do
-          local list = R('ZRANGE', P .. kind .. qn, 0, -1, 'WITHSCORES')
+        for _, kind in ipairs({'q', 'qo'}) do
+          local list = R('ZRANGE', qkey(kind, chan, qn), 0, -1, 'WITHSCORES')
           if #list > 0 then
-            local st = {q = q, list = list, i = 1, plain = (kind == 'q:'), dead = 0, maxtier = #q.tiers,
+            local st = {q = q, list = list, i = 1, plain = (kind == 'q'), dead = 0, maxtier = #q.tiers,
                         hs = tonumber(list[2])}
             if st.plain then
               local oldest = nil
@@ -486,6 +714,7 @@ local function dispatch(limit)
             streams[#streams + 1] = st
           end
         end
+      end
       end
     end
   end
@@ -511,7 +740,7 @@ local function dispatch(limit)
         best.dead = j
         if j >= best.maxtier then best.i = #best.list + 1 end
       end
-      if R('ZCARD', P .. 'avail') == 0 then break end
+      if nobody() then break end
     end
   end
 end
@@ -566,5 +795,28 @@ local function complete_call(ch, a, wrap_ms, reason)
     bump(a, 'talk', talk)
     set_fields(a, 'call', '', 'wrap_until', I(NOW + wrap_ms))
   end
+  return wrap_ms
+end
+
+-- a task of another channel ends: its agent keeps it through its own wrap-up (the slot stays
+-- taken until then), and whatever room it frees is offered again
+local function complete_task(ch, aid, wrap_ms, reason)
+  local a = load_agent(aid)
+  local chan = channel_of(ch)
+  local q = getq(ch.q)
+  if wrap_ms < 0 then wrap_ms = (q and q.wrap_ms) or 0 end
+  local talk = NOW - (tonumber(ch.conn) or NOW)
+  R('HSET', P .. 'call:' .. ch.sid, 'talk', I(talk))
+  finish_call(ch, 'completed', reason)
+  if not a then return wrap_ms end
+  roll_agent_day(a)
+  bump(a, 'talk', talk)
+  if wrap_ms > 0 and R('SISMEMBER', held_key(aid), ch.sid) == 1 then
+    R('ZADD', P .. 'twrap', I(NOW + wrap_ms), aid .. '|' .. chan .. '|' .. ch.sid)
+  else
+    release_task(a, ch.sid, chan)
+  end
+  task_view(a)
+  if C.auto then match_agent(aid) end
   return wrap_ms
 end

@@ -37,8 +37,8 @@ end
 local before = 0
 local own = zkey(ch)
 for _, qn in ipairs(rel) do
-  for _, kind in ipairs({'q:', 'qo:'}) do
-    local key = P .. kind .. qn
+  for _, kind in ipairs({'q', 'qo'}) do
+    local key = qkey(kind, channel_of(ch), qn)
     if key == own then
       before = before + (R('ZRANK', key, ch.m) or 0)
     else

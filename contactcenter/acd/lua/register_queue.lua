@@ -38,7 +38,7 @@ end
 R('DEL', P .. 'avail:' .. name)
 for _, aid in ipairs(R('SMEMBERS', P .. 'members:' .. name)) do
   local a = load_agent(aid)
-  if a and a.h.state == 'available' then R('ZADD', P .. 'avail:' .. name, F(agent_score(q, a)), aid) end
+  if a and takes_voice(a) then R('ZADD', P .. 'avail:' .. name, F(agent_score(q, a)), aid) end
 end
 -- a new queue priority moves its calls (waiting ones, and offered ones for when they come back)
 if old and old.prio ~= q.prio then
@@ -50,10 +50,13 @@ if old and old.prio ~= q.prio then
     R('HSET', P .. 'call:' .. ch.sid, 'eprio', I(e), 'score', score)
     return score
   end
-  for _, kind in ipairs({'q:', 'qo:'}) do
-    for _, m in ipairs(R('ZRANGE', P .. kind .. name, 0, -1)) do
-      local ch = load_call(string.sub(m, 17))
-      if ch then R('ZADD', P .. kind .. name, rescore(ch), m) end
+  for _, chan in ipairs(CHANNELS) do
+    for _, kind in ipairs({'q', 'qo'}) do
+      local key = qkey(kind, chan, name)
+      for _, m in ipairs(R('ZRANGE', key, 0, -1)) do
+        local ch = load_call(string.sub(m, 17))
+        if ch then R('ZADD', key, rescore(ch), m) end
+      end
     end
   end
   for _, oid in ipairs(R('ZRANGE', P .. 'offers', 0, -1)) do

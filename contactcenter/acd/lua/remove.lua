@@ -6,6 +6,24 @@ if ch.state == 'waiting' then
   finish_call(ch, 'abandoned', reason)
   return finish(true, '')
 end
+if ch.state == 'offered' and channel_of(ch) ~= 'voice' then
+  local oid = ch.offer
+  local o = hgetall(P .. 'offer:' .. oid)
+  if o.state == 'pending' then close_offer(oid, o, 'rescinded') end
+  R('ZREM', P .. 'offers', oid)
+  finish_call(ch, 'abandoned', reason)
+  local a = load_agent(ch.agent)
+  if a then
+    release_task(a, sid, channel_of(ch))
+    task_view(a)
+    if C.auto then match_agent(a.id) end
+  end
+  return finish(true, '')
+end
+if ch.state == 'connected' and channel_of(ch) ~= 'voice' then
+  complete_task(ch, ch.agent, -1, 'completed')
+  return finish(true, 'completed')
+end
 if ch.state == 'offered' then
   -- the caller hung up while an agent was being offered the call: the offer is withdrawn and
   -- the agent is available again, keeping its place (no penalty)

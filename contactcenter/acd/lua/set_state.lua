@@ -10,6 +10,22 @@ if cur == target then
   return finish(true, 'unchanged')
 end
 local till = tonumber(a.h.wrap_until) or 0
+if a.h.busy == '1' then
+  -- the state shown is that of the agent's other tasks: connected ones carry on whatever the
+  -- agent's state; offered ones go back to wait when the agent stops working
+  if cur == 'on_call' and not force then return finish(false, 'on_call') end
+  if target == 'available' and not force then return finish(false, cur) end
+  local back = rescind_task_offers(a)
+  if target == 'available' then end_task_wraps(a, true) end
+  set_fields(a, 'busy', '', 'call', '')
+  agent_state(a, target, reason, {forced = force or nil})
+  if target == 'available' then enter_available(a, NOW); task_view(a) end
+  if C.auto then
+    for _, sid in ipairs(back) do settle(sid, 0) end
+    if target == 'available' then match_agent(aid) end
+  end
+  return finish(true, '')
+end
 -- refusals first, before anything changes
 if cur == 'on_call' and not force then return finish(false, 'on_call') end
 if cur == 'reserved' and target == 'available' then return finish(false, 'reserved') end
@@ -37,9 +53,12 @@ elseif cur == 'wrap_up' then
   R('ZREM', P .. 'wrap', aid)
 end
 if target == 'available' and NOW < till then set_fields(a, 'wrap_until', I(NOW)) end
+local back = {}
+if target ~= 'available' then back = rescind_task_offers(a) end
 agent_state(a, target, reason, {forced = force or nil})
-if target == 'available' then enter_available(a, NOW) end
+if target == 'available' then enter_available(a, NOW); task_view(a) end
 if C.auto then
+  for _, sid in ipairs(back) do settle(sid, 0) end
   if requeued then settle(requeued, 0) end
   if target == 'available' then match_agent(aid) end
 end

@@ -23,13 +23,19 @@ for _, qn in ipairs(R('SMEMBERS', P .. 'queues')) do
     local st = R('HGET', P .. 'agent:' .. aid, 'state')
     if st and counts[st] then counts[st] = counts[st] + 1 end
   end
-  local o1, o2 = oldest(P .. 'q:' .. qn), oldest(P .. 'qo:' .. qn)
-  local o = o1
-  if o2 and (not o or o2 < o) then o = o2 end
+  local o, n = nil, 0
+  for _, chan in ipairs(CHANNELS) do
+    for _, kind in ipairs({'q', 'qo'}) do
+      local key = qkey(kind, chan, qn)
+      local e = oldest(key)
+      if e and (not o or e < o) then o = e end
+      n = n + R('ZCARD', key)
+    end
+  end
   local longest = 0
   if o and NOW > o then longest = NOW - o end
   local aht = R('HGET', P .. 'aht:' .. qn, 'avg') or I(q.aht_ms)
-  out[#out + 1] = {qn, I(R('ZCARD', P .. 'q:' .. qn) + R('ZCARD', P .. 'qo:' .. qn)), I(offered[qn] or 0),
+  out[#out + 1] = {qn, I(n), I(offered[qn] or 0),
                    I(longest), I(counts.available), I(counts.reserved), I(counts.on_call), I(counts.wrap_up),
                    I(counts['break']), I(counts.offline), aht}
 end

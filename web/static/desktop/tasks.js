@@ -29,12 +29,31 @@
       li.append(accept);
       now.push(li);
     } else if (snap.offer) { now.push(item("Incoming call", `${who(snap.offer_pop, "a caller")}${snap.offer_queue ? " · " + snap.offer_queue : ""}`, "ringing")); }
-    if (snap.chat && snap.chat.status !== "ended") { now.push(item("Current chat", snap.chat.visitor, "live")); }
+    const held = snap.chats || [];
+    if (snap.chat && snap.chat.status !== "ended" && !held.some((c) => c.id === snap.chat.id)) { now.push(item("Current chat", snap.chat.visitor, "live")); }
+    for (const c of held) {
+      // each chat held at once has its own clock, counting from when it was accepted
+      const li = item(`Chat · ${c.visitor}`, "", "live chat");
+      const clock = D.el("span", "");
+      clock.className = "task-timer";
+      clock.dataset.since = String(c.since || snap.now);
+      li.append(clock);
+      now.push(li);
+    }
     if (snap.call) { now.push(item("Current call", `${who(snap.call, "Caller")}${snap.live ? " · " + snap.live.queue : ""}`, "live")); }
     if (snap.wrapup) { now.push(item("Wrap-up owed", snap.wrapup.customer || snap.wrapup.from || "", "wrap")); }
     if (!now.length) { now.push(item("Nothing ringing", "", "idle")); }
     $("task-now").replaceChildren(...now);
+    ticking();
   }
+
+  function ticking() {
+    for (const clock of document.querySelectorAll("#task-now .task-timer")) {
+      const s = Math.max(0, Math.floor(D.serverNow() - Number(clock.dataset.since)));
+      clock.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+    }
+  }
+  setInterval(ticking, 1000);
 
   function renderTasks(tasks) {
     $("task-callbacks").replaceChildren(...tasks.callbacks.map((c) => {
