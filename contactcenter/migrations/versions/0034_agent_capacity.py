@@ -3,8 +3,8 @@
 The router gives an agent up to this many tasks of each channel at once (voice 1, chat 3,
 e-mail 5, SMS 5 unless changed); voice_exclusive keeps a voice call and other tasks apart.
 
-Revision ID: 0032_agent_capacity
-Revises: 0031_call_surveys
+Revision ID: 0034_agent_capacity
+Revises: 0033_churn_offers
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032_agent_capacity"
-down_revision = "0031_call_surveys"
+revision = "0034_agent_capacity"
+down_revision = "0033_churn_offers"
 branch_labels = None
 depends_on = None
 
