@@ -230,6 +230,13 @@ def _analytics_segments(floor: Floor) -> None:
     assert bad.returncode == 2 and "real day" in bad.stderr, bad.stdout + bad.stderr
 
 
+def _analytics_backfill_segments(floor: Floor) -> None:
+    filled = _json(floor.run("analytics", "backfill-segments", "--months", "3", "--json"))
+    assert isinstance(filled, dict) and set(filled) == {"snapshots"}
+    refused = floor.run("analytics", "backfill-segments", "--months", "0")
+    assert refused.returncode == 2 and "months is 1 to 60" in refused.stderr, refused.stdout + refused.stderr
+
+
 def _campaigns_from_segment(floor: Floor) -> None:
     refused = floor.run(
         *("campaigns", "from-segment", "--name", "Win back", "--segment", "<b>nobody</b>"),
@@ -289,6 +296,7 @@ VERBS: dict[str, Callable[[Floor], None]] = {
     "analytics product": _analytics_product,
     "analytics evaluate": lambda f: _json(f.run("analytics", "evaluate", "--holdout-weeks", "13", "--json")),
     "analytics segments": _analytics_segments,
+    "analytics backfill-segments": _analytics_backfill_segments,
     "web": lambda f: _serves(f, "web", "--host", "127.0.0.1", "--threads", "4"),
     "worker": lambda f: _ok(f.run("worker", "--burst")),
     "demo": lambda f: _ok(f.run("demo", "--port", str(_free_port()), "--duration", "4", "--calls-per-minute", "30")),

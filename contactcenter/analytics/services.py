@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -151,6 +151,46 @@ def recompute(
             )
         )
     return report
+
+
+MAX_BACKFILL_MONTHS = 60
+
+
+def month_ends(months: int, *, today: date | None = None) -> list[date]:
+    """The last day of each of the `months` months before the current one, oldest first."""
+    if not 1 <= months <= MAX_BACKFILL_MONTHS:
+        raise segments.SegmentReportError(f"months is 1 to {MAX_BACKFILL_MONTHS}", field="months")
+    first_of_month = (today or clock.now().date()).replace(day=1)
+    ends: list[date] = []
+    for _ in range(months):
+        first_of_month -= timedelta(days=1)  # the last day of the month before
+        ends.append(first_of_month)
+        first_of_month = first_of_month.replace(day=1)
+    return sorted(ends)
+
+
+def backfill_segments(
+    session: Session, days: list[date], *, rules: tuple[rfm.SegmentRule, ...] = rfm.DEFAULT_RULES
+) -> dict[str, int]:
+    """Segment snapshots for past days, from the orders placed before each day ended.
+
+    Snapshots start with the first recompute, so a company that imports years of orders would
+    otherwise see no migration until months have passed: each day's RFM is computed as the
+    recompute would have computed it then (quintiles among the customers who had bought by then)
+    and stored as that day's snapshot, replacing one already taken that day. The current scores
+    are left alone. Returns {day: customers} for the days written."""
+    rows = order_rows(session)
+    written: dict[str, int] = {}
+    for day in sorted(set(days)):
+        at = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        summaries = summarise(rows, at)
+        if not len(summaries):
+            continue
+        scores = rfm.score(summaries.recency_days, summaries.purchases, summaries.spend, rules)
+        labels = dict(zip(summaries.customer_ids, (s.segment for s in scores), strict=True))
+        segments.record_snapshot(session, labels, at - timedelta(microseconds=1))
+        written[day.isoformat()] = len(labels)
+    return written
 
 
 def _clv_rows(s: Summaries, now: datetime) -> tuple[list[dict[str, Any]], tuple[dict[str, float], dict[str, float]]]:

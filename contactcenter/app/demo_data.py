@@ -295,6 +295,9 @@ def seed_shop(session: Session, *, seed: int = 7) -> dict[str, int]:
     ids = list(session.scalars(select(Customer.id).order_by(Customer.id)))
     history = synthetic.generate(len(ids), end=now, weeks=104, seasonality=0.3, category_affinity=0.7, seed=seed)
     orders = analytics_services.store_history(session, history, ids, currency="USD", prefix="DEMO")
+    # A year of month-end segment snapshots, so the segment report shows customers moving
+    # between segments from the first start (snapshots otherwise begin with today's recompute).
+    analytics_services.backfill_segments(session, analytics_services.month_ends(12, today=now.date()))
     analytics_services.recompute(session, as_of=now)
     risk_and_offers.recompute(session, as_of=now)
     return {"shoppers": SHOPPERS, "orders": orders}

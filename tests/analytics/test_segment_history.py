@@ -162,3 +162,52 @@ def test_merging_two_customers_keeps_the_survivors_history_only(db, runtime):
     merge.merge(db, survivor, duplicate)
     rows = db.execute(select(SegmentSnapshot.customer_id, SegmentSnapshot.segment)).all()
     assert [tuple(r) for r in rows] == [(survivor, "loyal")]
+
+
+def test_month_ends_count_back_from_the_month_before_today():
+    assert services.month_ends(3, today=date(2026, 3, 15)) == [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28)]
+
+
+@pytest.mark.parametrize("months", [0, -1, services.MAX_BACKFILL_MONTHS + 1])
+def test_month_ends_refuse_a_count_out_of_range(months):
+    with pytest.raises(SegmentReportError) as refused:
+        services.month_ends(months, today=date(2026, 3, 15))
+    assert refused.value.field == "months"
+
+
+def test_backfill_scores_each_day_from_the_orders_placed_by_then(db):
+    early, late = people(db, 2)
+    buy(db, early, "2026-01-05", "50")
+    buy(db, late, "2026-02-20", "50")
+    written = services.backfill_segments(db, [date(2026, 1, 31), date(2026, 2, 28)])
+    assert written == {"2026-01-31": 1, "2026-02-28": 2}
+    on_january = segments._segments_on(db, date(2026, 1, 31))
+    assert set(on_january) == {early}
+
+
+def test_backfill_shows_a_lapsed_buyer_moving_between_segments(db):
+    regulars = people(db, 10)
+    for index, cid in enumerate(regulars):
+        for month in range(1, 7):
+            buy(db, cid, f"2025-{month:02d}-{10 + index:02d}", str(20 + 10 * index))
+    lapsed = regulars[-1]  # the biggest spender, who stops buying after June 2025
+    for cid in regulars[:-1]:
+        for month in range(7, 13):
+            buy(db, cid, f"2025-{month:02d}-{10 + cid % 9:02d}", "25")
+    services.backfill_segments(db, [date(2025, 6, 30), date(2025, 12, 31)])
+    moves = segments.migration(db, date(2025, 6, 30), date(2025, 12, 31))
+    before = segments._segments_on(db, date(2025, 6, 30))[lapsed]
+    after = segments._segments_on(db, date(2025, 12, 31))[lapsed]
+    assert before in ("champions", "loyal") and after in ("at_risk", "about_to_sleep", "hibernating")
+    assert moves.count(before, after) == 1
+
+
+def test_backfill_leaves_todays_scores_alone(db):
+    gen_shop(db, 40)
+    with freeze_time("2026-03-01 12:00:00"):
+        services.recompute(db)
+        before = db.execute(select(func.count(), func.max(SegmentSnapshot.taken_at))).one()
+        scores = db.scalar(select(func.count()).select_from(services.CustomerModelScore))
+        services.backfill_segments(db, services.month_ends(2))
+    assert db.scalar(select(func.count()).select_from(services.CustomerModelScore)) == scores
+    assert db.scalar(select(func.count()).where(SegmentSnapshot.taken_on == date(2026, 3, 1))) == before[0]

@@ -5,6 +5,7 @@ contactcenter analytics recompute [--queue] [--json]
 contactcenter analytics evaluate [--holdout-weeks 26] [--json]   (CLV, churn, offers, acceptance)
 contactcenter analytics product SKU [--in-stock/--out-of-stock] [--offerable/--not-offerable]
 contactcenter analytics segments --from 2026-01-01 --to 2026-06-30 [--json | --csv]
+contactcenter analytics backfill-segments [--months 12] [--json]
 """
 
 from __future__ import annotations
@@ -198,6 +199,32 @@ def _print_offers(risk: risk_and_offers.RiskOffersEvaluation) -> None:
     for version, v in sorted(a.get("by_version", {}).items()):
         shown = f"{v['rate']:.1%}" if v["rate"] is not None else "n/a"
         click.echo(f"  {version or 'no model'}: {v['accepted']} accepted, {v['declined']} declined ({shown})")
+
+
+@analytics.command("backfill-segments")
+@click.option("--months", type=int, default=12, show_default=True, help="month ends to fill, counting back")
+@click.option("--json", "as_json", is_flag=True)
+def backfill_segments_command(months: int, as_json: bool) -> None:
+    """Segment snapshots for the last N month ends, from the orders placed by then, so the segment
+    report shows migration over an imported history (today's scores are left alone)."""
+    from contactcenter.analytics import rfm, segments, services
+    from contactcenter.app import runtime
+
+    settings = runtime.current().settings
+    rules = rfm.parse_rules(settings.analytics_segment_rules) if settings.analytics_segment_rules else rfm.DEFAULT_RULES
+    try:
+        days = services.month_ends(months)
+        with _store() as session:
+            written = services.backfill_segments(session, days, rules=rules)
+    except segments.SegmentReportError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--months'") from None
+    if as_json:
+        click.echo(json.dumps({"snapshots": written}))
+        return
+    if not written:
+        click.echo("no orders placed by those days: nothing to fill")
+    for day, customers in written.items():
+        click.echo(f"  {day}: {customers} customers")
 
 
 @analytics.command("segments")
