@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, g, request
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
 from contactcenter import phones
+from contactcenter.acd.services import CALLBACK_TASK
 from contactcenter.app import outbox
 from contactcenter.calls import agent_legs
 from contactcenter.calls.services import CallService
@@ -200,6 +201,16 @@ def _call_param() -> str:
     return sid
 
 
+def _task_param() -> str | None:
+    """The router's task an agent's leg serves when it is not the call itself (a callback)."""
+    task = request.args.get("task")
+    if task is None:
+        return None
+    if not CALLBACK_TASK.match(task):
+        abort(_plain("malformed webhook: task must be a callback id", 400))
+    return task
+
+
 @bp.post("/connect")
 def connect() -> Response:
     _event("voice")
@@ -233,7 +244,7 @@ def agent_leg() -> Response:
             agent_legs.record_answered(database.runtime().redis, int(agent), call_sid, event.call_sid)
     elif event.is_terminal:
         service = acd_service()
-        outcome = service.complete(call_sid, int(agent))
+        outcome = service.agent_leg_ended(call_sid, int(agent), task=_task_param())
         if outcome.ok:
             call = service.interaction(call_sid)
             if call is not None and not call.is_ended and service.telephony is not None:

@@ -45,6 +45,7 @@ from contactcenter.telephony.interfaces import CarrierRef, Telephony, TelephonyE
 from contactcenter.telephony.softphone import client_address
 
 CALLBACK_PREFIX = "cb-"
+CALLBACK_TASK = re.compile(rf"^{CALLBACK_PREFIX}[0-9]{{1,12}}$")
 # Web chats wait in the same router under this prefix; accepting one places no carrier leg.
 CHAT_PREFIX = "chat-"
 log = logging.getLogger("contactcenter.acd")
@@ -406,6 +407,18 @@ class AcdService:
         self.apply(outcome.events)
         return outcome
 
+    def agent_leg_ended(self, call_sid: str, agent_id: int, task: str | None = None) -> Outcome:
+        """The agent's audio leg ended, so their conversation is over. On a callback the router's
+        task is the request (`cb-<id>`) while the leg joined the call we placed to the customer:
+        the task is completed (else the agent stays "on call" with nobody on the line) and the
+        request, once the customer was connected, is done."""
+        outcome = self.complete(task or call_sid, agent_id)
+        if outcome.ok and task is not None and task.startswith(CALLBACK_PREFIX):
+            request = self.session.get(CallbackRequest, int(task[len(CALLBACK_PREFIX) :]))
+            if request is not None and request.status == "connected":
+                request.status, request.done_at = "done", clock.now()
+        return outcome
+
     def end_wrap_up(self, agent_id: int, *, force: bool = False) -> Outcome:
         outcome = self.acd.end_wrap_up(str(agent_id), force=force)
         self.apply(outcome.events)
@@ -494,7 +507,10 @@ class AcdService:
             conference_name(placed.call_sid),
             agent_to,
             caller_id,
-            status_callback=f"{self.urls.agent_status}?call={placed.call_sid}&agent={agent.id}",
+            # The leg belongs to the call we placed; the router's task is the request: both go along.
+            status_callback=(
+                f"{self.urls.agent_status}?call={placed.call_sid}&agent={agent.id}&task={callback_key(request_id)}"
+            ),
             label=agent_label(agent.id),
         )
 

@@ -7,6 +7,8 @@ at the head of the line; waiting callers hear their place and can ask to be call
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from sqlalchemy import select
 
@@ -158,6 +160,60 @@ def test_callback_keeps_the_callers_place_and_calls_back(center, carrier, runtim
     assert outbound.to_number == "+14155550100"
     assert len(carrier.conference_participants(conference_name(outbound.call_sid))) == 2
     assert db.get(CallbackRequest, request.id).status == "connected"
+
+
+def _connected_callback(center, carrier, runtime, db):  # type: ignore[no-untyped-def]
+    """Alice takes a caller's callback request; the customer we dial answers and is connected."""
+    acd, alice = center
+    early = carrier.place_inbound_call("+14155550101", CENTER_NUMBER, "hang up after 400")
+    carrier.run_for(2)
+    handle = carrier.place_inbound_call("+14155550100", CENTER_NUMBER, "press 1")
+    carrier.run_for(40)
+    assert handle.ended
+    request = db.scalars(select(CallbackRequest)).one()
+    acd.set_state(alice.id, "available")
+    [offer] = runtime.acd.pending_offers()
+    assert acd.accept(offer.offer_id, alice.id).ok
+    acd.complete(early.sid, alice.id, 0)
+    early.hang_up()
+    carrier.run_for(1)
+    [offer] = runtime.acd.pending_offers()
+    assert offer.call_sid == callback_key(request.id)
+    assert acd.accept(offer.offer_id, alice.id).ok
+    carrier.run_for(30)
+    db.expire_all()
+    outbound = db.scalars(select(Interaction).where(Interaction.direction == "outbound")).one()
+    [leg] = [leg for leg in _agent_legs(carrier) if not leg.ended]  # the first caller's leg has ended
+    assert runtime.acd.agent_snapshot(str(alice.id)).state == "on_call"
+    return alice, outbound, leg
+
+
+def test_agent_hanging_up_a_callback_goes_to_wrap_up_and_ends_the_customers_call(center, carrier, runtime, db):
+    alice, outbound, leg = _connected_callback(center, carrier, runtime, db)
+    runtime.telephony.hangup(leg.sid)  # the agent hangs up (softphone or desk phone)
+    carrier.run_for(5)
+    assert runtime.acd.agent_snapshot(str(alice.id)).state == "wrap_up"
+    assert carrier.call(outbound.call_sid).ended
+    db.expire_all()
+    request = db.scalars(select(CallbackRequest)).one()
+    assert request.status == "done" and request.done_at is not None
+
+
+@pytest.mark.parametrize("task", ["CA" + "1" * 32, "cb-1' OR '1'='1", "<b>cb-1</b>", "cb-" + "9" * 40, ""])
+def test_agent_leg_status_with_a_malformed_task_is_refused(center, carrier, app, task):
+    acd, alice = center
+    params = carrier_params("CA" + "2" * 32, status="completed", from_=CENTER_NUMBER, to="client:alice")
+    path = f"/hooks/agent-leg?call={'CA' + '3' * 32}&agent={alice.id}&task={quote(task)}"
+    refused = post_signed(app.test_client(), path, params)
+    assert refused.status_code == 400 and b"task must be a callback id" in refused.data
+
+
+def test_customer_hanging_up_a_callback_sends_the_agent_to_wrap_up(center, carrier, runtime, db):
+    alice, outbound, leg = _connected_callback(center, carrier, runtime, db)
+    runtime.telephony.hangup(outbound.call_sid)  # the customer's side ends
+    carrier.run_for(5)
+    assert leg.ended
+    assert runtime.acd.agent_snapshot(str(alice.id)).state == "wrap_up"
 
 
 def test_redis_restart_rebuilds_queue_order_and_agent_states(center, carrier, runtime, redis_client, db):
