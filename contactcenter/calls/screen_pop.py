@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter import clock
+from contactcenter.acd.models import CallbackRequest
+from contactcenter.acd.services import CALLBACK_PREFIX
 from contactcenter.analytics.offer_responses import live_offers, responses_for_call
 from contactcenter.analytics.services import customer_figures
 from contactcenter.contacts.customers import CustomerError, create_customer
@@ -101,6 +103,8 @@ def _ticket(t: Ticket, clocks: dict[int, list[dict[str, Any]]]) -> dict[str, Any
 
 def build(session: Session, call_sid: str) -> dict[str, Any] | None:
     """The customer 360 for a call, or None when the store knows no such call."""
+    if call_sid.startswith(CALLBACK_PREFIX):
+        return _callback(session, call_sid)
     call = session.scalar(select(Interaction).where(Interaction.call_sid == call_sid))
     if call is None:
         return None
@@ -131,6 +135,41 @@ def build(session: Session, call_sid: str) -> dict[str, Any] | None:
         answered = responses_for_call(session, call.id)
         for offer in pop["customer"]["offers"]:
             offer["response"] = answered.get(offer["product_id"])
+    return pop
+
+
+def _callback(session: Session, task: str) -> dict[str, Any] | None:
+    """The pop of a callback the router offers (`cb-<id>`): the customer who asked and what they
+    asked on the call they left, so the agent knows whom they are calling back and why. There is
+    no call of ours yet (we dial when the agent accepts), so nothing is filed against it from the
+    pop: no offer answers, no customer created from it."""
+    number = task[len(CALLBACK_PREFIX) :]
+    request = session.get(CallbackRequest, int(number)) if number.isdigit() else None
+    if request is None:
+        return None
+    asked = session.get(Interaction, request.interaction_id) if request.interaction_id else None
+    pop: dict[str, Any] = {
+        "call_sid": None,
+        "callback_id": request.id,
+        "direction": "callback",
+        "from": request.phone,
+        "to": asked.to_number if asked is not None else None,
+        "intent": request.intent,
+        "language": asked.language if asked is not None else None,
+        "priority": request.priority,
+        "ivr_path": _ivr_nodes(asked.ivr_path) if asked is not None else [],
+        "ivr_variables": (asked.ivr_variables or {}) if asked is not None else {},
+        "requested_at": request.requested_at.isoformat(),
+        "customer": None,
+        "history": [],
+        "open_tickets": [],
+        "latest_ticket": None,
+        "can_create_customer": False,
+    }
+    customer_id = request.customer_id or (asked.customer_id if asked is not None else None)
+    customer = session.get(Customer, customer_id) if customer_id else None
+    if customer is not None:
+        pop.update(customer_view(session, customer))
     return pop
 
 

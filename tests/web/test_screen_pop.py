@@ -9,8 +9,8 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.acd.models import QueueMembership
-from contactcenter.acd.services import AcdService
+from contactcenter.acd.models import CallbackRequest, QueueMembership
+from contactcenter.acd.services import AcdService, callback_key
 from contactcenter.calls import screen_pop
 from contactcenter.contacts.customers import CustomerError
 from contactcenter.contacts.models import Customer, Interaction
@@ -92,6 +92,42 @@ def test_pop_of_an_unknown_caller_offers_to_create_the_customer(db):
 
 def test_pop_of_an_unknown_call_is_none(db):
     assert screen_pop.build(db, "CAdoesnotexist") is None
+
+
+def _callback(db, call, **kw):  # type: ignore[no-untyped-def]
+    queue = gen_queue(db, "support")
+    request = CallbackRequest(
+        interaction_id=call.id if call else None,
+        phone=CALLER,
+        queue_id=queue.id,
+        priority=0,
+        place_at=clock.now(),
+        **kw,
+    )
+    db.add(request)
+    db.flush()
+    return request
+
+
+def test_pop_of_a_callback_shows_who_asked_and_why(db):
+    grace = gen_customer(db, "Grace Hopper", (CALLER,))
+    asked = _call(db, grace, intent="billing", ivr_path=[{"node": "main_menu"}, {"node": "callback"}])
+    request = _callback(db, asked, customer_id=grace.id, intent="billing")
+    pop = screen_pop.build(db, callback_key(request.id))
+    assert pop["direction"] == "callback" and pop["from"] == CALLER and pop["intent"] == "billing"
+    assert pop["customer"]["name"] == "Grace Hopper"
+    assert pop["ivr_path"] == ["main_menu", "callback"]
+
+
+def test_pop_of_a_callback_files_nothing_against_a_call(db):
+    request = _callback(db, _call(db))
+    pop = screen_pop.build(db, callback_key(request.id))
+    assert pop["call_sid"] is None and pop["can_create_customer"] is False and pop["customer"] is None
+
+
+@pytest.mark.parametrize("task", ["cb-999999", "cb-", "cb-x1"])
+def test_pop_of_an_unknown_callback_is_none(db, task):
+    assert screen_pop.build(db, task) is None
 
 
 def test_creating_the_caller_links_this_call_and_earlier_unknown_ones(db):

@@ -81,7 +81,9 @@
       if (pending) { const wait = el("p", "Looking up the caller…"); wait.className = "pop-pending"; target.append(wait); }
       return;
     }
-    const who = pop.customer ? `${pop.customer.name} (${pop.customer.segment})` : `Unknown caller ${text(pop.from)}`;
+    const person = pop.customer ? `${pop.customer.name} (${pop.customer.segment})` : `Unknown caller ${text(pop.from)}`;
+    // A callback the customer asked for: we ring them when the agent accepts.
+    const who = pop.direction === "callback" ? `Call back: ${person}` : person;
     const heading = el("h3", who);
     heading.className = "customer-name";
     target.append(heading);
