@@ -63,6 +63,8 @@ MAX_PRIORITY = 899
 # Channels a task comes in on. Voice is the agent's one line (capacity 0 or 1); the others are
 # held side by side up to the agent's capacity for each.
 VOICE, CHAT, EMAIL, SMS = "voice", "chat", "email", "sms"
+# Web chats wait in the router under this prefix (`chat-<id>`); accepting one places no carrier leg.
+CHAT_PREFIX = "chat-"
 CHANNELS = (VOICE, CHAT, EMAIL, SMS)
 DEFAULT_CAPACITY: Mapping[str, int] = {VOICE: 1, CHAT: 3, EMAIL: 5, SMS: 5}
 MAX_CAPACITY = {VOICE: 1, CHAT: 20, EMAIL: 50, SMS: 50}

@@ -71,6 +71,8 @@ from contactcenter.acd.interfaces import (
     BREAK,
     BREAK_REASONS,
     CHANNELS,
+    CHAT,
+    CHAT_PREFIX,
     CONNECTED,
     OFFERED,
     ON_CALL,
@@ -124,12 +126,9 @@ def _load_lua() -> tuple[str, dict[str, str]]:
 _LUA_LIBRARY, _LUA = _load_lua()
 
 
-CHAT_TASK_PREFIX = "chat-"  # web chats' task ids (acd.services.CHAT_PREFIX)
-
-
 def channel_of(task_id: str) -> str:
     """The channel a task id implies when the caller names none: web chats are chat, the rest voice."""
-    return "chat" if task_id.startswith(CHAT_TASK_PREFIX) else VOICE
+    return CHAT if task_id.startswith(CHAT_PREFIX) else VOICE
 
 
 def check_channel(channel: str) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from contactcenter import clock, phones
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.interfaces import (
+    CHAT_PREFIX,
     VOICE,
     ACDError,
     AgentProfile,
@@ -46,8 +47,6 @@ from contactcenter.telephony.softphone import client_address
 
 CALLBACK_PREFIX = "cb-"
 CALLBACK_TASK = re.compile(rf"^{CALLBACK_PREFIX}[0-9]{{1,12}}$")
-# Web chats wait in the same router under this prefix; accepting one places no carrier leg.
-CHAT_PREFIX = "chat-"
 log = logging.getLogger("contactcenter.acd")
 
 

@@ -14,6 +14,7 @@ from contactcenter import clock
 from contactcenter.errors import DomainError
 from contactcenter.telephony.call_ids import TWILIO_CALL_SID
 from contactcenter.telephony.interfaces import CALL_STATUSES, CallEvent, Instruction, Pause, Redirect, Say
+from contactcenter.telephony.softphone import split_client_address
 
 CALL_SID = TWILIO_CALL_SID  # the name web.hooks imports
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
@@ -65,9 +66,7 @@ def _int(params: Mapping[str, str], name: str, upper: int) -> int | None:
 def _party(params: Mapping[str, str], name: str) -> str:
     """A party of the call; a browser's custom parameters (`client:alice?task=CA…`, which the app
     dialled) are not part of who it is, so they neither count toward the limit nor get stored."""
-    raw = params.get(name) or ""
-    if raw.startswith("client:") and "?" in raw:
-        raw = raw.partition("?")[0]
+    raw, _ = split_client_address(params.get(name) or "")
     return _text({name: raw}, name, required=False, limit=MAX_PARTY) or ""
 
 

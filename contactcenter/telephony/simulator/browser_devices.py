@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from contactcenter.telephony.simulator.callers import Callee
 from contactcenter.telephony.simulator.engine_core import EngineCore
 from contactcenter.telephony.simulator.model import SimCall
-from contactcenter.telephony.softphone import split_client_address
+from contactcenter.telephony.softphone import CLIENT_PREFIX, split_client_address
 
-CLIENT_PREFIX = "client:"
 MAX_IDENTITY = 121  # Twilio's limit for a client identity
 DEVICE_ACTIONS = ("answer", "reject", "hangup", "mute", "unmute")
 

@@ -27,6 +27,7 @@ from contactcenter.telephony.simulator.model import (
 )
 from contactcenter.telephony.simulator.scheduler import EventScheduler
 from contactcenter.telephony.simulator.transport import WebhookTransport
+from contactcenter.telephony.softphone import split_client_address
 
 API_VERSION = "2010-04-01"
 APP_ERROR_MESSAGE = "We are sorry, an application error has occurred. Goodbye."
@@ -126,7 +127,7 @@ class EngineCore:
         return call
 
     def _callee(self, address: str) -> Callee:
-        plain = address.partition("?")[0] if address.startswith("client:") else address
+        plain, _ = split_client_address(address)  # `client:alice?task=…` is alice's rule
         return self._callees.get(address, self._callees.get(plain, self.default_callee))
 
     # ================================================================ scheduling helpers
