@@ -18,13 +18,7 @@ if o.chan and o.chan ~= 'voice' then
     close_offer(oid, o, 'rescinded')
     return finish(false, 'inconsistent')
   end
-  close_offer(oid, o, 'accepted')
-  R('HSET', P .. 'call:' .. ch.sid, 'state', 'connected', 'conn', I(NOW), 'since', I(NOW), 'offer', '')
-  call_event(ch, 'connected', {agent_id = aid, offer_id = oid})
-  roll_agent_day(a)
-  bump(a, 'calls', 1)
-  local rr = R('HINCRBY', P .. 'qcfg:' .. ch.q, 'rr', 1)
-  set_fields(a, 'rr:' .. ch.q, I(rr))
+  set_fields(a, 'rr:' .. ch.q, I(connect_offer(oid, o, ch, a)))
   task_view(a)
   return finish(true, '')
 end
@@ -33,12 +27,6 @@ if not ch or ch.state ~= 'offered' or ch.offer ~= oid or not a or a.h.offer ~= o
   close_offer(oid, o, 'rescinded')
   return finish(false, 'inconsistent')
 end
-close_offer(oid, o, 'accepted')
-R('HSET', P .. 'call:' .. ch.sid, 'state', 'connected', 'conn', I(NOW), 'since', I(NOW), 'offer', '')
-call_event(ch, 'connected', {agent_id = aid, offer_id = oid})
-roll_agent_day(a)
-bump(a, 'calls', 1)
-local rr = R('HINCRBY', P .. 'qcfg:' .. ch.q, 'rr', 1)
-set_fields(a, 'rr:' .. ch.q, I(rr), 'offer', '', 'call', ch.sid)
+set_fields(a, 'rr:' .. ch.q, I(connect_offer(oid, o, ch, a)), 'offer', '', 'call', ch.sid)
 agent_state(a, 'on_call', '', {call_sid = ch.sid})
 return finish(true, '')

@@ -7,10 +7,7 @@ local till = (tonumber(a.h.wrap_until) or NOW) + ms
 set_fields(a, 'wrap_until', I(till))
 if a.h.busy == '1' then
   -- the wrap-up shown is that of the agent's other tasks: each of them runs `ms` longer
-  local flat = R('ZRANGE', P .. 'twrap', 0, -1, 'WITHSCORES')
-  for i = 1, #flat, 2 do
-    if string.sub(flat[i], 1, #aid + 1) == aid .. '|' then R('ZADD', P .. 'twrap', I(tonumber(flat[i + 1]) + ms), flat[i]) end
-  end
+  for _, w in ipairs(task_wraps_of(aid)) do R('ZADD', P .. 'twrap', I(w.till + ms), w.mem) end
 else
   R('ZADD', P .. 'wrap', I(till), aid)
 end

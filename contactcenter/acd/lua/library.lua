@@ -357,9 +357,29 @@ local function add_load(a, chan, delta)
   a.h['load:' .. chan] = I(R('HINCRBY', P .. 'agent:' .. a.id, 'load:' .. chan, I(delta)))
 end
 
+-- the task-wrap index ('twrap', due time in ms) names a task wrapping up as 'agent|channel|task'
+local function twrap_member(aid, chan, sid) return aid .. '|' .. chan .. '|' .. sid end
+
+-- the agent's entries in the task-wrap index, each {mem, till, chan, sid}
+local function task_wraps_of(aid)
+  local out = {}
+  local prefix = aid .. '|'
+  local flat = R('ZRANGE', P .. 'twrap', 0, -1, 'WITHSCORES')
+  for i = 1, #flat, 2 do
+    local mem = flat[i]
+    if string.sub(mem, 1, #prefix) == prefix then
+      local rest = string.sub(mem, #prefix + 1)
+      local bar = string.find(rest, '|', 1, true)
+      out[#out + 1] = {mem = mem, till = tonumber(flat[i + 1]), chan = string.sub(rest, 1, bar - 1),
+                       sid = string.sub(rest, bar + 1)}
+    end
+  end
+  return out
+end
+
 -- a task ends its hold on the agent (declined, withdrawn, or its wrap-up over)
 local function release_task(a, sid, chan)
-  R('ZREM', P .. 'twrap', a.id .. '|' .. chan .. '|' .. sid)
+  R('ZREM', P .. 'twrap', twrap_member(a.id, chan, sid))
   if R('SREM', held_key(a.id), sid) == 1 then add_load(a, chan, -1) end
 end
 
@@ -380,7 +400,7 @@ local function task_view(a)
     else
       wrapping = wrapping or sid
       local chan = R('HGET', P .. 'call:' .. sid, 'chan') or 'chat'
-      local u = tonumber(R('ZSCORE', P .. 'twrap', a.id .. '|' .. chan .. '|' .. sid)) or NOW
+      local u = tonumber(R('ZSCORE', P .. 'twrap', twrap_member(a.id, chan, sid))) or NOW
       if u > till then till = u end
     end
   end
@@ -402,15 +422,10 @@ end
 
 -- the agent's tasks whose wrap-up is over (all of them when forced) let go of it
 local function end_task_wraps(a, force)
-  local flat = R('ZRANGE', P .. 'twrap', 0, -1, 'WITHSCORES')
-  local prefix = a.id .. '|'
   local n = 0
-  for i = 1, #flat, 2 do
-    local mem = flat[i]
-    if string.sub(mem, 1, #prefix) == prefix and (force or tonumber(flat[i + 1]) <= NOW) then
-      local rest = string.sub(mem, #prefix + 1)
-      local bar = string.find(rest, '|', 1, true)
-      release_task(a, string.sub(rest, bar + 1), string.sub(rest, 1, bar - 1))
+  for _, w in ipairs(task_wraps_of(a.id)) do
+    if force or w.till <= NOW then
+      release_task(a, w.sid, w.chan)
       n = n + 1
     end
   end
@@ -573,56 +588,52 @@ end
 local function best_call(a, chans)
   local bs, bm = nil, nil
   for _, chan in ipairs(chans) do
-  for _, item in ipairs(split(a.h.cands, ',')) do
-    local eq = string.find(item, '=', 1, true)
-    local qn, after = string.sub(item, 1, eq - 1), tonumber(string.sub(item, eq + 1))
-    -- calls on the queue's requirements: eligibility depends on wait alone and only widens,
-    -- so the agent may take exactly the calls that have waited `after` or longer
-    if after then
-      local cutoff = NOW - after
-      local key = qkey('q', chan, qn)
-      local r = R('ZRANGEBYSCORE', key, '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-      while #r > 0 do
-        local s = tonumber(r[2])
-        if not ahead(s, r[1], bs, bm) then break end
-        local band = math.floor(s / BAND)
-        if s - band * BAND <= cutoff then bs, bm = s, r[1]; break end
-        -- the head of a band is its oldest call: nothing in this band is old enough
-        r = R('ZRANGEBYSCORE', key, F((band + 1) * BAND), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-      end
-    end
-    -- calls with their own requirements, in queue order, while they could still win
-    local okey = qkey('qo', chan, qn)
-    local start, size = 0, 8
-    local done = false
-    while not done do
-      local ov = R('ZRANGE', okey, start, start + size - 1, 'WITHSCORES')
-      if #ov == 0 then break end
-      local q = getq(qn)
-      if not q then break end
-      full(a)
-      for i = 1, #ov, 2 do
-        local m, s = ov[i], tonumber(ov[i + 1])
-        if not ahead(s, m, bs, bm) then done = true; break end
-        local t = q.tiers[tier_of(q, NOW - enq_of(s))]
-        if pooled(a, q, t) then
-          local req = R('HGET', P .. 'call:' .. string.sub(m, 17), 'req')
-          if meets(a.skills, reqs_at(parse_skills(req or ''), t)) then bs, bm = s, m; done = true; break end
+    for _, item in ipairs(split(a.h.cands, ',')) do
+      local eq = string.find(item, '=', 1, true)
+      local qn, after = string.sub(item, 1, eq - 1), tonumber(string.sub(item, eq + 1))
+      -- calls on the queue's requirements: eligibility depends on wait alone and only widens,
+      -- so the agent may take exactly the calls that have waited `after` or longer
+      if after then
+        local cutoff = NOW - after
+        local key = qkey('q', chan, qn)
+        local r = R('ZRANGEBYSCORE', key, '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+        while #r > 0 do
+          local s = tonumber(r[2])
+          if not ahead(s, r[1], bs, bm) then break end
+          local band = math.floor(s / BAND)
+          if s - band * BAND <= cutoff then bs, bm = s, r[1]; break end
+          -- the head of a band is its oldest call: nothing in this band is old enough
+          r = R('ZRANGEBYSCORE', key, F((band + 1) * BAND), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
         end
       end
-      start = start + size
-      if size < 128 then size = size * 2 end
+      -- calls with their own requirements, in queue order, while they could still win
+      local okey = qkey('qo', chan, qn)
+      local start, size = 0, 8
+      local done = false
+      while not done do
+        local ov = R('ZRANGE', okey, start, start + size - 1, 'WITHSCORES')
+        if #ov == 0 then break end
+        local q = getq(qn)
+        if not q then break end
+        full(a)
+        for i = 1, #ov, 2 do
+          local m, s = ov[i], tonumber(ov[i + 1])
+          if not ahead(s, m, bs, bm) then done = true; break end
+          local t = q.tiers[tier_of(q, NOW - enq_of(s))]
+          if pooled(a, q, t) then
+            local req = R('HGET', P .. 'call:' .. string.sub(m, 17), 'req')
+            if meets(a.skills, reqs_at(parse_skills(req or ''), t)) then bs, bm = s, m; done = true; break end
+          end
+        end
+        start = start + size
+        if size < 128 then size = size * 2 end
+      end
     end
-  end
   end
   if not bm then return nil end
   return string.sub(bm, 17)
 end
 
--- offer a waiting call to the agent its queue's strategy picks, unless that agent has a better
--- call waiting: then that call is placed first (so no agent ever takes a call while a better one
--- it may take waits), and this call tries again
--- (`known`, when given, is an agent whose best call is known to be this one)
 -- a waiting task of another channel: offered to the agent find_task_agent picks, unless that
 -- agent has a better task of the channel waiting (then that one is offered first)
 local function settle_task(sid)
@@ -640,6 +651,10 @@ local function settle_task(sid)
   return nil, 'busy'
 end
 
+-- offer a waiting call to the agent its queue's strategy picks, unless that agent has a better
+-- call waiting: then that call is placed first (so no agent ever takes a call while a better one
+-- it may take waits), and this call tries again
+-- (`known`, when given, is an agent whose best call is known to be this one)
 local settle
 settle = function(sid, depth, known)
   for _ = 1, 32 do
@@ -690,31 +705,31 @@ local function dispatch(limit)
     local q = getq(qn)
     if q then
       for _, chan in ipairs(CHANNELS) do
-      local pool = (chan == 'voice') and 'avail:' or 'mavail:'
-      local any = R('ZCARD', P .. pool .. qn) > 0
-      if not any then
-        for _, p in ipairs(q.tiers[#q.tiers].pools) do
-          if R('ZCARD', P .. pool .. p) > 0 then any = true; break end
-        end
-      end
-      if any then
-        for _, kind in ipairs({'q', 'qo'}) do
-          local list = R('ZRANGE', qkey(kind, chan, qn), 0, -1, 'WITHSCORES')
-          if #list > 0 then
-            local st = {q = q, list = list, i = 1, plain = (kind == 'q'), dead = 0, maxtier = #q.tiers,
-                        hs = tonumber(list[2])}
-            if st.plain then
-              local oldest = nil
-              for i = 2, #list, 2 do
-                local e = enq_of(tonumber(list[i]))
-                if not oldest or e < oldest then oldest = e end
-              end
-              st.maxtier = tier_of(q, NOW - oldest)
-            end
-            streams[#streams + 1] = st
+        local pool = (chan == 'voice') and 'avail:' or 'mavail:'
+        local any = R('ZCARD', P .. pool .. qn) > 0
+        if not any then
+          for _, p in ipairs(q.tiers[#q.tiers].pools) do
+            if R('ZCARD', P .. pool .. p) > 0 then any = true; break end
           end
         end
-      end
+        if any then
+          for _, kind in ipairs({'q', 'qo'}) do
+            local list = R('ZRANGE', qkey(kind, chan, qn), 0, -1, 'WITHSCORES')
+            if #list > 0 then
+              local st = {q = q, list = list, i = 1, plain = (kind == 'q'), dead = 0, maxtier = #q.tiers,
+                          hs = tonumber(list[2])}
+              if st.plain then
+                local oldest = nil
+                for i = 2, #list, 2 do
+                  local e = enq_of(tonumber(list[i]))
+                  if not oldest or e < oldest then oldest = e end
+                end
+                st.maxtier = tier_of(q, NOW - oldest)
+              end
+              streams[#streams + 1] = st
+            end
+          end
+        end
       end
     end
   end
@@ -812,11 +827,22 @@ local function complete_task(ch, aid, wrap_ms, reason)
   roll_agent_day(a)
   bump(a, 'talk', talk)
   if wrap_ms > 0 and R('SISMEMBER', held_key(aid), ch.sid) == 1 then
-    R('ZADD', P .. 'twrap', I(NOW + wrap_ms), aid .. '|' .. chan .. '|' .. ch.sid)
+    R('ZADD', P .. 'twrap', I(NOW + wrap_ms), twrap_member(aid, chan, ch.sid))
   else
     release_task(a, ch.sid, chan)
   end
   task_view(a)
   if C.auto then match_agent(aid) end
   return wrap_ms
+end
+
+-- an accepted offer connects its task, whatever the channel: the offer closes, the task is
+-- connected, and the agent's day counts it; returns the queue's next round-robin turn
+local function connect_offer(oid, o, ch, a)
+  close_offer(oid, o, 'accepted')
+  R('HSET', P .. 'call:' .. ch.sid, 'state', 'connected', 'conn', I(NOW), 'since', I(NOW), 'offer', '')
+  call_event(ch, 'connected', {agent_id = a.id, offer_id = oid})
+  roll_agent_day(a)
+  bump(a, 'calls', 1)
+  return R('HINCRBY', P .. 'qcfg:' .. ch.q, 'rr', 1)
 end
