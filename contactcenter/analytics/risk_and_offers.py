@@ -21,7 +21,7 @@ from contactcenter import clock
 from contactcenter.analytics import churn, features, offers
 from contactcenter.analytics.features import ContactEvent
 from contactcenter.analytics.models import CustomerModelScore, ModelRun, Order, OrderLine, Product
-from contactcenter.analytics.services import order_rows
+from contactcenter.analytics.services import OrderRow, order_rows
 
 
 @dataclass
@@ -59,11 +59,12 @@ def recompute(
     as_of: datetime | None = None,
     ticket_events: list[ContactEvent] | None = None,
     window_weeks: float = churn.WINDOW_WEEKS,
+    orders: list[OrderRow] | None = None,
 ) -> RiskOffersReport:
     started = time.perf_counter()
     now = as_of or clock.now()
     report = RiskOffersReport()
-    orders = order_rows(session, until=now)
+    orders = orders if orders is not None else order_rows(session, until=now)
     window = timedelta(weeks=window_weeks)
     events = contact_events(session, now - window - timedelta(days=features.RECENT_DAYS), now, ticket_events or [])
     rows: list[dict[str, Any]] = []

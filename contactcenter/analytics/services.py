@@ -62,7 +62,12 @@ class RecomputeReport:
         return dict(self.__dict__)
 
 
-def order_rows(session: Session, until: datetime | None = None) -> list[tuple[int, datetime, Decimal]]:
+OrderRow = tuple[int, datetime, Decimal]  # customer id, ordered at, total
+
+
+def order_rows(session: Session, until: datetime | None = None) -> list[OrderRow]:
+    """Every order before `until`, by customer then time: what each model reads. A caller that runs
+    several models at once reads them once and passes them on (`orders=`)."""
     query = select(Order.customer_id, Order.ordered_at, Order.total).order_by(Order.customer_id, Order.ordered_at)
     if until is not None:
         query = query.where(Order.ordered_at < until)
@@ -83,6 +88,7 @@ def recompute(
     as_of: datetime | None = None,
     rules: tuple[rfm.SegmentRule, ...] = rfm.DEFAULT_RULES,
     set_segment: SegmentSetter | None = None,
+    orders: list[OrderRow] | None = None,
 ) -> RecomputeReport:
     """RFM for every customer with orders; lifetime value where the data supports a fit.
 
@@ -90,7 +96,7 @@ def recompute(
     tier} and returns how many customers changed."""
     started = time.perf_counter()
     now = as_of or clock.now()
-    summaries = summarise(order_rows(session), now)
+    summaries = summarise(orders if orders is not None else order_rows(session, until=now), now)
     report = RecomputeReport(customers=len(summaries))
     read_done = time.perf_counter()
     scores = rfm.score(summaries.recency_days, summaries.purchases, summaries.spend, rules)
@@ -170,7 +176,11 @@ def month_ends(months: int, *, today: date | None = None) -> list[date]:
 
 
 def backfill_segments(
-    session: Session, days: list[date], *, rules: tuple[rfm.SegmentRule, ...] = rfm.DEFAULT_RULES
+    session: Session,
+    days: list[date],
+    *,
+    rules: tuple[rfm.SegmentRule, ...] = rfm.DEFAULT_RULES,
+    orders: list[OrderRow] | None = None,
 ) -> dict[str, int]:
     """Segment snapshots for past days, from the orders placed before each day ended.
 
@@ -179,7 +189,7 @@ def backfill_segments(
     recompute would have computed it then (quintiles among the customers who had bought by then)
     and stored as that day's snapshot, replacing one already taken that day. The current scores
     are left alone. Returns {day: customers} for the days written."""
-    rows = order_rows(session)
+    rows = orders if orders is not None else order_rows(session)
     written: dict[str, int] = {}
     for day in sorted(set(days)):
         at = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)

@@ -297,9 +297,10 @@ def seed_shop(session: Session, *, seed: int = 7) -> dict[str, int]:
     orders = analytics_services.store_history(session, history, ids, currency="USD", prefix="DEMO")
     # A year of month-end segment snapshots, so the segment report shows customers moving
     # between segments from the first start (snapshots otherwise begin with today's recompute).
-    analytics_services.backfill_segments(session, analytics_services.month_ends(12, today=now.date()))
-    analytics_services.recompute(session, as_of=now)
-    risk_and_offers.recompute(session, as_of=now)
+    known = analytics_services.order_rows(session, until=now)
+    analytics_services.backfill_segments(session, analytics_services.month_ends(12, today=now.date()), orders=known)
+    analytics_services.recompute(session, as_of=now, orders=known)
+    risk_and_offers.recompute(session, as_of=now, orders=known)
     return {"shoppers": SHOPPERS, "orders": orders}
 
 

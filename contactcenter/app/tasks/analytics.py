@@ -30,9 +30,12 @@ def recompute_with_settings(session: Session, settings: Settings) -> services.Re
     rules = rfm.parse_rules(settings.analytics_segment_rules) if settings.analytics_segment_rules else rfm.DEFAULT_RULES
     setter = services.set_service_tiers if settings.analytics_sets_segment else None
     now = clock.now()
-    report = services.recompute(session, as_of=now, rules=rules, set_segment=setter)
+    orders = services.order_rows(session, until=now)  # read once for every model
+    report = services.recompute(session, as_of=now, rules=rules, set_segment=setter, orders=orders)
     since = now - timedelta(weeks=2 * WINDOW_WEEKS, days=features.RECENT_DAYS)
-    risk = risk_and_offers.recompute(session, as_of=now, ticket_events=ticket_events(session, since, now))
+    risk = risk_and_offers.recompute(
+        session, as_of=now, ticket_events=ticket_events(session, since, now), orders=orders
+    )
     report.churn_scored, report.churn_error = risk.churn_scored, risk.churn_error
     report.offers_scored, report.offers_error = risk.offers_scored, risk.offers_error
     report.seconds = round(report.seconds + risk.seconds, 3)
