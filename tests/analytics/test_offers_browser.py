@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from contactcenter import clock
-from contactcenter.acd.models import QueueMembership
 from contactcenter.acd.services import conference_name
 from contactcenter.analytics import risk_and_offers
 from contactcenter.analytics.models import OfferResponse, Order, OrderLine, Product
@@ -20,7 +19,7 @@ from contactcenter.db import transaction
 from tests.support.analytics import gen_shop_with_calls
 from tests.support.browser import open_desktop, until
 from tests.support.constants import CENTER_NUMBER
-from tests.support.factories import gen_agent, gen_customer, gen_queue
+from tests.support.factories import gen_agent, gen_customer, gen_member, gen_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,7 +31,7 @@ def shop_floor(committed_runtime, simulated_carrier):  # type: ignore[no-untyped
     with transaction(rt.session_factory) as session:
         support = gen_queue(session, "support", wrap_up_s=120)
         alice = gen_agent(session, "alice", skills={"support": 5})
-        session.add(QueueMembership(queue_id=support.id, user_id=alice.id))
+        gen_member(session, alice, support)
         gen_shop_with_calls(session, 200)
         grace = gen_customer(session, "Grace Hopper", ("+14155550100",), segment="vip")
         books = list(session.scalars(select(Product).where(Product.sku.like("BK-%")).order_by(Product.id)))[:1]

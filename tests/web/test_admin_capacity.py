@@ -8,14 +8,15 @@ from sqlalchemy import select
 
 from contactcenter.accounts.models import Role, User
 from contactcenter.acd.models import QueueMembership
-from tests.support.factories import PASSWORD, gen_agent, gen_queue
+from tests.support.factories import gen_agent, gen_queue
+from tests.support.web_client import log_in
 
 
 @pytest.fixture
 def admin(db, client):  # type: ignore[no-untyped-def]
     gen_agent(db, "ann", role=Role.ADMIN)
     db.commit()
-    assert client.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 302
+    log_in(client, "ann")
     return client
 
 
