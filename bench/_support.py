@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 from sqlalchemy import text
@@ -143,3 +145,34 @@ def drop_schema(name: str) -> None:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
     finally:
         admin.dispose()
+
+
+def customer_reads(
+    factory: Any, ids: Sequence[int], read: Callable[[Any, int], object], reads: int, name: str
+) -> dict[str, float]:
+    """`read(session, customer_id)` for random customers, timed beside reading the customer's row
+    by primary key in the same iterations (the baseline): p50/p95/p99 of `name`, p95 of the baseline."""
+    from sqlalchemy import select
+
+    from contactcenter.contacts.models import Customer
+
+    rng = random.Random(1)
+    measured: list[float] = []
+    baseline: list[float] = []
+    with factory() as session:
+        for _ in range(reads):
+            cid = rng.choice(ids)
+            session.expire_all()
+            t0 = time.perf_counter()
+            session.execute(select(Customer.id, Customer.name).where(Customer.id == cid)).one()
+            t1 = time.perf_counter()
+            read(session, cid)
+            t2 = time.perf_counter()
+            baseline.append((t1 - t0) * 1000)
+            measured.append((t2 - t1) * 1000)
+    return {
+        f"{name}_p50_ms": round(percentile(measured, 50), 3),
+        f"{name}_p95_ms": round(percentile(measured, 95), 3),
+        f"{name}_p99_ms": round(percentile(measured, 99), 3),
+        "baseline_pk_row_p95_ms": round(percentile(baseline, 95), 3),
+    }

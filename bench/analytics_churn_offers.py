@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from bench._support import percentile, scratch_schema  # noqa: E402
+from bench._support import customer_reads, scratch_schema  # noqa: E402
 from contactcenter.analytics import risk_and_offers, services, synthetic, synthetic_contacts  # noqa: E402
 from contactcenter.analytics.offer_responses import live_offers  # noqa: E402
 from contactcenter.contacts.models import Customer  # noqa: E402
@@ -45,29 +44,11 @@ READS = 2000
 END = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def _reads(factory: Any, ids: list[int]) -> dict[str, float]:
-    rng = random.Random(1)
-    pop: list[float] = []
-    baseline: list[float] = []
-    with factory() as session:
-        for _ in range(READS):
-            cid = rng.choice(ids)
-            session.expire_all()
-            t0 = time.perf_counter()
-            session.execute(select(Customer.id, Customer.name).where(Customer.id == cid)).one()
-            t1 = time.perf_counter()
-            figures = services.customer_figures(session, cid)
-            if figures is not None:
-                live_offers(session, list(figures.offer_candidates))
-            t2 = time.perf_counter()
-            baseline.append((t1 - t0) * 1000)
-            pop.append((t2 - t1) * 1000)
-    return {
-        "pop_analytics_p50_ms": round(percentile(pop, 50), 3),
-        "pop_analytics_p95_ms": round(percentile(pop, 95), 3),
-        "pop_analytics_p99_ms": round(percentile(pop, 99), 3),
-        "baseline_pk_row_p95_ms": round(percentile(baseline, 95), 3),
-    }
+def _pop_read(session: Any, cid: int) -> None:
+    """What the screen pop reads of analytics: the stored figures and the offers still in stock."""
+    figures = services.customer_figures(session, cid)
+    if figures is not None:
+        live_offers(session, list(figures.offer_candidates))
 
 
 def measure(url: str, customers: int) -> dict[str, Any]:
@@ -99,7 +80,7 @@ def measure(url: str, customers: int) -> dict[str, Any]:
             "recompute": report.as_dict(),
             "evaluate_s": round(evaluated, 2),
             "evaluation": evaluation.as_dict(),
-            "read": _reads(factory, ids),
+            "read": customer_reads(factory, ids, _pop_read, READS, "pop_analytics"),
         }
     finally:
         engine.dispose()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from bench._support import percentile, scratch_schema  # noqa: E402
+from bench._support import customer_reads, scratch_schema  # noqa: E402
 from contactcenter.analytics import services, synthetic  # noqa: E402
 from contactcenter.analytics.models import OrderLine  # noqa: E402
 from contactcenter.contacts.models import Customer  # noqa: E402
@@ -40,29 +39,6 @@ from contactcenter.migrate import upgrade  # noqa: E402
 
 TARGET_CUSTOMERS = 200_000
 READS = 2000
-
-
-def _reads(factory: Any, ids: list[int]) -> dict[str, float]:
-    rng = random.Random(1)
-    figures: list[float] = []
-    baseline: list[float] = []
-    with factory() as session:
-        for _ in range(READS):
-            cid = rng.choice(ids)
-            session.expire_all()
-            t0 = time.perf_counter()
-            session.execute(select(Customer.id, Customer.name).where(Customer.id == cid)).one()
-            t1 = time.perf_counter()
-            services.customer_figures(session, cid)
-            t2 = time.perf_counter()
-            baseline.append((t1 - t0) * 1000)
-            figures.append((t2 - t1) * 1000)
-    return {
-        "figures_p50_ms": round(percentile(figures, 50), 3),
-        "figures_p95_ms": round(percentile(figures, 95), 3),
-        "figures_p99_ms": round(percentile(figures, 99), 3),
-        "baseline_pk_row_p95_ms": round(percentile(baseline, 95), 3),
-    }
 
 
 def measure(url: str, customers: int) -> dict[str, Any]:
@@ -99,7 +75,7 @@ def measure(url: str, customers: int) -> dict[str, Any]:
                 "order_lines": round(lines * scale),
                 "recompute_s": round(report.seconds * scale, 1),
             },
-            "read": _reads(factory, ids),
+            "read": customer_reads(factory, ids, services.customer_figures, READS, "figures"),
         }
     finally:
         engine.dispose()
